@@ -1,0 +1,13 @@
+"""The `ems` command line: one Typer app; each command group lives in its own module here.
+
+Command modules register themselves on import; add one import line per module below.
+"""
+
+from __future__ import annotations
+
+from api.cli.app import app
+
+# Command groups (each module adds its commands to `app` on import).
+from api.cli import scenario as _scenario  # noqa: F401  isort: skip
+
+__all__ = ["app"]

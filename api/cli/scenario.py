@@ -1,0 +1,84 @@
+"""`ems scenario ...`: list, show and check scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from api.cli.app import app, console, err_console
+from scenarios.checks import ScenarioError
+from scenarios.loader import builtin_names, load_builtin, load_scenario, load_scenario_file
+from scenarios.model import Scenario
+
+scenario_app = typer.Typer(help="Inspect and validate scenarios (the city as data).", no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
+
+
+def open_scenario(name_or_path: str) -> Scenario:
+    """Load a scenario for a command; print every problem and exit 2 on failure."""
+    try:
+        return load_scenario(name_or_path)
+    except ScenarioError as exc:
+        err_console.print(f"[red]{exc.source}: {len(exc.problems)} problem(s)[/red]")
+        for problem in exc.problems:
+            err_console.print(f"  {problem}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+
+
+@scenario_app.command("list")
+def list_scenarios() -> None:
+    """List the built-in scenarios."""
+    table = Table(title="Built-in scenarios")
+    for column in ("name", "facilities", "supplied", "shelters", "EVs", "description"):
+        table.add_column(column)
+    for name in builtin_names():
+        s = load_builtin(name)
+        table.add_row(name, str(len(s.facilities)), str(len(s.supplied)), str(len(s.shelters)),
+                      str(len(s.evs)), s.description[:70])
+    console.print(table)
+
+
+def facility_table(s: Scenario) -> Table:
+    """A table of the scenario's facilities with their assets."""
+    table = Table(title=f"Scenario '{s.name}': {len(s.supplied)} supplied facilities, {len(s.shelters)} shelters")
+    for column, justify in (("id", "left"), ("name", "left"), ("kind", "left"), ("shelter", "center"),
+                            ("PV kWp", "right"), ("battery kWh/kW", "right"), ("chargers", "right"),
+                            ("EVs based", "right"), ("contract kW", "right")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for f in s.facilities:
+        chargers = ", ".join(f"{c.power_kw:g} kW{' V2H' if c.bidirectional else ''}" for c in f.ev_chargers)
+        battery = f"{f.battery_kwh:g}/{f.battery_kw:g}" if f.batteries else "-"
+        evs = ", ".join(e.id for e in s.evs_at(f.id))
+        name = f.name_ja if f.supplied else f"{f.name_ja} (not supplied)"
+        table.add_row(f.id, name, f.kind.value, "yes" if f.is_shelter else "", f"{f.pv_kwp:g}" if f.pv_arrays else "-",
+                      battery, chargers or "-", evs or "-", f"{f.grid_contract_kw:g}")
+    return table
+
+
+@scenario_app.command("show")
+def show(name: str = typer.Argument(..., help="Built-in scenario name or YAML path.")) -> None:
+    """Show a scenario's facilities: kind, shelter, PV, battery, chargers, EVs based there."""
+    s = open_scenario(name)
+    console.print(facility_table(s))
+    if s.plant is not None:
+        console.print(f"Plant {s.plant.name_ja}: {s.plant.capacity_kw:g} kW capacity, "
+                      f"must-run {s.plant.must_run_min_kw:g} kW, typical {s.plant.typical_output_kw:g} kW")
+    total_pv = sum(f.pv_kwp for f in s.facilities)
+    total_bat = sum(f.battery_kwh for f in s.facilities)
+    fleet = sum(e.capacity_kwh for e in s.evs)
+    console.print(f"Totals: PV {total_pv:g} kWp, batteries {total_bat:g} kWh, {len(s.evs)} EVs with {fleet:g} kWh")
+
+
+@scenario_app.command("check")
+def check(file: Path = typer.Argument(..., help="Scenario YAML file to validate.")) -> None:
+    """Validate a scenario YAML file; print every error with its path. Exit 0 if valid, 2 if not."""
+    try:
+        s = load_scenario_file(file)
+    except ScenarioError as exc:
+        err_console.print(f"[red]{file}: {len(exc.problems)} problem(s)[/red]")
+        for problem in exc.problems:
+            err_console.print(f"  {problem}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    console.print(f"{file}: OK — scenario '{s.name}', {len(s.facilities)} facilities, {len(s.evs)} EVs")

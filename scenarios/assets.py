@@ -1,0 +1,110 @@
+"""Typed assets of a facility: Modbus endpoints, PV arrays, batteries, EV chargers, meters.
+
+Units: power in kW, energy in kWh, SoC as a fraction 0..1, angles in degrees.
+Every model forbids unknown fields so that a typo in a scenario file is an error, not a silent default.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+IDENTIFIER = r"^[a-z0-9][a-z0-9_\-]*$"
+
+
+class Strict(BaseModel):
+    """Base for every scenario model: frozen, unknown keys refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModbusEndpoint(Strict):
+    """Where a device answers Modbus TCP."""
+
+    host: str = Field("127.0.0.1", description="Host name or IP address of the device or its gateway.")
+    port: int = Field(502, ge=1, le=65535, description="TCP port (502 is the Modbus default).")
+    unit_id: int = Field(1, ge=0, le=247, description="Modbus unit id (slave id) behind the endpoint.")
+    register_map: str = Field(
+        "sunspec",
+        description="Register map: 'sunspec' (discovered from the SunS marker) or a vendor map name.",
+    )
+    base_address: int | None = Field(
+        None, ge=0, le=65535, description="SunSpec base register (0-based); None means discover (40000, 0, 50000)."
+    )
+    timeout_s: float = Field(1.0, gt=0, le=30, description="Per-request timeout in seconds.")
+    watchdog_s: float | None = Field(
+        None, gt=0, description="Seconds after which the device reverts a set-point unless it is re-sent."
+    )
+
+
+class PVArray(Strict):
+    """A PV array with its own inverter (AC side limited at inverter_kw)."""
+
+    id: str = Field(pattern=IDENTIFIER, description="Array id, unique within the facility.")
+    kwp: float = Field(gt=0, le=10_000, description="DC nameplate power in kWp.")
+    inverter_kw: float = Field(gt=0, le=10_000, description="Inverter AC limit in kW (clipping).")
+    tilt_deg: float = Field(20.0, ge=0, le=90, description="Surface tilt from horizontal in degrees.")
+    azimuth_deg: float = Field(
+        180.0, ge=0, lt=360, description="Surface azimuth in degrees clockwise from north (180 = south)."
+    )
+    losses_pct: float = Field(14.0, ge=0, lt=100, description="System losses in % (PVWatts convention).")
+    temp_coeff_per_c: float = Field(
+        -0.0037, ge=-0.01, le=0, description="Power temperature coefficient in 1/°C."
+    )
+    modbus: ModbusEndpoint | None = Field(None, description="Inverter Modbus endpoint; None if not monitored.")
+
+
+class Battery(Strict):
+    """A stationary battery with its power conversion system."""
+
+    id: str = Field(pattern=IDENTIFIER, description="Battery id, unique within the facility.")
+    capacity_kwh: float = Field(gt=0, le=100_000, description="Usable energy capacity in kWh.")
+    charge_kw: float = Field(gt=0, le=100_000, description="Maximum charge power in kW (AC side).")
+    discharge_kw: float = Field(gt=0, le=100_000, description="Maximum discharge power in kW (AC side).")
+    charge_efficiency: float = Field(0.95, gt=0, le=1, description="AC-to-stored efficiency (fraction).")
+    discharge_efficiency: float = Field(0.95, gt=0, le=1, description="Stored-to-AC efficiency (fraction).")
+    soc_min: float = Field(0.1, ge=0, le=1, description="Lowest allowed state of charge (fraction).")
+    soc_max: float = Field(0.95, ge=0, le=1, description="Highest allowed state of charge (fraction).")
+    reserve_soc: float = Field(
+        0.0, ge=0, le=1, description="State of charge kept for outages (shelter reserve), fraction."
+    )
+    initial_soc: float = Field(0.5, ge=0, le=1, description="Assumed SoC when no reading exists (fraction).")
+    degradation_cost_jpy_per_kwh: float = Field(
+        2.0, ge=0, description="Throughput (wear) cost in JPY per kWh charged or discharged."
+    )
+    modbus: ModbusEndpoint | None = Field(None, description="Battery/PCS Modbus endpoint.")
+
+    @model_validator(mode="after")
+    def _soc_order(self) -> Battery:
+        if self.soc_min >= self.soc_max:
+            raise ValueError(f"soc_min ({self.soc_min}) must be < soc_max ({self.soc_max})")
+        return self
+
+
+class EVCharger(Strict):
+    """An EV charge point; bidirectional ones can discharge the car (V2H)."""
+
+    id: str = Field(pattern=IDENTIFIER, description="Charger id, unique within the facility.")
+    power_kw: float = Field(gt=0, le=400, description="Maximum charge power in kW.")
+    min_power_kw: float = Field(
+        0.0, ge=0, description="Minimum non-zero charge power in kW (e.g. 6 A x 230 V); 0 = continuous."
+    )
+    bidirectional: bool = Field(False, description="True if the charger can discharge the car (V2H).")
+    discharge_kw: float = Field(0.0, ge=0, le=400, description="Maximum discharge power in kW (V2H).")
+    efficiency: float = Field(0.92, gt=0, le=1, description="One-way conversion efficiency (fraction).")
+    modbus: ModbusEndpoint | None = Field(None, description="Charger Modbus endpoint.")
+
+    @model_validator(mode="after")
+    def _discharge_needs_bidirectional(self) -> EVCharger:
+        if self.discharge_kw > 0 and not self.bidirectional:
+            raise ValueError("discharge_kw > 0 needs bidirectional: true")
+        if self.min_power_kw > self.power_kw:
+            raise ValueError(f"min_power_kw ({self.min_power_kw}) must be <= power_kw ({self.power_kw})")
+        return self
+
+
+class Meter(Strict):
+    """A revenue or sub-meter at the facility's grid connection."""
+
+    id: str = Field(pattern=IDENTIFIER, description="Meter id, unique within the facility.")
+    role: str = Field("grid", pattern=r"^(grid|pv|load|ev)$", description="What the meter measures.")
+    modbus: ModbusEndpoint | None = Field(None, description="Meter Modbus endpoint (SunSpec 201/203).")

@@ -1,0 +1,186 @@
+"""Consistency checks across a scenario: each finds problems a single field cannot see.
+
+Every problem names its location as a path (e.g. ``facilities[3].batteries[0].reserve_soc``) and
+says how to fix it. ``check_scenario`` runs them all and raises one ScenarioError listing all problems.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from scenarios.assets import Battery, EVCharger, Meter, ModbusEndpoint, PVArray
+from scenarios.model import Scenario
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in a scenario."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class ScenarioError(ValueError):
+    """A scenario failed validation; `problems` lists every located problem."""
+
+    def __init__(self, problems: Iterable[Problem], source: str = "scenario") -> None:
+        self.problems = list(problems)
+        self.source = source
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{source}: {len(self.problems)} problem(s)\n{lines}")
+
+
+def _duplicates(ids: Iterable[str]) -> set[str]:
+    return {i for i, n in Counter(ids).items() if n > 1}
+
+
+def check_unique_ids(s: Scenario) -> list[Problem]:
+    """Facility and EV ids are unique; asset ids are unique within their facility."""
+    problems: list[Problem] = []
+    dup_fac = _duplicates(f.id for f in s.facilities)
+    for i, f in enumerate(s.facilities):
+        if f.id in dup_fac:
+            problems.append(Problem(f"facilities[{i}].id", f"duplicate facility id '{f.id}'; make it unique"))
+        assets: list[PVArray | Battery | EVCharger | Meter] = [*f.pv_arrays, *f.batteries, *f.ev_chargers, *f.meters]
+        for dup in sorted(_duplicates(a.id for a in assets)):
+            problems.append(Problem(f"facilities[{i}]", f"facility '{f.id}' has two assets with id '{dup}'"))
+    dup_ev = _duplicates(e.id for e in s.evs)
+    for i, e in enumerate(s.evs):
+        if e.id in dup_ev:
+            problems.append(Problem(f"evs[{i}].id", f"duplicate EV id '{e.id}'; make it unique"))
+    return problems
+
+
+def check_references(s: Scenario) -> list[Problem]:
+    """EV home facilities, link ends and the plant's facility exist."""
+    ids = {f.id for f in s.facilities}
+    problems: list[Problem] = []
+    for i, e in enumerate(s.evs):
+        if e.home_facility not in ids:
+            problems.append(
+                Problem(f"evs[{i}].home_facility", f"EV '{e.id}': unknown facility '{e.home_facility}'")
+            )
+    for i, link in enumerate(s.links):
+        for end in ("from_facility", "to_facility"):
+            target = getattr(link, end)
+            if target not in ids:
+                problems.append(Problem(f"links[{i}].{end}", f"link '{link.id}': unknown facility '{target}'"))
+        if link.from_facility == link.to_facility:
+            problems.append(Problem(f"links[{i}].to_facility", f"link '{link.id}' joins a facility to itself"))
+    if s.plant is not None and s.plant.facility_id is not None and s.plant.facility_id not in ids:
+        problems.append(Problem("plant.facility_id", f"unknown facility '{s.plant.facility_id}'"))
+    return problems
+
+
+def check_batteries(s: Scenario) -> list[Problem]:
+    """Reserve and initial SoC lie inside [soc_min, soc_max]."""
+    problems: list[Problem] = []
+    for i, f in enumerate(s.facilities):
+        for j, b in enumerate(f.batteries):
+            path = f"facilities[{i}].batteries[{j}]"
+            if b.reserve_soc and not b.soc_min <= b.reserve_soc <= b.soc_max:
+                problems.append(
+                    Problem(
+                        f"{path}.reserve_soc",
+                        f"facility '{f.id}' battery '{b.id}': reserve_soc {b.reserve_soc} must lie in "
+                        f"[soc_min {b.soc_min}, soc_max {b.soc_max}]",
+                    )
+                )
+            if not b.soc_min <= b.initial_soc <= b.soc_max:
+                problems.append(
+                    Problem(
+                        f"{path}.initial_soc",
+                        f"facility '{f.id}' battery '{b.id}': initial_soc {b.initial_soc} must lie in "
+                        f"[{b.soc_min}, {b.soc_max}]",
+                    )
+                )
+    return problems
+
+
+def check_pv(s: Scenario) -> list[Problem]:
+    """Inverters are not absurdly under- or over-sized against their arrays (DC/AC ratio 0.5..2.5)."""
+    problems: list[Problem] = []
+    for i, f in enumerate(s.facilities):
+        for j, a in enumerate(f.pv_arrays):
+            ratio = a.kwp / a.inverter_kw
+            if not 0.5 <= ratio <= 2.5:
+                problems.append(
+                    Problem(
+                        f"facilities[{i}].pv_arrays[{j}].inverter_kw",
+                        f"facility '{f.id}' array '{a.id}': DC/AC ratio {ratio:.2f} outside 0.5..2.5",
+                    )
+                )
+    return problems
+
+
+def check_evs(s: Scenario) -> list[Problem]:
+    """A car with V2H power is based where a bidirectional charger exists; SoC floor below initial SoC."""
+    problems: list[Problem] = []
+    by_id = {f.id: f for f in s.facilities}
+    for i, e in enumerate(s.evs):
+        home = by_id.get(e.home_facility)
+        if home is None:
+            continue
+        if e.v2h_kw > 0 and not e.disaster_only and not any(c.bidirectional for c in home.ev_chargers):
+            problems.append(
+                Problem(
+                    f"evs[{i}].v2h_kw",
+                    f"EV '{e.id}' has v2h_kw {e.v2h_kw} but facility '{home.id}' has no bidirectional charger;"
+                    " add one or set v2h_kw: 0",
+                )
+            )
+        if e.weekday and not home.ev_chargers:
+            problems.append(
+                Problem(f"evs[{i}].weekday", f"EV '{e.id}' has plug windows but '{home.id}' has no charger")
+            )
+    return problems
+
+
+def check_modbus(s: Scenario) -> list[Problem]:
+    """No two devices share one (host, port, unit_id)."""
+    seen: dict[tuple[str, int, int], str] = {}
+    problems: list[Problem] = []
+    for i, f in enumerate(s.facilities):
+        groups: tuple[tuple[str, list[PVArray] | list[Battery] | list[EVCharger] | list[Meter]], ...] = (
+            ("pv_arrays", f.pv_arrays), ("batteries", f.batteries), ("ev_chargers", f.ev_chargers), ("meters", f.meters)
+        )
+        for group, assets in groups:
+            for j, a in enumerate(assets):
+                endpoint: ModbusEndpoint | None = a.modbus
+                if endpoint is None:
+                    continue
+                key = (endpoint.host, endpoint.port, endpoint.unit_id)
+                path = f"facilities[{i}].{group}[{j}].modbus"
+                if key in seen:
+                    problems.append(Problem(path, f"{key[0]}:{key[1]} unit {key[2]} is also used by {seen[key]}"))
+                else:
+                    seen[key] = path
+    return problems
+
+
+ALL_CHECKS: tuple[Callable[[Scenario], list[Problem]], ...] = (
+    check_unique_ids,
+    check_references,
+    check_batteries,
+    check_pv,
+    check_evs,
+    check_modbus,
+)
+
+
+def scenario_problems(s: Scenario) -> list[Problem]:
+    """Every consistency problem of the scenario (empty if it is consistent)."""
+    return [p for check in ALL_CHECKS for p in check(s)]
+
+
+def check_scenario(s: Scenario, source: str = "scenario") -> Scenario:
+    """Return s if consistent; else raise ScenarioError listing every problem."""
+    problems = scenario_problems(s)
+    if problems:
+        raise ScenarioError(problems, source)
+    return s

@@ -1,0 +1,1 @@
+"""Real public data files (see SOURCES.md)."""

@@ -1,0 +1,95 @@
+"""Load scenarios from YAML: user files and the built-in ones shipped in ``scenarios/builtin/``.
+
+Schema errors (pydantic) and consistency problems (checks) are both reported as one ScenarioError
+whose problems carry paths like ``facilities[3].batteries[0].capacity_kwh``.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from scenarios.checks import Problem, ScenarioError, check_scenario
+from scenarios.model import Scenario
+
+BUILTIN_PACKAGE = "scenarios.builtin"
+
+_MESSAGES = {
+    "greater_than": "must be > {gt}",
+    "greater_than_equal": "must be >= {ge}",
+    "less_than": "must be < {lt}",
+    "less_than_equal": "must be <= {le}",
+    "missing": "is required",
+    "extra_forbidden": "unknown field; remove it or check its spelling",
+}
+
+
+def _format_loc(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "(root)"
+
+
+def _message(error: Any) -> str:
+    template = _MESSAGES.get(error["type"])
+    if template is None:
+        return str(error["msg"]).removeprefix("Value error, ")
+    return template.format(**(error.get("ctx") or {}))
+
+
+def problems_from_validation(exc: ValidationError) -> list[Problem]:
+    """Turn a pydantic ValidationError into located problems."""
+    return [Problem(_format_loc(tuple(e["loc"])), _message(e)) for e in exc.errors()]
+
+
+def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
+    """Validate a mapping (parsed YAML) into a consistent Scenario; ScenarioError lists every problem."""
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem("(root)", "expected a mapping with 'name' and 'facilities'")], source)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(problems_from_validation(exc), source) from None
+    return check_scenario(scenario, source)
+
+
+def load_scenario_file(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file."""
+    file = Path(path)
+    if not file.is_file():
+        raise ScenarioError([Problem("(file)", f"no such file: {file}")], str(file))
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem("(yaml)", f"not valid YAML: {exc}")], str(file)) from None
+    return parse_scenario(data, str(file))
+
+
+def builtin_names() -> list[str]:
+    """Names of the built-in scenarios."""
+    root = resources.files(BUILTIN_PACKAGE)
+    return sorted(p.name.removesuffix(".yaml") for p in root.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_builtin(name: str) -> Scenario:
+    """Load a built-in scenario by name (e.g. 'yamaguchi', 'tiny')."""
+    if name not in builtin_names():
+        raise KeyError(f"no built-in scenario '{name}'; choose one of {', '.join(builtin_names())}")
+    text = resources.files(BUILTIN_PACKAGE).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+    return parse_scenario(yaml.safe_load(text), f"builtin:{name}")
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """A built-in scenario by name, or a YAML file by path."""
+    text = str(name_or_path)
+    if text in builtin_names():
+        return load_builtin(text)
+    return load_scenario_file(text)

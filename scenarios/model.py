@@ -1,0 +1,243 @@
+"""The city as typed data: supply plant, market, facilities, EVs, links and travel parameters.
+
+Units: kW, kWh, JPY, JPY/kWh, degrees, km/h, fractions 0..1. Times of day are local (Asia/Tokyo);
+datetimes must be timezone-aware.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from scenarios.assets import IDENTIFIER, Battery, EVCharger, Meter, PVArray, Strict
+
+
+class FacilityKind(StrEnum):
+    """What a facility is."""
+
+    CITY_HALL = "city_hall"
+    COMMUNITY_CENTRE = "community_centre"
+    BRANCH_OFFICE = "branch_office"
+    SCHOOL = "school"
+    CLEANING_PLANT = "cleaning_plant"
+    PARK = "park"
+    OTHER = "other"
+
+
+class AvailabilityWindow(Strict):
+    """A period in which the supply plant can deliver at most available_kw."""
+
+    start: AwareDatetime = Field(description="Window start (tz-aware, inclusive).")
+    end: AwareDatetime = Field(description="Window end (tz-aware, exclusive).")
+    available_kw: float = Field(ge=0, description="Maximum plant output in kW during the window.")
+    reason: str = Field("", description="Why, e.g. 'line 2 maintenance'.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AvailabilityWindow:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class SupplyPlant(Strict):
+    """The waste-to-energy plant that supplies YGE's balancing group."""
+
+    id: str = Field(pattern=IDENTIFIER, description="Plant id.")
+    name_ja: str = Field(description="Japanese name.")
+    name_en: str = Field(description="Romanised / English name.")
+    facility_id: str | None = Field(None, description="Facility where the plant stands, if supplied too.")
+    capacity_kw: float = Field(gt=0, description="Maximum net export to the grid in kW.")
+    must_run_min_kw: float = Field(ge=0, description="Lowest output in kW while the incinerator runs.")
+    typical_output_kw: float = Field(gt=0, description="Usual steady net output in kW (forecast default).")
+    curtailment_cost_jpy_per_kwh: float = Field(
+        3.0, ge=0, description="Cost in JPY/kWh of reducing output below the forecast."
+    )
+    availability: list[AvailabilityWindow] = Field(
+        default_factory=list, description="Planned outages / derates (maintenance windows)."
+    )
+
+    @model_validator(mode="after")
+    def _limits(self) -> SupplyPlant:
+        if self.must_run_min_kw > self.capacity_kw:
+            raise ValueError("must_run_min_kw must be <= capacity_kw")
+        if self.typical_output_kw > self.capacity_kw:
+            raise ValueError("typical_output_kw must be <= capacity_kw")
+        return self
+
+
+class ImbalanceParams(Strict):
+    """How imbalance (plan vs metered) is priced; real imbalance prices are not public here."""
+
+    spread_jpy_per_kwh: float = Field(
+        5.0, ge=0, description="Shortfall pays spot + spread, surplus earns spot - spread (JPY/kWh)."
+    )
+    cap_jpy_per_kwh: float = Field(200.0, gt=0, description="Imbalance price cap in JPY/kWh (FY2022 rule).")
+    cap_from_2026_10_jpy_per_kwh: float = Field(300.0, gt=0, description="Cap from 2026-10 in JPY/kWh.")
+
+
+class Market(Strict):
+    """JEPX spot market access of the balancing group."""
+
+    price_area: str = Field("chugoku", description="JEPX area whose price applies.")
+    price_source: str = Field(
+        "builtin:jepx_chugoku",
+        description="Price series: 'builtin:jepx_chugoku', 'builtin:jepx_system' or a CSV path.",
+    )
+    wheeling_charge_jpy_per_kwh: float = Field(
+        4.0, ge=0, description="Network (託送) charge on energy delivered to facilities, JPY/kWh."
+    )
+    sale_discount_jpy_per_kwh: float = Field(
+        0.5, ge=0, description="Sale revenue = spot price minus this (fees), JPY/kWh."
+    )
+    gate_closure_min: int = Field(60, ge=0, le=1440, description="Minutes before a slot when plans freeze.")
+    imbalance: ImbalanceParams = Field(default_factory=ImbalanceParams, description="Imbalance pricing.")
+
+
+class LoadProfile(Strict):
+    """Where a facility's load shape comes from before it has telemetry."""
+
+    source: str = Field(
+        description="Shape 'doe:<BuildingType>' (DOE reference buildings) or 'pycity:<column>' (weekly).",
+        pattern=r"^(doe|pycity):[A-Za-z0-9_]+$",
+    )
+    annual_kwh: float = Field(gt=0, description="Annual consumption in kWh the shape is scaled to.")
+
+
+class Shelter(Strict):
+    """Designated-shelter duty of a facility."""
+
+    critical_load_kw: float = Field(gt=0, le=10_000, description="Base critical load in kW in an outage.")
+    evening_peak_factor: float = Field(1.3, ge=1, le=3, description="Multiplier 17:00-22:00 local.")
+    priority: float = Field(1.0, gt=0, le=100, description="Weight of one kWh served here (higher = first).")
+    target_autonomy_h: float = Field(72.0, gt=0, le=336, description="Hours of autonomy to aim for.")
+    reserve_hours: float = Field(
+        0.0, ge=0, le=336, description="Hours of critical load the day-ahead plan keeps in storage."
+    )
+
+
+class Facility(Strict):
+    """A site YGE supplies (or an EV base it does not)."""
+
+    id: str = Field(pattern=IDENTIFIER, description="Facility id, unique in the scenario.")
+    name_ja: str = Field(min_length=1, description="Japanese name.")
+    name_en: str = Field(min_length=1, description="Romanised / English name.")
+    kind: FacilityKind = Field(description="What the facility is.")
+    latitude: float = Field(ge=-90, le=90, description="Latitude in degrees north.")
+    longitude: float = Field(ge=-180, le=180, description="Longitude in degrees east.")
+    altitude_m: float = Field(20.0, ge=-100, le=5000, description="Altitude in metres.")
+    supplied: bool = Field(True, description="True if YGE supplies it (in the balancing group).")
+    shelter: Shelter | None = Field(None, description="Shelter duty; None if not a designated shelter.")
+    critical_load_kw: float = Field(0.0, ge=0, description="Critical load in kW for non-shelters (e.g. HQ).")
+    grid_contract_kw: float = Field(ge=0, description="Contracted demand (契約電力) in kW, 30-min average.")
+    peak_this_month_kw: float = Field(0.0, ge=0, description="30-min peak already set this month in kW.")
+    load: LoadProfile | None = Field(None, description="Load shape; None means no load (EV base only).")
+    pv_arrays: list[PVArray] = Field(default_factory=list, description="PV arrays.")
+    batteries: list[Battery] = Field(default_factory=list, description="Stationary batteries.")
+    ev_chargers: list[EVCharger] = Field(default_factory=list, description="EV charge points.")
+    meters: list[Meter] = Field(default_factory=list, description="Meters.")
+
+    @property
+    def is_shelter(self) -> bool:
+        """True if the facility is a designated shelter."""
+        return self.shelter is not None
+
+    @property
+    def pv_kwp(self) -> float:
+        """Total PV DC nameplate in kWp."""
+        return sum(a.kwp for a in self.pv_arrays)
+
+    @property
+    def battery_kwh(self) -> float:
+        """Total battery capacity in kWh."""
+        return sum(b.capacity_kwh for b in self.batteries)
+
+    @property
+    def battery_kw(self) -> float:
+        """Total battery discharge power in kW."""
+        return sum(b.discharge_kw for b in self.batteries)
+
+
+class PlugWindow(Strict):
+    """A daily local-time window in which a car is at its home charger (may wrap past midnight)."""
+
+    start: dt.time = Field(description="Local time the car plugs in (Asia/Tokyo).")
+    end: dt.time = Field(description="Local time the car leaves; earlier than start means next day.")
+    departure_soc: float = Field(0.8, ge=0, le=1, description="SoC wanted at 'end' (fraction).")
+
+
+class ElectricVehicle(Strict):
+    """One vehicle of the car-sharing fleet or a dealer car lent in disasters."""
+
+    id: str = Field(pattern=IDENTIFIER, description="Vehicle id, unique in the scenario.")
+    model: str = Field(description="Make and model, e.g. 'Toyota bZ4X'.")
+    owner: str = Field("city", pattern=r"^(city|dealer)$", description="'city' fleet or 'dealer' loan.")
+    capacity_kwh: float = Field(gt=0, le=300, description="Usable battery capacity of this vehicle in kWh.")
+    home_facility: str = Field(description="Facility id where the car is based.")
+    charge_kw: float = Field(6.0, gt=0, le=350, description="Maximum AC charge power in kW.")
+    v2h_kw: float = Field(0.0, ge=0, le=50, description="Discharge through a V2H unit in kW (0 = none).")
+    v2l_kw: float = Field(0.0, ge=0, le=10, description="On-board AC outlet power in kW (0 = none).")
+    soc_floor: float = Field(0.1, ge=0, lt=1, description="Lowest SoC for discharge (fraction).")
+    initial_soc: float = Field(0.6, ge=0, le=1, description="Assumed SoC without a reading (fraction).")
+    consumption_kwh_per_km: float = Field(0.16, gt=0, le=1, description="Driving consumption in kWh/km.")
+    disaster_only: bool = Field(False, description="True if only available in a disaster (dealer cars).")
+    weekday: list[PlugWindow] = Field(default_factory=list, description="Weekday plug-in windows.")
+    weekend: list[PlugWindow] = Field(default_factory=list, description="Weekend/holiday plug-in windows.")
+
+    @model_validator(mode="after")
+    def _disaster_car_can_supply(self) -> ElectricVehicle:
+        if self.v2h_kw == 0 and self.v2l_kw == 0 and self.disaster_only:
+            raise ValueError("a disaster-only car needs v2h_kw or v2l_kw > 0")
+        return self
+
+
+class Link(Strict):
+    """A physical feeder (private microgrid line) between two facilities."""
+
+    id: str = Field(pattern=IDENTIFIER, description="Link id.")
+    from_facility: str = Field(description="Facility id at one end.")
+    to_facility: str = Field(description="Facility id at the other end.")
+    limit_kw: float = Field(gt=0, description="Thermal limit in kW, both directions.")
+
+
+class Travel(Strict):
+    """Parameters for travel-time estimates between facilities in a disaster."""
+
+    road_factor: float = Field(1.3, ge=1, le=3, description="Road distance / straight-line distance.")
+    disaster_speed_kmh: float = Field(30.0, gt=0, le=120, description="Average speed in a disaster, km/h.")
+
+
+class Scenario(Strict):
+    """A whole city: everything the engine needs to know that is not a time series."""
+
+    name: str = Field(pattern=IDENTIFIER, description="Scenario name.")
+    description: str = Field("", description="What the scenario is.")
+    timezone: str = Field("Asia/Tokyo", description="IANA zone for local times; slots are 30 min.")
+    plant: SupplyPlant | None = Field(None, description="Waste-to-energy plant; None if none.")
+    market: Market = Field(default_factory=Market, description="Market access.")
+    travel: Travel = Field(default_factory=Travel, description="Travel parameters.")
+    facilities: list[Facility] = Field(min_length=1, description="Facilities.")
+    evs: list[ElectricVehicle] = Field(default_factory=list, description="Electric vehicles.")
+    links: list[Link] = Field(default_factory=list, description="Physical feeders.")
+
+    def facility(self, facility_id: str) -> Facility:
+        """The facility with that id; KeyError naming the id if there is none."""
+        for f in self.facilities:
+            if f.id == facility_id:
+                return f
+        raise KeyError(f"no facility '{facility_id}' in scenario '{self.name}'")
+
+    @property
+    def supplied(self) -> list[Facility]:
+        """Facilities in YGE's balancing group."""
+        return [f for f in self.facilities if f.supplied]
+
+    @property
+    def shelters(self) -> list[Facility]:
+        """Designated shelters."""
+        return [f for f in self.facilities if f.shelter is not None]
+
+    def evs_at(self, facility_id: str) -> list[ElectricVehicle]:
+        """Vehicles based at a facility."""
+        return [e for e in self.evs if e.home_facility == facility_id]
