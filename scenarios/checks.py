@@ -151,7 +151,7 @@ def check_modbus(s: Scenario) -> list[Problem]:
         )
         for group, assets in groups:
             for j, a in enumerate(assets):
-                endpoint: ModbusEndpoint | None = a.modbus
+                endpoint: ModbusEndpoint | None = getattr(a, "modbus", None)
                 if endpoint is None:
                     continue
                 key = (endpoint.host, endpoint.port, endpoint.unit_id)
