@@ -54,9 +54,10 @@ def jepx_prices(
     if area not in PRICE_COLUMNS:
         raise ValueError(f"area: unknown price area '{area}'; use one of {sorted(PRICE_COLUMNS)}")
     table = _jepx_table(str(path or data_path(JEPX_FILE)))
-    lo, hi = require_aware(start, "start"), require_aware(end, "end")
+    lo = require_aware(start, "start").tz_convert(TZ)
+    hi = require_aware(end, "end").tz_convert(TZ)
     series = table.loc[(table.index >= lo) & (table.index < hi), PRICE_COLUMNS[area]].astype(float)
-    expected = pd.date_range(lo.tz_convert(TZ).ceil("30min"), hi, freq="30min", inclusive="left")
+    expected = pd.date_range(lo.ceil("30min"), hi, freq="30min", inclusive="left")
     missing = expected.difference(pd.DatetimeIndex(series.index))
     if len(missing):
         raise ValueError(
@@ -97,10 +98,10 @@ def _doe_fraction(building: str, index: pd.DatetimeIndex) -> np.ndarray:
     if building not in table.columns:
         raise ValueError(f"load.source: unknown DOE building type '{building}'; use one of {list(table.columns[1:])}")
     local = index.tz_convert(TZ)
-    weekday_sun0 = (local.dayofweek.to_numpy() + 1) % 7  # Sunday = 0 as in 2017-01-01
+    weekday_sun0 = (local.day_of_week.to_numpy() + 1) % 7  # Sunday = 0 as in 2017-01-01
     holiday = np.array([is_japanese_holiday(d) for d in local.date])
     weekday_sun0 = np.where(holiday, 0, weekday_sun0)
-    week_of_year = np.clip((local.dayofyear.to_numpy() - 1) // 7, 0, 51)
+    week_of_year = np.clip((local.day_of_year.to_numpy() - 1) // 7, 0, 51)
     day_of_2017 = week_of_year * 7 + weekday_sun0
     hours = np.clip(day_of_2017 * 24 + local.hour.to_numpy(), 0, 8759)
     return table[building].to_numpy()[hours]
@@ -115,28 +116,43 @@ def _pycity_fraction(column: str, index: pd.DatetimeIndex) -> np.ndarray:
         raise ValueError(f"load.source: unknown pycity profile '{column}'; use one of {options}")
     local = index.tz_convert(TZ)
     holiday = np.array([is_japanese_holiday(d) for d in local.date])
-    dow = np.where(holiday, 6, local.dayofweek.to_numpy())
+    dow = np.where(holiday, 6, local.day_of_week.to_numpy())
     quarter = dow * 96 + local.hour.to_numpy() * 4 + local.minute.to_numpy() // 15
     watts = table[name].to_numpy()[quarter]
     week_kwh = 1000.0
     return watts / 1000.0 / (week_kwh * 52.1775)
 
 
+def _shape_per_annual_kwh(source: str, index: pd.DatetimeIndex) -> np.ndarray:
+    """Unnormalised kW per kWh/yr of a named shape on ``index``."""
+    family, _, name = source.partition(":")
+    if family == "doe":
+        return _doe_fraction(name, index)
+    if family == "pycity":
+        return _pycity_fraction(name, index)
+    raise ValueError(f"load.source: '{source}' must start with 'doe:' or 'pycity:'")
+
+
+@lru_cache(maxsize=64)
+def _year_energy(source: str, year: int) -> float:
+    """Energy (in units of annual kWh) the unnormalised shape gives over a whole JST calendar year."""
+    start = pd.Timestamp(year=year, month=1, day=1, tz=TZ)
+    year_index = pd.date_range(start, start + pd.DateOffset(years=1), freq="30min", inclusive="left")
+    return float(_shape_per_annual_kwh(source, year_index).sum() * 0.5)
+
+
 def load_shape_kw(source: str, annual_kwh: float, index: pd.DatetimeIndex) -> pd.Series:
     """Mean load in kW in each slot of ``index`` from a named shape scaled to annual_kwh.
 
-    ``source`` is 'doe:<BuildingType>' (hourly, held over both half-hours) or 'pycity:<profile>'.
-    A DOE hourly fraction f of annual energy gives f * annual_kwh kWh in that hour = mean kW.
+    ``source`` is 'doe:<BuildingType>' (hourly, held over both half-hours, weekdays aligned, Japanese
+    holidays as Sundays) or 'pycity:<profile>' (a typical week). Each calendar year of the result sums
+    to annual_kwh exactly: the shape is renormalised after the holiday and weekday alignment.
     """
     require_aware_index(index, "index")
-    family, _, name = source.partition(":")
-    if family == "doe":
-        fraction = _doe_fraction(name, index)
-    elif family == "pycity":
-        fraction = _pycity_fraction(name, index)
-    else:
-        raise ValueError(f"load.source: '{source}' must start with 'doe:' or 'pycity:'")
-    return pd.Series(fraction * annual_kwh, index=index, name="load_kw")
+    raw = _shape_per_annual_kwh(source, index)
+    years = index.tz_convert(TZ).year.to_numpy()
+    norm = np.array([_year_energy(source, int(y)) for y in years]) if len(years) else np.array([])
+    return pd.Series(raw / norm * annual_kwh, index=index, name="load_kw")
 
 
 def jma_weather(station: str = "Hiroshima") -> pd.DataFrame:

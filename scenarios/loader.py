@@ -42,7 +42,8 @@ def _message(error: Any) -> str:
     template = _MESSAGES.get(error["type"])
     if template is None:
         return str(error["msg"]).removeprefix("Value error, ")
-    return template.format(**(error.get("ctx") or {}))
+    ctx = {k: f"{v:g}" if isinstance(v, float) else v for k, v in (error.get("ctx") or {}).items()}
+    return template.format(**ctx)
 
 
 def problems_from_validation(exc: ValidationError) -> list[Problem]:
@@ -79,12 +80,17 @@ def builtin_names() -> list[str]:
     return sorted(p.name.removesuffix(".yaml") for p in root.iterdir() if p.name.endswith(".yaml"))
 
 
-def load_builtin(name: str) -> Scenario:
-    """Load a built-in scenario by name (e.g. 'yamaguchi', 'tiny')."""
+def builtin_data(name: str) -> Any:
+    """The parsed YAML (plain data) of a built-in scenario, e.g. to derive a variant from it."""
     if name not in builtin_names():
         raise KeyError(f"no built-in scenario '{name}'; choose one of {', '.join(builtin_names())}")
     text = resources.files(BUILTIN_PACKAGE).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
-    return parse_scenario(yaml.safe_load(text), f"builtin:{name}")
+    return yaml.safe_load(text)
+
+
+def load_builtin(name: str) -> Scenario:
+    """Load a built-in scenario by name (e.g. 'yamaguchi', 'tiny')."""
+    return parse_scenario(builtin_data(name), f"builtin:{name}")
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
