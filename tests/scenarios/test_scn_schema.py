@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import pytest
+
 from scenarios.checks import ScenarioError, scenario_problems
 from scenarios.loader import builtin_data, builtin_names, load_builtin, parse_scenario
 
