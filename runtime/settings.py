@@ -1,0 +1,72 @@
+"""Service settings: one pydantic-settings class read from the environment (prefix ``EMS_``).
+
+Built once at an entry point (``ems up``, ``ems serve``, the API factory) and passed in; library code never
+reads the environment. Cadences are in seconds, HiGHS time limit in seconds, gap as a fraction.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-secret-change-me"
+DEFAULT_ADMIN_PASSWORD = "ems-dev-password"
+MIN_SECRET_CHARS = 32
+MIN_PASSWORD_CHARS = 12
+
+
+class UnsafeSettingsError(ValueError):
+    """A setting is unsafe for production; the message names the setting and the fix."""
+
+
+class Settings(BaseSettings):
+    """Everything the service needs to run; environment variables are ``EMS_<FIELD>`` (case-insensitive)."""
+
+    model_config = SettingsConfigDict(env_prefix="EMS_", extra="ignore")
+
+    mode: str = Field("development", pattern=r"^(development|production)$",
+                      description="'development' allows default credentials; 'production' refuses them.")
+    database_url: str = Field("sqlite:///./var/ems.db", description="SQLAlchemy URL (SQLite file or PostgreSQL).")
+    scenario: str = Field("yamaguchi", description="Built-in scenario name or path to a scenario YAML file.")
+    simulate: bool = Field(True, description="True: start in-process device simulators; False: real devices.")
+    dry_run: bool = Field(False, description="True: compute set-points and audit them but never write devices.")
+    highs_time_limit_s: float = Field(30.0, gt=0, le=3600, description="HiGHS time limit per solve in seconds.")
+    highs_mip_gap: float = Field(0.01, ge=0, le=1, description="HiGHS relative MIP gap (fraction).")
+    highs_threads: int = Field(1, ge=1, le=64, description="HiGHS threads.")
+    poll_interval_s: float = Field(10.0, gt=0, le=3600, description="Seconds between device polls.")
+    forecast_interval_s: float = Field(1800.0, gt=0, description="Seconds between forecasts (30 min).")
+    optimise_interval_s: float = Field(1800.0, gt=0, description="Seconds between optimisations (slot-aligned).")
+    dispatch_resend_s: float = Field(50.0, gt=0, description="Seconds between set-point re-sends (< watchdogs).")
+    stale_after_s: float = Field(60.0, gt=0, description="Age in seconds after which a reading is stale.")
+    safe_after_s: float = Field(300.0, gt=0, description="Age in seconds after which safe set-points are sent.")
+    retention_days: int = Field(30, ge=1, le=3650, description="Days raw readings are kept (aggregates are kept).")
+    misfire_grace_s: int = Field(30, ge=1, description="APScheduler misfire grace time in seconds.")
+    host: str = Field("127.0.0.1", description="HTTP bind address.")
+    port: int = Field(8000, ge=1, le=65535, description="HTTP port.")
+    secret_key: SecretStr = Field(SecretStr(DEFAULT_SECRET), description="Key signing session tokens.")
+    admin_user: str = Field("operator", min_length=1, description="Initial operator account name.")
+    admin_password: SecretStr = Field(SecretStr(DEFAULT_ADMIN_PASSWORD), description="Initial operator password.")
+    session_hours: float = Field(12.0, gt=0, le=720, description="Lifetime of a login token in hours.")
+
+    @property
+    def development(self) -> bool:
+        """True in development mode."""
+        return self.mode == "development"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Settings:
+        if self.development:
+            return self
+        secret = self.secret_key.get_secret_value()
+        if secret == DEFAULT_SECRET or len(secret) < MIN_SECRET_CHARS:
+            raise UnsafeSettingsError(
+                f"EMS_SECRET_KEY: the default or a short secret (< {MIN_SECRET_CHARS} chars) is refused in "
+                "production mode; set EMS_SECRET_KEY to a long random value (e.g. `openssl rand -hex 32`)"
+            )
+        password = self.admin_password.get_secret_value()
+        if password == DEFAULT_ADMIN_PASSWORD or len(password) < MIN_PASSWORD_CHARS:
+            raise UnsafeSettingsError(
+                f"EMS_ADMIN_PASSWORD: the default or a short password (< {MIN_PASSWORD_CHARS} chars) is refused "
+                "in production mode; set EMS_ADMIN_PASSWORD to a strong password"
+            )
+        return self

@@ -1,0 +1,87 @@
+"""Engine, sessions and schema migration of the service database (SQLite file or PostgreSQL URL)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Store:
+    """A database handle: engine plus a session factory (sessions keep objects usable after commit)."""
+
+    engine: Engine
+    schema: str | None = None
+    sessions: sessionmaker[Session] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session committed on success and rolled back on error."""
+        with self.sessions.begin() as session:
+            yield session
+
+    @property
+    def backend(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self.engine.dialect.name
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(url: str, schema: str | None = None) -> Engine:
+    """An engine for `url`; SQLite files get their folder created, WAL mode and a busy timeout.
+
+    `schema` (PostgreSQL only) puts every table in that schema via the search_path (used for isolated tests).
+    """
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    connect_args: dict[str, Any] = {}
+    if schema:
+        connect_args["options"] = f"-csearch_path={schema}"
+        with create_engine(url).begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+
+
+def open_store(url: str, schema: str | None = None, migrate: bool = True) -> Store:
+    """Open the database at `url` and bring its schema to the latest Alembic revision."""
+    store = Store(make_engine(url, schema), schema=schema)
+    if migrate:
+        from runtime.store.migrate import upgrade
+
+        upgrade(store.engine)
+    return store
+
+
+def drop_schema(url: str, schema: str) -> None:
+    """Drop a PostgreSQL schema with everything in it (test cleanup)."""
+    with create_engine(url).begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

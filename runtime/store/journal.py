@@ -1,0 +1,172 @@
+"""Events/alarms, the set-point audit log, override requests, imbalances, forecasts and job runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import delete, insert, select
+
+from runtime.store.db import Store
+from runtime.store.models import (
+    Event,
+    ForecastRun,
+    ForecastValue,
+    Imbalance,
+    JobRun,
+    OverrideRequest,
+    SetpointAudit,
+)
+from runtime.store.types import utcnow
+
+SEVERITIES = ("info", "warning", "alarm")
+
+
+def raise_event(store: Store, kind: str, message: str, severity: str = "warning", facility_id: str | None = None,
+                details: dict[str, Any] | None = None, ts: dt.datetime | None = None) -> Event:
+    """Record an event; severity is info | warning | alarm."""
+    if severity not in SEVERITIES:
+        raise ValueError(f"severity: '{severity}' is not one of {SEVERITIES}")
+    with store.session() as session:
+        row = Event(ts=ts or utcnow(), severity=severity, kind=kind, facility_id=facility_id, message=message,
+                    details=details or {})
+        session.add(row)
+        return row
+
+
+def list_events(store: Store, limit: int = 100, facility_id: str | None = None, kind: str | None = None,
+                since: dt.datetime | None = None) -> list[Event]:
+    """Newest events first, optionally filtered."""
+    stmt = select(Event).order_by(Event.id.desc()).limit(limit)
+    if facility_id is not None:
+        stmt = stmt.where(Event.facility_id == facility_id)
+    if kind is not None:
+        stmt = stmt.where(Event.kind == kind)
+    if since is not None:
+        stmt = stmt.where(Event.ts >= since)
+    with store.session() as session:
+        return list(session.scalars(stmt))
+
+
+def acknowledge_event(store: Store, event_id: int, user: str) -> Event | None:
+    """Mark an event acknowledged by `user`; None if there is no such event."""
+    with store.session() as session:
+        row = session.get(Event, event_id)
+        if row is not None:
+            row.acknowledged_by = user
+        return row
+
+
+def record_audit(store: Store, entries: list[dict[str, Any]]) -> int:
+    """Append set-point audit rows (keys of SetpointAudit); returns the count."""
+    if entries:
+        with store.session() as session:
+            session.execute(insert(SetpointAudit), [{"ts": utcnow(), **e} for e in entries])
+    return len(entries)
+
+
+def list_audit(store: Store, limit: int = 200, facility_id: str | None = None) -> list[SetpointAudit]:
+    """Newest audit rows first."""
+    stmt = select(SetpointAudit).order_by(SetpointAudit.id.desc()).limit(limit)
+    if facility_id is not None:
+        stmt = stmt.where(SetpointAudit.facility_id == facility_id)
+    with store.session() as session:
+        return list(session.scalars(stmt))
+
+
+def add_override(store: Store, facility_id: str, device_id: str, point: str, value: float, requested_by: str,
+                 status: str, reason: str = "") -> OverrideRequest:
+    """Store an override request (status 'requested') or an operator override (status 'approved')."""
+    with store.session() as session:
+        row = OverrideRequest(ts=utcnow(), facility_id=facility_id, device_id=device_id, point=point, value=value,
+                              requested_by=requested_by, status=status, reason=reason,
+                              decided_by=requested_by if status == "approved" else None)
+        session.add(row)
+        return row
+
+
+def list_overrides(store: Store, status: str | None = None, facility_id: str | None = None) -> list[OverrideRequest]:
+    """Override requests, newest first."""
+    stmt = select(OverrideRequest).order_by(OverrideRequest.id.desc())
+    if status is not None:
+        stmt = stmt.where(OverrideRequest.status == status)
+    if facility_id is not None:
+        stmt = stmt.where(OverrideRequest.facility_id == facility_id)
+    with store.session() as session:
+        return list(session.scalars(stmt))
+
+
+def decide_override(store: Store, override_id: int, status: str, user: str) -> OverrideRequest | None:
+    """Set an override's status (approved | rejected | applied); None if there is none."""
+    with store.session() as session:
+        row = session.get(OverrideRequest, override_id)
+        if row is not None:
+            row.status = status
+            row.decided_by = user
+        return row
+
+
+def save_imbalance(store: Store, slot_start: dt.datetime, plan_id: int | None, planned_kwh: float,
+                   actual_kwh: float, price_jpy_per_kwh: float, cost_jpy: float) -> Imbalance:
+    """Record (or replace) the imbalance of one slot."""
+    with store.session() as session:
+        session.execute(delete(Imbalance).where(Imbalance.slot_start == slot_start))
+        row = Imbalance(slot_start=slot_start, plan_id=plan_id, planned_kwh=planned_kwh, actual_kwh=actual_kwh,
+                        imbalance_kwh=actual_kwh - planned_kwh, price_jpy_per_kwh=price_jpy_per_kwh,
+                        cost_jpy=cost_jpy)
+        session.add(row)
+        return row
+
+
+def list_imbalances(store: Store, start: dt.datetime, end: dt.datetime) -> list[Imbalance]:
+    """Imbalances of slots in [start, end), in time order."""
+    stmt = select(Imbalance).where(Imbalance.slot_start >= start, Imbalance.slot_start < end)
+    with store.session() as session:
+        return list(session.scalars(stmt.order_by(Imbalance.slot_start)))
+
+
+def save_forecast(store: Store, source: str, frames: dict[str, pd.DataFrame], summary: dict[str, Any]) -> int:
+    """Store a forecast run: `frames[facility_id]` has columns 'pv' and 'load' in kW on a slot index."""
+    with store.session() as session:
+        run = ForecastRun(created_at=utcnow(), source=source, summary=summary)
+        session.add(run)
+        session.flush()
+        rows = [{"run_id": run.id, "facility_id": fid, "kind": kind,
+                 "slot_start": pd.Timestamp(str(ts)).to_pydatetime(), "kw": float(v)}
+                for fid, frame in frames.items() for kind in frame.columns for ts, v in frame[kind].items()]
+        if rows:
+            session.execute(insert(ForecastValue), rows)
+        return int(run.id)
+
+
+def latest_forecast(store: Store) -> tuple[ForecastRun | None, dict[str, pd.DataFrame]]:
+    """The newest forecast run and its values as {facility_id: DataFrame(pv, load) in kW}."""
+    with store.session() as session:
+        run = session.scalars(select(ForecastRun).order_by(ForecastRun.id.desc()).limit(1)).first()
+        if run is None:
+            return None, {}
+        values = list(session.scalars(select(ForecastValue).where(ForecastValue.run_id == run.id)))
+    if not values:
+        return run, {}
+    frame = pd.DataFrame([{"f": v.facility_id, "k": v.kind, "t": v.slot_start, "kw": v.kw} for v in values])
+    frame["t"] = pd.to_datetime(frame["t"], utc=True).dt.tz_convert("Asia/Tokyo")
+    out = {str(fid): g.pivot_table(index="t", columns="k", values="kw").rename_axis(index="slot_start", columns=None)
+           for fid, g in frame.groupby("f")}
+    return run, out
+
+
+def mark_job(store: Store, job: str, when: dt.datetime, ok: bool, message: str = "") -> None:
+    """Record a job run (the schedule resumes from these after a restart)."""
+    with store.session() as session:
+        row = session.get(JobRun, job)
+        if row is None:
+            session.add(JobRun(job=job, last_run=when, last_ok=ok, message=message))
+        else:
+            row.last_run, row.last_ok, row.message = when, ok, message
+
+
+def job_runs(store: Store) -> dict[str, JobRun]:
+    """Last run of each job by name."""
+    with store.session() as session:
+        return {r.job: r for r in session.scalars(select(JobRun))}

@@ -1,0 +1,221 @@
+"""ORM models of the service database. Times are tz-aware UTC; power kW, energy kWh, money JPY."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from runtime.store.types import UTCDateTime, utcnow
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Reading(Base):
+    """One raw measurement in long format (one row per device point and time)."""
+
+    __tablename__ = "readings"
+    __table_args__ = (Index("ix_readings_device_point_ts", "device_id", "point", "ts"),
+                      Index("ix_readings_ts", "ts"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ts: Mapped[dt.datetime] = mapped_column(comment="Measurement time (UTC).")
+    facility_id: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[str] = mapped_column(String(64), comment="Asset id within the facility, e.g. 'bat1'.")
+    point: Mapped[str] = mapped_column(String(32), comment="Point name with unit, e.g. 'p_kw', 'soc'.")
+    value: Mapped[float] = mapped_column(Float)
+    quality: Mapped[str] = mapped_column(String(16), default="good", comment="good | stale | bad | substituted")
+
+
+class Aggregate(Base):
+    """30-minute aggregate of a device point (kept after raw readings expire)."""
+
+    __tablename__ = "aggregates_30min"
+    __table_args__ = (UniqueConstraint("slot_start", "facility_id", "device_id", "point", name="uq_aggregate_key"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    slot_start: Mapped[dt.datetime] = mapped_column(index=True)
+    facility_id: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[str] = mapped_column(String(64))
+    point: Mapped[str] = mapped_column(String(32))
+    mean: Mapped[float] = mapped_column(Float)
+    minimum: Mapped[float] = mapped_column(Float)
+    maximum: Mapped[float] = mapped_column(Float)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class ForecastRun(Base):
+    """One forecast run; its values are in ForecastValue."""
+
+    __tablename__ = "forecast_runs"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    source: Mapped[str] = mapped_column(String(64), comment="Which forecaster produced it.")
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ForecastValue(Base):
+    """Forecast power in kW of one facility quantity ('pv' or 'load') for one slot."""
+
+    __tablename__ = "forecast_values"
+    __table_args__ = (Index("ix_forecast_values_run_fac", "run_id", "facility_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("forecast_runs.id", ondelete="CASCADE"))
+    facility_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    slot_start: Mapped[dt.datetime] = mapped_column()
+    kw: Mapped[float] = mapped_column(Float)
+
+
+class Plan(Base):
+    """A versioned plan with its inputs summary, status, cost breakdown (JPY) and slack report."""
+
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True, comment="Monotonic plan version.")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    horizon_start: Mapped[dt.datetime] = mapped_column()
+    horizon_end: Mapped[dt.datetime] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(16), comment="optimal | shifted | safe | whatif")
+    status: Mapped[str] = mapped_column(String(16), comment="proposed | approved | superseded | rejected")
+    solver_status: Mapped[str] = mapped_column(String(64), default="")
+    objective_jpy: Mapped[float | None] = mapped_column(Float, nullable=True)
+    inputs_summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    cost_breakdown: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    slack_report: Mapped[list[Any]] = mapped_column(default=list)
+    setpoints: Mapped[dict[str, Any]] = mapped_column(default=dict, comment="{facility: {device: [kW per slot]}}")
+    approved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+
+
+class PlanSlot(Base):
+    """The balancing group's procurement plan for one slot of a plan (kW averages over the slot)."""
+
+    __tablename__ = "plan_slots"
+    __table_args__ = (UniqueConstraint("plan_id", "slot_start", name="uq_plan_slot"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    slot_start: Mapped[dt.datetime] = mapped_column()
+    plant_kw: Mapped[float] = mapped_column(Float, default=0.0)
+    jepx_buy_kw: Mapped[float] = mapped_column(Float, default=0.0)
+    jepx_sell_kw: Mapped[float] = mapped_column(Float, default=0.0)
+    pv_kw: Mapped[float] = mapped_column(Float, default=0.0)
+    battery_kw: Mapped[float] = mapped_column(Float, default=0.0, comment="Net discharge (+) / charge (-).")
+    interchange_kw: Mapped[float] = mapped_column(Float, default=0.0)
+    load_kw: Mapped[float] = mapped_column(Float, default=0.0)
+    price_jpy_per_kwh: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class Imbalance(Base):
+    """Plan following result of one slot: planned vs metered energy of the balancing group."""
+
+    __tablename__ = "imbalances"
+    slot_start: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    plan_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    planned_kwh: Mapped[float] = mapped_column(Float)
+    actual_kwh: Mapped[float] = mapped_column(Float)
+    imbalance_kwh: Mapped[float] = mapped_column(Float, comment="actual - planned grid draw (+ = shortfall).")
+    price_jpy_per_kwh: Mapped[float] = mapped_column(Float)
+    cost_jpy: Mapped[float] = mapped_column(Float, comment="Estimated imbalance settlement cost (+ = pay).")
+
+
+class SetpointAudit(Base):
+    """Every set-point write (or dry-run), with who/why and what was clamped."""
+
+    __tablename__ = "setpoint_audit"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ts: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    facility_id: Mapped[str] = mapped_column(String(64), index=True)
+    device_id: Mapped[str] = mapped_column(String(64))
+    point: Mapped[str] = mapped_column(String(32))
+    requested: Mapped[float] = mapped_column(Float)
+    applied: Mapped[float | None] = mapped_column(Float, nullable=True)
+    source: Mapped[str] = mapped_column(String(32), comment="plan | override | safe | shifted")
+    actor: Mapped[str] = mapped_column(String(64), default="loop")
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    ok: Mapped[bool] = mapped_column(Boolean, default=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
+class Event(Base):
+    """An event or alarm (fallbacks, device faults, approvals)."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ts: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    severity: Mapped[str] = mapped_column(String(16), comment="info | warning | alarm")
+    kind: Mapped[str] = mapped_column(String(48), index=True)
+    facility_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    message: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class OverrideRequest(Base):
+    """A manual set-point override: requested by a facility manager or sent by an operator."""
+
+    __tablename__ = "override_requests"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ts: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    facility_id: Mapped[str] = mapped_column(String(64), index=True)
+    device_id: Mapped[str] = mapped_column(String(64))
+    point: Mapped[str] = mapped_column(String(32))
+    value: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    requested_by: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), comment="requested | approved | rejected | applied")
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class User(Base):
+    """A login: role operator | facility_manager | disaster_office; facility for managers."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(32))
+    facility_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """An API key (only its hash is stored); prefix identifies it in logs."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    key_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    label: Mapped[str] = mapped_column(String(64), default="")
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class JobRun(Base):
+    """Last successful run of each loop job (so a restart resumes the schedule)."""
+
+    __tablename__ = "job_runs"
+    job: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_run: Mapped[dt.datetime] = mapped_column()
+    last_ok: Mapped[bool] = mapped_column(Boolean, default=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
+class LatestValue(Base):
+    """The newest reading of each device point (upserted by every batch; serves live status fast)."""
+
+    __tablename__ = "latest_values"
+    facility_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    point: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ts: Mapped[dt.datetime] = mapped_column()
+    value: Mapped[float] = mapped_column(Float)
+    quality: Mapped[str] = mapped_column(String(16))

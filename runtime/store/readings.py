@@ -1,0 +1,148 @@
+"""Readings: batched inserts in long format, latest values, 30-minute aggregates and retention.
+
+Timestamps are tz-aware (stored UTC); values carry the unit in the point name (``p_kw``, ``soc``, ``e_kwh``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from runtime.store.db import Store
+from runtime.store.models import Aggregate, LatestValue, Reading
+
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class ReadingIn:
+    """One measurement to store; `ts` must be tz-aware."""
+
+    ts: dt.datetime
+    facility_id: str
+    device_id: str
+    point: str
+    value: float
+    quality: str = "good"
+
+
+def _rows(readings: Iterable[ReadingIn]) -> list[dict[str, Any]]:
+    rows = []
+    for r in readings:
+        if r.ts.tzinfo is None:
+            raise ValueError(f"reading {r.facility_id}/{r.device_id}/{r.point}: ts has no timezone")
+        rows.append({"ts": r.ts, "facility_id": r.facility_id, "device_id": r.device_id, "point": r.point,
+                     "value": float(r.value), "quality": r.quality})
+    return rows
+
+
+def _upsert_latest(session: Session, rows: list[dict[str, Any]]) -> None:
+    newest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["facility_id"], row["device_id"], row["point"])
+        if key not in newest or row["ts"] >= newest[key]["ts"]:
+            newest[key] = row
+    if not newest:
+        return
+    dialect = session.get_bind().dialect.name
+    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = builder(LatestValue).values(list(newest.values()))
+    excluded = stmt.excluded
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["facility_id", "device_id", "point"],
+        set_={"ts": excluded.ts, "value": excluded.value, "quality": excluded.quality},
+        where=LatestValue.ts <= excluded.ts,
+    )
+    session.execute(stmt)
+
+
+def write_readings(store: Store, readings: Iterable[ReadingIn], batch: int = BATCH) -> int:
+    """Insert readings in batches (one executemany per batch) and update latest values; returns the count."""
+    rows = _rows(readings)
+    with store.session() as session:
+        for i in range(0, len(rows), batch):
+            chunk = rows[i:i + batch]
+            session.execute(insert(Reading), chunk)
+            _upsert_latest(session, chunk)
+    return len(rows)
+
+
+def latest_values(store: Store, facility_id: str | None = None) -> list[LatestValue]:
+    """Newest value of every point (optionally of one facility), ordered by facility, device, point."""
+    stmt = select(LatestValue).order_by(LatestValue.facility_id, LatestValue.device_id, LatestValue.point)
+    if facility_id is not None:
+        stmt = stmt.where(LatestValue.facility_id == facility_id)
+    with store.session() as session:
+        return list(session.scalars(stmt))
+
+
+def readings_between(store: Store, start: dt.datetime, end: dt.datetime, facility_id: str | None = None,
+                     device_id: str | None = None, point: str | None = None) -> list[Reading]:
+    """Raw readings in [start, end), oldest first, optionally filtered."""
+    stmt: Select[Reading] = select(Reading).where(Reading.ts >= start, Reading.ts < end)
+    for column, value in ((Reading.facility_id, facility_id), (Reading.device_id, device_id),
+                          (Reading.point, point)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    with store.session() as session:
+        return list(session.scalars(stmt.order_by(Reading.ts, Reading.id)))
+
+
+def count_readings(store: Store) -> int:
+    """Number of raw readings stored."""
+    with store.session() as session:
+        return int(session.scalar(select(func.count()).select_from(Reading)) or 0)
+
+
+def aggregate_slots(store: Store, start: dt.datetime, end: dt.datetime) -> int:
+    """(Re)compute 30-min aggregates of readings in [start, end); returns the number of aggregate rows."""
+    rows = readings_between(store, start, end)
+    if not rows:
+        return 0
+    frame = pd.DataFrame([{"ts": r.ts, "facility_id": r.facility_id, "device_id": r.device_id,
+                           "point": r.point, "value": r.value} for r in rows])
+    frame["slot_start"] = pd.to_datetime(frame["ts"], utc=True).dt.floor("30min")
+    grouped = frame.groupby(["slot_start", "facility_id", "device_id", "point"])["value"]
+    stats = grouped.agg(["mean", "min", "max", "count"]).reset_index()
+    out = [{"slot_start": s.slot_start.to_pydatetime(), "facility_id": s.facility_id, "device_id": s.device_id,
+            "point": s.point, "mean": float(s["mean"]), "minimum": float(s["min"]), "maximum": float(s["max"]),
+            "count": int(s["count"])} for _, s in stats.iterrows()]
+    with store.session() as session:
+        for row in out:
+            session.execute(delete(Aggregate).where(
+                Aggregate.slot_start == row["slot_start"], Aggregate.facility_id == row["facility_id"],
+                Aggregate.device_id == row["device_id"], Aggregate.point == row["point"]))
+        session.execute(insert(Aggregate), out)
+    return len(out)
+
+
+def aggregates_between(store: Store, start: dt.datetime, end: dt.datetime,
+                       facility_id: str | None = None, point: str | None = None) -> Sequence[Aggregate]:
+    """Aggregates with slot_start in [start, end)."""
+    stmt = select(Aggregate).where(Aggregate.slot_start >= start, Aggregate.slot_start < end)
+    if facility_id is not None:
+        stmt = stmt.where(Aggregate.facility_id == facility_id)
+    if point is not None:
+        stmt = stmt.where(Aggregate.point == point)
+    with store.session() as session:
+        return list(session.scalars(stmt.order_by(Aggregate.slot_start)))
+
+
+def apply_retention(store: Store, now: dt.datetime, days: int) -> int:
+    """Aggregate, then delete raw readings older than `days` before `now`; returns rows deleted."""
+    cutoff = pd.Timestamp(now).tz_convert("UTC").floor("30min") - pd.Timedelta(days=days)
+    with store.session() as session:
+        oldest = session.scalar(select(func.min(Reading.ts)).where(Reading.ts < cutoff))
+    if oldest is None:
+        return 0
+    aggregate_slots(store, pd.Timestamp(oldest).floor("30min").to_pydatetime(), cutoff.to_pydatetime())
+    with store.session() as session:
+        result = session.execute(delete(Reading).where(Reading.ts < cutoff.to_pydatetime()))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
