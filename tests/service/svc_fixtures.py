@@ -1,3 +1,4 @@
+# mypy: allow-untyped-defs, allow-incomplete-defs
 """Fixtures of the service tests: a migrated store on SQLite (tmp file) and, when EMS_TEST_POSTGRES_URL is set,
 on a real PostgreSQL in a unique schema dropped afterwards (parallel runs do not collide)."""
 

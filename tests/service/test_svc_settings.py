@@ -1,3 +1,4 @@
+# mypy: allow-untyped-defs, allow-incomplete-defs
 """Settings: defaults, EMS_ environment prefix, refusal of unsafe credentials outside development."""
 
 from __future__ import annotations

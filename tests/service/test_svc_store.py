@@ -1,3 +1,4 @@
+# mypy: allow-untyped-defs, allow-incomplete-defs
 """Storage on SQLite and PostgreSQL: readings, latest values, aggregates, retention, plans, journal, restart."""
 
 from __future__ import annotations
@@ -6,6 +7,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+import svc_fixtures
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -14,6 +16,7 @@ from runtime.store.db import open_store
 from runtime.store.models import Base
 from runtime.store.readings import ReadingIn
 
+any_store = svc_fixtures.any_store
 T0 = dt.datetime(2025, 6, 2, 0, 0, tzinfo=dt.UTC)
 
 
@@ -76,11 +79,12 @@ def test_plans_are_versioned_and_approval_supersedes(any_store):
     p2 = plans.save_plan(any_store, _plan())
     plans.save_plan(any_store, _plan("whatif"))
     assert (p1.version, p2.version) == (1, 2)
-    assert plans.latest_plan(any_store).id == p2.id  # what-if excluded
+    latest = plans.latest_plan(any_store)
+    assert latest is not None and latest.id == p2.id  # what-if excluded
     plans.set_plan_status(any_store, p1.id, "approved", "op")
     plans.set_plan_status(any_store, p2.id, "approved", "op")
-    assert plans.get_plan(any_store, p1.id).status == "superseded"
-    got = plans.get_plan(any_store, p2.id)
+    old, got = plans.get_plan(any_store, p1.id), plans.get_plan(any_store, p2.id)
+    assert old is not None and got is not None and old.status == "superseded"
     assert got.status == "approved" and got.cost_breakdown == {"energy_jpy": 123.0}
     assert got.slack_report[0]["kwh"] == 0.5 and got.setpoints["centre"]["bat1"] == [1.0, -2.0]
     slots = plans.plan_slots(any_store, p2.id)
@@ -111,6 +115,7 @@ def test_restart_loses_nothing(tmp_path):
     store.dispose()
     again = open_store(url)  # migrating again is a no-op
     assert readings.count_readings(again) == 10
-    assert plans.latest_plan(again).version == 1
+    latest = plans.latest_plan(again)
+    assert latest is not None and latest.version == 1
     assert journal.job_runs(again)["poll"].last_run == T0
     assert plans.save_plan(again, _plan()).version == 2
