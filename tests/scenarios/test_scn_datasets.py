@@ -91,6 +91,6 @@ def test_jma_hour_ending_labels_move_to_interval_start() -> None:
 def test_emhass_measured_year_in_kw() -> None:
     frame = emhass_load_pv()
     assert len(frame) == 17524
-    assert str(frame.index.tz) == "UTC"
+    assert str(pd.DatetimeIndex(frame.index).tz) == "UTC"
     assert 0 < frame["load_kw"].median() < 5  # a house, in kW
     assert frame["pv_kw"].max() < 20
