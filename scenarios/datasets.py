@@ -193,3 +193,43 @@ def emhass_load_pv() -> pd.DataFrame:
             "pv_forecast_kw": frame["pv_forecast_w"] / 1000.0,
         }
     )
+
+
+def _user_price_csv(path: Path, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """Prices from a user CSV with columns slot_start (ISO, tz offset) and price_jpy_per_kwh."""
+    frame = pd.read_csv(path)
+    for column in ("slot_start", "price_jpy_per_kwh"):
+        if column not in frame.columns:
+            raise ValueError(
+                f"market.price_source: {path} lacks column '{column}' (need slot_start, price_jpy_per_kwh)"
+            )
+    index = pd.DatetimeIndex(pd.to_datetime(frame["slot_start"], utc=True)).tz_convert(TZ)
+    series = pd.Series(frame["price_jpy_per_kwh"].to_numpy(dtype=float), index=index, name="price_jpy_per_kwh")
+    series = series[(series.index >= start) & (series.index < end)]
+    expected = pd.date_range(start.ceil("30min"), end, freq="30min", inclusive="left")
+    missing = expected.difference(pd.DatetimeIndex(series.index))
+    if len(missing):
+        raise ValueError(f"market.price_source: {path} has no price for {len(missing)} slot(s) from {missing[0]}")
+    return series
+
+
+def market_prices(
+    price_source: str, start: dt.datetime | pd.Timestamp, end: dt.datetime | pd.Timestamp
+) -> pd.Series:
+    """Price in JPY/kWh per slot start in [start, end) from a scenario's ``market.price_source``.
+
+    'builtin:jepx_chugoku' and 'builtin:jepx_system' read the shipped JEPX file; anything else is a CSV
+    path with columns slot_start and price_jpy_per_kwh (or the JEPX file's own layout).
+    """
+    lo = require_aware(start, "start").tz_convert(TZ)
+    hi = require_aware(end, "end").tz_convert(TZ)
+    builtin = {"builtin:jepx_chugoku": "chugoku", "builtin:jepx_system": "system"}
+    if price_source in builtin:
+        return jepx_prices(lo, hi, builtin[price_source])
+    path = Path(price_source)
+    if not path.is_file():
+        raise ValueError(f"market.price_source: '{price_source}' is neither a builtin series nor an existing CSV file")
+    header = pd.read_csv(path, nrows=0).columns
+    if "slot_start_jst" in header:
+        return jepx_prices(lo, hi, "chugoku", path)
+    return _user_price_csv(path, lo, hi)

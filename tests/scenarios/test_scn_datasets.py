@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -15,6 +16,7 @@ from scenarios.datasets import (
     jma_weather,
     jma_weather_30min,
     load_shape_kw,
+    market_prices,
 )
 from scenarios.timegrid import NaiveTimeError, day_slots, slots
 
@@ -94,3 +96,18 @@ def test_emhass_measured_year_in_kw() -> None:
     assert str(pd.DatetimeIndex(frame.index).tz) == "UTC"
     assert 0 < frame["load_kw"].median() < 5  # a house, in kW
     assert frame["pv_kw"].max() < 20
+
+
+def test_market_prices_from_builtin_and_user_csv(tmp_path: Path) -> None:
+    start, end = pd.Timestamp("2024-08-01T00:00+09:00"), pd.Timestamp("2024-08-01T02:00+09:00")
+    builtin = market_prices("builtin:jepx_chugoku", start, end)
+    assert builtin.equals(jepx_prices(start, end))
+    csv = tmp_path / "prices.csv"
+    csv.write_text("slot_start,price_jpy_per_kwh\n" + "".join(
+        f"{(start + pd.Timedelta(minutes=30 * k)).isoformat()},{10 + k}\n" for k in range(4)))
+    user = market_prices(str(csv), start.tz_convert("UTC"), end)
+    assert list(user) == [10.0, 11.0, 12.0, 13.0]
+    with pytest.raises(ValueError, match="has no price for 2 slot"):
+        market_prices(str(csv), start, end + pd.Timedelta(hours=1))
+    with pytest.raises(ValueError, match=r"market\.price_source: 'nope\.csv' is neither"):
+        market_prices("nope.csv", start, end)
