@@ -1,0 +1,55 @@
+"""The plan model, built from one ``PlanInputs`` by named steps (one module per family).
+
+Order: sets -> add_supply -> add_battery -> add_ev -> add_interchange -> add_facility_balance ->
+add_market -> add_reserve -> add_peak -> add_objective. Component names carry the family prefix
+(plant_, market_, fac_, bat_, ev_, link_, reserve_, peak_, cost_) so they are searchable.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.inputs import PlanInputs
+from optimizer.model.battery import add_battery, battery_params
+from optimizer.model.ev import add_ev, ev_params
+from optimizer.model.facility import add_facility_balance, facility_params
+from optimizer.model.interchange import add_interchange
+from optimizer.model.market import add_market, market_params
+from optimizer.model.objective import TERMS, add_objective, terminal_params
+from optimizer.model.params import ParamValues, assign
+from optimizer.model.peak import add_peak, peak_params
+from optimizer.model.reserve import add_reserve, reserve_params
+from optimizer.model.sets import add_sets, time_params
+from optimizer.model.supply import add_supply, supply_params
+
+__all__ = ["TERMS", "build_model", "param_values", "update_params"]
+
+
+def build_model(inputs: PlanInputs, relax: bool = False) -> pyo.ConcreteModel:
+    """The Pyomo model of `inputs`; relax=True makes the EV minimum-power binaries continuous (an LP)."""
+    m = pyo.ConcreteModel(name="yge_plan")
+    add_sets(m, inputs)
+    add_supply(m, inputs)
+    add_battery(m, inputs)
+    add_ev(m, inputs, relax=relax)
+    add_interchange(m, inputs)
+    add_facility_balance(m, inputs)
+    add_market(m, inputs)
+    add_reserve(m, inputs)
+    add_peak(m, inputs)
+    add_objective(m, inputs)
+    return m
+
+
+def param_values(inputs: PlanInputs) -> ParamValues:
+    """Every mutable Param's values for `inputs` (what a data-only re-plan rewrites)."""
+    out: ParamValues = {}
+    for family in (time_params, supply_params, market_params, facility_params, battery_params, ev_params,
+                   reserve_params, peak_params, terminal_params):
+        out.update(family(inputs))
+    return out
+
+
+def update_params(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
+    """Rewrite all mutable Params of a model built for inputs with the same ``structure_key()``."""
+    assign(m, param_values(inputs))

@@ -1,0 +1,63 @@
+"""add_ev: EV charging (and V2H discharge where charger and car allow it) at the home charger.
+
+Binaries: only for chargers with min_power_kw > 0 (semi-continuous charging: 0 or in [min, max] kW), one
+``ev_on[e,t]`` per such EV and slot; ``relax=True`` makes them continuous in [0, 1] (pure LP).
+Soft: the departure target (ev_departure_short) and the trip energy / SoC floor (ev_trip_short).
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.inputs import PlanInputs
+from optimizer.model.params import ParamValues, declare
+
+
+def ev_params(inputs: PlanInputs) -> ParamValues:
+    """ev_soc0, ev_lo (kWh); ev_plugged (0/1), ev_target (kWh, 0 = none), ev_trip (kWh) per EV and slot."""
+    out: ParamValues = {"ev_soc0": {}, "ev_lo": {}, "ev_plugged": {}, "ev_target": {}, "ev_trip": {}}
+    for e in inputs.evs:
+        out["ev_soc0"][e.id] = e.initial_kwh
+        out["ev_lo"][e.id] = e.lower_kwh
+        for t in range(inputs.n_slots):
+            out["ev_plugged"][e.id, t] = float(e.plugged[t])
+            out["ev_target"][e.id, t] = float(e.target_kwh[t])
+            out["ev_trip"][e.id, t] = float(e.trip_kwh[t])
+    return out
+
+
+def add_ev(m: pyo.ConcreteModel, inputs: PlanInputs, relax: bool = False) -> None:
+    """ev_charge/ev_discharge (kW, only while plugged), ev_soc (kWh at slot end), ev_soc_dynamics,
+    ev_departure_target (soft), ev_on binaries with ev_charge_min_on/ev_charge_max_on where needed."""
+    values = ev_params(inputs)
+    spec = {e.id: e for e in inputs.evs}
+    declare(m, "ev_soc0", (m.E,), values["ev_soc0"], "initial EV energy kWh")
+    declare(m, "ev_lo", (m.E,), values["ev_lo"], "EV SoC floor kWh")
+    for name, doc in (("ev_plugged", "1 if at the charger"), ("ev_target", "departure target kWh"),
+                      ("ev_trip", "trip energy removed on return kWh")):
+        declare(m, name, (m.E, m.T), values[name], doc)
+    m.ev_charge = pyo.Var(m.E, m.T, bounds=lambda m, e, t: (0, spec[e].charge_kw), doc="kW")
+    m.ev_discharge = pyo.Var(m.E, m.T, bounds=lambda m, e, t: (0, spec[e].discharge_kw), doc="kW (V2H)")
+    m.ev_soc = pyo.Var(m.E, m.T, bounds=lambda m, e, t: (m.ev_lo[e], spec[e].capacity_kwh), doc="kWh at slot end")
+    m.ev_trip_short = pyo.Var(m.E, m.T, within=pyo.NonNegativeReals, doc="kWh the trip lacked")
+    m.ev_departure_short = pyo.Var(m.E, m.T, within=pyo.NonNegativeReals, doc="kWh below departure target")
+    m.ev_charge_plugged = pyo.Constraint(
+        m.E, m.T, rule=lambda m, e, t: m.ev_charge[e, t] <= spec[e].charge_kw * m.ev_plugged[e, t])
+    v2h = [e.id for e in inputs.evs if e.discharge_kw > 0]
+    m.ev_discharge_plugged = pyo.Constraint(
+        v2h, m.T, rule=lambda m, e, t: m.ev_discharge[e, t] <= spec[e].discharge_kw * m.ev_plugged[e, t])
+
+    def dynamics(m: pyo.ConcreteModel, e: str, t: int) -> pyo.Expression:
+        prev = m.ev_soc0[e] if t == 0 else m.ev_soc[e, t - 1]
+        eta = spec[e].efficiency
+        flow = m.hours[t] * (eta * m.ev_charge[e, t] - m.ev_discharge[e, t] / eta)
+        return m.ev_soc[e, t] == prev + flow - m.ev_trip[e, t] + m.ev_trip_short[e, t]
+
+    m.ev_soc_dynamics = pyo.Constraint(m.E, m.T, rule=dynamics)
+    m.ev_departure_target = pyo.Constraint(
+        m.E, m.T, rule=lambda m, e, t: m.ev_soc[e, t] + m.ev_departure_short[e, t] >= m.ev_target[e, t])
+    m.ev_on = pyo.Var(m.EB, m.T, within=pyo.UnitInterval if relax else pyo.Binary, doc="1 if charging")
+    m.ev_charge_max_on = pyo.Constraint(
+        m.EB, m.T, rule=lambda m, e, t: m.ev_charge[e, t] <= spec[e].charge_kw * m.ev_on[e, t])
+    m.ev_charge_min_on = pyo.Constraint(
+        m.EB, m.T, rule=lambda m, e, t: m.ev_charge[e, t] >= spec[e].min_charge_kw * m.ev_on[e, t])

@@ -1,0 +1,40 @@
+"""add_facility_balance: every facility's energy balance at its meter in every slot (hard)."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.inputs import PlanInputs
+from optimizer.model.params import ParamValues, declare
+
+
+def facility_params(inputs: PlanInputs) -> ParamValues:
+    """pv_kw and load_kw forecasts per facility and slot (kW)."""
+    pv: dict[object, float] = {}
+    load: dict[object, float] = {}
+    for f in inputs.facilities:
+        for t in range(inputs.n_slots):
+            pv[f.id, t] = float(f.pv_kw[t])
+            load[f.id, t] = float(f.load_kw[t])
+    return {"pv_kw": pv, "load_kw": load}
+
+
+def add_facility_balance(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
+    """fac_import, fac_export (kW at the meter), fac_pv_used (<= forecast; the rest is curtailed) and
+    fac_balance[f,t]: pv_used + import + discharge - charge + link inflow = load + export."""
+    values = facility_params(inputs)
+    declare(m, "pv_kw", (m.F, m.T), values["pv_kw"], "PV forecast kW")
+    declare(m, "load_kw", (m.F, m.T), values["load_kw"], "load forecast kW")
+    m.fac_import = pyo.Var(m.F, m.T, within=pyo.NonNegativeReals, doc="grid import kW")
+    m.fac_export = pyo.Var(m.F, m.T, within=pyo.NonNegativeReals, doc="grid export kW")
+    m.fac_pv_used = pyo.Var(m.F, m.T, bounds=lambda m, f, t: (0, m.pv_kw[f, t]), doc="PV used kW")
+    bats = {f.id: [b.key for b in inputs.batteries if b.facility == f.id] for f in inputs.facilities}
+    evs = {f.id: [e.id for e in inputs.evs if e.facility == f.id] for f in inputs.facilities}
+
+    def balance(m: pyo.ConcreteModel, f: str, t: int) -> pyo.Expression:
+        storage = sum(m.bat_discharge[b, t] - m.bat_charge[b, t] for b in bats[f])
+        cars = sum(m.ev_discharge[e, t] - m.ev_charge[e, t] for e in evs[f])
+        inflow = m.fac_pv_used[f, t] + m.fac_import[f, t] + storage + cars + m.link_net_kw[f, t]
+        return inflow == m.load_kw[f, t] + m.fac_export[f, t]
+
+    m.fac_balance = pyo.Constraint(m.F, m.T, rule=balance)

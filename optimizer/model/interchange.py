@@ -1,0 +1,24 @@
+"""add_interchange: physical links (private feeders) and the group's export/import totals.
+
+Energy a facility exports at its meter is used by the other facilities of the balancing group before
+JEPX sees it (the group balance nets it); how much and between whom is reported from the solution
+(``optimizer.reports.interchange``). A declared link moves power behind the meters, within +/- its limit.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.inputs import PlanInputs
+
+
+def add_interchange(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
+    """link_flow[l,t] in [-limit, +limit] kW (positive = from a to b); link_net_kw[f,t] = inflow at f."""
+    spec = {lk.id: lk for lk in inputs.links}
+    m.link_flow = pyo.Var(m.L, m.T, bounds=lambda m, k, t: (-spec[k].limit_kw, spec[k].limit_kw), doc="kW a->b")
+
+    def net(m: pyo.ConcreteModel, f: str, t: int) -> pyo.Expression:
+        return sum(m.link_flow[k, t] for k in m.L if spec[k].b == f) - sum(
+            m.link_flow[k, t] for k in m.L if spec[k].a == f)
+
+    m.link_net_kw = pyo.Expression(m.F, m.T, rule=net, doc="kW received over links")

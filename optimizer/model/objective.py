@@ -1,0 +1,53 @@
+"""add_objective: total cost in JPY as named Expressions (one per term), minimised.
+
+Terms match ``optimizer.costs.cost_breakdown`` (the same cost function prices the rule-based baseline).
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.inputs import PlanInputs
+from optimizer.model.params import ParamValues, declare
+
+TERMS = ("energy", "wheeling", "degradation", "peak", "curtailment",
+         "penalty_ev_departure", "penalty_ev_trip", "penalty_reserve", "terminal_value")
+
+
+def terminal_params(inputs: PlanInputs) -> ParamValues:
+    """Value (JPY per stored kWh) of energy left at the horizon end: terminal price x discharge efficiency
+    minus the battery's throughput cost; EVs: terminal price x charger efficiency."""
+    tp = inputs.terminal_price_jpy_per_kwh
+    return {
+        "bat_terminal_value": {b.key: max(0.0, tp * b.discharge_efficiency - b.degradation_jpy_per_kwh)
+                               for b in inputs.batteries},
+        "ev_terminal_value": {e.id: tp * e.efficiency for e in inputs.evs},
+    }
+
+
+def add_objective(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
+    """cost_<term> Expressions and the Objective ``total_cost`` (JPY) = sum of terms (terminal value < 0)."""
+    values = terminal_params(inputs)
+    declare(m, "bat_terminal_value", (m.B,), values["bat_terminal_value"], "JPY per kWh left")
+    declare(m, "ev_terminal_value", (m.E,), values["ev_terminal_value"], "JPY per kWh left")
+    pen = inputs.penalties
+    deg = {b.key: b.degradation_jpy_per_kwh for b in inputs.batteries}
+    last = inputs.n_slots - 1
+    m.cost_energy = pyo.Expression(expr=sum(
+        m.hours[t] * (m.price[t] * m.market_buy[t] - (m.price[t] - m.sale_discount) * m.market_sell[t]) for t in m.T))
+    m.cost_wheeling = pyo.Expression(expr=m.wheeling * sum(m.hours[t] * m.fac_import[f, t] for f in m.F for t in m.T))
+    m.cost_degradation = pyo.Expression(expr=sum(
+        deg[b] * m.hours[t] * (m.bat_charge[b, t] + m.bat_discharge[b, t]) for b in m.B for t in m.T))
+    m.cost_peak = pyo.Expression(expr=pen.peak_jpy_per_kw * sum(m.peak_excess[f] for f in m.F))
+    m.cost_curtailment = pyo.Expression(expr=sum(
+        m.plant_curtail_cost * m.hours[t] * m.plant_curtail_kw[t] for t in m.T) if hasattr(m, "plant_out") else 0.0)
+    m.cost_penalty_ev_departure = pyo.Expression(expr=pen.ev_departure_jpy_per_kwh * sum(
+        m.ev_departure_short[e, t] for e in m.E for t in m.T))
+    m.cost_penalty_ev_trip = pyo.Expression(expr=pen.ev_trip_jpy_per_kwh * sum(
+        m.ev_trip_short[e, t] for e in m.E for t in m.T))
+    m.cost_penalty_reserve = pyo.Expression(expr=pen.reserve_jpy_per_kwh_h * sum(
+        m.hours[t] * m.reserve_short[f, t] for f in m.R for t in m.T))
+    m.cost_terminal_value = pyo.Expression(expr=-(
+        sum(m.bat_terminal_value[b] * m.bat_soc[b, last] for b in m.B)
+        + sum(m.ev_terminal_value[e] * m.ev_soc[e, last] for e in m.E)))
+    m.total_cost = pyo.Objective(expr=sum(getattr(m, f"cost_{term}") for term in TERMS), sense=pyo.minimize)

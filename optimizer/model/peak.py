@@ -1,0 +1,21 @@
+"""add_peak: 30-minute import above max(contract kW, peak already set this month) per facility (soft)."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.inputs import PlanInputs
+from optimizer.model.params import ParamValues, declare
+
+
+def peak_params(inputs: PlanInputs) -> ParamValues:
+    """peak_ref_kw[f]: the import level (kW) above which the peak charge applies."""
+    return {"peak_ref_kw": {f.id: f.peak_reference_kw for f in inputs.facilities}}
+
+
+def add_peak(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
+    """peak_excess[f] >= 0 (kW) and peak_limit[f,t]: fac_import - peak_excess <= peak_ref_kw."""
+    declare(m, "peak_ref_kw", (m.F,), peak_params(inputs)["peak_ref_kw"], "peak reference kW")
+    m.peak_excess = pyo.Var(m.F, within=pyo.NonNegativeReals, doc="kW above the reference")
+    m.peak_limit = pyo.Constraint(
+        m.F, m.T, rule=lambda m, f, t: m.fac_import[f, t] - m.peak_excess[f] <= m.peak_ref_kw[f])

@@ -1,0 +1,39 @@
+"""Penalty prices of the soft targets and the peak charge: the one place they are defined.
+
+Physics (energy balance, SoC dynamics, power limits) is hard in the model; the targets below are soft: a
+shortfall is allowed but costs the stated price, so a plan always exists and every miss is reported.
+All prices are in JPY; they are chosen well above any JEPX price seen in the shipped data (FY2023-2024
+Chugoku area price <= ~50 JPY/kWh) so that a target is missed only when the physics leaves no other way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Penalties:
+    """Soft-target penalty prices and the 30-minute peak (demand) charge.
+
+    ev_departure_jpy_per_kwh: per kWh an EV is short of its departure target at departure.
+    ev_trip_jpy_per_kwh: per kWh a car lacks for its assumed trip (or falls below its SoC floor on return).
+    reserve_jpy_per_kwh_h: per kWh below a shelter's reserve, per hour it stays below (kWh x h).
+    peak_jpy_per_kw: per kW of 30-min average import above max(contract kW, peak already set this month);
+        one month of a high-voltage basic charge (assumed 1,800 JPY/kW; the 12-month ratchet is ignored).
+    """
+
+    ev_departure_jpy_per_kwh: float = 200.0
+    ev_trip_jpy_per_kwh: float = 500.0
+    reserve_jpy_per_kwh_h: float = 100.0
+    peak_jpy_per_kw: float = 1800.0
+
+    def __post_init__(self) -> None:
+        for name in ("ev_departure_jpy_per_kwh", "ev_trip_jpy_per_kwh", "reserve_jpy_per_kwh_h", "peak_jpy_per_kw"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"penalties.{name}: must be >= 0 JPY, got {getattr(self, name)}")
+
+
+DEFAULT_PENALTIES = Penalties()
+
+# Assumed daily driving of a fleet car between departure and return (km); used for trip energy.
+EV_DAILY_KM_DEFAULT = 30.0

@@ -1,0 +1,94 @@
+"""Typed options and result of a plan solve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from optimizer.costs import cost_breakdown
+from optimizer.dispatch import Dispatch
+from optimizer.frames import interchange_flows, procurement_frame, schedule_frame
+from optimizer.inputs import PlanInputs
+from optimizer.slack import MissedTarget, slack_frame, slack_report
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """HiGHS settings. time_limit_s: seconds per HiGHS run; mip_rel_gap: relative MIP gap (fraction);
+    mip_abs_gap_jpy: absolute gap in JPY (None = HiGHS default); threads: HiGHS threads; relax: solve the LP
+    relaxation (EV minimum-power binaries continuous); highs_options: further raw HiGHS options."""
+
+    time_limit_s: float = 30.0
+    mip_rel_gap: float = 0.01
+    mip_abs_gap_jpy: float | None = None
+    threads: int = 1
+    relax: bool = False
+    highs_options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """A plan and how it was obtained.
+
+    status: 'optimal' | 'feasible' (stopped at a limit with an incumbent) | 'relaxed' (LP relaxation fallback) |
+    'shifted' (last plan shifted) | 'baseline' (rule-based plan). objective_jpy: the shared cost function's
+    total; solver_objective_jpy: what HiGHS reported (None for fallbacks that did not solve). Seconds:
+    build_s (model build or Param update), handover_s (Pyomo -> HiGHS), highs_s (HiGHS run).
+    """
+
+    inputs: PlanInputs
+    dispatch: Dispatch
+    status: str
+    termination: str
+    objective_jpy: float
+    breakdown: dict[str, float]
+    solver_objective_jpy: float | None = None
+    mip_gap: float | None = None
+    build_s: float = 0.0
+    handover_s: float = 0.0
+    highs_s: float = 0.0
+    fallback_used: str | None = None
+    fallback_reason: str = ""
+    missed: tuple[MissedTarget, ...] = ()
+
+    @property
+    def solve_s(self) -> float:
+        """Hand-over plus HiGHS seconds."""
+        return self.handover_s + self.highs_s
+
+    @property
+    def schedule(self) -> pd.DataFrame:
+        """Tidy schedule (slot, facility, device, variable, value)."""
+        return schedule_frame(self.inputs, self.dispatch)
+
+    @property
+    def procurement(self) -> pd.DataFrame:
+        """Procurement plan per slot."""
+        return procurement_frame(self.inputs, self.dispatch)
+
+    @property
+    def interchange(self) -> pd.DataFrame:
+        """Aggregate interchange flows between facilities (kWh)."""
+        return interchange_flows(self.inputs, self.dispatch)
+
+    @property
+    def slack(self) -> pd.DataFrame:
+        """The slack report as a table."""
+        return slack_frame(self.missed)
+
+    def wide(self, facility: str) -> pd.DataFrame:
+        """One facility's schedule as a wide frame (slots x '<device>.<variable>')."""
+        s = self.schedule
+        s = s[s["facility"] == facility]
+        cols = s["device"].where(s["device"] == "", s["device"] + ".") + s["variable"]
+        return s.assign(column=cols).pivot(index="slot", columns="column", values="value")
+
+
+def make_result(inputs: PlanInputs, dispatch: Dispatch, status: str, termination: str, **extra: Any) -> PlanResult:
+    """A PlanResult with the cost breakdown and slack report computed from the dispatch."""
+    breakdown = cost_breakdown(inputs, dispatch)
+    return PlanResult(inputs=inputs, dispatch=dispatch, status=status, termination=termination,
+                      objective_jpy=sum(breakdown.values()), breakdown=breakdown,
+                      missed=slack_report(inputs, dispatch), **extra)

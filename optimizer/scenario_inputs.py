@@ -1,0 +1,217 @@
+"""Build ``PlanInputs`` from a Scenario plus time series (pure: the series are passed in, nothing is read).
+
+EVs: a car is planned when it is not disaster-only and its home facility is supplied and has a charger;
+cars are matched to chargers in order (V2H-capable cars first to bidirectional chargers). Plug windows come
+from the car's weekday/weekend ``PlugWindow`` list chosen by the Japanese day type of the local date
+(Saturdays, Sundays and holidays use ``weekend``); a slot is plugged when its start lies in a window.
+The departure target applies to the last plugged slot before the window's end; the trip energy
+(``ev_daily_km`` x consumption) is removed in the slot the car returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from optimizer.inputs import (
+    BatteryInput,
+    EVInput,
+    FacilityInput,
+    InputError,
+    LinkInput,
+    PlanInputs,
+    PlantInput,
+)
+from optimizer.penalties import DEFAULT_PENALTIES, EV_DAILY_KM_DEFAULT, Penalties
+from scenarios.assets import EVCharger
+from scenarios.datasets import day_type
+from scenarios.model import ElectricVehicle, Facility, PlugWindow, Scenario, SupplyPlant
+from scenarios.timegrid import SLOT_HOURS, TZ
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Optional measured state and operator overrides.
+
+    battery_soc: SoC fraction per battery key 'facility/battery'; ev_soc: SoC fraction per EV id;
+    unavailable_batteries: battery keys out of service (no charge/discharge, not counted in reserves);
+    peak_this_month_kw: per facility id; ev_daily_km: assumed trip length per day (km);
+    terminal_price_jpy_per_kwh: value of stored energy at the horizon end (None = median price + wheeling).
+    """
+
+    battery_soc: Mapping[str, float] = field(default_factory=dict)
+    ev_soc: Mapping[str, float] = field(default_factory=dict)
+    unavailable_batteries: frozenset[str] = frozenset()
+    peak_this_month_kw: Mapping[str, float] = field(default_factory=dict)
+    ev_daily_km: float = EV_DAILY_KM_DEFAULT
+    terminal_price_jpy_per_kwh: float | None = None
+    penalties: Penalties = DEFAULT_PENALTIES
+
+
+def build_inputs(
+    scenario: Scenario,
+    index: pd.DatetimeIndex,
+    pv_kw: Mapping[str, pd.Series],
+    load_kw: Mapping[str, pd.Series],
+    price_jpy_per_kwh: pd.Series,
+    first_slot_fraction: float = 1.0,
+    overrides: Overrides | None = None,
+) -> PlanInputs:
+    """Validated plan inputs for the supplied facilities of `scenario` over the slots of `index`.
+
+    pv_kw / load_kw: per facility id, a kW Series on `index` (a facility without PV may be absent).
+    price_jpy_per_kwh: JEPX price per slot start. first_slot_fraction (0, 1]: usable part of slot 0.
+    """
+    ov = overrides or Overrides()
+    if index.tz is None:
+        raise InputError("index: needs a timezone (slot starts, e.g. Asia/Tokyo)")
+    if not 0 < first_slot_fraction <= 1:
+        raise InputError(f"first_slot_fraction: {first_slot_fraction} must be in (0, 1]")
+    hours = np.full(len(index), SLOT_HOURS)
+    hours[0] *= first_slot_fraction
+    known = {b_key for f in scenario.facilities for b_key in (f"{f.id}/{b.id}" for b in f.batteries)}
+    for key in [*ov.battery_soc, *ov.unavailable_batteries]:
+        if key not in known:
+            raise InputError(f"overrides.battery: unknown battery '{key}'; use 'facility/battery' ids")
+    facilities = tuple(_facility(f, index, pv_kw, load_kw, ov) for f in scenario.supplied)
+    batteries = tuple(_battery(f, i, ov) for f in scenario.supplied for i in range(len(f.batteries)))
+    price = _aligned(price_jpy_per_kwh, index, "price_jpy_per_kwh")
+    terminal = ov.terminal_price_jpy_per_kwh
+    if terminal is None:
+        terminal = float(np.median(price)) + scenario.market.wheeling_charge_jpy_per_kwh
+    evs, notes = _evs(scenario, index, ov)
+    ids = {f.id for f in facilities}
+    links = tuple(LinkInput(lk.id, lk.from_facility, lk.to_facility, lk.limit_kw) for lk in scenario.links
+                  if lk.from_facility in ids and lk.to_facility in ids)
+    return PlanInputs(
+        index=index, hours=hours, price_jpy_per_kwh=price,
+        wheeling_jpy_per_kwh=scenario.market.wheeling_charge_jpy_per_kwh,
+        sale_discount_jpy_per_kwh=scenario.market.sale_discount_jpy_per_kwh,
+        facilities=facilities, batteries=batteries, evs=evs,
+        plant=_plant(scenario.plant, index) if scenario.plant else None, links=links,
+        terminal_price_jpy_per_kwh=max(0.0, terminal), penalties=ov.penalties, notes=tuple(notes),
+    )
+
+
+def _aligned(series: pd.Series | None, index: pd.DatetimeIndex, name: str) -> np.ndarray:
+    if series is None:
+        raise InputError(f"{name}: missing; give a kW Series on the plan index")
+    if not isinstance(series.index, pd.DatetimeIndex) or series.index.tz is None:
+        raise InputError(f"{name}: needs a tz-aware DatetimeIndex")
+    values = series.reindex(index)
+    if values.isna().any():
+        first = values.index[values.isna().to_numpy()][0]
+        raise InputError(f"{name}: no value for slot {first.isoformat()} ({int(values.isna().sum())} missing)")
+    return values.to_numpy(dtype=float)
+
+
+def _facility(f: Facility, index: pd.DatetimeIndex, pv: Mapping[str, pd.Series],
+              load: Mapping[str, pd.Series], ov: Overrides) -> FacilityInput:
+    pv_kw = _aligned(pv[f.id], index, f"pv_kw[{f.id}]") if f.id in pv else np.zeros(len(index))
+    if f.pv_arrays and f.id not in pv:
+        raise InputError(f"pv_kw[{f.id}]: facility has {f.pv_kwp:g} kWp of PV but no forecast was given")
+    if f.load is not None and f.id not in load:
+        raise InputError(f"load_kw[{f.id}]: facility has a load profile but no load forecast was given")
+    load_kw = _aligned(load[f.id], index, f"load_kw[{f.id}]") if f.id in load else np.zeros(len(index))
+    reserve = f.shelter.reserve_hours * f.shelter.critical_load_kw if f.shelter else 0.0
+    return FacilityInput(
+        id=f.id, pv_kw=pv_kw, load_kw=load_kw, contract_kw=f.grid_contract_kw,
+        peak_so_far_kw=ov.peak_this_month_kw.get(f.id, f.peak_this_month_kw), reserve_kwh=reserve,
+        is_shelter=f.is_shelter,
+    )
+
+
+def _battery(f: Facility, i: int, ov: Overrides) -> BatteryInput:
+    b = f.batteries[i]
+    key = f"{f.id}/{b.id}"
+    soc = ov.battery_soc.get(key, b.initial_soc)
+    if not 0 <= soc <= 1:
+        raise InputError(f"overrides.battery_soc[{key}]: SoC {soc} must be a fraction 0..1")
+    return BatteryInput(
+        key=key, facility=f.id, capacity_kwh=b.capacity_kwh, charge_kw=b.charge_kw, discharge_kw=b.discharge_kw,
+        charge_efficiency=b.charge_efficiency, discharge_efficiency=b.discharge_efficiency,
+        soc_min_kwh=b.soc_min * b.capacity_kwh, soc_max_kwh=b.soc_max * b.capacity_kwh,
+        initial_kwh=soc * b.capacity_kwh, degradation_jpy_per_kwh=b.degradation_cost_jpy_per_kwh,
+        available=key not in ov.unavailable_batteries,
+    )
+
+
+def plant_available_kw(plant: SupplyPlant, index: pd.DatetimeIndex) -> np.ndarray:
+    """Plant availability in kW per slot: capacity, lowered by every availability window a slot starts in."""
+    avail = np.full(len(index), plant.capacity_kw)
+    for w in plant.availability:
+        inside = (index >= pd.Timestamp(w.start)) & (index < pd.Timestamp(w.end))
+        avail[inside] = np.minimum(avail[inside], w.available_kw)
+    return avail
+
+
+def _plant(plant: SupplyPlant, index: pd.DatetimeIndex) -> PlantInput:
+    avail = plant_available_kw(plant, index)
+    forecast = np.minimum(plant.typical_output_kw, avail)
+    return PlantInput(id=plant.id, forecast_kw=forecast, min_kw=np.minimum(plant.must_run_min_kw, forecast),
+                      available_kw=avail, curtailment_cost_jpy_per_kwh=plant.curtailment_cost_jpy_per_kwh)
+
+
+def windows_for(ev: ElectricVehicle, day: dt.date) -> list[PlugWindow]:
+    """The car's plug windows on a local date: weekday list on Japanese weekdays, weekend list otherwise."""
+    return ev.weekday if day_type(day) == "weekday" else ev.weekend
+
+
+def plug_schedule(ev: ElectricVehicle, index: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
+    """(plugged 0/1 per slot, departure SoC fraction at the last plugged slot before each departure, else 0)."""
+    local = index.tz_convert(TZ)
+    plugged = np.zeros(len(index))
+    target = np.zeros(len(index))
+    days = sorted({d - dt.timedelta(days=1) for d in local.date} | set(local.date))
+    for day in days:
+        for w in windows_for(ev, day):
+            start = pd.Timestamp(dt.datetime.combine(day, w.start)).tz_localize(TZ)
+            end_day = day + dt.timedelta(days=1) if w.end <= w.start else day
+            end = pd.Timestamp(dt.datetime.combine(end_day, w.end)).tz_localize(TZ)
+            inside = (local >= start.floor("30min")) & (local < end)
+            plugged[inside] = 1.0
+            last = np.flatnonzero(inside)
+            if len(last) and local[last[-1]] + pd.Timedelta(minutes=30) >= end:
+                target[last[-1]] = max(target[last[-1]], w.departure_soc)
+    return plugged, target
+
+
+def _evs(scenario: Scenario, index: pd.DatetimeIndex, ov: Overrides) -> tuple[tuple[EVInput, ...], list[str]]:
+    out: list[EVInput] = []
+    notes: list[str] = []
+    supplied = {f.id: f for f in scenario.supplied}
+    for f in supplied.values():
+        cars = sorted((e for e in scenario.evs_at(f.id) if not e.disaster_only), key=lambda e: e.v2h_kw == 0)
+        chargers = sorted(f.ev_chargers, key=lambda c: not c.bidirectional)
+        for car, charger in zip(cars, chargers, strict=False):
+            out.append(_ev(car, f.id, charger, index, ov))
+        for car in cars[len(chargers):]:
+            notes.append(f"EV '{car.id}' not planned: no free charger at '{f.id}'")
+    for e in scenario.evs:
+        if e.home_facility not in supplied and not e.disaster_only:
+            notes.append(f"EV '{e.id}' not planned: home '{e.home_facility}' is outside the balancing group")
+    for key in ov.ev_soc:
+        if key not in {e.id for e in out}:
+            raise InputError(f"overrides.ev_soc: '{key}' is not a planned EV; planned: {[e.id for e in out]}")
+    return tuple(out), notes
+
+
+def _ev(car: ElectricVehicle, facility: str, charger: EVCharger, index: pd.DatetimeIndex, ov: Overrides) -> EVInput:
+    soc = ov.ev_soc.get(car.id, car.initial_soc)
+    if not 0 <= soc <= 1:
+        raise InputError(f"overrides.ev_soc[{car.id}]: SoC {soc} must be a fraction 0..1")
+    plugged, target_soc = plug_schedule(car, index)
+    arrivals = (plugged == 1) & (np.concatenate([[plugged[0]], plugged[:-1]]) == 0)
+    trip = np.where(arrivals, ov.ev_daily_km * car.consumption_kwh_per_km, 0.0)
+    charge_kw = min(car.charge_kw, charger.power_kw)
+    discharge = min(car.v2h_kw, charger.discharge_kw) if charger.bidirectional else 0.0
+    return EVInput(
+        id=car.id, facility=facility, charger=charger.id, capacity_kwh=car.capacity_kwh, charge_kw=charge_kw,
+        min_charge_kw=min(charger.min_power_kw, charge_kw), discharge_kw=discharge, efficiency=charger.efficiency,
+        floor_kwh=car.soc_floor * car.capacity_kwh, initial_kwh=soc * car.capacity_kwh, plugged=plugged,
+        target_kwh=target_soc * car.capacity_kwh, trip_kwh=trip,
+    )
