@@ -1,0 +1,151 @@
+"""Capability interfaces of the devices the EMS talks to, with units and sign conventions.
+
+Sign conventions (all powers in kW, energies in kWh, SoC as a fraction 0..1):
+
+* PV inverter ``power_kw``: AC output, + = generation into the site.
+* Battery ``power_kw`` and ``setpoint_kw``: AC side, **+ = discharge to the site, − = charging**
+  (the SunSpec 701/704 convention: positive = injection).
+* EV charger ``power_kw`` and ``setpoint_kw``: **+ = charging the car (a load on the site),
+  − = discharging the car into the site (V2H)**.
+* Meter at the grid connection ``power_kw``: **+ = import from the grid, − = export**;
+  ``import_kw``/``export_kw`` are the non-negative parts.
+
+Readings are stamped with tz-aware UTC times. ``devices`` never imports ``runtime``: readings and
+audit entries are handed to sinks (Protocols) that the runtime implements.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+
+class Quality(StrEnum):
+    """Quality of a reading.
+
+    good: read in this cycle and plausible. stale: this cycle failed; the values are the last good ones
+    (``measured_at`` says when). missing: the device answered but the capability's main value is not
+    implemented (sentinel). error: this cycle failed and no earlier value exists, or the answer was garbage.
+    """
+
+    GOOD = "good"
+    STALE = "stale"
+    MISSING = "missing"
+    ERROR = "error"
+
+
+class DeviceKind(StrEnum):
+    """The four capability families."""
+
+    PV = "pv_inverter"
+    BATTERY = "battery"
+    EV = "ev_charger"
+    METER = "meter"
+
+
+FIELDS: dict[DeviceKind, dict[str, str]] = {
+    DeviceKind.PV: {"power_kw": "kW AC, + = generation", "energy_kwh": "kWh lifetime AC energy",
+                    "status": "SunSpec St enum (4 MPPT, 5 THROTTLED, 8 STANDBY)",
+                    "limit_pct": "% of WMax, active-power limit (100 = no limit)", "rated_kw": "kW nameplate"},
+    DeviceKind.BATTERY: {"soc": "fraction 0..1", "power_kw": "kW AC, + = discharge to the site, - = charging",
+                         "charge_limit_kw": "kW, max charge power", "discharge_limit_kw": "kW, max discharge power",
+                         "setpoint_kw": "kW, active set-point (+ = discharge), None if none is active"},
+    DeviceKind.EV: {"connected": "1 if a car is plugged in, else 0", "vehicle_soc": "fraction 0..1, None if unknown",
+                    "power_kw": "kW, + = charging the car, - = V2H discharge", "setpoint_kw": "kW, + = charge",
+                    "bidirectional": "1 if V2H capable", "max_charge_kw": "kW", "max_discharge_kw": "kW"},
+    DeviceKind.METER: {"power_kw": "kW net, + = import from grid", "import_kw": "kW >= 0", "export_kw": "kW >= 0",
+                       "import_kwh": "kWh lifetime import", "export_kwh": "kWh lifetime export"},
+}
+MAIN_FIELD: dict[DeviceKind, str] = {DeviceKind.PV: "power_kw", DeviceKind.BATTERY: "power_kw",
+                                     DeviceKind.EV: "power_kw", DeviceKind.METER: "power_kw"}
+SETPOINTS: dict[DeviceKind, str] = {DeviceKind.PV: "limit_pct", DeviceKind.BATTERY: "setpoint_kw",
+                                    DeviceKind.EV: "setpoint_kw"}
+"""The allow-list of writable capability points, one per kind (meters are read-only)."""
+
+
+def utc_now() -> dt.datetime:
+    """The current time, tz-aware UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One device's values at one poll.
+
+    ``time``: when the poll produced this reading (UTC). ``measured_at``: when the values were read from
+    the device (older than ``time`` if stale, None if never). ``values`` keys and units: see ``FIELDS``.
+    """
+
+    device_id: str
+    facility_id: str
+    kind: DeviceKind
+    time: dt.datetime
+    quality: Quality
+    values: Mapping[str, float | None]
+    measured_at: dt.datetime | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One guarded write: who asked, what, when, the requested and applied value, the outcome.
+
+    ``result``: ok, dry-run, refused, failed, mismatch (read-back differs) or refresh-ok/refresh-failed.
+    """
+
+    who: str
+    device_id: str
+    point: str
+    time: dt.datetime
+    requested: float
+    applied: float | None
+    result: str
+    detail: str = ""
+
+
+class ReadingSink(Protocol):
+    """Where the poller hands readings (the runtime stores them)."""
+
+    def submit(self, readings: Sequence[Reading]) -> None:
+        """Take one cycle's readings."""
+
+
+class AuditSink(Protocol):
+    """Where guarded writes record their audit entries."""
+
+    def record(self, entry: AuditEntry) -> None:
+        """Store one audit entry."""
+
+
+@dataclass
+class ListSink:
+    """A sink keeping everything in memory (tests, CLI)."""
+
+    readings: list[Reading] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+
+    def submit(self, readings: Sequence[Reading]) -> None:
+        """Append readings."""
+        self.readings.extend(readings)
+
+    def record(self, entry: AuditEntry) -> None:
+        """Append an audit entry."""
+        self.audit.append(entry)
+
+
+class CapabilityDriver(Protocol):
+    """What the poller and the write path need from a device driver of any kind."""
+
+    kind: DeviceKind
+
+    async def connect(self) -> None:
+        """Discover the device (SunSpec chain) if not done yet; raises DeviceError/DiscoveryError."""
+
+    async def read(self, full: bool) -> tuple[dict[str, float | None], list[str]]:
+        """Read capability values (fast points, or all points when ``full``) and names of garbage points."""
+
+    async def write_setpoint(self, value: float, revert_s: float | None) -> float | None:
+        """Write the kind's set-point (units per ``FIELDS``) with a revert timer; returns the read-back value."""

@@ -1,0 +1,164 @@
+"""The poller: every device of a scenario read concurrently on a fixed cadence, readings to a sink.
+
+Fast points (meter, battery, PV and EV power, SoC) are read every cycle; slow points (energy counters,
+status, ratings) every ``slow_every`` cycles. Each device is bounded by its own time-out budget, and a
+failing device backs off in its connection, so one dead device never delays the others. Readings are
+stamped with tz-aware UTC times and a quality (see :class:`~devices.capabilities.Quality`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from devices.capabilities import MAIN_FIELD, CapabilityDriver, DeviceKind, Quality, Reading, ReadingSink, utc_now
+from devices.codec import CodecError
+from devices.drivers import BatteryDriver, EVChargerDriver, MeterDriver, PVInverterDriver
+from devices.inventory import DeviceSpec
+from devices.modbus_client import DeviceError, ModbusConnection
+from devices.registermap import vendor_map
+from devices.sunspec import DiscoveryError
+from scenarios.assets import Battery, EVCharger, PVArray
+
+logger = logging.getLogger(__name__)
+Values = dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class PollerConfig:
+    """Cadence (s), slow-point period (cycles), retries per request, back-off (s), connect delay (s),
+    plausibility limit (multiple of the asset's rating beyond which a power reading is garbage)."""
+
+    cadence_s: float = 2.0
+    slow_every: int = 10
+    retries: int = 0
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 60.0
+    connect_delay_s: float = 0.0
+    plausible_factor: float = 5.0
+
+
+@dataclass
+class DeviceState:
+    """A device's driver and its last good values."""
+
+    spec: DeviceSpec
+    driver: CapabilityDriver
+    values: Values = field(default_factory=dict)
+    measured_at: dt.datetime | None = None
+
+
+def rating_kw(spec: DeviceSpec) -> float:
+    """The asset's power rating in kW (for plausibility checks)."""
+    a = spec.asset
+    if isinstance(a, PVArray):
+        return a.inverter_kw
+    if isinstance(a, Battery):
+        return max(a.charge_kw, a.discharge_kw)
+    if isinstance(a, EVCharger):
+        return max(a.power_kw, a.discharge_kw)
+    f = spec.facility
+    return max(f.grid_contract_kw, f.pv_kwp, f.battery_kw, 1.0) * 2
+
+
+class Poller:
+    """Polls ``specs`` and hands each cycle's readings to ``sink`` (a connection per host:port, shared by units)."""
+
+    def __init__(self, specs: Sequence[DeviceSpec], sink: ReadingSink | None = None,
+                 config: PollerConfig | None = None) -> None:
+        self.config = config or PollerConfig()
+        self.sink = sink
+        self.connections: dict[tuple[str, int], ModbusConnection] = {}
+        self.states: dict[str, DeviceState] = {s.device_id: DeviceState(s, self._driver(s)) for s in specs}
+        self.cycles = 0
+
+    def connection(self, spec: DeviceSpec) -> ModbusConnection:
+        """The shared connection of the device's endpoint."""
+        ep, c = spec.endpoint, self.config
+        key = (ep.host, ep.port)
+        if key not in self.connections:
+            self.connections[key] = ModbusConnection(
+                ep.host, ep.port, timeout_s=ep.timeout_s, retries=c.retries, backoff_base_s=c.backoff_base_s,
+                backoff_max_s=c.backoff_max_s, connect_delay_s=c.connect_delay_s)
+        return self.connections[key]
+
+    def _driver(self, spec: DeviceSpec) -> CapabilityDriver:
+        conn, ep = self.connection(spec), spec.endpoint
+        if ep.register_map != "sunspec":
+            return EVChargerDriver(conn, vendor_map(ep.register_map), ep.unit_id)
+        cls = {DeviceKind.PV: PVInverterDriver, DeviceKind.BATTERY: BatteryDriver,
+               DeviceKind.METER: MeterDriver}.get(spec.kind)
+        if cls is None:
+            raise ValueError(f"{spec.device_id}: register_map 'sunspec' is not supported for {spec.kind.value}")
+        return cls(conn, ep.unit_id, ep.base_address)
+
+    def driver(self, device_id: str) -> CapabilityDriver:
+        """The driver of one device (the guarded write path uses it)."""
+        return self.states[device_id].driver
+
+    def budget_s(self, spec: DeviceSpec) -> float:
+        """Longest time one device may take per cycle: time-out × attempts, twice (connect + read), + 0.1 s."""
+        return spec.endpoint.timeout_s * (self.config.retries + 1) * 2 + self.config.connect_delay_s + 0.1
+
+    def _implausible(self, spec: DeviceSpec, values: Values) -> str | None:
+        limit = rating_kw(spec) * self.config.plausible_factor
+        for name, value in values.items():
+            if value is None:
+                continue
+            if math.isnan(value) or (name.endswith("_kw") and abs(value) > limit):
+                return f"{name}={value} outside ±{limit:g}"
+            if name in ("soc", "vehicle_soc") and not 0 <= value <= 1:
+                return f"{name}={value} outside 0..1"
+        return None
+
+    async def poll_device(self, state: DeviceState, full: bool, now: dt.datetime) -> Reading:
+        """Read one device once and classify the result."""
+        spec = state.spec
+        try:
+            values, invalid = await asyncio.wait_for(state.driver.read(full), self.budget_s(spec))
+        except (DeviceError, DiscoveryError, CodecError, TimeoutError, KeyError) as exc:
+            detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            quality = Quality.STALE if state.measured_at is not None else Quality.ERROR
+            return Reading(spec.device_id, spec.facility.id, spec.kind, now, quality, dict(state.values),
+                           state.measured_at, detail)
+        problem = f"garbage scale factor in {invalid}" if invalid else self._implausible(spec, values)
+        if problem:
+            return Reading(spec.device_id, spec.facility.id, spec.kind, now, Quality.ERROR, values, now, problem)
+        if values.get(MAIN_FIELD[spec.kind]) is None:
+            return Reading(spec.device_id, spec.facility.id, spec.kind, now, Quality.MISSING, values, now,
+                           f"{MAIN_FIELD[spec.kind]} not implemented")
+        state.values = {**state.values, **values}
+        state.measured_at = now
+        return Reading(spec.device_id, spec.facility.id, spec.kind, now, Quality.GOOD, dict(state.values), now)
+
+    async def cycle(self, full: bool | None = None) -> list[Reading]:
+        """One poll of every device, concurrently; readings go to the sink and are returned."""
+        if full is None:
+            full = self.cycles % max(self.config.slow_every, 1) == 0
+        self.cycles += 1
+        now = utc_now()
+        readings = list(await asyncio.gather(*(self.poll_device(s, full, now) for s in self.states.values())))
+        if self.sink is not None:
+            self.sink.submit(readings)
+        return readings
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll on the cadence until ``stop`` is set (a late cycle starts the next one at once)."""
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            started = loop.time()
+            await self.cycle()
+            wait = self.config.cadence_s - (loop.time() - started)
+            if wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), wait)
+
+    def close(self) -> None:
+        """Close every connection."""
+        for conn in self.connections.values():
+            conn.close()

@@ -1,0 +1,189 @@
+"""Physics of the simulated devices: PV from clear sky × clouds, a battery integrating its set-point,
+an EV charger following the cars' plug schedules, and the facility load; the meter sums them.
+
+All powers in kW with the signs of :mod:`devices.capabilities` (battery + = discharge, EV + = charging
+the car, meter + = import). Times are tz-aware; state integrates over the wall-clock time between steps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zlib
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from devices.simulators.solar import cloud_factor, pv_ac_kw
+from scenarios.assets import Battery, EVCharger, PVArray
+from scenarios.model import ElectricVehicle, Facility
+from scenarios.timegrid import TZ
+
+LOCAL = ZoneInfo(TZ)
+
+
+def seed_of(name: str) -> int:
+    """A stable small integer from a name (for per-facility cloud phases)."""
+    return zlib.crc32(name.encode()) % 1000
+
+
+def load_kw(facility: Facility, when: dt.datetime) -> float:
+    """Facility load in kW: annual energy spread with a day-time bump (local time), ≥ 0."""
+    if facility.load is None:
+        return 0.0
+    mean_kw = facility.load.annual_kwh / 8760.0
+    local = when.astimezone(LOCAL)
+    hour = local.hour + local.minute / 60
+    shape = 0.55 + 1.0 * math.exp(-(((hour - 13.0) / 4.0) ** 2))  # integrates to ~1 over a day
+    return mean_kw * shape
+
+
+@dataclass
+class PVSim:
+    """A PV array with its inverter; ``limit_pct`` curtails to a share of the inverter rating."""
+
+    array: PVArray
+    latitude: float
+    longitude: float
+    seed: int
+    energy_kwh: float = 0.0
+    limit_pct: float = 100.0
+    last: dt.datetime | None = None
+
+    def power_kw(self, when: dt.datetime) -> float:
+        """AC power in kW now (clear sky × cloud factor, clipped, curtailed)."""
+        kw = pv_ac_kw(self.array, when, self.latitude, self.longitude, cloud_factor(when, self.seed))
+        return min(kw, self.array.inverter_kw * self.limit_pct / 100.0)
+
+    def step(self, when: dt.datetime) -> float:
+        """Advance the energy counter to ``when``; returns the power in kW."""
+        kw = self.power_kw(when)
+        if self.last is not None:
+            self.energy_kwh += kw * max((when - self.last).total_seconds(), 0) / 3600
+        self.last = when
+        return kw
+
+
+@dataclass
+class BatterySim:
+    """A battery following its set-point (kW, + = discharge) within power and SoC limits."""
+
+    battery: Battery
+    soc: float = 0.5
+    setpoint_kw: float | None = None
+    setpoint_expires: dt.datetime | None = None
+    power_kw: float = 0.0
+    last: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.soc = self.battery.initial_soc
+
+    def step(self, when: dt.datetime) -> float:
+        """Integrate SoC up to ``when`` at the current power, then update the power; returns kW."""
+        if self.last is not None:
+            hours = max((when - self.last).total_seconds(), 0) / 3600
+            b = self.battery
+            if self.power_kw > 0:
+                self.soc -= self.power_kw * hours / b.discharge_efficiency / b.capacity_kwh
+            else:
+                self.soc -= self.power_kw * hours * b.charge_efficiency / b.capacity_kwh
+            self.soc = min(max(self.soc, 0.0), 1.0)
+        self.last = when
+        if self.setpoint_expires is not None and when >= self.setpoint_expires:
+            self.setpoint_kw, self.setpoint_expires = None, None  # revert timer fired
+        target = self.setpoint_kw or 0.0
+        target = min(max(target, -self.battery.charge_kw), self.battery.discharge_kw)
+        if (target > 0 and self.soc <= self.battery.soc_min) or (target < 0 and self.soc >= self.battery.soc_max):
+            target = 0.0
+        self.power_kw = target
+        return target
+
+
+def plugged(ev: ElectricVehicle, when: dt.datetime) -> bool:
+    """True if ``ev`` is plugged in at ``when`` per its weekday/weekend windows (local time)."""
+    local = when.astimezone(LOCAL)
+    windows = ev.weekend if local.weekday() >= 5 else ev.weekday
+    now = local.time()
+    for w in windows:
+        if (w.start <= w.end and w.start <= now < w.end) or (w.start > w.end and (now >= w.start or now < w.end)):
+            return True
+    return False
+
+
+@dataclass
+class EVSim:
+    """A charger with the cars based at its facility; power + = charging the car, − = V2H."""
+
+    charger: EVCharger
+    cars: list[ElectricVehicle] = field(default_factory=list)
+    socs: dict[str, float] = field(default_factory=dict)
+    setpoint_kw: float | None = None
+    setpoint_expires: dt.datetime | None = None
+    power_kw: float = 0.0
+    energy_kwh: float = 0.0
+    last: dt.datetime | None = None
+
+    def car(self, when: dt.datetime) -> ElectricVehicle | None:
+        """The first car plugged in now, or None."""
+        return next((c for c in self.cars if plugged(c, when)), None)
+
+    def step(self, when: dt.datetime) -> float:
+        """Integrate the plugged car's SoC and update the power (uncontrolled = full charge power)."""
+        car = self.car(when)
+        if self.last is not None and car is not None:
+            hours = max((when - self.last).total_seconds(), 0) / 3600
+            soc = self.socs.get(car.id, car.initial_soc) + self.power_kw * hours / car.capacity_kwh
+            self.socs[car.id] = min(max(soc, 0.0), 1.0)
+            self.energy_kwh += abs(self.power_kw) * hours
+        self.last = when
+        if self.setpoint_expires is not None and when >= self.setpoint_expires:
+            self.setpoint_kw, self.setpoint_expires = None, None
+        if car is None:
+            self.power_kw = 0.0
+            return 0.0
+        soc = self.socs.setdefault(car.id, car.initial_soc)
+        limit = min(self.charger.power_kw, car.charge_kw)
+        discharge = min(self.charger.discharge_kw, car.v2h_kw) if self.charger.bidirectional else 0.0
+        target = limit if self.setpoint_kw is None else min(max(self.setpoint_kw, -discharge), limit)
+        if (target > 0 and soc >= 1.0) or (target < 0 and soc <= car.soc_floor):
+            target = 0.0
+        self.power_kw = target
+        return target
+
+
+@dataclass
+class FacilitySim:
+    """Everything behind one grid connection; ``meter_kw`` = load − PV − battery + EV (+ = import)."""
+
+    facility: Facility
+    pv: list[PVSim] = field(default_factory=list)
+    batteries: list[BatterySim] = field(default_factory=list)
+    chargers: list[EVSim] = field(default_factory=list)
+    import_kwh: float = 0.0
+    export_kwh: float = 0.0
+    last: dt.datetime | None = None
+
+    def meter_kw(self, when: dt.datetime) -> float:
+        """Net grid power in kW at ``when`` (advances every device of the facility)."""
+        net = load_kw(self.facility, when)
+        net -= sum(p.step(when) for p in self.pv)
+        net -= sum(b.step(when) for b in self.batteries)
+        net += sum(c.step(when) for c in self.chargers)
+        if self.last is not None:
+            hours = max((when - self.last).total_seconds(), 0) / 3600
+            self.import_kwh += max(net, 0.0) * hours
+            self.export_kwh += max(-net, 0.0) * hours
+        self.last = when
+        return net
+
+
+def facility_sim(facility: Facility, evs: list[ElectricVehicle]) -> FacilitySim:
+    """Build the physics of one facility; cars are shared out over its chargers in order."""
+    seed = seed_of(facility.id)
+    sim = FacilitySim(facility)
+    sim.pv = [PVSim(a, facility.latitude, facility.longitude, seed) for a in facility.pv_arrays]
+    sim.batteries = [BatterySim(b) for b in facility.batteries]
+    sim.chargers = [EVSim(c) for c in facility.ev_chargers]
+    for i, ev in enumerate(evs):
+        if sim.chargers:
+            sim.chargers[i % len(sim.chargers)].cars.append(ev)
+    return sim

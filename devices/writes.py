@@ -1,0 +1,124 @@
+"""The one guarded path for every set-point write.
+
+``SetpointWriter.write`` refuses unknown devices and points outside the allow-list (one set-point per
+kind, :data:`~devices.capabilities.SETPOINTS`), clamps to the asset's limits from the scenario
+(battery −charge_kw..+discharge_kw, EV −discharge_kw..+power_kw with values below min_power_kw set to
+0, PV limit 0..100 %), supports dry-run, writes with the device's revert timer (``watchdog_s``), reads
+back to confirm and hands an :class:`~devices.capabilities.AuditEntry` to the audit sink. Written
+set-points are re-sent by ``refresh_due`` before half the watchdog period has passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from dataclasses import dataclass
+
+from devices.capabilities import SETPOINTS, AuditEntry, AuditSink, DeviceKind, utc_now
+from devices.codec import CodecError
+from devices.inventory import DeviceSpec
+from devices.modbus_client import DeviceError
+from devices.poller import Poller
+from devices.sunspec import DiscoveryError
+from scenarios.assets import Battery, EVCharger
+
+logger = logging.getLogger(__name__)
+REFRESH_FRACTION = 0.5
+
+
+def limits(spec: DeviceSpec) -> tuple[float, float]:
+    """Lowest and highest allowed set-point (kW for battery/EV with their signs, % for PV)."""
+    a = spec.asset
+    if isinstance(a, Battery):
+        return -a.charge_kw, a.discharge_kw
+    if isinstance(a, EVCharger):
+        return (-a.discharge_kw if a.bidirectional else 0.0), a.power_kw
+    if spec.kind is DeviceKind.PV:
+        return 0.0, 100.0
+    raise PermissionError(f"{spec.device_id}: {spec.kind.value} has no set-point")
+
+
+def clamp(spec: DeviceSpec, value: float) -> float:
+    """``value`` clamped to the asset's limits (EV: 0 < |v| < min_power_kw becomes 0)."""
+    low, high = limits(spec)
+    clamped = min(max(value, low), high)
+    a = spec.asset
+    if isinstance(a, EVCharger) and 0 < clamped < a.min_power_kw:
+        clamped = 0.0
+    return clamped
+
+
+@dataclass
+class Active:
+    """A set-point held on a device and when it was last sent."""
+
+    point: str
+    value: float
+    sent: dt.datetime
+    watchdog_s: float
+
+
+class SetpointWriter:
+    """Guarded writes through the poller's drivers; ``who`` names the caller in the audit trail."""
+
+    def __init__(self, poller: Poller, audit: AuditSink, *, dry_run: bool = False, tolerance: float = 0.02) -> None:
+        self.poller, self.audit, self.dry_run, self.tolerance = poller, audit, dry_run, tolerance
+        self.active: dict[str, Active] = {}
+
+    def _entry(self, who: str, device_id: str, point: str, requested: float, applied: float | None, result: str,
+               detail: str = "") -> AuditEntry:
+        entry = AuditEntry(who, device_id, point, utc_now(), requested, applied, result, detail)
+        self.audit.record(entry)
+        if result not in ("ok", "dry-run", "refresh-ok"):
+            logger.warning("write %s %s=%s by %s: %s %s", device_id, point, requested, who, result, detail)
+        return entry
+
+    async def write(self, device_id: str, point: str, value: float, who: str = "ems") -> AuditEntry:
+        """Write one set-point through every guard; returns (and records) the audit entry."""
+        state = self.poller.states.get(device_id)
+        if state is None:
+            return self._entry(who, device_id, point, value, None, "refused", "unknown device")
+        spec = state.spec
+        if SETPOINTS.get(spec.kind) != point:
+            allowed = SETPOINTS.get(spec.kind, "nothing")
+            return self._entry(who, device_id, point, value, None, "refused",
+                               f"{point!r} not in the allow-list for {spec.kind.value} (allowed: {allowed})")
+        if not math.isfinite(value):
+            return self._entry(who, device_id, point, value, None, "refused", "value is not a finite number")
+        applied = clamp(spec, value)
+        detail = f"clamped from {value:g}" if applied != value else ""
+        if self.dry_run:
+            return self._entry(who, device_id, point, value, applied, "dry-run", detail)
+        return await self._send(who, spec, point, value, applied, detail, "ok")
+
+    async def _send(self, who: str, spec: DeviceSpec, point: str, requested: float, applied: float,
+                    detail: str, ok: str) -> AuditEntry:
+        watchdog = spec.endpoint.watchdog_s
+        driver = self.poller.driver(spec.device_id)
+        try:
+            back = await driver.write_setpoint(applied, watchdog)
+        except (DeviceError, DiscoveryError, CodecError, PermissionError, KeyError) as exc:
+            result = "failed" if ok == "ok" else "refresh-failed"
+            return self._entry(who, spec.device_id, point, requested, applied, result, f"{detail} {exc}".strip())
+        if back is None or abs(back - applied) > max(self.tolerance * abs(applied), 0.05):
+            return self._entry(who, spec.device_id, point, requested, applied, "mismatch",
+                               f"{detail} read back {back}".strip())
+        if watchdog:
+            self.active[spec.device_id] = Active(point, applied, utc_now(), watchdog)
+        return self._entry(who, spec.device_id, point, requested, applied, ok, detail)
+
+    async def refresh_due(self, now: dt.datetime | None = None) -> list[AuditEntry]:
+        """Re-send every held set-point whose last send is older than half its watchdog period."""
+        now = now or utc_now()
+        entries = []
+        for device_id, held in list(self.active.items()):
+            if (now - held.sent).total_seconds() >= held.watchdog_s * REFRESH_FRACTION:
+                spec = self.poller.states[device_id].spec
+                entries.append(await self._send("watchdog", spec, held.point, held.value, held.value, "",
+                                                "refresh-ok"))
+        return entries
+
+    def release(self, device_id: str) -> None:
+        """Stop refreshing a device's set-point (it reverts when its watchdog expires)."""
+        self.active.pop(device_id, None)
