@@ -9,5 +9,6 @@ from api.cli.app import app
 
 # Command groups (each module adds its commands to `app` on import).
 from api.cli import scenario as _scenario  # noqa: F401  isort: skip
+from api.cli import devices as _devices  # noqa: F401  isort: skip
 
 __all__ = ["app"]
