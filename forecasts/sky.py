@@ -95,16 +95,23 @@ def _linke(lat: float, lon: float) -> np.ndarray:
 
 def clear_sky(facility: Facility, times: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Solar position and Ineichen clear-sky GHI/DNI/DHI (W/m²) at ``times`` for the facility's site."""
+    return clear_sky_at(facility.latitude, facility.longitude, facility.altitude_m, times)
+
+
+def clear_sky_at(latitude: float, longitude: float, altitude_m: float,
+                 times: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Solar position (degrees, plus dni_extra W/m² and relative airmass) and Ineichen clear sky (W/m²)."""
+    times = require_aware_index(pd.DatetimeIndex(times), "times")
     solpos = pvlib.solarposition.get_solarposition(
-        times, facility.latitude, facility.longitude, altitude=facility.altitude_m, method="nrel_numpy"
+        times, latitude, longitude, altitude=altitude_m, method="nrel_numpy"
     )
     airmass_rel = pvlib.atmosphere.get_relative_airmass(solpos["apparent_zenith"])
-    pressure = pvlib.atmosphere.alt2pres(facility.altitude_m)
+    pressure = pvlib.atmosphere.alt2pres(altitude_m)
     airmass_abs = pvlib.atmosphere.get_absolute_airmass(airmass_rel, pressure)
-    linke = _linke(round(facility.latitude, 3), round(facility.longitude, 3))[times.month.to_numpy() - 1]
+    linke = _linke(round(latitude, 3), round(longitude, 3))[times.tz_convert("UTC").month.to_numpy() - 1]
     dni_extra = pvlib.irradiance.get_extra_radiation(times)
     cs = pvlib.clearsky.ineichen(solpos["apparent_zenith"], airmass_abs, linke,
-                                 altitude=facility.altitude_m, dni_extra=dni_extra)
+                                 altitude=altitude_m, dni_extra=dni_extra)
     cs = pd.DataFrame(cs, index=times).fillna(0.0)
     solpos["dni_extra"] = np.asarray(dni_extra, dtype=float)
     solpos["airmass"] = np.asarray(airmass_rel, dtype=float)
@@ -210,7 +217,7 @@ def sky_state(facility: Facility, index: pd.DatetimeIndex, weather: pd.DataFrame
             kt = np.where(np.isnan(kt_i), filled, kt_i)
             kt = np.where(np.isnan(kt), 1.0, kt)
             tier_sub[:] = frame_tier
-            tier_sub[~covered & sun_up] = "clear_sky"
+            tier_sub[~covered] = "clear_sky"
         if frame_tier == "ghi_dni_dhi":
             df = _interp(df_w, times, step)
         temp = _column_or_default(weather, "temp_air_c", times, step, DEFAULT_TEMP_AIR_C)

@@ -1,0 +1,138 @@
+"""Backtests of the clear-sky-index (kt) forecasting approach on recorded series, with persistence as reference.
+
+A series is on a regular grid; value j is the mean over [T_j, T_j + step). A forecast issued at T_i may use
+values j <= i - 1 only. For lead k = 1..K steps the target is j = i + k - 1 (its interval ends k steps after
+the issue); lead_h = k × step in hours. Models, all scaled by the target's clear-sky value ``clear[j]``:
+
+- ``clear_sky``: kt = 1 (the forecaster without any weather).
+- ``kt_persistence``: kt_now = mean of the last ``recent_steps`` daylight kt values known at issue.
+- ``kt_blend``: kt_clim + (kt_now - kt_clim) exp(-lead_h / tau_h), kt_clim = mean daylight kt of the last
+  ``clim_days`` days: recent weather decays toward the local climate with lead time.
+- ``persistence`` (reference): the value at the same time of day on the latest day known at issue
+  (j - P ceil(k / P), P = steps per day).
+
+Only daylight targets (clear >= min_clear) with a finite actual value are scored.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from forecasts.metrics import scores_by_lead
+from forecasts.sky import clear_sky_at
+
+KT_MODELS = ["clear_sky", "kt_persistence", "kt_blend"]
+LEAD_BINS_H = (0.0, 1.0, 3.0, 6.0, 12.0, 24.0, 48.0)
+
+
+def lead_labels(lead_h: np.ndarray, bins: tuple[float, ...] = LEAD_BINS_H) -> np.ndarray:
+    """Bucket labels such as '1-3 h' (left-open, right-closed) for lead times in hours."""
+    edges = np.asarray(bins)
+    pos = np.clip(np.searchsorted(edges, lead_h, side="left"), 1, len(edges) - 1)
+    names = [f"{edges[p - 1]:g}-{edges[p]:g} h" for p in range(1, len(edges))]
+    return np.asarray(names, dtype=object)[pos - 1]
+
+
+def kt_pairs(actual: pd.Series, clear: pd.Series, max_lead_steps: int, tau_h: float = 3.0, clim_days: float = 7.0,
+             recent_steps: int = 3, min_clear: float = 20.0) -> pd.DataFrame:
+    """Forecast/actual pairs for every issue time and lead (see the module docstring).
+
+    ``actual`` and ``clear`` share one regular tz-aware index (same unit, e.g. W/m² or kW). Returns columns
+    issue, target, lead_h, lead, actual, clear, persistence and one column per model of KT_MODELS.
+    """
+    index = pd.DatetimeIndex(actual.index)
+    step = pd.Timedelta(index[1] - index[0])
+    step_h = step / pd.Timedelta(hours=1)
+    per_day = round(24 / step_h)
+    y = actual.to_numpy(dtype=float)
+    cs = clear.reindex(index).to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kt = np.where(cs >= min_clear, np.clip(y / cs, 0.0, 1.5), np.nan)
+    kt_series = pd.Series(kt, index=index)
+    recent = kt_series.dropna().rolling(recent_steps, min_periods=1).mean().reindex(index).ffill()
+    clim = kt_series.rolling(max(round(clim_days * per_day), 1), min_periods=1).mean().ffill()
+    first = per_day * 2  # two days of history before the first issue
+    issues = np.arange(first, len(index) - max_lead_steps + 1)
+    leads = np.arange(1, max_lead_steps + 1)
+    target = issues[:, None] + leads[None, :] - 1
+    lead_h = np.broadcast_to(leads * step_h, target.shape)
+    kt_now = np.broadcast_to(recent.to_numpy()[issues - 1][:, None], target.shape)
+    kt_clim = np.broadcast_to(clim.to_numpy()[issues - 1][:, None], target.shape)
+    kt_now = np.where(np.isnan(kt_now), 1.0, kt_now)
+    kt_clim = np.where(np.isnan(kt_clim), kt_now, kt_clim)
+    back = target - per_day * np.ceil(leads / per_day).astype(int)[None, :]
+    cs_t = cs[target]
+    pairs = pd.DataFrame({
+        "issue": np.repeat(index[issues], len(leads)),
+        "target": index[target.ravel()],
+        "lead_h": lead_h.ravel(),
+        "actual": y[target].ravel(),
+        "clear": cs_t.ravel(),
+        "persistence": y[back].ravel(),
+        "clear_sky": cs_t.ravel(),
+        "kt_persistence": (kt_now * cs_t).ravel(),
+        "kt_blend": ((kt_clim + (kt_now - kt_clim) * np.exp(-lead_h / tau_h)) * cs_t).ravel(),
+    })
+    keep = (pairs["clear"] >= min_clear) & np.isfinite(pairs["actual"])
+    pairs = pairs[keep].sort_values("lead_h", kind="stable").reset_index(drop=True)
+    pairs["lead"] = lead_labels(pairs["lead_h"].to_numpy())
+    return pairs
+
+
+def ghi_backtest(weather: pd.DataFrame, latitude: float, longitude: float, altitude_m: float = 0.0,
+                 max_lead_h: int = 48) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """GHI-level backtest of the kt approach on hourly measured GHI (e.g. :func:`read_jma_csv` output).
+
+    The weather index holds hour midpoints (instantaneous convention); it is put on a regular hourly grid
+    (gaps become NaN). Returns (pairs, score table by lead); units W/m².
+    """
+    ghi = weather["ghi_wm2"].astype(float)
+    grid = pd.date_range(ghi.index.min(), ghi.index.max(), freq="1h")
+    ghi = ghi.reindex(grid)
+    _, cs = clear_sky_at(latitude, longitude, altitude_m, grid)
+    # JMA leaves night hours empty: they are zero irradiance, not missing values
+    ghi = ghi.where(ghi.notna() | (cs["ghi"] >= 20.0), 0.0)
+    pairs = kt_pairs(ghi, cs["ghi"], max_lead_steps=max_lead_h)
+    return pairs, scores_by_lead(pairs, KT_MODELS)
+
+
+def clear_sky_envelope(power: pd.Series, window_days: int = 14, lag_days: int = 2, quantile: float = 0.95) -> pd.Series:
+    """Empirical clear-sky power (kW) per slot of day: a high quantile of the same slot over past days.
+
+    Uses days [d - lag_days - window_days + 1, d - lag_days] for day d, so a forecast issued up to
+    ``lag_days - 1`` days before its target never sees data after its issue time.
+    """
+    index = pd.DatetimeIndex(power.index)
+    step = pd.Timedelta(index[1] - index[0])
+    per_day = round(pd.Timedelta(days=1) / step)
+    values = power.to_numpy(dtype=float)
+    days = len(values) // per_day
+    table = values[: days * per_day].reshape(days, per_day)
+    frame = pd.DataFrame(table)
+    env = frame.rolling(window_days, min_periods=3).quantile(quantile).shift(lag_days).to_numpy().ravel()
+    out = np.full(len(values), np.nan)
+    out[: len(env)] = env
+    return pd.Series(out, index=index, name="clear_kw")
+
+
+def pv_backtest(measured: pd.DataFrame, max_lead_h: int = 24) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """PV backtest of the kt approach on a measured 30-min PV series (kW; e.g. :func:`emhass_load_pv`).
+
+    The clear-sky reference is :func:`clear_sky_envelope` (the site's position and size are unknown), so the
+    test scores the kt logic on real power. If ``pv_forecast_kw`` is present (a recorded third-party
+    forecast of unknown issue time) it is scored as the model ``recorded``. Scores are normalised by capacity
+    (the 99.9th percentile of measured power).
+    """
+    pv = measured["pv_kw"].astype(float)
+    index = pd.date_range(pv.index.min().floor("D"), pv.index.max(), freq="30min")
+    pv = pv.reindex(index)
+    clear = clear_sky_envelope(pv.fillna(0.0))
+    capacity = float(np.nanpercentile(pv, 99.9))
+    pairs = kt_pairs(pv, clear.fillna(0.0), max_lead_steps=max_lead_h * 2, min_clear=0.05 * capacity)
+    models = list(KT_MODELS)
+    if "pv_forecast_kw" in measured:
+        recorded = measured["pv_forecast_kw"].astype(float).clip(lower=0.0).reindex(index)
+        pairs["recorded"] = recorded.reindex(pd.DatetimeIndex(pairs["target"])).to_numpy()
+        models.append("recorded")
+    return pairs, scores_by_lead(pairs, models, capacity=capacity)
