@@ -1,0 +1,57 @@
+"""Upper bounds on priority-weighted served critical energy (kWh) of an outage.
+
+* perfect-relocation bound: the fleet's usable energy (above floors, through discharge efficiency, no travel
+  energy) is a pool any shelter can draw from at any slot, limited per slot by the fleet's total power and
+  per shelter by the power all cars could deliver there at once. Every feasible plan satisfies this LP.
+* LP relaxation of the MILP (binaries relaxed) for the same candidate sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyomo.environ as pyo
+from pyomo.contrib.appsi.solvers.highs import Highs
+
+from optimizer.outage.inputs import OutageInput
+from optimizer.outage.model import add_batteries, add_shelters, build_model
+
+
+def _solve_max(m: pyo.ConcreteModel) -> float:
+    solver = Highs()
+    solver.config.load_solution = False
+    results = solver.solve(m)
+    if results.best_objective_bound is None:
+        raise RuntimeError(f"bound LP ended {results.termination_condition.name} without a bound")
+    return float(results.best_objective_bound)
+
+
+def perfect_relocation_bound(data: OutageInput) -> float:
+    """Max priority-weighted served kWh if fleet energy could be anywhere, any time (a valid upper bound)."""
+    evs, h = data.usable_evs, data.slot_hours
+    m = pyo.ConcreteModel(name="perfect_relocation")
+    m.T = pyo.RangeSet(0, data.n_slots - 1)
+    m.T1 = pyo.RangeSet(0, data.n_slots)
+    m.S = pyo.RangeSet(0, len(data.shelters) - 1)
+    add_shelters(m, data)
+    add_batteries(m, data)
+    shelter_power = [sum(e.power_at(s) for e in evs) for s in data.shelters]
+    m.pool = pyo.Var(m.T, m.S, bounds=lambda _m, t, s: (0.0, shelter_power[s]))
+    fleet_power = sum(max(e.power_at(s) for s in data.shelters) for e in evs)
+    fleet_kwh = sum((e.start_kwh - e.floor_kwh) * e.discharge_efficiency for e in evs)
+    m.fleet_power = pyo.Constraint(m.T, rule=lambda _m, t: sum(_m.pool[t, s] for s in _m.S) <= fleet_power)
+    m.fleet_energy = pyo.Constraint(expr=h * sum(m.pool[t, s] for t in m.T for s in m.S) <= fleet_kwh)
+    m.energy_balance = pyo.Constraint(m.T, m.S, rule=lambda _m, t, s: _m.pv_used[t, s] + _m.bat_discharge[t, s]
+                                      + _m.pool[t, s] == _m.served[t, s] + _m.bat_charge[t, s])
+    weighted = sum(data.shelters[s].priority * h * m.served[t, s] for t in m.T for s in m.S)
+    m.objective = pyo.Objective(expr=weighted, sense=pyo.maximize)
+    return _solve_max(m)
+
+
+def lp_relaxation_bound(data: OutageInput, candidates: Mapping[int, list[int]]) -> float:
+    """Objective of the MILP with binaries relaxed to [0, 1] (a bound for that candidate set)."""
+    m = build_model(data, candidates)
+    pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
+    return _solve_max(m)
+
+

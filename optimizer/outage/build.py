@@ -1,0 +1,137 @@
+"""Assemble an OutageInput from a Scenario plus per-shelter series (travel from coordinates).
+
+Distances are haversine great-circle km × scenario.travel.road_factor; times are km /
+scenario.travel.disaster_speed_kmh, rounded up to whole slots; travel energy is km × the car's
+consumption_kwh_per_km.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from optimizer.outage.inputs import (
+    OutageEV,
+    OutageInput,
+    OutageInputError,
+    OutageShelter,
+    StationaryBattery,
+    check_outage_input,
+)
+from scenarios.model import Facility, Scenario
+
+EARTH_RADIUS_KM = 6371.0
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km between two points given in degrees."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, a)))
+
+
+def travel_matrices(
+    facilities: list[Facility], road_factor: float, speed_kmh: float, slot_hours: float = 0.5
+) -> tuple[np.ndarray, np.ndarray]:
+    """Road km and whole travel slots between every pair of facilities (same order as given)."""
+    n = len(facilities)
+    km = np.zeros((n, n))
+    for i, a in enumerate(facilities):
+        for j, b in enumerate(facilities):
+            km[i, j] = haversine_km(a.latitude, a.longitude, b.latitude, b.longitude) * road_factor
+    hours = km / speed_kmh
+    steps = np.ceil(hours / slot_hours - 1e-9).astype(int)
+    np.fill_diagonal(steps, 0)
+    return km, steps
+
+
+def aggregate_battery(facility: Facility, soc_start: float | None = None) -> StationaryBattery | None:
+    """The facility's batteries as one (capacity-weighted SoC and efficiencies); None if it has none."""
+    if not facility.batteries:
+        return None
+    cap = facility.battery_kwh
+
+    def weighted(values: list[float]) -> float:
+        return sum(v * b.capacity_kwh for v, b in zip(values, facility.batteries, strict=True)) / cap
+
+    bats = facility.batteries
+    return StationaryBattery(
+        capacity_kwh=cap,
+        charge_kw=sum(b.charge_kw for b in bats),
+        discharge_kw=sum(b.discharge_kw for b in bats),
+        charge_efficiency=weighted([b.charge_efficiency for b in bats]),
+        discharge_efficiency=weighted([b.discharge_efficiency for b in bats]),
+        soc_start=soc_start if soc_start is not None else weighted([b.initial_soc for b in bats]),
+        soc_min=weighted([b.soc_min for b in bats]),
+        soc_max=weighted([b.soc_max for b in bats]),
+    )
+
+
+def shelter_critical_kw(facility: Facility, index: pd.DatetimeIndex) -> np.ndarray:
+    """Critical load in kW per slot from the shelter duty: base, × evening_peak_factor 17:00-22:00 local."""
+    if facility.shelter is None:
+        raise OutageInputError(f"facility {facility.id}: not a shelter (no 'shelter' block)")
+    hours = index.tz_convert("Asia/Tokyo").hour
+    factor = np.where((hours >= 17) & (hours < 22), facility.shelter.evening_peak_factor, 1.0)
+    return facility.shelter.critical_load_kw * factor
+
+
+def input_from_scenario(
+    scenario: Scenario,
+    start: pd.Timestamp,
+    n_slots: int,
+    pv_kw: Mapping[str, np.ndarray],
+    critical_kw: Mapping[str, np.ndarray] | None = None,
+    *,
+    shelter_ids: list[str] | None = None,
+    ev_soc: Mapping[str, float] | None = None,
+    battery_soc: Mapping[str, float] | None = None,
+    unavailable_evs: tuple[str, ...] = (),
+    block_slots: int = 8,
+    candidate_shelters: int = 21,
+) -> OutageInput:
+    """Outage input for the scenario's shelters (or `shelter_ids`), all EVs (dealer cars included).
+
+    pv_kw / critical_kw: kW arrays of length n_slots per shelter id (missing PV = none; missing critical
+    load = the shelter duty's profile). ev_soc / battery_soc override start SoC (fractions) by id.
+    """
+    shelters = [scenario.facility(i) for i in shelter_ids] if shelter_ids else scenario.shelters
+    index = pd.date_range(start, periods=n_slots, freq="30min")
+    critical_kw = critical_kw or {}
+    ev_soc, battery_soc = ev_soc or {}, battery_soc or {}
+    out_shelters = tuple(
+        OutageShelter(
+            id=f.id,
+            critical_kw=np.asarray(critical_kw.get(f.id, shelter_critical_kw(f, index)), dtype=float),
+            pv_kw=np.asarray(pv_kw.get(f.id, np.zeros(n_slots)), dtype=float),
+            priority=f.shelter.priority if f.shelter else 1.0,
+            battery=aggregate_battery(f, battery_soc.get(f.id)),
+            bidirectional_charger=any(c.bidirectional for c in f.ev_chargers),
+        )
+        for f in shelters
+    )
+    site_ids = [f.id for f in shelters]
+    for ev in scenario.evs:
+        if ev.home_facility not in site_ids:
+            site_ids.append(ev.home_facility)
+    sites = [scenario.facility(i) for i in site_ids]
+    km, steps = travel_matrices(sites, scenario.travel.road_factor, scenario.travel.disaster_speed_kmh)
+    evs = tuple(
+        OutageEV(
+            id=e.id, site=site_ids.index(e.home_facility), capacity_kwh=e.capacity_kwh,
+            soc_start=ev_soc.get(e.id, e.initial_soc), soc_floor=e.soc_floor, v2h_kw=e.v2h_kw, v2l_kw=e.v2l_kw,
+            consumption_kwh_per_km=e.consumption_kwh_per_km, available=e.id not in unavailable_evs,
+        )
+        for e in scenario.evs
+        if e.v2h_kw > 0 or e.v2l_kw > 0
+    )
+    data = OutageInput(
+        start=pd.Timestamp(start), shelters=out_shelters, evs=evs, site_ids=tuple(site_ids), distance_km=km,
+        travel_slots=steps, n_slots=n_slots, block_slots=block_slots, candidate_shelters=candidate_shelters,
+    )
+    check_outage_input(data)
+    return data

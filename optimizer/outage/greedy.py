@@ -1,0 +1,88 @@
+"""Greedy outage plan: each car, largest first, goes at the outage start to the reachable shelter where it
+adds the most priority-weighted served energy (ties: the shelter that goes dark first), and stays there.
+
+This is the fallback when the MILP finds nothing in its time limit and the baseline it is measured against.
+Energies in kWh, powers in kW, slots of data.slot_hours.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from optimizer.outage.dispatch import simulate
+from optimizer.outage.inputs import OutageEV, OutageInput, OutageShelter
+from optimizer.outage.plan import OutagePlan
+
+
+def shelter_served(
+    shelter: OutageShelter, cars: list[tuple[OutageEV, int, float]], n_slots: int, h: float
+) -> tuple[float, int]:
+    """Served kWh and first dark slot (n_slots if never) of one shelter under the load-following rule.
+
+    cars: (car, first slot it can deliver, kWh it holds on arrival), discharged in the given order.
+    """
+    bat = shelter.battery
+    level = bat.start_kwh if bat else 0.0
+    energy = [e for _, _, e in cars]
+    served, dark = 0.0, n_slots
+    for t in range(n_slots):
+        load, pv = float(shelter.critical_kw[t]), float(shelter.pv_kw[t])
+        need = max(load - pv, 0.0)
+        if bat is not None:
+            surplus = max(pv - load, 0.0)
+            if surplus > 0:
+                room = max(bat.ceiling_kwh - level, 0.0)
+                level += h * bat.charge_efficiency * min(surplus, bat.charge_kw, room / (bat.charge_efficiency * h))
+            else:
+                give = min(need, bat.discharge_kw, max(level - bat.floor_kwh, 0.0) * bat.discharge_efficiency / h)
+                level -= give * h / bat.discharge_efficiency
+                need -= give
+        for i, (car, first, _) in enumerate(cars):
+            if need <= 0 or t < first:
+                continue
+            give = min(need, car.power_at(shelter), max(energy[i] - car.floor_kwh, 0.0) * car.discharge_efficiency / h)
+            energy[i] -= give * h / car.discharge_efficiency
+            need -= give
+        served += (load - need) * h
+        if need > 1e-4 and dark == n_slots:
+            dark = t
+    return served, dark
+
+
+def greedy_assignment(data: OutageInput) -> np.ndarray:
+    """Block assignment (cars, blocks) of the greedy rule; -1 where a car is not worth sending."""
+    evs, h = data.usable_evs, data.slot_hours
+    assignment = np.full((len(evs), data.n_blocks), -1, dtype=int)
+    placed: dict[int, list[tuple[OutageEV, int, float]]] = {j: [] for j in range(len(data.shelters))}
+    current = {j: shelter_served(s, [], data.n_slots, h) for j, s in enumerate(data.shelters)}
+    order = sorted(range(len(evs)), key=lambda v: -(evs[v].start_kwh - evs[v].floor_kwh))
+    for v in order:
+        ev, best = evs[v], None
+        for j, shelter in enumerate(data.shelters):
+            if ev.power_at(shelter) <= 0:
+                continue
+            arrival = ev.start_kwh - data.distance_km[ev.site, j] * ev.consumption_kwh_per_km
+            if arrival < ev.floor_kwh:
+                continue
+            first = int(min(data.travel_slots[ev.site, j], data.block_slots))
+            trial = [*placed[j], (ev, first, arrival)]
+            served, dark = shelter_served(shelter, trial, data.n_slots, h)
+            gain = (served - current[j][0]) * shelter.priority - data.move_penalty
+            key = (gain, -current[j][1], -data.travel_slots[ev.site, j])
+            if gain > 1e-6 and (best is None or key > best[0]):
+                best = (key, j, trial, (served, dark))
+        if best is not None:
+            _, j, trial, result = best
+            placed[j], current[j] = trial, result
+            assignment[v, :] = j
+    return assignment
+
+
+def greedy_plan(data: OutageInput) -> OutagePlan:
+    """The greedy plan, dispatched by the load-following rule (status 'feasible', method 'greedy')."""
+    started = time.perf_counter()
+    plan = simulate(data, greedy_assignment(data), method="greedy")
+    return replace(plan, solve_seconds=time.perf_counter() - started)

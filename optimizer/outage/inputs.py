@@ -1,0 +1,176 @@
+"""The frozen input of outage planning: shelters, their series, batteries, the EV fleet and travel.
+
+Units: kW (power, per 30-min slot average), kWh (energy), km, h. Slot k covers
+[start + k·slot_hours, start + (k+1)·slot_hours); `start` is tz-aware. Series are numpy float arrays of
+length n_slots. Site index convention: sites 0..S-1 are the shelters (same order as `shelters`), sites
+S.. are the other places cars start from (their home facilities).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+MAX_SLOTS = 144
+
+
+class OutageInputError(ValueError):
+    """The outage input is inconsistent; the message names the field and the fix."""
+
+
+@dataclass(frozen=True)
+class StationaryBattery:
+    """A shelter's stationary battery(ies) aggregated: energies in kWh, powers in kW, fractions 0..1."""
+
+    capacity_kwh: float
+    charge_kw: float
+    discharge_kw: float
+    charge_efficiency: float = 0.95
+    discharge_efficiency: float = 0.95
+    soc_start: float = 0.5
+    soc_min: float = 0.1
+    soc_max: float = 0.95
+
+    @property
+    def start_kwh(self) -> float:
+        """Stored energy at the outage start in kWh."""
+        return self.soc_start * self.capacity_kwh
+
+    @property
+    def floor_kwh(self) -> float:
+        """Lowest stored energy in kWh (the start energy if that is already below soc_min)."""
+        return min(self.soc_min * self.capacity_kwh, self.start_kwh)
+
+    @property
+    def ceiling_kwh(self) -> float:
+        """Highest stored energy in kWh (the start energy if that is already above soc_max)."""
+        return max(self.soc_max * self.capacity_kwh, self.start_kwh)
+
+
+@dataclass(frozen=True)
+class OutageShelter:
+    """An islanded shelter: critical load and PV in kW per slot, priority weight per kWh served."""
+
+    id: str
+    critical_kw: np.ndarray
+    pv_kw: np.ndarray
+    priority: float = 1.0
+    battery: StationaryBattery | None = None
+    bidirectional_charger: bool = False
+
+
+@dataclass(frozen=True)
+class OutageEV:
+    """A car usable in the outage. Energies kWh, powers kW, SoC fractions 0..1.
+
+    At a shelter with a bidirectional charger the car delivers at most v2h_kw, elsewhere at most v2l_kw
+    (its AC outlet). `site` is the index of the site where it stands at the outage start.
+    """
+
+    id: str
+    site: int
+    capacity_kwh: float
+    soc_start: float
+    soc_floor: float
+    v2h_kw: float
+    v2l_kw: float
+    consumption_kwh_per_km: float
+    discharge_efficiency: float = 0.92
+    available: bool = True
+
+    @property
+    def start_kwh(self) -> float:
+        """Stored energy at the outage start in kWh."""
+        return self.soc_start * self.capacity_kwh
+
+    @property
+    def floor_kwh(self) -> float:
+        """Lowest stored energy in kWh; a car at or below it delivers nothing (start energy if lower)."""
+        return min(self.soc_floor * self.capacity_kwh, self.start_kwh)
+
+    def power_at(self, shelter: OutageShelter) -> float:
+        """Highest discharge in kW (AC, delivered) at that shelter."""
+        return self.v2h_kw if shelter.bidirectional_charger and self.v2h_kw > 0 else self.v2l_kw
+
+
+@dataclass(frozen=True)
+class OutageInput:
+    """Everything the outage planners need; validated by `check_outage_input`.
+
+    distance_km[i, j] is the road distance between sites i and j; travel_slots[i, j] the whole slots a
+    move takes (ceil of hours / slot_hours; 0 only for i == j).
+    """
+
+    start: pd.Timestamp
+    shelters: tuple[OutageShelter, ...]
+    evs: tuple[OutageEV, ...]
+    site_ids: tuple[str, ...]
+    distance_km: np.ndarray
+    travel_slots: np.ndarray
+    n_slots: int = MAX_SLOTS
+    slot_hours: float = 0.5
+    block_slots: int = 8
+    move_penalty: float = 0.05
+    candidate_shelters: int = 21
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def index(self) -> pd.DatetimeIndex:
+        """Slot starts of the outage (tz-aware)."""
+        return pd.date_range(self.start, periods=self.n_slots, freq=pd.Timedelta(hours=self.slot_hours))
+
+    @property
+    def n_blocks(self) -> int:
+        """Number of relocation blocks (the last may be shorter)."""
+        return -(-self.n_slots // self.block_slots)
+
+    @property
+    def usable_evs(self) -> tuple[OutageEV, ...]:
+        """Cars that are available and above their floor."""
+        return tuple(e for e in self.evs if e.available and e.start_kwh > e.floor_kwh + 1e-9)
+
+    def block_of(self, slot: int) -> int:
+        """Relocation block containing a slot."""
+        return slot // self.block_slots
+
+    def candidates(self, ev: OutageEV) -> list[int]:
+        """Shelter indices the car may serve: the `candidate_shelters` nearest to where it starts."""
+        order = sorted(range(len(self.shelters)), key=lambda s: (self.travel_slots[ev.site, s], s))
+        return order[: self.candidate_shelters]
+
+    def critical_matrix(self) -> np.ndarray:
+        """Critical load in kW, shape (n_slots, shelters)."""
+        return np.column_stack([s.critical_kw for s in self.shelters])
+
+    def pv_matrix(self) -> np.ndarray:
+        """PV available in kW, shape (n_slots, shelters)."""
+        return np.column_stack([s.pv_kw for s in self.shelters])
+
+
+def check_outage_input(data: OutageInput) -> None:
+    """Raise OutageInputError naming the field and the fix if the input is inconsistent."""
+    if data.start.tzinfo is None:
+        raise OutageInputError("start: the outage start has no timezone; give e.g. '2024-09-01T14:00+09:00'")
+    if not 1 <= data.n_slots <= MAX_SLOTS:
+        raise OutageInputError(f"n_slots: {data.n_slots} is outside 1..{MAX_SLOTS} (72 h of 30-min slots)")
+    if not 1 <= data.block_slots <= data.n_slots:
+        raise OutageInputError(f"block_slots: {data.block_slots} must be in 1..n_slots (4..8 = 2..4 h)")
+    if not data.shelters:
+        raise OutageInputError("shelters: no islanded shelter given; add at least one")
+    n_sites = len(data.site_ids)
+    for name, matrix in (("distance_km", data.distance_km), ("travel_slots", data.travel_slots)):
+        if matrix.shape != (n_sites, n_sites):
+            raise OutageInputError(f"{name}: shape {matrix.shape} must be ({n_sites}, {n_sites}) for site_ids")
+    for s in data.shelters:
+        for name, series in (("critical_kw", s.critical_kw), ("pv_kw", s.pv_kw)):
+            if series.shape != (data.n_slots,):
+                raise OutageInputError(f"shelter {s.id}: {name} has {series.shape} values, need {data.n_slots}")
+            if not np.all(np.isfinite(series)) or np.any(series < 0):
+                raise OutageInputError(f"shelter {s.id}: {name} must be finite and >= 0 kW")
+    for e in data.evs:
+        if not 0 <= e.site < n_sites:
+            raise OutageInputError(f"ev {e.id}: site {e.site} is not an index of site_ids")
+        if e.v2h_kw <= 0 and e.v2l_kw <= 0:
+            raise OutageInputError(f"ev {e.id}: needs v2h_kw or v2l_kw > 0 to supply a shelter")

@@ -1,0 +1,172 @@
+"""Pyomo MILP of outage dispatch with EV relocation in blocks, built by named steps.
+
+Decisions: x[v,s,b] (binary) car v stationed at shelter s in block b; d[v,s,t] kW it delivers there;
+first deployments w[v,s,b] and relocations z[v,r,s,b] (0..1, implied binary); per shelter PV used,
+battery charge/discharge and served critical load, kW per slot; stored energies in kWh at slot starts.
+A car is deployed at most once to one shelter per block and, once deployed, stays deployed (it can
+relocate). It delivers nothing during the first travel slots of the block it arrives in (travel time
+capped at one block), nothing below its floor, at most v2h_kw (bidirectional charger) or v2l_kw.
+Cars do not recharge. Objective: max priority-weighted served kWh minus move_penalty per move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyomo.environ as pyo
+
+from optimizer.outage.inputs import OutageInput
+
+
+def candidate_sets(data: OutageInput, extra: Mapping[int, set[int]] | None = None) -> dict[int, list[int]]:
+    """Shelters each usable car may serve: its nearest `candidate_shelters` plus `extra`, with power > 0."""
+    extra = extra or {}
+    out = {}
+    for v, ev in enumerate(data.usable_evs):
+        chosen = set(data.candidates(ev)) | set(extra.get(v, set()))
+        out[v] = sorted(s for s in chosen if ev.power_at(data.shelters[s]) > 0)
+    return out
+
+
+def build_model(data: OutageInput, candidates: Mapping[int, list[int]]) -> pyo.ConcreteModel:
+    """The outage MILP for `data` with the given candidate shelters per car (index into usable_evs)."""
+    m = pyo.ConcreteModel(name="outage")
+    m.T = pyo.RangeSet(0, data.n_slots - 1)
+    m.T1 = pyo.RangeSet(0, data.n_slots)
+    m.S = pyo.RangeSet(0, len(data.shelters) - 1)
+    m.B = pyo.RangeSet(0, data.n_blocks - 1)
+    add_shelters(m, data)
+    add_batteries(m, data)
+    add_ev_assignment(m, data, candidates)
+    add_ev_delivery(m, data, candidates)
+    add_ev_energy(m, data, candidates)
+    add_balance(m, data)
+    add_objective(m, data)
+    return m
+
+
+def add_shelters(m: pyo.ConcreteModel, data: OutageInput) -> None:
+    """Served critical load and PV used per shelter and slot, kW, bounded by the series."""
+    load, pv = data.critical_matrix(), data.pv_matrix()
+    m.served = pyo.Var(m.T, m.S, bounds=lambda _m, t, s: (0.0, float(load[t, s])))
+    m.pv_used = pyo.Var(m.T, m.S, bounds=lambda _m, t, s: (0.0, float(pv[t, s])))
+
+
+def add_batteries(m: pyo.ConcreteModel, data: OutageInput) -> None:
+    """Battery charge/discharge kW and stored kWh for shelters with a battery (others fixed to zero)."""
+    bats = {s: sh.battery for s, sh in enumerate(data.shelters) if sh.battery is not None}
+    m.SB = pyo.Set(initialize=sorted(bats))
+    m.bat_charge = pyo.Var(m.T, m.S, bounds=lambda _m, t, s: (0.0, bats[s].charge_kw if s in bats else 0.0))
+    m.bat_discharge = pyo.Var(m.T, m.S, bounds=lambda _m, t, s: (0.0, bats[s].discharge_kw if s in bats else 0.0))
+    m.bat_kwh = pyo.Var(m.T1, m.SB, bounds=lambda _m, t, s: (bats[s].floor_kwh, bats[s].ceiling_kwh))
+    for s, bat in bats.items():
+        m.bat_kwh[0, s].fix(bat.start_kwh)
+    h = data.slot_hours
+
+    def stored(_m: pyo.ConcreteModel, t: int, s: int) -> pyo.Expression:
+        bat = bats[s]
+        return _m.bat_kwh[t + 1, s] == _m.bat_kwh[t, s] + h * (
+            bat.charge_efficiency * _m.bat_charge[t, s] - _m.bat_discharge[t, s] / bat.discharge_efficiency)
+
+    m.battery_energy = pyo.Constraint(m.T, m.SB, rule=stored)
+
+
+def add_ev_assignment(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, list[int]]) -> None:
+    """Binary stationing, one place per block, stay deployed once deployed, deployment and relocation moves."""
+    m.VSB = pyo.Set(dimen=3, initialize=[(v, s, b) for v in cand for s in cand[v] for b in range(data.n_blocks)])
+    m.x = pyo.Var(m.VSB, domain=pyo.Binary)
+    m.w = pyo.Var(m.VSB, bounds=(0.0, 1.0))
+    pairs = [(v, r, s, b) for v in cand for r in cand[v] for s in cand[v] if r != s for b in range(1, data.n_blocks)]
+    m.RELOC = pyo.Set(dimen=4, initialize=pairs)
+    m.z = pyo.Var(m.RELOC, bounds=(0.0, 1.0))
+    vb = [(v, b) for v in cand for b in range(data.n_blocks)]
+
+    def deployed(_m: pyo.ConcreteModel, v: int, b: int) -> pyo.Expression:
+        return sum(_m.x[v, s, b] for s in cand[v])
+
+    m.one_place = pyo.Constraint(vb, rule=lambda _m, v, b: deployed(_m, v, b) <= 1)
+    m.stay_deployed = pyo.Constraint(
+        [(v, b) for v, b in vb if b > 0], rule=lambda _m, v, b: deployed(_m, v, b) >= deployed(_m, v, b - 1))
+    m.first_deployment = pyo.Constraint(m.VSB, rule=lambda _m, v, s, b: _m.w[v, s, b] >= _m.x[v, s, b] - (
+        deployed(_m, v, b - 1) if b > 0 else 0))
+    m.relocation = pyo.Constraint(
+        m.RELOC, rule=lambda _m, v, r, s, b: _m.z[v, r, s, b] >= _m.x[v, r, b - 1] + _m.x[v, s, b] - 1)
+
+
+def add_ev_delivery(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, list[int]]) -> None:
+    """Car discharge kW at a shelter: only when stationed there and arrived (not while travelling)."""
+    evs, block = data.usable_evs, data.block_slots
+    m.VST = pyo.Set(dimen=3, initialize=[(v, s, t) for v in cand for s in cand[v] for t in range(data.n_slots)])
+    power = {(v, s): evs[v].power_at(data.shelters[s]) for v in cand for s in cand[v]}
+    m.ev_kw = pyo.Var(m.VST, bounds=lambda _m, v, s, t: (0.0, power[v, s]))
+    m.ev_stationed = pyo.Constraint(
+        m.VST, rule=lambda _m, v, s, t: _m.ev_kw[v, s, t] <= power[v, s] * _m.x[v, s, data.block_of(t)])
+
+    def steps(r: int, s: int) -> int:
+        return min(int(data.travel_slots[r, s]), block)
+
+    def from_shelter(_m: pyo.ConcreteModel, v: int, s: int, t: int) -> pyo.Expression:
+        b, k = data.block_of(t), t % block
+        late = [r for r in cand[v] if r != s and steps(r, s) > k]
+        if b == 0 or not late:
+            return pyo.Constraint.Skip
+        return _m.ev_kw[v, s, t] <= power[v, s] * (1 - sum(_m.x[v, r, b - 1] for r in late))
+
+    def from_home(_m: pyo.ConcreteModel, v: int, s: int, t: int) -> pyo.Expression:
+        b, k = data.block_of(t), t % block
+        if steps(evs[v].site, s) <= k:
+            return pyo.Constraint.Skip
+        if b == 0:
+            return _m.ev_kw[v, s, t] <= 0
+        return _m.ev_kw[v, s, t] <= power[v, s] * sum(_m.x[v, r, b - 1] for r in cand[v])
+
+    m.ev_travel_from_shelter = pyo.Constraint(m.VST, rule=from_shelter)
+    m.ev_travel_from_home = pyo.Constraint(m.VST, rule=from_home)
+
+
+def add_ev_energy(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, list[int]]) -> None:
+    """Car stored kWh: discharge through its efficiency, travel energy taken at the block start, >= floor."""
+    evs, h, block = data.usable_evs, data.slot_hours, data.block_slots
+    vt1 = [(v, t) for v in cand for t in range(data.n_slots + 1)]
+    m.ev_kwh = pyo.Var(vt1, bounds=lambda _m, v, t: (evs[v].floor_kwh, evs[v].start_kwh))
+    for v in cand:
+        m.ev_kwh[v, 0].fix(evs[v].start_kwh)
+    km = data.distance_km
+
+    def travel(_m: pyo.ConcreteModel, v: int, t: int) -> pyo.Expression:
+        if t % block:
+            return 0.0
+        b, ev = t // block, evs[v]
+        home = sum(km[ev.site, s] * _m.w[v, s, b] for s in cand[v])
+        moves = sum(km[r, s] * _m.z[v, r, s, b] for r in cand[v] for s in cand[v] if r != s) if b else 0.0
+        return ev.consumption_kwh_per_km * (home + moves)
+
+    def balance(_m: pyo.ConcreteModel, v: int, t: int) -> pyo.Expression:
+        out = sum(_m.ev_kw[v, s, t] for s in cand[v]) * h / evs[v].discharge_efficiency
+        return _m.ev_kwh[v, t + 1] == _m.ev_kwh[v, t] - out - travel(_m, v, t)
+
+    m.ev_energy = pyo.Constraint([(v, t) for v in cand for t in range(data.n_slots)], rule=balance)
+
+
+def add_balance(m: pyo.ConcreteModel, data: OutageInput) -> None:
+    """Per shelter and slot: PV used + battery discharge + EV delivery = served + battery charge (kW)."""
+    by_shelter: dict[int, list[tuple[int, int]]] = {s: [] for s in range(len(data.shelters))}
+    for v, s, t in m.VST:
+        if t == 0:
+            by_shelter[s].append((v, s))
+
+    def rule(_m: pyo.ConcreteModel, t: int, s: int) -> pyo.Expression:
+        evs = sum(_m.ev_kw[v, s, t] for v, _ in by_shelter[s])
+        return _m.pv_used[t, s] + _m.bat_discharge[t, s] + evs == _m.served[t, s] + _m.bat_charge[t, s]
+
+    m.energy_balance = pyo.Constraint(m.T, m.S, rule=rule)
+
+
+def add_objective(m: pyo.ConcreteModel, data: OutageInput) -> None:
+    """Maximise priority-weighted served kWh minus move_penalty per deployment or relocation."""
+    h = data.slot_hours
+    served = sum(data.shelters[s].priority * h * m.served[t, s] for t in m.T for s in m.S)
+    moves = sum(m.w[k] for k in m.VSB) + sum(m.z[k] for k in m.RELOC)
+    m.weighted_served = pyo.Expression(expr=served)
+    m.moves = pyo.Expression(expr=moves)
+    m.objective = pyo.Objective(expr=served - data.move_penalty * moves, sense=pyo.maximize)

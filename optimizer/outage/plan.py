@@ -1,0 +1,185 @@
+"""The typed result of outage planning: dispatch arrays, the EV itinerary and summary tables.
+
+Arrays are per slot (30 min, named by start) in kW, shape (n_slots, shelters) unless stated; energies in
+kWh. `assignment[v, b]` is the shelter index car v is stationed at in relocation block b (-1 = not
+deployed, still at its start site).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from optimizer.outage.inputs import OutageInput
+
+SHED_TOLERANCE_KW = 1e-4
+
+
+@dataclass(frozen=True)
+class Move:
+    """One relocation: car from site to shelter, departing and arriving (tz-aware), energy in kWh."""
+
+    car: str
+    from_site: str
+    to_shelter: str
+    depart: pd.Timestamp
+    arrive: pd.Timestamp
+    travel_kwh: float
+    delivered_kwh: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (ISO timestamps)."""
+        return {
+            "car": self.car, "from": self.from_site, "to": self.to_shelter, "depart": self.depart.isoformat(),
+            "arrive": self.arrive.isoformat(), "travel_kwh": round(self.travel_kwh, 4),
+            "energy_delivered_kwh": round(self.delivered_kwh, 4),
+        }
+
+
+@dataclass(frozen=True)
+class OutagePlan:
+    """Dispatch and relocations for one outage, with how it was found.
+
+    objective: priority-weighted served kWh minus move_penalty per move. bound: a proven upper bound on
+    the objective (MILP dual bound) or None; gap = (bound - objective) / |bound|.
+    """
+
+    data: OutageInput
+    method: str
+    status: str
+    assignment: np.ndarray
+    served_kw: np.ndarray
+    pv_used_kw: np.ndarray
+    battery_charge_kw: np.ndarray
+    battery_discharge_kw: np.ndarray
+    battery_kwh: np.ndarray
+    ev_kw: np.ndarray
+    ev_kwh: np.ndarray
+    objective: float
+    bound: float | None = None
+    gap: float | None = None
+    solve_seconds: float = 0.0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def h(self) -> float:
+        """Slot length in hours."""
+        return self.data.slot_hours
+
+    @property
+    def shed_kw(self) -> np.ndarray:
+        """Critical load not served, kW per slot and shelter."""
+        return np.maximum(self.data.critical_matrix() - self.served_kw, 0.0)
+
+    @property
+    def ev_delivered_kw(self) -> np.ndarray:
+        """EV power delivered to each shelter, kW (slots, shelters)."""
+        return self.ev_kw.sum(axis=0)
+
+    @property
+    def served_kwh(self) -> float:
+        """Critical energy served, kWh (unweighted)."""
+        return float(self.served_kw.sum() * self.h)
+
+    @property
+    def weighted_served_kwh(self) -> float:
+        """Priority-weighted critical energy served, kWh."""
+        prio = np.array([s.priority for s in self.data.shelters])
+        return float((self.served_kw * prio).sum() * self.h)
+
+    @property
+    def moves(self) -> list[Move]:
+        """The EV itinerary, ordered by departure."""
+        return sorted(itinerary(self), key=lambda m: (m.depart, m.car))
+
+    def shelter_table(self) -> pd.DataFrame:
+        """Per shelter: critical kWh, served kWh, shed kWh, hours fully served, first dark slot, energy by source."""
+        shed = self.shed_kw > SHED_TOLERANCE_KW
+        rows = []
+        for j, s in enumerate(self.data.shelters):
+            dark = np.flatnonzero(shed[:, j])
+            rows.append({
+                "shelter": s.id,
+                "priority": s.priority,
+                "critical_kwh": float(s.critical_kw.sum() * self.h),
+                "served_kwh": float(self.served_kw[:, j].sum() * self.h),
+                "shed_kwh": float(self.shed_kw[:, j].sum() * self.h),
+                "hours_served": float((~shed[:, j]).sum() * self.h),
+                "hours_until_dark": float((dark[0] if dark.size else self.data.n_slots) * self.h),
+                "dark_at": self.data.index[dark[0]].isoformat() if dark.size else None,
+                "pv_kwh": float(self.pv_used_kw[:, j].sum() * self.h),
+                "battery_kwh": float((self.battery_discharge_kw[:, j] - self.battery_charge_kw[:, j]).sum() * self.h),
+                "ev_kwh": float(self.ev_delivered_kw[:, j].sum() * self.h),
+            })
+        return pd.DataFrame(rows).set_index("shelter")
+
+    def itinerary_table(self) -> pd.DataFrame:
+        """EV itinerary: car, from, to, depart, arrive, travel_kwh, energy_delivered_kwh."""
+        columns = ["car", "from", "to", "depart", "arrive", "travel_kwh", "energy_delivered_kwh"]
+        return pd.DataFrame([m.to_dict() for m in self.moves], columns=columns)
+
+    def shed_table(self) -> pd.DataFrame:
+        """Shed critical load in kW per slot (rows, tz-aware) and shelter (columns)."""
+        return pd.DataFrame(self.shed_kw, index=self.data.index, columns=[s.id for s in self.data.shelters])
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures (JSON-ready)."""
+        return {
+            "method": self.method, "status": self.status, "objective": self.objective, "bound": self.bound,
+            "gap": self.gap, "solve_seconds": self.solve_seconds, "served_kwh": self.served_kwh,
+            "weighted_served_kwh": self.weighted_served_kwh,
+            "critical_kwh": float(self.data.critical_matrix().sum() * self.h), "moves": len(self.moves),
+            "start": self.data.start.isoformat(), "hours": self.data.n_slots * self.h, "notes": list(self.notes),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Summary, shelter table, itinerary and shed series as plain JSON-ready data."""
+        shelters = self.shelter_table().reset_index().to_dict(orient="records")
+        shed = self.shed_table()
+        return {
+            "summary": self.summary(),
+            "shelters": shelters,
+            "itinerary": [m.to_dict() for m in self.moves],
+            "shed_kw": {"index": [t.isoformat() for t in shed.index],
+                        **{c: [round(float(v), 4) for v in shed[c]] for c in shed.columns}},
+        }
+
+    def to_json(self) -> str:
+        """`to_dict` as a JSON string."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
+
+
+def itinerary(plan: OutagePlan) -> list[Move]:
+    """Moves implied by the block assignment, with travel energy and energy delivered during each stay."""
+    data, moves = plan.data, []
+    evs = data.usable_evs
+    for v, ev in enumerate(evs):
+        site, deployed = ev.site, False
+        for b in range(data.n_blocks):
+            target = int(plan.assignment[v, b])
+            if target < 0 or (target == site and deployed):
+                continue
+            deployed = True
+            depart_slot = b * data.block_slots
+            steps = int(data.travel_slots[site, target])
+            stay_to = _stay_end(plan.assignment[v], b, target) * data.block_slots
+            delivered = float(plan.ev_kw[v, depart_slot:min(stay_to, data.n_slots), target].sum() * data.slot_hours)
+            moves.append(Move(
+                car=ev.id, from_site=data.site_ids[site], to_shelter=data.shelters[target].id,
+                depart=data.index[depart_slot], arrive=data.index[depart_slot] + pd.Timedelta(hours=steps * plan.h),
+                travel_kwh=float(data.distance_km[site, target] * ev.consumption_kwh_per_km), delivered_kwh=delivered,
+            ))
+            site = target
+    return moves
+
+
+def _stay_end(row: np.ndarray, b: int, target: int) -> int:
+    """First block after b where the car is no longer at target."""
+    end = b
+    while end < len(row) and int(row[end]) == target:
+        end += 1
+    return end

@@ -1,0 +1,111 @@
+"""Solve the outage MILP with HiGHS under a time limit, warm-started from the greedy plan.
+
+The result is never worse than greedy: if HiGHS returns no incumbent or a worse one (it should not, given
+the warm start), the greedy plan is returned with a note. The solve does not raise on solver trouble.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.contrib.appsi.base import TerminationCondition
+from pyomo.contrib.appsi.solvers.highs import Highs
+
+from optimizer.outage.dispatch import plan_objective
+from optimizer.outage.greedy import greedy_plan
+from optimizer.outage.inputs import OutageInput, check_outage_input
+from optimizer.outage.model import build_model, candidate_sets
+from optimizer.outage.plan import OutagePlan
+
+log = logging.getLogger(__name__)
+
+
+def plan_outage(data: OutageInput, time_limit_s: float = 60.0, mip_gap: float = 0.01) -> OutagePlan:
+    """Best plan found within time_limit_s (wall seconds of the HiGHS run), its bound and gap."""
+    check_outage_input(data)
+    started = time.perf_counter()
+    greedy = greedy_plan(data)
+    extra = {v: {int(greedy.assignment[v, 0])} for v in range(len(data.usable_evs)) if greedy.assignment[v, 0] >= 0}
+    model = build_model(data, candidate_sets(data, extra))
+    warm_start(model, greedy)
+    solver = Highs()
+    solver.config.time_limit = time_limit_s
+    solver.config.mip_gap = mip_gap
+    solver.config.warmstart = True
+    solver.config.load_solution = False
+    solver.config.log_level = logging.DEBUG
+    try:
+        results = solver.solve(model)
+    except Exception as exc:  # solver trouble must not lose the plan
+        log.warning("outage MILP failed (%s); returning the greedy plan", exc)
+        return replace(greedy, notes=(f"MILP failed: {exc}",), solve_seconds=time.perf_counter() - started)
+    status = str(results.termination_condition.name)
+    if results.best_feasible_objective is None:
+        return replace(greedy, notes=(f"MILP {status} without a plan; greedy used",),
+                       solve_seconds=time.perf_counter() - started)
+    results.solution_loader.load_vars()
+    plan = extract(model, data, "milp", "optimal" if results.termination_condition ==
+                   TerminationCondition.optimal else status)
+    bound = results.best_objective_bound
+    gap = (bound - plan.objective) / abs(bound) if bound is not None and abs(bound) > 1e-9 else None
+    if plan.objective < greedy.objective - 1e-6:
+        return replace(greedy, bound=bound, notes=("MILP incumbent worse than greedy; greedy used",),
+                       gap=(bound - greedy.objective) / abs(bound) if bound else None,
+                       solve_seconds=time.perf_counter() - started)
+    return replace(plan, bound=bound, gap=gap, solve_seconds=time.perf_counter() - started)
+
+
+def warm_start(m: pyo.ConcreteModel, plan: OutagePlan) -> None:
+    """Set every variable to the values of a rule-dispatched plan (a feasible MILP point)."""
+    for (v, s, b) in m.x:
+        m.x[v, s, b].set_value(1.0 if plan.assignment[v, b] == s else 0.0)
+        was = plan.assignment[v, b - 1] >= 0 if b > 0 else False
+        m.w[v, s, b].set_value(1.0 if plan.assignment[v, b] == s and not was else 0.0)
+    for (v, r, s, b) in m.z:
+        m.z[v, r, s, b].set_value(1.0 if plan.assignment[v, b - 1] == r and plan.assignment[v, b] == s else 0.0)
+    for (v, s, t) in m.ev_kw:
+        m.ev_kw[v, s, t].set_value(float(plan.ev_kw[v, t, s]))
+    for (v, t) in m.ev_kwh:
+        m.ev_kwh[v, t].set_value(float(plan.ev_kwh[v, t]))
+    for t in m.T:
+        for s in m.S:
+            m.served[t, s].set_value(float(plan.served_kw[t, s]))
+            m.pv_used[t, s].set_value(float(plan.pv_used_kw[t, s]))
+            m.bat_charge[t, s].set_value(float(plan.battery_charge_kw[t, s]))
+            m.bat_discharge[t, s].set_value(float(plan.battery_discharge_kw[t, s]))
+    for (t, s) in m.bat_kwh:
+        m.bat_kwh[t, s].set_value(float(plan.battery_kwh[t, s]))
+
+
+def extract(m: pyo.ConcreteModel, data: OutageInput, method: str, status: str) -> OutagePlan:
+    """Arrays of an OutagePlan from a solved model's variable values."""
+    n_t, n_s, n_v = data.n_slots, len(data.shelters), len(data.usable_evs)
+
+    def grid(var: pyo.Var) -> np.ndarray:
+        return np.array([[max(pyo.value(var[t, s]), 0.0) for s in range(n_s)] for t in range(n_t)])
+
+    assignment = np.full((n_v, data.n_blocks), -1, dtype=int)
+    for (v, s, b) in m.x:
+        if pyo.value(m.x[v, s, b]) > 0.5:
+            assignment[v, b] = s
+    ev_kw, ev_kwh = np.zeros((n_v, n_t, n_s)), np.zeros((n_v, n_t + 1))
+    for (v, s, t) in m.ev_kw:
+        ev_kw[v, t, s] = max(pyo.value(m.ev_kw[v, s, t]), 0.0)
+    for (v, t) in m.ev_kwh:
+        ev_kwh[v, t] = pyo.value(m.ev_kwh[v, t])
+    for v, ev in enumerate(data.usable_evs):
+        if v not in {k[0] for k in m.ev_kwh}:
+            ev_kwh[v, :] = ev.start_kwh
+    stored = np.zeros((n_t + 1, n_s))
+    for (t, s) in m.bat_kwh:
+        stored[t, s] = pyo.value(m.bat_kwh[t, s])
+    plan = OutagePlan(
+        data=data, method=method, status=status, assignment=assignment, served_kw=grid(m.served),
+        pv_used_kw=grid(m.pv_used), battery_charge_kw=grid(m.bat_charge), battery_discharge_kw=grid(m.bat_discharge),
+        battery_kwh=stored, ev_kw=ev_kw, ev_kwh=ev_kwh, objective=0.0,
+    )
+    return replace(plan, objective=plan_objective(plan))
