@@ -1,0 +1,123 @@
+"""The forecast step of the runtime: scenario-wide PV/load forecasts and the recorded-data backtests.
+
+Thin glue between ``scenarios`` and ``forecasts`` for the CLI and the service loop: it picks data, calls
+the forecasters, and returns plain results. Units: kW, kWh; slots are 30 min named by their start (JST).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from forecasts.backtest import ghi_backtest, pv_backtest
+from forecasts.backtest_load import load_backtest, relabel_wall_time
+from forecasts.load import critical_load_kw, forecast_facility_load
+from forecasts.providers import read_jma_csv
+from forecasts.pv import forecast_facility
+from forecasts.report import plot_skill
+from scenarios.datasets import JMA_FILES, data_path, emhass_load_pv
+from scenarios.model import Scenario
+from scenarios.timegrid import SLOT_HOURS, day_slots
+
+logger = logging.getLogger(__name__)
+
+BACKTESTS = ("jma_hiroshima_ghi", "jma_fukuoka_ghi", "emhass_pv", "emhass_load")
+EMHASS_SITE_TZ = "Europe/Paris"  # the EMHASS author's home (undocumented; probably France)
+
+
+@dataclass(frozen=True)
+class FacilityDay:
+    """One facility's forecast summary for a day: PV energy kWh, PV peak kW (slot mean), load kWh."""
+
+    facility_id: str
+    name: str
+    pv_kwp: float
+    pv_kwh: float
+    pv_peak_kw: float
+    load_kwh: float
+    pv_input: str
+    weather_missing: bool
+
+
+@dataclass(frozen=True)
+class ScenarioForecast:
+    """Per-slot forecasts of a scenario (columns = facility ids, kW) and per-facility summaries."""
+
+    index: pd.DatetimeIndex
+    pv_kw: pd.DataFrame
+    load_kw: pd.DataFrame
+    critical_kw: pd.DataFrame
+    summaries: list[FacilityDay] = field(default_factory=list)
+
+    def long_table(self) -> pd.DataFrame:
+        """One row per (slot, facility): slot_start (JST ISO), facility_id, pv_kw, load_kw, critical_kw."""
+        parts = {"pv_kw": self.pv_kw, "load_kw": self.load_kw, "critical_kw": self.critical_kw}
+        stacked = pd.concat({k: v.stack() for k, v in parts.items()}, axis=1)
+        stacked.index.names = ["slot_start", "facility_id"]
+        return stacked.reset_index()
+
+
+def forecast_scenario(scenario: Scenario, index: pd.DatetimeIndex,
+                      weather: dict[str, pd.DataFrame] | None = None) -> ScenarioForecast:
+    """PV, load and critical-load forecasts for every facility on ``index`` (weather per facility id, optional)."""
+    pv, load, critical, summaries = {}, {}, {}, []
+    for facility in scenario.facilities:
+        _, result = forecast_facility(facility, index, (weather or {}).get(facility.id))
+        pv[facility.id] = result.ac_kw.to_numpy()
+        load[facility.id] = forecast_facility_load(facility, index).to_numpy()
+        critical[facility.id] = critical_load_kw(facility, index).to_numpy()
+        summaries.append(FacilityDay(
+            facility_id=facility.id, name=facility.name_ja, pv_kwp=facility.pv_kwp,
+            pv_kwh=float(result.ac_kw.sum() * SLOT_HOURS), pv_peak_kw=float(result.ac_kw.max()),
+            load_kwh=float(load[facility.id].sum() * SLOT_HOURS), pv_input=result.source,
+            weather_missing=result.any_missing,
+        ))
+    frame = lambda values: pd.DataFrame(values, index=index)  # noqa: E731
+    return ScenarioForecast(index, frame(pv), frame(load), frame(critical), summaries)
+
+
+def forecast_scenario_day(scenario: Scenario, day: dt.date) -> ScenarioForecast:
+    """Clear-sky PV and shape-based load forecasts for the 48 slots of a JST day."""
+    return forecast_scenario(scenario, day_slots(day))
+
+
+def write_forecast_csv(result: ScenarioForecast, out_dir: str | Path, stem: str) -> Path:
+    """Write the long table to ``out_dir/stem.csv`` (timestamps ISO 8601 with +09:00); returns the path."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{stem}.csv"
+    table = result.long_table()
+    table["slot_start"] = pd.DatetimeIndex(table["slot_start"]).tz_convert("Asia/Tokyo").map(pd.Timestamp.isoformat)
+    table.to_csv(path, index=False, float_format="%.4f")
+    logger.info("forecast written to %s", path)
+    return path
+
+
+def _jma_ghi(station: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    weather = read_jma_csv(data_path(JMA_FILES[station]), station)
+    return ghi_backtest(weather, weather.attrs["latitude"], weather.attrs["longitude"], weather.attrs["altitude_m"])
+
+
+def run_backtest(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(pairs, score table) of one named backtest of BACKTESTS on the shipped recorded data."""
+    if name == "jma_hiroshima_ghi":
+        return _jma_ghi("Hiroshima")
+    if name == "jma_fukuoka_ghi":
+        return _jma_ghi("Fukuoka")
+    if name == "emhass_pv":
+        return pv_backtest(emhass_load_pv())
+    if name == "emhass_load":
+        return load_backtest(relabel_wall_time(emhass_load_pv()["load_kw"], EMHASS_SITE_TZ))
+    raise ValueError(f"backtest: unknown '{name}'; use one of {list(BACKTESTS)}")
+
+
+def run_backtests(names: tuple[str, ...] = BACKTESTS, plot_path: str | Path | None = None,
+                  ) -> tuple[dict[str, pd.DataFrame], Path | None]:
+    """Score tables by lead for each named backtest, and the skill plot written to ``plot_path`` if given."""
+    tables = {name: run_backtest(name)[1] for name in names}
+    path = plot_skill(tables, plot_path) if plot_path is not None else None
+    return tables, path
