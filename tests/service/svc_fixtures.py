@@ -40,3 +40,34 @@ def sqlite_store(tmp_path) -> Iterator[Store]:
     store = open_store(f"sqlite:///{tmp_path / 'ems.db'}")
     yield store
     store.dispose()
+
+
+USERS = {"op": ("operator", None), "mgr": ("facility_manager", "centre"), "disaster": ("disaster_office", None)}
+PASSWORD = "test-password-123"
+
+
+def make_service(store: Store, scenario: str = "tiny", telemetry=None, planner=None):
+    """A Service on `store` for a built-in scenario with the default forecaster and planner."""
+    from runtime.loop import Service
+    from runtime.loop_ports import default_forecaster, default_planner
+    from runtime.settings import Settings
+    from scenarios.loader import load_scenario
+
+    settings = Settings(poll_interval_s=10, stale_after_s=60, safe_after_s=300)
+    return Service(settings, load_scenario(scenario), store, telemetry, default_forecaster,
+                   planner or default_planner()[0])
+
+
+def add_users(store: Store) -> None:
+    """One user per role (manager of 'centre')."""
+    from runtime.security import create_user
+
+    for name, (role, facility) in USERS.items():
+        create_user(store, name, PASSWORD, role, facility)
+
+
+def login(client, name: str) -> dict[str, str]:
+    """Bearer header for a test user."""
+    response = client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}

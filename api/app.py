@@ -1,0 +1,73 @@
+"""The FastAPI application factory: routers under /api/v1, the dashboard, /metrics, and a lifespan that starts
+the loop's scheduler (APScheduler AsyncIOScheduler) when asked."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.dashboard import pages as dashboard
+from api.routers import audit, auth, city, events, facilities, health, overrides, plans
+from runtime.loop import Service
+from runtime.scheduler import LoopScheduler
+
+log = logging.getLogger(__name__)
+API_PREFIX = "/api/v1"
+
+
+def _route_of(request: Request) -> str:
+    """The route template (e.g. /api/v1/plans/{plan_id}) so metrics do not explode per id."""
+    path = getattr(request.scope.get("route"), "path", None)
+    if path is None:
+        return "unmatched"
+    if request.url.path.startswith(API_PREFIX) and not path.startswith(API_PREFIX):
+        return API_PREFIX + path  # routers are included lazily: the route keeps its own prefix only
+    return str(path)
+
+
+def create_app(service: Service, run_loop: bool = False) -> FastAPI:
+    """The app for `service`; with `run_loop` the lifespan starts and stops the loop scheduler."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = LoopScheduler(service) if run_loop else None
+        if scheduler is not None:
+            scheduler.start()
+        app.state.scheduler = scheduler
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown()
+
+    app = FastAPI(title="Yamaguchi EMS", version="1.0.0", lifespan=lifespan,
+                  description="YGE energy management: live status, plans, procurement, audit, events. "
+                              "Units: kW, kWh, JPY, JPY/kWh, SoC fraction; times ISO 8601 with zone.")
+    app.state.service = service
+    app.state.http_stats = {}
+
+    @app.middleware("http")
+    async def count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        key = (request.method, _route_of(request), response.status_code)
+        stats = app.state.http_stats.setdefault(key, [0, 0.0])
+        stats[0] += 1
+        stats[1] += time.perf_counter() - started
+        return response
+
+    @app.exception_handler(ValueError)
+    async def value_error(_request: Request, exc: ValueError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    for module in (auth, facilities, city, plans, audit, events, overrides, health):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(health.metrics_router)
+    app.include_router(dashboard.router)
+    dashboard.mount_static(app)
+    return app

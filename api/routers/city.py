@@ -1,0 +1,26 @@
+"""/api/v1/city: the city summary (operators and the disaster office)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.routers.deps import ServiceDep, require
+from api.schemas.common import Message
+from api.schemas.facilities import CitySummaryOut
+from runtime.store import journal, plans
+from runtime.store.status import city_status, summarise
+from runtime.store.types import utcnow
+
+router = APIRouter(prefix="/city", tags=["city"])
+
+
+@router.get("/summary", response_model=CitySummaryOut, dependencies=[require("operator", "disaster_office")],
+            responses={401: {"model": Message}, 403: {"model": Message}})
+def city_summary(svc: ServiceDep) -> CitySummaryOut:
+    """Totals over the city, the plan in force and open alarms."""
+    summary = summarise(svc.scenario, city_status(svc.store, svc.scenario, utcnow()), svc.settings.stale_after_s)
+    plan = plans.latest_plan(svc.store)
+    alarms = sum(1 for e in journal.list_events(svc.store, limit=500) if e.severity == "alarm"
+                 and e.acknowledged_by is None)
+    return CitySummaryOut(**summary.__dict__, plan_version=plan.version if plan else None,
+                          plan_kind=plan.kind if plan else None, open_alarms=alarms)

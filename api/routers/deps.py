@@ -1,0 +1,85 @@
+"""Shared dependencies of the routers: the service, the caller (token, API key or session cookie), roles."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from api.schemas.common import Message
+from runtime import security
+from runtime.loop import Service
+from runtime.security import Principal
+
+COOKIE = "ems_session"
+bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/login (or an API key).")
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key held in the database.")
+cookie = APIKeyCookie(name=COOKIE, auto_error=False, description="Session cookie set by the login.")
+
+
+def get_service(request: Request) -> Service:
+    """The running service."""
+    service: Service = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+
+
+def _resolve(svc: Service, token: str | None) -> Principal | None:
+    if not token:
+        return None
+    if token.startswith(security.KEY_PREFIX):
+        return security.principal_for_api_key(svc.store, token)
+    return security.principal_for_token(svc.store, token, svc.settings.secret_key.get_secret_value())
+
+
+def optional_principal(svc: ServiceDep, creds: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+                       key: Annotated[str | None, Security(api_key_header)],
+                       session: Annotated[str | None, Security(cookie)]) -> Principal | None:
+    """The caller from the first credential given (bearer, then X-API-Key, then cookie), else None.
+
+    An invalid explicit credential is not rescued by a valid cookie."""
+    for token in (creds.credentials if creds else None, key, session):
+        if token:
+            return _resolve(svc, token)
+    return None
+
+
+def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    """The caller; 401 if not authenticated."""
+    if principal is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not authenticated: log in at POST /api/v1/auth/login "
+                            "or send an API key in X-API-Key", headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": Message}, 403: {"model": Message},
+                                           404: {"model": Message}}
+
+
+def require(*roles: str) -> Any:
+    """A dependency that allows only `roles` (403 otherwise)."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        if principal.role not in roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"role '{principal.role}' may not do this; "
+                                f"needs one of {', '.join(roles)}")
+        return principal
+
+    return Depends(check)
+
+
+def check_facility(svc: Service, principal: Principal, facility_id: str) -> None:
+    """404 for an unknown facility; 403 if the caller may not see it."""
+    if facility_id not in {f.id for f in svc.scenario.facilities}:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"facility_id: no facility '{facility_id}'")
+    if not principal.may_read(facility_id):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"facility_id: you may only see '{principal.facility_id}'")
+
+
+OperatorDep = Annotated[Principal, require("operator")]

@@ -1,0 +1,128 @@
+"""/api/v1/plans: latest, by id, list, procurement CSV, approval, what-if runs, imbalances."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated
+
+import pandas as pd
+from fastapi import APIRouter, HTTPException, Query, Response, status
+
+from api.routers.deps import ERRORS, OperatorDep, PrincipalDep, ServiceDep, require
+from api.schemas.common import Message
+from api.schemas.journal import ImbalanceOut
+from api.schemas.plans import DecisionRequest, PlanOut, PlanSlotOut, PlanSummaryOut, WhatIfRequest
+from runtime import loop
+from runtime.store import journal, plans
+from runtime.store.models import Plan
+from runtime.store.types import utcnow
+
+router = APIRouter(prefix="/plans", tags=["plans"])
+READERS = require("operator", "disaster_office")
+CSV_COLUMNS = ("slot_start", "plant_kw", "jepx_buy_kw", "jepx_sell_kw", "pv_kw", "battery_kw", "interchange_kw",
+               "load_kw", "price_jpy_per_kwh")
+
+
+def plan_out(svc: loop.Service, plan: Plan) -> PlanOut:
+    """A plan with its slots."""
+    base = PlanSummaryOut.model_validate(plan).model_dump()
+    return PlanOut(**base, inputs_summary=plan.inputs_summary, cost_breakdown=plan.cost_breakdown,
+                   slack_report=plan.slack_report, setpoints=plan.setpoints,
+                   slots=[PlanSlotOut.model_validate(s) for s in plans.plan_slots(svc.store, plan.id)])
+
+
+def _get(svc: loop.Service, plan_id: int | None) -> Plan:
+    plan = plans.latest_plan(svc.store) if plan_id is None else plans.get_plan(svc.store, plan_id)
+    if plan is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "plan_id: no such plan" if plan_id else "no plan yet")
+    return plan
+
+
+@router.get("", response_model=list[PlanSummaryOut], dependencies=[READERS], responses=ERRORS)
+def list_plans(svc: ServiceDep, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[PlanSummaryOut]:
+    """Newest plans first (all kinds, what-ifs included)."""
+    return [PlanSummaryOut.model_validate(p) for p in plans.list_plans(svc.store, limit)]
+
+
+@router.get("/latest", response_model=PlanOut, dependencies=[READERS], responses=ERRORS)
+def latest(svc: ServiceDep) -> PlanOut:
+    """The plan in force (newest optimal, shifted or safe plan)."""
+    return plan_out(svc, _get(svc, None))
+
+
+@router.get("/latest/procurement.csv", dependencies=[READERS], responses={200: {"content": {"text/csv": {}}}, **ERRORS})
+def latest_csv(svc: ServiceDep) -> Response:
+    """The procurement plan per slot of the plan in force as CSV (kW, JPY/kWh; slot start in JST)."""
+    return _csv(svc, _get(svc, None))
+
+
+@router.get("/{plan_id}", response_model=PlanOut, dependencies=[READERS], responses=ERRORS)
+def by_id(plan_id: int, svc: ServiceDep) -> PlanOut:
+    """One plan by id."""
+    return plan_out(svc, _get(svc, plan_id))
+
+
+@router.get("/{plan_id}/procurement.csv", dependencies=[READERS],
+            responses={200: {"content": {"text/csv": {}}}, **ERRORS})
+def by_id_csv(plan_id: int, svc: ServiceDep) -> Response:
+    """The procurement plan per slot of one plan as CSV."""
+    return _csv(svc, _get(svc, plan_id))
+
+
+def _csv(svc: loop.Service, plan: Plan) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["jepx_slot", *CSV_COLUMNS])
+    for s in plans.plan_slots(svc.store, plan.id):
+        local = pd.Timestamp(s.slot_start).tz_convert("Asia/Tokyo")
+        writer.writerow([local.hour * 2 + local.minute // 30 + 1, local.isoformat(),
+                         *(f"{getattr(s, c):.3f}" for c in CSV_COLUMNS[1:])])
+    name = f"procurement_plan_v{plan.version}.csv"
+    return Response(buffer.getvalue(), media_type="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.post("/{plan_id}/decision", response_model=PlanSummaryOut, responses={**ERRORS, 409: {"model": Message}})
+def decide(plan_id: int, body: DecisionRequest, svc: ServiceDep,
+           principal: OperatorDep) -> PlanSummaryOut:
+    """Approve or reject a plan (operators); approving supersedes the previously approved plan."""
+    plan = _get(svc, plan_id)
+    if plan.kind == "whatif" and body.decision == "approved":
+        raise HTTPException(status.HTTP_409_CONFLICT, "plan_id: a what-if plan cannot be approved")
+    user = principal.username
+    row = plans.set_plan_status(svc.store, plan.id, body.decision, user)
+    journal.raise_event(svc.store, f"plan_{body.decision}", f"plan v{plan.version} {body.decision} by {user}",
+                        severity="info", details={"plan_id": plan.id})
+    return PlanSummaryOut.model_validate(row)
+
+
+@router.post("/whatif", response_model=PlanOut, status_code=201,
+             responses={**ERRORS, 422: {"model": Message}, 503: {"model": Message}})
+def run_whatif(body: WhatIfRequest, svc: ServiceDep, principal: PrincipalDep) -> PlanOut:
+    """Plan the current horizon with overrides (batteries unavailable, another price series); operators only."""
+    if principal.role != "operator":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"role '{principal.role}' may not run what-ifs")
+    known = {f"{f.id}/{b.id}" for f in svc.scenario.facilities for b in f.batteries}
+    unknown = [k for k in body.unavailable_batteries if k not in known]
+    if unknown:
+        raise HTTPException(422, f"unavailable_batteries: unknown battery {unknown[0]!r}; use 'facility/battery'")
+    now = utcnow()
+    price = None
+    if body.price_jpy_per_kwh is not None:
+        index, _ = loop.horizon_index(now)
+        values = list(body.price_jpy_per_kwh) + [body.price_jpy_per_kwh[-1]] * len(index)
+        price = pd.Series(values[:len(index)], index=index)
+    try:
+        plan = loop.whatif(svc, now, body.unavailable_batteries, price)
+    except Exception as exc:  # a failed solve is an answer, not a crash
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"what-if solve failed: {exc}") from None
+    return plan_out(svc, plan)
+
+
+@router.get("/imbalances/recent", response_model=list[ImbalanceOut], dependencies=[READERS], responses=ERRORS)
+def imbalances(svc: ServiceDep, hours: Annotated[int, Query(ge=1, le=24 * 31)] = 48) -> list[ImbalanceOut]:
+    """Imbalance per slot over the last `hours` (kWh, JPY)."""
+    now = utcnow()
+    rows = journal.list_imbalances(svc.store, now - pd.Timedelta(hours=hours), now)
+    return [ImbalanceOut.model_validate(r) for r in rows]

@@ -1,0 +1,1 @@
+"""Response and request schemas of the HTTP API (separate from the domain and storage types)."""

@@ -1,0 +1,32 @@
+"""Authentication schemas."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import Schema
+
+
+class LoginRequest(BaseModel):
+    """User name and password."""
+
+    username: str = Field(min_length=1, max_length=64, description="User name.")
+    password: str = Field(min_length=1, max_length=256, description="Password.")
+
+
+class TokenOut(Schema):
+    """A bearer token (also set as the ems_session cookie)."""
+
+    access_token: str
+    token_type: str = "bearer"
+    role: str
+    facility_id: str | None = None
+    expires_in_s: int
+
+
+class Me(Schema):
+    """The caller."""
+
+    username: str
+    role: str
+    facility_id: str | None = None

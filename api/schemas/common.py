@@ -1,0 +1,29 @@
+"""Shared schema pieces."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Schema(BaseModel):
+    """Base of response schemas: built from attributes of runtime objects."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Message(Schema):
+    """A plain message."""
+
+    detail: str
+
+
+class Health(Schema):
+    """Service health: database reachable, scenario loaded, loop counters."""
+
+    status: str
+    database: str
+    scenario: str
+    facilities: int
+    loop_runs: dict[str, int]
+    loop_failures: dict[str, int]
+    stale_devices: int

@@ -1,0 +1,259 @@
+"""The service loop as plain functions: poll → store, forecast, optimise, dispatch, settle imbalance.
+
+Each step takes the `Service` and the current time `now` (tz-aware) so tests call them directly without
+sleeping. Units: kW, kWh, JPY, SoC fraction; slots are 30 min named by their start (Asia/Tokyo).
+Fallbacks: stale readings → last good values (quality 'substituted', event) and after `safe_after_s`
+safe set-points (0 kW); a failed solve → the last valid plan shifted, else the rule-based safe plan (event).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pandas as pd
+
+from runtime.loop_plans import price_series, safe_plan, shifted_plan
+from runtime.settings import Settings
+from runtime.store import journal, plans, readings
+from runtime.store.db import Store
+from runtime.store.models import Plan
+from runtime.store.readings import ReadingIn
+from scenarios.model import Scenario
+from scenarios.timegrid import TZ, default_horizon
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One device's values from one poll; `kind` is pv | battery | ev | meter; `measured_at` None if never."""
+
+    facility_id: str
+    device_id: str
+    kind: str
+    values: dict[str, float | None]
+    quality: str
+    measured_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    """Result of a guarded set-point write: the applied kW (None if not applied), ok flag and message."""
+
+    applied: float | None
+    ok: bool
+    message: str = ""
+
+
+class Telemetry(Protocol):
+    """Devices as the loop sees them (real devices or simulators)."""
+
+    async def poll(self, now: dt.datetime) -> list[Sample]:
+        """Read every device once."""
+
+    async def write(self, facility_id: str, device_id: str, kind: str, value_kw: float, actor: str,
+                    dry_run: bool) -> WriteOutcome:
+        """Write a kW set-point through the guarded path (clamp, allow-list, dry-run, device audit)."""
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What the planner gets: horizon, forecasts (kW per facility), prices, measured SoC, overrides."""
+
+    scenario: Scenario
+    index: pd.DatetimeIndex
+    first_slot_fraction: float
+    pv_kw: dict[str, pd.Series]
+    load_kw: dict[str, pd.Series]
+    price: pd.Series
+    battery_soc: dict[str, float]
+    unavailable_batteries: frozenset[str] = frozenset()
+    settings: Settings | None = None
+    notes: tuple[str, ...] = ()
+
+
+Forecaster = Callable[[Scenario, pd.DatetimeIndex], dict[str, pd.DataFrame]]
+Planner = Callable[[PlanRequest], plans.PlanIn]
+
+
+@dataclass
+class Service:
+    """Everything the loop and the API share: settings, scenario, store and the pluggable parts."""
+
+    settings: Settings
+    scenario: Scenario
+    store: Store
+    telemetry: Telemetry | None
+    forecaster: Forecaster
+    planner: Planner
+    durations_s: dict[str, float] = field(default_factory=dict)
+    runs: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)
+    last_good: dict[tuple[str, str], tuple[dt.datetime, dict[str, float]]] = field(default_factory=dict)
+    stale_devices: set[tuple[str, str]] = field(default_factory=set)
+    sent: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def timed(self, job: str, started: float, ok: bool) -> None:
+        """Record a job's duration (s) and outcome for /metrics."""
+        self.durations_s[job] = time.perf_counter() - started
+        self.runs[job] = self.runs.get(job, 0) + 1
+        if not ok:
+            self.failures[job] = self.failures.get(job, 0) + 1
+
+
+def _rows(sample: Sample, ts: dt.datetime, values: dict[str, float], quality: str) -> list[ReadingIn]:
+    return [ReadingIn(ts, sample.facility_id, sample.device_id, k, v, quality) for k, v in values.items()]
+
+
+def _substitute(svc: Service, sample: Sample, now: dt.datetime) -> list[ReadingIn]:
+    key = (sample.facility_id, sample.device_id)
+    if key not in svc.stale_devices:
+        svc.stale_devices.add(key)
+        journal.raise_event(svc.store, "stale_readings", f"{key[0]}/{key[1]}: {sample.quality}; using last good "
+                            "values", facility_id=key[0], details={"device": key[1], "quality": sample.quality})
+    if key not in svc.last_good:
+        return []
+    _, values = svc.last_good[key]
+    return _rows(sample, now, values, "substituted")
+
+
+async def poll(svc: Service, now: dt.datetime) -> int:
+    """Read every device, store good values, substitute last good ones for stale devices; returns rows stored."""
+    started, rows = time.perf_counter(), []
+    if svc.telemetry is None:
+        return 0
+    for sample in await svc.telemetry.poll(now):
+        values = {k: float(v) for k, v in sample.values.items() if v is not None}
+        key = (sample.facility_id, sample.device_id)
+        if sample.quality == "good" and values:
+            ts = sample.measured_at or now
+            svc.last_good[key] = (ts, values)
+            if key in svc.stale_devices:
+                svc.stale_devices.discard(key)
+                journal.raise_event(svc.store, "readings_recovered", f"{key[0]}/{key[1]} answers again",
+                                    severity="info", facility_id=key[0])
+            rows.extend(_rows(sample, ts, values, "good"))
+        else:
+            rows.extend(_substitute(svc, sample, now))
+    readings.write_readings(svc.store, rows)
+    journal.mark_job(svc.store, "poll", now, True, f"{len(rows)} rows")
+    svc.timed("poll", started, True)
+    return len(rows)
+
+
+def horizon_index(now: dt.datetime, slots: int = 96) -> tuple[pd.DatetimeIndex, float]:
+    """Rolling horizon from the slot containing `now` (to the end of tomorrow JST, at most `slots`)."""
+    horizon = default_horizon(now, max_slots=slots)
+    return horizon.index, horizon.first_slot_fraction
+
+
+def forecast(svc: Service, now: dt.datetime) -> int:
+    """Forecast PV and load (kW) per facility over the horizon and store the run; returns its id."""
+    started = time.perf_counter()
+    index, _ = horizon_index(now)
+    frames = svc.forecaster(svc.scenario, index)
+    run_id = journal.save_forecast(svc.store, getattr(svc.forecaster, "__name__", "forecaster"), frames,
+                                   {"start": index[0].isoformat(), "slots": len(index), "facilities": len(frames)})
+    journal.mark_job(svc.store, "forecast", now, True, f"run {run_id}")
+    svc.timed("forecast", started, True)
+    return run_id
+
+
+def measured_soc(svc: Service) -> dict[str, float]:
+    """Latest battery SoC (fraction) per 'facility/battery' key from stored values."""
+    kinds = {(f.id, b.id) for f in svc.scenario.facilities for b in f.batteries}
+    return {f"{r.facility_id}/{r.device_id}": r.value for r in readings.latest_values(svc.store)
+            if r.point == "soc" and (r.facility_id, r.device_id) in kinds}
+
+
+def _forecast_series(svc: Service, now: dt.datetime, index: pd.DatetimeIndex) -> tuple[dict[str, pd.Series], ...]:
+    _, frames = journal.latest_forecast(svc.store)
+    if not frames or any(index[-1] not in frame.index for frame in frames.values()):
+        forecast(svc, now)
+        _, frames = journal.latest_forecast(svc.store)
+    pv = {f: frame["pv"].reindex(index).fillna(0.0) for f, frame in frames.items() if "pv" in frame}
+    load = {f: frame["load"].reindex(index).fillna(0.0) for f, frame in frames.items() if "load" in frame}
+    return pv, load
+
+
+def build_request(svc: Service, now: dt.datetime, unavailable: Sequence[str] = (),
+                  price: pd.Series | None = None) -> PlanRequest:
+    """The planner's input from the latest forecast, measured SoC and prices (overrides for what-ifs)."""
+    index, fraction = horizon_index(now)
+    pv, load = _forecast_series(svc, now, index)
+    notes: tuple[str, ...] = ()
+    if price is None:
+        price, note = price_series(svc.scenario, index)
+        notes = (note,)
+    else:
+        price = price.reindex(index).ffill().bfill()
+    return PlanRequest(svc.scenario, index, fraction, pv, load, price, measured_soc(svc), frozenset(unavailable),
+                       svc.settings, notes)
+
+
+def _fallback(svc: Service, request: PlanRequest, now: dt.datetime, reason: str) -> Plan:
+    last = plans.last_valid_plan(svc.store)
+    if last is not None:
+        shifted = shifted_plan(last, plans.plan_slots(svc.store, last.id), now, reason)
+        if shifted is not None:
+            row = plans.save_plan(svc.store, shifted)
+            journal.raise_event(svc.store, "plan_fallback_shifted", f"solve failed ({reason}); following plan "
+                                f"v{last.version} shifted as v{row.version}", details={"plan_id": row.id})
+            return row
+    row = plans.save_plan(svc.store, safe_plan(svc.scenario, request.index, request.pv_kw, request.load_kw,
+                                               request.price, reason))
+    journal.raise_event(svc.store, "plan_fallback_safe", f"solve failed ({reason}) and no valid plan to shift; "
+                        f"rule-based safe mode v{row.version}", severity="alarm", details={"plan_id": row.id})
+    return row
+
+
+def optimise(svc: Service, now: dt.datetime) -> Plan:
+    """Plan the rolling horizon from the latest SoC; on failure fall back (shifted, then safe). Never raises
+    for a solver failure; returns the stored plan."""
+    started = time.perf_counter()
+    request = build_request(svc, now)
+    try:
+        plan_in = svc.planner(request)
+        if plan_in.kind != "optimal":
+            raise RuntimeError(plan_in.solver_status or "planner returned no optimal plan")
+        notes = [*request.notes, *plan_in.inputs_summary.get("notes", [])]
+        plan_in.inputs_summary = {**plan_in.inputs_summary, "notes": notes,
+                                  "battery_soc": request.battery_soc}
+        row = plans.save_plan(svc.store, plan_in)
+        ok = True
+    except Exception as exc:  # the planner's failure must not stop the loop
+        log.warning("optimise failed: %s", exc)
+        row, ok = _fallback(svc, request, now, f"{type(exc).__name__}: {exc}"), False
+    journal.mark_job(svc.store, "optimise", now, ok, f"plan v{row.version} {row.kind}")
+    svc.timed("optimise", started, ok)
+    return row
+
+
+def whatif(svc: Service, now: dt.datetime, unavailable: Sequence[str], price: pd.Series | None) -> Plan:
+    """A what-if plan with batteries unavailable and/or another price series; stored as kind 'whatif'."""
+    request = build_request(svc, now, unavailable, price)
+    plan_in = svc.planner(request)
+    plan_in.kind, plan_in.status = "whatif", "proposed"
+    plan_in.inputs_summary = {**plan_in.inputs_summary, "unavailable_batteries": sorted(unavailable),
+                              "price_override": price is not None, "solver_kind": plan_in.solver_status}
+    return plans.save_plan(svc.store, plan_in)
+
+
+def slot_position(plan: Plan, now: dt.datetime, svc: Service) -> int | None:
+    """Index of the slot containing `now` in the plan's slots, or None if outside."""
+    start = pd.Timestamp(now).tz_convert(TZ).floor("30min")
+    for i, s in enumerate(plans.plan_slots(svc.store, plan.id)):
+        if pd.Timestamp(s.slot_start) == start:
+            return i
+    return None
+
+
+def summary(svc: Service) -> dict[str, Any]:
+    """Loop counters for /metrics and /health."""
+    return {"durations_s": dict(svc.durations_s), "runs": dict(svc.runs), "failures": dict(svc.failures),
+            "stale_devices": len(svc.stale_devices)}

@@ -1,0 +1,146 @@
+"""Dispatch (send the current slot's set-points, with plan following and overrides) and slot settlement.
+
+Set-points in kW: battery + = discharge, EV charger + = charge. Safe set-point is 0 kW (idle). Imbalance in
+kWh (+ = shortfall) and JPY (+ = YGE pays); see runtime.loop_following for the conventions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+import pandas as pd
+
+from runtime import loop_following as follow
+from runtime.loop import Service, slot_position
+from runtime.store import journal, plans, readings
+from runtime.store.models import Imbalance, Plan, PlanSlot
+from scenarios.timegrid import SLOT_HOURS
+
+SAFE_KW = 0.0
+
+
+def _targets(svc: Service, plan: Plan | None, pos: int | None) -> dict[tuple[str, str, str], float]:
+    """(facility, device, kind) -> planned kW for this slot; 0 (safe) where the plan has nothing."""
+    out: dict[tuple[str, str, str], float] = {}
+    for f in svc.scenario.supplied:
+        devices = [(b.id, "battery") for b in f.batteries] + [(c.id, "ev") for c in f.ev_chargers]
+        for dev, kind in devices:
+            series = (plan.setpoints.get(f.id, {}).get(dev) if plan is not None else None) or []
+            out[(f.id, dev, kind)] = float(series[pos]) if pos is not None and pos < len(series) else SAFE_KW
+    return out
+
+
+def _stale_for_safety(svc: Service, now: dt.datetime) -> set[tuple[str, str]]:
+    limit = dt.timedelta(seconds=svc.settings.safe_after_s)
+    stale = set()
+    for key in svc.stale_devices:
+        last = svc.last_good.get(key)
+        if last is None or now - last[0] > limit:
+            stale.add(key)
+    return stale
+
+
+def _following(svc: Service, plan: Plan, slot: PlanSlot, targets: dict[tuple[str, str, str], float],
+               skip: set[tuple[str, str]]) -> float | None:
+    """Adjust battery targets in place toward the slot's planned demand; returns the correction in kW."""
+    latest = readings.latest_values(svc.store)
+    supplied = {f.id for f in svc.scenario.supplied}
+    meters = {(f.id, m.id) for f in svc.scenario.supplied for m in f.meters if m.role == "grid"}
+    actual = [r.value for r in latest if (r.facility_id, r.device_id) in meters and r.point == "power_kw"]
+    if not actual:
+        return None
+    soc = {(r.facility_id, r.device_id): r.value for r in latest if r.point == "soc" and r.facility_id in supplied}
+    correction = sum(actual) - follow.planned_demand_kw(slot)
+    states = [follow.BatteryState(f.id, b, targets[(f.id, b.id, "battery")], soc.get((f.id, b.id)))
+              for f in svc.scenario.supplied for b in f.batteries if (f.id, b.id) not in skip]
+    for (fid, bid), kw in follow.distribute_correction(correction, states).items():
+        targets[(fid, bid, "battery")] = kw
+    return correction
+
+
+def _apply_overrides(svc: Service, targets: dict[tuple[str, str, str], float]) -> set[tuple[str, str]]:
+    applied = set()
+    for ov in reversed(journal.list_overrides(svc.store, status="approved")):
+        for key in [k for k in targets if k[:2] == (ov.facility_id, ov.device_id)]:
+            targets[key] = ov.value
+            applied.add(key[:2])
+    return applied
+
+
+async def dispatch(svc: Service, now: dt.datetime) -> list[dict[str, Any]]:
+    """Send the current slot's set-points (plan, overrides, plan following, safety) and audit each write."""
+    started = time.perf_counter()
+    plan = plans.latest_plan(svc.store)
+    pos = slot_position(plan, now, svc) if plan is not None else None
+    if pos is None:
+        journal.raise_event(svc.store, "no_plan_for_slot", "no plan covers this slot; safe set-points sent",
+                            severity="alarm")
+    targets = _targets(svc, plan, pos)
+    overridden = _apply_overrides(svc, targets)
+    unsafe = _stale_for_safety(svc, now)
+    correction = None
+    if plan is not None and pos is not None:
+        slot = plans.plan_slots(svc.store, plan.id)[pos]
+        if follow.is_fixed(plan, slot.slot_start, svc.scenario.market.gate_closure_min):
+            correction = _following(svc, plan, slot, targets, overridden | unsafe)
+    audit = []
+    for (fid, dev, kind), kw in targets.items():
+        source = "override" if (fid, dev) in overridden else (plan.kind if plan is not None else "safe")
+        if (fid, dev) in unsafe:
+            kw, source = SAFE_KW, "safe"
+            journal.raise_event(svc.store, "safe_setpoint", f"{fid}/{dev}: readings stale beyond "
+                                f"{svc.settings.safe_after_s:g} s; safe set-point {SAFE_KW:g} kW", facility_id=fid)
+        outcome = await svc.telemetry.write(fid, dev, kind, kw, "loop", svc.settings.dry_run) \
+            if svc.telemetry is not None else None
+        audit.append({"facility_id": fid, "device_id": dev, "point": "setpoint_kw", "requested": kw,
+                      "applied": outcome.applied if outcome else None, "source": source, "actor": "loop",
+                      "dry_run": svc.settings.dry_run, "ok": bool(outcome and outcome.ok),
+                      "message": (outcome.message if outcome else "no telemetry")
+                      + (f"; following {correction:+.1f} kW" if correction is not None else "")})
+        svc.sent[(fid, dev)] = kw
+    journal.record_audit(svc.store, audit)
+    for ov in journal.list_overrides(svc.store, status="approved"):
+        journal.decide_override(svc.store, ov.id, "applied", ov.decided_by or "operator")
+    journal.mark_job(svc.store, "dispatch", now, True, f"{len(audit)} set-points")
+    svc.timed("dispatch", started, True)
+    return audit
+
+
+def plan_for_slot(svc: Service, slot_start: dt.datetime) -> tuple[Plan, PlanSlot] | None:
+    """The newest non-what-if plan made before the slot ended that covers it, with its slot row."""
+    for plan in plans.list_plans(svc.store, limit=100):
+        if plan.kind == "whatif" or plan.created_at >= slot_start + dt.timedelta(minutes=30):
+            continue
+        for slot in plans.plan_slots(svc.store, plan.id):
+            if slot.slot_start == slot_start:
+                return plan, slot
+    return None
+
+
+def settle(svc: Service, slot_start: dt.datetime) -> Imbalance | None:
+    """Record the imbalance of a finished slot from its metered grid energy; None without plan or meters."""
+    found = plan_for_slot(svc, slot_start)
+    if found is None:
+        return None
+    plan, slot = found
+    end = slot_start + dt.timedelta(minutes=30)
+    readings.aggregate_slots(svc.store, slot_start, end)
+    meters = {(f.id, m.id) for f in svc.scenario.supplied for m in f.meters if m.role == "grid"}
+    means = {f"{a.facility_id}/{a.device_id}": a.mean
+             for a in readings.aggregates_between(svc.store, slot_start, end, point="power_kw")
+             if (a.facility_id, a.device_id) in meters}
+    if not means:
+        return None
+    planned = follow.planned_demand_kw(slot) * SLOT_HOURS
+    actual = follow.slot_actual_kwh(means)
+    cost = follow.imbalance_cost_jpy(actual - planned, slot.price_jpy_per_kwh, svc.scenario.market.imbalance,
+                                     slot_start)
+    return journal.save_imbalance(svc.store, slot_start, plan.id, planned, actual, slot.price_jpy_per_kwh, cost)
+
+
+def settle_previous(svc: Service, now: dt.datetime) -> Imbalance | None:
+    """Settle the slot before the one containing `now`."""
+    previous = pd.Timestamp(follow.slot_of(now)) - pd.Timedelta(minutes=30)
+    return settle(svc, previous.to_pydatetime())

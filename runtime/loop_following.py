@@ -1,0 +1,87 @@
+"""Plan following (計画値同時同量): correct battery set-points toward the fixed procurement plan and settle
+each slot's imbalance.
+
+The balancing group's planned metered demand in a slot is plant + JEPX buy - JEPX sell (kW averages); the
+actual is the sum of the supplied facilities' grid meters (kW, + = import). Imbalance = actual - planned in
+kWh (+ = shortfall). Settlement estimate: a shortfall pays min(spot + spread, cap) per kWh, a surplus earns
+max(spot - spread, 0) per kWh (cost_jpy + = YGE pays).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from runtime.store.models import Plan, PlanSlot
+from scenarios.assets import Battery
+from scenarios.model import ImbalanceParams
+from scenarios.timegrid import SLOT_HOURS, TZ
+
+
+def planned_demand_kw(slot: PlanSlot) -> float:
+    """The balancing group's planned metered demand of a slot in kW."""
+    return slot.plant_kw + slot.jepx_buy_kw - slot.jepx_sell_kw
+
+
+def is_fixed(plan: Plan, slot_start: dt.datetime, gate_closure_min: int) -> bool:
+    """True if the plan was made at least gate closure before the slot (its procurement is then binding)."""
+    return plan.created_at <= slot_start - dt.timedelta(minutes=gate_closure_min) or plan.kind == "shifted"
+
+
+def imbalance_cost_jpy(imbalance_kwh: float, spot_jpy_per_kwh: float, params: ImbalanceParams,
+                       when: dt.datetime) -> float:
+    """Estimated settlement of one slot's imbalance in JPY (+ = pay), with the cap valid at `when`."""
+    cap = params.cap_from_2026_10_jpy_per_kwh if when >= dt.datetime(2026, 10, 1, tzinfo=dt.UTC) \
+        else params.cap_jpy_per_kwh
+    if imbalance_kwh >= 0:
+        return imbalance_kwh * min(spot_jpy_per_kwh + params.spread_jpy_per_kwh, cap)
+    return imbalance_kwh * max(spot_jpy_per_kwh - params.spread_jpy_per_kwh, 0.0)
+
+
+@dataclass(frozen=True)
+class BatteryState:
+    """A battery the correction may use: its key, limits, planned kW (+ = discharge) and SoC (fraction)."""
+
+    facility_id: str
+    battery: Battery
+    planned_kw: float
+    soc: float | None
+
+
+def _bounds(b: BatteryState) -> tuple[float, float]:
+    """(lowest, highest) kW this battery may be set to now (SoC limits respected, reserve kept)."""
+    low, high = -b.battery.charge_kw, b.battery.discharge_kw
+    if b.soc is not None:
+        if b.soc <= max(b.battery.soc_min, b.battery.reserve_soc):
+            high = 0.0
+        if b.soc >= b.battery.soc_max:
+            low = 0.0
+    return low, high
+
+
+def distribute_correction(correction_kw: float, batteries: list[BatteryState]) -> dict[tuple[str, str], float]:
+    """Add `correction_kw` (+ = discharge more) to the planned set-points, shared in proportion to headroom.
+
+    Returns the new set-point per (facility_id, battery_id), each within its bounds.
+    """
+    out = {(b.facility_id, b.battery.id): min(max(b.planned_kw, _bounds(b)[0]), _bounds(b)[1]) for b in batteries}
+    room = {k: (_bounds(b)[1] - out[k]) if correction_kw > 0 else (out[k] - _bounds(b)[0])
+            for b in batteries for k in [(b.facility_id, b.battery.id)]}
+    total = sum(room.values())
+    if total <= 0 or correction_kw == 0:
+        return out
+    share = min(1.0, abs(correction_kw) / total)
+    sign = 1.0 if correction_kw > 0 else -1.0
+    return {k: v + sign * share * room[k] for k, v in out.items()}
+
+
+def slot_actual_kwh(meter_means_kw: dict[str, float]) -> float:
+    """Metered energy of a slot in kWh from each supplied facility's mean grid power (kW)."""
+    return sum(meter_means_kw.values()) * SLOT_HOURS
+
+
+def slot_of(now: dt.datetime) -> pd.Timestamp:
+    """Start of the slot containing `now` (Asia/Tokyo)."""
+    return pd.Timestamp(now).tz_convert(TZ).floor("30min")

@@ -1,0 +1,91 @@
+"""Plans the loop makes without the optimiser: the rule-based safe plan and the last valid plan shifted.
+
+Slots are 30 min named by their start (tz-aware). Power in kW (slot averages), prices in JPY/kWh.
+Set-points: ``{facility_id: {device_id: [kW per slot]}}`` (battery + = discharge, EV charger + = charge).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from runtime.store.models import Plan, PlanSlot
+from runtime.store.plans import SLOT_FIELDS, PlanIn
+from scenarios.datasets import jepx_prices
+from scenarios.model import Scenario
+from scenarios.timegrid import TZ
+
+WEEKS_PER_YEAR = 52
+
+
+def price_series(scenario: Scenario, index: pd.DatetimeIndex) -> tuple[pd.Series, str]:
+    """JEPX prices (JPY/kWh) for `index`; outside the shipped data, the same weekday 52·k weeks earlier.
+
+    Returns the series on `index` and a note saying which proxy (if any) was used.
+    """
+    end = index[-1] + pd.Timedelta(minutes=30)
+    for years in range(0, 8):
+        shift = pd.Timedelta(weeks=WEEKS_PER_YEAR * years)
+        try:
+            series = jepx_prices(index[0] - shift, end - shift, area=scenario.market.price_area)
+        except ValueError:
+            continue
+        series = series.reindex(index - shift)
+        if series.isna().any():
+            continue
+        note = "actual JEPX" if years == 0 else f"JEPX proxy: same weekday {WEEKS_PER_YEAR * years} weeks earlier"
+        return pd.Series(series.to_numpy(), index=index, name="price_jpy_per_kwh"), note
+    raise ValueError(f"price: no JEPX data for {index[0].isoformat()}..{end.isoformat()} or a proxy year")
+
+
+def plant_kw(scenario: Scenario, slot: pd.Timestamp) -> float:
+    """The plant's usual output in kW in a slot, limited by availability windows (0 if no plant)."""
+    plant = scenario.plant
+    if plant is None:
+        return 0.0
+    out = plant.typical_output_kw
+    for window in plant.availability:
+        if window.start <= slot.to_pydatetime() < window.end:
+            out = min(out, window.available_kw)
+    return out
+
+
+def safe_plan(scenario: Scenario, index: pd.DatetimeIndex, pv_kw: dict[str, pd.Series],
+              load_kw: dict[str, pd.Series], price: pd.Series, reason: str) -> PlanIn:
+    """Rule-based safe mode: batteries and chargers idle (0 kW), plant at its usual output, JEPX balances."""
+    rows: list[dict[str, Any]] = []
+    ids = [f.id for f in scenario.supplied]
+    for i, slot in enumerate(index):
+        pv = sum(float(pv_kw[f].iloc[i]) for f in ids if f in pv_kw)
+        load = sum(float(load_kw[f].iloc[i]) for f in ids if f in load_kw)
+        plant = plant_kw(scenario, slot)
+        net = load - pv - plant
+        rows.append({"slot_start": slot.to_pydatetime(), "plant_kw": plant, "jepx_buy_kw": max(0.0, net),
+                     "jepx_sell_kw": max(0.0, -net), "pv_kw": pv, "battery_kw": 0.0, "interchange_kw": 0.0,
+                     "load_kw": load, "price_jpy_per_kwh": float(price.iloc[i])})
+    setpoints = {f.id: {d: [0.0] * len(index) for d in [*(b.id for b in f.batteries), *(c.id for c in f.ev_chargers)]}
+                 for f in scenario.supplied}
+    energy = sum((r["jepx_buy_kw"] - r["jepx_sell_kw"]) * r["price_jpy_per_kwh"] * 0.5 for r in rows)
+    end = (index[-1] + pd.Timedelta("30min")).to_pydatetime()
+    return PlanIn(horizon_start=index[0].to_pydatetime(), horizon_end=end, kind="safe", slots=rows,
+                  setpoints=setpoints, solver_status="rule-based",
+                  objective_jpy=energy, inputs_summary={"reason": reason, "slots": len(index)},
+                  cost_breakdown={"jepx_net_jpy": energy}, slack_report=[])
+
+
+def shifted_plan(last: Plan, last_slots: list[PlanSlot], now: dt.datetime, reason: str) -> PlanIn | None:
+    """The last valid plan from the slot containing `now` on; None if it has no slot left."""
+    start = pd.Timestamp(now).tz_convert(TZ).floor("30min")
+    keep = [i for i, s in enumerate(last_slots) if pd.Timestamp(s.slot_start) >= start]
+    if not keep:
+        return None
+    first = keep[0]
+    rows = [{"slot_start": s.slot_start, **{k: getattr(s, k) for k in SLOT_FIELDS}} for s in last_slots[first:]]
+    setpoints = {fid: {dev: list(values[first:]) for dev, values in devices.items()}
+                 for fid, devices in last.setpoints.items()}
+    return PlanIn(horizon_start=rows[0]["slot_start"], horizon_end=last.horizon_end, kind="shifted", slots=rows,
+                  setpoints=setpoints, solver_status=f"shifted from v{last.version}", objective_jpy=None,
+                  inputs_summary={"reason": reason, "base_plan_id": last.id, "base_version": last.version},
+                  cost_breakdown=dict(last.cost_breakdown), slack_report=list(last.slack_report))

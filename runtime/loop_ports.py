@@ -1,0 +1,43 @@
+"""Default parts plugged into the loop: the forecaster (forecasts package) and the planner (runtime.planning
+when present). Power in kW on the 30-min slot index (tz-aware, named by slot start)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+import pandas as pd
+
+from forecasts.load import forecast_facility_load
+from forecasts.pv import forecast_facility_pv
+from runtime.loop import Planner, PlanRequest
+from runtime.store.plans import PlanIn
+from scenarios.model import Scenario
+
+log = logging.getLogger(__name__)
+
+
+def default_forecaster(scenario: Scenario, index: pd.DatetimeIndex) -> dict[str, pd.DataFrame]:
+    """PV (clear-sky/pvlib) and load forecasts in kW per supplied facility on `index`."""
+    frames = {}
+    for f in scenario.supplied:
+        pv = forecast_facility_pv(f, index) if f.pv_arrays else pd.Series(0.0, index=index)
+        load = forecast_facility_load(f, index) if f.load is not None else pd.Series(0.0, index=index)
+        frames[f.id] = pd.DataFrame({"pv": pv.to_numpy(dtype=float), "load": load.to_numpy(dtype=float)}, index=index)
+    return frames
+
+
+def unavailable_planner(request: PlanRequest) -> PlanIn:
+    """Used when no optimiser is installed: always fails, so the loop falls back (and raises an event)."""
+    raise RuntimeError("no optimiser available (runtime.planning not importable)")
+
+
+def default_planner() -> tuple[Planner, str]:
+    """The optimiser adapter (runtime.loop_planner.plan) if importable, else the failing planner."""
+    try:
+        module = importlib.import_module("runtime.loop_planner")
+    except ImportError as exc:
+        log.warning("optimiser adapter unavailable: %s", exc)
+        return unavailable_planner, "unavailable"
+    planner: Planner = module.plan
+    return planner, "optimizer"

@@ -1,0 +1,88 @@
+"""APScheduler 3 wiring of the loop: one AsyncIOScheduler per service, one job per step.
+
+poll every `poll_interval_s`; forecast every `forecast_interval_s`; optimise at each slot start (+5 s, JST
+grid) when the interval is 30 min, else on that interval; dispatch at each slot start (+15 s) and re-sent every
+`dispatch_resend_s` (before device watchdogs expire); settle the previous slot at +60 s; retention daily.
+Every job: max_instances=1, coalesce=True, misfire_grace_time from the settings. On start, a job whose last
+recorded run (table job_runs) is older than its interval runs at once, so a restart resumes the schedule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from runtime import loop, loop_dispatch
+from runtime.store import journal, readings
+from runtime.store.types import utcnow
+
+log = logging.getLogger(__name__)
+SLOT_S = 1800
+
+
+class LoopScheduler:
+    """Owns the AsyncIOScheduler of one service; start() inside a running event loop."""
+
+    def __init__(self, svc: loop.Service) -> None:
+        self.svc = svc
+        self.scheduler = AsyncIOScheduler(timezone="Asia/Tokyo")
+        self.lock = asyncio.Lock()
+
+    def _guarded(self, name: str, step: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            async with self.lock:  # steps never overlap: poll, plan and dispatch share the store and devices
+                try:
+                    await step()
+                except Exception as exc:  # a failed step raises an event; the schedule goes on
+                    log.exception("job %s failed", name)
+                    self.svc.failures[name] = self.svc.failures.get(name, 0) + 1
+                    journal.raise_event(self.svc.store, "job_failed", f"{name}: {type(exc).__name__}: {exc}",
+                                        severity="alarm")
+        return run
+
+    def jobs(self) -> dict[str, tuple[Callable[[], Awaitable[Any]], Any, float]]:
+        """name -> (coroutine function, trigger, nominal interval in s)."""
+        s, svc = self.svc.settings, self.svc
+        slot_cron = s.optimise_interval_s == SLOT_S
+        return {
+            "poll": (lambda: loop.poll(svc, utcnow()), IntervalTrigger(seconds=s.poll_interval_s), s.poll_interval_s),
+            "forecast": (lambda: asyncio.to_thread(loop.forecast, svc, utcnow()),
+                         IntervalTrigger(seconds=s.forecast_interval_s), s.forecast_interval_s),
+            "optimise": (lambda: asyncio.to_thread(loop.optimise, svc, utcnow()),
+                         CronTrigger(minute="0,30", second=5) if slot_cron
+                         else IntervalTrigger(seconds=s.optimise_interval_s), s.optimise_interval_s),
+            "dispatch_slot": (lambda: loop_dispatch.dispatch(svc, utcnow()), CronTrigger(minute="0,30", second=15),
+                              SLOT_S),
+            "dispatch": (lambda: loop_dispatch.dispatch(svc, utcnow()),
+                         IntervalTrigger(seconds=s.dispatch_resend_s), s.dispatch_resend_s),
+            "settle": (lambda: asyncio.to_thread(loop_dispatch.settle_previous, svc, utcnow()),
+                       CronTrigger(minute="1,31"), SLOT_S),
+            "retention": (lambda: asyncio.to_thread(readings.apply_retention, svc.store, utcnow(), s.retention_days),
+                          CronTrigger(hour=3, minute=10), 86400.0),
+        }
+
+    def start(self) -> None:
+        """Add every job (overdue ones run at once) and start the scheduler."""
+        last = journal.job_runs(self.svc.store)
+        now = utcnow()
+        for name, (step, trigger, interval) in self.jobs().items():
+            overdue = name in ("poll", "forecast", "optimise", "dispatch") and (
+                name not in last or now - last[name].last_run > dt.timedelta(seconds=interval))
+            options: dict[str, Any] = {"next_run_time": now} if overdue else {}
+            self.scheduler.add_job(self._guarded(name, step), trigger, id=name, name=name, max_instances=1,
+                                   coalesce=True, misfire_grace_time=self.svc.settings.misfire_grace_s,
+                                   replace_existing=True, **options)
+        self.scheduler.start()
+        log.info("loop scheduler started with %d jobs", len(self.scheduler.get_jobs()))
+
+    def shutdown(self) -> None:
+        """Stop the scheduler without waiting for running jobs."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)

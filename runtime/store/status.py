@@ -1,0 +1,125 @@
+"""Live status of facilities and the city from the latest stored values (age in seconds, worst quality).
+
+Device points follow the devices package: ``power_kw`` (PV + generation, battery + discharge, EV + charging,
+meter + import), ``soc`` (fraction). Age is measured from the newest value of the facility's least fresh point.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from runtime.store.db import Store
+from runtime.store.models import LatestValue
+from runtime.store.readings import latest_values
+from scenarios.model import Facility, Scenario
+
+QUALITY_ORDER = ("good", "substituted", "stale", "missing", "error", "bad", "none")
+
+
+@dataclass(frozen=True)
+class PointValue:
+    """One device point's newest value."""
+
+    device_id: str
+    kind: str
+    point: str
+    value: float
+    ts: dt.datetime
+    age_s: float
+    quality: str
+
+
+@dataclass
+class FacilityStatus:
+    """Live values of one facility in kW (soc as fraction); None where no device reports."""
+
+    facility_id: str
+    name_ja: str
+    name_en: str
+    shelter: bool
+    supplied: bool
+    pv_kw: float | None = None
+    battery_kw: float | None = None
+    battery_soc: float | None = None
+    ev_kw: float | None = None
+    meter_kw: float | None = None
+    age_s: float | None = None
+    quality: str = "none"
+    points: list[PointValue] = field(default_factory=list)
+
+
+def device_kinds(facility: Facility) -> dict[str, str]:
+    """Map asset id -> kind ('pv', 'battery', 'ev', 'meter') for a facility."""
+    kinds = {a.id: "pv" for a in facility.pv_arrays}
+    kinds.update({b.id: "battery" for b in facility.batteries})
+    kinds.update({c.id: "ev" for c in facility.ev_chargers})
+    kinds.update({m.id: "meter" for m in facility.meters})
+    return kinds
+
+
+def _worst(qualities: list[str]) -> str:
+    ranked = [QUALITY_ORDER.index(q) if q in QUALITY_ORDER else len(QUALITY_ORDER) - 2 for q in qualities]
+    return QUALITY_ORDER[max(ranked)] if ranked else "none"
+
+
+def _sum(points: list[PointValue], kind: str, name: str) -> float | None:
+    values = [p.value for p in points if p.kind == kind and p.point == name]
+    return float(sum(values)) if values else None
+
+
+def facility_status(facility: Facility, rows: list[LatestValue], now: dt.datetime) -> FacilityStatus:
+    """Status of one facility from its latest values."""
+    kinds = device_kinds(facility)
+    points = [PointValue(r.device_id, kinds.get(r.device_id, "other"), r.point, r.value, r.ts,
+                         max(0.0, (now - r.ts).total_seconds()), r.quality) for r in rows]
+    socs = [p.value for p in points if p.kind == "battery" and p.point == "soc"]
+    return FacilityStatus(
+        facility_id=facility.id, name_ja=facility.name_ja, name_en=facility.name_en, shelter=facility.is_shelter,
+        supplied=facility.supplied, pv_kw=_sum(points, "pv", "power_kw"),
+        battery_kw=_sum(points, "battery", "power_kw"),
+        battery_soc=sum(socs) / len(socs) if socs else None, ev_kw=_sum(points, "ev", "power_kw"),
+        meter_kw=_sum(points, "meter", "power_kw"), age_s=max((p.age_s for p in points), default=None),
+        quality=_worst([p.quality for p in points]), points=points)
+
+
+def city_status(store: Store, scenario: Scenario, now: dt.datetime,
+                facility_id: str | None = None) -> list[FacilityStatus]:
+    """Status of every facility (or one) of the scenario, in scenario order."""
+    by_facility: dict[str, list[LatestValue]] = {}
+    for row in latest_values(store, facility_id):
+        by_facility.setdefault(row.facility_id, []).append(row)
+    facilities = [scenario.facility(facility_id)] if facility_id else scenario.facilities
+    return [facility_status(f, by_facility.get(f.id, []), now) for f in facilities]
+
+
+@dataclass(frozen=True)
+class CitySummary:
+    """City totals in kW over facilities that report (soc is the capacity-weighted mean fraction)."""
+
+    facilities: int
+    reporting: int
+    stale: int
+    shelters: int
+    pv_kw: float
+    battery_kw: float
+    battery_soc: float | None
+    ev_kw: float
+    grid_kw: float
+    oldest_age_s: float | None
+
+
+def summarise(scenario: Scenario, statuses: list[FacilityStatus], stale_after_s: float) -> CitySummary:
+    """Totals of the city from facility statuses."""
+    reporting = [s for s in statuses if s.age_s is not None]
+    capacity = {f.id: f.battery_kwh for f in scenario.facilities}
+    soc_pairs = [(s.battery_soc, capacity.get(s.facility_id, 0.0)) for s in statuses if s.battery_soc is not None]
+    weight = sum(w for _, w in soc_pairs)
+    return CitySummary(
+        facilities=len(statuses), reporting=len(reporting),
+        stale=sum(1 for s in reporting if (s.age_s or 0) > stale_after_s or s.quality not in ("good", "none")),
+        shelters=sum(1 for s in statuses if s.shelter),
+        pv_kw=sum(s.pv_kw or 0.0 for s in statuses), battery_kw=sum(s.battery_kw or 0.0 for s in statuses),
+        battery_soc=sum(v * w for v, w in soc_pairs) / weight if weight > 0 else None,
+        ev_kw=sum(s.ev_kw or 0.0 for s in statuses), grid_kw=sum(s.meter_kw or 0.0 for s in statuses),
+        oldest_age_s=max((s.age_s for s in reporting if s.age_s is not None), default=None))
