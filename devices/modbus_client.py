@@ -104,8 +104,9 @@ class ModbusConnection:
     async def _ensure_connected(self) -> AsyncModbusTcpClient:
         if self._client is not None and self._client.connected:
             return self._client
-        if self._client is not None:
-            self._client.close()
+        if self._client is not None:  # the peer closed it (kicked, dropped): back off before reconnecting
+            self.close()
+            raise DeviceConnectionError(f"{self.label}: connection closed by the device")
         client = AsyncModbusTcpClient(self.host, port=self.port, timeout=self.timeout_s, retries=0,
                                       reconnect_delay=0, reconnect_delay_max=0)
         self._client = client

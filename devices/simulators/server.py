@@ -127,6 +127,7 @@ class SimulatedDevice:
             self.image.set_words(address, [int(v) for v in values])
             if self.handler is not None:
                 self.handler.on_write(now)
+                self._refreshed = None  # the next read shows the effect at once
             return None
         if self.handler is not None and (self._refreshed is None
                                          or (now - self._refreshed).total_seconds() >= self.refresh_s):
@@ -142,7 +143,8 @@ class SimulatedDevice:
 class SimServer:
     """A Modbus TCP server on ``host:port`` (port 0 = ephemeral) for one or more simulated units.
 
-    ``missing_units``: "exception" (pymodbus answers exception 4) or "silent" (no answer).
+    ``missing_units``: "exception" (pymodbus answers exception 4), "silent" (no answer) or "gateway"
+    (exception 0x0B, gateway target failed to respond), for unit ids no device has.
     ``single_connection``: a new client connection closes the older ones (Huawei/SolarEdge behaviour).
     """
 
@@ -157,8 +159,13 @@ class SimServer:
 
     async def start(self) -> int:
         """Start listening; returns the bound port."""
-        self._server = ModbusTcpServer([d.simdevice() for d in self.devices], address=(self.host, self.port),
-                                       ignore_missing_devices=self.missing_units == "silent")
+        if self.missing_units not in ("exception", "silent", "gateway"):
+            raise ValueError(f"missing_units {self.missing_units!r}: use exception, silent or gateway")
+        simdevices = [d.simdevice() for d in self.devices]
+        if self.missing_units != "exception" and all(d.unit_id != 0 for d in self.devices):
+            simdevices.append(SimDevice(id=0, simdata=[SimData(0, count=65535, datatype=DataType.REGISTERS)],
+                                        action=self._missing_unit))
+        self._server = ModbusTcpServer(simdevices, address=(self.host, self.port))
         await self._server.serve_forever(background=True)
         transport = self._server.transport
         sockets = getattr(transport, "sockets", None)
@@ -167,6 +174,13 @@ class SimServer:
         if self.single_connection:
             self._watch = asyncio.create_task(self._kick_old_connections())
         return self.port
+
+    async def _missing_unit(self, fc: int, start: int, address: int, count: int, regs: list[int],
+                            values: list[int] | list[bool] | None) -> ExcCodes | None:
+        if self.missing_units == "gateway":
+            return ExcCodes.GATEWAY_NO_RESPONSE
+        await asyncio.Event().wait()  # silent: never answers
+        return None
 
     async def _kick_old_connections(self) -> None:
         while self._server is not None:

@@ -1,0 +1,82 @@
+"""Conformance 3: finding "SunS" and walking model chains, including the variants seen in the field."""
+
+from __future__ import annotations
+
+import pytest
+from dev_helpers import connect, serve, sunspec_device
+
+from devices.sunspec import DiscoveryError, discover
+
+
+@pytest.mark.parametrize("base", [40000, 0, 50000])
+async def test_suns_found_at_each_standard_base(base: int) -> None:
+    async with serve(sunspec_device((1, 103), base=base)) as server:
+        smap = await discover(connect(server), 1)
+    assert smap.base_address == base and smap.model_ids == [1, 103]
+    assert smap.models[1].address == base + 2 + 68
+
+
+async def test_missing_and_off_by_one_marker_are_not_found() -> None:
+    dev = sunspec_device((1, 103), base=40001)  # a device that counts from 1
+    async with serve(dev) as server:
+        with pytest.raises(DiscoveryError, match="no 'SunS'"):
+            await discover(connect(server), 1)
+        smap = await discover(connect(server), 1, base_address=40001)  # configured explicitly: works
+    assert smap.model_ids == [1, 103]
+
+
+@pytest.mark.parametrize("model1_length", [65, 66])
+async def test_chain_with_vendor_model_and_model_160(model1_length: int) -> None:
+    dev = sunspec_device((1, 103, 120, 124), model1_length=model1_length)
+    image = dev.image
+    assert hasattr(image, "add_raw_model")
+    image.words = image.words[:-2]  # take the end marker off, add models, put it back
+    image.add_raw_model(160, [0] * (8 + 2 * 20))  # MPPT with N=2 modules (not in our subset: skipped by L)
+    image.add_raw_model(64870, [1, 2, 3])  # an SMA-style vendor model
+    image.words += [0xFFFF, 0]
+    dev.reindex()
+    async with serve(dev) as server:
+        smap = await discover(connect(server), 1)
+    assert smap.model_ids == [1, 103, 120, 124, 160, 64870]
+    assert smap.models[0].length == model1_length and not smap.models[0].short
+    assert smap.models[1].address == 40002 + 2 + model1_length
+    assert any("64870" in w for w in smap.warnings) and any("160" in w for w in smap.warnings)
+
+
+async def test_no_end_marker_ends_on_illegal_address() -> None:
+    async with serve(sunspec_device((1, 103), end_marker=False)) as server:
+        smap = await discover(connect(server), 1)
+    assert smap.model_ids == [1, 103]
+    assert any("no end marker" in w for w in smap.warnings)
+
+
+async def test_short_model_is_flagged_and_points_beyond_l_are_not_read() -> None:
+    from devices.registermap import sunspec_model
+    from devices.simulators.image import SunSpecImage
+    from devices.simulators.server import SimulatedDevice
+    from devices.sunspec import place
+
+    image = SunSpecImage((1,), sf=0)
+    image.words = image.words[:-2]
+    image.add_model(sunspec_model(103), length=20)  # W at offset 14 is inside, WH at 24 is not
+    image.words += [0xFFFF, 0]
+    async with serve(SimulatedDevice(1, image)) as server:
+        smap = await discover(connect(server), 1)
+    assert smap.models[1].short and any("shorter" in w for w in smap.warnings)
+    keys = [p.key for p in place(smap, [(103, "W"), (103, "WH")])]
+    assert keys == ["103.W"]
+
+
+async def test_two_model_1_blocks_are_two_logical_devices() -> None:
+    from devices.registermap import sunspec_model
+
+    dev = sunspec_device((1, 103))
+    dev.image.words = dev.image.words[:-2]
+    for model_id in (1, 124):
+        dev.image.add_model(sunspec_model(model_id))
+    dev.image.words += [0xFFFF, 0]
+    dev.reindex()
+    async with serve(dev) as server:
+        smap = await discover(connect(server), 1)
+    assert [(m.model_id, m.logical_device) for m in smap.models] == [(1, 0), (103, 0), (1, 1), (124, 1)]
+    assert smap.find(124, 1) is not None and smap.find(124, 0) is None
