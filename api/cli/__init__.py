@@ -11,6 +11,7 @@ from api.cli.app import app
 from api.cli import scenario as _scenario  # noqa: F401  isort: skip
 from api.cli import outage as _outage  # noqa: F401  isort: skip
 from api.cli import devices as _devices  # noqa: F401  isort: skip
+from api.cli import plan as _plan  # noqa: F401  isort: skip
 from api.cli import forecast as _forecast  # noqa: F401  isort: skip
 
 __all__ = ["app"]

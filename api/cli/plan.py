@@ -1,0 +1,93 @@
+"""`ems plan`: the day-ahead city schedule (optimised vs rule-based baseline), written as CSV files and a chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from api.cli.app import app, console, err_console
+from api.cli.scenario import open_scenario
+
+# runtime.planning is imported when the command runs: it pulls in pyomo, pvlib and matplotlib (~2 s), which
+# other `ems` commands should not pay for.
+PLANNING = "runtime.planning"
+
+
+def _summary_table(run: Any) -> Table:
+    s = run.summary()
+    table = Table(title=f"Plan: {run.result.inputs.index[0]:%Y-%m-%d %H:%M} JST, {run.result.inputs.n_slots} slots, "
+                        f"{len(run.result.inputs.facilities)} facilities")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("optimised cost (JPY)", f"{s.optimised_jpy:,.0f}"), ("baseline cost (JPY)", f"{s.baseline_jpy:,.0f}"),
+        ("saving (JPY)", f"{s.saving_jpy:,.0f} ({s.saving_pct:.2f} %)"),
+        ("JEPX purchase (MWh)", f"{s.purchase_mwh:.3f}"), ("JEPX sale (MWh)", f"{s.sale_mwh:.3f}"),
+        ("interchange (MWh)", f"{s.interchange_mwh:.3f}"), ("peak group import (kW)", f"{s.peak_import_kw:,.1f}"),
+        ("missed targets", str(s.missed_targets)), ("status", s.status),
+        ("MIP gap", "-" if run.result.mip_gap is None else f"{run.result.mip_gap:.2e}"),
+        ("build / hand-over / HiGHS (s)",
+         f"{run.result.build_s:.2f} / {run.result.handover_s:.2f} / {run.result.highs_s:.2f}"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def _missed_table(run: Any) -> Table | None:
+    missed = [m for m in run.result.missed if m.kind != "shelter_no_storage"]
+    if not missed:
+        return None
+    table = Table(title="Missed soft targets")
+    for column in ("kind", "subject", "first slot", "shortfall", "penalty JPY", "why"):
+        table.add_column(column)
+    for m in missed:
+        slot = "-" if m.slot is None else f"{m.slot:%m-%d %H:%M}"
+        table.add_row(m.kind, m.subject, slot, f"{m.shortfall:.2f} {m.unit}", f"{m.penalty_jpy:,.0f}", m.reason)
+    return table
+
+
+@app.command("plan")
+def plan(
+    scenario: str = typer.Option("yamaguchi", "--scenario", "-s", help="Built-in scenario name or YAML path."),
+    date: str = typer.Option(..., "--date", "-d", help="First day of the plan (YYYY-MM-DD, JST)."),
+    horizon: int = typer.Option(96, "--horizon", min=1, max=480, help="Slots of 30 min (96 = two days)."),
+    out: Path = typer.Option(Path("plan-out"), "--out", "-o", help="Directory for the CSV files and the chart."),
+    time_limit: float = typer.Option(30.0, "--time-limit", min=0.0, help="HiGHS time limit in seconds."),
+    gap: float = typer.Option(1e-4, "--gap", min=0.0, max=1.0, help="Relative MIP gap (fraction)."),
+    abs_gap: float = typer.Option(100.0, "--abs-gap", min=0.0, help="Absolute MIP gap in JPY."),
+    relax: bool = typer.Option(False, "--relax", help="Solve the LP relaxation (no EV minimum-power binaries)."),
+) -> None:
+    """Optimise the city schedule for a day (and the next), compare with the rule-based baseline, write files."""
+    s = open_scenario(scenario)
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        err_console.print(f"[red]--date: '{date}' is not a date; use YYYY-MM-DD, e.g. 2024-08-01[/red]")
+        raise typer.Exit(2) from None
+    planning = importlib.import_module(PLANNING)
+    options = planning.SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, mip_abs_gap_jpy=abs_gap, relax=relax)
+    try:
+        with console.status("planning ...") as status:
+            run = planning.run_plan(s, day, horizon, options, progress=lambda msg: status.update(f"[bold]{msg} ..."))
+            status.update("[bold]writing schedule, procurement plan and chart ...")
+            paths = planning.write_outputs(run, out)
+    except ValueError as exc:
+        err_console.print(f"[red]{exc}[/red]", markup=False)
+        raise typer.Exit(2) from None
+    console.print(_summary_table(run))
+    if run.result.fallback_used:
+        console.print(f"[yellow]fallback used: {run.result.fallback_used}: {run.result.fallback_reason}[/yellow]")
+    missed = _missed_table(run)
+    if missed is not None:
+        console.print(missed)
+    no_storage = [m.subject for m in run.result.missed if m.kind == "shelter_no_storage"]
+    if no_storage:
+        console.print(f"{len(no_storage)} shelter(s) have a reserve duty but no battery: {', '.join(no_storage)}")
+    for name, path in paths.items():
+        console.print(f"wrote {name}: {path}")
