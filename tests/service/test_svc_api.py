@@ -40,7 +40,7 @@ def client(sqlite_store):
     add_users(sqlite_store)
     _seed(sqlite_store)
     with TestClient(create_app(make_service(sqlite_store))) as c:
-        c.store = sqlite_store  # type: ignore[attr-defined]
+        c.store = sqlite_store
         yield c
 
 
