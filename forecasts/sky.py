@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pvlib
 
+from forecasts.solarpos import solar_position
 from scenarios.model import Facility
 from scenarios.timegrid import SLOT, require_aware_index
 
@@ -102,9 +103,7 @@ def clear_sky_at(latitude: float, longitude: float, altitude_m: float,
                  times: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Solar position (degrees, plus dni_extra W/m² and relative airmass) and Ineichen clear sky (W/m²)."""
     times = require_aware_index(pd.DatetimeIndex(times), "times")
-    solpos = pvlib.solarposition.get_solarposition(
-        times, latitude, longitude, altitude=altitude_m, method="nrel_numpy"
-    )
+    solpos = solar_position(times, latitude, longitude, altitude_m)
     airmass_rel = pvlib.atmosphere.get_relative_airmass(solpos["apparent_zenith"])
     pressure = pvlib.atmosphere.alt2pres(altitude_m)
     airmass_abs = pvlib.atmosphere.get_absolute_airmass(airmass_rel, pressure)
@@ -198,7 +197,7 @@ def sky_state(facility: Facility, index: pd.DatetimeIndex, weather: pd.DataFrame
     wind = np.full(len(times), DEFAULT_WIND_MS)
     kt = np.ones(len(times))
     df = np.full(len(times), np.nan)
-    tier_sub = np.full(len(times), "clear_sky", dtype=object)
+    tier_sub = np.full(len(times), TIERS.index("clear_sky"), dtype=int)  # rank in TIERS per instant
     missing_sub = np.zeros(len(times), dtype=bool)
     if weather is not None and len(weather):
         weather = weather.copy()
@@ -216,8 +215,8 @@ def sky_state(facility: Facility, index: pd.DatetimeIndex, weather: pd.DataFrame
             filled = np.where(covered, _nearest(kt_w, times), np.nan)
             kt = np.where(np.isnan(kt_i), filled, kt_i)
             kt = np.where(np.isnan(kt), 1.0, kt)
-            tier_sub[:] = frame_tier
-            tier_sub[~covered] = "clear_sky"
+            tier_sub[:] = TIERS.index(frame_tier)
+            tier_sub[~covered] = TIERS.index("clear_sky")
         if frame_tier == "ghi_dni_dhi":
             df = _interp(df_w, times, step)
         temp = _column_or_default(weather, "temp_air_c", times, step, DEFAULT_TEMP_AIR_C)
@@ -261,9 +260,9 @@ def _column_or_default(weather: pd.DataFrame, column: str, times: pd.DatetimeInd
 
 
 def _per_slot_source(tier_sub: np.ndarray, n_sub: int, index: pd.DatetimeIndex) -> pd.Series:
-    by_slot = tier_sub.reshape(len(index), n_sub)
-    rank = {t: i for i, t in enumerate(TIERS)}
-    worst = [max(row, key=lambda t: rank[t]) for row in by_slot]
+    """The worst (least preferred) input tier used within each slot."""
+    ranks = tier_sub.reshape(len(index), n_sub)
+    worst = np.asarray(TIERS, dtype=object)[ranks.max(axis=1)]
     return pd.Series(worst, index=index, name="pv_input", dtype=object)
 
 

@@ -133,3 +133,16 @@ def test_all_yamaguchi_facilities_forecast() -> None:
         limit = sum(a.inverter_kw for a in facility.pv_arrays)
         assert (pv <= limit + 1e-9).all()
         assert (pv > 0).any() == bool(facility.pv_arrays)
+
+
+def test_shared_solar_position_equals_pvlib_spa() -> None:
+    import pvlib
+
+    from forecasts.solarpos import solar_position
+
+    times = pd.date_range("2024-03-20", periods=200, freq="37min", tz="UTC")
+    for lat, lon, alt in ((34.18, 131.47, 20.0), (34.35, 131.3, 300.0)):
+        ref = pvlib.solarposition.get_solarposition(times, lat, lon, altitude=alt, method="nrel_numpy", delta_t=None)
+        mine = solar_position(times, lat, lon, alt)
+        for column in ("apparent_zenith", "zenith", "azimuth"):
+            np.testing.assert_allclose(mine[column].to_numpy(), ref[column].to_numpy(), atol=1e-8)
