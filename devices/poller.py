@@ -102,8 +102,13 @@ class Poller:
         return self.states[device_id].driver
 
     def budget_s(self, spec: DeviceSpec) -> float:
-        """Longest time one device may take per cycle: time-out × attempts, twice (connect + read), + 0.1 s."""
-        return spec.endpoint.timeout_s * (self.config.retries + 1) * 2 + self.config.connect_delay_s + 0.1
+        """Safety net per device and cycle (s): time-out × attempts × 8 requests + connect delay.
+
+        The per-request time-out is the real guard: a dead device fails its first request and then backs
+        off, so it costs one time-out × attempts; this budget only bounds a device that answers slowly
+        but within the time-out to every one of its (discovery) requests.
+        """
+        return spec.endpoint.timeout_s * (self.config.retries + 1) * 8 + self.config.connect_delay_s
 
     def _implausible(self, spec: DeviceSpec, values: Values) -> str | None:
         limit = rating_kw(spec) * self.config.plausible_factor

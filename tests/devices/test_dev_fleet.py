@@ -1,0 +1,74 @@
+"""The whole Yamaguchi scenario against its simulators, with 10 % of the devices faulty."""
+
+from __future__ import annotations
+
+import asyncio
+
+from devices.capabilities import DeviceKind, Quality
+from devices.inventory import DeviceSpec, scenario_devices, with_ports
+from devices.poller import Poller, PollerConfig
+from devices.simulators.server import Fault
+from runtime.telemetry import running_simulators
+from scenarios.loader import load_builtin
+
+TIMEOUT = 0.5  # 71 devices and their servers share one event loop on a loaded 2-core machine
+FAULTS = [Fault("no_answer"), Fault("slow", delay_s=TIMEOUT * 4), Fault("exception", code=4), Fault("gateway"),
+          Fault("drop"), Fault("garbage"), Fault("sentinel")]
+
+
+def _short_timeouts(specs: list[DeviceSpec]) -> list[DeviceSpec]:
+    return [DeviceSpec(s.device_id, s.facility, s.asset, s.kind, s.endpoint.model_copy(update={"timeout_s": TIMEOUT}))
+            for s in specs]
+
+
+async def test_poll_of_yamaguchi_marks_exactly_the_faulty_devices() -> None:
+    scenario = load_builtin("yamaguchi")
+    specs = scenario_devices(scenario)
+    assert len(specs) >= 70
+    faulty = {specs[i].device_id: FAULTS[n % len(FAULTS)] for n, i in enumerate(range(5, len(specs), 10))}
+    assert len(faulty) == round(len(specs) / 10)
+    benign = specs[6].device_id  # a scale factor changing at run time is not a fault of the data
+    async with running_simulators(scenario, port_base=0, faults={**faulty, benign: Fault("sf_change")}) as fleet:
+        poller = Poller(_short_timeouts(with_ports(specs, fleet.port_map)), config=PollerConfig(backoff_base_s=0.05))
+        for cycle in range(3):
+            readings = await poller.cycle(full=cycle == 0)
+            assert [r.device_id for r in readings] == [s.device_id for s in specs]  # the cycle completed
+            bad = {r.device_id for r in readings if r.quality is not Quality.GOOD}
+            extra = [(r.device_id, r.error) for r in readings if r.device_id in bad - set(faulty)]
+            assert bad == set(faulty), extra[:3]
+            for r in readings:
+                assert r.time.tzinfo is not None and r.time.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+                if r.device_id in faulty:
+                    expected = Quality.MISSING if faulty[r.device_id].kind == "sentinel" else Quality.ERROR
+                    assert r.quality is expected and r.error, (r.device_id, r.quality, r.error)
+                else:
+                    assert r.values["power_kw"] is not None and r.error is None
+        # heal one dead device: after its back-off it is good again, the others are untouched
+        healed = next(d for d, f in faulty.items() if f.kind == "exception")
+        fleet.set_fault(healed, Fault())
+        await asyncio.sleep(0.1)
+        after = {r.device_id: r for r in await poller.cycle()}
+        assert after[healed].quality is Quality.GOOD
+        assert {d for d, r in after.items() if r.quality is not Quality.GOOD} == set(faulty) - {healed}
+        poller.close()
+
+
+async def test_meter_reads_load_minus_pv_minus_battery_plus_ev() -> None:
+    scenario = load_builtin("yamaguchi")
+    specs = scenario_devices(scenario)
+    facility = next(f for f in scenario.facilities if f.pv_arrays and f.batteries and f.meters
+                    and all(a.modbus for a in f.pv_arrays) and all(b.modbus for b in f.batteries))
+    mine = [s for s in specs if s.facility.id == facility.id]
+    async with running_simulators(scenario, port_base=0) as fleet:
+        poller = Poller(_short_timeouts(with_ports(mine, fleet.port_map)))
+        sim = fleet.facilities[facility.id]
+        readings = {r.kind: r for r in await poller.cycle(full=True)}
+        when = sim.last
+        assert when is not None
+        from devices.simulators.physics import load_kw
+
+        expected = (load_kw(facility, when) - sum(p.power_kw(when) for p in sim.pv)
+                    - sum(b.power_kw for b in sim.batteries) + sum(c.power_kw for c in sim.chargers))
+        meter = readings[DeviceKind.METER].values["power_kw"]
+        assert meter is not None and abs(meter - expected) <= 0.02 * max(abs(expected), 1) + 0.1
+        poller.close()
