@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -106,9 +108,59 @@ def survival(scenario: Scenario, period_start: pd.Timestamp, period_end: pd.Time
 def readiness(scenario: Scenario, event_time: pd.Timestamp, hours: float = 72.0,
               ev_target_soc: float = 0.95) -> tuple[ReadinessTargets, Scenario]:
     """Raised reserves and pre-charge targets for an event, and the scenario carrying them for the
-    day-ahead planner (its cost = plan(readiness scenario) - plan(scenario), left to runtime planning)."""
+    day-ahead planner (see `readiness_cost`)."""
     targets = readiness_targets(scenario, event_time, hours, ev_target_soc)
     return targets, readiness_scenario(scenario, targets)
+
+
+@dataclass(frozen=True)
+class ReadinessCost:
+    """Day-ahead plan cost (JPY over the horizon) without and with readiness, from 00:00 JST of plan_date.
+
+    money_*: the plan's objective without soft-target penalties (energy, wheeling, degradation, peak,
+    curtailment, terminal value); extra_money_jpy = money_ready - money_base is the cost of readiness.
+    missed_ready: soft targets the readiness plan could not meet (e.g. a reserve not reachable in time).
+    """
+
+    plan_date: dt.date
+    horizon_slots: int
+    objective_base_jpy: float
+    objective_ready_jpy: float
+    money_base_jpy: float
+    money_ready_jpy: float
+    status_base: str
+    status_ready: str
+    missed_ready: tuple[str, ...]
+
+    @property
+    def extra_money_jpy(self) -> float:
+        """What readiness costs in JPY (positive = more expensive)."""
+        return self.money_ready_jpy - self.money_base_jpy
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {**asdict(self), "plan_date": self.plan_date.isoformat(), "extra_money_jpy": self.extra_money_jpy}
+
+
+def readiness_cost(scenario: Scenario, event_time: pd.Timestamp, hours: float = 72.0, ev_target_soc: float = 0.95,
+                   plan_date: dt.date | None = None, horizon_slots: int = 96) -> ReadinessCost:
+    """Run the day-ahead planner (runtime.planning.run_plan) with and without readiness; plan_date defaults to
+    the day before the event (JST), so a 96-slot horizon ends with the event day."""
+    from runtime.planning import run_plan
+
+    event = pd.Timestamp(event_time).tz_convert(TZ)
+    day = plan_date or (event - pd.Timedelta(days=1)).date()
+    _, ready_scenario = readiness(scenario, event, hours, ev_target_soc)
+    base = run_plan(scenario, day, horizon_slots).result
+    ready = run_plan(ready_scenario, day, horizon_slots).result
+
+    def money(result: Any) -> float:
+        return float(sum(v for k, v in result.breakdown.items() if not k.startswith("penalty")))
+
+    missed = tuple(f"{m.kind} {m.subject}: {m.shortfall:.2f} {m.unit}" for m in ready.missed
+                   if m.kind != "shelter_no_storage")
+    return ReadinessCost(day, horizon_slots, base.objective_jpy, ready.objective_jpy, money(base), money(ready),
+                         base.status, ready.status, missed)
 
 
 def write_plan(result: OutagePlan, directory: Path) -> list[Path]:

@@ -96,11 +96,20 @@ def readiness(
     event: str = typer.Option(..., help="Expected event time, e.g. 2024-09-01T14:00 (naive = Asia/Tokyo)."),
     hours: float = typer.Option(72.0, help="Autonomy to prepare for, hours."),
     ev_soc: float = typer.Option(0.95, help="SoC target of city cars by the event (fraction)."),
+    cost: bool = typer.Option(False, "--cost", help="Also run the day-ahead plan with and without readiness."),
 ) -> None:
     """Raised shelter reserves and fleet pre-charge targets before a forecast event."""
-    targets, _ = outage_rt.readiness(open_scenario(scenario), _start(event), hours, ev_soc)
+    s, when = open_scenario(scenario), _start(event)
+    targets, _ = outage_rt.readiness(s, when, hours, ev_soc)
     console.print(_frame_table("Shelter reserves", targets.shelter_frame().reset_index().round(3)))
     console.print(_frame_table("EV pre-charge targets", pd.DataFrame(targets.to_dict()["evs"])))
+    if cost:
+        c = outage_rt.readiness_cost(s, when, hours, ev_soc)
+        console.print(f"day-ahead plan from {c.plan_date} ({c.horizon_slots} slots): {c.money_base_jpy:,.0f} JPY "
+                      f"without, {c.money_ready_jpy:,.0f} JPY with readiness: readiness costs "
+                      f"{c.extra_money_jpy:,.0f} JPY ({c.status_base}/{c.status_ready})")
+        for miss in c.missed_ready:
+            console.print(f"  not reachable in time: {miss}")
 
 
 def _frame_table(title: str, frame: pd.DataFrame) -> Table:

@@ -87,3 +87,14 @@ def test_cli_outage_and_survival(tmp_path: Path) -> None:
                                  "--hours", "24"])
     assert result.exit_code == 0, result.output
     assert "Survival hours" in result.output
+
+
+def test_readiness_cost_runs_the_day_ahead_plan_twice() -> None:
+    tiny = load_scenario("tiny")
+    cost = rt.readiness_cost(tiny, pd.Timestamp("2024-09-01T14:00", tz="Asia/Tokyo"), hours=72)
+    assert str(cost.plan_date) == "2024-08-31"
+    assert cost.status_base == cost.status_ready == "optimal"
+    # Tighter (soft) reserve and charge targets cannot make the optimal plan cheaper.
+    assert cost.objective_ready_jpy >= cost.objective_base_jpy - 1e-6
+    assert cost.extra_money_jpy == pytest.approx(cost.money_ready_jpy - cost.money_base_jpy)
+    assert cost.to_dict()["extra_money_jpy"] == pytest.approx(cost.extra_money_jpy)
