@@ -26,7 +26,7 @@ class RunOutcome:
     highs_s: float
 
 
-class BatchHighs(Highs):  # type: ignore[misc]
+class BatchHighs(Highs):
     """Pyomo's persistent HiGHS interface, handing all variables over in one batch.
 
     The stock ``add_block`` discovers variables constraint by constraint and calls HiGHS's ``addVars`` and
