@@ -5,7 +5,8 @@ over-forecast. Weather errors must not be mistaken for plant errors, so the scal
 slots where both the forecast and the measurement are near clear sky: clear-sky index of the forecast
 k_f = forecast / clear and of the measurement k_m = measured / clear, both >= ``min_kt``. On those
 pairs the scale is the ratio of sums Σ measured / Σ forecast (energy-weighted), clipped to [0.3, 1.2].
-Units: kW in, kW out; the scale is dimensionless.
+Without past weather, :func:`fit_clear_day_correction` uses the clearest days of telemetry against the
+clear-sky forecast instead. Units: kW in, kW out; the scale is dimensionless.
 """
 
 from __future__ import annotations
@@ -50,6 +51,26 @@ def fit_yield_correction(forecast_kw: pd.Series, measured_kw: pd.Series, clear_k
     if scale != raw:
         logger.warning("yield correction %.3f clipped to %.3f", raw, scale)
     return YieldCorrection(scale, len(pairs), "learned from clear-sky pairs")
+
+
+def fit_clear_day_correction(measured_kw: pd.Series, clear_kw: pd.Series, top_fraction: float = 0.2,
+                             min_days: int = 3) -> YieldCorrection:
+    """Scale from telemetry alone (no past weather): the mean daily ratio Σ measured / Σ clear-sky forecast
+    over the clearest ``top_fraction`` of days (the days with the highest ratios; at least 2 days).
+
+    On a clear day the ratio is the plant's performance against its model; cloudy days only lower it, so
+    the top days isolate the plant. Needs ``min_days`` days with both series; JST days.
+    """
+    frame = pd.concat({"m": measured_kw, "c": clear_kw}, axis=1).dropna()
+    days = pd.DatetimeIndex(frame.index).tz_convert("Asia/Tokyo").date
+    daily = frame.groupby(days).sum()
+    daily = daily[daily["c"] > 0]
+    if len(daily) < min_days:
+        return YieldCorrection(1.0, len(daily), f"too few days of telemetry ({len(daily)} < {min_days})")
+    ratios = np.sort((daily["m"] / daily["c"]).to_numpy())[::-1]
+    top = ratios[: max(2, round(top_fraction * len(ratios)))]
+    scale = float(np.clip(top.mean(), *SCALE_LIMITS))
+    return YieldCorrection(scale, len(top), f"mean ratio of the {len(top)} clearest of {len(ratios)} days")
 
 
 def apply_yield_correction(forecast_kw: pd.Series, correction: YieldCorrection,

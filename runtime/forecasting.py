@@ -15,12 +15,13 @@ import pandas as pd
 
 from forecasts.backtest import ghi_backtest, pv_backtest
 from forecasts.backtest_load import load_backtest, relabel_wall_time
+from forecasts.correction import YieldCorrection, apply_yield_correction, fit_clear_day_correction
 from forecasts.load import critical_load_kw, forecast_facility_load
 from forecasts.providers import read_jma_csv
-from forecasts.pv import forecast_facility
+from forecasts.pv import forecast_array_pv, forecast_facility
 from forecasts.report import plot_skill
 from scenarios.datasets import JMA_FILES, data_path, emhass_load_pv
-from scenarios.model import Scenario
+from scenarios.model import Facility, Scenario
 from scenarios.timegrid import SLOT_HOURS, day_slots
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,27 @@ def forecast_scenario(scenario: Scenario, index: pd.DatetimeIndex,
         ))
     frame = lambda values: pd.DataFrame(values, index=index)  # noqa: E731
     return ScenarioForecast(index, frame(pv), frame(load), frame(critical), summaries)
+
+
+def corrected_facility_pv(facility: Facility, index: pd.DatetimeIndex, measured: dict[str, pd.Series],
+                          weather: pd.DataFrame | None = None) -> tuple[pd.Series, dict[str, YieldCorrection]]:
+    """Facility PV in kW with each monitored array's forecast scaled by its measured yield.
+
+    ``measured`` maps array id -> measured AC kW per slot (tz-aware, past days). Arrays without telemetry
+    keep scale 1. Returns the corrected total ('pv_kw') and the correction used per array.
+    """
+    total = pd.Series(0.0, index=index, name="pv_kw")
+    used: dict[str, YieldCorrection] = {}
+    for array in facility.pv_arrays:
+        forecast = forecast_array_pv(array, facility, index, weather)
+        history = measured.get(array.id)
+        if history is None or history.dropna().empty:
+            used[array.id] = YieldCorrection(1.0, 0, "no telemetry")
+        else:
+            clear = forecast_array_pv(array, facility, pd.DatetimeIndex(history.index))
+            used[array.id] = fit_clear_day_correction(history, clear)
+        total = total + apply_yield_correction(forecast, used[array.id], limit_kw=array.inverter_kw).to_numpy()
+    return total, used
 
 
 def forecast_scenario_day(scenario: Scenario, day: dt.date) -> ScenarioForecast:

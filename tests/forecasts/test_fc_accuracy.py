@@ -144,3 +144,22 @@ def test_yield_correction_learns_underperformance() -> None:
     assert corrected.max() == pytest.approx(7.0) and corrected.attrs["yield_scale"] == pytest.approx(0.8)
     few = fit_yield_correction(forecast.iloc[:20], measured.iloc[:20], clear.iloc[:20])
     assert few.scale == 1.0 and "too few" in few.reason
+
+
+def test_clear_day_correction_from_telemetry_alone() -> None:
+    from forecasts.correction import fit_clear_day_correction
+    from forecasts.pv import forecast_array_pv
+    from scenarios.assets import PVArray
+    from scenarios.model import Facility, FacilityKind
+
+    array = PVArray(id="pv1", kwp=10.0, inverter_kw=10.0)
+    facility = Facility(id="f", name_ja="施設", name_en="F", kind=FacilityKind.OTHER, latitude=34.18,
+                        longitude=131.47, grid_contract_kw=10, pv_arrays=[array])
+    index = pd.date_range("2024-05-01", periods=48 * 10, freq="30min", tz="Asia/Tokyo")
+    clear = forecast_array_pv(array, facility, index)
+    # a soiled plant at 75 % of its model: two clear days, the rest cloudy at 30-60 %
+    daily_weather = np.array([1.0, 0.4, 0.5, 1.0, 0.3, 0.6, 0.4, 0.5, 0.35, 0.45])
+    measured = clear * 0.75 * np.repeat(daily_weather, 48)
+    corr = fit_clear_day_correction(measured, clear)
+    assert corr.scale == pytest.approx(0.75) and corr.n_pairs == 2
+    assert fit_clear_day_correction(measured.iloc[:96], clear.iloc[:96]).scale == 1.0

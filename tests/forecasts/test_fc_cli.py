@@ -55,3 +55,19 @@ def test_backtest_prints_scores_and_plot(tmp_path: Path) -> None:
 def test_backtest_unknown_name(tmp_path: Path, name: str) -> None:
     result = runner.invoke(app, ["forecast", "backtest", "--only", name, "--out", str(tmp_path)])
     assert result.exit_code == 2 and "unknown backtest" in result.output
+
+
+def test_runtime_corrected_pv_uses_telemetry() -> None:
+    from runtime.forecasting import corrected_facility_pv
+
+    facility = next(f for f in load_builtin("yamaguchi").facilities if len(f.pv_arrays) == 1)
+    array = facility.pv_arrays[0]
+    past = pd.date_range("2024-07-20", periods=48 * 7, freq="30min", tz="Asia/Tokyo")
+    day = pd.date_range("2024-08-01", periods=48, freq="30min", tz="Asia/Tokyo")
+    plain, _ = corrected_facility_pv(facility, day, {})
+    from runtime.forecasting import forecast_scenario
+
+    clear_past = forecast_scenario(load_builtin("yamaguchi"), past).pv_kw[facility.id]
+    corrected, used = corrected_facility_pv(facility, day, {array.id: clear_past * 0.6})
+    assert used[array.id].scale == pytest.approx(0.6)
+    assert corrected.sum() == pytest.approx(0.6 * plain.sum(), rel=1e-6)
