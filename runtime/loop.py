@@ -201,12 +201,14 @@ def _fallback(svc: Service, request: PlanRequest, now: dt.datetime, reason: str)
     if last is not None:
         shifted = shifted_plan(last, plans.plan_slots(svc.store, last.id), now, reason)
         if shifted is not None:
+            shifted.created_at = now
             row = plans.save_plan(svc.store, shifted)
             journal.raise_event(svc.store, "plan_fallback_shifted", f"solve failed ({reason}); following plan "
                                 f"v{last.version} shifted as v{row.version}", details={"plan_id": row.id})
             return row
-    row = plans.save_plan(svc.store, safe_plan(svc.scenario, request.index, request.pv_kw, request.load_kw,
-                                               request.price, reason))
+    safe = safe_plan(svc.scenario, request.index, request.pv_kw, request.load_kw, request.price, reason)
+    safe.created_at = now
+    row = plans.save_plan(svc.store, safe)
     journal.raise_event(svc.store, "plan_fallback_safe", f"solve failed ({reason}) and no valid plan to shift; "
                         f"rule-based safe mode v{row.version}", severity="alarm", details={"plan_id": row.id})
     return row
@@ -219,6 +221,7 @@ def optimise(svc: Service, now: dt.datetime) -> Plan:
     request = build_request(svc, now)
     try:
         plan_in = svc.planner(request)
+        plan_in.created_at = now
         if plan_in.kind != "optimal":
             raise RuntimeError(plan_in.solver_status or "planner returned no optimal plan")
         notes = [*request.notes, *plan_in.inputs_summary.get("notes", [])]
@@ -238,7 +241,7 @@ def whatif(svc: Service, now: dt.datetime, unavailable: Sequence[str], price: pd
     """A what-if plan with batteries unavailable and/or another price series; stored as kind 'whatif'."""
     request = build_request(svc, now, unavailable, price)
     plan_in = svc.planner(request)
-    plan_in.kind, plan_in.status = "whatif", "proposed"
+    plan_in.kind, plan_in.status, plan_in.created_at = "whatif", "proposed", now
     plan_in.inputs_summary = {**plan_in.inputs_summary, "unavailable_batteries": sorted(unavailable),
                               "price_override": price is not None, "solver_kind": plan_in.solver_status}
     return plans.save_plan(svc.store, plan_in)

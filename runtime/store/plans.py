@@ -36,6 +36,7 @@ class PlanIn:
     cost_breakdown: dict[str, Any] = field(default_factory=dict)
     slack_report: list[Any] = field(default_factory=list)
     status: str = "proposed"
+    created_at: dt.datetime | None = None
 
 
 def save_plan(store: Store, plan: PlanIn) -> Plan:
@@ -47,7 +48,8 @@ def save_plan(store: Store, plan: PlanIn) -> Plan:
         row = Plan(version=version, horizon_start=plan.horizon_start, horizon_end=plan.horizon_end, kind=plan.kind,
                    status=plan.status, solver_status=plan.solver_status, objective_jpy=plan.objective_jpy,
                    inputs_summary=plan.inputs_summary, cost_breakdown=plan.cost_breakdown,
-                   slack_report=plan.slack_report, setpoints=plan.setpoints, created_at=utcnow())
+                   slack_report=plan.slack_report, setpoints=plan.setpoints,
+                   created_at=plan.created_at or utcnow())
         session.add(row)
         session.flush()
         if plan.slots:

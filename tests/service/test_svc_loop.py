@@ -1,0 +1,156 @@
+# mypy: allow-untyped-defs, allow-incomplete-defs
+"""Loop steps with a fake device layer and planners: fallbacks, events, plan following, imbalance settlement."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+import svc_fixtures
+from svc_fixtures import make_service
+
+from runtime import loop, loop_dispatch
+from runtime import loop_following as follow
+from runtime.loop import Sample, WriteOutcome
+from runtime.store import journal, plans, readings
+from runtime.store.readings import ReadingIn
+from scenarios.loader import load_scenario
+
+sqlite_store = svc_fixtures.sqlite_store
+NOW = pd.Timestamp("2024-06-10 12:10", tz="Asia/Tokyo").to_pydatetime()  # JEPX data exists for this day
+
+
+class FakeTelemetry:
+    """Devices of 'tiny' answering with a chosen quality; writes are recorded (clamped to nothing)."""
+
+    def __init__(self) -> None:
+        self.quality = "good"
+        self.meter_kw = {"centre": 10.0, "office": 20.0, "school": 0.0}
+        self.writes: dict[tuple[str, str], float] = {}
+
+    async def poll(self, now):
+        return [Sample("centre", "bat1", "battery", {"soc": 0.8, "power_kw": 0.0}, self.quality,
+                       now if self.quality == "good" else None),
+                *[Sample(f, "m1", "meter", {"power_kw": kw}, "good", now) for f, kw in self.meter_kw.items()]]
+
+    async def write(self, facility_id, device_id, kind, value_kw, actor, dry_run):
+        self.writes[(facility_id, device_id)] = value_kw
+        return WriteOutcome(value_kw, True, "ok")
+
+
+def fixed_planner(value_kw: float):
+    def plan(request):
+        n = len(request.index)
+        rows = [{"slot_start": t.to_pydatetime(), "plant_kw": 20.0, "jepx_buy_kw": 10.0, "jepx_sell_kw": 0.0,
+                 "price_jpy_per_kwh": float(request.price.iloc[i])} for i, t in enumerate(request.index)]
+        return plans.PlanIn(request.index[0].to_pydatetime(), (request.index[-1] + pd.Timedelta("30min"))
+                            .to_pydatetime(), "optimal", rows,
+                            setpoints={"centre": {"bat1": [value_kw + i for i in range(n)]},
+                                       "office": {"v2h1": [0.0] * n}},
+                            solver_status="optimal")
+    return plan
+
+
+def failing_planner(request):
+    raise RuntimeError("HiGHS says no")
+
+
+def _flat_forecaster(scenario, index):
+    return {f.id: pd.DataFrame({"pv": 1.0, "load": 5.0}, index=index) for f in scenario.supplied}
+
+
+@pytest.fixture
+def svc(sqlite_store):
+    s = make_service(sqlite_store, "tiny", telemetry=FakeTelemetry(), planner=fixed_planner(1.0))
+    s.forecaster = _flat_forecaster
+    return s
+
+
+async def test_poll_stores_good_values_then_substitutes_with_an_event(svc):
+    assert await loop.poll(svc, NOW) == 5
+    svc.telemetry.quality = "error"
+    later = NOW + dt.timedelta(seconds=10)
+    await loop.poll(svc, later)
+    rows = readings.readings_between(svc.store, later, later + dt.timedelta(seconds=1), device_id="bat1")
+    expected = {("soc", 0.8, "substituted"), ("power_kw", 0.0, "substituted")}
+    assert {(r.point, r.value, r.quality) for r in rows} == expected
+    assert [e.kind for e in journal.list_events(svc.store)] == ["stale_readings"]
+    await loop.poll(svc, later + dt.timedelta(seconds=10))  # no second event while still stale
+    assert len(journal.list_events(svc.store, kind="stale_readings")) == 1
+    svc.telemetry.quality = "good"
+    await loop.poll(svc, later + dt.timedelta(seconds=20))
+    assert journal.list_events(svc.store)[0].kind == "readings_recovered"
+
+
+async def test_stale_beyond_limit_sends_safe_setpoints(svc):
+    await loop.poll(svc, NOW)
+    loop.optimise(svc, NOW)
+    await loop_dispatch.dispatch(svc, NOW)
+    assert svc.telemetry.writes[("centre", "bat1")] == 1.0  # slot 0 of the fixed plan
+    svc.telemetry.quality = "error"
+    late = NOW + dt.timedelta(seconds=svc.settings.safe_after_s + 30)
+    await loop.poll(svc, late)
+    audit = await loop_dispatch.dispatch(svc, late)
+    assert svc.telemetry.writes[("centre", "bat1")] == 0.0
+    assert [a["source"] for a in audit if a["device_id"] == "bat1"] == ["safe"]
+    assert journal.list_events(svc.store, kind="safe_setpoint")
+
+
+async def test_failed_solve_falls_back_safe_then_shifted(svc):
+    svc.planner = failing_planner
+    first = loop.optimise(svc, NOW)
+    assert first.kind == "safe" and all(v == 0 for v in first.setpoints["centre"]["bat1"])
+    assert journal.list_events(svc.store, kind="plan_fallback_safe")[0].severity == "alarm"
+    svc.planner = fixed_planner(1.0)
+    good = loop.optimise(svc, NOW)
+    assert good.kind == "optimal"
+    svc.planner = failing_planner
+    later = NOW + dt.timedelta(hours=1)  # two slots later
+    shifted = loop.optimise(svc, later)
+    assert shifted.kind == "shifted" and shifted.inputs_summary["base_plan_id"] == good.id
+    assert shifted.setpoints["centre"]["bat1"][:2] == good.setpoints["centre"]["bat1"][2:4]
+    assert plans.plan_slots(svc.store, shifted.id)[0].slot_start == pd.Timestamp("2024-06-10 13:00", tz="Asia/Tokyo")
+    assert journal.list_events(svc.store, kind="plan_fallback_shifted")
+    assert svc.failures["optimise"] == 2
+
+
+def test_distribute_correction_by_hand():
+    b = load_scenario("tiny").facility("centre").batteries[0]  # 5 kW charge and discharge
+    states = [follow.BatteryState("centre", b, 1.0, 0.7), follow.BatteryState("x", b, -1.0, 0.7)]  # reserve 0.5
+    # 4 kW more discharge: headroom 4 and 6 kW -> shares 0.4 of each
+    out = follow.distribute_correction(4.0, states)
+    assert out[("centre", "bat1")] == pytest.approx(1.0 + 1.6) and out[("x", "bat1")] == pytest.approx(-1.0 + 2.4)
+    assert follow.distribute_correction(100.0, states) == {("centre", "bat1"): 5.0, ("x", "bat1"): 5.0}
+    empty = follow.BatteryState("centre", b, 2.0, b.reserve_soc)  # at its reserve: cannot discharge
+    assert follow.distribute_correction(3.0, [empty])[("centre", "bat1")] == 0.0
+
+
+async def test_plan_following_corrects_toward_the_fixed_plan(svc):
+    await loop.poll(svc, NOW)  # meters: 10 + 20 + 0 = 30 kW
+    svc.planner = fixed_planner(0.0)
+    plan = loop.optimise(svc, NOW - dt.timedelta(hours=2))  # made before gate closure -> binding
+    assert follow.is_fixed(plan, pd.Timestamp("2024-06-10 12:00", tz="Asia/Tokyo").to_pydatetime(), 60)
+    # planned demand 20 + 10 = 30 kW: no correction; set-point = plan (slot 4 of the plan -> 4.0 kW)
+    await loop_dispatch.dispatch(svc, NOW)
+    assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(4.0)
+    svc.telemetry.meter_kw["office"] = 21.0  # 1 kW over plan -> battery discharges 1 kW more
+    await loop.poll(svc, NOW + dt.timedelta(seconds=10))
+    audit = await loop_dispatch.dispatch(svc, NOW + dt.timedelta(seconds=10))
+    assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(5.0)
+    assert "following +1.0 kW" in audit[0]["message"]
+
+
+def test_imbalance_settlement_kwh_and_jpy(svc):
+    slot = pd.Timestamp("2024-06-10 12:00", tz="Asia/Tokyo").to_pydatetime()
+    svc.planner = fixed_planner(0.0)
+    plan = loop.optimise(svc, slot - dt.timedelta(hours=2))
+    price = next(s.price_jpy_per_kwh for s in plans.plan_slots(svc.store, plan.id) if s.slot_start == slot)
+    rows = [ReadingIn(slot + dt.timedelta(minutes=m), f, "m1", "power_kw", kw)
+            for m in (0, 10, 20) for f, kw in (("centre", 15.0), ("office", 25.0))]  # 40 kW vs 30 kW planned
+    readings.write_readings(svc.store, rows)
+    imb = loop_dispatch.settle(svc, slot)
+    assert imb is not None and imb.plan_id == plan.id
+    assert (imb.planned_kwh, imb.actual_kwh, imb.imbalance_kwh) == (15.0, 20.0, 5.0)
+    assert imb.cost_jpy == pytest.approx(5.0 * min(price + 5.0, 200.0))
+    assert follow.imbalance_cost_jpy(-2.0, 10.0, svc.scenario.market.imbalance, slot) == pytest.approx(-10.0)
