@@ -23,11 +23,13 @@ def test_haurwitz_at_zenith_and_below_horizon() -> None:
 
 def test_sun_position_noon_equinox_and_solstice() -> None:
     # equinox, solar noon on the equator at longitude 0: the sun is (almost) overhead
-    east, north, up = solar_vector(dt.datetime(2026, 3, 20, 12, 7, tzinfo=dt.UTC), 0.0, 0.0)
+    _, _, up = solar_vector(dt.datetime(2026, 3, 20, 12, 7, tzinfo=dt.UTC), 0.0, 0.0)
     assert up == pytest.approx(1.0, abs=0.002)
     # June solstice, local solar noon at Yamaguchi: elevation = 90 - 34.18 + 23.44
-    noon = dt.datetime(2026, 6, 21, 12, 0, tzinfo=JST) + dt.timedelta(minutes=4 * (135 - YAMAGUCHI[1]) + 1.7)  # + equation of time
-    east, north, up = solar_vector(noon, *YAMAGUCHI)
+    equation_of_time_min = -1.7
+    noon = dt.datetime(2026, 6, 21, 12, 0, tzinfo=JST) + dt.timedelta(
+        minutes=4 * (135 - YAMAGUCHI[1]) - equation_of_time_min)
+    east, _, up = solar_vector(noon, *YAMAGUCHI)
     assert math.degrees(math.asin(up)) == pytest.approx(90 - 34.18 + 23.44, abs=0.5)
     assert abs(east) < 0.01
     with pytest.raises(ValueError, match="tz-aware"):
