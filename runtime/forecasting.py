@@ -17,7 +17,7 @@ from forecasts.backtest import ghi_backtest, pv_backtest
 from forecasts.backtest_load import load_backtest, relabel_wall_time
 from forecasts.correction import YieldCorrection, apply_yield_correction, fit_clear_day_correction
 from forecasts.load import critical_load_kw, forecast_facility_load
-from forecasts.providers import read_jma_csv
+from forecasts.providers import read_jma_csv, read_openmeteo
 from forecasts.pv import forecast_array_pv, forecast_facility
 from forecasts.report import plot_skill
 from scenarios.datasets import JMA_FILES, data_path, emhass_load_pv
@@ -102,9 +102,20 @@ def corrected_facility_pv(facility: Facility, index: pd.DatetimeIndex, measured:
     return total, used
 
 
-def forecast_scenario_day(scenario: Scenario, day: dt.date) -> ScenarioForecast:
-    """Clear-sky PV and shape-based load forecasts for the 48 slots of a JST day."""
-    return forecast_scenario(scenario, day_slots(day))
+def read_weather_file(path: str | Path, station: str | None = None) -> pd.DataFrame:
+    """A recorded weather file: a JMA hourly CSV (has a 'station' column) or an Open-Meteo CSV/JSON."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"--weather: no file at {path}")
+    if path.suffix.lower() == ".csv" and "station" in pd.read_csv(path, nrows=0).columns:
+        return read_jma_csv(path, station)
+    return read_openmeteo(path)
+
+
+def forecast_scenario_day(scenario: Scenario, day: dt.date, weather: pd.DataFrame | None = None) -> ScenarioForecast:
+    """PV (clear sky, or ``weather`` for every facility) and shape-based load for the 48 slots of a JST day."""
+    per_facility = {f.id: weather for f in scenario.facilities} if weather is not None else None
+    return forecast_scenario(scenario, day_slots(day), per_facility)
 
 
 def write_forecast_csv(result: ScenarioForecast, out_dir: str | Path, stem: str) -> Path:

@@ -46,6 +46,9 @@ def forecast(
     scenario: str = typer.Option("yamaguchi", "--scenario", "-s", help="Built-in scenario name or YAML path."),
     date: str | None = typer.Option(None, "--date", "-d", help="JST day YYYY-MM-DD (default: tomorrow)."),
     out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="Directory for the series CSV."),
+    weather: Path | None = typer.Option(None, "--weather", "-w",
+                                        help="Recorded weather: JMA hourly CSV or Open-Meteo CSV/JSON."),
+    station: str | None = typer.Option(None, "--station", help="Station in a multi-station JMA CSV."),
 ) -> None:
     """Forecast every facility for one day: PV kWh and peak kW per facility, and write the 30-min series."""
     if ctx.invoked_subcommand is not None:
@@ -53,9 +56,18 @@ def forecast(
     s = open_scenario(scenario)
     day = _parse_day(date)
     rt = _forecasting()
-    result = rt.forecast_scenario_day(s, day)
+    frame = None
+    if weather is not None:
+        try:
+            frame = rt.read_weather_file(weather, station)
+        except (FileNotFoundError, ValueError) as exc:
+            hint = " (use --station)" if "station" in str(exc) else ""
+            err_console.print(f"[red]{exc}{hint}[/red]")
+            raise typer.Exit(2) from None
+    result = rt.forecast_scenario_day(s, day, frame)
     path = rt.write_forecast_csv(result, out, f"forecast_{s.name}_{day.isoformat()}")
-    table = Table(title=f"Forecast {s.name} {day.isoformat()} (JST, 48 slots; PV clear sky, load from shape)")
+    source = f"weather {weather.name}" if weather is not None else "clear sky"
+    table = Table(title=f"Forecast {s.name} {day.isoformat()} (JST, 48 slots; PV from {source}, load from shape)")
     for column, justify in (("facility", "left"), ("name", "left"), ("PV kWp", "right"), ("PV kWh", "right"),
                             ("PV peak kW", "right"), ("load kWh", "right"), ("PV input", "left")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]

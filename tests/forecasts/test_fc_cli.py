@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from scenarios.datasets import data_path
 from scenarios.loader import load_builtin
 
 runner = CliRunner()
@@ -71,3 +72,21 @@ def test_runtime_corrected_pv_uses_telemetry() -> None:
     corrected, used = corrected_facility_pv(facility, day, {array.id: clear_past * 0.6})
     assert used[array.id].scale == pytest.approx(0.6)
     assert corrected.sum() == pytest.approx(0.6 * plain.sum(), rel=1e-6)
+
+
+def test_forecast_with_recorded_weather(tmp_path: Path) -> None:
+    jma = str(data_path("jma_hourly_hiroshima_fukuoka_2025.csv"))
+    base = ["forecast", "-s", "tiny", "--date", "2025-08-06", "--out", str(tmp_path)]
+    with_weather = runner.invoke(app, [*base, "--weather", jma, "--station", "Hiroshima"])
+    assert with_weather.exit_code == 0, with_weather.output
+    assert "ghi" in with_weather.output and "missing weather" not in with_weather.output
+    weather_kwh = pd.read_csv(tmp_path / "forecast_tiny_2025-08-06.csv")["pv_kw"].sum()
+    clear = runner.invoke(app, base)
+    assert clear.exit_code == 0
+    clear_kwh = pd.read_csv(tmp_path / "forecast_tiny_2025-08-06.csv")["pv_kw"].sum()
+    assert weather_kwh < clear_kwh  # 6 Aug 2025 in Hiroshima had afternoon cloud
+    no_station = runner.invoke(app, [*base, "--weather", jma])
+    assert no_station.exit_code == 2 and "--station" in no_station.output
+    outside = runner.invoke(app, [*base[:4], "2024-08-01", *base[5:], "--weather",
+                                  str(data_path("openmeteo_forecast_15min_sample.csv"))])
+    assert outside.exit_code == 0 and "missing weather" in outside.output
