@@ -10,7 +10,9 @@ import pandas as pd
 
 from forecasts.load import forecast_facility_load
 from forecasts.pv import forecast_facility_pv
-from runtime.loop import Planner, PlanRequest
+from runtime.loop import Planner, PlanRequest, Service, Telemetry
+from runtime.settings import Settings
+from runtime.store.db import Store
 from runtime.store.plans import PlanIn
 from scenarios.model import Scenario
 
@@ -41,3 +43,14 @@ def default_planner() -> tuple[Planner, str]:
         return unavailable_planner, "unavailable"
     planner: Planner = module.plan
     return planner, "optimizer"
+
+
+def build_service(settings: Settings, scenario: Scenario, store: Store, telemetry: Telemetry | None) -> Service:
+    """A Service with the default forecaster and planner; ensures the initial operator account exists."""
+    from runtime.security import ensure_user
+
+    ensure_user(store, settings.admin_user, settings.admin_password.get_secret_value(), "operator")
+    planner, kind = default_planner()
+    if kind != "optimizer":
+        log.warning("no optimiser: every optimise step will fall back (shifted plan or safe mode)")
+    return Service(settings, scenario, store, telemetry, default_forecaster, planner)

@@ -3,8 +3,9 @@
 poll every `poll_interval_s`; forecast every `forecast_interval_s`; optimise at each slot start (+5 s, JST
 grid) when the interval is 30 min, else on that interval; dispatch at each slot start (+15 s) and re-sent every
 `dispatch_resend_s` (before device watchdogs expire); settle the previous slot at +60 s; retention daily.
-Every job: max_instances=1, coalesce=True, misfire_grace_time from the settings. On start, a job whose last
-recorded run (table job_runs) is older than its interval runs at once, so a restart resumes the schedule.
+Every job: max_instances=1, coalesce=True, misfire_grace_time from the settings. On start, the steps whose last
+recorded run (table job_runs) is older than their interval run at once in loop order (poll, forecast, optimise,
+dispatch) as a one-shot 'resume' job, so a restart resumes the schedule.
 """
 
 from __future__ import annotations
@@ -68,17 +69,31 @@ class LoopScheduler:
                           CronTrigger(hour=3, minute=10), 86400.0),
         }
 
-    def start(self) -> None:
-        """Add every job (overdue ones run at once) and start the scheduler."""
+    def overdue(self) -> list[str]:
+        """Steps whose last recorded run is older than their interval (or never ran), in loop order."""
         last = journal.job_runs(self.svc.store)
         now = utcnow()
-        for name, (step, trigger, interval) in self.jobs().items():
-            overdue = name in ("poll", "forecast", "optimise", "dispatch") and (
-                name not in last or now - last[name].last_run > dt.timedelta(seconds=interval))
-            options: dict[str, Any] = {"next_run_time": now} if overdue else {}
+        jobs = self.jobs()
+        return [name for name in ("poll", "forecast", "optimise", "dispatch")
+                if name not in last or now - last[name].last_run > dt.timedelta(seconds=jobs[name][2])]
+
+    def start(self) -> None:
+        """Add every job, plus a one-shot 'resume' job running the overdue steps in loop order, and start."""
+        jobs = self.jobs()
+        for name, (step, trigger, _interval) in jobs.items():
             self.scheduler.add_job(self._guarded(name, step), trigger, id=name, name=name, max_instances=1,
                                    coalesce=True, misfire_grace_time=self.svc.settings.misfire_grace_s,
-                                   replace_existing=True, **options)
+                                   replace_existing=True)
+        due = self.overdue()
+        if due:
+            steps = [self._guarded(name, jobs[name][0]) for name in due]
+
+            async def resume() -> None:
+                for step in steps:
+                    await step()
+
+            self.scheduler.add_job(resume, "date", run_date=utcnow(), id="resume", name="resume " + ",".join(due),
+                                   misfire_grace_time=self.svc.settings.misfire_grace_s)
         self.scheduler.start()
         log.info("loop scheduler started with %d jobs", len(self.scheduler.get_jobs()))
 

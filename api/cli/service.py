@@ -1,0 +1,75 @@
+"""`ems up` (simulators + loop + API on the default scenario) and `ems serve` (real devices from a scenario)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import typer
+import uvicorn
+
+from api.app import create_app
+from api.cli.app import app, console, err_console
+from api.cli.scenario import open_scenario
+from runtime.loop_ports import build_service
+from runtime.settings import Settings
+from runtime.store.db import open_store
+from runtime.telemetry import DeviceTelemetry, start_simulators
+
+log = logging.getLogger(__name__)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except ValueError as exc:
+        err_console.print(f"[red]settings refused:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+
+
+async def _run(settings: Settings, simulate: bool) -> None:
+    scenario = open_scenario(settings.scenario)
+    store = open_store(settings.database_url)
+    fleet = await start_simulators(scenario, port_base=0) if simulate else None
+    telemetry = DeviceTelemetry(scenario, fleet.port_map if fleet else None)
+    service = build_service(settings, scenario, store, telemetry)
+    server = uvicorn.Server(uvicorn.Config(create_app(service, run_loop=True), host=settings.host, port=settings.port,
+                                           log_level="warning"))
+    url = f"http://{settings.host}:{settings.port}"
+    console.print(f"Yamaguchi EMS: scenario '{scenario.name}' ({len(scenario.facilities)} facilities), "
+                  f"{'simulated devices' if fleet else 'real devices'}, database {settings.database_url}")
+    console.print(f"Dashboard: {url}/   API: {url}/api/v1   OpenAPI: {url}/docs   Metrics: {url}/metrics")
+    if settings.development:
+        console.print(f"Development login: {settings.admin_user} / {settings.admin_password.get_secret_value()}")
+    console.print("Press Ctrl-C to stop.")
+    try:
+        await server.serve()
+    finally:
+        telemetry.close()
+        if fleet is not None:
+            await fleet.stop()
+        store.dispose()
+        console.print("stopped")
+
+
+@app.command("up")
+def up(scenario: str = typer.Option(None, help="Scenario (default: EMS_SCENARIO or 'yamaguchi')."),
+       port: int = typer.Option(None, help="HTTP port (default 8000)."),
+       database_url: str = typer.Option(None, help="Database URL (default sqlite:///./var/ems.db)."),
+       dry_run: bool = typer.Option(None, "--dry-run/--live", help="Audit set-points without writing them.")) -> None:
+    """Start simulators for the scenario, the loop and the API on http://127.0.0.1:8000 (Ctrl-C stops)."""
+    settings = _settings(scenario=scenario, port=port, database_url=database_url, dry_run=dry_run, simulate=True)
+    asyncio.run(_run(settings, simulate=True))
+
+
+@app.command("serve")
+def serve(scenario: Path = typer.Option(..., exists=True, dir_okay=False, help="Scenario YAML with real devices."),
+          port: int = typer.Option(None, help="HTTP port (default 8000)."),
+          database_url: str = typer.Option(None, help="Database URL (default EMS_DATABASE_URL)."),
+          dry_run: bool = typer.Option(None, "--dry-run/--live", help="Audit set-points, do not write."),
+          ) -> None:
+    """Run the loop and the API against the real Modbus devices of a scenario file."""
+    settings = _settings(scenario=str(scenario), port=port, database_url=database_url, dry_run=dry_run,
+                         simulate=False)
+    asyncio.run(_run(settings, simulate=False))
