@@ -56,10 +56,13 @@ def dispatch_from_model(m: pyo.ConcreteModel, inputs: PlanInputs) -> Dispatch:
     """Read the solved variable values of a plan model into a Dispatch."""
     n, nf, nb, ne = inputs.n_slots, len(inputs.facilities), len(inputs.batteries), len(inputs.evs)
     plant = _values(m.plant_out, 1, n)[0] if hasattr(m, "plant_out") else np.zeros(n)
+    pv_rows = [j for j, f in enumerate(inputs.facilities) if f.has_pv]
+    pv_used = np.zeros((nf, n))
+    pv_used[pv_rows] = _values(m.fac_pv_used, len(pv_rows), n)
     return Dispatch(
         plant_kw=plant, buy_kw=_values(m.market_buy, 1, n)[0], sell_kw=_values(m.market_sell, 1, n)[0],
         import_kw=_values(m.fac_import, nf, n), export_kw=_values(m.fac_export, nf, n),
-        pv_used_kw=_values(m.fac_pv_used, nf, n), bat_charge_kw=_values(m.bat_charge, nb, n),
+        pv_used_kw=pv_used, bat_charge_kw=_values(m.bat_charge, nb, n),
         bat_discharge_kw=_values(m.bat_discharge, nb, n), bat_soc_kwh=_values(m.bat_soc, nb, n),
         ev_charge_kw=_values(m.ev_charge, ne, n), ev_discharge_kw=_values(m.ev_discharge, ne, n),
         ev_soc_kwh=_values(m.ev_soc, ne, n), ev_trip_short_kwh=_values(m.ev_trip_short, ne, n),

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.timing import HierarchicalTimer
 from pyomo.contrib.solver.common.results import SolutionStatus
-from pyomo.contrib.solver.solvers.highs import Highs
+from pyomo.contrib.solver.solvers.highs import Highs, _MutableConstraintBounds, _MutableVarBounds
+from pyomo.core.base.param import ParamData
+from pyomo.core.expr.numeric_expr import (
+    NPV_MaxExpression,
+    NPV_MinExpression,
+    NPV_NegationExpression,
+    NPV_ProductExpression,
+    NPV_SumExpression,
+)
 
 from optimizer.result import SolveOptions
 
@@ -26,18 +36,71 @@ class RunOutcome:
     highs_s: float
 
 
-class BatchHighs(Highs):
-    """Pyomo's persistent HiGHS interface, handing all variables over in one batch.
+def _fast_value(expr: Any) -> float:
+    """Value of a mutable bound as Pyomo's direct interface stores it: numbers and Params combined by negation,
+    product, sum, max and min (what this model produces); anything else goes through pyomo's value()."""
+    kind = type(expr)
+    if kind is float or kind is int:
+        return float(expr)
+    if kind is ParamData:
+        return float(expr._value)
+    if kind is NPV_NegationExpression:
+        return -_fast_value(expr.args[0])
+    if kind is NPV_ProductExpression:
+        return _fast_value(expr.args[0]) * _fast_value(expr.args[1])
+    if kind is NPV_SumExpression:
+        return sum(_fast_value(arg) for arg in expr.args)
+    if kind is NPV_MaxExpression:
+        return max(_fast_value(arg) for arg in expr.args)
+    if kind is NPV_MinExpression:
+        return min(_fast_value(arg) for arg in expr.args)
+    return float(pyo.value(expr))
 
-    The stock ``add_block`` discovers variables constraint by constraint and calls HiGHS's ``addVars`` and
-    ``changeColsIntegrality`` once per constraint (~10k calls at 37 facilities x 96 slots); adding every
-    variable of the model first makes those later checks no-ops.
+
+class BatchHighs(Highs):
+    """Pyomo's persistent HiGHS interface with batched hand-over and re-plan updates.
+
+    * ``add_block``: the stock version discovers variables constraint by constraint and calls HiGHS's
+      ``addVars`` and ``changeColsIntegrality`` once per constraint (~10k calls at 37 facilities x 96 slots);
+      adding every variable first makes those later checks no-ops.
+    * ``update_parameters``: the stock version evaluates each mutable row/column bound with pyomo's generic
+      expression walker and pushes it with one HiGHS call each; here the simple bound expressions this model
+      makes are evaluated directly and pushed with one ``changeRowsBounds`` / ``changeColsBounds`` call.
+      Mutable coefficients and the objective are updated by the stock helpers.
     """
 
     def add_block(self, block: pyo.Block) -> None:
         """Add all variables of `block` at once, then its Params, constraints and objective."""
         self.add_variables(list(block.component_data_objects(pyo.Var, descend_into=True)))
         super().add_block(block)
+
+    def update_parameters(self) -> None:
+        """Push changed mutable Params to HiGHS (bounds in two batched calls)."""
+        self._sol = None
+        if self._last_results_object is not None:
+            self._last_results_object.solution_loader.invalidate()
+        rows: list[int] = []
+        row_bounds: list[tuple[float, float]] = []
+        for helpers in self._mutable_helpers.values():
+            for helper in helpers:
+                if type(helper) is _MutableConstraintBounds:
+                    rows.append(helper.con_map[helper.con])
+                    row_bounds.append((_fast_value(helper.lower_expr), _fast_value(helper.upper_expr)))
+                else:
+                    helper.update()
+        if rows:
+            lo, hi = np.array(row_bounds).T
+            self._solver_model.changeRowsBounds(len(rows), np.array(rows, dtype=np.int32), lo, hi)
+        cols: list[int] = []
+        col_bounds: list[tuple[float, float]] = []
+        for _var, helper in self._mutable_bounds.values():
+            assert type(helper) is _MutableVarBounds
+            cols.append(helper.var_map[helper.pyomo_var_id])
+            col_bounds.append((_fast_value(helper.lower_expr), _fast_value(helper.upper_expr)))
+        if cols:
+            lo, hi = np.array(col_bounds).T
+            self._solver_model.changeColsBounds(len(cols), np.array(cols, dtype=np.int32), lo, hi)
+        self._mutable_objective.update()
 
 
 def new_solver(structure_fixed: bool = True) -> Highs:
@@ -75,7 +138,7 @@ def run_highs(m: pyo.ConcreteModel, options: SolveOptions, solver: Highs | None 
         res = solver.solve(
             m, timer=timer, time_limit=options.time_limit_s, rel_gap=options.mip_rel_gap,
             abs_gap=options.mip_abs_gap_jpy, threads=options.threads,
-            solver_options={"presolve": "on", **options.highs_options},
+            solver_options={"presolve": "on", "output_flag": False, **options.highs_options},
             load_solutions=False, raise_exception_on_nonoptimal_result=False)
     except Exception as exc:  # solver trouble must not escape
         return RunOutcome(False, False, f"error: {type(exc).__name__}: {exc}", None, None,

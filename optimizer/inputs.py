@@ -48,6 +48,7 @@ class FacilityInput:
     peak_so_far_kw: float
     reserve_kwh: float = 0.0
     is_shelter: bool = False
+    has_pv: bool = True
 
     @property
     def peak_reference_kw(self) -> float:
@@ -193,10 +194,15 @@ class PlanInputs:
         return [e.id for e in self.evs if e.min_charge_kw > 0]
 
     def structure_key(self) -> tuple[Any, ...]:
-        """What fixes the model's structure; two inputs with equal keys differ only in Param data."""
-        return (self.n_slots, tuple(self.facility_ids), tuple(b.key for b in self.batteries),
-                tuple(e.id for e in self.evs), tuple(self.binary_evs), tuple(link.id for link in self.links),
-                self.plant is not None)
+        """What fixes the model's structure and its constant coefficients; two inputs with equal keys differ
+        only in mutable Param data (forecasts, prices, SoC, plug windows, targets, first-slot length, peaks)."""
+        bats = tuple((b.key, b.facility, b.capacity_kwh, b.charge_kw, b.discharge_kw, b.charge_efficiency,
+                      b.discharge_efficiency, b.degradation_jpy_per_kwh, b.available) for b in self.batteries)
+        evs = tuple((e.id, e.facility, e.capacity_kwh, e.charge_kw, e.min_charge_kw, e.discharge_kw, e.efficiency)
+                    for e in self.evs)
+        return (self.n_slots, tuple((f.id, f.has_pv) for f in self.facilities), bats, evs,
+                tuple((lk.id, lk.a, lk.b, lk.limit_kw) for lk in self.links), self.plant is not None,
+                self.wheeling_jpy_per_kwh, self.sale_discount_jpy_per_kwh, self.penalties)
 
 
 def _check_index(index: pd.DatetimeIndex) -> None:
@@ -223,6 +229,8 @@ def _check_facility(f: FacilityInput, n: int) -> None:
     for name in ("contract_kw", "peak_so_far_kw", "reserve_kwh"):
         if not getattr(f, name) >= 0:
             raise InputError(f"{prefix}.{name}: must be >= 0, got {getattr(f, name)}")
+    if not f.has_pv and f.pv_kw.any():
+        raise InputError(f"{prefix}.pv_kw: the facility has no PV (has_pv false) but the forecast is not zero")
 
 
 def _check_battery(b: BatteryInput, ids: set[str]) -> None:

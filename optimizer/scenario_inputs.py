@@ -121,7 +121,7 @@ def _facility(f: Facility, index: pd.DatetimeIndex, pv: Mapping[str, pd.Series],
     return FacilityInput(
         id=f.id, pv_kw=pv_kw, load_kw=load_kw, contract_kw=f.grid_contract_kw,
         peak_so_far_kw=ov.peak_this_month_kw.get(f.id, f.peak_this_month_kw), reserve_kwh=reserve,
-        is_shelter=f.is_shelter,
+        is_shelter=f.is_shelter, has_pv=bool(f.pv_arrays),
     )
 
 

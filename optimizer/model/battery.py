@@ -10,36 +10,36 @@ import pyomo.environ as pyo
 
 from optimizer.inputs import PlanInputs
 from optimizer.model.params import ParamValues, declare
+from optimizer.model.sets import slot_hours
 
 
 def battery_params(inputs: PlanInputs) -> ParamValues:
-    """bat_soc0, bat_lo, bat_hi (kWh) and bat_avail (0/1) per battery."""
+    """bat_soc0, bat_lo, bat_hi (kWh) per battery."""
     bats = inputs.batteries
     return {
         "bat_soc0": {b.key: b.initial_kwh for b in bats},
         "bat_lo": {b.key: b.lower_kwh for b in bats},
         "bat_hi": {b.key: b.upper_kwh for b in bats},
-        "bat_avail": {b.key: 1.0 if b.available else 0.0 for b in bats},
     }
 
 
 def add_battery(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
-    """bat_charge/bat_discharge (kW, bounded by power x availability), bat_soc (kWh at slot end, bounded by
-    the SoC window) and bat_soc_dynamics[b,t]: soc = prev + h (eta_c charge - discharge / eta_d)."""
+    """bat_charge/bat_discharge (kW, bounded by power; 0 for an out-of-service battery), bat_soc (kWh at slot
+    end, bounded by the SoC window) and bat_soc_dynamics[b,t]: soc = prev + h (eta_c charge - discharge / eta_d)."""
     values = battery_params(inputs)
     spec = {b.key: b for b in inputs.batteries}
     declare(m, "bat_soc0", (m.B,), values["bat_soc0"], "initial stored energy kWh")
     declare(m, "bat_lo", (m.B,), values["bat_lo"], "lowest stored energy kWh")
     declare(m, "bat_hi", (m.B,), values["bat_hi"], "highest stored energy kWh")
-    declare(m, "bat_avail", (m.B,), values["bat_avail"], "1 if in service, 0 if not")
-    m.bat_charge = pyo.Var(m.B, m.T, bounds=lambda m, b, t: (0, spec[b].charge_kw * m.bat_avail[b]), doc="kW")
-    m.bat_discharge = pyo.Var(m.B, m.T, bounds=lambda m, b, t: (0, spec[b].discharge_kw * m.bat_avail[b]), doc="kW")
+    avail = {b: 1.0 if spec[b].available else 0.0 for b in spec}  # part of the structure key
+    m.bat_charge = pyo.Var(m.B, m.T, bounds=lambda m, b, t: (0, spec[b].charge_kw * avail[b]), doc="kW")
+    m.bat_discharge = pyo.Var(m.B, m.T, bounds=lambda m, b, t: (0, spec[b].discharge_kw * avail[b]), doc="kW")
     m.bat_soc = pyo.Var(m.B, m.T, bounds=lambda m, b, t: (m.bat_lo[b], m.bat_hi[b]), doc="kWh at slot end")
 
     def dynamics(m: pyo.ConcreteModel, b: str, t: int) -> pyo.Expression:
         prev = m.bat_soc0[b] if t == 0 else m.bat_soc[b, t - 1]
         s = spec[b]
         flow = s.charge_efficiency * m.bat_charge[b, t] - m.bat_discharge[b, t] / s.discharge_efficiency
-        return m.bat_soc[b, t] == prev + m.hours[t] * flow
+        return m.bat_soc[b, t] == prev + slot_hours(m, t) * flow
 
     m.bat_soc_dynamics = pyo.Constraint(m.B, m.T, rule=dynamics)

@@ -11,6 +11,7 @@ import pyomo.environ as pyo
 
 from optimizer.inputs import PlanInputs
 from optimizer.model.params import ParamValues, declare
+from optimizer.model.sets import slot_hours
 
 
 def ev_params(inputs: PlanInputs) -> ParamValues:
@@ -50,7 +51,7 @@ def add_ev(m: pyo.ConcreteModel, inputs: PlanInputs, relax: bool = False) -> Non
     def dynamics(m: pyo.ConcreteModel, e: str, t: int) -> pyo.Expression:
         prev = m.ev_soc0[e] if t == 0 else m.ev_soc[e, t - 1]
         eta = spec[e].efficiency
-        flow = m.hours[t] * (eta * m.ev_charge[e, t] - m.ev_discharge[e, t] / eta)
+        flow = slot_hours(m, t) * (eta * m.ev_charge[e, t] - m.ev_discharge[e, t] / eta)
         return m.ev_soc[e, t] == prev + flow - m.ev_trip[e, t] + m.ev_trip_short[e, t]
 
     m.ev_soc_dynamics = pyo.Constraint(m.E, m.T, rule=dynamics)

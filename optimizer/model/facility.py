@@ -14,27 +14,30 @@ def facility_params(inputs: PlanInputs) -> ParamValues:
     load: dict[object, float] = {}
     for f in inputs.facilities:
         for t in range(inputs.n_slots):
-            pv[f.id, t] = float(f.pv_kw[t])
             load[f.id, t] = float(f.load_kw[t])
+            if f.has_pv:
+                pv[f.id, t] = float(f.pv_kw[t])
     return {"pv_kw": pv, "load_kw": load}
 
 
 def add_facility_balance(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
-    """fac_import, fac_export (kW at the meter), fac_pv_used (<= forecast; the rest is curtailed) and
-    fac_balance[f,t]: pv_used + import + discharge - charge + link inflow = load + export."""
+    """fac_import, fac_export (kW at the meter), fac_pv_used (<= forecast, facilities with PV only; the rest
+    is curtailed) and fac_balance[f,t]: pv_used + import + discharge - charge + link inflow = load + export."""
     values = facility_params(inputs)
-    declare(m, "pv_kw", (m.F, m.T), values["pv_kw"], "PV forecast kW")
+    declare(m, "pv_kw", (m.FPV, m.T), values["pv_kw"], "PV forecast kW")
     declare(m, "load_kw", (m.F, m.T), values["load_kw"], "load forecast kW")
     m.fac_import = pyo.Var(m.F, m.T, within=pyo.NonNegativeReals, doc="grid import kW")
     m.fac_export = pyo.Var(m.F, m.T, within=pyo.NonNegativeReals, doc="grid export kW")
-    m.fac_pv_used = pyo.Var(m.F, m.T, bounds=lambda m, f, t: (0, m.pv_kw[f, t]), doc="PV used kW")
+    m.fac_pv_used = pyo.Var(m.FPV, m.T, bounds=lambda m, f, t: (0, m.pv_kw[f, t]), doc="PV used kW")
+    has_pv = set(m.FPV)
     bats = {f.id: [b.key for b in inputs.batteries if b.facility == f.id] for f in inputs.facilities}
     evs = {f.id: [e.id for e in inputs.evs if e.facility == f.id] for f in inputs.facilities}
 
     def balance(m: pyo.ConcreteModel, f: str, t: int) -> pyo.Expression:
         storage = sum(m.bat_discharge[b, t] - m.bat_charge[b, t] for b in bats[f])
         cars = sum(m.ev_discharge[e, t] - m.ev_charge[e, t] for e in evs[f])
-        inflow = m.fac_pv_used[f, t] + m.fac_import[f, t] + storage + cars + m.link_net_kw[f, t]
+        pv = m.fac_pv_used[f, t] if f in has_pv else 0
+        inflow = pv + m.fac_import[f, t] + storage + cars + m.link_net_kw[f, t]
         return inflow == m.load_kw[f, t] + m.fac_export[f, t]
 
     m.fac_balance = pyo.Constraint(m.F, m.T, rule=balance)

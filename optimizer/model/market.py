@@ -9,12 +9,8 @@ from optimizer.model.params import ParamValues, declare
 
 
 def market_params(inputs: PlanInputs) -> ParamValues:
-    """price[t] (JPY/kWh), sale_discount and wheeling (JPY/kWh)."""
-    return {
-        "price": {t: float(v) for t, v in enumerate(inputs.price_jpy_per_kwh)},
-        "sale_discount": {None: inputs.sale_discount_jpy_per_kwh},
-        "wheeling": {None: inputs.wheeling_jpy_per_kwh},
-    }
+    """price[t] (JPY/kWh). The wheeling charge and the sale fee are constants of the structure."""
+    return {"price": {t: float(v) for t, v in enumerate(inputs.price_jpy_per_kwh)}}
 
 
 def add_market(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
@@ -22,8 +18,6 @@ def add_market(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
     plant_out + market_buy - market_sell = sum_f (fac_import - fac_export). Needs add_facility_balance first."""
     values = market_params(inputs)
     declare(m, "price", (m.T,), values["price"], "JEPX price JPY/kWh")
-    declare(m, "sale_discount", (), values["sale_discount"], "sale fee JPY/kWh")
-    declare(m, "wheeling", (), values["wheeling"], "wheeling charge JPY/kWh on facility imports")
     m.market_buy = pyo.Var(m.T, within=pyo.NonNegativeReals, doc="JEPX purchase kW")
     m.market_sell = pyo.Var(m.T, within=pyo.NonNegativeReals, doc="JEPX sale kW")
     has_plant = hasattr(m, "plant_out")

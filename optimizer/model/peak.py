@@ -14,8 +14,11 @@ def peak_params(inputs: PlanInputs) -> ParamValues:
 
 
 def add_peak(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
-    """peak_excess[f] >= 0 (kW) and peak_limit[f,t]: fac_import - peak_excess <= peak_ref_kw."""
+    """peak_kw[f] >= every slot's fac_import (peak_track[f,t]) and peak_excess[f] >= peak_kw - peak_ref_kw
+    (peak_above_reference[f]); the reference sits in one row per facility, so a re-plan pushes F values."""
     declare(m, "peak_ref_kw", (m.F,), peak_params(inputs)["peak_ref_kw"], "peak reference kW")
+    m.peak_kw = pyo.Var(m.F, within=pyo.NonNegativeReals, doc="highest 30-min import kW in the horizon")
     m.peak_excess = pyo.Var(m.F, within=pyo.NonNegativeReals, doc="kW above the reference")
-    m.peak_limit = pyo.Constraint(
-        m.F, m.T, rule=lambda m, f, t: m.fac_import[f, t] - m.peak_excess[f] <= m.peak_ref_kw[f])
+    m.peak_track = pyo.Constraint(m.F, m.T, rule=lambda m, f, t: m.fac_import[f, t] <= m.peak_kw[f])
+    m.peak_above_reference = pyo.Constraint(
+        m.F, rule=lambda m, f: m.peak_kw[f] - m.peak_excess[f] <= m.peak_ref_kw[f])

@@ -30,10 +30,10 @@ def add_reserve(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
     m.R = pyo.Set(initialize=reserve_facilities(inputs), ordered=True, doc="facilities holding a reserve")
     declare(m, "reserve_level_kwh", (m.R,), reserve_params(inputs)["reserve_level_kwh"], "kWh to keep stored")
     m.reserve_short = pyo.Var(m.R, m.T, within=pyo.NonNegativeReals, doc="kWh below the reserve")
-    bats = {f: [b.key for b in inputs.batteries if b.facility == f] for f in m.R}
+    bats = {f: [b.key for b in inputs.batteries if b.facility == f and b.available] for f in m.R}
 
     def keep(m: pyo.ConcreteModel, f: str, t: int) -> pyo.Expression:
-        stored = sum(m.bat_avail[b] * m.bat_soc[b, t] for b in bats[f])
+        stored = sum(m.bat_soc[b, t] for b in bats[f])
         return stored + m.reserve_short[f, t] >= m.reserve_level_kwh[f]
 
     m.reserve_keep = pyo.Constraint(m.R, m.T, rule=keep)

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyomo.environ as pyo
 
 from optimizer.inputs import PlanInputs
 from optimizer.model.params import ParamValues, declare
+from scenarios.timegrid import SLOT_HOURS
 
 
 def time_params(inputs: PlanInputs) -> ParamValues:
-    """Slot length in hours per slot (Param ``hours``)."""
-    return {"hours": {t: float(h) for t, h in enumerate(inputs.hours)}}
+    """Length in hours of the first slot (Param ``hours_first``; it may be partial)."""
+    return {"hours_first": {None: float(inputs.hours[0])}}
+
+
+def slot_hours(m: pyo.ConcreteModel, t: int) -> Any:
+    """Slot length in h: the mutable ``hours_first`` for slot 0, the constant 0.5 for the others (validated in
+    PlanInputs), so only slot-0 coefficients are pushed to HiGHS again on a re-plan."""
+    return m.hours_first if t == 0 else SLOT_HOURS
 
 
 def add_sets(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
@@ -21,4 +30,5 @@ def add_sets(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
     m.E = pyo.Set(initialize=[e.id for e in inputs.evs], ordered=True, doc="planned EV ids")
     m.EB = pyo.Set(initialize=inputs.binary_evs, ordered=True, doc="EVs with a minimum charge power (binary)")
     m.L = pyo.Set(initialize=[lk.id for lk in inputs.links], ordered=True, doc="physical links")
-    declare(m, "hours", (m.T,), time_params(inputs)["hours"], "slot length in h")
+    m.FPV = pyo.Set(initialize=[f.id for f in inputs.facilities if f.has_pv], ordered=True, doc="facilities with PV")
+    declare(m, "hours_first", (), time_params(inputs)["hours_first"], "length of slot 0 in h")
