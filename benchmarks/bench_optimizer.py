@@ -286,8 +286,9 @@ def render(sizes: list[tuple[int, dict[str, Any], dict[str, Any]]], weeks: list[
         lines += ["", "## Optimised vs rule-based baseline, one week of real JEPX prices (Yamaguchi, 336 slots)", "",
                   "Clear-sky PV and shape-based load forecasts; costs from the shared cost function (JPY, negative ="
                   " net revenue). Operating = energy + wheeling + degradation + peak + curtailment.", "",
-                  "| week from | mean price JPY/kWh | baseline JPY | optimised JPY | saving JPY | saving % of |baseline| |"
-                  " operating saving JPY | penalties base/opt | terminal value base/opt | status | solve s |",
+                  "| week from | mean price JPY/kWh | baseline JPY | optimised JPY | saving JPY | saving % of "
+                  "abs(baseline) | operating saving JPY | penalties base/opt | terminal value base/opt | status |"
+                  " solve s |",
                   "|---|---|---|---|---|---|---|---|---|---|---|"]
         for w in weeks:
             saving = w["baseline"] - w["optimised"]
