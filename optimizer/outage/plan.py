@@ -45,7 +45,9 @@ class OutagePlan:
     """Dispatch and relocations for one outage, with how it was found.
 
     objective: priority-weighted served kWh minus move_penalty per move. bound: a proven upper bound on
-    the objective (MILP dual bound) or None; gap = (bound - objective) / |bound|.
+    the objective (the tighter of the MILP dual bound, `solver_bound`, and the perfect-relocation bound) or None;
+    gap = (bound - objective) / |bound|. timings: seconds per step
+    (greedy, build, handover = Pyomo to HiGHS, highs, extract).
     """
 
     data: OutageInput
@@ -64,6 +66,8 @@ class OutagePlan:
     gap: float | None = None
     solve_seconds: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    timings: dict[str, float] = field(default_factory=dict)
+    solver_bound: float | None = None
 
     @property
     def h(self) -> float:
@@ -130,7 +134,9 @@ class OutagePlan:
         """Headline figures (JSON-ready)."""
         return {
             "method": self.method, "status": self.status, "objective": self.objective, "bound": self.bound,
-            "gap": self.gap, "solve_seconds": self.solve_seconds, "served_kwh": self.served_kwh,
+            "solver_bound": self.solver_bound,
+            "gap": self.gap, "solve_seconds": self.solve_seconds, "timings_s": dict(self.timings),
+            "served_kwh": self.served_kwh,
             "weighted_served_kwh": self.weighted_served_kwh,
             "critical_kwh": float(self.data.critical_matrix().sum() * self.h), "moves": len(self.moves),
             "start": self.data.start.isoformat(), "hours": self.data.n_slots * self.h, "notes": list(self.notes),

@@ -60,44 +60,46 @@ def survival_hours(data: SurvivalInput, with_evs: bool = True) -> np.ndarray:
 
 def simulate_starts(data: SurvivalInput, with_evs: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Per start and shelter (starts, shelters): hours until the first shortfall (censored at the duration)
-    and hours with the whole critical load served (a car arriving after a dark first slot still counts)."""
+    and hours with the whole critical load served (a car arriving after a dark first slot still counts).
+
+    Battery arithmetic runs only on the columns of shelters with a battery; counts are accumulated in place.
+    """
     n, d, h = data.n_starts, data.duration_slots, data.slot_hours
     if n < 1:
         raise ValueError(f"series: {len(data.index)} slots are fewer than the duration {d}; extend the index")
     n_s = len(data.shelter_ids)
-    has = np.array([b is not None for b in data.batteries])
-    bats = [b or StationaryBattery(1.0, 0.0, 0.0) for b in data.batteries]
-    cap_hi = np.array([b.ceiling_kwh for b in bats]) * has
-    cap_lo = np.array([b.floor_kwh for b in bats]) * has
-    p_ch = np.array([b.charge_kw for b in bats]) * has
-    p_dis = np.array([b.discharge_kw for b in bats]) * has
+    net_all = data.critical_kw - data.pv_kw
+    cols = [j for j, b in enumerate(data.batteries) if b is not None]
+    bats = [b for b in data.batteries if b is not None]
+    hi, lo = np.array([b.ceiling_kwh for b in bats]), np.array([b.floor_kwh for b in bats])
+    p_ch, p_dis = np.array([b.charge_kw for b in bats]), np.array([b.discharge_kw for b in bats])
     eta_c, eta_d = np.array([b.charge_efficiency for b in bats]), np.array([b.discharge_efficiency for b in bats])
-    level = np.tile(np.array([b.start_kwh for b in bats]) * has, (n, 1))
+    level = np.tile(np.array([b.start_kwh for b in bats]), (n, 1))
     cars = data.cars if with_evs else ()
     car_kwh = [np.full(n, c.usable_kwh) for c in cars]
-    survived = np.full((n, n_s), d, dtype=int)
-    served = np.zeros((n, n_s), dtype=int)
+    survived = np.zeros((n, n_s), dtype=np.int32)
+    served = np.zeros((n, n_s), dtype=np.int32)
     alive = np.ones((n, n_s), dtype=bool)
     for k in range(d):
-        load, pv = data.critical_kw[k:k + n], data.pv_kw[k:k + n]
-        surplus = np.maximum(pv - load, 0.0)
-        need = np.maximum(load - pv, 0.0)
-        charge = np.minimum(np.minimum(surplus, p_ch), np.maximum(cap_hi - level, 0.0) / (eta_c * h))
-        dis = np.minimum(np.minimum(need, p_dis), np.maximum(level - cap_lo, 0.0) * eta_d / h)
-        dis = np.where(charge > 0, 0.0, dis)
-        level += h * (eta_c * charge - dis / eta_d)
-        need -= dis
+        net = net_all[k:k + n]
+        need = np.maximum(net, 0.0)
+        if cols:
+            b_net = net[:, cols]
+            charge = np.minimum(np.minimum(np.maximum(-b_net, 0.0), p_ch), np.maximum(hi - level, 0.0) / (eta_c * h))
+            dis = np.minimum(np.minimum(need[:, cols], p_dis), np.maximum(level - lo, 0.0) * eta_d / h)
+            dis[charge > 0] = 0.0
+            level += h * (eta_c * charge - dis / eta_d)
+            need[:, cols] -= dis
         for c, energy in zip(cars, car_kwh, strict=True):
             if k < c.delay_slots:
                 continue
             give = np.minimum(np.minimum(need[:, c.shelter], c.power_kw), energy * c.efficiency / h)
             energy -= give * h / c.efficiency
             need[:, c.shelter] -= give
-        short = need > SHORTFALL_KW
-        served += ~short
-        dark = alive & short
-        survived[dark] = k
-        alive &= ~dark
+        ok = need <= SHORTFALL_KW
+        served += ok
+        alive &= ok
+        survived += alive
     return survived * h, served * h
 
 
