@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi import Depends, HTTPException, Path, Request, Security, status
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.schemas.common import Message
@@ -83,3 +83,4 @@ def check_facility(svc: Service, principal: Principal, facility_id: str) -> None
 
 
 OperatorDep = Annotated[Principal, require("operator")]
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="Row id (positive 32-bit integer).")]

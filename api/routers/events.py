@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from api.routers.deps import ERRORS, OperatorDep, PrincipalDep, ServiceDep, check_facility
+from api.routers.deps import ERRORS, IdPath, OperatorDep, PrincipalDep, ServiceDep, check_facility
 from api.schemas.journal import EventOut
 from runtime.store import journal
 
@@ -27,7 +27,7 @@ def list_events(svc: ServiceDep, principal: PrincipalDep, facility_id: str | Non
 
 
 @router.post("/{event_id}/ack", response_model=EventOut, responses=ERRORS)
-def acknowledge(event_id: int, svc: ServiceDep, principal: OperatorDep) -> EventOut:
+def acknowledge(event_id: IdPath, svc: ServiceDep, principal: OperatorDep) -> EventOut:
     """Acknowledge an event (operators)."""
     row = journal.acknowledge_event(svc.store, event_id, principal.username)
     if row is None:

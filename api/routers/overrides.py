@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
-from api.routers.deps import ERRORS, OperatorDep, PrincipalDep, ServiceDep, check_facility
+from api.routers.deps import ERRORS, IdPath, OperatorDep, PrincipalDep, ServiceDep, check_facility
 from api.schemas.journal import OverrideIn, OverrideOut
 from api.schemas.plans import DecisionRequest
 from runtime.store import journal
@@ -50,7 +50,7 @@ def list_overrides(svc: ServiceDep, principal: PrincipalDep) -> list[OverrideOut
 
 
 @router.post("/{override_id}/decision", response_model=OverrideOut, responses={**ERRORS, 409: {}})
-def decide(override_id: int, body: DecisionRequest, svc: ServiceDep, principal: OperatorDep) -> OverrideOut:
+def decide(override_id: IdPath, body: DecisionRequest, svc: ServiceDep, principal: OperatorDep) -> OverrideOut:
     """Approve or reject a requested override (operators)."""
     current = [o for o in journal.list_overrides(svc.store) if o.id == override_id]
     if not current:

@@ -9,7 +9,7 @@ from typing import Annotated
 import pandas as pd
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
-from api.routers.deps import ERRORS, OperatorDep, PrincipalDep, ServiceDep, require
+from api.routers.deps import ERRORS, IdPath, OperatorDep, PrincipalDep, ServiceDep, require
 from api.schemas.common import Message
 from api.schemas.journal import ImbalanceOut
 from api.schemas.plans import DecisionRequest, PlanOut, PlanSlotOut, PlanSummaryOut, WhatIfRequest
@@ -58,14 +58,14 @@ def latest_csv(svc: ServiceDep) -> Response:
 
 
 @router.get("/{plan_id}", response_model=PlanOut, dependencies=[READERS], responses=ERRORS)
-def by_id(plan_id: int, svc: ServiceDep) -> PlanOut:
+def by_id(plan_id: IdPath, svc: ServiceDep) -> PlanOut:
     """One plan by id."""
     return plan_out(svc, _get(svc, plan_id))
 
 
 @router.get("/{plan_id}/procurement.csv", dependencies=[READERS],
             responses={200: {"content": {"text/csv": {}}}, **ERRORS})
-def by_id_csv(plan_id: int, svc: ServiceDep) -> Response:
+def by_id_csv(plan_id: IdPath, svc: ServiceDep) -> Response:
     """The procurement plan per slot of one plan as CSV."""
     return _csv(svc, _get(svc, plan_id))
 
@@ -84,7 +84,7 @@ def _csv(svc: loop.Service, plan: Plan) -> Response:
 
 
 @router.post("/{plan_id}/decision", response_model=PlanSummaryOut, responses={**ERRORS, 409: {"model": Message}})
-def decide(plan_id: int, body: DecisionRequest, svc: ServiceDep,
+def decide(plan_id: IdPath, body: DecisionRequest, svc: ServiceDep,
            principal: OperatorDep) -> PlanSummaryOut:
     """Approve or reject a plan (operators); approving supersedes the previously approved plan."""
     plan = _get(svc, plan_id)
