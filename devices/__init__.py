@@ -1,1 +1,16 @@
-"""devices package."""
+"""Devices: capability interfaces, register maps as data, the pymodbus adapter, drivers, poller, simulators.
+
+* ``capabilities``: kinds, typed values with units and signs (battery + = discharge to the site, EV + =
+  charging the car, meter + = import), ``Reading``/``Quality``, sink Protocols.
+* ``maps/``: ``sunspec_models.json`` (generated from pysunspec2's official SunSpec JSON by
+  ``maps/generate_sunspec.py``) and vendor YAML maps (``ev_charger_generic.yaml``); ``registermap`` loads them.
+* ``codec`` (types, sentinels → None, scale factors), ``readplan`` (≤125-register reads on point boundaries,
+  value and SF together), ``sunspec`` (discovery at 40000/0/50000 and the model chain).
+* ``modbus_client``: the only client-side pymodbus module (one request in flight, time-out, retries,
+  reconnect, exponential back-off). ``simulators/server.py`` is the only server-side one.
+* ``drivers`` (PV inverter, battery, meter over SunSpec; the vendor-map EV charger), ``poller``, ``writes``
+  (the one guarded set-point path), ``inventory`` (a scenario's Modbus devices).
+* ``simulators/``: clear-sky PV, battery, EV and meter physics behind pymodbus servers, with fault injection.
+
+``devices`` imports only ``scenarios`` (never ``runtime``); readings and audit entries go to sinks.
+"""

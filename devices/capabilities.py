@@ -66,6 +66,61 @@ SETPOINTS: dict[DeviceKind, str] = {DeviceKind.PV: "limit_pct", DeviceKind.BATTE
 """The allow-list of writable capability points, one per kind (meters are read-only)."""
 
 
+@dataclass(frozen=True)
+class PVInverterValues:
+    """PV inverter: ``power_kw`` kW AC (+ = generation), ``energy_kwh`` kWh lifetime, ``status`` SunSpec St,
+    ``limit_pct`` active-power limit in % of WMax (100 = none), ``rated_kw`` kW nameplate."""
+
+    power_kw: float | None = None
+    energy_kwh: float | None = None
+    status: float | None = None
+    limit_pct: float | None = None
+    rated_kw: float | None = None
+
+
+@dataclass(frozen=True)
+class BatteryValues:
+    """Battery: ``soc`` fraction 0..1, ``power_kw`` kW AC (**+ = discharge to the site, − = charging**),
+    ``charge_limit_kw``/``discharge_limit_kw`` kW (positive numbers), ``setpoint_kw`` kW (+ = discharge)."""
+
+    soc: float | None = None
+    power_kw: float | None = None
+    charge_limit_kw: float | None = None
+    discharge_limit_kw: float | None = None
+    setpoint_kw: float | None = None
+
+
+@dataclass(frozen=True)
+class EVChargerValues:
+    """EV charger: ``connected`` 1/0, ``vehicle_soc`` fraction (None if the car does not tell), ``power_kw`` kW
+    (**+ = charging the car, − = V2H discharge**), ``setpoint_kw`` kW, ``bidirectional`` 1/0, limits in kW."""
+
+    connected: float | None = None
+    vehicle_soc: float | None = None
+    power_kw: float | None = None
+    setpoint_kw: float | None = None
+    bidirectional: float | None = None
+    max_charge_kw: float | None = None
+    max_discharge_kw: float | None = None
+
+
+@dataclass(frozen=True)
+class MeterValues:
+    """Grid meter: ``power_kw`` kW net (**+ = import**), ``import_kw``/``export_kw`` kW ≥ 0, energies kWh lifetime."""
+
+    power_kw: float | None = None
+    import_kw: float | None = None
+    export_kw: float | None = None
+    import_kwh: float | None = None
+    export_kwh: float | None = None
+
+
+CapabilityValues = PVInverterValues | BatteryValues | EVChargerValues | MeterValues
+VALUE_TYPES: dict[DeviceKind, type[CapabilityValues]] = {
+    DeviceKind.PV: PVInverterValues, DeviceKind.BATTERY: BatteryValues,
+    DeviceKind.EV: EVChargerValues, DeviceKind.METER: MeterValues}
+
+
 def utc_now() -> dt.datetime:
     """The current time, tz-aware UTC."""
     return dt.datetime.now(dt.UTC)
@@ -87,6 +142,10 @@ class Reading:
     values: Mapping[str, float | None]
     measured_at: dt.datetime | None = None
     error: str | None = None
+
+    def typed(self) -> CapabilityValues:
+        """The values as the kind's typed capability record (absent fields are None)."""
+        return VALUE_TYPES[self.kind](**dict(self.values))
 
 
 @dataclass(frozen=True)
