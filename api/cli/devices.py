@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +62,15 @@ def simulate(
         console.print(table)
         _telemetry().write_port_map(fleet.port_map, port_map, host)
         console.print(f"port map written to {port_map}; Ctrl-C stops")
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C or a service manager's stop
+            loop.add_signal_handler(signum, stop.set)
         try:
-            await asyncio.Event().wait()
+            await stop.wait()
         finally:
             await fleet.stop()
+            console.print("simulators stopped")
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
