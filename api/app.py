@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.dashboard import pages as dashboard
 from api.routers import audit, auth, city, events, facilities, health, overrides, plans
@@ -20,14 +21,42 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 
 
-def _route_of(request: Request) -> str:
+def _route_of(scope: Scope) -> str:
     """The route template (e.g. /api/v1/plans/{plan_id}) so metrics do not explode per id."""
-    path = getattr(request.scope.get("route"), "path", None)
+    path = getattr(scope.get("route"), "path", None)
     if path is None:
         return "unmatched"
-    if request.url.path.startswith(API_PREFIX) and not path.startswith(API_PREFIX):
+    if str(scope.get("path", "")).startswith(API_PREFIX) and not path.startswith(API_PREFIX):
         return API_PREFIX + path  # routers are included lazily: the route keeps its own prefix only
     return str(path)
+
+
+class RequestMetrics:
+    """Pure ASGI middleware counting requests and their time by (method, route, status) for /metrics."""
+
+    def __init__(self, app: ASGIApp, stats: dict[tuple[str, str, int], list[float]]) -> None:
+        self.app = app
+        self.stats = stats
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        started = time.perf_counter()
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            entry = self.stats.setdefault((scope["method"], _route_of(scope), status), [0, 0.0])
+            entry[0] += 1
+            entry[1] += time.perf_counter() - started
 
 
 def create_app(service: Service, run_loop: bool = False) -> FastAPI:
@@ -50,16 +79,7 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
                               "Units: kW, kWh, JPY, JPY/kWh, SoC fraction; times ISO 8601 with zone.")
     app.state.service = service
     app.state.http_stats = {}
-
-    @app.middleware("http")
-    async def count(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        key = (request.method, _route_of(request), response.status_code)
-        stats = app.state.http_stats.setdefault(key, [0, 0.0])
-        stats[0] += 1
-        stats[1] += time.perf_counter() - started
-        return response
+    app.add_middleware(RequestMetrics, stats=app.state.http_stats)
 
     @app.exception_handler(ValueError)
     async def value_error(_request: Request, exc: ValueError) -> JSONResponse:
