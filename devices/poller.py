@@ -32,7 +32,10 @@ Values = dict[str, float | None]
 @dataclass(frozen=True)
 class PollerConfig:
     """Cadence (s), slow-point period (cycles), retries per request, back-off (s), connect delay (s),
-    plausibility limit (multiple of the asset's rating beyond which a power reading is garbage)."""
+    plausibility limit (multiple of the asset's rating beyond which a power reading is garbage), and how
+    many devices may connect and walk their SunSpec chain at once (a first cycle over 1,000 devices would
+    otherwise open 1,000 connections in the same instant; waiting for a slot does not count against a
+    device's time-out budget)."""
 
     cadence_s: float = 2.0
     slow_every: int = 10
@@ -41,6 +44,7 @@ class PollerConfig:
     backoff_max_s: float = 60.0
     connect_delay_s: float = 0.0
     plausible_factor: float = 5.0
+    max_discoveries: int = 64
 
 
 @dataclass
@@ -51,6 +55,7 @@ class DeviceState:
     driver: CapabilityDriver
     values: Values = field(default_factory=dict)
     measured_at: dt.datetime | None = None
+    discovered: bool = False
 
 
 def rating_kw(spec: DeviceSpec) -> float:
@@ -76,6 +81,7 @@ class Poller:
         self.connections: dict[tuple[str, int], ModbusConnection] = {}
         self.states: dict[str, DeviceState] = {s.device_id: DeviceState(s, self._driver(s)) for s in specs}
         self.cycles = 0
+        self._discovery_slots = asyncio.Semaphore(max(self.config.max_discoveries, 1))
 
     def connection(self, spec: DeviceSpec) -> ModbusConnection:
         """The shared connection of the device's endpoint."""
@@ -125,6 +131,10 @@ class Poller:
         """Read one device once and classify the result."""
         spec = state.spec
         try:
+            if not state.discovered:
+                async with self._discovery_slots, asyncio.timeout(self.budget_s(spec)):
+                    await state.driver.connect()
+                state.discovered = True
             async with asyncio.timeout(self.budget_s(spec)):  # no extra task per device (unlike wait_for)
                 values, invalid = await state.driver.read(full)
         except (DeviceError, DiscoveryError, CodecError, TimeoutError, KeyError) as exc:

@@ -72,3 +72,32 @@ async def test_meter_reads_load_minus_pv_minus_battery_plus_ev() -> None:
         meter = readings[DeviceKind.METER].values["power_kw"]
         assert meter is not None and abs(meter - expected) <= 0.02 * max(abs(expected), 1) + 0.1
         poller.close()
+
+
+async def test_first_cycle_limits_concurrent_discoveries() -> None:
+    scenario = load_builtin("tiny")
+    specs = scenario_devices(scenario)
+    async with running_simulators(scenario, port_base=0) as fleet:
+        poller = Poller(_short_timeouts(with_ports(specs, fleet.port_map)), config=PollerConfig(max_discoveries=2))
+        active, peak = 0, 0
+        for state in poller.states.values():
+            original = state.driver.connect
+
+            async def tracked(original=original, state=state) -> None:  # type: ignore[no-untyped-def]
+                nonlocal active, peak
+                if state.discovered:  # the read's own (no-op) connect, outside discovery
+                    return await original()
+                active += 1
+                peak = max(peak, active)
+                try:
+                    await asyncio.sleep(0.01)
+                    await original()
+                finally:
+                    active -= 1
+
+            state.driver.connect = tracked  # type: ignore[method-assign]
+        readings = await poller.cycle()
+        assert peak == 2 and all(r.quality is Quality.GOOD for r in readings)
+        await poller.cycle()
+        assert all(s.discovered for s in poller.states.values())
+        poller.close()
