@@ -62,3 +62,20 @@ def test_structure_change_rebuilds() -> None:
     result = planner.plan(shorter)
     assert planner.rebuilds == 2 and result.inputs.n_slots == 24
     assert result.objective_jpy == pytest.approx(solve(shorter, EXACT).objective_jpy, abs=1e-4)
+
+
+def test_runtime_replan_keeps_the_model_across_slots() -> None:
+    from runtime.planning import replan
+    from scenarios.loader import load_builtin
+
+    scenario = load_builtin("tiny")
+    planner = RollingPlanner()
+    now = pd.Timestamp("2024-08-01 10:10", tz="Asia/Tokyo")
+    first = replan(planner, scenario, now.to_pydatetime(), {"centre/bat1": 0.6}, max_slots=24)
+    assert first.inputs.hours[0] == pytest.approx(0.5 * 20 / 30)
+    assert first.inputs.index[0] == pd.Timestamp("2024-08-01 10:00", tz="Asia/Tokyo")
+    second = replan(planner, scenario, (now + pd.Timedelta(minutes=30)).to_pydatetime(), {"centre/bat1": 0.55},
+                    max_slots=24)
+    assert planner.rebuilds == 1 and second.fallback_used is None
+    assert second.inputs.batteries[0].initial_kwh == pytest.approx(0.55 * 16.4)
+    assert second.objective_jpy == pytest.approx(solve(second.inputs).objective_jpy, abs=1.0)

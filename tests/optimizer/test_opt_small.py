@@ -161,3 +161,31 @@ def test_peak_above_contract_reported_with_binding_limit() -> None:
     assert len(missed) == 1 and missed[0].shortfall == pytest.approx(10.0, abs=1e-6)
     assert "exceeds the reference 30 kW" in missed[0].reason
     assert result.breakdown["peak"] == pytest.approx(1800.0 * 10.0, abs=1e-3)
+
+
+def test_physical_link_carries_up_to_its_limit_without_wheeling() -> None:
+    # A has 50 kW PV and no load, B needs 50 kW; a 20 kW feeder joins them. Energy over the feeder pays no
+    # wheeling, the other 30 kW go through the grid inside the group: wheeling 30 x 0.5 x 4 = 60 JPY.
+    from optimizer.inputs import LinkInput
+
+    inputs = plan([facility("a", [0.0], pv=[50.0]), facility("b", [50.0])], [20.0],
+                  links=(LinkInput("feeder", "a", "b", 20.0),))
+    result = solve(inputs)
+    assert result.dispatch.link_kw[0, 0] == pytest.approx(20.0)
+    assert result.dispatch.import_kw[1, 0] == pytest.approx(30.0)
+    assert result.objective_jpy == pytest.approx(60.0)
+    assert result.interchange.iloc[0]["kwh"] == pytest.approx(25.0)
+
+
+def test_unavailable_battery_stays_idle_and_its_reserve_is_reported() -> None:
+    from dataclasses import replace
+
+    bat = replace(battery("s", 20.0, 10.0, 12.0, soc_min=2.0), available=False)
+    inputs = plan([facility("s", [20.0, 20.0], reserve=8.0)], [10.0, 40.0], batteries=(bat,))
+    result = solve(inputs)
+    d = result.dispatch
+    assert np.abs(d.bat_charge_kw).max() < 1e-9 and np.abs(d.bat_discharge_kw).max() < 1e-9
+    assert d.bat_soc_kwh[0].tolist() == pytest.approx([12.0, 12.0])
+    missed = [m for m in result.missed if m.kind == "shelter_reserve"]
+    assert len(missed) == 1 and "out of service: s/b1" in missed[0].reason
+    assert missed[0].shortfall == pytest.approx(8.0)
