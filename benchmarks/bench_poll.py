@@ -157,55 +157,53 @@ async def measure(n: int) -> dict[str, float]:
             "reads_per_s": per_cycle / cycle, "client_mb": rss1 - rss0, "server_mb": server_rss}
 
 
-async def dead_device(n: int = 200, timeout_s: float = 1.0) -> dict[str, object]:
-    """One dead device among ``n``: its reading time and the others' slowest reading, first and later cycles."""
-    proc, ports, _ = start_servers(n, dead=0)
+def timed_poller(poller: Poller) -> dict[str, float]:
+    """Instrument ``poller`` so that each device's reading time (s) of the last cycle lands in the returned dict."""
     done: dict[str, float] = {}
-    try:
-        poller = make_poller(n, ports, timeout_s)
-        original = poller.poll_device
+    original = poller.poll_device
 
-        async def timed(state: DeviceState, full: bool, now):  # type: ignore[no-untyped-def]
-            started = time.perf_counter()
-            reading = await original(state, full, now)
-            done[state.spec.device_id] = time.perf_counter() - started
-            return reading
-
-        poller.poll_device = timed  # type: ignore[method-assign]
-        dead_id = next(iter(poller.states))
-        rows = {}
-        for label, full in (("first (discovery)", True), ("second", False), ("third", False)):
-            readings = await poller.cycle(full=full)
-            bad = [r.device_id for r in readings if r.quality is not Quality.GOOD]
-            assert bad == [dead_id], bad
-            others = [t for d, t in done.items() if d != dead_id]
-            rows[label] = (done[dead_id], max(others), statistics.median(others))
-        poller.close()
-    finally:
-        stop_servers(proc)
-    return {"timeout_s": timeout_s, "rows": rows}
-
-
-async def baseline_cycles(n: int = 200) -> tuple[float, float]:
-    """Without any dead device: the first (discovery) cycle time and the median fast cycle time, in s."""
-    proc, ports, _ = start_servers(n)
-    try:
-        poller = make_poller(n, ports)
+    async def timed(state: DeviceState, full: bool, now):  # type: ignore[no-untyped-def]
         started = time.perf_counter()
-        await poller.cycle(full=True)
-        first = time.perf_counter() - started
-        fast = []
-        for _ in range(3):
-            started = time.perf_counter()
-            await poller.cycle(full=False)
-            fast.append(time.perf_counter() - started)
-        poller.close()
+        reading = await original(state, full, now)
+        done[state.spec.device_id] = time.perf_counter() - started
+        return reading
+
+    poller.poll_device = timed  # type: ignore[method-assign]
+    return done
+
+
+async def dead_device(n: int = 200, timeout_s: float = 1.0, cycles: int = 5) -> dict[str, object]:
+    """``n`` healthy devices polled with and without one extra dead device, interleaved in the same run.
+
+    Rows: first (discovery) cycle and the median of ``cycles`` fast cycles; columns: the dead device's own
+    reading time, and the healthy devices' slowest and median reading times with and without it (s).
+    """
+    proc, ports, _ = start_servers(n + 1, dead=0)
+    try:
+        with_dead, without = make_poller(n + 1, ports, timeout_s), make_poller(n + 1, ports, timeout_s)
+        dead_id = next(iter(with_dead.states))
+        del without.states[dead_id]
+        t_with, t_without = timed_poller(with_dead), timed_poller(without)
+        samples: dict[str, list[tuple[float, float, float, float, float]]] = {"first": [], "fast": []}
+        for label in ["first"] + ["fast"] * cycles:
+            full = label == "first"
+            readings = await with_dead.cycle(full=full)
+            assert [r.device_id for r in readings if r.quality is not Quality.GOOD] == [dead_id]
+            assert all(r.quality is Quality.GOOD for r in await without.cycle(full=full))
+            others = [t for d, t in t_with.items() if d != dead_id]
+            clean = list(t_without.values())
+            samples[label].append((t_with[dead_id], max(others), statistics.median(others), max(clean),
+                                   statistics.median(clean)))
+        with_dead.close()
+        without.close()
     finally:
         stop_servers(proc)
-    return first, statistics.median(fast)
+    rows = {"first (connect + discovery)": samples["first"][0],
+            f"fast, median of {cycles}": tuple(statistics.median(col) for col in zip(*samples["fast"], strict=True))}
+    return {"timeout_s": timeout_s, "n": n, "rows": rows}
 
 
-def table(results: list[dict[str, float]], dead: dict[str, object], clean: tuple[float, float]) -> str:
+def table(results: list[dict[str, float]], dead: dict[str, object]) -> str:
     """The Markdown report."""
     lines = ["# Device poll benchmark", "",
              f"Machine: {os.cpu_count()} CPUs; client (poller) and servers (one pymodbus server per simulated "
@@ -218,22 +216,21 @@ def table(results: list[dict[str, float]], dead: dict[str, object], clean: tuple
         lines.append(f"| {r['n']:.0f} | {r['requests']:.0f} | {r['cycle_s']:.3f} | {r['floor_s']:.3f} | "
                      f"{r['cycle_s'] / r['floor_s']:.2f} | {r['reads_per_s']:.0f} | {r['client_mb']:.1f} | "
                      f"{r['server_mb']:.0f} |")
-    lines += ["", f"One dead device (never answers) among 200, time-out {dead['timeout_s']} s, no retries, back-off "
-              f"5 s. Without a dead device, the same 200 took {clean[0]:.3f} s for the first (discovery) cycle "
-              f"and {clean[1]:.3f} s per fast cycle (whole cycle, so an upper bound of every reading):", "",
-              "| cycle | dead device's reading s | slowest other reading s | median other reading s |",
-              "|---|---:|---:|---:|"]
-    for label, (own, worst, median) in dead["rows"].items():  # type: ignore[attr-defined]
-        lines.append(f"| {label} | {own:.3f} | {worst:.3f} | {median:.4f} |")
+    lines += ["", f"One dead device (never answers; time-out {dead['timeout_s']} s, no retries, back-off 5 s): "
+              f"{dead['n']} healthy devices polled by a poller that also has the dead device and by one that has "
+              "not, cycles interleaved in the same run. Reading times in s:", "",
+              "| cycle | dead device | others, slowest | others, median | without dead: slowest | "
+              "without dead: median |", "|---|---:|---:|---:|---:|---:|"]
+    for label, row in dead["rows"].items():  # type: ignore[attr-defined]
+        lines.append(f"| {label} | " + " | ".join(f"{v:.3f}" for v in row) + " |")
     return "\n".join(lines) + "\n"
 
 
 async def main() -> None:
     """Run every measurement and print/write the tables."""
     results = [await measure(200), await measure(1000)]
-    clean = await baseline_cycles(200)
     dead = await dead_device(200)
-    text = table(results, dead, clean)
+    text = table(results, dead)
     print(text)
     RESULTS.write_text(text, encoding="utf-8")
 
