@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.dashboard import pages as dashboard
-from api.routers import audit, auth, city, events, facilities, health, overrides, plans
+from api.routers import audit, auth, city, events, facilities, health, outage, overrides, plans
 from runtime.loop import Service
 from runtime.scheduler import LoopScheduler
 
@@ -85,7 +85,7 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
     async def value_error(_request: Request, exc: ValueError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
 
-    for module in (auth, facilities, city, plans, audit, events, overrides, health):
+    for module in (auth, facilities, city, plans, audit, events, overrides, outage, health):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(health.metrics_router)
     app.include_router(dashboard.router)

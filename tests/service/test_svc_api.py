@@ -169,3 +169,18 @@ def test_openapi_lists_every_resource(client):
               "/api/v1/plans/latest", "/api/v1/plans/{plan_id}", "/api/v1/plans/whatif", "/api/v1/audit",
               "/api/v1/events", "/api/v1/overrides", "/api/v1/health", "/api/v1/plans/latest/procurement.csv"):
         assert p in paths, p
+
+
+def test_outage_plans_for_disaster_office_and_operators(client):
+    op, mgr, dis = (login(client, n) for n in ("op", "mgr", "disaster"))
+    body = {"start": "2024-09-01T12:00:00+09:00", "hours": 12, "method": "greedy"}  # 24 slots
+    assert client.post("/api/v1/outage-plans", json=body, headers=mgr).status_code == 403
+    run = client.post("/api/v1/outage-plans", json=body, headers=dis)
+    assert run.status_code == 200, run.text
+    result = run.json()
+    assert result["slots"] == 24 and [s["facility_id"] for s in result["shelters"]] == ["centre"]
+    shelter = result["shelters"][0]
+    assert shelter["served_kwh"] + shelter["shed_kwh"] > 0 and result["served_kwh"] == shelter["served_kwh"]
+    naive = client.post("/api/v1/outage-plans", json={**body, "start": "2024-09-01T12:00:00"}, headers=op)
+    assert naive.status_code == 422 and naive.json()["detail"][0]["loc"][-1] == "start"
+    assert client.post("/api/v1/outage-plans", json={**body, "hours": 0}, headers=op).status_code == 422
