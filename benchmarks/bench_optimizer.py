@@ -22,6 +22,7 @@ import argparse
 import copy
 import datetime as dt
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -270,13 +271,15 @@ def _size_rows(scale: int, p: dict[str, Any], f: dict[str, Any], repeats: int) -
     ]
 
 
-def render(sizes: list[tuple[int, dict[str, Any], dict[str, Any], int]], weeks: list[dict[str, Any]]) -> str:
+def render(sizes: list[tuple[int, dict[str, Any], dict[str, Any], int]], weeks: list[dict[str, Any]],
+           load: tuple[float, float]) -> str:
     """The markdown report."""
     lines = [
         "# Optimiser benchmark (`python benchmarks/bench_optimizer.py`)",
         "",
-        f"Machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-        f"run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC (a shared 2-core box; other jobs were running).",
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}, run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. The box is shared: 1-min "
+        f"load average {load[0]:.1f} at the start and {load[1]:.1f} at the end, so seconds are inflated and noisy.",
         f"Horizon {SLOTS} slots from {DAY} 00:00 JST; HiGHS: mip_rel_gap 1e-4 or mip_abs_gap 100 JPY, threads 1.",
         "Each front-end runs in its own subprocess; peak RSS MB (growth after imports and data). Seconds are wall.",
         "Re-plan = horizon moved by one slot, loads x1.03, new SoC: Param update + push to HiGHS + HiGHS "
@@ -324,6 +327,7 @@ def main() -> None:
     if args.worker == "highspy":
         print(json.dumps(highspy_worker(args.dir)))
         return
+    load_start = os.getloadavg()[0]
     sizes = []
     for scale in [int(s) for s in args.scales.split(",")]:
         repeats = args.repeat if scale <= 5 else 1
@@ -337,7 +341,7 @@ def main() -> None:
         sizes.append((scale, p, f, repeats))
         print(f"scale {scale}: pyomo {json.dumps(runs_p)}\n         highspy {json.dumps(runs_f)}", flush=True)
     weeks = [] if args.no_week else [week_comparison(dt.date(2024, 8, 1)), week_comparison(dt.date(2024, 1, 15))]
-    text = render(sizes, weeks)
+    text = render(sizes, weeks, (load_start, os.getloadavg()[0]))
     print(text)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text, encoding="utf-8")

@@ -16,6 +16,9 @@ import pandas as pd
 
 from optimizer.penalties import DEFAULT_PENALTIES, Penalties
 
+# A facility gets peak rows when its largest possible import exceeds this share of its peak reference.
+PEAK_MARGIN = 0.8
+
 
 class InputError(ValueError):
     """An input is invalid; the message names the field and the fix."""
@@ -193,6 +196,19 @@ class PlanInputs:
         """EVs whose charger has a minimum power (> 0 kW): these need a binary per slot."""
         return [e.id for e in self.evs if e.min_charge_kw > 0]
 
+    def peak_facilities(self) -> list[str]:
+        """Facilities whose import could come near their peak reference: highest load + all battery and EV
+        charging + link limits above PEAK_MARGIN x reference. Only these get peak rows; the others' import is
+        capped at the reference, a bound this test shows can never bind."""
+        out = []
+        for f in self.facilities:
+            extra = sum(b.charge_kw for b in self.batteries if b.facility == f.id and b.available)
+            extra += sum(e.charge_kw for e in self.evs if e.facility == f.id)
+            extra += sum(lk.limit_kw for lk in self.links if f.id in (lk.a, lk.b))
+            if float(f.load_kw.max()) + extra > PEAK_MARGIN * f.peak_reference_kw:
+                out.append(f.id)
+        return out
+
     def structure_key(self) -> tuple[Any, ...]:
         """What fixes the model's structure and its constant coefficients; two inputs with equal keys differ
         only in mutable Param data (forecasts, prices, SoC, plug windows, targets, first-slot length, peaks)."""
@@ -202,7 +218,8 @@ class PlanInputs:
                     for e in self.evs)
         return (self.n_slots, tuple((f.id, f.has_pv) for f in self.facilities), bats, evs,
                 tuple((lk.id, lk.a, lk.b, lk.limit_kw) for lk in self.links), self.plant is not None,
-                self.wheeling_jpy_per_kwh, self.sale_discount_jpy_per_kwh, self.penalties)
+                self.wheeling_jpy_per_kwh, self.sale_discount_jpy_per_kwh, self.penalties,
+                tuple(self.peak_facilities()))
 
 
 def _check_index(index: pd.DatetimeIndex) -> None:

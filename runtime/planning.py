@@ -24,6 +24,7 @@ from optimizer.result import PlanResult, SolveOptions
 from optimizer.rolling import RollingPlanner
 from optimizer.scenario_inputs import Overrides, build_inputs
 from optimizer.solve import baseline, solve
+from runtime.settings import Settings
 from scenarios.datasets import market_prices
 from scenarios.model import Scenario
 from scenarios.timegrid import SLOT, TZ, default_horizon
@@ -32,10 +33,20 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after choosing the Agg backend
 
 __all__ = ["PlanRun", "PlanSummary", "RollingPlanner", "SolveOptions", "day_index", "plan_inputs", "plot_plan",
-           "replan", "run_plan", "write_outputs"]
+           "replan", "run_plan", "solve_options", "write_outputs"]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
+
+
+def solve_options(settings: Settings) -> SolveOptions:
+    """HiGHS options from the service settings (time limit s, relative MIP gap, threads).
+
+    Note: the relative gap is measured on the whole day's net cost (~600,000 JPY for Yamaguchi), so 1 % may
+    leave ~6,000 JPY on the table; SolveOptions also stops at an absolute gap of 100 JPY, whichever comes first.
+    """
+    return SolveOptions(time_limit_s=settings.highs_time_limit_s, mip_rel_gap=settings.highs_mip_gap,
+                        threads=settings.highs_threads)
 
 
 def day_index(date: dt.date, horizon_slots: int = 96) -> pd.DatetimeIndex:

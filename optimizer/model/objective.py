@@ -41,7 +41,7 @@ def add_objective(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
     m.cost_wheeling = pyo.Expression(expr=sum(wheeling * h[t] * m.fac_import[f, t] for f in m.F for t in m.T))
     m.cost_degradation = pyo.Expression(expr=sum(
         deg[b] * h[t] * (m.bat_charge[b, t] + m.bat_discharge[b, t]) for b in m.B for t in m.T))
-    m.cost_peak = pyo.Expression(expr=pen.peak_jpy_per_kw * sum(m.peak_excess[f] for f in m.F))
+    m.cost_peak = pyo.Expression(expr=pen.peak_jpy_per_kw * sum(m.peak_excess[f] for f in m.FP))
     m.cost_curtailment = pyo.Expression(expr=sum(
         m.plant_curtail_cost * h[t] * m.plant_curtail_kw[t] for t in m.T) if hasattr(m, "plant_out") else 0.0)
     m.cost_penalty_ev_departure = pyo.Expression(expr=pen.ev_departure_jpy_per_kwh * sum(

@@ -79,3 +79,11 @@ def test_runtime_replan_keeps_the_model_across_slots() -> None:
     assert planner.rebuilds == 1 and second.fallback_used is None
     assert second.inputs.batteries[0].initial_kwh == pytest.approx(0.55 * 16.4)
     assert second.objective_jpy == pytest.approx(solve(second.inputs).objective_jpy, abs=1.0)
+
+
+def test_peak_rows_only_where_a_peak_is_possible_and_key_tracks_it() -> None:
+    base = inputs_at(dt.datetime(2024, 8, 1), 1.0, 0.5, 8.0)
+    assert base.peak_facilities() == []  # 12 kW load + charging stays far below 30-60 kW contracts
+    heavy = inputs_at(dt.datetime(2024, 8, 1), 1.0, 0.5, 40.0)
+    assert "office" in heavy.peak_facilities()
+    assert heavy.structure_key() != base.structure_key()  # a rolling planner rebuilds for it
