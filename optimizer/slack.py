@@ -35,7 +35,7 @@ def _run_start(plugged: np.ndarray, t: int) -> int:
     return start
 
 
-def _ev_departure_reason(inputs: PlanInputs, d: Dispatch, i: int, e: EVInput, t: int) -> str:
+def _ev_departure_reason(inputs: PlanInputs, d: Dispatch, i: int, e: EVInput, t: int, short: float) -> str:
     start = _run_start(e.plugged, t)
     charge = d.ev_charge_kw[i, start:t + 1]
     slots = t + 1 - start
@@ -44,7 +44,11 @@ def _ev_departure_reason(inputs: PlanInputs, d: Dispatch, i: int, e: EVInput, t:
         since = "the horizon start" if start == 0 else inputs.index[start].isoformat()
         return (f"charger at its maximum {e.charge_kw:g} kW in all {slots} plugged slot(s) since {since}: "
                 f"at most {gain:.1f} kWh could be added")
-    if e.trip_kwh[start] > 0:
+    step = e.min_charge_kw * 0.5 * e.efficiency
+    if e.min_charge_kw > 0 and short < step:
+        return (f"the missing {short:.2f} kWh is less than one slot at the charger's minimum "
+                f"{e.min_charge_kw:g} kW ({step:.2f} kWh); that extra slot costs more than the penalty")
+    if e.trip_kwh[start] > 0 and (d.ev_trip_short_kwh[i, start] > TOL):
         return f"the car returned with too little energy after a {e.trip_kwh[start]:.1f} kWh trip"
     return "charging more was dearer than the penalty (check penalty prices)"
 
@@ -54,9 +58,10 @@ def _ev_misses(inputs: PlanInputs, d: Dispatch, departure: np.ndarray, trip: np.
     out = []
     for i, e in enumerate(inputs.evs):
         for t in np.flatnonzero(departure[i] > TOL).tolist():
+            short = float(departure[i, t])
             out.append(MissedTarget(
-                "ev_departure", e.id, inputs.index[t], float(departure[i, t]), "kWh",
-                pen.ev_departure_jpy_per_kwh * float(departure[i, t]), _ev_departure_reason(inputs, d, i, e, t)))
+                "ev_departure", e.id, inputs.index[t], short, "kWh", pen.ev_departure_jpy_per_kwh * short,
+                _ev_departure_reason(inputs, d, i, e, t, short)))
         for t in np.flatnonzero(trip[i] > TOL).tolist():
             out.append(MissedTarget(
                 "ev_trip", e.id, inputs.index[t], float(trip[i, t]), "kWh", pen.ev_trip_jpy_per_kwh * float(trip[i, t]),

@@ -189,3 +189,16 @@ def test_unavailable_battery_stays_idle_and_its_reserve_is_reported() -> None:
     missed = [m for m in result.missed if m.kind == "shelter_reserve"]
     assert len(missed) == 1 and "out of service: s/b1" in missed[0].reason
     assert missed[0].shortfall == pytest.approx(8.0)
+
+
+def test_tiny_miss_below_minimum_power_is_explained() -> None:
+    # 0.1 kWh missing; the charger cannot run below 4 kW = 2 kWh per slot costing 2 x (10 + 4) = 28 JPY,
+    # more than the 0.1 x 200 = 20 JPY penalty, so the plan pays the penalty and says why.
+    ev = EVInput(id="car", facility="f", charger="c1", capacity_kwh=20.0, charge_kw=6.0, min_charge_kw=4.0,
+                 discharge_kw=0.0, efficiency=1.0, floor_kwh=0.0, initial_kwh=8.9, plugged=np.ones(1),
+                 target_kwh=np.array([9.0]), trip_kwh=np.zeros(1))
+    result = solve(plan([facility("f", [0.0])], [10.0], evs=(ev,)))
+    missed = [m for m in result.missed if m.kind == "ev_departure"]
+    assert len(missed) == 1 and missed[0].shortfall == pytest.approx(0.1)
+    assert "less than one slot at the charger's minimum 4 kW" in missed[0].reason
+    assert result.objective_jpy == pytest.approx(20.0)
