@@ -72,7 +72,7 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
             yield
         finally:
             if scheduler is not None:
-                scheduler.shutdown()
+                await scheduler.stop()  # a running step finishes: no half-written plan, no cancelled write
 
     app = FastAPI(title="Yamaguchi EMS", version="1.0.0", lifespan=lifespan,
                   description="YGE energy management: live status, plans, procurement, audit, events. "

@@ -35,10 +35,13 @@ class LoopScheduler:
         self.svc = svc
         self.scheduler = AsyncIOScheduler(timezone="Asia/Tokyo")
         self.lock = asyncio.Lock()
+        self.stopping = False
 
     def _guarded(self, name: str, step: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             async with self.lock:  # steps never overlap: poll, plan and dispatch share the store and devices
+                if self.stopping:
+                    return
                 try:
                     await step()
                 except Exception as exc:  # a failed step raises an event; the schedule goes on
@@ -98,6 +101,15 @@ class LoopScheduler:
         log.info("loop scheduler started with %d jobs", len(self.scheduler.get_jobs()))
 
     def shutdown(self) -> None:
-        """Stop the scheduler without waiting for running jobs."""
+        """Stop scheduling; a step in progress finishes (see `drain`), none starts after this."""
+        self.stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+    async def stop(self) -> None:
+        """Clean stop: no new step starts, the step in progress finishes, then the scheduler shuts down
+        (APScheduler's executor would cancel a running job, leaving e.g. a solve's thread orphaned)."""
+        self.stopping = True
+        async with self.lock:
+            pass
+        self.shutdown()

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -20,6 +23,19 @@ from runtime.telemetry import DeviceTelemetry, start_simulators
 log = logging.getLogger(__name__)
 
 
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal capture (it re-raises SIGINT after shutdown); `_run` handles signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _main(settings: Settings, simulate: bool) -> None:
+    """Run until Ctrl-C (or SIGTERM), then stop the server, the loop, the simulators and the database."""
+    asyncio.run(_run(settings, simulate))
+
+
 def _settings(**overrides: object) -> Settings:
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
@@ -34,7 +50,7 @@ async def _run(settings: Settings, simulate: bool) -> None:
     fleet = await start_simulators(scenario, port_base=0) if simulate else None
     telemetry = DeviceTelemetry(scenario, fleet.port_map if fleet else None)
     service = build_service(settings, scenario, store, telemetry)
-    server = uvicorn.Server(uvicorn.Config(create_app(service, run_loop=True), host=settings.host, port=settings.port,
+    server = _Server(uvicorn.Config(create_app(service, run_loop=True), host=settings.host, port=settings.port,
                                            log_level="warning"))
     url = f"http://{settings.host}:{settings.port}"
     console.print(f"Yamaguchi EMS: scenario '{scenario.name}' ({len(scenario.facilities)} facilities), "
@@ -43,6 +59,9 @@ async def _run(settings: Settings, simulate: bool) -> None:
     if settings.development:
         console.print(f"Development login: {settings.admin_user} / {settings.admin_password.get_secret_value()}")
     console.print("Press Ctrl-C to stop.")
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
     try:
         await server.serve()
     finally:
@@ -60,7 +79,7 @@ def up(scenario: str = typer.Option(None, help="Scenario (default: EMS_SCENARIO 
        dry_run: bool = typer.Option(None, "--dry-run/--live", help="Audit set-points without writing them.")) -> None:
     """Start simulators for the scenario, the loop and the API on http://127.0.0.1:8000 (Ctrl-C stops)."""
     settings = _settings(scenario=scenario, port=port, database_url=database_url, dry_run=dry_run, simulate=True)
-    asyncio.run(_run(settings, simulate=True))
+    _main(settings, simulate=True)
 
 
 @app.command("serve")
@@ -72,4 +91,4 @@ def serve(scenario: Path = typer.Option(..., exists=True, dir_okay=False, help="
     """Run the loop and the API against the real Modbus devices of a scenario file."""
     settings = _settings(scenario=str(scenario), port=port, database_url=database_url, dry_run=dry_run,
                          simulate=False)
-    asyncio.run(_run(settings, simulate=False))
+    _main(settings, simulate=False)
