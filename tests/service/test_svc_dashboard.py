@@ -97,6 +97,15 @@ def test_login_overview_supply_chart_screenshot(server, tmp_path):
         assert page.locator("#supply-chart svg rect").count() > 48
         assert "インバランス Imbalance: +12.0 kWh" in page.content()
         shot = page.locator("#supply-chart").screenshot(path=str(tmp_path / "supply.png"))
+        page.click("text=イベント Events")
+        page.wait_for_selector("#events")
+        assert "browser test event" in page.locator("#events").inner_text()
+        page.goto(url + "/facility/city-hall")
+        assert "Yamaguchi City Hall" in page.locator("h1").inner_text()
+        assert page.locator("table tbody tr").count() >= 2  # its PV and meter points
+        page.click("text=ログアウト Log out")
+        page.goto(url + "/supply")
+        assert "/login" in page.url  # the session is gone
         browser.close()
     image = np.asarray(Image.open(io.BytesIO(shot)).convert("L"), dtype=float)
     assert image.std() > 10, "the supply chart screenshot is blank"
