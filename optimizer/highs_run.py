@@ -62,7 +62,7 @@ class BatchHighs(Highs):
 
     * ``add_block``: the stock version discovers variables constraint by constraint and calls HiGHS's
       ``addVars`` and ``changeColsIntegrality`` once per constraint (~10k calls at 37 facilities x 96 slots);
-      adding every variable first makes those later checks no-ops.
+      adding every variable first (and skipping empty additions) makes those later checks no-ops.
     * ``update_parameters``: the stock version evaluates each mutable row/column bound with pyomo's generic
       expression walker and pushes it with one HiGHS call each; here the simple bound expressions this model
       makes are evaluated directly and pushed with one ``changeRowsBounds`` / ``changeColsBounds`` call.
@@ -73,6 +73,11 @@ class BatchHighs(Highs):
         """Add all variables of `block` at once, then its Params, constraints and objective."""
         self.add_variables(list(block.component_data_objects(pyo.Var, descend_into=True)))
         super().add_block(block)
+
+    def _add_variables(self, variables: list[Any]) -> None:
+        """Skip the per-constraint HiGHS calls when a constraint brings no new variable."""
+        if variables:
+            super()._add_variables(variables)
 
     def update_parameters(self) -> None:
         """Push changed mutable Params to HiGHS (bounds in two batched calls)."""

@@ -28,8 +28,8 @@ def ev_params(inputs: PlanInputs) -> ParamValues:
 
 
 def add_ev(m: pyo.ConcreteModel, inputs: PlanInputs, relax: bool = False) -> None:
-    """ev_charge/ev_discharge (kW, only while plugged), ev_soc (kWh at slot end), ev_soc_dynamics,
-    ev_departure_target (soft), ev_on binaries with ev_charge_min_on/ev_charge_max_on where needed."""
+    """ev_charge/ev_discharge (kW; upper bounds = power x ev_plugged, so 0 while away), ev_soc (kWh at slot end),
+    ev_soc_dynamics, ev_departure_target (soft), ev_on binaries with ev_charge_min_on/ev_charge_max_on."""
     values = ev_params(inputs)
     spec = {e.id: e for e in inputs.evs}
     declare(m, "ev_soc0", (m.E,), values["ev_soc0"], "initial EV energy kWh")
@@ -37,16 +37,13 @@ def add_ev(m: pyo.ConcreteModel, inputs: PlanInputs, relax: bool = False) -> Non
     for name, doc in (("ev_plugged", "1 if at the charger"), ("ev_target", "departure target kWh"),
                       ("ev_trip", "trip energy removed on return kWh")):
         declare(m, name, (m.E, m.T), values[name], doc)
-    m.ev_charge = pyo.Var(m.E, m.T, bounds=lambda m, e, t: (0, spec[e].charge_kw), doc="kW")
-    m.ev_discharge = pyo.Var(m.E, m.T, bounds=lambda m, e, t: (0, spec[e].discharge_kw), doc="kW (V2H)")
+    m.ev_charge = pyo.Var(m.E, m.T, bounds=lambda m, e, t: (0, spec[e].charge_kw * m.ev_plugged[e, t]),
+                          doc="kW, only while plugged (bound follows ev_plugged)")
+    m.ev_discharge = pyo.Var(m.E, m.T, bounds=lambda m, e, t: (0, spec[e].discharge_kw * m.ev_plugged[e, t]),
+                             doc="kW (V2H), only while plugged")
     m.ev_soc = pyo.Var(m.E, m.T, bounds=lambda m, e, t: (m.ev_lo[e], spec[e].capacity_kwh), doc="kWh at slot end")
     m.ev_trip_short = pyo.Var(m.E, m.T, within=pyo.NonNegativeReals, doc="kWh the trip lacked")
     m.ev_departure_short = pyo.Var(m.E, m.T, within=pyo.NonNegativeReals, doc="kWh below departure target")
-    m.ev_charge_plugged = pyo.Constraint(
-        m.E, m.T, rule=lambda m, e, t: m.ev_charge[e, t] <= spec[e].charge_kw * m.ev_plugged[e, t])
-    v2h = [e.id for e in inputs.evs if e.discharge_kw > 0]
-    m.ev_discharge_plugged = pyo.Constraint(
-        v2h, m.T, rule=lambda m, e, t: m.ev_discharge[e, t] <= spec[e].discharge_kw * m.ev_plugged[e, t])
 
     def dynamics(m: pyo.ConcreteModel, e: str, t: int) -> pyo.Expression:
         prev = m.ev_soc0[e] if t == 0 else m.ev_soc[e, t - 1]
