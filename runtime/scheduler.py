@@ -2,7 +2,8 @@
 
 poll every `poll_interval_s`; forecast every `forecast_interval_s`; optimise at each slot start (+5 s, JST
 grid) when the interval is 30 min, else on that interval; dispatch at each slot start (+15 s) and re-sent every
-`dispatch_resend_s` (before device watchdogs expire); settle the previous slot at +60 s; retention daily.
+`dispatch_resend_s` but at most half the shortest device watchdog (so held set-points never revert);
+settle the previous slot at +60 s; retention daily.
 Every job: max_instances=1, coalesce=True, misfire_grace_time from the settings. On start, the steps whose last
 recorded run (table job_runs) is older than their interval run at once in loop order (poll, forecast, optimise,
 dispatch) as a one-shot 'resume' job, so a restart resumes the schedule.
@@ -51,10 +52,18 @@ class LoopScheduler:
                                         severity="alarm")
         return run
 
+    def resend_s(self) -> float:
+        """Seconds between set-point re-sends: the setting, but at most half the shortest device watchdog."""
+        endpoints = [b.modbus for f in self.svc.scenario.facilities for b in f.batteries]
+        endpoints += [c.modbus for f in self.svc.scenario.facilities for c in f.ev_chargers]
+        watchdogs = [e.watchdog_s for e in endpoints if e is not None and e.watchdog_s]
+        return min([self.svc.settings.dispatch_resend_s, *(0.5 * w for w in watchdogs)])
+
     def jobs(self) -> dict[str, tuple[Callable[[], Awaitable[Any]], Any, float]]:
         """name -> (coroutine function, trigger, nominal interval in s)."""
         s, svc = self.svc.settings, self.svc
         slot_cron = s.optimise_interval_s == SLOT_S
+        resend = self.resend_s()
         return {
             "poll": (lambda: loop.poll(svc, utcnow()), IntervalTrigger(seconds=s.poll_interval_s), s.poll_interval_s),
             "forecast": (lambda: asyncio.to_thread(loop.forecast, svc, utcnow()),
@@ -64,8 +73,7 @@ class LoopScheduler:
                          else IntervalTrigger(seconds=s.optimise_interval_s), s.optimise_interval_s),
             "dispatch_slot": (lambda: loop_dispatch.dispatch(svc, utcnow()), CronTrigger(minute="0,30", second=15),
                               SLOT_S),
-            "dispatch": (lambda: loop_dispatch.dispatch(svc, utcnow()),
-                         IntervalTrigger(seconds=s.dispatch_resend_s), s.dispatch_resend_s),
+            "dispatch": (lambda: loop_dispatch.dispatch(svc, utcnow()), IntervalTrigger(seconds=resend), resend),
             "settle": (lambda: asyncio.to_thread(loop_dispatch.settle_previous, svc, utcnow()),
                        CronTrigger(minute="1,31"), SLOT_S),
             "retention": (lambda: asyncio.to_thread(readings.apply_retention, svc.store, utcnow(), s.retention_days),

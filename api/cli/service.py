@@ -15,6 +15,7 @@ import uvicorn
 from api.app import create_app
 from api.cli.app import app, console, err_console
 from api.cli.scenario import open_scenario
+from runtime import security
 from runtime.loop_ports import build_service
 from runtime.settings import Settings
 from runtime.store.db import open_store
@@ -92,3 +93,44 @@ def serve(scenario: Path = typer.Option(..., exists=True, dir_okay=False, help="
     settings = _settings(scenario=str(scenario), port=port, database_url=database_url, dry_run=dry_run,
                          simulate=False)
     _main(settings, simulate=False)
+
+
+users_app = typer.Typer(help="Accounts of the service (held in the database).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def add_user(username: str = typer.Argument(..., help="User name."),
+             role: str = typer.Option(..., help="operator | facility_manager | disaster_office."),
+             facility: str = typer.Option(None, help="Facility id (facility managers)."),
+             password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True,
+                                          help="Password (prompted when omitted).")) -> None:
+    """Create an account."""
+    settings = _settings()
+    store = open_store(settings.database_url)
+    try:
+        if facility is not None:
+            open_scenario(settings.scenario).facility(facility)
+        security.create_user(store, username, password, role, facility)
+    except (ValueError, KeyError) as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        store.dispose()
+    console.print(f"user '{username}' ({role}{', ' + facility if facility else ''}) created")
+
+
+@users_app.command("key")
+def add_key(username: str = typer.Argument(..., help="User the key acts as."),
+            label: str = typer.Option("", help="What the key is for.")) -> None:
+    """Create an API key for a user (send it in the X-API-Key header; it is shown once)."""
+    settings = _settings()
+    store = open_store(settings.database_url)
+    try:
+        key = security.create_api_key(store, username, label)
+    except ValueError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        store.dispose()
+    console.print(key)

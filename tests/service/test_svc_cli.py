@@ -41,3 +41,26 @@ def test_ems_up_serves_and_stops_on_ctrl_c(tmp_path):
     assert proc.returncode == 0, out
     assert f"http://127.0.0.1:{port}/" in out and "Development login: operator / ems-dev-password" in out
     assert out.rstrip().endswith("stopped")
+
+
+def test_users_add_and_key(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from api.cli import app
+    from runtime import security
+    from runtime.store.db import open_store
+
+    url = f"sqlite:///{tmp_path / 'ems.db'}"
+    monkeypatch.setenv("EMS_DATABASE_URL", url)
+    monkeypatch.setenv("EMS_SCENARIO", "tiny")
+    runner = CliRunner()
+    ok = runner.invoke(app, ["users", "add", "m", "--role", "facility_manager", "--facility", "centre",
+                             "--password", "pw-123456789"])
+    assert ok.exit_code == 0, ok.output
+    assert runner.invoke(app, ["users", "add", "x", "--role", "facility_manager", "--facility", "nowhere",
+                               "--password", "pw"]).exit_code == 2
+    key = runner.invoke(app, ["users", "key", "m"]).output.strip()
+    store = open_store(url)
+    assert security.principal_for_api_key(store, key) == security.Principal("m", "facility_manager", "centre")
+    assert security.authenticate(store, "m", "pw-123456789") is not None
+    store.dispose()

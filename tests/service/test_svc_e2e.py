@@ -77,6 +77,7 @@ async def test_simulators_loop_api_and_restart(tmp_path):
         assert all(j.coalesce and j.max_instances == 1 and j.misfire_grace_time == 30
                    for name, j in jobs.items() if name != "resume")
         assert scheduler.overdue() == ["dispatch"]
+        assert scheduler.resend_s() == 30.0  # tiny's shortest watchdog is 60 s: re-sent at half of it
         assert "resume" in jobs and jobs["resume"].name == "resume dispatch"
     finally:
         scheduler.shutdown()
