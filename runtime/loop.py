@@ -97,6 +97,18 @@ class Service:
     last_good: dict[tuple[str, str], tuple[dt.datetime, dict[str, float]]] = field(default_factory=dict)
     stale_devices: set[tuple[str, str]] = field(default_factory=set)
     sent: dict[tuple[str, str], float] = field(default_factory=dict)
+    active_alerts: set[str] = field(default_factory=set)
+
+    def alert_once(self, key: str, kind: str, message: str, severity: str = "warning",
+                   facility_id: str | None = None) -> None:
+        """Raise an event when condition `key` becomes active (not again while it stays active)."""
+        if key not in self.active_alerts:
+            self.active_alerts.add(key)
+            journal.raise_event(self.store, kind, message, severity=severity, facility_id=facility_id)
+
+    def clear_alert(self, key: str) -> None:
+        """Condition `key` is over; the next occurrence raises a new event."""
+        self.active_alerts.discard(key)
 
     def timed(self, job: str, started: float, ok: bool) -> None:
         """Record a job's duration (s) and outcome for /metrics."""
@@ -182,13 +194,13 @@ def _forecast_series(svc: Service, now: dt.datetime, index: pd.DatetimeIndex) ->
 
 
 def build_request(svc: Service, now: dt.datetime, unavailable: Sequence[str] = (),
-                  price: pd.Series | None = None) -> PlanRequest:
+                  price: pd.Series | None = None, price_area: str | None = None) -> PlanRequest:
     """The planner's input from the latest forecast, measured SoC and prices (overrides for what-ifs)."""
     index, fraction = horizon_index(now)
     pv, load = _forecast_series(svc, now, index)
     notes: tuple[str, ...] = ()
     if price is None:
-        price, note = price_series(svc.scenario, index)
+        price, note = price_series(svc.scenario, index, price_area)
         notes = (note,)
     else:
         price = price.reindex(index).ffill().bfill()
@@ -237,13 +249,16 @@ def optimise(svc: Service, now: dt.datetime) -> Plan:
     return row
 
 
-def whatif(svc: Service, now: dt.datetime, unavailable: Sequence[str], price: pd.Series | None) -> Plan:
-    """A what-if plan with batteries unavailable and/or another price series; stored as kind 'whatif'."""
-    request = build_request(svc, now, unavailable, price)
+def whatif(svc: Service, now: dt.datetime, unavailable: Sequence[str], price: pd.Series | None,
+           price_area: str | None = None) -> Plan:
+    """A what-if plan with batteries unavailable and/or another price series (explicit, or another JEPX
+    area's); stored as kind 'whatif'."""
+    request = build_request(svc, now, unavailable, price, price_area)
     plan_in = svc.planner(request)
     plan_in.kind, plan_in.status, plan_in.created_at = "whatif", "proposed", now
     plan_in.inputs_summary = {**plan_in.inputs_summary, "unavailable_batteries": sorted(unavailable),
-                              "price_override": price is not None, "solver_kind": plan_in.solver_status}
+                              "price_override": price is not None, "price_area": price_area,
+                              "notes": list(request.notes), "solver_kind": plan_in.solver_status}
     return plans.save_plan(svc.store, plan_in)
 
 

@@ -75,8 +75,9 @@ async def dispatch(svc: Service, now: dt.datetime) -> list[dict[str, Any]]:
     plan = plans.latest_plan(svc.store)
     pos = slot_position(plan, now, svc) if plan is not None else None
     if pos is None:
-        journal.raise_event(svc.store, "no_plan_for_slot", "no plan covers this slot; safe set-points sent",
-                            severity="alarm")
+        svc.alert_once("no_plan", "no_plan_for_slot", "no plan covers this slot; safe set-points sent", "alarm")
+    else:
+        svc.clear_alert("no_plan")
     targets = _targets(svc, plan, pos)
     overridden = _apply_overrides(svc, targets)
     unsafe = _stale_for_safety(svc, now)
@@ -90,8 +91,10 @@ async def dispatch(svc: Service, now: dt.datetime) -> list[dict[str, Any]]:
         source = "override" if (fid, dev) in overridden else (plan.kind if plan is not None else "safe")
         if (fid, dev) in unsafe:
             kw, source = SAFE_KW, "safe"
-            journal.raise_event(svc.store, "safe_setpoint", f"{fid}/{dev}: readings stale beyond "
-                                f"{svc.settings.safe_after_s:g} s; safe set-point {SAFE_KW:g} kW", facility_id=fid)
+            svc.alert_once(f"safe:{fid}/{dev}", "safe_setpoint", f"{fid}/{dev}: readings stale beyond "
+                           f"{svc.settings.safe_after_s:g} s; safe set-point {SAFE_KW:g} kW", facility_id=fid)
+        else:
+            svc.clear_alert(f"safe:{fid}/{dev}")
         outcome = await svc.telemetry.write(fid, dev, kind, kw, "loop", svc.settings.dry_run) \
             if svc.telemetry is not None else None
         audit.append({"facility_id": fid, "device_id": dev, "point": "setpoint_kw", "requested": kw,

@@ -1,19 +1,18 @@
-"""Default parts plugged into the loop: the forecaster (forecasts package) and the planner (runtime.planning
-when present). Power in kW on the 30-min slot index (tz-aware, named by slot start)."""
+"""Default parts plugged into the loop: the forecaster (forecasts package) and the planner (optimizer via
+runtime.loop_planner). Power in kW on the 30-min slot index (tz-aware, named by slot start)."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 import pandas as pd
 
 from forecasts.load import forecast_facility_load
 from forecasts.pv import forecast_facility_pv
-from runtime.loop import Planner, PlanRequest, Service, Telemetry
+from runtime import loop_planner
+from runtime.loop import Planner, Service, Telemetry
 from runtime.settings import Settings
 from runtime.store.db import Store
-from runtime.store.plans import PlanIn
 from scenarios.model import Scenario
 
 log = logging.getLogger(__name__)
@@ -29,20 +28,9 @@ def default_forecaster(scenario: Scenario, index: pd.DatetimeIndex) -> dict[str,
     return frames
 
 
-def unavailable_planner(request: PlanRequest) -> PlanIn:
-    """Used when no optimiser is installed: always fails, so the loop falls back (and raises an event)."""
-    raise RuntimeError("no optimiser available (runtime.planning not importable)")
-
-
-def default_planner() -> tuple[Planner, str]:
-    """The optimiser adapter (runtime.loop_planner.plan) if importable, else the failing planner."""
-    try:
-        module = importlib.import_module("runtime.loop_planner")
-    except ImportError as exc:
-        log.warning("optimiser adapter unavailable: %s", exc)
-        return unavailable_planner, "unavailable"
-    planner: Planner = module.plan
-    return planner, "optimizer"
+def default_planner() -> Planner:
+    """The optimiser (Pyomo + HiGHS rolling planner) behind the loop's Planner interface."""
+    return loop_planner.plan
 
 
 def build_service(settings: Settings, scenario: Scenario, store: Store, telemetry: Telemetry | None) -> Service:
@@ -50,7 +38,4 @@ def build_service(settings: Settings, scenario: Scenario, store: Store, telemetr
     from runtime.security import ensure_user
 
     ensure_user(store, settings.admin_user, settings.admin_password.get_secret_value(), "operator")
-    planner, kind = default_planner()
-    if kind != "optimizer":
-        log.warning("no optimiser: every optimise step will fall back (shifted plan or safe mode)")
-    return Service(settings, scenario, store, telemetry, default_forecaster, planner)
+    return Service(settings, scenario, store, telemetry, default_forecaster, default_planner())

@@ -103,6 +103,8 @@ def run_whatif(body: WhatIfRequest, svc: ServiceDep, principal: PrincipalDep) ->
     """Plan the current horizon with overrides (batteries unavailable, another price series); operators only."""
     if principal.role != "operator":
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"role '{principal.role}' may not run what-ifs")
+    if body.price_jpy_per_kwh is not None and body.price_area is not None:
+        raise HTTPException(422, "price_area: give either price_jpy_per_kwh or price_area, not both")
     known = {f"{f.id}/{b.id}" for f in svc.scenario.facilities for b in f.batteries}
     unknown = [k for k in body.unavailable_batteries if k not in known]
     if unknown:
@@ -114,7 +116,7 @@ def run_whatif(body: WhatIfRequest, svc: ServiceDep, principal: PrincipalDep) ->
         values = list(body.price_jpy_per_kwh) + [body.price_jpy_per_kwh[-1]] * len(index)
         price = pd.Series(values[:len(index)], index=index)
     try:
-        plan = loop.whatif(svc, now, body.unavailable_batteries, price)
+        plan = loop.whatif(svc, now, body.unavailable_batteries, price, body.price_area)
     except Exception as exc:  # a failed solve is an answer, not a crash
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"what-if solve failed: {exc}") from None
     return plan_out(svc, plan)

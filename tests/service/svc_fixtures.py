@@ -55,7 +55,7 @@ def make_service(store: Store, scenario: str = "tiny", telemetry=None, planner=N
 
     settings = Settings(poll_interval_s=10, stale_after_s=60, safe_after_s=300)
     return Service(settings, load_scenario(scenario), store, telemetry, default_forecaster,
-                   planner or default_planner()[0])
+                   planner or default_planner())
 
 
 def add_users(store: Store) -> None:

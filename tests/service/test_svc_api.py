@@ -152,6 +152,10 @@ def test_whatif_with_unavailable_battery(client):
     assert plan["kind"] == "whatif" and plan["inputs_summary"]["unavailable_batteries"] == ["centre/bat1"]
     assert all(v == 0 for v in plan["setpoints"]["centre"]["bat1"])  # the unavailable battery does nothing
     assert {s["price_jpy_per_kwh"] for s in plan["slots"][1:]} == {30.0}
+    system = client.post("/api/v1/plans/whatif", json={"price_area": "system"}, headers=op)
+    assert system.status_code == 201 and "JEPX system" in system.json()["inputs_summary"]["notes"][0]
+    both = client.post("/api/v1/plans/whatif", json={"price_area": "system", "price_jpy_per_kwh": [1]}, headers=op)
+    assert both.status_code == 422 and "price_area" in both.json()["detail"]
     # the plan in force is unchanged by a what-if
     assert client.get("/api/v1/plans/latest", headers=op).json()["kind"] == "optimal"
 
