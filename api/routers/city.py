@@ -20,7 +20,6 @@ def city_summary(svc: ServiceDep) -> CitySummaryOut:
     """Totals over the city, the plan in force and open alarms."""
     summary = summarise(svc.scenario, city_status(svc.store, svc.scenario, utcnow()), svc.settings.stale_after_s)
     plan = plans.latest_plan(svc.store)
-    alarms = sum(1 for e in journal.list_events(svc.store, limit=500) if e.severity == "alarm"
-                 and e.acknowledged_by is None)
+    alarms = journal.count_open_alarms(svc.store)
     return CitySummaryOut(**summary.__dict__, plan_version=plan.version if plan else None,
                           plan_kind=plan.kind if plan else None, open_alarms=alarms)

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from runtime.store.db import Store
 from runtime.store.models import (
@@ -47,6 +47,13 @@ def list_events(store: Store, limit: int = 100, facility_id: str | None = None, 
         stmt = stmt.where(Event.ts >= since)
     with store.session() as session:
         return list(session.scalars(stmt))
+
+
+def count_open_alarms(store: Store) -> int:
+    """Alarms not yet acknowledged."""
+    stmt = select(func.count()).select_from(Event).where(Event.severity == "alarm", Event.acknowledged_by.is_(None))
+    with store.session() as session:
+        return int(session.scalar(stmt) or 0)
 
 
 def acknowledge_event(store: Store, event_id: int, user: str) -> Event | None:

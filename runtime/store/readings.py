@@ -74,13 +74,29 @@ def write_readings(store: Store, readings: Iterable[ReadingIn], batch: int = BAT
     return len(rows)
 
 
-def latest_values(store: Store, facility_id: str | None = None) -> list[LatestValue]:
-    """Newest value of every point (optionally of one facility), ordered by facility, device, point."""
-    stmt = select(LatestValue).order_by(LatestValue.facility_id, LatestValue.device_id, LatestValue.point)
+@dataclass(frozen=True)
+class LatestPoint:
+    """The newest value of one device point (ts tz-aware UTC)."""
+
+    facility_id: str
+    device_id: str
+    point: str
+    ts: dt.datetime
+    value: float
+    quality: str
+
+
+def latest_values(store: Store, facility_id: str | None = None) -> list[LatestPoint]:
+    """Newest value of every point (optionally of one facility), ordered by facility, device, point.
+
+    Read as plain rows (no ORM identity map): this backs every live-status request."""
+    lv = LatestValue
+    stmt = select(lv.facility_id, lv.device_id, lv.point, lv.ts, lv.value, lv.quality).order_by(
+        lv.facility_id, lv.device_id, lv.point)
     if facility_id is not None:
-        stmt = stmt.where(LatestValue.facility_id == facility_id)
-    with store.session() as session:
-        return list(session.scalars(stmt))
+        stmt = stmt.where(lv.facility_id == facility_id)
+    with store.engine.connect() as conn:
+        return [LatestPoint(*row) for row in conn.execute(stmt)]
 
 
 def readings_between(store: Store, start: dt.datetime, end: dt.datetime, facility_id: str | None = None,

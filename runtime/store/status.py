@@ -10,8 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from runtime.store.db import Store
-from runtime.store.models import LatestValue
-from runtime.store.readings import latest_values
+from runtime.store.readings import LatestPoint, latest_values
 from scenarios.model import Facility, Scenario
 
 QUALITY_ORDER = ("good", "substituted", "stale", "missing", "error", "bad", "none")
@@ -68,7 +67,7 @@ def _sum(points: list[PointValue], kind: str, name: str) -> float | None:
     return float(sum(values)) if values else None
 
 
-def facility_status(facility: Facility, rows: list[LatestValue], now: dt.datetime) -> FacilityStatus:
+def facility_status(facility: Facility, rows: list[LatestPoint], now: dt.datetime) -> FacilityStatus:
     """Status of one facility from its latest values."""
     kinds = device_kinds(facility)
     points = [PointValue(r.device_id, kinds.get(r.device_id, "other"), r.point, r.value, r.ts,
@@ -86,7 +85,7 @@ def facility_status(facility: Facility, rows: list[LatestValue], now: dt.datetim
 def city_status(store: Store, scenario: Scenario, now: dt.datetime,
                 facility_id: str | None = None) -> list[FacilityStatus]:
     """Status of every facility (or one) of the scenario, in scenario order."""
-    by_facility: dict[str, list[LatestValue]] = {}
+    by_facility: dict[str, list[LatestPoint]] = {}
     for row in latest_values(store, facility_id):
         by_facility.setdefault(row.facility_id, []).append(row)
     facilities = [scenario.facility(facility_id)] if facility_id else scenario.facilities

@@ -74,6 +74,9 @@ def test_city_and_plans_are_not_for_facility_managers(client):
         assert client.get(path, headers=dis).status_code == 200, path
     summary = client.get("/api/v1/city/summary", headers=op).json()
     assert summary["pv_kw"] == 7.5 and summary["grid_kw"] == 30.0 and summary["plan_version"] == 1
+    assert summary["open_alarms"] == 0  # the seeded events are warnings
+    journal.raise_event(client.store, "plan_fallback_safe", "x", severity="alarm")
+    assert client.get("/api/v1/city/summary", headers=op).json()["open_alarms"] == 1
     csv = client.get("/api/v1/plans/latest/procurement.csv", headers=op).text.splitlines()
     assert csv[0].startswith("jepx_slot,slot_start,plant_kw,jepx_buy_kw") and len(csv) == 3
     assert csv[1].split(",")[2:4] == ["60.000", "5.000"]
