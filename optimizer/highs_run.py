@@ -25,7 +25,8 @@ from optimizer.result import SolveOptions
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """What one HiGHS run gave: has_solution, termination text, objective (JPY), gap, seconds."""
+    """What one HiGHS run gave: has_solution, termination text, objective (JPY), gap, seconds (handover_s =
+    everything but HiGHS itself: passing the model or the changed Params over and loading the solution back)."""
 
     has_solution: bool
     optimal: bool
@@ -148,11 +149,11 @@ def run_highs(m: pyo.ConcreteModel, options: SolveOptions, solver: Highs | None 
     except Exception as exc:  # solver trouble must not escape
         return RunOutcome(False, False, f"error: {type(exc).__name__}: {exc}", None, None,
                           time.perf_counter() - tick, 0.0)
-    wall = time.perf_counter() - tick
-    highs_s = timer.get_total_time("optimize") if "optimize" in str(timer) else 0.0
     has = res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
     if has:
         res.solution_loader.load_vars()
+    wall = time.perf_counter() - tick
+    highs_s = timer.get_total_time("optimize") if "optimize" in str(timer) else 0.0
     term = res.termination_condition.name
     return RunOutcome(has, res.solution_status == SolutionStatus.optimal, term, res.incumbent_objective,
                       _gap(res.incumbent_objective, res.objective_bound), wall - highs_s, highs_s)

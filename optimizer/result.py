@@ -38,7 +38,8 @@ class PlanResult:
     status: 'optimal' | 'feasible' (stopped at a limit with an incumbent) | 'relaxed' (LP relaxation fallback) |
     'shifted' (last plan shifted) | 'baseline' (rule-based plan). objective_jpy: the shared cost function's
     total; solver_objective_jpy: what HiGHS reported (None for fallbacks that did not solve). Seconds:
-    build_s (model build or Param update), handover_s (Pyomo -> HiGHS), highs_s (HiGHS run).
+    build_s (model build or Param update), handover_s (Pyomo -> HiGHS and the solution back), highs_s (HiGHS
+    run).
     """
 
     inputs: PlanInputs
