@@ -77,15 +77,20 @@ def outage_input(
     )
 
 
-def plan(scenario: Scenario, start: pd.Timestamp, hours: float = 72.0, time_limit_s: float = 60.0,
-         method: str = "milp", **options: object) -> OutagePlan:
-    """Outage plan: 'milp' (time-limited HiGHS, warm-started, never worse than greedy) or 'greedy'."""
-    data = outage_input(scenario, start, hours, **options)  # type: ignore[arg-type]
-    if method == "greedy":
-        return greedy_plan(data)
-    if method != "milp":
+def plan(
+    scenario: Scenario, start: pd.Timestamp, hours: float = 72.0, time_limit_s: float = 60.0, method: str = "milp",
+    *, weather: pd.DataFrame | None = None, pv_factor: float = 1.0, block_hours: float = 4.0,
+    candidate_shelters: int = 6, ev_soc: dict[str, float] | None = None, battery_soc: dict[str, float] | None = None,
+    unavailable_evs: tuple[str, ...] = (),
+) -> OutagePlan:
+    """Outage plan: 'milp' (time-limited HiGHS, warm-started, never worse than greedy) or 'greedy'.
+    Options as in `outage_input`."""
+    if method not in ("milp", "greedy"):
         raise ValueError(f"method: '{method}' is not 'milp' or 'greedy'")
-    return plan_outage(data, time_limit_s=time_limit_s)
+    data = outage_input(scenario, start, hours, weather=weather, pv_factor=pv_factor, block_hours=block_hours,
+                        candidate_shelters=candidate_shelters, ev_soc=ev_soc, battery_soc=battery_soc,
+                        unavailable_evs=unavailable_evs)
+    return greedy_plan(data) if method == "greedy" else plan_outage(data, time_limit_s=time_limit_s)
 
 
 def survival(scenario: Scenario, period_start: pd.Timestamp, period_end: pd.Timestamp, hours: float = 72.0,

@@ -160,7 +160,9 @@ class OutagePlan:
 
 
 def itinerary(plan: OutagePlan) -> list[Move]:
-    """Moves implied by the block assignment, with travel energy and energy delivered during each stay."""
+    """Moves implied by the block assignment, with travel energy and energy delivered during each stay.
+
+    A car first deployed at the shelter where it already stands appears once with from == to, no travel."""
     data, moves = plan.data, []
     evs = data.usable_evs
     for v, ev in enumerate(evs):

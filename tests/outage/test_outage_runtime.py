@@ -86,7 +86,7 @@ def test_cli_outage_and_survival(tmp_path: Path) -> None:
     result = runner.invoke(app, ["outage", "survival", "--scenario", "tiny", "--period", "2024-07-01/2024-07-01",
                                  "--hours", "24"])
     assert result.exit_code == 0, result.output
-    assert "Survival hours" in result.output
+    assert "Without EVs" in result.output and "the fleet adds" in result.output
 
 
 def test_readiness_cost_runs_the_day_ahead_plan_twice() -> None:
