@@ -84,7 +84,7 @@ def planning_rows(configs: list[tuple[str, float, float, int, float]]) -> list[d
         milp = plan_outage(data, time_limit_s=limit)
         milp_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        upper = perfect_relocation_bound(data)
+        upper = perfect_relocation_bound(data, slot_weighted=False)
         bound_s = time.perf_counter() - t0
         lp = lp_relaxation_bound(data, cand)
         critical = float(data.critical_matrix().sum() * data.slot_hours)
@@ -100,7 +100,8 @@ def planning_rows(configs: list[tuple[str, float, float, int, float]]) -> list[d
             "greedy s": round(greedy_s, 2), "MILP kWh": round(milp.served_kwh, 2),
             "MILP-greedy kWh": round(milp.served_kwh - greedy.served_kwh, 2),
             "moves greedy/MILP": f"{len(greedy.moves)}/{len(milp.moves)}",
-            "LP relax kWh": round(lp, 2), "perfect-reloc bound kWh": round(upper, 2),
+            "greedy obj": round(greedy.objective, 3), "MILP obj": round(milp.objective, 3),
+            "LP relax obj": round(lp, 3), "perfect-reloc bound kWh": round(upper, 2),
             "MILP/bound %": round(100 * milp.weighted_served_kwh / upper, 2), "bound s": round(bound_s, 2),
         })
         print(rows[-1], flush=True)

@@ -73,7 +73,8 @@ def outage_input(
     return input_from_scenario(
         scenario, start, n_slots, {c: pv[c].to_numpy() for c in pv.columns},
         {c: critical[c].to_numpy() for c in critical.columns}, ev_soc=ev_soc, battery_soc=battery_soc,
-        unavailable_evs=unavailable_evs, block_slots=round(block_hours * 2), candidate_shelters=candidate_shelters,
+        unavailable_evs=unavailable_evs, block_slots=min(round(block_hours * 2), n_slots),
+        candidate_shelters=candidate_shelters,
     )
 
 

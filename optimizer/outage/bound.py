@@ -26,8 +26,10 @@ def _solve_max(m: pyo.ConcreteModel) -> float:
     return float(results.best_objective_bound)
 
 
-def perfect_relocation_bound(data: OutageInput) -> float:
-    """Max priority-weighted served kWh if fleet energy could be anywhere, any time (a valid upper bound)."""
+def perfect_relocation_bound(data: OutageInput, slot_weighted: bool = True) -> float:
+    """Max priority-weighted served kWh if fleet energy could be anywhere, any time (a valid upper bound);
+    slot_weighted: weigh slots as the objective does (a bound on the objective before move penalties),
+    else a bound on priority-weighted kWh."""
     evs, h = data.usable_evs, data.slot_hours
     m = pyo.ConcreteModel(name="perfect_relocation")
     m.T = pyo.RangeSet(0, data.n_slots - 1)
@@ -43,7 +45,8 @@ def perfect_relocation_bound(data: OutageInput) -> float:
     m.fleet_energy = pyo.Constraint(expr=h * sum(m.pool[t, s] for t in m.T for s in m.S) <= fleet_kwh)
     m.energy_balance = pyo.Constraint(m.T, m.S, rule=lambda _m, t, s: _m.pv_used[t, s] + _m.bat_discharge[t, s]
                                       + _m.pool[t, s] == _m.served[t, s] + _m.bat_charge[t, s])
-    weighted = sum(data.shelters[s].priority * h * m.served[t, s] for t in m.T for s in m.S)
+    w = data.slot_weights if slot_weighted else [1.0] * data.n_slots
+    weighted = sum(data.shelters[s].priority * w[t] * h * m.served[t, s] for t in m.T for s in m.S)
     m.objective = pyo.Objective(expr=weighted, sense=pyo.maximize)
     return _solve_max(m)
 

@@ -98,8 +98,8 @@ def simulate(data: OutageInput, assignment: np.ndarray, method: str = "rule") ->
 
 
 def plan_objective(plan: OutagePlan) -> float:
-    """Priority-weighted served kWh minus move_penalty per move."""
-    return plan.weighted_served_kwh - plan.data.move_penalty * len(plan.moves)
+    """Priority- and slot-weighted served kWh minus move_penalty per move."""
+    return plan.value - plan.data.move_penalty * len(plan.moves)
 
 
 def _with_objective(plan: OutagePlan) -> OutagePlan:

@@ -1,5 +1,7 @@
 """Greedy outage plan: each car, largest first, goes at the outage start to the reachable shelter where it
-adds the most priority-weighted served energy (ties: the shelter that goes dark first), and stays there.
+adds the most priority- and slot-weighted served energy (ties: the shelter that goes dark first), and stays
+there. The slot weights (OutageInput.early_weight) make a second car at a shelter, which only starts when the
+first is empty, worth less than a car at a shelter that is dark now: cars spread.
 
 This is the fallback when the MILP finds nothing in its time limit and the baseline it is measured against.
 Energies in kWh, powers in kW, slots of data.slot_hours.
@@ -18,12 +20,12 @@ from optimizer.outage.plan import OutagePlan
 
 
 def shelter_served(
-    shelter: OutageShelter, cars: list[tuple[OutageEV, int, float]], n_slots: int, h: float
+    shelter: OutageShelter, cars: list[tuple[OutageEV, int, float]], weights: np.ndarray, h: float
 ) -> tuple[float, int]:
-    """Served kWh and first dark slot (n_slots if never) of one shelter under the load-following rule.
-
-    cars: (car, first slot it can deliver, kWh it holds on arrival), discharged in the given order.
+    """Slot-weighted served kWh and first dark slot (len(weights) if never) of one shelter under the
+    load-following rule. cars: (car, first slot it can deliver, kWh it holds on arrival), in discharge order.
     """
+    n_slots = len(weights)
     bat = shelter.battery
     level = bat.start_kwh if bat else 0.0
     energy = [e for _, _, e in cars]
@@ -46,7 +48,7 @@ def shelter_served(
             give = min(need, car.power_at(shelter), max(energy[i] - car.floor_kwh, 0.0) * car.discharge_efficiency / h)
             energy[i] -= give * h / car.discharge_efficiency
             need -= give
-        served += (load - need) * h
+        served += (load - need) * h * weights[t]
         if need > 1e-4 and dark == n_slots:
             dark = t
     return served, dark
@@ -57,7 +59,8 @@ def greedy_assignment(data: OutageInput) -> np.ndarray:
     evs, h = data.usable_evs, data.slot_hours
     assignment = np.full((len(evs), data.n_blocks), -1, dtype=int)
     placed: dict[int, list[tuple[OutageEV, int, float]]] = {j: [] for j in range(len(data.shelters))}
-    current = {j: shelter_served(s, [], data.n_slots, h) for j, s in enumerate(data.shelters)}
+    weights = data.slot_weights
+    current = {j: shelter_served(s, [], weights, h) for j, s in enumerate(data.shelters)}
     order = sorted(range(len(evs)), key=lambda v: -(evs[v].start_kwh - evs[v].floor_kwh))
     for v in order:
         ev, best = evs[v], None
@@ -69,7 +72,7 @@ def greedy_assignment(data: OutageInput) -> np.ndarray:
                 continue
             first = int(min(data.travel_slots[ev.site, j], data.block_slots))
             trial = [*placed[j], (ev, first, arrival)]
-            served, dark = shelter_served(shelter, trial, data.n_slots, h)
+            served, dark = shelter_served(shelter, trial, weights, h)
             gain = (served - current[j][0]) * shelter.priority - data.move_penalty
             key = (gain, -current[j][1], -data.travel_slots[ev.site, j])
             if gain > 1e-6 and (best is None or key > best[0]):

@@ -100,7 +100,11 @@ class OutageInput:
     """Everything the outage planners need; validated by `check_outage_input`.
 
     distance_km[i, j] is the road distance between sites i and j; travel_slots[i, j] the whole slots a
-    move takes (ceil of hours / slot_hours; 0 only for i == j).
+    move takes (ceil of hours / slot_hours; 0 only for i == j). move_penalty: objective kWh-equivalent per
+    deployment or relocation. early_weight: a kWh served in slot t counts 1 + early_weight·(1 - t/n_slots):
+    energy served sooner is worth a little more (the outage may end early), which spreads cars over dark
+    shelters instead of queueing them at one; 0.1 outweighs the ~0.1 kWh travel-energy differences between
+    nearby shelters. Served kWh are reported unweighted.
     """
 
     start: pd.Timestamp
@@ -113,6 +117,7 @@ class OutageInput:
     slot_hours: float = 0.5
     block_slots: int = 8
     move_penalty: float = 0.05
+    early_weight: float = 0.1
     candidate_shelters: int = 21
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -130,6 +135,11 @@ class OutageInput:
     def usable_evs(self) -> tuple[OutageEV, ...]:
         """Cars that are available and above their floor."""
         return tuple(e for e in self.evs if e.available and e.start_kwh > e.floor_kwh + 1e-9)
+
+    @property
+    def slot_weights(self) -> np.ndarray:
+        """Objective weight of a kWh served in each slot (from 1 + early_weight down towards 1)."""
+        return 1.0 + self.early_weight * (1.0 - np.arange(self.n_slots) / self.n_slots)
 
     def block_of(self, slot: int) -> int:
         """Relocation block containing a slot."""
@@ -157,6 +167,8 @@ def check_outage_input(data: OutageInput) -> None:
         raise OutageInputError(f"n_slots: {data.n_slots} is outside 1..{MAX_SLOTS} (72 h of 30-min slots)")
     if not 1 <= data.block_slots <= data.n_slots:
         raise OutageInputError(f"block_slots: {data.block_slots} must be in 1..n_slots (4..8 = 2..4 h)")
+    if not 0 <= data.early_weight <= 1:
+        raise OutageInputError(f"early_weight: {data.early_weight} must be in 0..1 (0 = all slots equal)")
     if not data.shelters:
         raise OutageInputError("shelters: no islanded shelter given; add at least one")
     n_sites = len(data.site_ids)

@@ -6,7 +6,8 @@ battery charge/discharge and served critical load, kW per slot; stored energies 
 A car is deployed at most once to one shelter per block and, once deployed, stays deployed (it can
 relocate). It delivers nothing during the first travel slots of the block it arrives in (travel time
 capped at one block), nothing below its floor, at most v2h_kw (bidirectional charger) or v2l_kw.
-Cars do not recharge. Objective: max priority-weighted served kWh minus move_penalty per move.
+Cars do not recharge. Objective: max priority- and slot-weighted served kWh (OutageInput.slot_weights) minus
+move_penalty per move.
 """
 
 from __future__ import annotations
@@ -163,9 +164,9 @@ def add_balance(m: pyo.ConcreteModel, data: OutageInput) -> None:
 
 
 def add_objective(m: pyo.ConcreteModel, data: OutageInput) -> None:
-    """Maximise priority-weighted served kWh minus move_penalty per deployment or relocation."""
-    h = data.slot_hours
-    served = sum(data.shelters[s].priority * h * m.served[t, s] for t in m.T for s in m.S)
+    """Maximise priority- and slot-weighted served kWh minus move_penalty per deployment or relocation."""
+    h, w = data.slot_hours, data.slot_weights
+    served = sum(data.shelters[s].priority * w[t] * h * m.served[t, s] for t in m.T for s in m.S)
     moves = sum(m.w[k] for k in m.VSB) + sum(m.z[k] for k in m.RELOC)
     m.weighted_served = pyo.Expression(expr=served)
     m.moves = pyo.Expression(expr=moves)

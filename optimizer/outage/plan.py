@@ -44,10 +44,10 @@ class Move:
 class OutagePlan:
     """Dispatch and relocations for one outage, with how it was found.
 
-    objective: priority-weighted served kWh minus move_penalty per move. bound: a proven upper bound on
-    the objective (the tighter of the MILP dual bound, `solver_bound`, and the perfect-relocation bound) or None;
-    gap = (bound - objective) / |bound|. timings: seconds per step
-    (greedy, build, handover = Pyomo to HiGHS, highs, extract).
+    objective: priority- and slot-weighted served kWh (see OutageInput.early_weight) minus move_penalty per
+    move. bound: a proven upper bound on the objective (the tighter of the MILP dual bound, `solver_bound`, and
+    the perfect-relocation bound) or None; gap = (bound - objective) / |bound|. timings: seconds per step
+    (greedy, build, handover = Pyomo to HiGHS, highs, extract, bound).
     """
 
     data: OutageInput
@@ -94,6 +94,12 @@ class OutagePlan:
         """Priority-weighted critical energy served, kWh."""
         prio = np.array([s.priority for s in self.data.shelters])
         return float((self.served_kw * prio).sum() * self.h)
+
+    @property
+    def value(self) -> float:
+        """Priority- and slot-weighted served kWh (the objective before move penalties)."""
+        prio = np.array([s.priority for s in self.data.shelters])
+        return float((self.served_kw * prio).sum(axis=1) @ self.data.slot_weights * self.h)
 
     @property
     def moves(self) -> list[Move]:

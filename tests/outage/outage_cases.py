@@ -25,7 +25,8 @@ def car(site: int = 2, kwh: float = 10.0, v2l: float = 1.0, v2h: float = 0.0, fl
 
 def two_shelters(evs: tuple[OutageEV, ...] | None = None, block_slots: int = 4, n_slots: int = 16) -> OutageInput:
     """A (1 kW, 2 kWh battery: dark after 2 h) and B (1 kW, 6 kWh: dark after 6 h), a depot; all 5 km and one
-    slot apart; one 10 kWh V2L 1 kW car at the depot using 0.2 kWh/km (1 kWh a trip)."""
+    slot apart; one 10 kWh V2L 1 kW car at the depot using 0.2 kWh/km (1 kWh a trip). No slot weighting, so
+    the objective is served kWh minus move penalties."""
     load = np.ones(n_slots)
     shelters = (
         OutageShelter("A", load.copy(), np.zeros(n_slots), battery=ideal_battery(2.0)),
@@ -37,4 +38,4 @@ def two_shelters(evs: tuple[OutageEV, ...] | None = None, block_slots: int = 4, 
     np.fill_diagonal(steps, 0)
     return OutageInput(start=START, shelters=shelters, evs=evs if evs is not None else (car(),),
                        site_ids=("A", "B", "depot"), distance_km=km, travel_slots=steps, n_slots=n_slots,
-                       block_slots=block_slots)
+                       block_slots=block_slots, early_weight=0.0)
