@@ -2,8 +2,8 @@
 
 ``SetpointWriter.write`` refuses unknown devices and points outside the allow-list (one set-point per
 kind, :data:`~devices.capabilities.SETPOINTS`), clamps to the asset's limits from the scenario
-(battery −charge_kw..+discharge_kw, EV −discharge_kw..+power_kw with values below min_power_kw set to
-0, PV limit 0..100 %), supports dry-run, writes with the device's revert timer (``watchdog_s``), reads
+(battery −charge_kw..+discharge_kw, EV −discharge_kw..+power_kw with charge values below min_power_kw
+set to 0, PV limit 0..100 %), supports dry-run, writes with the device's revert timer (``watchdog_s``), reads
 back to confirm and hands an :class:`~devices.capabilities.AuditEntry` to the audit sink. Written
 set-points are re-sent by ``refresh_due`` before half the watchdog period has passed.
 """
@@ -40,7 +40,8 @@ def limits(spec: DeviceSpec) -> tuple[float, float]:
 
 
 def clamp(spec: DeviceSpec, value: float) -> float:
-    """``value`` clamped to the asset's limits (EV: 0 < |v| < min_power_kw becomes 0)."""
+    """``value`` clamped to the asset's limits (EV: a charge 0 < v < min_power_kw becomes 0; min_power_kw is a
+    charge minimum, the scenario states none for V2H discharge)."""
     low, high = limits(spec)
     clamped = min(max(value, low), high)
     a = spec.asset
@@ -90,6 +91,9 @@ class SetpointWriter:
         detail = f"clamped from {value:g}" if applied != value else ""
         if self.dry_run:
             return self._entry(who, device_id, point, value, applied, "dry-run", detail)
+        # a new set-point supersedes the held one even if sending it fails: the watchdog refresh must never
+        # bring back a value that was replaced (the device reverts to its own default when its timer expires)
+        self.active.pop(device_id, None)
         return await self._send(who, spec, point, value, applied, detail, "ok")
 
     async def _send(self, who: str, spec: DeviceSpec, point: str, requested: float, applied: float,

@@ -10,6 +10,7 @@ from dev_helpers import TIMEOUT, serve, sunspec_device
 
 from devices.capabilities import ListSink
 from devices.inventory import DeviceSpec, scenario_devices, with_ports
+from devices.modbus_client import DeviceError
 from devices.poller import Poller, PollerConfig
 from devices.simulators.fleet import build_devices
 from devices.simulators.image import SunSpecImage
@@ -168,3 +169,25 @@ def _setup_pv() -> tuple[DeviceSpec, SimulatedDevice, Clock]:
     devices, _ = build_devices(scenario, clock)
     spec = next(s for s in scenario_devices(scenario) if s.kind.value == "pv_inverter")
     return spec, devices[spec.device_id], clock
+
+
+class _FailingDriver:
+    """A driver whose writes fail at the transport, to test what the writer holds afterwards."""
+
+    async def write_setpoint(self, value: float, revert_s: float | None) -> float | None:
+        raise DeviceError("no answer")
+
+
+async def test_failed_write_does_not_leave_the_superseded_setpoint_refreshed() -> None:
+    spec, dev, _ = _setup("battery")
+    async with serve(dev) as server:
+        poller = Poller(with_ports([spec], {spec.device_id: server.port}))
+        writer = SetpointWriter(poller, ListSink())
+        assert (await writer.write(spec.device_id, "setpoint_kw", 5.0)).result == "ok"
+        assert writer.active[spec.device_id].value == pytest.approx(5.0)
+        poller.driver = lambda device_id: _FailingDriver()  # type: ignore[method-assign, assignment, return-value]
+        assert (await writer.write(spec.device_id, "setpoint_kw", -3.0)).result == "failed"
+        # the operator asked for -3 kW: re-sending the old +5 kW discharge would be wrong
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+        assert spec.device_id not in writer.active and await writer.refresh_due(later) == []
+        poller.close()
