@@ -44,7 +44,14 @@ def _stale_for_safety(svc: Service, now: dt.datetime) -> set[tuple[str, str]]:
 
 def _following(svc: Service, plan: Plan, slot: PlanSlot, targets: dict[tuple[str, str, str], float],
                skip: set[tuple[str, str]]) -> float | None:
-    """Adjust battery targets in place toward the slot's planned demand; returns the correction in kW."""
+    """Adjust battery targets in place toward the slot's planned demand; returns the correction in kW.
+
+    The metered total already includes what the batteries do now, so the correction (relative to the
+    planned targets) is the meter's excess over plan plus what the batteries deliver beyond their targets:
+    Σ(new − planned) = (metered − planned demand) + Σ(now − planned). "Now" is each battery's measured
+    power from the same readings as the meters (else the last set-point sent, else its target), so a
+    correction is held while it works instead of being dropped when the meters show the plan again.
+    """
     latest = readings.latest_values(svc.store)
     supplied = {f.id for f in svc.scenario.supplied}
     meters = {(f.id, m.id) for f in svc.scenario.supplied for m in f.meters if m.role == "grid"}
@@ -52,9 +59,12 @@ def _following(svc: Service, plan: Plan, slot: PlanSlot, targets: dict[tuple[str
     if not actual:
         return None
     soc = {(r.facility_id, r.device_id): r.value for r in latest if r.point == "soc" and r.facility_id in supplied}
-    correction = sum(actual) - follow.planned_demand_kw(slot)
+    power = {(r.facility_id, r.device_id): r.value for r in latest if r.point == "power_kw"}
     states = [follow.BatteryState(f.id, b, targets[(f.id, b.id, "battery")], soc.get((f.id, b.id)))
               for f in svc.scenario.supplied for b in f.batteries if (f.id, b.id) not in skip]
+    delivered = sum(power.get(key, svc.sent.get(key, s.planned_kw)) - s.planned_kw
+                    for s in states for key in [(s.facility_id, s.battery.id)])
+    correction = sum(actual) - follow.planned_demand_kw(slot) + delivered
     for (fid, bid), kw in follow.distribute_correction(correction, states).items():
         targets[(fid, bid, "battery")] = kw
     return correction

@@ -30,7 +30,8 @@ class FakeTelemetry:
         self.writes: dict[tuple[str, str], float] = {}
 
     async def poll(self, now):
-        return [Sample("centre", "bat1", "battery", {"soc": 0.8, "power_kw": 0.0}, self.quality,
+        battery_kw = self.writes.get(("centre", "bat1"), 0.0)  # the battery follows its set-point
+        return [Sample("centre", "bat1", "battery", {"soc": 0.8, "power_kw": battery_kw}, self.quality,
                        now if self.quality == "good" else None),
                 *[Sample(f, "m1", "meter", {"power_kw": kw}, "good", now) for f, kw in self.meter_kw.items()]]
 
@@ -128,6 +129,7 @@ def test_distribute_correction_by_hand():
 
 
 async def test_plan_following_corrects_toward_the_fixed_plan(svc):
+    svc.telemetry.writes[("centre", "bat1")] = 4.0  # the battery already runs the plan's 4 kW (slot 4)
     await loop.poll(svc, NOW)  # meters: 10 + 20 + 0 = 30 kW
     svc.planner = fixed_planner(0.0)
     plan = loop.optimise(svc, NOW - dt.timedelta(hours=2))  # made before gate closure -> binding
@@ -140,6 +142,20 @@ async def test_plan_following_corrects_toward_the_fixed_plan(svc):
     audit = await loop_dispatch.dispatch(svc, NOW + dt.timedelta(seconds=10))
     assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(5.0)
     assert "following +1.0 kW" in audit[0]["message"]
+    # the extra 1 kW works: the meters show the plan again, and the correction must be held, not dropped
+    svc.telemetry.meter_kw["office"] = 20.0
+    await loop.poll(svc, NOW + dt.timedelta(seconds=20))
+    audit = await loop_dispatch.dispatch(svc, NOW + dt.timedelta(seconds=20))
+    assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(5.0)
+    assert "following +1.0 kW" in audit[0]["message"]
+    # a re-send with no new reading in between does not wind the correction up
+    await loop_dispatch.dispatch(svc, NOW + dt.timedelta(seconds=25))
+    assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(5.0)
+    # a battery idling at 0 kW while the meters already show the plan must not be sent the plan's 4 kW
+    svc.telemetry.writes[("centre", "bat1")] = 0.0
+    await loop.poll(svc, NOW + dt.timedelta(seconds=30))
+    await loop_dispatch.dispatch(svc, NOW + dt.timedelta(seconds=30))
+    assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(0.0)
 
 
 def test_imbalance_settlement_kwh_and_jpy(svc):
