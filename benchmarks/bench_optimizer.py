@@ -4,13 +4,13 @@ Sizes: the Yamaguchi scenario (all supplied facilities x 96 slots, forecasts fro
 JEPX prices of 2024-08-01/02) and copies with the facilities repeated 5x and 20x. Each measurement runs in its
 own subprocess so peak memory (ru_maxrss) belongs to one front-end:
 
-* pyomo worker: model build s, hand-over s (Pyomo -> HiGHS, incl. loading the solution back), HiGHS s, total;
+* pyomo worker: model build s, hand-over s (Pyomo -> HiGHS and the solution back), HiGHS s, total;
   then a re-plan after a data-only change (horizon moved by one slot, loads x1.03, prices of the new slots,
   SoC from the first plan): Param update s, push of the changed Params s, HiGHS s; and the same re-plan as a
   fresh rebuild. It writes both HiGHS models (before and after the change) as MPS files.
 * highspy worker (the floor): reads the MPS files once (not timed: this is the matrix Pyomo built), then times
-  passModel + run for the one-shot solve, and changeColsCost/changeColsBounds/changeRowsBounds + run for the
-  re-plan on the same Highs object.
+  passModel + run + reading the solution for the one-shot solve, and changeColsCost/changeColsBounds/
+  changeRowsBounds + run + reading the solution for the re-plan on the same Highs object.
 
 Also: optimised vs rule-based baseline over a week of real JEPX prices (one 336-slot plan per week).
 Usage: python benchmarks/bench_optimizer.py [--scales 1,5,20] [--no-week]. Writes benchmarks/results/optimizer.md.
@@ -130,7 +130,7 @@ def pyomo_worker(scale: int, outdir: Path, rebuild: bool) -> dict[str, Any]:
     build_s = time.perf_counter() - tick
     solver = new_solver()
     run = run_highs(m, options, solver)
-    first = make_result(inputs, dispatch_from_model(m, inputs), "optimal", run.termination)
+    first = make_result(inputs, dispatch_from_model(m, inputs, run.values), "optimal", run.termination)
     solver._solver_model.writeModel(str(outdir / "first.mps"))
     changed = scaled_inputs(scale, shift=1, load_factor=1.03, overrides=_next_overrides(inputs, first))
     del changed_preview
@@ -192,6 +192,9 @@ def highspy_worker(outdir: Path) -> dict[str, Any]:
     tick = time.perf_counter()
     h.run()
     highs_s = time.perf_counter() - tick
+    tick = time.perf_counter()
+    np.asarray(h.getSolution().col_value)  # reading the plan back is part of the hand-over, as for Pyomo
+    handover += time.perf_counter() - tick
     objective = h.getInfo().objective_function_value
     n, rows = replan.num_col_, replan.num_row_
     cols, rws = np.arange(n, dtype=np.int32), np.arange(rows, dtype=np.int32)
@@ -204,6 +207,9 @@ def highspy_worker(outdir: Path) -> dict[str, Any]:
     tick = time.perf_counter()
     h.run()
     replan_highs = time.perf_counter() - tick
+    tick = time.perf_counter()
+    np.asarray(h.getSolution().col_value)
+    push += time.perf_counter() - tick
     return {"handover_s": handover, "highs_s": highs_s, "objective": objective, "replan_push_s": push,
             "replan_highs_s": replan_highs, "replan_objective": h.getInfo().objective_function_value,
             "rss_imports_mb": rss_imports, "peak_rss_mb": rss_mb()}

@@ -6,6 +6,7 @@ order of ``PlanInputs``. Powers in kW (slot means), energies in kWh at slot end.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,17 +45,21 @@ class Dispatch:
         return Dispatch(**{k: move(v) for k, v in self.__dict__.items()})
 
 
-def _values(var: pyo.Var, rows: int, cols: int) -> np.ndarray:
-    if rows == 0:
-        return np.zeros((0, cols))
-    flat = np.fromiter((v.value if v.value is not None else 0.0 for v in var.values()), dtype=float,
-                       count=rows * cols)
-    return flat.reshape(rows, cols)
-
-
-def dispatch_from_model(m: pyo.ConcreteModel, inputs: PlanInputs) -> Dispatch:
-    """Read the solved variable values of a plan model into a Dispatch."""
+def dispatch_from_model(m: pyo.ConcreteModel, inputs: PlanInputs,
+                        solution: Mapping[str, np.ndarray] | None = None) -> Dispatch:
+    """A Dispatch from a solved plan model: from `solution` (values per Var component name in index order, as
+    ``highs_run.run_highs`` returns them) or else from the Pyomo variables' values."""
     n, nf, nb, ne = inputs.n_slots, len(inputs.facilities), len(inputs.batteries), len(inputs.evs)
+
+    def _values(var: pyo.Var, rows: int, cols: int) -> np.ndarray:
+        if rows == 0:
+            return np.zeros((0, cols))
+        if solution is not None:
+            return np.asarray(solution[var.local_name], dtype=float).reshape(rows, cols)
+        flat = np.fromiter((v.value if v.value is not None else 0.0 for v in var.values()), dtype=float,
+                           count=rows * cols)
+        return flat.reshape(rows, cols)
+
     plant = _values(m.plant_out, 1, n)[0] if hasattr(m, "plant_out") else np.zeros(n)
     pv_rows = [j for j, f in enumerate(inputs.facilities) if f.has_pv]
     pv_used = np.zeros((nf, n))

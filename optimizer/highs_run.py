@@ -35,6 +35,7 @@ class RunOutcome:
     gap: float | None
     handover_s: float
     highs_s: float
+    values: dict[str, np.ndarray] | None = None
 
 
 def _fast_value(expr: Any) -> float:
@@ -68,17 +69,40 @@ class BatchHighs(Highs):
       expression walker and pushes it with one HiGHS call each; here the simple bound expressions this model
       makes are evaluated directly and pushed with one ``changeRowsBounds`` / ``changeColsBounds`` call.
       Mutable coefficients and the objective are updated by the stock helpers.
+    * empty constraint/variable removals (made by every stock ``update``) are skipped, so HiGHS keeps its basis.
     """
 
     def add_block(self, block: pyo.Block) -> None:
-        """Add all variables of `block` at once, then its Params, constraints and objective."""
+        """Add all variables of `block` at once, then its Params, constraints and objective; remember each
+        Var component's HiGHS columns (in the component's index order) for ``column_values``."""
         self.add_variables(list(block.component_data_objects(pyo.Var, descend_into=True)))
+        columns = self._pyomo_var_to_solver_var_map
+        self.columns = {var.local_name: np.fromiter((columns[id(v)] for v in var.values()), dtype=np.int64,
+                                                    count=len(var))
+                        for var in block.component_objects(pyo.Var, descend_into=True)}
         super().add_block(block)
+
+    def column_values(self) -> dict[str, np.ndarray]:
+        """The solution per Var component name as arrays in index order (read straight from HiGHS, instead of
+        setting ~10^4 Pyomo variable values one by one)."""
+        solution = np.asarray(self._solver_model.getSolution().col_value)
+        return {name: solution[idx] for name, idx in self.columns.items()}
 
     def _add_variables(self, variables: list[Any]) -> None:
         """Skip the per-constraint HiGHS calls when a constraint brings no new variable."""
         if variables:
             super()._add_variables(variables)
+
+    def _remove_constraints(self, cons: list[Any]) -> None:
+        """Skip empty removals: the stock update calls ``deleteRows`` with no rows on every re-solve, which
+        makes HiGHS drop its basis (no warm start) and rebuilds the row map."""
+        if cons:
+            super()._remove_constraints(cons)
+
+    def _remove_variables(self, variables: list[Any]) -> None:
+        """Skip empty removals (see _remove_constraints)."""
+        if variables:
+            super()._remove_variables(variables)
 
     def update_parameters(self) -> None:
         """Push changed mutable Params to HiGHS (bounds in two batched calls)."""
@@ -109,7 +133,7 @@ class BatchHighs(Highs):
         self._mutable_objective.update()
 
 
-def new_solver(structure_fixed: bool = True) -> Highs:
+def new_solver(structure_fixed: bool = True) -> BatchHighs:
     """A persistent HiGHS solver; with structure_fixed only mutable Params are re-checked between solves."""
     solver = BatchHighs()
     if structure_fixed:
@@ -132,8 +156,9 @@ def _gap(objective: float | None, bound: float | None) -> float | None:
     return abs(objective - bound) / max(1.0, abs(objective))
 
 
-def run_highs(m: pyo.ConcreteModel, options: SolveOptions, solver: Highs | None = None) -> RunOutcome:
-    """Solve `m` (hand it over first, or push changed Params if `solver` already holds it); load the values.
+def run_highs(m: pyo.ConcreteModel, options: SolveOptions, solver: BatchHighs | None = None) -> RunOutcome:
+    """Solve `m` (hand it over first, or push changed Params if `solver` already holds it); return the solution
+    as arrays per Var component (``RunOutcome.values``; the Pyomo variables themselves are not loaded).
 
     Never raises on solver trouble: an exception becomes has_solution=False with its message.
     """
@@ -150,10 +175,9 @@ def run_highs(m: pyo.ConcreteModel, options: SolveOptions, solver: Highs | None 
         return RunOutcome(False, False, f"error: {type(exc).__name__}: {exc}", None, None,
                           time.perf_counter() - tick, 0.0)
     has = res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
-    if has:
-        res.solution_loader.load_vars()
+    values = solver.column_values() if has else None
     wall = time.perf_counter() - tick
     highs_s = timer.get_total_time("optimize") if "optimize" in str(timer) else 0.0
     term = res.termination_condition.name
     return RunOutcome(has, res.solution_status == SolutionStatus.optimal, term, res.incumbent_objective,
-                      _gap(res.incumbent_objective, res.objective_bound), wall - highs_s, highs_s)
+                      _gap(res.incumbent_objective, res.objective_bound), wall - highs_s, highs_s, values)

@@ -33,7 +33,7 @@ def result_from_run(inputs: PlanInputs, m: pyo.ConcreteModel, run: RunOutcome, b
                     status: str | None = None, **extra: object) -> PlanResult:
     """A PlanResult from a solved model."""
     return make_result(
-        inputs, dispatch_from_model(m, inputs), status or ("optimal" if run.optimal else "feasible"),
+        inputs, dispatch_from_model(m, inputs, run.values), status or ("optimal" if run.optimal else "feasible"),
         run.termination, solver_objective_jpy=run.objective, mip_gap=run.gap, build_s=build_s,
         handover_s=run.handover_s, highs_s=run.highs_s, **extra)
 
