@@ -70,9 +70,22 @@ def _following(svc: Service, plan: Plan, slot: PlanSlot, targets: dict[tuple[str
     return correction
 
 
-def _apply_overrides(svc: Service, targets: dict[tuple[str, str, str], float]) -> set[tuple[str, str]]:
+def _apply_overrides(svc: Service, targets: dict[tuple[str, str, str], float],
+                     now: dt.datetime) -> set[tuple[str, str]]:
+    """Put approved overrides into `targets` (newest wins); returns the (facility, device) keys overridden.
+
+    An override holds from the first dispatch that sends it to the end of that slot (re-sends within the slot
+    keep it); it is then marked 'applied' and the plan takes over again. Only overrides that were actually
+    sent are retired, so one approved while a dispatch runs is not lost.
+    """
     applied = set()
+    slot_end = follow.slot_of(now).to_pydatetime() + dt.timedelta(minutes=30)
     for ov in reversed(journal.list_overrides(svc.store, status="approved")):
+        until = svc.override_until.setdefault(ov.id, slot_end)
+        if now >= until:
+            journal.decide_override(svc.store, ov.id, "applied", ov.decided_by or "operator")
+            svc.override_until.pop(ov.id, None)
+            continue
         for key in [k for k in targets if k[:2] == (ov.facility_id, ov.device_id)]:
             targets[key] = ov.value
             applied.add(key[:2])
@@ -89,7 +102,7 @@ async def dispatch(svc: Service, now: dt.datetime) -> list[dict[str, Any]]:
     else:
         svc.clear_alert("no_plan")
     targets = _targets(svc, plan, pos)
-    overridden = _apply_overrides(svc, targets)
+    overridden = _apply_overrides(svc, targets, now)
     unsafe = _stale_for_safety(svc, now)
     correction = None
     if plan is not None and pos is not None:
@@ -114,8 +127,6 @@ async def dispatch(svc: Service, now: dt.datetime) -> list[dict[str, Any]]:
                       + (f"; following {correction:+.1f} kW" if correction is not None else "")})
         svc.sent[(fid, dev)] = kw
     journal.record_audit(svc.store, audit)
-    for ov in journal.list_overrides(svc.store, status="approved"):
-        journal.decide_override(svc.store, ov.id, "applied", ov.decided_by or "operator")
     journal.mark_job(svc.store, "dispatch", now, True, f"{len(audit)} set-points")
     svc.timed("dispatch", started, True)
     return audit

@@ -1,4 +1,5 @@
-"""/api/v1/overrides: manual set-points. Operators send them (applied at the next dispatch); facility
+"""/api/v1/overrides: manual set-points. Operators send them (sent at the next dispatch, held to the end of that
+slot); facility
 managers request them for their own facility (an operator approves); the disaster office may not."""
 
 from __future__ import annotations

@@ -171,3 +171,20 @@ def test_imbalance_settlement_kwh_and_jpy(svc):
     assert (imb.planned_kwh, imb.actual_kwh, imb.imbalance_kwh) == (15.0, 20.0, 5.0)
     assert imb.cost_jpy == pytest.approx(5.0 * min(price + 5.0, 200.0))
     assert follow.imbalance_cost_jpy(-2.0, 10.0, svc.scenario.market.imbalance, slot) == pytest.approx(-10.0)
+
+
+async def test_operator_override_holds_to_the_end_of_its_slot(svc):
+    await loop.poll(svc, NOW)
+    svc.planner = fixed_planner(0.0)
+    loop.optimise(svc, NOW)  # made inside the slot: not binding, no plan following
+    ov = journal.add_override(svc.store, "centre", "bat1", "setpoint_kw", -2.5, "op", "approved")
+    await loop_dispatch.dispatch(svc, NOW)
+    assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(-2.5)
+    # re-sends within the slot (12:00-12:30 JST) keep the override; it is still approved
+    await loop_dispatch.dispatch(svc, NOW + dt.timedelta(minutes=15))
+    assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(-2.5)
+    assert [o.id for o in journal.list_overrides(svc.store, status="approved")] == [ov.id]
+    # the next slot follows the plan again (its slot 1 -> 1 kW) and the override is retired as applied
+    await loop_dispatch.dispatch(svc, NOW + dt.timedelta(minutes=25))
+    assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(1.0)
+    assert [o.status for o in journal.list_overrides(svc.store)] == ["applied"]
