@@ -1,6 +1,6 @@
 """/api/v1/overrides: manual set-points. Operators send them (sent at the next dispatch, held to the end of that
-slot); facility
-managers request them for their own facility (an operator approves); the disaster office may not."""
+slot); facility managers request them for their own facility (an operator approves); the disaster office
+may not."""
 
 from __future__ import annotations
 
