@@ -19,6 +19,7 @@ from runtime.store.db import Store
 from runtime.store.models import Aggregate, LatestValue, Reading
 
 BATCH = 2000
+SUBSTITUTED = "substituted"  # quality of a last good value restated while its device does not answer
 
 
 @dataclass(frozen=True)
@@ -44,23 +45,28 @@ def _rows(readings: Iterable[ReadingIn]) -> list[dict[str, Any]]:
 
 
 def _upsert_latest(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Keep the newest value per point. A 'substituted' row restates the last good value: it marks the
+    latest value substituted but keeps its time, so the live status shows the true age of the data."""
     newest: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in rows:
         key = (row["facility_id"], row["device_id"], row["point"])
         if key not in newest or row["ts"] >= newest[key]["ts"]:
             newest[key] = row
-    if not newest:
-        return
+    measured = [r for r in newest.values() if r["quality"] != SUBSTITUTED]
+    restated = [r for r in newest.values() if r["quality"] == SUBSTITUTED]
     dialect = session.get_bind().dialect.name
     builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = builder(LatestValue).values(list(newest.values()))
-    excluded = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["facility_id", "device_id", "point"],
-        set_={"ts": excluded.ts, "value": excluded.value, "quality": excluded.quality},
-        where=LatestValue.ts <= excluded.ts,
-    )
-    session.execute(stmt)
+    for chunk, columns in ((measured, ("ts", "value", "quality")), (restated, ("quality",))):
+        if not chunk:
+            continue
+        stmt = builder(LatestValue).values(chunk)
+        excluded = stmt.excluded
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["facility_id", "device_id", "point"],
+            set_={c: getattr(excluded, c) for c in columns},
+            where=LatestValue.ts <= excluded.ts,
+        )
+        session.execute(stmt)
 
 
 def write_readings(store: Store, readings: Iterable[ReadingIn], batch: int = BATCH) -> int:

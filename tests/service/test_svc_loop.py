@@ -13,7 +13,7 @@ from svc_fixtures import make_service
 from runtime import loop, loop_dispatch
 from runtime import loop_following as follow
 from runtime.loop import Sample, WriteOutcome
-from runtime.store import journal, plans, readings
+from runtime.store import journal, plans, readings, status
 from runtime.store.readings import ReadingIn
 from scenarios.loader import load_scenario
 
@@ -77,6 +77,10 @@ async def test_poll_stores_good_values_then_substitutes_with_an_event(svc):
     expected = {("soc", 0.8, "substituted"), ("power_kw", 0.0, "substituted")}
     assert {(r.point, r.value, r.quality) for r in rows} == expected
     assert [e.kind for e in journal.list_events(svc.store)] == ["stale_readings"]
+    # the live status flags the restated values and shows the age of the last measurement, not of the poll
+    centre = status.city_status(svc.store, svc.scenario, later, "centre")[0]
+    assert centre.quality == "substituted"
+    assert {p.age_s for p in centre.points if p.device_id == "bat1"} == {10.0}
     await loop.poll(svc, later + dt.timedelta(seconds=10))  # no second event while still stale
     assert len(journal.list_events(svc.store, kind="stale_readings")) == 1
     svc.telemetry.quality = "good"
