@@ -47,14 +47,15 @@ PASSWORD = "test-password-123"
 
 
 def make_service(store: Store, scenario: str = "tiny", telemetry=None, planner=None):
-    """A Service on `store` for a built-in scenario with the default forecaster and planner."""
+    """A Service on `store` for a built-in scenario with the service's forecaster (load learned from the store)
+    and the default planner."""
     from runtime.loop import Service
-    from runtime.loop_ports import default_forecaster, default_planner
+    from runtime.loop_ports import default_planner, store_forecaster
     from runtime.settings import Settings
     from scenarios.loader import load_scenario
 
     settings = Settings(poll_interval_s=10, stale_after_s=60, safe_after_s=300)
-    return Service(settings, load_scenario(scenario), store, telemetry, default_forecaster,
+    return Service(settings, load_scenario(scenario), store, telemetry, store_forecaster(store),
                    planner or default_planner())
 
 

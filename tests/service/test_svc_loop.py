@@ -192,3 +192,29 @@ async def test_operator_override_holds_to_the_end_of_its_slot(svc):
     await loop_dispatch.dispatch(svc, NOW + dt.timedelta(minutes=25))
     assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(1.0)
     assert [o.status for o in journal.list_overrides(svc.store)] == ["applied"]
+
+
+def test_store_forecaster_learns_facility_load_from_telemetry(sqlite_store):
+    from runtime.loop_ports import default_forecaster, facility_load_history, store_forecaster
+    from runtime.store.models import Aggregate
+
+    scenario = load_scenario("tiny")
+    index = pd.date_range("2024-06-10 12:00", periods=8, freq="30min", tz="Asia/Tokyo")
+    slots = pd.date_range(index[0] - pd.Timedelta(days=3), index[0], freq="30min", inclusive="left")
+    # centre: grid 10 kW import, PV 2 kW, battery 1 kW discharge -> load 13 kW; one slot lacks the PV value
+    device_kw = {"m1": 10.0, "pv1": 2.0, "bat1": 1.0}
+    with sqlite_store.session() as session:
+        for i, t in enumerate(slots):
+            for device, kw in device_kw.items():
+                if device == "pv1" and i == 5:
+                    continue
+                session.add(Aggregate(slot_start=t.to_pydatetime(), facility_id="centre", device_id=device,
+                                      point="power_kw", mean=kw, minimum=kw, maximum=kw, count=3))
+    history = facility_load_history(sqlite_store, scenario.facility("centre"), index[0].to_pydatetime())
+    assert history is not None and len(history) == len(slots) - 1 and (history == 13.0).all()
+    assert facility_load_history(sqlite_store, scenario.facility("office"), index[0].to_pydatetime()) is None
+    learned = store_forecaster(sqlite_store)(scenario, index)
+    shape = default_forecaster(scenario, index)
+    assert (learned["centre"]["load"] == 13.0).all()
+    assert not (shape["centre"]["load"] == 13.0).all()  # without history: the scenario's load shape
+    pd.testing.assert_frame_equal(learned["office"], shape["office"])  # no telemetry: shape kept
