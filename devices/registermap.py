@@ -47,14 +47,15 @@ class Point:
         return self.access == "RW"
 
 
-@dataclass(frozen=True)
-class ModelDef:
-    """A SunSpec model: id, name, L (registers after ID and L) and points by offset."""
+class PointTable:
+    """Lookup by name over a map's ``points`` (shared by SunSpec models and vendor maps)."""
 
-    id: int
-    name: str
-    length: int
     points: tuple[Point, ...]
+
+    @property
+    def label(self) -> str:
+        """How errors name this map."""
+        raise NotImplementedError
 
     @cached_property
     def by_name(self) -> dict[str, Point]:
@@ -62,11 +63,26 @@ class ModelDef:
         return {p.name: p for p in self.points}
 
     def point(self, name: str) -> Point:
-        """The point called ``name``; KeyError naming the model if absent."""
+        """The point called ``name``; KeyError naming the map if absent."""
         try:
             return self.by_name[name]
         except KeyError:
-            raise KeyError(f"model {self.id} ({self.name}) has no point {name!r}") from None
+            raise KeyError(f"{self.label} has no point {name!r}") from None
+
+
+@dataclass(frozen=True)
+class ModelDef(PointTable):
+    """A SunSpec model: id, name, L (registers after ID and L) and points by offset."""
+
+    id: int
+    name: str
+    length: int
+    points: tuple[Point, ...]
+
+    @property
+    def label(self) -> str:
+        """'model <id> (<name>)'."""
+        return f"model {self.id} ({self.name})"
 
 
 def _point(raw: dict[str, Any]) -> Point:
@@ -92,7 +108,7 @@ def sunspec_model(model_id: int) -> ModelDef:
 
 
 @dataclass(frozen=True)
-class VendorMap:
+class VendorMap(PointTable):
     """A vendor register map (holding registers, absolute 0-based addresses, fixed scale exponents)."""
 
     name: str
@@ -101,17 +117,10 @@ class VendorMap:
     points: tuple[Point, ...]
     watchdog_point: str | None = None
 
-    @cached_property
-    def by_name(self) -> dict[str, Point]:
-        """Points by name."""
-        return {p.name: p for p in self.points}
-
-    def point(self, name: str) -> Point:
-        """The point called ``name``; KeyError naming the map if absent."""
-        try:
-            return self.by_name[name]
-        except KeyError:
-            raise KeyError(f"vendor map {self.name!r} has no point {name!r}") from None
+    @property
+    def label(self) -> str:
+        """"vendor map '<name>'"."""
+        return f"vendor map {self.name!r}"
 
 
 @cache

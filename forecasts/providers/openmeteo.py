@@ -42,7 +42,7 @@ JSON_NAMES = {  # API variable -> (canonical column, scale, is an interval mean 
 CSV_NAMES = {"temp_air_c": 1.0, "cloud_cover_pct": 1.0, "ghi_wm2": 1.0, "dhi_wm2": 1.0, "dni_wm2": 1.0}
 
 
-def _local_index(times: Any, offset_s: Any) -> pd.DatetimeIndex:
+def _local_index(times: pd.Series | list[str], offset_s: pd.Series | np.ndarray) -> pd.DatetimeIndex:
     """Local wall-clock strings + UTC offset in seconds -> tz-aware UTC index."""
     naive = pd.DatetimeIndex(pd.to_datetime(pd.Series(times)))
     offsets = pd.to_timedelta(np.asarray(offset_s, dtype=float), unit="s")
