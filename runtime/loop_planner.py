@@ -18,6 +18,7 @@ from optimizer.rolling import RollingPlanner
 from optimizer.scenario_inputs import Overrides, build_inputs
 from runtime.loop import PlanRequest
 from runtime.store.plans import PlanIn
+from scenarios.timegrid import SLOT
 
 GOOD = ("optimal", "feasible", "relaxed")
 _planners: dict[tuple[float, float, int], RollingPlanner] = {}
@@ -78,8 +79,7 @@ def to_plan_in(result: PlanResult, request: PlanRequest) -> PlanIn:
     slack = [{k: (v if isinstance(v, (int, float, str, bool)) or v is None else str(v))
               for k, v in dataclasses.asdict(m).items()} for m in result.missed]
     return PlanIn(horizon_start=inputs.index[0].to_pydatetime(),
-                  horizon_end=(inputs.index[-1] + (inputs.index[1] - inputs.index[0])).to_pydatetime()
-                  if len(inputs.index) > 1 else inputs.index[0].to_pydatetime(),
+                  horizon_end=(inputs.index[-1] + SLOT).to_pydatetime(),  # slots are named by their start
                   kind="optimal", slots=slots, setpoints=setpoints, solver_status=result.status,
                   objective_jpy=float(result.objective_jpy),
                   inputs_summary={"facilities": len(inputs.facilities), "batteries": len(inputs.batteries),

@@ -15,7 +15,7 @@ from runtime.store.models import Plan, PlanSlot
 from runtime.store.plans import SLOT_FIELDS, PlanIn
 from scenarios.datasets import jepx_prices
 from scenarios.model import Scenario
-from scenarios.timegrid import TZ
+from scenarios.timegrid import SLOT_HOURS, TZ
 
 WEEKS_PER_YEAR = 52
 
@@ -69,7 +69,7 @@ def safe_plan(scenario: Scenario, index: pd.DatetimeIndex, pv_kw: dict[str, pd.S
                      "load_kw": load, "price_jpy_per_kwh": float(price.iloc[i])})
     setpoints = {f.id: {d: [0.0] * len(index) for d in [*(b.id for b in f.batteries), *(c.id for c in f.ev_chargers)]}
                  for f in scenario.supplied}
-    energy = sum((r["jepx_buy_kw"] - r["jepx_sell_kw"]) * r["price_jpy_per_kwh"] * 0.5 for r in rows)
+    energy = sum((r["jepx_buy_kw"] - r["jepx_sell_kw"]) * r["price_jpy_per_kwh"] * SLOT_HOURS for r in rows)
     end = (index[-1] + pd.Timedelta("30min")).to_pydatetime()
     return PlanIn(horizon_start=index[0].to_pydatetime(), horizon_end=end, kind="safe", slots=rows,
                   setpoints=setpoints, solver_status="rule-based",
