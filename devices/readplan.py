@@ -96,6 +96,8 @@ def decode_block(block: Block, words: Sequence[int], word_order: str = "big") ->
             if sf is None and sf_raw is not None:
                 invalid.append(placed.key)
             values[placed.key] = apply_sf(raw if isinstance(raw, (int, float)) else None, sf)
+        elif isinstance(point.sf, str):  # scaled by an SF the device does not provide (short model): unknown
+            values[placed.key] = None
         elif isinstance(point.sf, int) and isinstance(raw, (int, float)):
             values[placed.key] = apply_sf(raw, point.sf)
         else:

@@ -53,3 +53,13 @@ def test_value_too_far_from_its_sf_is_refused() -> None:
     p, sf = Point("v", 0, 1, "int16", sf="SF"), Point("SF", 0, 1, "sunssf")
     with pytest.raises(ValueError, match="span"):
         plan_blocks([PlacedPoint("v", p, 0, sf, 200)])
+
+
+def test_value_whose_sf_is_absent_is_missing_not_raw() -> None:
+    from devices.readplan import decode_block
+
+    scaled, plain = Point("W", 0, 1, "int16", sf="W_SF"), Point("St", 1, 1, "enum16")
+    # a short model: W's SF register lies beyond L, so discovery placed it without an SF
+    block = plan_blocks([PlacedPoint("103.W", scaled, 10), PlacedPoint("103.St", plain, 11)])[0]
+    decoded = decode_block(block, [1234, 4])
+    assert decoded.values == {"103.W": None, "103.St": 4}  # never the raw 1234 as if it were watts
