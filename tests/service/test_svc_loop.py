@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 import svc_fixtures
@@ -195,7 +196,7 @@ async def test_operator_override_holds_to_the_end_of_its_slot(svc):
 
 
 def test_store_forecaster_learns_facility_load_from_telemetry(sqlite_store):
-    from runtime.loop_ports import default_forecaster, facility_load_history, store_forecaster
+    from runtime.loop_ports import default_forecaster, device_history, facility_load_history, store_forecaster
     from runtime.store.models import Aggregate
 
     scenario = load_scenario("tiny")
@@ -210,11 +211,34 @@ def test_store_forecaster_learns_facility_load_from_telemetry(sqlite_store):
                     continue
                 session.add(Aggregate(slot_start=t.to_pydatetime(), facility_id="centre", device_id=device,
                                       point="power_kw", mean=kw, minimum=kw, maximum=kw, count=3))
-    history = facility_load_history(sqlite_store, scenario.facility("centre"), index[0].to_pydatetime())
+    end = index[0].to_pydatetime()
+    centre, office = scenario.facility("centre"), scenario.facility("office")
+    history = facility_load_history(centre, device_history(sqlite_store, centre, end))
     assert history is not None and len(history) == len(slots) - 1 and (history == 13.0).all()
-    assert facility_load_history(sqlite_store, scenario.facility("office"), index[0].to_pydatetime()) is None
+    assert device_history(sqlite_store, office, end).empty
     learned = store_forecaster(sqlite_store)(scenario, index)
     shape = default_forecaster(scenario, index)
     assert (learned["centre"]["load"] == 13.0).all()
     assert not (shape["centre"]["load"] == 13.0).all()  # without history: the scenario's load shape
     pd.testing.assert_frame_equal(learned["office"], shape["office"])  # no telemetry: shape kept
+
+
+def test_store_forecaster_scales_pv_by_measured_yield(sqlite_store):
+    from forecasts.pv import forecast_array_pv
+    from runtime.loop_ports import default_forecaster, store_forecaster
+    from runtime.store.models import Aggregate
+
+    scenario = load_scenario("tiny")
+    centre = scenario.facility("centre")
+    array = centre.pv_arrays[0]
+    index = pd.date_range("2024-06-10 00:00", periods=48, freq="30min", tz="Asia/Tokyo")
+    past = pd.date_range(index[0] - pd.Timedelta(days=4), index[0], freq="30min", inclusive="left")
+    measured = 0.6 * forecast_array_pv(array, centre, past)  # a plant at 60 % of its clear-sky model
+    with sqlite_store.session() as session:
+        for t, kw in measured.items():
+            session.add(Aggregate(slot_start=t.to_pydatetime(), facility_id="centre", device_id=array.id,
+                                  point="power_kw", mean=kw, minimum=kw, maximum=kw, count=3))
+    learned = store_forecaster(sqlite_store)(scenario, index)["centre"]["pv"]
+    plain = default_forecaster(scenario, index)["centre"]["pv"]
+    assert plain.max() > 1.0
+    np.testing.assert_allclose(learned.to_numpy(), 0.6 * plain.to_numpy(), rtol=1e-6, atol=1e-9)
