@@ -235,9 +235,9 @@ def test_store_forecaster_scales_pv_by_measured_yield(sqlite_store):
     past = pd.date_range(index[0] - pd.Timedelta(days=4), index[0], freq="30min", inclusive="left")
     measured = 0.6 * forecast_array_pv(array, centre, past)  # a plant at 60 % of its clear-sky model
     with sqlite_store.session() as session:
-        for t, kw in measured.items():
+        for t, kw in zip(past, measured.to_numpy(), strict=True):
             session.add(Aggregate(slot_start=t.to_pydatetime(), facility_id="centre", device_id=array.id,
-                                  point="power_kw", mean=kw, minimum=kw, maximum=kw, count=3))
+                                  point="power_kw", mean=float(kw), minimum=float(kw), maximum=float(kw), count=3))
     learned = store_forecaster(sqlite_store)(scenario, index)["centre"]["pv"]
     plain = default_forecaster(scenario, index)["centre"]["pv"]
     assert plain.max() > 1.0
