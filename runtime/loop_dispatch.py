@@ -106,9 +106,9 @@ async def dispatch(svc: Service, now: dt.datetime) -> list[dict[str, Any]]:
     unsafe = _stale_for_safety(svc, now)
     correction = None
     if plan is not None and pos is not None:
-        slot = plans.plan_slots(svc.store, plan.id)[pos]
-        if follow.is_fixed(plan, slot.slot_start, svc.scenario.market.gate_closure_min):
-            correction = _following(svc, plan, slot, targets, overridden | unsafe)
+        fixed = fixed_plan_for_slot(svc, plans.plan_slots(svc.store, plan.id)[pos].slot_start)
+        if fixed is not None:  # follow the procurement fixed at gate closure, not a newer plan's
+            correction = _following(svc, fixed[0], fixed[1], targets, overridden | unsafe)
     audit = []
     for (fid, dev, kind), kw in targets.items():
         source = "override" if (fid, dev) in overridden else (plan.kind if plan is not None else "safe")
@@ -132,15 +132,30 @@ async def dispatch(svc: Service, now: dt.datetime) -> list[dict[str, Any]]:
     return audit
 
 
-def plan_for_slot(svc: Service, slot_start: dt.datetime) -> tuple[Plan, PlanSlot] | None:
-    """The newest non-what-if plan made before the slot ended that covers it, with its slot row."""
+def _newest_covering(svc: Service, slot_start: dt.datetime, made_before: dt.datetime,
+                     inclusive: bool) -> tuple[Plan, PlanSlot] | None:
     for plan in plans.list_plans(svc.store, limit=100):
-        if plan.kind == "whatif" or plan.created_at >= slot_start + dt.timedelta(minutes=30):
+        late = plan.created_at > made_before if inclusive else plan.created_at >= made_before
+        if plan.kind == "whatif" or late:
             continue
         for slot in plans.plan_slots(svc.store, plan.id):
             if slot.slot_start == slot_start:
                 return plan, slot
     return None
+
+
+def fixed_plan_for_slot(svc: Service, slot_start: dt.datetime) -> tuple[Plan, PlanSlot] | None:
+    """The procurement plan binding for a slot: the newest non-what-if plan made at or before gate closure
+    (slot start − gate_closure_min) that covers the slot, with its slot row; None if there is none."""
+    closure = slot_start - dt.timedelta(minutes=svc.scenario.market.gate_closure_min)
+    return _newest_covering(svc, slot_start, closure, inclusive=True)
+
+
+def plan_for_slot(svc: Service, slot_start: dt.datetime) -> tuple[Plan, PlanSlot] | None:
+    """The plan a finished slot is settled against: the fixed one (:func:`fixed_plan_for_slot`), else the newest
+    non-what-if plan made before the slot ended that covers it, with its slot row."""
+    return fixed_plan_for_slot(svc, slot_start) or _newest_covering(
+        svc, slot_start, slot_start + dt.timedelta(minutes=30), inclusive=False)
 
 
 def settle(svc: Service, slot_start: dt.datetime) -> Imbalance | None:

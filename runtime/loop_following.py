@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from runtime.store.models import Plan, PlanSlot
+from runtime.store.models import PlanSlot
 from scenarios.assets import Battery
 from scenarios.model import ImbalanceParams
 from scenarios.timegrid import SLOT_HOURS, TZ
@@ -23,11 +23,6 @@ from scenarios.timegrid import SLOT_HOURS, TZ
 def planned_demand_kw(slot: PlanSlot) -> float:
     """The balancing group's planned metered demand of a slot in kW."""
     return slot.plant_kw + slot.jepx_buy_kw - slot.jepx_sell_kw
-
-
-def is_fixed(plan: Plan, slot_start: dt.datetime, gate_closure_min: int) -> bool:
-    """True if the plan was made at least gate closure before the slot (its procurement is then binding)."""
-    return plan.created_at <= slot_start - dt.timedelta(minutes=gate_closure_min) or plan.kind == "shifted"
 
 
 def imbalance_cost_jpy(imbalance_kwh: float, spot_jpy_per_kwh: float, params: ImbalanceParams,

@@ -138,7 +138,9 @@ async def test_plan_following_corrects_toward_the_fixed_plan(svc):
     await loop.poll(svc, NOW)  # meters: 10 + 20 + 0 = 30 kW
     svc.planner = fixed_planner(0.0)
     plan = loop.optimise(svc, NOW - dt.timedelta(hours=2))  # made before gate closure -> binding
-    assert follow.is_fixed(plan, pd.Timestamp("2024-06-10 12:00", tz="Asia/Tokyo").to_pydatetime(), 60)
+    slot = pd.Timestamp("2024-06-10 12:00", tz="Asia/Tokyo").to_pydatetime()
+    binding = loop_dispatch.fixed_plan_for_slot(svc, slot)
+    assert binding is not None and binding[0].id == plan.id
     # planned demand 20 + 10 = 30 kW: no correction; set-point = plan (slot 4 of the plan -> 4.0 kW)
     await loop_dispatch.dispatch(svc, NOW)
     assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(4.0)
@@ -242,3 +244,22 @@ def test_store_forecaster_scales_pv_by_measured_yield(sqlite_store):
     plain = default_forecaster(scenario, index)["centre"]["pv"]
     assert plain.max() > 1.0
     np.testing.assert_allclose(learned.to_numpy(), 0.6 * plain.to_numpy(), rtol=1e-6, atol=1e-9)
+
+
+async def test_following_uses_the_plan_fixed_at_gate_closure_not_a_newer_one(svc):
+    svc.telemetry.writes[("centre", "bat1")] = 0.0
+    await loop.poll(svc, NOW)
+    svc.planner = fixed_planner(0.0)
+    fixed = loop.optimise(svc, NOW - dt.timedelta(hours=2))  # the procurement bid before gate closure
+    newer = loop.optimise(svc, NOW)  # the usual re-plan at the slot start: after gate closure
+    slot = pd.Timestamp("2024-06-10 12:00", tz="Asia/Tokyo").to_pydatetime()
+    found = loop_dispatch.fixed_plan_for_slot(svc, slot)
+    assert found is not None and found[0].id == fixed.id != newer.id
+    svc.telemetry.meter_kw["office"] = 21.0  # 1 kW over the fixed plan's 30 kW
+    await loop.poll(svc, NOW + dt.timedelta(seconds=10))
+    audit = await loop_dispatch.dispatch(svc, NOW + dt.timedelta(seconds=10))
+    # set-point of the newer plan (its slot 0 -> 0 kW) corrected by +1 kW toward the fixed procurement
+    assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(1.0)
+    assert "following +1.0 kW" in audit[0]["message"]
+    settled = loop_dispatch.plan_for_slot(svc, slot)
+    assert settled is not None and settled[0].id == fixed.id  # settled against the fixed plan too
