@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -13,12 +12,11 @@ from rich.table import Table
 from api.cli.app import app, console, err_console
 from api.cli.scenario import open_scenario
 
-# runtime.planning is imported when the command runs: it pulls in pyomo, pvlib and matplotlib (~2 s), which
-# other `ems` commands should not pay for.
-PLANNING = "runtime.planning"
+if TYPE_CHECKING:
+    from runtime.planning import PlanRun
 
 
-def _summary_table(run: Any) -> Table:
+def _summary_table(run: PlanRun) -> Table:
     s = run.summary()
     table = Table(title=f"Plan: {run.result.inputs.index[0]:%Y-%m-%d %H:%M} JST, {run.result.inputs.n_slots} slots, "
                         f"{len(run.result.inputs.facilities)} facilities")
@@ -39,7 +37,7 @@ def _summary_table(run: Any) -> Table:
     return table
 
 
-def _missed_table(run: Any) -> Table | None:
+def _missed_table(run: PlanRun) -> Table | None:
     missed = [m for m in run.result.missed if m.kind != "shelter_no_storage"]
     if not missed:
         return None
@@ -70,7 +68,8 @@ def plan(
     except ValueError:
         err_console.print(f"[red]--date: '{date}' is not a date; use YYYY-MM-DD, e.g. 2024-08-01[/red]")
         raise typer.Exit(2) from None
-    planning = importlib.import_module(PLANNING)
+    from runtime import planning  # on first use: pyomo, pvlib and matplotlib cost ~2 s other commands skip
+
     options = planning.SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, mip_abs_gap_jpy=abs_gap, relax=relax)
     try:
         with console.status("planning ...") as status:
