@@ -160,9 +160,14 @@ async def poll(svc: Service, now: dt.datetime) -> int:
 
 
 def horizon_index(now: dt.datetime, slots: int = 96) -> tuple[pd.DatetimeIndex, float]:
-    """Rolling horizon from the slot containing `now` (to the end of tomorrow JST, at most `slots`)."""
+    """Rolling horizon of a fixed `slots` slots from the slot containing `now` (first slot may be partial).
+
+    The length is fixed (not "to the end of tomorrow") so that the rolling planner keeps its built model and
+    only updates data at each re-plan; a shrinking horizon would change the model's shape every slot.
+    """
     horizon = default_horizon(now, max_slots=slots)
-    return horizon.index, horizon.first_slot_fraction
+    index = pd.date_range(horizon.index[0], periods=slots, freq="30min", name="slot_start")
+    return index, horizon.first_slot_fraction
 
 
 def forecast(svc: Service, now: dt.datetime) -> int:
