@@ -12,8 +12,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.dashboard import outage_page
 from api.dashboard import pages as dashboard
-from api.routers import audit, auth, city, events, facilities, health, outage, overrides, plans
+from api.routers import audit, auth, city, events, facilities, health, outage, overrides, plans, survival
 from runtime.loop import Service
 from runtime.scheduler import LoopScheduler
 
@@ -85,9 +86,10 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
     async def value_error(_request: Request, exc: ValueError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
 
-    for module in (auth, facilities, city, plans, audit, events, overrides, outage, health):
+    for module in (auth, facilities, city, plans, audit, events, overrides, outage, survival, health):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(health.metrics_router)
     app.include_router(dashboard.router)
+    app.include_router(outage_page.router)
     dashboard.mount_static(app)
     return app

@@ -35,7 +35,8 @@ def page(title: str, body: str, user: Principal | None, refresh_s: int | None = 
     nav = ""
     if user is not None:
         nav = ('<a href="/">概要 Overview</a><a href="/supply">需給 Supply</a><a href="/events">イベント Events</a>'
-               f'<span class="user">{escape(user.username)} ({escape(user.role)}) · <a href="/logout">'
+               + ('<a href="/outage">停電計画 Outage plan</a>' if user.role in ("operator", "disaster_office") else "")
+               + f'<span class="user">{escape(user.username)} ({escape(user.role)}) · <a href="/logout">'
                'ログアウト Log out</a></span>')
     return HTMLResponse(f'<!doctype html><html lang="ja"><head><meta charset="utf-8">{meta}<title>{escape(title)}'
                         '</title><link rel="stylesheet" href="/static/style.css"></head><body><header>'

@@ -1,41 +1,97 @@
-"""/api/v1/outage-plans: the disaster office (and operators) plan shelter supply for an outage."""
+"""/api/v1/outage-plans: the disaster office (and operators) plan shelter supply for an outage, then download
+the plan's shelter table, EV itinerary (CSV) and the whole plan (JSON)."""
 
 from __future__ import annotations
 
-import pandas as pd
-from fastapi import APIRouter, HTTPException, status
+from typing import Annotated
 
-from api.routers.deps import ERRORS, PrincipalDep, ServiceDep
-from api.schemas.outage import OutagePlanOut, OutageRequest, ShelterOutcome
+import pandas as pd
+from fastapi import APIRouter, HTTPException, Path, Request, status
+from fastapi.responses import Response
+
+from api.routers.deps import ERRORS, ServiceDep, require
+from api.routers.outage_runs import runs_of
+from api.schemas.outage import MoveOut, OutagePlanDetail, OutageRequest, ShelterOutcome, ShelterPlanRow
 from runtime import outage
+from runtime.loop import Service
+from runtime.outage import OutagePlan
+from runtime.security import Principal
 from runtime.store import journal
 
 router = APIRouter(prefix="/outage-plans", tags=["outage"])
+DisasterDep = Annotated[Principal, require("operator", "disaster_office")]
+RunId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$",
+                            description="Run id returned by POST /api/v1/outage-plans.")]
 
 
-@router.post("", response_model=OutagePlanOut, responses={**ERRORS, 422: {}, 503: {}})
-def run_outage_plan(body: OutageRequest, svc: ServiceDep, principal: PrincipalDep) -> OutagePlanOut:
-    """Plan the shelters' supply (PV, batteries, EVs) for an outage; disaster office and operators."""
-    if principal.role not in ("operator", "disaster_office"):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"role '{principal.role}' may not run outage plans")
+def execute_plan(svc: Service, principal: Principal, start: pd.Timestamp, hours: float, method: str,
+                 time_limit_s: float, pv_factor: float) -> OutagePlan:
+    """Run runtime.outage.plan for the service's scenario and journal it. ValueError for bad input (the
+    message names the field), 503 if the planner fails otherwise."""
     if not svc.scenario.shelters:
         raise HTTPException(422, "scenario: it has no shelters to plan for")
-    start, _ = outage.outage_start(pd.Timestamp(body.start))
     try:
-        result = outage.plan(svc.scenario, start, body.hours, body.time_limit_s, body.method,
-                             pv_factor=body.pv_factor)
+        result = outage.plan(svc.scenario, start, hours, time_limit_s, method, pv_factor=pv_factor)
     except ValueError:
         raise
     except Exception as exc:  # a failed plan is an answer, not a crash
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"outage plan failed: {exc}") from None
-    h = result.h
-    ids = [s.id for s in result.data.shelters]
-    served = result.served_kw.sum(axis=0) * h
-    shed = result.shed_kw.sum(axis=0) * h
-    journal.raise_event(svc.store, "outage_plan_run", f"{principal.username}: {body.hours:g} h outage from "
-                        f"{start.isoformat()} ({body.method}): shed {float(shed.sum()):.0f} kWh", severity="info")
-    return OutagePlanOut(method=result.method, status=result.status, objective=float(result.objective),
-                         gap=result.gap, slots=int(result.served_kw.shape[0]), served_kwh=float(served.sum()),
-                         shed_kwh=float(shed.sum()), notes=list(result.notes),
-                         shelters=[ShelterOutcome(facility_id=f, served_kwh=float(served[i]), shed_kwh=float(shed[i]))
-                                   for i, f in enumerate(ids)])
+    shed = float(result.shed_kw.sum() * result.h)
+    journal.raise_event(svc.store, "outage_plan_run", f"{principal.username}: {hours:g} h outage from "
+                        f"{start.isoformat()} ({result.method}, {result.status}): shed {shed:.0f} kWh",
+                        severity="info")
+    return result
+
+
+def plan_detail(result: OutagePlan, run_id: str) -> OutagePlanDetail:
+    """The API view of a plan: totals, per-shelter table and itinerary."""
+    table = result.shelter_table().reset_index()
+    rows = table.astype(object).where(table.notna(), None).to_dict(orient="records")
+    shelters = [ShelterPlanRow(facility_id=str(r["shelter"]), **{str(k): v for k, v in r.items() if k != "shelter"})
+                for r in rows]
+    moves = [MoveOut(car=m.car, from_site=m.from_site, to_shelter=m.to_shelter, depart=m.depart.to_pydatetime(),
+                     arrive=m.arrive.to_pydatetime(), travel_kwh=m.travel_kwh, energy_delivered_kwh=m.delivered_kwh)
+             for m in result.moves]
+    return OutagePlanDetail(
+        method=result.method, status=result.status, objective=float(result.objective), gap=result.gap,
+        slots=int(result.served_kw.shape[0]), served_kwh=result.served_kwh,
+        shed_kwh=float(result.shed_kw.sum() * result.h), notes=list(result.notes),
+        shelters=[ShelterOutcome(facility_id=s.facility_id, served_kwh=s.served_kwh, shed_kwh=s.shed_kwh)
+                  for s in shelters],
+        run_id=run_id, start=result.data.start.to_pydatetime(), hours=result.data.n_slots * result.h,
+        bound=result.bound, solve_seconds=result.solve_seconds, shelter_table=shelters, itinerary=moves)
+
+
+@router.post("", response_model=OutagePlanDetail, responses={**ERRORS, 422: {}, 503: {}})
+def run_outage_plan(body: OutageRequest, request: Request, svc: ServiceDep,
+                    principal: DisasterDep) -> OutagePlanDetail:
+    """Plan the shelters' supply (PV, batteries, EVs) for an outage; disaster office and operators."""
+    start, _ = outage.outage_start(pd.Timestamp(body.start))
+    result = execute_plan(svc, principal, start, body.hours, body.method, body.time_limit_s, body.pv_factor)
+    return plan_detail(result, runs_of(request).add(result))
+
+
+def _csv(frame: pd.DataFrame, name: str, index: bool) -> Response:
+    return Response(frame.to_csv(index=index), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/{run_id}/shelters.csv", response_class=Response, responses={**ERRORS, 200: {"content": {"text/csv": {}}}})
+def shelters_csv(run_id: RunId, request: Request, principal: DisasterDep) -> Response:
+    """Per shelter: critical, served and shed kWh, hours served, dark at, kWh from PV, battery and EVs."""
+    return _csv(runs_of(request).get(run_id).shelter_table(), f"outage-{run_id}-shelters.csv", index=True)
+
+
+@router.get("/{run_id}/itinerary.csv", response_class=Response,
+            responses={**ERRORS, 200: {"content": {"text/csv": {}}}})
+def itinerary_csv(run_id: RunId, request: Request, principal: DisasterDep) -> Response:
+    """EV itinerary: car, from, to, depart, arrive (ISO, JST), travel_kwh, energy_delivered_kwh."""
+    return _csv(runs_of(request).get(run_id).itinerary_table(), f"outage-{run_id}-itinerary.csv", index=False)
+
+
+@router.get("/{run_id}/plan.json", response_class=Response,
+            responses={**ERRORS, 200: {"content": {"application/json": {}}}})
+def plan_json(run_id: RunId, request: Request, principal: DisasterDep) -> Response:
+    """The whole plan: summary, shelter table, itinerary and shed kW per slot and shelter."""
+    return Response(runs_of(request).get(run_id).to_json(), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="outage-{run_id}-plan.json"'})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import AwareDatetime, BaseModel, Field
 
 from api.schemas.common import Schema
@@ -37,3 +39,88 @@ class OutagePlanOut(Schema):
     shed_kwh: float
     shelters: list[ShelterOutcome]
     notes: list[str]
+
+
+class ShelterPlanRow(Schema):
+    """One shelter over a planned outage: energies in kWh, hours in h, dark_at = first slot with shed load."""
+
+    facility_id: str
+    priority: float
+    critical_kwh: float
+    served_kwh: float
+    shed_kwh: float
+    hours_served: float = Field(description="Hours with the critical load fully served.")
+    hours_until_dark: float = Field(description="Hours from the outage start to the first shortfall.")
+    dark_at: AwareDatetime | None = Field(description="Start of the first slot with shed load (None: never dark).")
+    pv_kwh: float
+    battery_kwh: float = Field(description="Net battery discharge over the outage, kWh.")
+    ev_kwh: float = Field(description="Energy delivered by EVs, kWh.")
+
+
+class MoveOut(Schema):
+    """One EV relocation: car from a site to a shelter, departing and arriving (tz-aware), energies in kWh."""
+
+    car: str
+    from_site: str
+    to_shelter: str
+    depart: AwareDatetime
+    arrive: AwareDatetime
+    travel_kwh: float
+    energy_delivered_kwh: float
+
+
+class OutagePlanDetail(OutagePlanOut):
+    """An outage plan with its shelter table and EV itinerary; `run_id` names it for the CSV/JSON downloads
+    (GET /api/v1/outage-plans/{run_id}/shelters.csv, itinerary.csv, plan.json) while it is kept in memory."""
+
+    run_id: str
+    start: AwareDatetime
+    hours: float
+    bound: float | None
+    solve_seconds: float
+    shelter_table: list[ShelterPlanRow]
+    itinerary: list[MoveOut]
+
+
+class SurvivalRequest(BaseModel):
+    """Outage starts at every 30-min slot from period_start 00:00 JST to the end of period_end (inclusive)."""
+
+    period_start: dt.date = Field(description="First day of outage starts (JST), e.g. 2024-07-01.")
+    period_end: dt.date = Field(description="Last day of outage starts (JST, inclusive), e.g. 2024-09-30.")
+    hours: float = Field(72.0, ge=0.5, le=336, description="Outage length in hours (0.5..336).")
+    pv_factor: float = Field(1.0, ge=0, le=1, description="Fraction of the clear-sky PV forecast (0.3 = overcast).")
+    battery_soc: float | None = Field(None, ge=0, le=1, description="Battery SoC at every outage start (fraction); "
+                                      "default: each battery's own start assumption.")
+
+
+class SurvivalStats(Schema):
+    """Hours until the first shortfall over all starts (min/mean/max), mean hours fully served, and the
+    probability of surviving 24/48/72 h (None when the outage is shorter than the threshold)."""
+
+    min_h: float
+    mean_h: float
+    max_h: float
+    served_mean_h: float
+    p_24h: float | None = None
+    p_48h: float | None = None
+    p_72h: float | None = None
+
+
+class ShelterSurvival(Schema):
+    """One shelter's survival without EVs (PV + battery) and with the EV support rule."""
+
+    facility_id: str
+    no_ev: SurvivalStats
+    ev: SurvivalStats
+
+
+class SurvivalOut(Schema):
+    """Survival analysis: outages of `hours` starting at each of `starts` slots in the period."""
+
+    period_start: AwareDatetime
+    period_end: AwareDatetime = Field(description="End of the period (exclusive), JST.")
+    hours: float
+    starts: int
+    fleet_added_shelter_hours: float = Field(description="Mean fully-served shelter-hours the fleet adds per "
+                                             "outage, summed over shelters.")
+    shelters: list[ShelterSurvival]

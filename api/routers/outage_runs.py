@@ -1,0 +1,58 @@
+"""Recent outage plans kept in memory (per app process) so their tables can be downloaded as CSV/JSON after
+the run that made them: the dashboard shows a plan and links to exactly that plan, not a re-solve.
+
+A run is named by a random id; the oldest runs are dropped beyond `MAX_RUNS`. A restart forgets them
+(downloads then answer 404 and the user runs the plan again).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+
+from fastapi import HTTPException, Request, status
+
+from runtime.outage import OutagePlan
+
+MAX_RUNS = 16
+
+
+class OutageRuns:
+    """A small thread-safe LRU of outage plans by run id."""
+
+    def __init__(self, max_runs: int = MAX_RUNS) -> None:
+        self.max_runs = max_runs
+        self._runs: OrderedDict[str, OutagePlan] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, plan: OutagePlan) -> str:
+        """Keep `plan`; return its new run id (URL-safe)."""
+        run_id = secrets.token_urlsafe(9)
+        with self._lock:
+            self._runs[run_id] = plan
+            while len(self._runs) > self.max_runs:
+                self._runs.popitem(last=False)
+        return run_id
+
+    def get(self, run_id: str) -> OutagePlan:
+        """The plan of `run_id`; 404 naming the field if unknown or expired."""
+        with self._lock:
+            plan = self._runs.get(run_id)
+        if plan is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"run_id: no outage plan '{run_id}' (only the last "
+                                f"{self.max_runs} runs are kept in memory; run the plan again)")
+        return plan
+
+
+_create_lock = threading.Lock()
+
+
+def runs_of(request: Request) -> OutageRuns:
+    """The app's run store (created on first use)."""
+    state = request.app.state
+    with _create_lock:
+        if getattr(state, "outage_runs", None) is None:
+            state.outage_runs = OutageRuns()
+    runs: OutageRuns = state.outage_runs
+    return runs
