@@ -2,7 +2,8 @@
 coloured served / partly shed / dark, a blue strip under the slots an EV supplies, and the hour the shelter
 first goes dark (first slot with shed critical load) marked in red.
 
-Inputs are plain lists per slot; times are given as JST labels of the slot starts; hours count from the start.
+Inputs are plain lists per slot; times are JST labels of the slot starts ('MM/DD HH:MM': the axis shows the
+clock at each tick and the date where it changes); hours count from the outage start.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-W, LEFT, RIGHT, TOP, ROW, GAP = 960, 200, 120, 34, 20, 8
+W, LEFT, RIGHT, TOP, ROW, GAP = 960, 200, 120, 46, 20, 8
 COLORS = {"served": "#16a34a", "partial": "#f59e0b", "dark": "#1f2937"}
 LABELS = {"served": "供給 Served", "partial": "一部遮断 Partly shed", "dark": "停電 Dark"}
 
@@ -48,15 +49,18 @@ def _tick_hours(total_h: float) -> float:
 def _axis(total_h: float, slot_hours: float, times: list[str], bottom: float) -> list[str]:
     width = W - LEFT - RIGHT
     step = _tick_hours(total_h)
-    parts, h = [], 0.0
+    parts, h, day = [], 0.0, ""
     while h <= total_h + 1e-9:
         x = LEFT + width * h / total_h
-        slot = min(round(h / slot_hours), len(times) - 1)
-        clock = times[slot] if h < total_h else ""
+        date, _, clock = times[min(round(h / slot_hours), len(times) - 1)].rpartition(" ")
+        if h < total_h and date != day:  # the date above the first tick and wherever the day changes
+            parts.append(f'<text x="{x:.1f}" y="{TOP - 32}" text-anchor="middle" font-size="10" fill="#555">'
+                         f'{escape(date)}</text>')
+            day = date
         parts.append(f'<line x1="{x:.1f}" y1="{TOP - 4}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="#d1d5db"/>'
                      f'<text x="{x:.1f}" y="{TOP - 20}" text-anchor="middle" font-size="11">+{h:g} h</text>'
                      f'<text x="{x:.1f}" y="{TOP - 8}" text-anchor="middle" font-size="10" fill="#555">'
-                     f'{escape(clock)}</text>')
+                     f'{escape(clock if h < total_h else "")}</text>')
         h += step
     return parts
 

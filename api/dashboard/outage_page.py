@@ -163,7 +163,8 @@ def _shelter_table(result: OutagePlan, scenario: Scenario) -> str:
                     f'<td>{r["battery_kwh"]:,.1f}</td><td>{r["ev_kwh"]:,.1f}</td><td>{r["shed_kwh"]:,.1f}</td></tr>')
     return ('<h2>避難所 Shelters</h2><table id="outage-shelters"><thead><tr><th class="name">避難所 Shelter</th>'
             '<th>重要負荷 Critical kWh</th><th>供給時間 Hours served</th><th>停電開始 Dark at (JST)</th>'
-            '<th>PV kWh</th><th>蓄電池 Battery kWh</th><th>EV kWh</th><th>遮断 Shed kWh</th></tr></thead><tbody>'
+            '<th>PV kWh</th><th>蓄電池(正味) Battery net kWh</th><th>EV kWh</th><th>遮断 Shed kWh</th></tr></thead>'
+            '<tbody>'
             + "".join(rows) + "</tbody></table>")
 
 
