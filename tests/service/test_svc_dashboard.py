@@ -6,25 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import socket
-import threading
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
 import svc_fixtures
-import uvicorn
-from svc_fixtures import PASSWORD, add_users, make_service
+from svc_fixtures import CHROMIUM, CHROMIUM_ARGS, PASSWORD, add_users, make_service, serving
 
 from api.app import create_app
 from runtime.loop_plans import price_series, safe_plan
 from runtime.store import journal, plans, readings
 from runtime.store.readings import ReadingIn
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
 sqlite_store = svc_fixtures.sqlite_store
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not at /usr/bin/chromium")]
@@ -53,19 +46,8 @@ def server(sqlite_store):
     svc = make_service(sqlite_store, "yamaguchi")
     add_users(sqlite_store)
     _seed(sqlite_store, svc.scenario)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(svc), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", svc.scenario
-    srv.should_exit = True
-    thread.join(10)
+    with serving(create_app(svc)) as url:
+        yield url, svc.scenario
 
 
 def test_login_overview_supply_chart_screenshot(server, tmp_path):
@@ -74,7 +56,7 @@ def test_login_overview_supply_chart_screenshot(server, tmp_path):
 
     url, scenario = server
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(url + "/")
         assert "/login" in page.url
