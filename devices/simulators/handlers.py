@@ -182,7 +182,7 @@ class EVHandler:
         soc = self.sim.socs.get(car.id) if car is not None else None
         self.image.set("vehicle_soc_pct", None if soc is None else math.floor(soc * 100))
         self.image.set("power_w", round(kw * 1000))
-        self.image.set("session_energy_wh", max(round(self.sim.energy_kwh * 1000), 1))
+        self.image.set("session_energy_wh", round(self.sim.energy_kwh * 1000))
 
 
 __all__ = ["BatteryHandler", "EVHandler", "FacilitySim", "Handler", "MeterHandler", "PVHandler"]

@@ -53,3 +53,13 @@ def test_vendor_map_loads_and_unknown_map_is_named() -> None:
     assert vmap.point("power_w").size == 2 and vmap.watchdog_point == "watchdog_s"
     with pytest.raises(KeyError, match="ev_charger_generic"):
         vendor_map("no_such_charger")
+
+
+def test_ev_session_energy_zero_is_a_real_value_not_missing() -> None:
+    """A new charging session starts at 0 Wh; only the uint32 sentinel means 'not implemented'."""
+    from devices.codec import decode
+
+    point = next(p for p in vendor_map("ev_charger_generic").points if p.name == "session_energy_wh")
+    assert decode(point.type, [0, 0]) == 0
+    assert decode(point.type, [0, 1500]) == 1500
+    assert decode(point.type, [0xFFFF, 0xFFFF]) is None
