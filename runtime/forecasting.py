@@ -20,6 +20,7 @@ from forecasts.load import critical_load_kw, forecast_facility_load
 from forecasts.providers import read_jma_csv, read_openmeteo
 from forecasts.pv import forecast_array_pv, forecast_facility
 from forecasts.report import plot_skill
+from forecasts.sky import TIERS
 from scenarios.datasets import JMA_FILES, data_path, emhass_load_pv
 from scenarios.model import Facility, Scenario
 from scenarios.timegrid import SLOT_HOURS, day_slots
@@ -86,12 +87,18 @@ def corrected_facility_pv(facility: Facility, index: pd.DatetimeIndex, measured:
     """Facility PV in kW with each monitored array's forecast scaled by its measured yield.
 
     ``measured`` maps array id -> measured AC kW per slot (tz-aware, past days). Arrays without telemetry
-    keep scale 1. Returns the corrected total ('pv_kw') and the correction used per array.
+    keep scale 1. Returns the corrected total ('pv_kw') and the correction used per array. The total's
+    ``attrs`` record the input: 'pv_input' (best tier of any array, see forecasts.sky.TIERS),
+    'weather_missing' (bool) and 'yield_scale' ({array id: scale}).
     """
     total = pd.Series(0.0, index=index, name="pv_kw")
     used: dict[str, YieldCorrection] = {}
+    tiers: list[str] = []
+    missing = False
     for array in facility.pv_arrays:
         forecast = forecast_array_pv(array, facility, index, weather)
+        tiers.append(str(forecast.attrs.get("pv_input", "clear_sky")))
+        missing = missing or bool(forecast.attrs.get("weather_missing", False))
         history = measured.get(array.id)
         if history is None or history.dropna().empty:
             used[array.id] = YieldCorrection(1.0, 0, "no telemetry")
@@ -99,6 +106,8 @@ def corrected_facility_pv(facility: Facility, index: pd.DatetimeIndex, measured:
             clear = forecast_array_pv(array, facility, pd.DatetimeIndex(history.index))
             used[array.id] = fit_clear_day_correction(history, clear)
         total = total + apply_yield_correction(forecast, used[array.id], limit_kw=array.inverter_kw).to_numpy()
+    total.attrs = {"pv_input": next((t for t in TIERS if t in tiers), "clear_sky"), "weather_missing": missing,
+                   "yield_scale": {a: c.scale for a, c in used.items()}}
     return total, used
 
 

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     scenario: str = Field("yamaguchi", description="Built-in scenario name or path to a scenario YAML file.")
     simulate: bool = Field(True, description="True: start in-process device simulators; False: real devices.")
     dry_run: bool = Field(False, description="True: compute set-points and audit them but never write devices.")
+    weather_file: str | None = Field(
+        None, description="Path to a weather file the PV forecaster uses (Open-Meteo CSV/JSON or a JMA hourly CSV, "
+        "read by forecasts.providers on every forecast run); None = clear sky (pvlib, offline).")
     highs_time_limit_s: float = Field(30.0, gt=0, le=3600, description="HiGHS time limit per solve in seconds.")
     highs_mip_gap: float = Field(
         1e-4, ge=0, le=1,

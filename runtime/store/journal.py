@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, insert, select
 from runtime.store.db import Store
 from runtime.store.models import (
     Event,
+    ForecastInput,
     ForecastRun,
     ForecastValue,
     Imbalance,
@@ -133,12 +134,34 @@ def list_imbalances(store: Store, start: dt.datetime, end: dt.datetime) -> list[
         return list(session.scalars(stmt.order_by(Imbalance.slot_start)))
 
 
+INPUT_FIELDS = ("pv_input", "weather_missing", "weather_source", "yield_corrected", "yield_scale", "yield_scales",
+                "load_from_telemetry")
+"""Keys of a forecast frame's ``attrs`` stored per facility in forecast_inputs (see runtime.loop_ports)."""
+INPUT_DEFAULTS: dict[str, Any] = {"pv_input": "unknown", "weather_missing": False, "weather_source": "",
+                                  "yield_corrected": False, "yield_scale": 1.0, "yield_scales": {},
+                                  "load_from_telemetry": False}
+
+
 def save_forecast(store: Store, source: str, frames: dict[str, pd.DataFrame], summary: dict[str, Any]) -> int:
-    """Store a forecast run: `frames[facility_id]` has columns 'pv' and 'load' in kW on a slot index."""
+    """Store a forecast run: `frames[facility_id]` has columns 'pv' and 'load' in kW on a slot index.
+
+    The inputs each frame was built on (its ``attrs``, keys INPUT_FIELDS; 'unknown' tier if a forecaster does
+    not record them) go to forecast_inputs, and the run's summary gets 'pv_inputs': {tier: facility count}
+    and 'weather_missing': [facility ids].
+    """
+    inputs = {fid: {k: frame.attrs.get(k, INPUT_DEFAULTS[k]) for k in INPUT_FIELDS} for fid, frame in frames.items()}
+    tiers = pd.Series([i["pv_input"] for i in inputs.values()], dtype=object).value_counts()
+    summary = {**summary, "pv_inputs": {str(k): int(v) for k, v in tiers.items()},
+               "weather_missing": sorted(f for f, i in inputs.items() if i["weather_missing"])}
     with store.session() as session:
         run = ForecastRun(created_at=utcnow(), source=source, summary=summary)
         session.add(run)
         session.flush()
+        session.add_all(ForecastInput(run_id=run.id, facility_id=fid, **{
+            **i, "weather_missing": bool(i["weather_missing"]), "yield_corrected": bool(i["yield_corrected"]),
+            "yield_scale": float(i["yield_scale"]), "load_from_telemetry": bool(i["load_from_telemetry"]),
+            "pv_input": str(i["pv_input"]), "weather_source": str(i["weather_source"])[:64]})
+            for fid, i in inputs.items())
         rows = [{"run_id": run.id, "facility_id": fid, "kind": kind,
                  "slot_start": pd.Timestamp(str(ts)).to_pydatetime(), "kw": float(v)}
                 for fid, frame in frames.items() for kind in frame.columns for ts, v in frame[kind].items()]
@@ -161,6 +184,17 @@ def latest_forecast(store: Store) -> tuple[ForecastRun | None, dict[str, pd.Data
     out = {str(fid): g.pivot_table(index="t", columns="k", values="kw").rename_axis(index="slot_start", columns=None)
            for fid, g in frame.groupby("f")}
     return run, out
+
+
+def forecast_inputs(store: Store, run_id: int | None = None) -> dict[str, ForecastInput]:
+    """What each facility's forecast of run `run_id` (default: the newest run) was built on, by facility id."""
+    with store.session() as session:
+        if run_id is None:
+            run_id = session.scalar(select(func.max(ForecastRun.id)))
+            if run_id is None:
+                return {}
+        rows = session.scalars(select(ForecastInput).where(ForecastInput.run_id == run_id))
+        return {r.facility_id: r for r in rows}
 
 
 def mark_job(store: Store, job: str, when: dt.datetime, ok: bool, message: str = "") -> None:

@@ -73,6 +73,24 @@ class ForecastValue(Base):
     kw: Mapped[float] = mapped_column(Float)
 
 
+class ForecastInput(Base):
+    """What one facility's forecast in a run was built on (issue 7: the input used is recorded with it)."""
+
+    __tablename__ = "forecast_inputs"
+    __table_args__ = (UniqueConstraint("run_id", "facility_id", name="uq_forecast_input"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("forecast_runs.id", ondelete="CASCADE"))
+    facility_id: Mapped[str] = mapped_column(String(64))
+    pv_input: Mapped[str] = mapped_column(
+        String(16), comment="PV input tier: ghi_dni_dhi | ghi | cloud_cover | clear_sky | none (no PV).")
+    weather_missing: Mapped[bool] = mapped_column(Boolean, comment="Weather values missing while the sun was up.")
+    weather_source: Mapped[str] = mapped_column(String(64), default="", comment="provider[:station]; '' = none.")
+    yield_corrected: Mapped[bool] = mapped_column(Boolean, comment="PV scaled by a measured-yield correction.")
+    yield_scale: Mapped[float] = mapped_column(Float, comment="Facility PV scale (kWp-weighted mean), 1 = none.")
+    yield_scales: Mapped[dict[str, Any]] = mapped_column(default=dict, comment="{array id: scale}.")
+    load_from_telemetry: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class Plan(Base):
     """A versioned plan with its inputs summary, status, cost breakdown (JPY) and slack report."""
 
