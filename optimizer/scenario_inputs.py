@@ -40,7 +40,9 @@ class Overrides:
     battery_soc: SoC fraction per battery key 'facility/battery'; ev_soc: SoC fraction per EV id;
     unavailable_batteries: battery keys out of service (no charge/discharge, not counted in reserves);
     peak_this_month_kw: per facility id; ev_daily_km: assumed trip length per day (km);
-    terminal_price_jpy_per_kwh: value of stored energy at the horizon end (None = median price + wheeling).
+    terminal_price_jpy_per_kwh: value of stored energy at the horizon end (None = median price + wheeling);
+    extra_reserve_kwh: per shelter facility id, kWh added to its reserve (reserve_hours x critical load), e.g. a
+    forecast-uncertainty margin (runtime.planning.uncertainty_reserve).
     """
 
     battery_soc: Mapping[str, float] = field(default_factory=dict)
@@ -50,6 +52,7 @@ class Overrides:
     ev_daily_km: float = EV_DAILY_KM_DEFAULT
     terminal_price_jpy_per_kwh: float | None = None
     penalties: Penalties = DEFAULT_PENALTIES
+    extra_reserve_kwh: Mapping[str, float] = field(default_factory=dict)
 
 
 def build_inputs(
@@ -77,6 +80,12 @@ def build_inputs(
     for key in [*ov.battery_soc, *ov.unavailable_batteries]:
         if key not in known:
             raise InputError(f"overrides.battery: unknown battery '{key}'; use 'facility/battery' ids")
+    shelters = {f.id for f in scenario.supplied if f.shelter}
+    for fid, kwh in ov.extra_reserve_kwh.items():
+        if fid not in shelters:
+            raise InputError(f"overrides.extra_reserve_kwh: '{fid}' is not a supplied shelter; use {sorted(shelters)}")
+        if not (np.isfinite(kwh) and kwh >= 0):
+            raise InputError(f"overrides.extra_reserve_kwh[{fid}]: {kwh} must be a finite kWh >= 0")
     facilities = tuple(_facility(f, index, pv_kw, load_kw, ov) for f in scenario.supplied)
     batteries = tuple(_battery(f, i, ov) for f in scenario.supplied for i in range(len(f.batteries)))
     price = _aligned(price_jpy_per_kwh, index, "price_jpy_per_kwh")
@@ -117,7 +126,8 @@ def _facility(f: Facility, index: pd.DatetimeIndex, pv: Mapping[str, pd.Series],
     if f.load is not None and f.id not in load:
         raise InputError(f"load_kw[{f.id}]: facility has a load profile but no load forecast was given")
     load_kw = _aligned(load[f.id], index, f"load_kw[{f.id}]") if f.id in load else np.zeros(len(index))
-    reserve = f.shelter.reserve_hours * f.shelter.critical_load_kw if f.shelter else 0.0
+    reserve = f.shelter.reserve_hours * f.shelter.critical_load_kw + ov.extra_reserve_kwh.get(f.id, 0.0) \
+        if f.shelter else 0.0
     return FacilityInput(
         id=f.id, pv_kw=pv_kw, load_kw=load_kw, contract_kw=f.grid_contract_kw,
         peak_so_far_kw=ov.peak_this_month_kw.get(f.id, f.peak_this_month_kw), reserve_kwh=reserve,

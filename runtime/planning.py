@@ -10,30 +10,35 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
 import numpy as np
 import pandas as pd
 
-from forecasts.load import forecast_facility_load
+from forecasts.backtest_load import load_pairs, relabel_wall_time
+from forecasts.load import critical_load_kw, forecast_facility_load
 from forecasts.pv import forecast_facility_pv
+from forecasts.uncertainty import ErrorQuantiles, apply_error_quantiles, fit_error_quantiles
 from optimizer.inputs import PlanInputs
 from optimizer.result import PlanResult, SolveOptions
 from optimizer.rolling import RollingPlanner
 from optimizer.scenario_inputs import Overrides, build_inputs
 from optimizer.solve import baseline, solve
+from runtime.forecasting import EMHASS_SITE_TZ
 from runtime.settings import Settings
-from scenarios.datasets import market_prices
+from scenarios.datasets import emhass_load_pv, market_prices
 from scenarios.model import Scenario
-from scenarios.timegrid import SLOT, TZ, default_horizon
+from scenarios.timegrid import SLOT, SLOT_HOURS, TZ, default_horizon
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after choosing the Agg backend
 
-__all__ = ["PlanRun", "PlanSummary", "RollingPlanner", "SolveOptions", "day_index", "plan_inputs", "plot_plan",
-           "replan", "run_plan", "solve_options", "write_outputs"]
+__all__ = ["PlanRun", "PlanSummary", "RollingPlanner", "SolveOptions", "UncertaintyReserve", "day_index",
+           "load_error_model", "plan_inputs", "plot_plan", "replan", "run_plan", "solve_options",
+           "uncertainty_reserve", "write_outputs"]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -70,6 +75,62 @@ def plan_inputs(scenario: Scenario, index: pd.DatetimeIndex, first_slot_fraction
                         overrides=overrides)
 
 
+@lru_cache(maxsize=1)
+def load_error_model() -> ErrorQuantiles:
+    """Relative error quantiles (actual - forecast) / forecast by lead time of the day-type load forecaster,
+    learned from its day-ahead backtest on the one measured 30-min load year shipped (scenarios/data, EMHASS).
+
+    That series is a single household, far more volatile than a public building, so the band (P90 about
+    +100 % of the forecast) is a conservative stand-in until the service has the facilities' own pairs.
+    """
+    pairs = load_pairs(relabel_wall_time(emhass_load_pv()["load_kw"], EMHASS_SITE_TZ))
+    forecast = pairs["day_type_profile"].to_numpy(dtype=float)
+    return fit_error_quantiles(forecast, pairs["actual"].to_numpy(dtype=float), pairs["lead_h"].to_numpy(dtype=float),
+                               scale=forecast)
+
+
+@dataclass(frozen=True)
+class UncertaintyReserve:
+    """Extra shelter reserve (kWh per facility id) for load-forecast uncertainty, and the window it covers (h).
+
+    For a shelter f: extra_kwh[f] = sum over the first N hours of the plan of max(0, P90 - P50) of its critical
+    load (kW) x 0.5 h, with N = the shelter's reserve_hours (or a given ``hours``) and P10/P50/P90 from relative
+    error quantiles by lead time (lead of slot t = (t + 1) x 0.5 h after the plan start). PV is not in the
+    margin: the base reserve (reserve_hours x critical load) already assumes no PV during an outage.
+    """
+
+    extra_kwh: dict[str, float]
+    window_h: dict[str, float]
+
+    @property
+    def total_kwh(self) -> float:
+        """Extra reserve of all shelters in kWh."""
+        return float(sum(self.extra_kwh.values()))
+
+
+def uncertainty_reserve(scenario: Scenario, index: pd.DatetimeIndex, model: ErrorQuantiles | None = None,
+                        hours: float | None = None) -> UncertaintyReserve:
+    """The extra reserve of every supplied shelter on the plan ``index`` (see :class:`UncertaintyReserve`).
+
+    ``model``: relative error quantiles of the load forecast (default :func:`load_error_model`);
+    ``hours``: look-ahead N in hours (default each shelter's reserve_hours), capped at the horizon.
+    """
+    if hours is not None and not hours > 0:
+        raise ValueError(f"hours: {hours} must be > 0 (look-ahead of the uncertainty margin)")
+    quantiles = model if model is not None else load_error_model()
+    extra, window = {}, {}
+    for f in scenario.supplied:
+        if f.shelter is None:
+            continue
+        n = min(len(index), round((hours if hours is not None else f.shelter.reserve_hours) / SLOT_HOURS))
+        critical = critical_load_kw(f, index[:n])
+        lead_h = (np.arange(n) + 1) * SLOT_HOURS
+        bands = apply_error_quantiles(critical, lead_h, quantiles, scale=critical.to_numpy())
+        extra[f.id] = float((bands["p90"] - bands["p50"]).clip(lower=0.0).sum() * SLOT_HOURS)
+        window[f.id] = n * SLOT_HOURS
+    return UncertaintyReserve(extra_kwh=extra, window_h=window)
+
+
 @dataclass(frozen=True)
 class PlanSummary:
     """Headline figures: JPY totals (optimised, baseline, saving and %), JEPX MWh, interchange MWh, peak kW."""
@@ -85,14 +146,16 @@ class PlanSummary:
     missed_targets: int
     status: str
     fallback: str | None
+    uncertainty_reserve_kwh: float = 0.0
 
 
 @dataclass(frozen=True)
 class PlanRun:
-    """An optimised plan and the rule-based baseline on the same inputs."""
+    """An optimised plan and the rule-based baseline on the same inputs (and the uncertainty reserve, if used)."""
 
     result: PlanResult
     baseline: PlanResult
+    uncertainty: UncertaintyReserve | None = field(default=None)
 
     def summary(self) -> PlanSummary:
         """The figures the CLI prints."""
@@ -105,19 +168,31 @@ class PlanRun:
             purchase_mwh=float(proc["purchase_kwh"].sum()) / 1000, sale_mwh=float(proc["sale_kwh"].sum()) / 1000,
             interchange_mwh=float(proc["interchange_kwh"].sum()) / 1000,
             peak_import_kw=float(self.result.dispatch.import_kw.sum(axis=0).max()),
-            missed_targets=len(missed), status=self.result.status, fallback=self.result.fallback_used)
+            missed_targets=len(missed), status=self.result.status, fallback=self.result.fallback_used,
+            uncertainty_reserve_kwh=self.uncertainty.total_kwh if self.uncertainty else 0.0)
 
 
 def run_plan(scenario: Scenario, date: dt.date, horizon_slots: int = 96, options: SolveOptions | None = None,
-             progress: Progress | None = None) -> PlanRun:
-    """Forecast, optimise and run the baseline for `horizon_slots` slots from 00:00 JST of `date`."""
+             progress: Progress | None = None, uncertainty: bool = False,
+             error_model: ErrorQuantiles | None = None) -> PlanRun:
+    """Forecast, optimise and run the baseline for `horizon_slots` slots from 00:00 JST of `date`.
+
+    ``uncertainty``: raise each shelter's reserve by :func:`uncertainty_reserve` (``error_model`` or the
+    learned :func:`load_error_model`); off, the inputs are exactly those of the plain plan.
+    """
     say = progress or (lambda _msg: None)
+    index = day_index(date, horizon_slots)
+    margin = None
+    if uncertainty:
+        say("sizing the shelters' uncertainty reserve (P90 - P50 critical load)")
+        margin = uncertainty_reserve(scenario, index, error_model)
     say("forecasting PV and load, reading JEPX prices")
-    inputs = plan_inputs(scenario, day_index(date, horizon_slots))
+    overrides = Overrides(extra_reserve_kwh=margin.extra_kwh) if margin else None
+    inputs = plan_inputs(scenario, index, overrides=overrides)
     say(f"optimising {len(inputs.facilities)} facilities x {inputs.n_slots} slots with HiGHS")
     result = solve(inputs, options)
     say("running the rule-based baseline")
-    return PlanRun(result=result, baseline=baseline(inputs))
+    return PlanRun(result=result, baseline=baseline(inputs), uncertainty=margin)
 
 
 def replan(planner: RollingPlanner, scenario: Scenario, now: dt.datetime, battery_soc: Mapping[str, float],
@@ -178,6 +253,7 @@ def write_outputs(run: PlanRun, out_dir: Path) -> dict[str, Path]:
     body = {"summary": asdict(run.summary()), "breakdown_jpy": run.result.breakdown,
             "baseline_breakdown_jpy": run.baseline.breakdown, "mip_gap": run.result.mip_gap,
             "fallback_reason": run.result.fallback_reason, "notes": list(run.result.inputs.notes),
+            "uncertainty_reserve_kwh": run.uncertainty.extra_kwh if run.uncertainty else {},
             "seconds": {"build": run.result.build_s, "handover": run.result.handover_s, "highs": run.result.highs_s}}
     paths["summary.json"].write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
     plot_plan(run.result, paths["plan.png"])

@@ -28,6 +28,7 @@ def _summary_table(run: PlanRun) -> Table:
         ("JEPX purchase (MWh)", f"{s.purchase_mwh:.3f}"), ("JEPX sale (MWh)", f"{s.sale_mwh:.3f}"),
         ("interchange (MWh)", f"{s.interchange_mwh:.3f}"), ("peak group import (kW)", f"{s.peak_import_kw:,.1f}"),
         ("missed targets", str(s.missed_targets)), ("status", s.status),
+        ("uncertainty reserve (kWh)", f"{s.uncertainty_reserve_kwh:,.1f}" if run.uncertainty else "off"),
         ("MIP gap", "-" if run.result.mip_gap is None else f"{run.result.mip_gap:.2e}"),
         ("build / hand-over / HiGHS (s)",
          f"{run.result.build_s:.2f} / {run.result.handover_s:.2f} / {run.result.highs_s:.2f}"),
@@ -60,6 +61,10 @@ def plan(
     gap: float = typer.Option(1e-4, "--gap", min=0.0, max=1.0, help="Relative MIP gap (fraction)."),
     abs_gap: float = typer.Option(100.0, "--abs-gap", min=0.0, help="Absolute MIP gap in JPY."),
     relax: bool = typer.Option(False, "--relax", help="Solve the LP relaxation (no EV minimum-power binaries)."),
+    uncertainty_reserve: bool = typer.Option(
+        False, "--uncertainty-reserve",
+        help="Raise each shelter's reserve by the P90-P50 spread of its critical load over its reserve hours "
+             "(load error quantiles by lead time learned from the recorded load year)."),
 ) -> None:
     """Optimise the city schedule for a day (and the next), compare with the rule-based baseline, write files."""
     s = open_scenario(scenario)
@@ -73,7 +78,8 @@ def plan(
     options = planning.SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, mip_abs_gap_jpy=abs_gap, relax=relax)
     try:
         with console.status("planning ...") as status:
-            run = planning.run_plan(s, day, horizon, options, progress=lambda msg: status.update(f"[bold]{msg} ..."))
+            run = planning.run_plan(s, day, horizon, options, progress=lambda msg: status.update(f"[bold]{msg} ..."),
+                                    uncertainty=uncertainty_reserve)
             status.update("[bold]writing schedule, procurement plan and chart ...")
             paths = planning.write_outputs(run, out)
     except ValueError as exc:
@@ -88,5 +94,8 @@ def plan(
     no_storage = [m.subject for m in run.result.missed if m.kind == "shelter_no_storage"]
     if no_storage:
         console.print(f"{len(no_storage)} shelter(s) have a reserve duty but no battery: {', '.join(no_storage)}")
+    if run.uncertainty and run.uncertainty.extra_kwh:
+        extra = ", ".join(f"{f} +{kwh:.1f}" for f, kwh in run.uncertainty.extra_kwh.items())
+        console.print(f"uncertainty reserve per shelter (kWh): {extra}")
     for name, path in paths.items():
         console.print(f"wrote {name}: {path}")
