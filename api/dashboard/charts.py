@@ -5,10 +5,11 @@ Inputs are plain lists (kW or kWh per slot) and slot labels (JST 'HH:MM'); outpu
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from html import escape
 
-W, H, LEFT, RIGHT, TOP, BOTTOM = 960, 320, 60, 20, 20, 40
+W, H, LEFT, RIGHT, TOP, BOTTOM = 960, 330, 60, 20, 30, 40
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,19 @@ def _y(v: float, lo: float, hi: float) -> float:
     return TOP + (H - TOP - BOTTOM) * (1 - (v - lo) / (hi - lo))
 
 
+def nice_ticks(lo: float, hi: float, target: int = 6) -> list[float]:
+    """Round tick values (1, 2, 2.5 or 5 x 10^k apart, about `target` intervals) inside [lo, hi]; 0 is a tick
+    whenever the range spans it."""
+    raw = (hi - lo) / max(1, target)
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1.0
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.ceil(lo / step) * step
+    return [first + k * step for k in range(int((hi - first) / step + 1e-9) + 1)]
+
+
 def _axes(labels: list[str], lo: float, hi: float, unit: str) -> list[str]:
     parts = [f'<line x1="{LEFT}" y1="{_y(0, lo, hi):.1f}" x2="{W - RIGHT}" y2="{_y(0, lo, hi):.1f}" stroke="#555"/>']
-    for k in range(5):
-        v = lo + (hi - lo) * k / 4
+    for v in nice_ticks(lo, hi):
         y = _y(v, lo, hi)
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{W - RIGHT}" y2="{y:.1f}" stroke="#ddd"/>'
                      f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{v:,.0f}</text>')
@@ -44,7 +54,7 @@ def _axes(labels: list[str], lo: float, hi: float, unit: str) -> list[str]:
         x = LEFT + width * (i + 0.5)
         parts.append(f'<text x="{x:.1f}" y="{H - BOTTOM + 16}" text-anchor="middle" font-size="11">'
                      f'{escape(labels[i])}</text>')
-    parts.append(f'<text x="8" y="{TOP + 4}" font-size="11">{escape(unit)}</text>')
+    parts.append(f'<text x="8" y="{TOP - 8}" font-size="11">{escape(unit)}</text>')
     return parts
 
 
