@@ -196,6 +196,15 @@ class PlanInputs:
         """EVs whose charger has a minimum power (> 0 kW): these need a binary per slot."""
         return [e.id for e in self.evs if e.min_charge_kw > 0]
 
+    def disposal_slots(self) -> list[int]:
+        """Slots where getting rid of energy pays: price < sale discount - wheeling (JPY/kWh), i.e. buying more
+        (negative price) or selling less (must-run surplus sold below the fee) gains more than the wheeling an
+        extra import costs. There, a storage unit charging and discharging at once would burn energy in its
+        losses for money, so these slots get charge/discharge exclusivity binaries (``add_exclusive``).
+        JEPX prices are >= 0.01 JPY/kWh, so with the default fees (wheeling 4, discount 0.5) this is empty."""
+        threshold = self.sale_discount_jpy_per_kwh - self.wheeling_jpy_per_kwh
+        return [t for t, p in enumerate(self.price_jpy_per_kwh) if p < threshold]
+
     def peak_facilities(self) -> list[str]:
         """Facilities whose import could come near their peak reference: highest load + all battery and EV
         charging + link limits above PEAK_MARGIN x reference. Only these get peak rows; the others' import is
@@ -219,7 +228,7 @@ class PlanInputs:
         return (self.n_slots, tuple((f.id, f.has_pv) for f in self.facilities), bats, evs,
                 tuple((lk.id, lk.a, lk.b, lk.limit_kw) for lk in self.links), self.plant is not None,
                 self.wheeling_jpy_per_kwh, self.sale_discount_jpy_per_kwh, self.penalties,
-                tuple(self.peak_facilities()))
+                tuple(self.peak_facilities()), tuple(self.disposal_slots()))
 
 
 def _check_index(index: pd.DatetimeIndex) -> None:

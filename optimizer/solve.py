@@ -50,7 +50,7 @@ def _shift_slots(previous: PlanResult, inputs: PlanInputs) -> int | None:
 def fallback(inputs: PlanInputs, options: SolveOptions, reason: str, previous: PlanResult | None,
              tried_relaxed: bool) -> PlanResult:
     """Relaxed LP (unless already tried), then the shifted previous plan, then the baseline; reason kept."""
-    if not tried_relaxed and inputs.binary_evs:
+    if not tried_relaxed and (inputs.binary_evs or inputs.disposal_slots()):
         tick = time.perf_counter()
         try:
             m = build_model(inputs, relax=True)
@@ -62,7 +62,7 @@ def fallback(inputs: PlanInputs, options: SolveOptions, reason: str, previous: P
         if run.has_solution:
             log.warning("plan: MILP failed (%s); using the LP relaxation", reason)
             return result_from_run(inputs, m, run, build_s, status="relaxed", fallback_used="lp_relaxation",
-                                   fallback_reason=f"{reason}; EV minimum-power limits relaxed")
+                                   fallback_reason=f"{reason}; binaries (EV minimum power, exclusivity) relaxed")
         reason = f"{reason}; LP relaxation: {run.termination}"
     if previous is not None:
         slots = _shift_slots(previous, inputs)

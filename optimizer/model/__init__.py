@@ -1,6 +1,6 @@
 """The plan model, built from one ``PlanInputs`` by named steps (one module per family).
 
-Order: sets -> add_supply -> add_battery -> add_ev -> add_interchange -> add_facility_balance ->
+Order: sets -> add_supply -> add_battery -> add_ev -> add_exclusive -> add_interchange -> add_facility_balance ->
 add_market -> add_reserve -> add_peak -> add_objective. Component names carry the family prefix
 (plant_, market_, fac_, bat_, ev_, link_, reserve_, peak_, cost_) so they are searchable.
 """
@@ -12,6 +12,7 @@ import pyomo.environ as pyo
 from optimizer.inputs import PlanInputs
 from optimizer.model.battery import add_battery, battery_params
 from optimizer.model.ev import add_ev, ev_params
+from optimizer.model.exclusive import add_exclusive
 from optimizer.model.facility import add_facility_balance, facility_params
 from optimizer.model.interchange import add_interchange
 from optimizer.model.market import add_market, market_params
@@ -26,12 +27,13 @@ __all__ = ["TERMS", "build_model", "param_values", "update_params"]
 
 
 def build_model(inputs: PlanInputs, relax: bool = False) -> pyo.ConcreteModel:
-    """The Pyomo model of `inputs`; relax=True makes the EV minimum-power binaries continuous (an LP)."""
+    """The Pyomo model of `inputs`; relax=True makes every binary (EV minimum power, exclusivity) continuous."""
     m = pyo.ConcreteModel(name="yge_plan")
     add_sets(m, inputs)
     add_supply(m, inputs)
     add_battery(m, inputs)
     add_ev(m, inputs, relax=relax)
+    add_exclusive(m, inputs, relax=relax)
     add_interchange(m, inputs)
     add_facility_balance(m, inputs)
     add_market(m, inputs)

@@ -42,7 +42,8 @@ def add_ev(m: pyo.ConcreteModel, inputs: PlanInputs, relax: bool = False) -> Non
     m.ev_discharge = pyo.Var(m.E, m.T, bounds=lambda m, e, t: (0, spec[e].discharge_kw * m.ev_plugged[e, t]),
                              doc="kW (V2H), only while plugged")
     m.ev_soc = pyo.Var(m.E, m.T, bounds=lambda m, e, t: (m.ev_lo[e], spec[e].capacity_kwh), doc="kWh at slot end")
-    m.ev_trip_short = pyo.Var(m.E, m.T, within=pyo.NonNegativeReals, doc="kWh the trip lacked")
+    m.ev_trip_short = pyo.Var(m.E, m.T, bounds=lambda m, e, t: (0, m.ev_trip[e, t]),
+                              doc="kWh the trip lacked (at most the trip itself: the slack cannot create energy)")
     m.ev_departure_short = pyo.Var(m.E, m.T, within=pyo.NonNegativeReals, doc="kWh below departure target")
 
     def dynamics(m: pyo.ConcreteModel, e: str, t: int) -> pyo.Expression:
