@@ -14,7 +14,8 @@ import numpy as np
 
 from optimizer.dispatch import Dispatch
 from optimizer.inputs import PlanInputs
-from optimizer.model.reserve import reserve_facilities
+from optimizer.model.objective import terminal_params
+from optimizer.model.reserve import reserve_facilities, reserve_params
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,10 @@ def shortfalls(inputs: PlanInputs, d: Dispatch) -> Shortfalls:
     targets = np.array([e.target_kwh for e in inputs.evs]).reshape(len(inputs.evs), inputs.n_slots)
     departure = np.clip(targets - d.ev_soc_kwh, 0.0, None)
     reserve = {}
+    levels = reserve_params(inputs)["reserve_level_kwh"]
     for fid in reserve_facilities(inputs):
-        f = next(x for x in inputs.facilities if x.id == fid)
         rows = [i for i, b in enumerate(inputs.batteries) if b.facility == fid and b.available]
-        level = f.reserve_kwh + sum(inputs.batteries[i].soc_min_kwh for i in rows)
+        level = levels[fid]
         stored = d.bat_soc_kwh[rows].sum(axis=0) if rows else np.zeros(inputs.n_slots)
         reserve[fid] = np.clip(level - stored, 0.0, None)
     refs = np.array([f.peak_reference_kw for f in inputs.facilities])
@@ -53,10 +54,9 @@ def cost_breakdown(inputs: PlanInputs, d: Dispatch) -> dict[str, float]:
     curtail = 0.0
     if inputs.plant is not None:
         curtail = inputs.plant.curtailment_cost_jpy_per_kwh * float(((inputs.plant.forecast_kw - d.plant_kw) * h).sum())
-    tp = inputs.terminal_price_jpy_per_kwh
-    bat_value = sum(max(0.0, tp * b.discharge_efficiency - b.degradation_jpy_per_kwh) * d.bat_soc_kwh[i, -1]
-                    for i, b in enumerate(inputs.batteries))
-    ev_value = sum(tp * e.efficiency * d.ev_soc_kwh[i, -1] for i, e in enumerate(inputs.evs))
+    values = terminal_params(inputs)  # the model's own terminal values, JPY per kWh left
+    bat_value = sum(values["bat_terminal_value"][b.key] * d.bat_soc_kwh[i, -1] for i, b in enumerate(inputs.batteries))
+    ev_value = sum(values["ev_terminal_value"][e.id] * d.ev_soc_kwh[i, -1] for i, e in enumerate(inputs.evs))
     reserve_kwh_h = sum(float((v * h).sum()) for v in s.reserve_kwh.values())
     return {
         "energy": float((h * (price * d.buy_kw - (price - inputs.sale_discount_jpy_per_kwh) * d.sell_kw)).sum()),
