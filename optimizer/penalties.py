@@ -4,6 +4,8 @@ Physics (energy balance, SoC dynamics, power limits) is hard in the model; the t
 shortfall is allowed but costs the stated price, so a plan always exists and every miss is reported.
 All prices are in JPY; they are chosen well above any JEPX price seen in the shipped data (FY2023-2024
 Chugoku area price <= ~50 JPY/kWh) so that a target is missed only when the physics leaves no other way.
+The EV departure price (200) is below JEPX's historical spike (251 JPY/kWh, Jan 2021): at such prices a car
+may leave short (reported), an economic choice; the shelter reserve is priced to hold even then.
 """
 
 from __future__ import annotations
@@ -17,14 +19,17 @@ class Penalties:
 
     ev_departure_jpy_per_kwh: per kWh an EV is short of its departure target at departure.
     ev_trip_jpy_per_kwh: per kWh a car lacks for its assumed trip (or falls below its SoC floor on return).
-    reserve_jpy_per_kwh_h: per kWh below a shelter's reserve, per hour it stays below (kWh x h).
+    reserve_jpy_per_kwh_h: per kWh below a shelter's reserve, per hour it stays below (kWh x h). One 30-min
+        slot below costs half of it per kWh, so 700 makes that 350 JPY/kWh: above the imbalance price cap
+        (300 JPY/kWh from 2026-10) + wheeling, so no spot spike buys a shelter's reserve away. (At the former
+        100, i.e. 50 JPY/kWh per slot, a spike above ~70 JPY/kWh drained the reserve for that slot.)
     peak_jpy_per_kw: per kW of 30-min average import above max(contract kW, peak already set this month);
         one month of a high-voltage basic charge (assumed 1,800 JPY/kW; the 12-month ratchet is ignored).
     """
 
     ev_departure_jpy_per_kwh: float = 200.0
     ev_trip_jpy_per_kwh: float = 500.0
-    reserve_jpy_per_kwh_h: float = 100.0
+    reserve_jpy_per_kwh_h: float = 700.0
     peak_jpy_per_kw: float = 1800.0
 
     def __post_init__(self) -> None:
