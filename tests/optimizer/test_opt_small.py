@@ -102,7 +102,7 @@ def test_shelter_reserve_missed_only_when_impossible_and_reported() -> None:
     assert missed[0].subject == "s" and missed[0].shortfall == pytest.approx(5.0)
     assert missed[0].slot == inputs.index[0]
     assert "maximum 2 kW" in missed[0].reason
-    assert missed[0].penalty_jpy == pytest.approx(100.0 * 0.5 * (5 + 4 + 3 + 2 + 1))
+    assert missed[0].penalty_jpy == pytest.approx(700.0 * 0.5 * (5 + 4 + 3 + 2 + 1))  # default reserve price
 
 
 def ev_inputs(plugged_slots: int, price: float = 50.0) -> PlanInputs:
