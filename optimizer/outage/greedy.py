@@ -65,12 +65,12 @@ def greedy_assignment(data: OutageInput) -> np.ndarray:
     for v in order:
         ev, best = evs[v], None
         for j, shelter in enumerate(data.shelters):
-            if ev.power_at(shelter) <= 0:
+            if ev.power_at(shelter) <= 0 or not data.reachable(ev.site, j):
                 continue
             arrival = ev.start_kwh - data.distance_km[ev.site, j] * ev.consumption_kwh_per_km
             if arrival < ev.floor_kwh:
                 continue
-            first = int(min(data.travel_slots[ev.site, j], data.block_slots))
+            first = int(data.travel_slots[ev.site, j])
             trial = [*placed[j], (ev, first, arrival)]
             served, dark = shelter_served(shelter, trial, weights, h)
             gain = (served - current[j][0]) * shelter.priority - data.move_penalty

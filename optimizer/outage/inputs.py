@@ -146,9 +146,15 @@ class OutageInput:
         return slot // self.block_slots
 
     def candidates(self, ev: OutageEV) -> list[int]:
-        """Shelter indices the car may serve: the `candidate_shelters` nearest to where it starts."""
-        order = sorted(range(len(self.shelters)), key=lambda s: (self.travel_slots[ev.site, s], s))
+        """Shelter indices the car may serve: the `candidate_shelters` nearest to where it starts, among those
+        it reaches within one block (a move must end inside the block it starts; longer trips are not planned)."""
+        reach = [s for s in range(len(self.shelters)) if self.travel_slots[ev.site, s] <= self.block_slots]
+        order = sorted(reach, key=lambda s: (self.travel_slots[ev.site, s], s))
         return order[: self.candidate_shelters]
+
+    def reachable(self, a: int, b: int) -> bool:
+        """True if a move from site a to site b fits in one relocation block."""
+        return bool(self.travel_slots[a, b] <= self.block_slots)
 
     def critical_matrix(self) -> np.ndarray:
         """Critical load in kW, shape (n_slots, shelters)."""

@@ -4,8 +4,9 @@ Decisions: x[v,s,b] (binary) car v stationed at shelter s in block b; d[v,s,t] k
 first deployments w[v,s,b] and relocations z[v,r,s,b] (0..1, implied binary); per shelter PV used,
 battery charge/discharge and served critical load, kW per slot; stored energies in kWh at slot starts.
 A car is deployed at most once to one shelter per block and, once deployed, stays deployed (it can
-relocate). It delivers nothing during the first travel slots of the block it arrives in (travel time
-capped at one block), nothing below its floor, at most v2h_kw (bidirectional charger) or v2l_kw.
+relocate). It delivers nothing during the first travel slots of the block it arrives in; a move must fit in
+one block (farther shelters are not candidates, farther relocations are forbidden: ``too_far``), nothing
+below its floor, at most v2h_kw (bidirectional charger) or v2l_kw.
 Cars do not recharge. Objective: max priority- and slot-weighted served kWh (OutageInput.slot_weights) minus
 move_penalty per move.
 """
@@ -20,12 +21,13 @@ from optimizer.outage.inputs import OutageInput
 
 
 def candidate_sets(data: OutageInput, extra: Mapping[int, set[int]] | None = None) -> dict[int, list[int]]:
-    """Shelters each usable car may serve: its nearest `candidate_shelters` plus `extra`, with power > 0."""
+    """Shelters each usable car may serve: its nearest `candidate_shelters` plus `extra`, with power > 0 and
+    reachable from its start within one block."""
     extra = extra or {}
     out = {}
     for v, ev in enumerate(data.usable_evs):
         chosen = set(data.candidates(ev)) | set(extra.get(v, set()))
-        out[v] = sorted(s for s in chosen if ev.power_at(data.shelters[s]) > 0)
+        out[v] = sorted(s for s in chosen if ev.power_at(data.shelters[s]) > 0 and data.reachable(ev.site, s))
     return out
 
 
@@ -92,6 +94,8 @@ def add_ev_assignment(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int
         deployed(_m, v, b - 1) if b > 0 else 0))
     m.relocation = pyo.Constraint(
         m.RELOC, rule=lambda _m, v, r, s, b: _m.z[v, r, s, b] >= _m.x[v, r, b - 1] + _m.x[v, s, b] - 1)
+    far = [k for k in pairs if not data.reachable(k[1], k[2])]
+    m.too_far = pyo.Constraint(far, rule=lambda _m, v, r, s, b: _m.x[v, r, b - 1] + _m.x[v, s, b] <= 1)
 
 
 def add_ev_delivery(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, list[int]]) -> None:

@@ -192,3 +192,18 @@ def test_slot_weights_spread_cars_instead_of_queueing_them() -> None:
         assert sorted(plan.assignment[:, 0].tolist()) == [0, 1]
         assert plan.served_kwh == pytest.approx(8.0)  # each car: 5 kWh less a 1 kWh trip
     assert data.slot_weights[0] == pytest.approx(1.01) and data.slot_weights[-1] == pytest.approx(1 + 0.01 / 24)
+
+
+def test_a_trip_longer_than_a_block_is_not_shortened() -> None:
+    # B (2 kWh battery, dark at slot 4) is 5 slots from the depot; blocks are 4 slots. The earliest the car can
+    # deliver at B is slot 5 (direct: 5 slots on the road; via A: A at slot 1, leave at the block start, slot 4,
+    # arrive slot 5). Capping the 5-slot trip at one block would let it deliver at B from slot 4.
+    data = two_shelters()
+    steps = data.travel_slots.copy()
+    steps[2, 1] = steps[1, 2] = 5
+    a, b = data.shelters
+    shelters = (replace(a, battery=ideal_battery(6.0)), replace(b, battery=ideal_battery(2.0)))
+    far = replace(data, travel_slots=steps, shelters=shelters)
+    for plan in (greedy_plan(far), plan_outage(far, time_limit_s=30)):
+        assert plan.ev_kw[0, :5, 1].sum() == pytest.approx(0.0, abs=1e-9)
+        assert all(not (m.from_site == "depot" and m.to_shelter == "B") for m in plan.moves)
