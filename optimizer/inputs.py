@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from optimizer.penalties import DEFAULT_PENALTIES, Penalties
 
@@ -24,7 +25,7 @@ class InputError(ValueError):
     """An input is invalid; the message names the field and the fix."""
 
 
-def frozen_array(values: Any, name: str, length: int | None = None, minimum: float | None = None) -> np.ndarray:
+def frozen_array(values: ArrayLike, name: str, length: int | None = None, minimum: float | None = None) -> np.ndarray:
     """A read-only float array; InputError naming `name` if it has the wrong length, NaNs or values < minimum."""
     arr = np.array(values, dtype=float).reshape(-1)
     if length is not None and arr.size != length:

@@ -32,6 +32,7 @@ from optimizer.outage import (
     survival_input_from_scenario,
     survival_table,
 )
+from optimizer.result import PlanResult
 from scenarios.model import Scenario
 from scenarios.timegrid import TZ
 
@@ -160,7 +161,7 @@ def readiness_cost(scenario: Scenario, event_time: pd.Timestamp, hours: float = 
     base = run_plan(scenario, day, horizon_slots).result
     ready = run_plan(ready_scenario, day, horizon_slots).result
 
-    def money(result: Any) -> float:
+    def money(result: PlanResult) -> float:
         return float(sum(v for k, v in result.breakdown.items() if not k.startswith("penalty")))
 
     missed = tuple(f"{m.kind} {m.subject}: {m.shortfall:.2f} {m.unit}" for m in ready.missed
