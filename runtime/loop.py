@@ -97,7 +97,6 @@ class Service:
     last_good: dict[tuple[str, str], tuple[dt.datetime, dict[str, float]]] = field(default_factory=dict)
     stale_devices: set[tuple[str, str]] = field(default_factory=set)
     sent: dict[tuple[str, str], float] = field(default_factory=dict)
-    override_until: dict[int, dt.datetime] = field(default_factory=dict)
     active_alerts: set[str] = field(default_factory=set)
 
     def alert_once(self, key: str, kind: str, message: str, severity: str = "warning",

@@ -75,16 +75,16 @@ def _apply_overrides(svc: Service, targets: dict[tuple[str, str, str], float],
     """Put approved overrides into `targets` (newest wins); returns the (facility, device) keys overridden.
 
     An override holds from the first dispatch that sends it to the end of that slot (re-sends within the slot
-    keep it); it is then marked 'applied' and the plan takes over again. Only overrides that were actually
+    keep it); it is then marked 'applied' and the plan takes over again. The first-sent time is stored on the
+    override row, so a restart of the service neither drops nor extends it. Only overrides that were actually
     sent are retired, so one approved while a dispatch runs is not lost.
     """
     applied = set()
-    slot_end = follow.slot_of(now).to_pydatetime() + dt.timedelta(minutes=30)
     for ov in reversed(journal.list_overrides(svc.store, status="approved")):
-        until = svc.override_until.setdefault(ov.id, slot_end)
+        first = ov.first_sent_at or journal.mark_override_sent(svc.store, ov.id, now) or now
+        until = follow.slot_of(first).to_pydatetime() + dt.timedelta(minutes=30)
         if now >= until:
             journal.decide_override(svc.store, ov.id, "applied", ov.decided_by or "operator")
-            svc.override_until.pop(ov.id, None)
             continue
         for key in [k for k in targets if k[:2] == (ov.facility_id, ov.device_id)]:
             targets[key] = ov.value

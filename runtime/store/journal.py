@@ -115,6 +115,20 @@ def decide_override(store: Store, override_id: int, status: str, user: str) -> O
         return row
 
 
+def mark_override_sent(store: Store, override_id: int, when: dt.datetime) -> dt.datetime | None:
+    """Record `when` (tz-aware) as the override's first dispatch unless one is recorded already; returns the
+    stored first-sent time (None if the override does not exist)."""
+    if when.tzinfo is None:
+        raise ValueError("mark_override_sent: `when` has no timezone; pass a tz-aware time")
+    with store.session() as session:
+        row = session.get(OverrideRequest, override_id)
+        if row is None:
+            return None
+        if row.first_sent_at is None:
+            row.first_sent_at = when
+        return row.first_sent_at
+
+
 def save_imbalance(store: Store, slot_start: dt.datetime, plan_id: int | None, planned_kwh: float,
                    actual_kwh: float, price_jpy_per_kwh: float, cost_jpy: float) -> Imbalance:
     """Record (or replace) the imbalance of one slot."""

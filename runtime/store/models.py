@@ -189,6 +189,8 @@ class OverrideRequest(Base):
     requested_by: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), comment="requested | approved | rejected | applied")
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    first_sent_at: Mapped[dt.datetime | None] = mapped_column(
+        nullable=True, comment="When a dispatch first sent this override (UTC); it holds to the end of that slot.")
 
 
 class User(Base):

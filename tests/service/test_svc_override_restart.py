@@ -1,0 +1,80 @@
+# mypy: allow-untyped-defs, allow-incomplete-defs
+"""An operator override holds from its first dispatch to the end of that slot, also across service restarts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+import svc_fixtures
+from svc_fixtures import make_service
+
+from runtime import loop, loop_dispatch
+from runtime.loop import Sample, WriteOutcome
+from runtime.store import journal, plans
+
+sqlite_store = svc_fixtures.sqlite_store
+NOW = pd.Timestamp("2024-06-10 12:10", tz="Asia/Tokyo").to_pydatetime()  # slot 12:00-12:30 JST
+
+
+class Devices:
+    """The tiny scenario's battery and meters; set-points written are recorded (shared across restarts)."""
+
+    def __init__(self) -> None:
+        self.writes: dict[tuple[str, str], float] = {}
+
+    async def poll(self, now):
+        return [Sample("centre", "bat1", "battery", {"soc": 0.8, "power_kw": 0.0}, "good", now),
+                *[Sample(f, "m1", "meter", {"power_kw": 10.0}, "good", now) for f in ("centre", "office", "school")]]
+
+    async def write(self, facility_id, device_id, kind, value_kw, actor, dry_run):
+        self.writes[(facility_id, device_id)] = value_kw
+        return WriteOutcome(value_kw, True, "ok")
+
+
+def planner(request):
+    """Battery set-point 1 kW in every slot; procurement made inside the slot, so no plan following."""
+    n = len(request.index)
+    rows = [{"slot_start": t.to_pydatetime(), "plant_kw": 20.0, "jepx_buy_kw": 10.0, "jepx_sell_kw": 0.0,
+             "price_jpy_per_kwh": 10.0} for t in request.index]
+    return plans.PlanIn(request.index[0].to_pydatetime(), (request.index[-1] + pd.Timedelta("30min"))
+                        .to_pydatetime(), "optimal", rows, setpoints={"centre": {"bat1": [1.0] * n}},
+                        solver_status="optimal")
+
+
+def _service(store, devices):
+    """A freshly started service on the same database and devices (nothing kept in memory)."""
+    svc = make_service(store, "tiny", telemetry=devices, planner=planner)
+    svc.forecaster = lambda scenario, index: {f.id: pd.DataFrame({"pv": 0.0, "load": 5.0}, index=index)
+                                              for f in scenario.supplied}
+    return svc
+
+
+async def test_override_survives_a_restart_within_its_slot_and_ends_with_it(sqlite_store):
+    devices = Devices()
+    svc = _service(sqlite_store, devices)
+    await loop.poll(svc, NOW)
+    loop.optimise(svc, NOW)
+    ov = journal.add_override(svc.store, "centre", "bat1", "setpoint_kw", -2.5, "op", "approved")
+    await loop_dispatch.dispatch(svc, NOW)
+    assert devices.writes[("centre", "bat1")] == pytest.approx(-2.5)
+    assert journal.list_overrides(sqlite_store)[0].first_sent_at == NOW
+    # restart within the slot: the override is still held (not dropped)
+    svc = _service(sqlite_store, devices)
+    await loop_dispatch.dispatch(svc, NOW + dt.timedelta(minutes=15))
+    assert devices.writes[("centre", "bat1")] == pytest.approx(-2.5)
+    # restart, first dispatch in the next slot: the plan again, the override retired (not held one more slot)
+    svc = _service(sqlite_store, devices)
+    await loop_dispatch.dispatch(svc, NOW + dt.timedelta(minutes=25))
+    assert devices.writes[("centre", "bat1")] == pytest.approx(1.0)
+    assert [(o.id, o.status) for o in journal.list_overrides(sqlite_store)] == [(ov.id, "applied")]
+
+
+async def test_first_sent_time_is_kept_once_recorded(sqlite_store):
+    ov = journal.add_override(sqlite_store, "centre", "bat1", "setpoint_kw", 1.0, "op", "approved")
+    assert journal.mark_override_sent(sqlite_store, ov.id, NOW) == NOW
+    assert journal.mark_override_sent(sqlite_store, ov.id, NOW + dt.timedelta(hours=1)) == NOW
+    assert journal.mark_override_sent(sqlite_store, ov.id + 99, NOW) is None
+    with pytest.raises(ValueError, match="tz-aware"):
+        journal.mark_override_sent(sqlite_store, ov.id, dt.datetime(2024, 6, 10, 12))
