@@ -32,6 +32,8 @@ from scenarios.datasets import day_type
 from scenarios.model import ElectricVehicle, Facility, PlugWindow, Scenario, SupplyPlant
 from scenarios.timegrid import SLOT_HOURS, TZ
 
+SLOT = pd.Timedelta(hours=SLOT_HOURS)
+
 
 @dataclass(frozen=True)
 class Overrides:
@@ -172,7 +174,11 @@ def windows_for(ev: ElectricVehicle, day: dt.date) -> list[PlugWindow]:
 
 
 def plug_schedule(ev: ElectricVehicle, index: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
-    """(plugged 0/1 per slot, departure SoC fraction at the last plugged slot before each departure, else 0)."""
+    """(plugged 0/1 per slot, departure SoC fraction at the last plugged slot before each departure, else 0).
+
+    A slot counts as plugged only if the car is at the charger for all of it (windows off the 30-min grid are
+    rounded inwards: a car arriving 18:15 and leaving 07:15 is plugged in the slots 18:30 .. 06:30), so a plan
+    never charges a car that has left or not yet arrived."""
     local = index.tz_convert(TZ)
     plugged = np.zeros(len(index))
     target = np.zeros(len(index))
@@ -182,10 +188,10 @@ def plug_schedule(ev: ElectricVehicle, index: pd.DatetimeIndex) -> tuple[np.ndar
             start = pd.Timestamp(dt.datetime.combine(day, w.start)).tz_localize(TZ)
             end_day = day + dt.timedelta(days=1) if w.end <= w.start else day
             end = pd.Timestamp(dt.datetime.combine(end_day, w.end)).tz_localize(TZ)
-            inside = (local >= start.floor("30min")) & (local < end)
+            inside = (local >= start) & (local + SLOT <= end)
             plugged[inside] = 1.0
             last = np.flatnonzero(inside)
-            if len(last) and local[last[-1]] + pd.Timedelta(minutes=30) >= end:
+            if len(last) and local[last[-1]] + 2 * SLOT > end:  # no later whole slot: the car leaves after it
                 target[last[-1]] = max(target[last[-1]], w.departure_soc)
     return plugged, target
 

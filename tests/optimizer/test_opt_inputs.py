@@ -112,3 +112,15 @@ def test_inputs_are_frozen() -> None:
         inputs.price_jpy_per_kwh[0] = 1.0
     with pytest.raises(AttributeError):
         inputs.wheeling_jpy_per_kwh = 0.0
+
+
+def test_plug_window_off_the_slot_grid_counts_only_whole_slots() -> None:
+    # Arrives 18:15, leaves 07:15 (next day): the 18:00 and 07:00 slots are only partly at the charger, so the
+    # car is plugged 18:30 .. 06:30 and its departure target sits on the 06:30 slot (the last whole one).
+    base = load_builtin("tiny").evs[0]
+    window = base.weekday[0].model_copy(update={"start": dt.time(18, 15), "end": dt.time(7, 15)})
+    ev = base.model_copy(update={"weekday": [window]})
+    plugged, target = plug_schedule(ev, day_index(dt.date(2024, 8, 1), 48))  # Thursday after a weekday
+    assert plugged[:14].sum() == 14 and plugged[14:37].sum() == 0  # 00:00 .. 06:30 plugged; 07:00 .. 18:00 not
+    assert plugged[37:].sum() == 11  # from 18:30
+    assert np.flatnonzero(target).tolist() == [13] and target[13] == pytest.approx(window.departure_soc)
