@@ -18,9 +18,10 @@ from optimizer.slack import MissedTarget, slack_frame, slack_report
 class SolveOptions:
     """HiGHS settings. time_limit_s: seconds per HiGHS run; mip_rel_gap: relative MIP gap (fraction);
     mip_abs_gap_jpy: absolute gap in JPY (None = HiGHS default). HiGHS stops at whichever gap is met first; the
-    absolute one matters because the total is dominated by unavoidable energy cost/revenue (1 % of a city day
-    is ~6,000 JPY, a third of the optimiser's saving), so the default stops within 100 JPY; threads: HiGHS
-    threads; relax: solve the LP relaxation (EV minimum-power binaries continuous); highs_options: further raw
+    absolute one matters because the total is dominated by unavoidable energy cost/revenue (1 % of a Yamaguchi
+    96-slot plan, ~6,000 JPY, exceeds the optimiser's whole daily saving over the baseline measured in
+    benchmarks/results/optimizer.md), so the default stops within 100 JPY; threads: HiGHS threads; relax: solve
+    the LP relaxation (every binary continuous: EV minimum power, exclusivity); highs_options: further raw
     HiGHS options."""
 
     time_limit_s: float = 30.0
