@@ -42,29 +42,49 @@ def _stale_for_safety(svc: Service, now: dt.datetime) -> set[tuple[str, str]]:
     return stale
 
 
-def _following(svc: Service, plan: Plan, slot: PlanSlot, targets: dict[tuple[str, str, str], float],
-               skip: set[tuple[str, str]]) -> float | None:
-    """Adjust battery targets in place toward the slot's planned demand; returns the correction in kW.
+def _slot_energy_so_far(svc: Service, slot_start: dt.datetime, now: dt.datetime,
+                        latest_kw: dict[tuple[str, str], float]) -> float:
+    """kWh the supplied facilities' grid meters recorded in the slot up to `now` (stored power readings; a
+    meter without one in the slot is taken to have held its latest kW since the slot start)."""
+    series: dict[tuple[str, str], list[tuple[dt.datetime, float]]] = {key: [] for key in latest_kw}
+    for r in readings.readings_between(svc.store, slot_start, now, point="power_kw"):
+        if (r.facility_id, r.device_id) in series:
+            series[(r.facility_id, r.device_id)].append((r.ts, r.value))
+    for key, samples in series.items():
+        if not samples:
+            samples.append((slot_start, latest_kw[key]))
+    return follow.metered_energy_kwh({f"{f}/{m}": v for (f, m), v in series.items()}, slot_start, now)
 
-    The metered total already includes what the batteries do now, so the correction (relative to the
-    planned targets) is the meter's excess over plan plus what the batteries deliver beyond their targets:
-    Σ(new − planned) = (metered − planned demand) + Σ(now − planned). "Now" is each battery's measured
-    power from the same readings as the meters (else the last set-point sent, else its target), so a
-    correction is held while it works instead of being dropped when the meters show the plan again.
+
+def _following(svc: Service, slot: PlanSlot, targets: dict[tuple[str, str, str], float],
+               skip: set[tuple[str, str]], now: dt.datetime) -> float | None:
+    """Adjust battery targets in place so the slot's metered energy lands on the plan; returns the correction in kW.
+
+    The aim is the mean kW the meters must show for the rest of the slot (:func:`follow.remaining_target_kw`,
+    from the energy metered so far). The metered total already includes what the batteries do now, so the
+    correction (relative to the planned targets) is the meter's excess over that aim plus what the batteries
+    deliver beyond their targets: Σ(new − planned) = (metered − aim) + Σ(now − planned). "Now" is each battery's
+    measured power from the same readings as the meters (else the last set-point sent, else its target), so a
+    correction is held while it works instead of being dropped when the meters show the aim again. Batteries
+    stay within their kW limits and keep their reserve over the hours left in the slot.
     """
     latest = readings.latest_values(svc.store)
     supplied = {f.id for f in svc.scenario.supplied}
     meters = {(f.id, m.id) for f in svc.scenario.supplied for m in f.meters if m.role == "grid"}
-    actual = [r.value for r in latest if (r.facility_id, r.device_id) in meters and r.point == "power_kw"]
+    actual = {(r.facility_id, r.device_id): r.value for r in latest
+              if (r.facility_id, r.device_id) in meters and r.point == "power_kw"}
     if not actual:
         return None
+    aim = follow.remaining_target_kw(follow.planned_demand_kw(slot),
+                                     _slot_energy_so_far(svc, slot.slot_start, now, actual), slot.slot_start, now)
+    hours_left = max((slot.slot_start + dt.timedelta(minutes=30) - now).total_seconds() / 3600, follow.MIN_LEFT_H)
     soc = {(r.facility_id, r.device_id): r.value for r in latest if r.point == "soc" and r.facility_id in supplied}
     power = {(r.facility_id, r.device_id): r.value for r in latest if r.point == "power_kw"}
-    states = [follow.BatteryState(f.id, b, targets[(f.id, b.id, "battery")], soc.get((f.id, b.id)))
+    states = [follow.BatteryState(f.id, b, targets[(f.id, b.id, "battery")], soc.get((f.id, b.id)), hours_left)
               for f in svc.scenario.supplied for b in f.batteries if (f.id, b.id) not in skip]
     delivered = sum(power.get(key, svc.sent.get(key, s.planned_kw)) - s.planned_kw
                     for s in states for key in [(s.facility_id, s.battery.id)])
-    correction = sum(actual) - follow.planned_demand_kw(slot) + delivered
+    correction = sum(actual.values()) - aim + delivered
     for (fid, bid), kw in follow.distribute_correction(correction, states).items():
         targets[(fid, bid, "battery")] = kw
     return correction
@@ -108,7 +128,7 @@ async def dispatch(svc: Service, now: dt.datetime) -> list[dict[str, Any]]:
     if plan is not None and pos is not None:
         fixed = fixed_plan_for_slot(svc, plans.plan_slots(svc.store, plan.id)[pos].slot_start)
         if fixed is not None:  # follow the procurement fixed at gate closure, not a newer plan's
-            correction = _following(svc, fixed[0], fixed[1], targets, overridden | unsafe)
+            correction = _following(svc, fixed[1], targets, overridden | unsafe, now)
     audit = []
     for (fid, dev, kind), kw in targets.items():
         source = "override" if (fid, dev) in overridden else (plan.kind if plan is not None else "safe")

@@ -1,6 +1,10 @@
 """Plan following (計画値同時同量): correct battery set-points toward the fixed procurement plan and settle
 each slot's imbalance.
 
+What is settled is the slot's energy (kWh), so the correction aims at it: the meters' energy so far in the slot
+is integrated and the batteries steered so the rest of the slot averages (planned kWh − metered kWh so far) /
+hours left (:func:`remaining_target_kw`). At the slot start this is the planned kW.
+
 The balancing group's planned metered demand in a slot is plant + JEPX buy - JEPX sell (kW averages); the
 actual is the sum of the supplied facilities' grid meters (kW, + = import). Imbalance = actual - planned in
 kWh (+ = shortfall). Settlement estimate: a shortfall pays min(spot + spread, cap) per kWh, a surplus earns
@@ -10,6 +14,7 @@ max(spot - spread, 0) per kWh (cost_jpy + = YGE pays).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -43,16 +48,26 @@ class BatteryState:
     battery: Battery
     planned_kw: float
     soc: float | None
+    hours_left: float | None = None
 
 
 def _bounds(b: BatteryState) -> tuple[float, float]:
-    """(lowest, highest) kW this battery may be set to now (SoC limits respected, reserve kept)."""
+    """(lowest, highest) kW this battery may be set to now (SoC limits respected, reserve kept).
+
+    With ``hours_left`` (h, > 0) and a SoC, the rate is also limited so that holding it for the hours left
+    neither draws the battery below max(soc_min, reserve_soc) nor charges it above soc_max.
+    """
     low, high = -b.battery.charge_kw, b.battery.discharge_kw
     if b.soc is not None:
-        if b.soc <= max(b.battery.soc_min, b.battery.reserve_soc):
+        floor = max(b.battery.soc_min, b.battery.reserve_soc)
+        if b.soc <= floor:
             high = 0.0
         if b.soc >= b.battery.soc_max:
             low = 0.0
+        if b.hours_left is not None and b.hours_left > 0:
+            cap = b.battery.capacity_kwh
+            high = min(high, max(b.soc - floor, 0.0) * cap / b.hours_left)
+            low = max(low, -max(b.battery.soc_max - b.soc, 0.0) * cap / b.hours_left)
     return low, high
 
 
@@ -70,6 +85,39 @@ def distribute_correction(correction_kw: float, batteries: list[BatteryState]) -
     share = min(1.0, abs(correction_kw) / total)
     sign = 1.0 if correction_kw > 0 else -1.0
     return {k: v + sign * share * room[k] for k, v in out.items()}
+
+
+MIN_LEFT_H = 1 / 60
+"""Shortest remaining time (h) the slot's energy target is spread over, so the last seconds ask no infinite kW."""
+
+
+def metered_energy_kwh(series: Mapping[str, Sequence[tuple[dt.datetime, float]]], start: dt.datetime,
+                       now: dt.datetime) -> float:
+    """Energy in kWh the meters recorded from `start` to `now`, from their power samples (kW, + = import).
+
+    Each meter's samples (time-ordered) are held until the next one (the last until `now`); the first is taken
+    to have held since `start`, so a meter read late in the slot still counts the whole elapsed time.
+    """
+    total = 0.0
+    for samples in series.values():
+        ordered = sorted((t, v) for t, v in samples if t <= now)
+        for i, (t, kw) in enumerate(ordered):
+            begin = start if i == 0 else max(t, start)
+            end = ordered[i + 1][0] if i + 1 < len(ordered) else now
+            total += kw * max((end - begin).total_seconds(), 0.0) / 3600.0
+    return total
+
+
+def remaining_target_kw(planned_kw: float, done_kwh: float, slot_start: dt.datetime, now: dt.datetime) -> float:
+    """Mean metered kW over the rest of the slot that makes the slot's energy equal the plan's.
+
+    (planned_kw × 0.5 h − done_kwh) / hours left (at least MIN_LEFT_H); at or before the slot start it is the
+    planned kW itself.
+    """
+    if now <= slot_start:
+        return planned_kw
+    left_h = (slot_start + dt.timedelta(hours=SLOT_HOURS) - now).total_seconds() / 3600.0
+    return (planned_kw * SLOT_HOURS - done_kwh) / max(left_h, MIN_LEFT_H)
 
 
 def slot_actual_kwh(meter_means_kw: dict[str, float]) -> float:
