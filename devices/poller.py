@@ -1,9 +1,10 @@
 """The poller: every device of a scenario read concurrently on a fixed cadence, readings to a sink.
 
 Fast points (meter, battery, PV and EV power, SoC) are read every cycle; slow points (energy counters,
-status, ratings) every ``slow_every`` cycles. Each device is bounded by its own time-out budget, and a
-failing device backs off in its connection, so one dead device never delays the others. Readings are
-stamped with tz-aware UTC times and a quality (see :class:`~devices.capabilities.Quality`).
+status, ratings) every ``slow_every`` cycles, and keep the time they were read (never a later fast cycle's).
+Each device is bounded by its own time-out budget, and a failing device backs off in its connection, so one
+dead device never delays the others. Readings are stamped with tz-aware UTC times and a quality
+(see :class:`~devices.capabilities.Quality`).
 """
 
 from __future__ import annotations
@@ -56,6 +57,19 @@ class DeviceState:
     values: Values = field(default_factory=dict)
     measured_at: dt.datetime | None = None
     discovered: bool = False
+    read_at: dict[str, dt.datetime] = field(default_factory=dict)
+    slow_points: set[str] = field(default_factory=set)
+    full_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class PointStatus:
+    """A point's last good value, when it was actually read (UTC) and its quality now: stale when older than its
+    cadence allows (fast points: 2 cycles; slow points: ``slow_every`` + 1 cycles)."""
+
+    value: float | None
+    read_at: dt.datetime
+    quality: Quality
 
 
 def rating_kw(spec: DeviceSpec) -> float:
@@ -127,9 +141,43 @@ class Poller:
                 return f"{name}={value} outside 0..1"
         return None
 
+    def allowed_age_s(self, slow: bool) -> float:
+        """How old (s) a point may be before it is stale: 2 cycles for fast points, slow_every + 1 for slow ones."""
+        c = self.config
+        return c.cadence_s * ((max(c.slow_every, 1) + 1) if slow else 2)
+
+    def point_status(self, device_id: str, now: dt.datetime) -> dict[str, PointStatus]:
+        """Each point's last good value with the time it was read and whether it is stale at `now`."""
+        state = self.states[device_id]
+        out = {}
+        for name, when in state.read_at.items():
+            stale = (now - when).total_seconds() > self.allowed_age_s(name in state.slow_points)
+            out[name] = PointStatus(state.values.get(name), when, Quality.STALE if stale else Quality.GOOD)
+        return out
+
+    def _slow_overdue(self, state: DeviceState, now: dt.datetime) -> bool:
+        """True when the slow points were never read or have outlived their cadence (a full read was missed)."""
+        return state.full_at is None or (now - state.full_at).total_seconds() > self.allowed_age_s(True)
+
+    def _remember(self, state: DeviceState, values: Values, full: bool, now: dt.datetime) -> None:
+        if full:
+            state.full_at = now
+        else:
+            state.slow_points = set(state.values) - set(values)
+        state.values = {**state.values, **values}
+        state.read_at.update({name: now for name in values})
+        state.measured_at = now
+
     async def poll_device(self, state: DeviceState, full: bool, now: dt.datetime) -> Reading:
-        """Read one device once and classify the result."""
+        """Read one device once and classify the result.
+
+        A good reading holds only the points read now (slow points are not re-stamped with a fast cycle's time;
+        they keep the time they were read, see :meth:`point_status`). Slow points whose cadence has lapsed (a
+        full read failed) are read again at the next cycle. A stale reading repeats the values of the last
+        successful read, with that read's time.
+        """
         spec = state.spec
+        full = full or self._slow_overdue(state, now)
         try:
             if not state.discovered:
                 async with self._discovery_slots, asyncio.timeout(self.budget_s(spec)):
@@ -140,17 +188,17 @@ class Poller:
         except (DeviceError, DiscoveryError, CodecError, TimeoutError, KeyError) as exc:
             detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             quality = Quality.STALE if state.measured_at is not None else Quality.ERROR
-            return Reading(spec.device_id, spec.facility.id, spec.kind, now, quality, dict(state.values),
-                           state.measured_at, detail)
+            last = {k: v for k, v in state.values.items() if state.read_at.get(k) == state.measured_at}
+            return Reading(spec.device_id, spec.facility.id, spec.kind, now, quality, last, state.measured_at,
+                           detail)
         problem = f"garbage scale factor in {invalid}" if invalid else self._implausible(spec, values)
         if problem:
             return Reading(spec.device_id, spec.facility.id, spec.kind, now, Quality.ERROR, values, now, problem)
         if values.get(MAIN_FIELD[spec.kind]) is None:
             return Reading(spec.device_id, spec.facility.id, spec.kind, now, Quality.MISSING, values, now,
                            f"{MAIN_FIELD[spec.kind]} not implemented")
-        state.values = {**state.values, **values}
-        state.measured_at = now
-        return Reading(spec.device_id, spec.facility.id, spec.kind, now, Quality.GOOD, dict(state.values), now)
+        self._remember(state, values, full, now)
+        return Reading(spec.device_id, spec.facility.id, spec.kind, now, Quality.GOOD, dict(values), now)
 
     async def cycle(self, full: bool | None = None) -> list[Reading]:
         """One poll of every device, concurrently; readings go to the sink and are returned."""

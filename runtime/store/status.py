@@ -1,7 +1,9 @@
 """Live status of facilities and the city from the latest stored values (age in seconds, worst quality).
 
 Device points follow the devices package: ``power_kw`` (PV + generation, battery + discharge, EV + charging,
-meter + import), ``soc`` (fraction). Age is measured from the newest value of the facility's least fresh point.
+meter + import), ``soc`` (fraction). A facility's age is that of its least fresh live point (``LIVE_POINTS``, read
+every poll cycle); slow points (energy counters, status, ratings, read every few cycles with their own read time)
+keep their own age in ``points``, so their longer cadence does not make a facility look stale.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from runtime.store.db import Store
 from runtime.store.readings import LatestPoint, latest_values
 from scenarios.model import Facility, Scenario
 
+LIVE_POINTS = frozenset({"power_kw", "soc"})
 QUALITY_ORDER = ("good", "substituted", "stale", "missing", "error", "bad", "none")
 
 
@@ -67,6 +70,12 @@ def _sum(points: list[PointValue], kind: str, name: str) -> float | None:
     return float(sum(values)) if values else None
 
 
+def _age(points: list[PointValue]) -> float | None:
+    """Age (s) of the least fresh live point; of the least fresh point if the facility has no live point."""
+    live = [p.age_s for p in points if p.point in LIVE_POINTS]
+    return max(live or [p.age_s for p in points], default=None)
+
+
 def facility_status(facility: Facility, rows: list[LatestPoint], now: dt.datetime) -> FacilityStatus:
     """Status of one facility from its latest values."""
     kinds = device_kinds(facility)
@@ -78,7 +87,7 @@ def facility_status(facility: Facility, rows: list[LatestPoint], now: dt.datetim
         supplied=facility.supplied, pv_kw=_sum(points, "pv", "power_kw"),
         battery_kw=_sum(points, "battery", "power_kw"),
         battery_soc=sum(socs) / len(socs) if socs else None, ev_kw=_sum(points, "ev", "power_kw"),
-        meter_kw=_sum(points, "meter", "power_kw"), age_s=max((p.age_s for p in points), default=None),
+        meter_kw=_sum(points, "meter", "power_kw"), age_s=_age(points),
         quality=_worst([p.quality for p in points]), points=points)
 
 
