@@ -73,7 +73,8 @@ def _best_bound(data: OutageInput, highs_bound: float | None) -> tuple[float, st
         log.warning("perfect-relocation bound failed: %s", exc)
         relocation = float("inf")
     bounds = [b for b in (highs_bound, relocation) if b is not None]
-    return min(bounds), f"HiGHS bound {highs_bound}, perfect-relocation bound {relocation:.3f} kWh"
+    highs_text = "n/a" if highs_bound is None else f"{highs_bound:.3f}"
+    return min(bounds), f"HiGHS bound {highs_text}, perfect-relocation bound {relocation:.3f} kWh"
 
 
 class _Clock:
