@@ -102,3 +102,39 @@ def serving(app) -> Iterator[str]:
     finally:
         srv.should_exit = True
         thread.join(10)
+
+
+def seed_measured_pv(store: Store, scenario, facility_id: str, index, factor: float, days: int = 4) -> None:
+    """Store `days` of 30-min PV aggregates before index[0] at `factor` x the clear-sky model of the facility's
+    first array (a plant under-performing its nameplate)."""
+    import pandas as pd
+
+    from forecasts.pv import forecast_array_pv
+    from runtime.store.models import Aggregate
+
+    facility = scenario.facility(facility_id)
+    array = facility.pv_arrays[0]
+    past = pd.date_range(index[0] - pd.Timedelta(days=days), index[0], freq="30min", inclusive="left")
+    measured = factor * forecast_array_pv(array, facility, past)
+    with store.session() as session:
+        for t, kw in zip(past, measured.to_numpy(), strict=True):
+            session.add(Aggregate(slot_start=t.to_pydatetime(), facility_id=facility_id, device_id=array.id,
+                                  point="power_kw", mean=float(kw), minimum=float(kw), maximum=float(kw), count=3))
+
+
+def flat_planner(battery_kw: float):
+    """A loop planner whose plan buys 20 kW plant + 10 kW JEPX in every slot and holds the 'centre' battery at
+    battery_kw (+ = discharge)."""
+    import pandas as pd
+
+    from runtime.store import plans
+
+    def planner(request):
+        n = len(request.index)
+        rows = [{"slot_start": t.to_pydatetime(), "plant_kw": 20.0, "jepx_buy_kw": 10.0, "jepx_sell_kw": 0.0,
+                 "price_jpy_per_kwh": 10.0} for t in request.index]
+        return plans.PlanIn(request.index[0].to_pydatetime(), (request.index[-1] + pd.Timedelta("30min"))
+                            .to_pydatetime(), "optimal", rows, setpoints={"centre": {"bat1": [battery_kw] * n}},
+                            solver_status="optimal")
+
+    return planner

@@ -8,12 +8,12 @@ import datetime as dt
 import pandas as pd
 import pytest
 import svc_fixtures
-from svc_fixtures import make_service
+from svc_fixtures import flat_planner, make_service
 
 from runtime import loop, loop_dispatch
 from runtime import loop_following as follow
 from runtime.loop import WriteOutcome
-from runtime.store import plans, readings
+from runtime.store import readings
 from runtime.store.readings import ReadingIn
 
 sqlite_store = svc_fixtures.sqlite_store
@@ -35,14 +35,8 @@ class Writes:
         return WriteOutcome(value_kw, True, "ok")
 
 
-def planner(request):
-    """Procurement 20 kW plant + 10 kW JEPX = 30 kW (15 kWh per slot); battery planned idle (0 kW)."""
-    n = len(request.index)
-    rows = [{"slot_start": t.to_pydatetime(), "plant_kw": 20.0, "jepx_buy_kw": 10.0, "jepx_sell_kw": 0.0,
-             "price_jpy_per_kwh": 10.0} for t in request.index]
-    return plans.PlanIn(request.index[0].to_pydatetime(), (request.index[-1] + pd.Timedelta("30min"))
-                        .to_pydatetime(), "optimal", rows, setpoints={"centre": {"bat1": [0.0] * n}},
-                        solver_status="optimal")
+# Procurement 20 kW plant + 10 kW JEPX = 30 kW (15 kWh per slot); battery planned idle (0 kW).
+planner = flat_planner(0.0)
 
 
 @pytest.fixture

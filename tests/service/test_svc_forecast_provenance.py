@@ -12,12 +12,10 @@ import pandas as pd
 import pytest
 import svc_fixtures
 
-from forecasts.pv import forecast_array_pv
 from runtime import loop
 from runtime.loop_ports import build_service, default_forecaster, store_forecaster
 from runtime.settings import Settings
 from runtime.store import journal
-from runtime.store.models import Aggregate
 from scenarios.datasets import data_path
 from scenarios.loader import load_scenario
 
@@ -93,15 +91,8 @@ def test_missing_weather_file_is_refused_at_start_and_unreadable_falls_back(sqli
 
 def test_measured_yield_correction_and_factor_are_recorded(any_store):
     scenario = load_scenario("tiny")
-    centre = scenario.facility("centre")
-    array = centre.pv_arrays[0]
     index = pd.date_range("2024-06-10 00:00", periods=48, freq="30min", tz="Asia/Tokyo")
-    past = pd.date_range(index[0] - pd.Timedelta(days=4), index[0], freq="30min", inclusive="left")
-    measured = 0.6 * forecast_array_pv(array, centre, past)  # a plant at 60 % of its clear-sky model
-    with any_store.session() as session:
-        for t, kw in zip(past, measured.to_numpy(), strict=True):
-            session.add(Aggregate(slot_start=t.to_pydatetime(), facility_id="centre", device_id=array.id,
-                                  point="power_kw", mean=float(kw), minimum=float(kw), maximum=float(kw), count=3))
+    svc_fixtures.seed_measured_pv(any_store, scenario, "centre", index, 0.6)  # a plant at 60 % of its model
     frames = store_forecaster(any_store)(scenario, index)
     run_id = journal.save_forecast(any_store, "store_forecaster", frames, {})
     inputs = journal.forecast_inputs(any_store, run_id)

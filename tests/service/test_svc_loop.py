@@ -227,20 +227,11 @@ def test_store_forecaster_learns_facility_load_from_telemetry(sqlite_store):
 
 
 def test_store_forecaster_scales_pv_by_measured_yield(sqlite_store):
-    from forecasts.pv import forecast_array_pv
     from runtime.loop_ports import default_forecaster, store_forecaster
-    from runtime.store.models import Aggregate
 
     scenario = load_scenario("tiny")
-    centre = scenario.facility("centre")
-    array = centre.pv_arrays[0]
     index = pd.date_range("2024-06-10 00:00", periods=48, freq="30min", tz="Asia/Tokyo")
-    past = pd.date_range(index[0] - pd.Timedelta(days=4), index[0], freq="30min", inclusive="left")
-    measured = 0.6 * forecast_array_pv(array, centre, past)  # a plant at 60 % of its clear-sky model
-    with sqlite_store.session() as session:
-        for t, kw in zip(past, measured.to_numpy(), strict=True):
-            session.add(Aggregate(slot_start=t.to_pydatetime(), facility_id="centre", device_id=array.id,
-                                  point="power_kw", mean=float(kw), minimum=float(kw), maximum=float(kw), count=3))
+    svc_fixtures.seed_measured_pv(sqlite_store, scenario, "centre", index, 0.6)  # a plant at 60 % of its model
     learned = store_forecaster(sqlite_store)(scenario, index)["centre"]["pv"]
     plain = default_forecaster(scenario, index)["centre"]["pv"]
     assert plain.max() > 1.0

@@ -8,11 +8,11 @@ import datetime as dt
 import pandas as pd
 import pytest
 import svc_fixtures
-from svc_fixtures import make_service
+from svc_fixtures import flat_planner, make_service
 
 from runtime import loop, loop_dispatch
 from runtime.loop import Sample, WriteOutcome
-from runtime.store import journal, plans
+from runtime.store import journal
 
 sqlite_store = svc_fixtures.sqlite_store
 NOW = pd.Timestamp("2024-06-10 12:10", tz="Asia/Tokyo").to_pydatetime()  # slot 12:00-12:30 JST
@@ -33,14 +33,8 @@ class Devices:
         return WriteOutcome(value_kw, True, "ok")
 
 
-def planner(request):
-    """Battery set-point 1 kW in every slot; procurement made inside the slot, so no plan following."""
-    n = len(request.index)
-    rows = [{"slot_start": t.to_pydatetime(), "plant_kw": 20.0, "jepx_buy_kw": 10.0, "jepx_sell_kw": 0.0,
-             "price_jpy_per_kwh": 10.0} for t in request.index]
-    return plans.PlanIn(request.index[0].to_pydatetime(), (request.index[-1] + pd.Timedelta("30min"))
-                        .to_pydatetime(), "optimal", rows, setpoints={"centre": {"bat1": [1.0] * n}},
-                        solver_status="optimal")
+# Battery set-point 1 kW in every slot; procurement made inside the slot, so no plan following.
+planner = flat_planner(1.0)
 
 
 def _service(store, devices):
