@@ -75,9 +75,13 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
             if scheduler is not None:
                 await scheduler.stop()  # a running step finishes: no half-written plan, no cancelled write
 
-    app = FastAPI(title="Yamaguchi EMS", version="1.0.0", lifespan=lifespan,
-                  description="YGE energy management: live status, plans, procurement, audit, events. "
-                              "Units: kW, kWh, JPY, JPY/kWh, SoC fraction; times ISO 8601 with zone.")
+    app = FastAPI(
+        title="Yamaguchi EMS",
+        version="1.0.0",
+        lifespan=lifespan,
+        description="YGE energy management: live status, plans, procurement, audit, events. "
+        "Units: kW, kWh, JPY, JPY/kWh, SoC fraction; times ISO 8601 with zone.",
+    )
     app.state.service = service
     app.state.http_stats = {}
     app.add_middleware(RequestMetrics, stats=app.state.http_stats)

@@ -67,8 +67,9 @@ def bare_pvwatts(index: pd.DatetimeIndex) -> Callable[[], object]:
             continue
         sky = sky_state(facility, index, None, "instantaneous")
         for array in facility.pv_arrays:
-            poa = pvlib.irradiance.get_total_irradiance(array.tilt_deg, array.azimuth_deg, sky.zenith, sky.azimuth,
-                                                        sky.dni, sky.ghi, sky.dhi)["poa_global"]
+            poa = pvlib.irradiance.get_total_irradiance(
+                array.tilt_deg, array.azimuth_deg, sky.zenith, sky.azimuth, sky.dni, sky.ghi, sky.dhi
+            )["poa_global"]
             poa = np.nan_to_num(np.asarray(poa, dtype=float))
             temp_cell = pvlib.temperature.faiman(poa, sky.temp_air, sky.wind_speed)
             prepared.append((array, poa, temp_cell))
@@ -87,37 +88,56 @@ def speed_table(repeats: int) -> str:
     scenario = load_builtin("yamaguchi")
     n_arrays = sum(len(f.pv_arrays) for f in scenario.facilities)
     n_fac = sum(1 for f in scenario.facilities if f.pv_arrays)
-    rows = ["| horizon | slots | full chain, 5-min sub-steps (s) | full chain, instantaneous (s) | "
-            "bare pvlib PVWatts on precomputed POA (s) | ratio full / bare | ratio interval / instantaneous |",
-            "|---|---:|---:|---:|---:|---:|---:|"]
-    horizons = {"96 slots (2 days)": pd.date_range("2024-08-01", periods=96, freq="30min", tz="Asia/Tokyo"),
-                "a year at 30 min (2024)": pd.date_range("2024-01-01", "2025-01-01", freq="30min", tz="Asia/Tokyo",
-                                                         inclusive="left")}
+    rows = [
+        "| horizon | slots | full chain, 5-min sub-steps (s) | full chain, instantaneous (s) | "
+        "bare pvlib PVWatts on precomputed POA (s) | ratio full / bare | ratio interval / instantaneous |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    horizons = {
+        "96 slots (2 days)": pd.date_range("2024-08-01", periods=96, freq="30min", tz="Asia/Tokyo"),
+        "a year at 30 min (2024)": pd.date_range(
+            "2024-01-01", "2025-01-01", freq="30min", tz="Asia/Tokyo", inclusive="left"
+        ),
+    }
     for name, index in horizons.items():
         reps = repeats if len(index) < 1000 else max(1, repeats // 5)
         interval = timed(full_chain(index, "interval"), reps)
         instant = timed(full_chain(index, "instantaneous"), reps)
         bare = timed(bare_pvwatts(index), reps)
-        rows.append(f"| {name} | {len(index)} | {interval:.3f} | {instant:.3f} | {bare:.4f} | {interval / bare:.0f}x | "
-                    f"{interval / instant:.1f}x |")
+        rows.append(
+            f"| {name} | {len(index)} | {interval:.3f} | {instant:.3f} | {bare:.4f} | {interval / bare:.0f}x | "
+            f"{interval / instant:.1f}x |"
+        )
         print(rows[-1], flush=True)
-    header = (f"All {n_arrays} PV arrays of the `yamaguchi` scenario ({n_fac} facilities), clear sky; median of "
-              f"{repeats} runs (year: {max(1, repeats // 5)}).\n\n")
+    header = (
+        f"All {n_arrays} PV arrays of the `yamaguchi` scenario ({n_fac} facilities), clear sky; median of "
+        f"{repeats} runs (year: {max(1, repeats // 5)}).\n\n"
+    )
     return header + "\n".join(rows)
 
 
 def backtest_tables() -> tuple[str, str]:
-    sections, calib = [], ["| backtest | model | pairs fit / test | P10-P90 coverage on test half (target 0.80) |",
-                           "|---|---|---:|---:|"]
+    sections, calib = (
+        [],
+        [
+            "| backtest | model | pairs fit / test | P10-P90 coverage on test half (target 0.80) |",
+            "|---|---|---:|---:|",
+        ],
+    )
     for name in BACKTESTS:
         start = time.perf_counter()
         pairs, table = run_backtest(name)
         seconds = time.perf_counter() - start
-        lines = [f"### {name} ({seconds:.1f} s)", "", "| lead | model | n | MAE | RMSE | nMAE | skill vs persistence |",
-                 "|---|---|---:|---:|---:|---:|---:|"]
+        lines = [
+            f"### {name} ({seconds:.1f} s)",
+            "",
+            "| lead | model | n | MAE | RMSE | nMAE | skill vs persistence |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
         for r in table.itertuples(index=False):
-            lines.append(f"| {r.lead} | {r.model} | {r.n} | {r.mae:.3f} | {r.rmse:.3f} | {r.nmae:.3f} "
-                         f"| {r.skill:+.3f} |")
+            lines.append(
+                f"| {r.lead} | {r.model} | {r.n} | {r.mae:.3f} | {r.rmse:.3f} | {r.nmae:.3f} | {r.skill:+.3f} |"
+            )
         sections.append("\n".join(lines))
         model = "kt_blend" if "kt_blend" in pairs else "day_type_profile"
         pairs = pairs.sort_values("issue", kind="stable")
@@ -139,21 +159,26 @@ def main() -> None:
     args = parser.parse_args()
     speed = speed_table(args.repeats)
     backtests, calibration = backtest_tables()
-    text = "\n\n".join([
-        "# Forecasts benchmark", f"Command: `.venv/bin/python benchmarks/bench_forecasts.py --repeats {args.repeats}` "
-        f"(2-core machine shared with other jobs; pvlib {pvlib.__version__}, pandas {pd.__version__}).",
-        "## Speed", speed,
-        "## Backtests (recorded data, skill = 1 - RMSE/RMSE_persistence)",
-        "Models: `clear_sky` (kt = 1), `kt_persistence` (last 3 daylight clear-sky indices carried forward), "
-        "`kt_blend` (recent kt decaying to the 7-day mean kt with tau = 3 h), `recorded` (EMHASS's own stored PV "
-        "forecast, issue time unknown, so identical in every lead bucket), `day_type_profile` (the load "
-        "forecaster), `persistence` (same time on the latest day known at issue). JMA GHI in W/m² (nMAE by mean "
-        "GHI); EMHASS PV in kW (nMAE by capacity = 99.9th percentile); EMHASS load in kW (nMAE by mean load), the "
-        "home's data put on the Japanese clock by its Paris wall time.",
-        backtests,
-        "## P10/P90 calibration (error quantiles by lead learned on the first half of issues, scaled by clear sky "
-        "for GHI/PV)", calibration,
-    ])
+    text = "\n\n".join(
+        [
+            "# Forecasts benchmark",
+            f"Command: `.venv/bin/python benchmarks/bench_forecasts.py --repeats {args.repeats}` "
+            f"(2-core machine shared with other jobs; pvlib {pvlib.__version__}, pandas {pd.__version__}).",
+            "## Speed",
+            speed,
+            "## Backtests (recorded data, skill = 1 - RMSE/RMSE_persistence)",
+            "Models: `clear_sky` (kt = 1), `kt_persistence` (last 3 daylight clear-sky indices carried forward), "
+            "`kt_blend` (recent kt decaying to the 7-day mean kt with tau = 3 h), `recorded` (EMHASS's own stored PV "
+            "forecast, issue time unknown, so identical in every lead bucket), `day_type_profile` (the load "
+            "forecaster), `persistence` (same time on the latest day known at issue). JMA GHI in W/m² (nMAE by mean "
+            "GHI); EMHASS PV in kW (nMAE by capacity = 99.9th percentile); EMHASS load in kW (nMAE by mean load), the "
+            "home's data put on the Japanese clock by its Paris wall time.",
+            backtests,
+            "## P10/P90 calibration (error quantiles by lead learned on the first half of issues, scaled by clear sky "
+            "for GHI/PV)",
+            calibration,
+        ]
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text + "\n", encoding="utf-8")
     print(text)

@@ -74,8 +74,14 @@ def scaled_scenario(scale: int) -> tuple[Any, dict[str, str]]:
         for e in data["evs"]:
             evs.append({**copy.deepcopy(e), "id": f"{e['id']}-x{k}", "home_facility": f"{e['home_facility']}-x{k}"})
         for link in data.get("links", []):
-            links.append({**link, "id": f"{link['id']}-x{k}", "from_facility": f"{link['from_facility']}-x{k}",
-                          "to_facility": f"{link['to_facility']}-x{k}"})
+            links.append(
+                {
+                    **link,
+                    "id": f"{link['id']}-x{k}",
+                    "from_facility": f"{link['from_facility']}-x{k}",
+                    "to_facility": f"{link['to_facility']}-x{k}",
+                }
+            )
     data.update(facilities=facilities, evs=evs, links=links)
     if data.get("plant"):
         data["plant"]["facility_id"] = None
@@ -92,7 +98,7 @@ def scaled_inputs(scale: int, shift: int = 0, load_factor: float = 1.0, override
 
     scenario, origin = scaled_scenario(scale)
     full = pd.date_range(pd.Timestamp(DAY).tz_localize(TZ), periods=SLOTS + 1, freq="30min", name="slot_start")
-    index = full[shift:shift + SLOTS]
+    index = full[shift : shift + SLOTS]
     base = {f.id: f for f in scenario.facilities if f.id == origin[f.id]}
     pv_o = {fid: forecast_facility_pv(f, full) for fid, f in base.items() if f.pv_arrays}
     load_o = {fid: forecast_facility_load(f, full) * load_factor for fid, f in base.items() if f.load is not None}
@@ -143,17 +149,28 @@ def pyomo_worker(scale: int, outdir: Path, rebuild: bool) -> dict[str, Any]:
         "cols": sum(1 for _ in m.component_data_objects(pyo.Var)),
         "rows": sum(1 for _ in m.component_data_objects(pyo.Constraint)),
         "binaries": sum(1 for v in m.component_data_objects(pyo.Var) if v.is_binary()),
-        "build_s": build_s, "handover_s": run.handover_s, "highs_s": run.highs_s, "objective": run.objective,
-        "gap": run.gap, "replan_update_s": update_s, "replan_push_s": again.handover_s,
-        "replan_highs_s": again.highs_s, "replan_objective": again.objective, "rss_imports_mb": rss_imports,
+        "build_s": build_s,
+        "handover_s": run.handover_s,
+        "highs_s": run.highs_s,
+        "objective": run.objective,
+        "gap": run.gap,
+        "replan_update_s": update_s,
+        "replan_push_s": again.handover_s,
+        "replan_highs_s": again.highs_s,
+        "replan_objective": again.objective,
+        "rss_imports_mb": rss_imports,
     }
     if rebuild:
         tick = time.perf_counter()
         m2 = build_model(changed)
         rebuild_s = time.perf_counter() - tick
         fresh = run_highs(m2, options)
-        out.update(rebuild_build_s=rebuild_s, rebuild_handover_s=fresh.handover_s, rebuild_highs_s=fresh.highs_s,
-                   rebuild_objective=fresh.objective)
+        out.update(
+            rebuild_build_s=rebuild_s,
+            rebuild_handover_s=fresh.handover_s,
+            rebuild_highs_s=fresh.highs_s,
+            rebuild_objective=fresh.objective,
+        )
     out["peak_rss_mb"] = rss_mb()
     return out
 
@@ -169,8 +186,14 @@ def highspy_worker(outdir: Path) -> dict[str, Any]:
         return h.getLp()
 
     def options(h: Any) -> None:
-        for key, value in (("output_flag", False), ("time_limit", 600.0), ("mip_rel_gap", 1e-4),
-                           ("mip_abs_gap", 100.0), ("threads", 1), ("presolve", "on")):
+        for key, value in (
+            ("output_flag", False),
+            ("time_limit", 600.0),
+            ("mip_rel_gap", 1e-4),
+            ("mip_abs_gap", 100.0),
+            ("threads", 1),
+            ("presolve", "on"),
+        ):
             h.setOptionValue(key, value)
 
     first, replan = read("first.mps"), read("replan.mps")
@@ -210,15 +233,21 @@ def highspy_worker(outdir: Path) -> dict[str, Any]:
     tick = time.perf_counter()
     np.asarray(h.getSolution().col_value)
     push += time.perf_counter() - tick
-    return {"handover_s": handover, "highs_s": highs_s, "objective": objective, "replan_push_s": push,
-            "replan_highs_s": replan_highs, "replan_objective": h.getInfo().objective_function_value,
-            "rss_imports_mb": rss_imports, "peak_rss_mb": rss_mb()}
+    return {
+        "handover_s": handover,
+        "highs_s": highs_s,
+        "objective": objective,
+        "replan_push_s": push,
+        "replan_highs_s": replan_highs,
+        "replan_objective": h.getInfo().objective_function_value,
+        "rss_imports_mb": rss_imports,
+        "peak_rss_mb": rss_mb(),
+    }
 
 
 def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Per-field median over repeated worker runs (timings vary with the load of the shared machine)."""
-    return {k: float(np.median([r[k] for r in runs])) if isinstance(runs[0][k], float) else runs[0][k]
-            for k in runs[0]}
+    return {k: float(np.median([r[k] for r in runs])) if isinstance(runs[0][k], float) else runs[0][k] for k in runs[0]}
 
 
 def run_worker(*args: str) -> dict[str, Any]:
@@ -242,14 +271,20 @@ def week_comparison(start: dt.date) -> dict[str, Any]:
     seconds = time.perf_counter() - tick
     rules = baseline(inputs)
     terms = ("energy", "wheeling", "degradation", "peak", "curtailment")
-    return {"start": start.isoformat(), "optimised": result.objective_jpy, "baseline": rules.objective_jpy,
-            "opt_operating": sum(result.breakdown[t] for t in terms),
-            "base_operating": sum(rules.breakdown[t] for t in terms),
-            "opt_penalties": sum(v for k, v in result.breakdown.items() if k.startswith("penalty")),
-            "base_penalties": sum(v for k, v in rules.breakdown.items() if k.startswith("penalty")),
-            "opt_terminal": result.breakdown["terminal_value"], "base_terminal": rules.breakdown["terminal_value"],
-            "status": result.status, "seconds": seconds,
-            "price_mean": float(inputs.price_jpy_per_kwh.mean())}
+    return {
+        "start": start.isoformat(),
+        "optimised": result.objective_jpy,
+        "baseline": rules.objective_jpy,
+        "opt_operating": sum(result.breakdown[t] for t in terms),
+        "base_operating": sum(rules.breakdown[t] for t in terms),
+        "opt_penalties": sum(v for k, v in result.breakdown.items() if k.startswith("penalty")),
+        "base_penalties": sum(v for k, v in rules.breakdown.items() if k.startswith("penalty")),
+        "opt_terminal": result.breakdown["terminal_value"],
+        "base_terminal": rules.breakdown["terminal_value"],
+        "status": result.status,
+        "seconds": seconds,
+        "price_mean": float(inputs.price_jpy_per_kwh.mean()),
+    }
 
 
 def _head(inputs: Any, n: int) -> Any:
@@ -257,12 +292,23 @@ def _head(inputs: Any, n: int) -> Any:
     import dataclasses
 
     cut = dataclasses.replace
-    plant = inputs.plant and cut(inputs.plant, forecast_kw=inputs.plant.forecast_kw[:n], min_kw=inputs.plant.min_kw[:n],
-                                 available_kw=inputs.plant.available_kw[:n])
-    return cut(inputs, index=inputs.index[:n], hours=inputs.hours[:n], price_jpy_per_kwh=inputs.price_jpy_per_kwh[:n],
-               facilities=tuple(cut(f, pv_kw=f.pv_kw[:n], load_kw=f.load_kw[:n]) for f in inputs.facilities),
-               evs=tuple(cut(e, plugged=e.plugged[:n], target_kwh=e.target_kwh[:n], trip_kwh=e.trip_kwh[:n])
-                         for e in inputs.evs), plant=plant)
+    plant = inputs.plant and cut(
+        inputs.plant,
+        forecast_kw=inputs.plant.forecast_kw[:n],
+        min_kw=inputs.plant.min_kw[:n],
+        available_kw=inputs.plant.available_kw[:n],
+    )
+    return cut(
+        inputs,
+        index=inputs.index[:n],
+        hours=inputs.hours[:n],
+        price_jpy_per_kwh=inputs.price_jpy_per_kwh[:n],
+        facilities=tuple(cut(f, pv_kw=f.pv_kw[:n], load_kw=f.load_kw[:n]) for f in inputs.facilities),
+        evs=tuple(
+            cut(e, plugged=e.plugged[:n], target_kwh=e.target_kwh[:n], trip_kwh=e.trip_kwh[:n]) for e in inputs.evs
+        ),
+        plant=plant,
+    )
 
 
 def daily_week(start: dt.date) -> dict[str, Any]:
@@ -297,12 +343,21 @@ def daily_week(start: dt.date) -> dict[str, Any]:
             costs = cost_breakdown(_head(inputs, 48), done)
             totals[who] += sum(v for k, v in costs.items() if k != "terminal_value" or day == 6)
             state[who] = Overrides(
-                battery_soc={b.key: min(1.0, max(0.0, done.bat_soc_kwh[i, -1] / b.capacity_kwh))
-                             for i, b in enumerate(inputs.batteries)},
-                ev_soc={e.id: min(1.0, max(0.0, done.ev_soc_kwh[i, -1] / e.capacity_kwh))
-                        for i, e in enumerate(inputs.evs)})
-    return {"start": start.isoformat(), "optimised": totals["opt"], "baseline": totals["base"],
-            "status": "/".join(sorted(statuses)), "seconds": seconds}
+                battery_soc={
+                    b.key: min(1.0, max(0.0, done.bat_soc_kwh[i, -1] / b.capacity_kwh))
+                    for i, b in enumerate(inputs.batteries)
+                },
+                ev_soc={
+                    e.id: min(1.0, max(0.0, done.ev_soc_kwh[i, -1] / e.capacity_kwh)) for i, e in enumerate(inputs.evs)
+                },
+            )
+    return {
+        "start": start.isoformat(),
+        "optimised": totals["opt"],
+        "baseline": totals["base"],
+        "status": "/".join(sorted(statuses)),
+        "seconds": seconds,
+    }
 
 
 def _size_rows(scale: int, p: dict[str, Any], f: dict[str, Any], repeats: int) -> list[str]:
@@ -330,8 +385,12 @@ def _size_rows(scale: int, p: dict[str, Any], f: dict[str, Any], repeats: int) -
     ]
 
 
-def render(sizes: list[tuple[int, dict[str, Any], dict[str, Any], int]], weeks: list[dict[str, Any]],
-           load: tuple[float, float], daily: list[dict[str, Any]]) -> str:
+def render(
+    sizes: list[tuple[int, dict[str, Any], dict[str, Any], int]],
+    weeks: list[dict[str, Any]],
+    load: tuple[float, float],
+    daily: list[dict[str, Any]],
+) -> str:
     """The markdown report."""
     lines = [
         "# Optimiser benchmark (`python benchmarks/bench_optimizer.py`)",
@@ -352,14 +411,18 @@ def render(sizes: list[tuple[int, dict[str, Any], dict[str, Any], int]], weeks: 
     for scale, p, f, repeats in sizes:
         lines += _size_rows(scale, p, f, repeats)
     if weeks:
-        lines += ["", "## Optimised vs rule-based baseline, a week of real JEPX prices as one 336-slot plan "
-                  "(perfect foresight)", "",
-                  "Clear-sky PV and shape-based load forecasts; costs from the shared cost function (JPY, negative ="
-                  " net revenue). Operating = energy + wheeling + degradation + peak + curtailment.", "",
-                  "| week from | mean price JPY/kWh | baseline JPY | optimised JPY | saving JPY | saving % of "
-                  "abs(baseline) | operating saving JPY | penalties base/opt | terminal value base/opt | status |"
-                  " solve s |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "## Optimised vs rule-based baseline, a week of real JEPX prices as one 336-slot plan (perfect foresight)",
+            "",
+            "Clear-sky PV and shape-based load forecasts; costs from the shared cost function (JPY, negative ="
+            " net revenue). Operating = energy + wheeling + degradation + peak + curtailment.",
+            "",
+            "| week from | mean price JPY/kWh | baseline JPY | optimised JPY | saving JPY | saving % of "
+            "abs(baseline) | operating saving JPY | penalties base/opt | terminal value base/opt | status |"
+            " solve s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
         for w in weeks:
             saving = w["baseline"] - w["optimised"]
             lines.append(
@@ -367,19 +430,28 @@ def render(sizes: list[tuple[int, dict[str, Any], dict[str, Any], int]], weeks: 
                 f"{saving:,.0f} | {100 * saving / abs(w['baseline']):.2f} % | "
                 f"{w['base_operating'] - w['opt_operating']:,.0f} | {w['base_penalties']:,.0f} / "
                 f"{w['opt_penalties']:,.0f} | {w['base_terminal']:,.0f} / {w['opt_terminal']:,.0f} | "
-                f"{w['status']} | {w['seconds']:.1f} |")
+                f"{w['status']} | {w['seconds']:.1f} |"
+            )
     if daily:
-        lines += ["", "## The same weeks operated day by day (realistic day-ahead)", "",
-                  "Each day at 00:00 a 96-slot plan (today + tomorrow) is made from that day's forecasts; its first "
-                  "48 slots are executed and the SoC carried over. The baseline runs its rules on the same days. "
-                  "Costs of executed slots (shared cost function, penalties included; stored energy valued once, "
-                  "at the end of the week).", "",
-                  "| week from | baseline JPY | optimised JPY | saving JPY | saving % of abs(baseline) | status | "
-                  "HiGHS+Pyomo s (7 plans) |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "## The same weeks operated day by day (realistic day-ahead)",
+            "",
+            "Each day at 00:00 a 96-slot plan (today + tomorrow) is made from that day's forecasts; its first "
+            "48 slots are executed and the SoC carried over. The baseline runs its rules on the same days. "
+            "Costs of executed slots (shared cost function, penalties included; stored energy valued once, "
+            "at the end of the week).",
+            "",
+            "| week from | baseline JPY | optimised JPY | saving JPY | saving % of abs(baseline) | status | "
+            "HiGHS+Pyomo s (7 plans) |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for w in daily:
             saving = w["baseline"] - w["optimised"]
-            lines.append(f"| {w['start']} | {w['baseline']:,.0f} | {w['optimised']:,.0f} | {saving:,.0f} | "
-                         f"{100 * saving / abs(w['baseline']):.2f} % | {w['status']} | {w['seconds']:.1f} |")
+            lines.append(
+                f"| {w['start']} | {w['baseline']:,.0f} | {w['optimised']:,.0f} | {saving:,.0f} | "
+                f"{100 * saving / abs(w['baseline']):.2f} % | {w['status']} | {w['seconds']:.1f} |"
+            )
     return "\n".join(lines) + "\n"
 
 

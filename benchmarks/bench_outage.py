@@ -48,17 +48,33 @@ def synthetic(n_shelters: int = 8, seed: int = 0, block_slots: int = 8) -> Outag
     for j in range(n_shelters):
         cap = float(rng.choice([0.0, 9.8, 15.0]))
         bat = StationaryBattery(cap, 5.0, 5.0, soc_start=0.8, soc_min=0.1, soc_max=0.95) if cap else None
-        shelters.append(OutageShelter(f"s{j}", rng.uniform(1.5, 4.0) * evening, rng.uniform(0, 20) * sun * 0.6,
-                                      battery=bat, bidirectional_charger=bool(rng.random() < 0.5)))
+        shelters.append(
+            OutageShelter(
+                f"s{j}",
+                rng.uniform(1.5, 4.0) * evening,
+                rng.uniform(0, 20) * sun * 0.6,
+                battery=bat,
+                bidirectional_charger=bool(rng.random() < 0.5),
+            )
+        )
     xy = np.vstack([rng.uniform(0, 20, size=(n_shelters, 2)), [[10.0, 10.0]]])
     km = np.linalg.norm(xy[:, None] - xy[None], axis=2)
     steps = np.ceil(km / 25 / 0.5 - 1e-9).astype(int)
     fleet = [(71.4, 6.0, 1.5, 0.15), (9.06, 0.0, 1.5, 0.054), (13.6, 0.0, 1.5, 0.12)]
-    evs = tuple(OutageEV(f"ev{v}", n_shelters, fleet[v % 3][0], 0.8, 0.2, fleet[v % 3][1], fleet[v % 3][2],
-                         fleet[v % 3][3]) for v in range(n_shelters * 3 // 4))
-    return OutageInput(start=START, shelters=tuple(shelters), evs=evs,
-                       site_ids=(*(s.id for s in shelters), "depot"), distance_km=km, travel_slots=steps,
-                       block_slots=block_slots, candidate_shelters=n_shelters)
+    evs = tuple(
+        OutageEV(f"ev{v}", n_shelters, fleet[v % 3][0], 0.8, 0.2, fleet[v % 3][1], fleet[v % 3][2], fleet[v % 3][3])
+        for v in range(n_shelters * 3 // 4)
+    )
+    return OutageInput(
+        start=START,
+        shelters=tuple(shelters),
+        evs=evs,
+        site_ids=(*(s.id for s in shelters), "depot"),
+        distance_km=km,
+        travel_slots=steps,
+        block_slots=block_slots,
+        candidate_shelters=n_shelters,
+    )
 
 
 def planning_rows(configs: list[tuple[str, float, float, int, float]]) -> list[dict[str, object]]:
@@ -70,8 +86,9 @@ def planning_rows(configs: list[tuple[str, float, float, int, float]]) -> list[d
         if label.startswith("synthetic"):
             data = synthetic(block_slots=round(block_h * 2))
         else:
-            data = rt.outage_input(scenario, START, 72, pv_factor=pv_factor, block_hours=block_h,
-                                   candidate_shelters=cands)
+            data = rt.outage_input(
+                scenario, START, 72, pv_factor=pv_factor, block_hours=block_h, candidate_shelters=cands
+            )
         t0 = time.perf_counter()
         greedy = greedy_plan(data)
         greedy_s = time.perf_counter() - t0
@@ -88,22 +105,37 @@ def planning_rows(configs: list[tuple[str, float, float, int, float]]) -> list[d
         bound_s = time.perf_counter() - t0
         lp = lp_relaxation_bound(data, cand)
         critical = float(data.critical_matrix().sum() * data.slot_hours)
-        rows.append({
-            "case": label, "block h": block_h, "cand/car": cands, "binaries": binaries, "vars": variables,
-            "limit s": limit, "MILP s (build+solve)": round(milp_s, 1), "status": milp.status, "method": milp.method,
-            "HiGHS gap %": None if milp.solver_bound is None else
-            round(100 * (milp.solver_bound - milp.objective) / abs(milp.solver_bound), 2),
-            "gap % (best bound)": None if milp.gap is None else round(100 * milp.gap, 2),
-            "handover s": round(milp.timings.get("handover", 0.0), 1),
-            "HiGHS s": round(milp.timings.get("highs", 0.0), 1),
-            "critical kWh": round(critical, 1), "greedy kWh": round(greedy.served_kwh, 2),
-            "greedy s": round(greedy_s, 2), "MILP kWh": round(milp.served_kwh, 2),
-            "MILP-greedy kWh": round(milp.served_kwh - greedy.served_kwh, 2),
-            "moves greedy/MILP": f"{len(greedy.moves)}/{len(milp.moves)}",
-            "greedy obj": round(greedy.objective, 3), "MILP obj": round(milp.objective, 3),
-            "LP relax obj": round(lp, 3), "perfect-reloc bound kWh": round(upper, 2),
-            "MILP/bound %": round(100 * milp.weighted_served_kwh / upper, 2), "bound s": round(bound_s, 2),
-        })
+        rows.append(
+            {
+                "case": label,
+                "block h": block_h,
+                "cand/car": cands,
+                "binaries": binaries,
+                "vars": variables,
+                "limit s": limit,
+                "MILP s (build+solve)": round(milp_s, 1),
+                "status": milp.status,
+                "method": milp.method,
+                "HiGHS gap %": None
+                if milp.solver_bound is None
+                else round(100 * (milp.solver_bound - milp.objective) / abs(milp.solver_bound), 2),
+                "gap % (best bound)": None if milp.gap is None else round(100 * milp.gap, 2),
+                "handover s": round(milp.timings.get("handover", 0.0), 1),
+                "HiGHS s": round(milp.timings.get("highs", 0.0), 1),
+                "critical kWh": round(critical, 1),
+                "greedy kWh": round(greedy.served_kwh, 2),
+                "greedy s": round(greedy_s, 2),
+                "MILP kWh": round(milp.served_kwh, 2),
+                "MILP-greedy kWh": round(milp.served_kwh - greedy.served_kwh, 2),
+                "moves greedy/MILP": f"{len(greedy.moves)}/{len(milp.moves)}",
+                "greedy obj": round(greedy.objective, 3),
+                "MILP obj": round(milp.objective, 3),
+                "LP relax obj": round(lp, 3),
+                "perfect-reloc bound kWh": round(upper, 2),
+                "MILP/bound %": round(100 * milp.weighted_served_kwh / upper, 2),
+                "bound s": round(bound_s, 2),
+            }
+        )
         print(rows[-1], flush=True)
     return rows
 
@@ -119,11 +151,17 @@ def scalar_battery_only(load: np.ndarray, pv: np.ndarray, data: object, starts: 
             for k in range(d):
                 net = load[s + k, j] - pv[s + k, j]
                 if bat is not None and net < 0:
-                    level += h * bat.charge_efficiency * min(-net, bat.charge_kw,
-                                                             (bat.ceiling_kwh - level) / (bat.charge_efficiency * h))
+                    level += (
+                        h
+                        * bat.charge_efficiency
+                        * min(-net, bat.charge_kw, (bat.ceiling_kwh - level) / (bat.charge_efficiency * h))
+                    )
                     continue
-                give = 0.0 if bat is None else min(net, bat.discharge_kw,
-                                                   (level - bat.floor_kwh) * bat.discharge_efficiency / h)
+                give = (
+                    0.0
+                    if bat is None
+                    else min(net, bat.discharge_kw, (level - bat.floor_kwh) * bat.discharge_efficiency / h)
+                )
                 level -= give * h / (bat.discharge_efficiency if bat else 1.0)
                 if net - give > 1e-4:
                     hours = k * h
@@ -155,20 +193,42 @@ def survival_rows(baseline_starts: int) -> tuple[list[dict[str, object]], pd.Dat
     assert np.allclose(scalar, no_ev[:baseline_starts])
     per_year_scalar = scalar_s / baseline_starts * data.n_starts
     rows = [
-        {"step": "PV (pvlib clear sky) + critical series, 21 shelters", "starts": data.n_starts,
-         "seconds": round(series_s, 2), "note": "forecasts package"},
-        {"step": "survival input (incl. one no-EV pass for the allotment)", "starts": data.n_starts,
-         "seconds": round(input_s, 2), "note": ""},
+        {
+            "step": "PV (pvlib clear sky) + critical series, 21 shelters",
+            "starts": data.n_starts,
+            "seconds": round(series_s, 2),
+            "note": "forecasts package",
+        },
+        {
+            "step": "survival input (incl. one no-EV pass for the allotment)",
+            "starts": data.n_starts,
+            "seconds": round(input_s, 2),
+            "note": "",
+        },
         {"step": "vectorised, no EVs", "starts": data.n_starts, "seconds": round(no_ev_s, 2), "note": ""},
-        {"step": f"vectorised, with EVs ({len(data.cars)} cars)", "starts": data.n_starts, "seconds": round(ev_s, 2),
-         "note": ""},
-        {"step": "per-start Python loop, no EVs (baseline)", "starts": baseline_starts, "seconds": round(scalar_s, 2),
-         "note": f"→ {per_year_scalar:.0f} s for the year; vectorised is {per_year_scalar / no_ev_s:.0f}× faster"},
+        {
+            "step": f"vectorised, with EVs ({len(data.cars)} cars)",
+            "starts": data.n_starts,
+            "seconds": round(ev_s, 2),
+            "note": "",
+        },
+        {
+            "step": "per-start Python loop, no EVs (baseline)",
+            "starts": baseline_starts,
+            "seconds": round(scalar_s, 2),
+            "note": f"→ {per_year_scalar:.0f} s for the year; vectorised is {per_year_scalar / no_ev_s:.0f}× faster",
+        },
     ]
-    table = pd.DataFrame({
-        "no-EV mean h": no_ev.mean(axis=0), "EV mean h": ev.mean(axis=0),
-        "no-EV P(72h)": (no_ev >= 72).mean(axis=0), "EV P(24h)": (ev >= 24).mean(axis=0),
-        "EV served mean h": ev_served.mean(axis=0)}, index=pd.Index(data.shelter_ids, name="shelter"))
+    table = pd.DataFrame(
+        {
+            "no-EV mean h": no_ev.mean(axis=0),
+            "EV mean h": ev.mean(axis=0),
+            "no-EV P(72h)": (no_ev >= 72).mean(axis=0),
+            "EV P(24h)": (ev >= 24).mean(axis=0),
+            "EV served mean h": ev_served.mean(axis=0),
+        },
+        index=pd.Index(data.shelter_ids, name="shelter"),
+    )
     return rows, table
 
 
@@ -202,29 +262,31 @@ def main() -> None:
     plan_frame = pd.DataFrame(planning_rows(configs))
     surv_rows, surv_table = survival_rows(baseline_starts=100 if args.quick else 300)
     surv_frame = pd.DataFrame(surv_rows)
-    text = "\n".join([
-        "# Outage planning benchmark (measured)",
-        "",
-        f"Machine: {platform.machine()}, {platform.python_version()}, 2 cores shared with other jobs; "
-        f"run {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC, total {time.perf_counter() - started:.0f} s.",
-        f"Outage: Yamaguchi, start {START.isoformat()}, 72 h = 144 slots, 21 shelters, 12 cars (6 dealer), "
-        "PV = pvlib clear sky × factor, critical load = shelter duty profile. Relocation blocks as given; "
-        "candidates per car = nearest shelters + the greedy choice. The MILP is warm-started from greedy; "
-        "'HiGHS gap' is against HiGHS's own bound for that candidate set; 'gap (best bound)' uses the tighter of "
-        "that and the perfect-relocation bound (fleet energy available anywhere, any time, no travel), which "
-        "bounds every plan. 'MILP s' includes greedy, model build, Pyomo-to-HiGHS handover, HiGHS, bounds.",
-        "",
-        markdown(plan_frame),
-        "",
-        "## Survival analysis: a year of 72-h outage starts (2024, every 30 min)",
-        "",
-        markdown(surv_frame),
-        "",
-        "Per shelter (mean hours to the first shortfall; P = share of starts; served = hours fully served):",
-        "",
-        markdown(surv_table.round(3).reset_index()),
-        "",
-    ])
+    text = "\n".join(
+        [
+            "# Outage planning benchmark (measured)",
+            "",
+            f"Machine: {platform.machine()}, {platform.python_version()}, 2 cores shared with other jobs; "
+            f"run {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC, total {time.perf_counter() - started:.0f} s.",
+            f"Outage: Yamaguchi, start {START.isoformat()}, 72 h = 144 slots, 21 shelters, 12 cars (6 dealer), "
+            "PV = pvlib clear sky × factor, critical load = shelter duty profile. Relocation blocks as given; "
+            "candidates per car = nearest shelters + the greedy choice. The MILP is warm-started from greedy; "
+            "'HiGHS gap' is against HiGHS's own bound for that candidate set; 'gap (best bound)' uses the tighter of "
+            "that and the perfect-relocation bound (fleet energy available anywhere, any time, no travel), which "
+            "bounds every plan. 'MILP s' includes greedy, model build, Pyomo-to-HiGHS handover, HiGHS, bounds.",
+            "",
+            markdown(plan_frame),
+            "",
+            "## Survival analysis: a year of 72-h outage starts (2024, every 30 min)",
+            "",
+            markdown(surv_frame),
+            "",
+            "Per shelter (mean hours to the first shortfall; P = share of starts; served = hours fully served):",
+            "",
+            markdown(surv_table.round(3).reset_index()),
+            "",
+        ]
+    )
     RESULTS.write_text(text, encoding="utf-8")
     print(text)
 

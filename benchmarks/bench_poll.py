@@ -46,9 +46,16 @@ def rss_mb(pid: int | str = "self") -> float:
 def device_specs(n: int) -> list[DeviceSpec]:
     """``n`` device specs: the Yamaguchi devices repeated, ids suffixed with the copy number."""
     base = scenario_devices(load_builtin("yamaguchi"))
-    return [DeviceSpec(f"{base[i % len(base)].device_id}#{i // len(base)}", base[i % len(base)].facility,
-                       base[i % len(base)].asset, base[i % len(base)].kind, base[i % len(base)].endpoint)
-            for i in range(n)]
+    return [
+        DeviceSpec(
+            f"{base[i % len(base)].device_id}#{i // len(base)}",
+            base[i % len(base)].facility,
+            base[i % len(base)].asset,
+            base[i % len(base)].kind,
+            base[i % len(base)].endpoint,
+        )
+        for i in range(n)
+    ]
 
 
 async def serve(n: int, dead: int | None) -> None:
@@ -94,8 +101,10 @@ def stop_servers(proc: subprocess.Popen[str]) -> None:
 def make_poller(n: int, ports: list[int], timeout_s: float = 1.0) -> Poller:
     """A poller over ``n`` devices at ``ports`` with time-out ``timeout_s``."""
     specs = [s.at("127.0.0.1", port) for s, port in zip(device_specs(n), ports, strict=True)]
-    specs = [DeviceSpec(s.device_id, s.facility, s.asset, s.kind,
-                        s.endpoint.model_copy(update={"timeout_s": timeout_s})) for s in specs]
+    specs = [
+        DeviceSpec(s.device_id, s.facility, s.asset, s.kind, s.endpoint.model_copy(update={"timeout_s": timeout_s}))
+        for s in specs
+    ]
     return Poller(specs, config=PollerConfig(backoff_base_s=5.0))
 
 
@@ -155,8 +164,15 @@ async def measure(n: int) -> dict[str, float]:
     finally:
         stop_servers(proc)
     cycle = statistics.median(times)
-    return {"n": n, "cycle_s": cycle, "floor_s": statistics.median(floors), "requests": per_cycle,
-            "reads_per_s": per_cycle / cycle, "client_mb": rss1 - rss0, "server_mb": server_rss}
+    return {
+        "n": n,
+        "cycle_s": cycle,
+        "floor_s": statistics.median(floors),
+        "requests": per_cycle,
+        "reads_per_s": per_cycle / cycle,
+        "client_mb": rss1 - rss0,
+        "server_mb": server_rss,
+    }
 
 
 def timed_poller(poller: Poller) -> dict[str, float]:
@@ -194,37 +210,51 @@ async def dead_device(n: int = 200, timeout_s: float = 1.0, cycles: int = 5) -> 
             assert all(r.quality is Quality.GOOD for r in await without.cycle(full=full))
             others = [t for d, t in t_with.items() if d != dead_id]
             clean = list(t_without.values())
-            samples[label].append((t_with[dead_id], max(others), statistics.median(others), max(clean),
-                                   statistics.median(clean)))
+            samples[label].append(
+                (t_with[dead_id], max(others), statistics.median(others), max(clean), statistics.median(clean))
+            )
         with_dead.close()
         without.close()
     finally:
         stop_servers(proc)
-    rows = {"first (connect + discovery)": samples["first"][0],
-            f"fast, median of {cycles}": tuple(statistics.median(col) for col in zip(*samples["fast"], strict=True))}
+    rows = {
+        "first (connect + discovery)": samples["first"][0],
+        f"fast, median of {cycles}": tuple(statistics.median(col) for col in zip(*samples["fast"], strict=True)),
+    }
     return {"timeout_s": timeout_s, "n": n, "rows": rows}
 
 
 def table(results: list[dict[str, float]], dead: dict[str, object]) -> str:
     """The Markdown report."""
-    lines = ["# Device poll benchmark", "",
-             f"Machine: {os.cpu_count()} CPUs; client (poller) and servers (one pymodbus server per simulated "
-             "device) in two processes on loopback; pymodbus 3.16.1. Median of "
-             f"{CYCLES} fast-point cycles after a first full cycle (discovery), poller and floor cycles "
-             "interleaved; per-request time-out 3 s (all simulators share one server process, so at 1,000 devices "
-             "the last answers of a cycle queue there). Client RSS growth: the poller, its drivers and connections "
-             "after the first cycle.", "",
-             "| devices | requests/cycle | poll cycle s | bare pymodbus floor s | ratio | reads/s | "
-             "client RSS growth MB | server RSS MB |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "# Device poll benchmark",
+        "",
+        f"Machine: {os.cpu_count()} CPUs; client (poller) and servers (one pymodbus server per simulated "
+        "device) in two processes on loopback; pymodbus 3.16.1. Median of "
+        f"{CYCLES} fast-point cycles after a first full cycle (discovery), poller and floor cycles "
+        "interleaved; per-request time-out 3 s (all simulators share one server process, so at 1,000 devices "
+        "the last answers of a cycle queue there). Client RSS growth: the poller, its drivers and connections "
+        "after the first cycle.",
+        "",
+        "| devices | requests/cycle | poll cycle s | bare pymodbus floor s | ratio | reads/s | "
+        "client RSS growth MB | server RSS MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
-        lines.append(f"| {r['n']:.0f} | {r['requests']:.0f} | {r['cycle_s']:.3f} | {r['floor_s']:.3f} | "
-                     f"{r['cycle_s'] / r['floor_s']:.2f} | {r['reads_per_s']:.0f} | {r['client_mb']:.1f} | "
-                     f"{r['server_mb']:.0f} |")
-    lines += ["", f"One dead device (never answers; time-out {dead['timeout_s']} s, no retries, back-off 5 s): "
-              f"{dead['n']} healthy devices polled by a poller that also has the dead device and by one that has "
-              "not, cycles interleaved in the same run. Reading times in s:", "",
-              "| cycle | dead device | others, slowest | others, median | without dead: slowest | "
-              "without dead: median |", "|---|---:|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {r['n']:.0f} | {r['requests']:.0f} | {r['cycle_s']:.3f} | {r['floor_s']:.3f} | "
+            f"{r['cycle_s'] / r['floor_s']:.2f} | {r['reads_per_s']:.0f} | {r['client_mb']:.1f} | "
+            f"{r['server_mb']:.0f} |"
+        )
+    lines += [
+        "",
+        f"One dead device (never answers; time-out {dead['timeout_s']} s, no retries, back-off 5 s): "
+        f"{dead['n']} healthy devices polled by a poller that also has the dead device and by one that has "
+        "not, cycles interleaved in the same run. Reading times in s:",
+        "",
+        "| cycle | dead device | others, slowest | others, median | without dead: slowest | without dead: median |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for label, row in dead["rows"].items():  # type: ignore[attr-defined]
         lines.append(f"| {label} | " + " | ".join(f"{v:.3f}" for v in row) + " |")
     return "\n".join(lines) + "\n"

@@ -54,9 +54,12 @@ async def loop_iteration(store_url: str) -> tuple[dict[str, float], object]:
         svc = build_service(Settings(database_url=store_url), scenario, store, telemetry)
         now = dt.datetime.now(dt.UTC)
         await loop.poll(svc, now)  # warm-up: connections, SunSpec discovery
-        for name, step in (("poll", lambda: loop.poll(svc, now)), ("forecast", lambda: loop.forecast(svc, now)),
-                           ("optimise", lambda: loop.optimise(svc, now)),
-                           ("dispatch", lambda: loop_dispatch.dispatch(svc, now))):
+        for name, step in (
+            ("poll", lambda: loop.poll(svc, now)),
+            ("forecast", lambda: loop.forecast(svc, now)),
+            ("optimise", lambda: loop.optimise(svc, now)),
+            ("dispatch", lambda: loop_dispatch.dispatch(svc, now)),
+        ):
             tick = time.perf_counter()
             result: object = step()
             if asyncio.iscoroutine(result):
@@ -72,8 +75,9 @@ async def latency(base: str, paths: list[str], token: str, requests: int, concur
     """Per path: `requests` GETs with at most `concurrency` in flight; latencies in ms."""
     out: dict[str, list[float]] = {}
     limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits,
-                                 timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
+    ) as client:
         for path in paths:
             await client.get(path)  # warm-up
             sem = asyncio.Semaphore(concurrency)
@@ -121,11 +125,13 @@ def write_rate(url: str, rows: int, schema: str | None = None) -> float:
     """Readings per second for `rows` readings in batches of 2000 on a fresh database."""
     store = open_store(url, schema=schema)
     t0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-    data = [ReadingIn(t0 + dt.timedelta(seconds=i // 50), f"f{i % 40}", f"d{i % 5}", "power_kw", float(i))
-            for i in range(rows)]
+    data = [
+        ReadingIn(t0 + dt.timedelta(seconds=i // 50), f"f{i % 40}", f"d{i % 5}", "power_kw", float(i))
+        for i in range(rows)
+    ]
     tick = time.perf_counter()
     for i in range(0, rows, 10_000):
-        readings.write_readings(store, data[i:i + 10_000])
+        readings.write_readings(store, data[i : i + 10_000])
     rate = rows / (time.perf_counter() - tick)
     assert readings.count_readings(store) == rows
     store.dispose()
@@ -165,22 +171,40 @@ def main() -> None:
         finally:
             drop_schema(pg_url, schema)
     load = os.getloadavg()[0]
-    lines = [f"# Service benchmark ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
-             f"load average {load:.1f} at the end, loopback)", "",
-             f"## API latency: {args.requests} GETs per endpoint, {args.concurrency} concurrent, httpx async, "
-             "uvicorn single worker in its own process, SQLite, Yamaguchi (40 facilities) after one loop iteration", "",
-             "| endpoint | p50 ms | p99 ms | req/s | p50 / health p50 |", "|---|---:|---:|---:|---:|"]
+    lines = [
+        f"# Service benchmark ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
+        f"load average {load:.1f} at the end, loopback)",
+        "",
+        f"## API latency: {args.requests} GETs per endpoint, {args.concurrency} concurrent, httpx async, "
+        "uvicorn single worker in its own process, SQLite, Yamaguchi (40 facilities) after one loop iteration",
+        "",
+        "| endpoint | p50 ms | p99 ms | req/s | p50 / health p50 |",
+        "|---|---:|---:|---:|---:|",
+    ]
     lines += [f"| {p} | {p50:.1f} | {p99:.1f} | {rps:.0f} | {p50 / base_p50:.2f} |" for p, p50, p99, rps in rows]
-    lines += ["", "## One loop iteration, Yamaguchi (40 facilities, simulated Modbus devices on loopback, SQLite)",
-              "", "| step | seconds | share |", "|---|---:|---:|"]
+    lines += [
+        "",
+        "## One loop iteration, Yamaguchi (40 facilities, simulated Modbus devices on loopback, SQLite)",
+        "",
+        "| step | seconds | share |",
+        "|---|---:|---:|",
+    ]
     total = sum(v for k, v in times.items() if k != "plan_kind")
     lines += [f"| {k} | {v:.2f} | {v / total:.0%} |" for k, v in times.items() if k != "plan_kind"]
-    lines += [f"| **total** | **{total:.2f}** | plan {'optimal' if times['plan_kind'] == 0 else 'fallback'} |", "",
-              f"## Readings write rate ({args.rows} rows, batches of 10 000 via executemany + latest-value upsert)",
-              "", "| backend | rows/s | ratio to SQLite |", "|---|---:|---:|",
-              f"| SQLite (file, WAL) | {sqlite_rate:,.0f} | 1.00 |"]
-    lines.append(f"| PostgreSQL 15 (loopback, psycopg 3) | {pg_rate:,.0f} | {pg_rate / sqlite_rate:.2f} |" if pg_rate
-                 else "| PostgreSQL | not measured (EMS_TEST_POSTGRES_URL unset) | |")
+    lines += [
+        f"| **total** | **{total:.2f}** | plan {'optimal' if times['plan_kind'] == 0 else 'fallback'} |",
+        "",
+        f"## Readings write rate ({args.rows} rows, batches of 10 000 via executemany + latest-value upsert)",
+        "",
+        "| backend | rows/s | ratio to SQLite |",
+        "|---|---:|---:|",
+        f"| SQLite (file, WAL) | {sqlite_rate:,.0f} | 1.00 |",
+    ]
+    lines.append(
+        f"| PostgreSQL 15 (loopback, psycopg 3) | {pg_rate:,.0f} | {pg_rate / sqlite_rate:.2f} |"
+        if pg_rate
+        else "| PostgreSQL | not measured (EMS_TEST_POSTGRES_URL unset) | |"
+    )
     text = "\n".join(lines) + "\n"
     print(text)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -47,22 +47,48 @@ class DeviceKind(StrEnum):
 
 
 FIELDS: dict[DeviceKind, dict[str, str]] = {
-    DeviceKind.PV: {"power_kw": "kW AC, + = generation", "energy_kwh": "kWh lifetime AC energy",
-                    "status": "SunSpec St enum (4 MPPT, 5 THROTTLED, 8 STANDBY)",
-                    "limit_pct": "% of WMax, active-power limit (100 = no limit)", "rated_kw": "kW nameplate"},
-    DeviceKind.BATTERY: {"soc": "fraction 0..1", "power_kw": "kW AC, + = discharge to the site, - = charging",
-                         "charge_limit_kw": "kW, max charge power", "discharge_limit_kw": "kW, max discharge power",
-                         "setpoint_kw": "kW, active set-point (+ = discharge), None if none is active"},
-    DeviceKind.EV: {"connected": "1 if a car is plugged in, else 0", "vehicle_soc": "fraction 0..1, None if unknown",
-                    "power_kw": "kW, + = charging the car, - = V2H discharge", "setpoint_kw": "kW, + = charge",
-                    "bidirectional": "1 if V2H capable", "max_charge_kw": "kW", "max_discharge_kw": "kW"},
-    DeviceKind.METER: {"power_kw": "kW net, + = import from grid", "import_kw": "kW >= 0", "export_kw": "kW >= 0",
-                       "import_kwh": "kWh lifetime import", "export_kwh": "kWh lifetime export"},
+    DeviceKind.PV: {
+        "power_kw": "kW AC, + = generation",
+        "energy_kwh": "kWh lifetime AC energy",
+        "status": "SunSpec St enum (4 MPPT, 5 THROTTLED, 8 STANDBY)",
+        "limit_pct": "% of WMax, active-power limit (100 = no limit)",
+        "rated_kw": "kW nameplate",
+    },
+    DeviceKind.BATTERY: {
+        "soc": "fraction 0..1",
+        "power_kw": "kW AC, + = discharge to the site, - = charging",
+        "charge_limit_kw": "kW, max charge power",
+        "discharge_limit_kw": "kW, max discharge power",
+        "setpoint_kw": "kW, active set-point (+ = discharge), None if none is active",
+    },
+    DeviceKind.EV: {
+        "connected": "1 if a car is plugged in, else 0",
+        "vehicle_soc": "fraction 0..1, None if unknown",
+        "power_kw": "kW, + = charging the car, - = V2H discharge",
+        "setpoint_kw": "kW, + = charge",
+        "bidirectional": "1 if V2H capable",
+        "max_charge_kw": "kW",
+        "max_discharge_kw": "kW",
+    },
+    DeviceKind.METER: {
+        "power_kw": "kW net, + = import from grid",
+        "import_kw": "kW >= 0",
+        "export_kw": "kW >= 0",
+        "import_kwh": "kWh lifetime import",
+        "export_kwh": "kWh lifetime export",
+    },
 }
-MAIN_FIELD: dict[DeviceKind, str] = {DeviceKind.PV: "power_kw", DeviceKind.BATTERY: "power_kw",
-                                     DeviceKind.EV: "power_kw", DeviceKind.METER: "power_kw"}
-SETPOINTS: dict[DeviceKind, str] = {DeviceKind.PV: "limit_pct", DeviceKind.BATTERY: "setpoint_kw",
-                                    DeviceKind.EV: "setpoint_kw"}
+MAIN_FIELD: dict[DeviceKind, str] = {
+    DeviceKind.PV: "power_kw",
+    DeviceKind.BATTERY: "power_kw",
+    DeviceKind.EV: "power_kw",
+    DeviceKind.METER: "power_kw",
+}
+SETPOINTS: dict[DeviceKind, str] = {
+    DeviceKind.PV: "limit_pct",
+    DeviceKind.BATTERY: "setpoint_kw",
+    DeviceKind.EV: "setpoint_kw",
+}
 """The allow-list of writable capability points, one per kind (meters are read-only)."""
 
 
@@ -117,8 +143,11 @@ class MeterValues:
 
 CapabilityValues = PVInverterValues | BatteryValues | EVChargerValues | MeterValues
 VALUE_TYPES: dict[DeviceKind, type[CapabilityValues]] = {
-    DeviceKind.PV: PVInverterValues, DeviceKind.BATTERY: BatteryValues,
-    DeviceKind.EV: EVChargerValues, DeviceKind.METER: MeterValues}
+    DeviceKind.PV: PVInverterValues,
+    DeviceKind.BATTERY: BatteryValues,
+    DeviceKind.EV: EVChargerValues,
+    DeviceKind.METER: MeterValues,
+}
 
 
 def utc_now() -> dt.datetime:

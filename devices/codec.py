@@ -13,9 +13,28 @@ import struct
 from collections.abc import Sequence
 
 SIZES: dict[str, int] = {
-    "int16": 1, "uint16": 1, "enum16": 1, "bitfield16": 1, "count": 1, "sunssf": 1, "acc16": 1, "pad": 1,
-    "raw16": 1, "int32": 2, "uint32": 2, "enum32": 2, "bitfield32": 2, "acc32": 2, "float32": 2, "ipaddr": 2,
-    "int64": 4, "uint64": 4, "acc64": 4, "float64": 4, "ipv6addr": 8, "eui48": 4,
+    "int16": 1,
+    "uint16": 1,
+    "enum16": 1,
+    "bitfield16": 1,
+    "count": 1,
+    "sunssf": 1,
+    "acc16": 1,
+    "pad": 1,
+    "raw16": 1,
+    "int32": 2,
+    "uint32": 2,
+    "enum32": 2,
+    "bitfield32": 2,
+    "acc32": 2,
+    "float32": 2,
+    "ipaddr": 2,
+    "int64": 4,
+    "uint64": 4,
+    "acc64": 4,
+    "float64": 4,
+    "ipv6addr": 8,
+    "eui48": 4,
 }
 SIGNED = {"int16", "sunssf", "int32", "int64"}
 UNSIGNED_SENTINEL_MAX = {"uint16", "enum16", "bitfield16", "count", "uint32", "enum32", "bitfield32", "uint64"}
@@ -99,8 +118,9 @@ def apply_sf(raw: int | float | None, sf: int | None) -> float | None:
     return float(raw) * 10.0**sf if sf < 0 else float(raw * 10**sf)
 
 
-def encode(point_type: str, value: int | float | str, sf: int | None = 0, size: int | None = None,
-           word_order: str = "big") -> list[int]:
+def encode(
+    point_type: str, value: int | float | str, sf: int | None = 0, size: int | None = None, word_order: str = "big"
+) -> list[int]:
     """Encode an engineering value into words: raw = round(value / 10^sf), range-checked, never wrapped.
 
     Raises ``CodecError`` if the SF is not implemented (``None``), the raw value overflows its type
@@ -109,7 +129,7 @@ def encode(point_type: str, value: int | float | str, sf: int | None = 0, size: 
     if point_type == "string":
         count = size or 1
         data = str(value).encode("utf-8")[: 2 * count].ljust(2 * count, b"\x00")
-        return [int.from_bytes(data[2 * i:2 * i + 2], "big") for i in range(count)]
+        return [int.from_bytes(data[2 * i : 2 * i + 2], "big") for i in range(count)]
     if sf is None:
         raise CodecError("scale factor not implemented (0x8000): the point cannot be written")
     n = SIZES.get(point_type)

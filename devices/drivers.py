@@ -106,8 +106,11 @@ class MeterDriver(SunSpecDriver):
         raw, bad = await self.read_raw(full)
         m = 203 if "203.W" in raw else 201
         power = _kw(raw.get(f"{m}.W"))
-        values: Values = {"power_kw": power, "import_kw": None if power is None else max(power, 0.0),
-                          "export_kw": None if power is None else max(-power, 0.0)}
+        values: Values = {
+            "power_kw": power,
+            "import_kw": None if power is None else max(power, 0.0),
+            "export_kw": None if power is None else max(-power, 0.0),
+        }
         if full:
             values["import_kwh"] = _kw(raw.get(f"{m}.TotWhImp"))
             values["export_kwh"] = _kw(raw.get(f"{m}.TotWhExp"))
@@ -119,8 +122,15 @@ class PVInverterDriver(SunSpecDriver):
 
     kind = DeviceKind.PV
     FAST = ((103, "W"), (101, "W"))
-    SLOW = ((103, "WH"), (103, "St"), (101, "WH"), (101, "St"), (120, "WRtg"),
-            (123, "WMaxLimPct"), (123, "WMaxLim_Ena"))
+    SLOW = (
+        (103, "WH"),
+        (103, "St"),
+        (101, "WH"),
+        (101, "St"),
+        (120, "WRtg"),
+        (123, "WMaxLimPct"),
+        (123, "WMaxLim_Ena"),
+    )
 
     async def read(self, full: bool) -> tuple[Values, list[str]]:
         """power_kw (+ generation), and on full reads energy_kwh, status, limit_pct, rated_kw."""
@@ -159,8 +169,11 @@ class BatteryDriver(SunSpecDriver):
         raw, bad = await self.read_raw(full)
         soc = _num(raw.get("713.SoC"))
         soc = soc if soc is not None else _num(raw.get("802.SoC"))
-        values: Values = {"power_kw": _kw(raw.get("701.W")), "soc": None if soc is None else soc / 100.0,
-                          "setpoint_kw": _kw(raw.get("704.WSet")) if raw.get("704.WSetEna") == 1 else None}
+        values: Values = {
+            "power_kw": _kw(raw.get("701.W")),
+            "soc": None if soc is None else soc / 100.0,
+            "setpoint_kw": _kw(raw.get("704.WSet")) if raw.get("704.WSetEna") == 1 else None,
+        }
         if full:
             values["charge_limit_kw"] = _kw(raw.get("702.WChaRteMax"))
             values["discharge_limit_kw"] = _kw(raw.get("702.WDisChaRteMax"))
@@ -217,9 +230,12 @@ class EVChargerDriver:
         decoded = await read_blocks(self.conn, self.unit, self._plans[full], self.vmap.word_order)
         raw = decoded.values
         status, soc = raw.get("status"), _num(raw.get("vehicle_soc_pct"))
-        values: Values = {"connected": None if status is None else float(status in (1, 2, 3)),
-                          "vehicle_soc": None if soc is None else soc / 100.0, "power_kw": _kw(raw.get("power_w")),
-                          "setpoint_kw": _kw(raw.get("setpoint_w")) if raw.get("enable") == 1 else None}
+        values: Values = {
+            "connected": None if status is None else float(status in (1, 2, 3)),
+            "vehicle_soc": None if soc is None else soc / 100.0,
+            "power_kw": _kw(raw.get("power_w")),
+            "setpoint_kw": _kw(raw.get("setpoint_w")) if raw.get("enable") == 1 else None,
+        }
         if full:
             values["bidirectional"] = _num(raw.get("bidirectional"))
             values["max_charge_kw"] = _kw(raw.get("max_charge_w"))

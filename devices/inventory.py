@@ -9,8 +9,12 @@ from scenarios.assets import Battery, EVCharger, Meter, ModbusEndpoint, PVArray
 from scenarios.model import Facility, Scenario
 
 Asset = PVArray | Battery | EVCharger | Meter
-KIND_OF: dict[type, DeviceKind] = {PVArray: DeviceKind.PV, Battery: DeviceKind.BATTERY,
-                                   EVCharger: DeviceKind.EV, Meter: DeviceKind.METER}
+KIND_OF: dict[type, DeviceKind] = {
+    PVArray: DeviceKind.PV,
+    Battery: DeviceKind.BATTERY,
+    EVCharger: DeviceKind.EV,
+    Meter: DeviceKind.METER,
+}
 
 
 @dataclass(frozen=True)
@@ -36,8 +40,9 @@ def scenario_devices(scenario: Scenario) -> list[DeviceSpec]:
         assets: list[Asset] = [*facility.meters, *facility.pv_arrays, *facility.batteries, *facility.ev_chargers]
         for asset in assets:
             if asset.modbus is not None:
-                specs.append(DeviceSpec(f"{facility.id}/{asset.id}", facility, asset, KIND_OF[type(asset)],
-                                        asset.modbus))
+                specs.append(
+                    DeviceSpec(f"{facility.id}/{asset.id}", facility, asset, KIND_OF[type(asset)], asset.modbus)
+                )
     return specs
 
 

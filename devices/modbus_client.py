@@ -79,8 +79,17 @@ class ModbusConnection:
         connect_delay_s: pause after (re)connecting before the first request (single-connection devices).
     """
 
-    def __init__(self, host: str, port: int, *, timeout_s: float = 1.0, retries: int = 0,
-                 backoff_base_s: float = 1.0, backoff_max_s: float = 60.0, connect_delay_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout_s: float = 1.0,
+        retries: int = 0,
+        backoff_base_s: float = 1.0,
+        backoff_max_s: float = 60.0,
+        connect_delay_s: float = 0.0,
+    ) -> None:
         self.host, self.port = host, port
         self.timeout_s, self.retries = timeout_s, retries
         self.backoff_base_s, self.backoff_max_s = backoff_base_s, backoff_max_s
@@ -107,8 +116,9 @@ class ModbusConnection:
         if self._client is not None:  # the peer closed it (kicked, dropped): back off before reconnecting
             self.close()
             raise DeviceConnectionError(f"{self.label}: connection closed by the device")
-        client = AsyncModbusTcpClient(self.host, port=self.port, timeout=self.timeout_s, retries=0,
-                                      reconnect_delay=0, reconnect_delay_max=0)
+        client = AsyncModbusTcpClient(
+            self.host, port=self.port, timeout=self.timeout_s, retries=0, reconnect_delay=0, reconnect_delay_max=0
+        )
         self._client = client
         try:
             ok = await asyncio.wait_for(client.connect(), timeout=self.timeout_s)
@@ -164,8 +174,9 @@ class ModbusConnection:
             self._failures, self._retry_at = 0, 0.0
             return result
 
-    async def _attempts(self, address: int, count: int, unit: int, values: list[int] | None,
-                        attempts: int) -> list[int]:
+    async def _attempts(
+        self, address: int, count: int, unit: int, values: list[int] | None, attempts: int
+    ) -> list[int]:
         for attempt in range(attempts):
             client = await self._ensure_connected()
             self.stats.requests += 1

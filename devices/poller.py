@@ -88,8 +88,9 @@ def rating_kw(spec: DeviceSpec) -> float:
 class Poller:
     """Polls ``specs`` and hands each cycle's readings to ``sink`` (a connection per host:port, shared by units)."""
 
-    def __init__(self, specs: Sequence[DeviceSpec], sink: ReadingSink | None = None,
-                 config: PollerConfig | None = None) -> None:
+    def __init__(
+        self, specs: Sequence[DeviceSpec], sink: ReadingSink | None = None, config: PollerConfig | None = None
+    ) -> None:
         self.config = config or PollerConfig()
         self.sink = sink
         self.connections: dict[tuple[str, int], ModbusConnection] = {}
@@ -103,16 +104,23 @@ class Poller:
         key = (ep.host, ep.port)
         if key not in self.connections:
             self.connections[key] = ModbusConnection(
-                ep.host, ep.port, timeout_s=ep.timeout_s, retries=c.retries, backoff_base_s=c.backoff_base_s,
-                backoff_max_s=c.backoff_max_s, connect_delay_s=c.connect_delay_s)
+                ep.host,
+                ep.port,
+                timeout_s=ep.timeout_s,
+                retries=c.retries,
+                backoff_base_s=c.backoff_base_s,
+                backoff_max_s=c.backoff_max_s,
+                connect_delay_s=c.connect_delay_s,
+            )
         return self.connections[key]
 
     def _driver(self, spec: DeviceSpec) -> CapabilityDriver:
         conn, ep = self.connection(spec), spec.endpoint
         if ep.register_map != "sunspec":
             return EVChargerDriver(conn, vendor_map(ep.register_map), ep.unit_id)
-        cls = {DeviceKind.PV: PVInverterDriver, DeviceKind.BATTERY: BatteryDriver,
-               DeviceKind.METER: MeterDriver}.get(spec.kind)
+        cls = {DeviceKind.PV: PVInverterDriver, DeviceKind.BATTERY: BatteryDriver, DeviceKind.METER: MeterDriver}.get(
+            spec.kind
+        )
         if cls is None:
             raise ValueError(f"{spec.device_id}: register_map 'sunspec' is not supported for {spec.kind.value}")
         return cls(conn, ep.unit_id, ep.base_address)
@@ -189,14 +197,21 @@ class Poller:
             detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             quality = Quality.STALE if state.measured_at is not None else Quality.ERROR
             last = {k: v for k, v in state.values.items() if state.read_at.get(k) == state.measured_at}
-            return Reading(spec.device_id, spec.facility.id, spec.kind, now, quality, last, state.measured_at,
-                           detail)
+            return Reading(spec.device_id, spec.facility.id, spec.kind, now, quality, last, state.measured_at, detail)
         problem = f"garbage scale factor in {invalid}" if invalid else self._implausible(spec, values)
         if problem:
             return Reading(spec.device_id, spec.facility.id, spec.kind, now, Quality.ERROR, values, now, problem)
         if values.get(MAIN_FIELD[spec.kind]) is None:
-            return Reading(spec.device_id, spec.facility.id, spec.kind, now, Quality.MISSING, values, now,
-                           f"{MAIN_FIELD[spec.kind]} not implemented")
+            return Reading(
+                spec.device_id,
+                spec.facility.id,
+                spec.kind,
+                now,
+                Quality.MISSING,
+                values,
+                now,
+                f"{MAIN_FIELD[spec.kind]} not implemented",
+            )
         self._remember(state, values, full, now)
         return Reading(spec.device_id, spec.facility.id, spec.kind, now, Quality.GOOD, dict(values), now)
 

@@ -88,10 +88,10 @@ def decode_block(block: Block, words: Sequence[int], word_order: str = "big") ->
     for placed in block.points:
         point = placed.point
         offset = placed.address - block.address
-        raw = decode(point.type, words[offset:offset + point.size], word_order)
+        raw = decode(point.type, words[offset : offset + point.size], word_order)
         if placed.sf_point is not None and placed.sf_address is not None:
             sf_off = placed.sf_address - block.address
-            sf_raw = decode("sunssf", words[sf_off:sf_off + 1])
+            sf_raw = decode("sunssf", words[sf_off : sf_off + 1])
             sf = scale_factor(sf_raw if isinstance(sf_raw, int) else None)
             if sf is None and sf_raw is not None:
                 invalid.append(placed.key)

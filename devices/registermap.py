@@ -86,17 +86,28 @@ class ModelDef(PointTable):
 
 
 def _point(raw: dict[str, Any]) -> Point:
-    return Point(name=raw["name"], offset=int(raw["offset"]), size=int(raw["size"]), type=raw["type"],
-                 sf=raw.get("sf"), units=raw.get("units"), access=raw.get("access", "R"),
-                 symbols=dict(raw.get("symbols", {})))
+    return Point(
+        name=raw["name"],
+        offset=int(raw["offset"]),
+        size=int(raw["size"]),
+        type=raw["type"],
+        sf=raw.get("sf"),
+        units=raw.get("units"),
+        access=raw.get("access", "R"),
+        symbols=dict(raw.get("symbols", {})),
+    )
 
 
 @cache
 def sunspec_models() -> dict[int, ModelDef]:
     """All SunSpec models stored in ``maps/sunspec_models.json``, by model id."""
     data = json.loads((MAPS_DIR / "sunspec_models.json").read_text(encoding="utf-8"))
-    return {int(k): ModelDef(id=int(k), name=m["name"], length=int(m["length"]),
-                             points=tuple(_point(p) for p in m["points"])) for k, m in data["models"].items()}
+    return {
+        int(k): ModelDef(
+            id=int(k), name=m["name"], length=int(m["length"]), points=tuple(_point(p) for p in m["points"])
+        )
+        for k, m in data["models"].items()
+    }
 
 
 def sunspec_model(model_id: int) -> ModelDef:
@@ -119,7 +130,7 @@ class VendorMap(PointTable):
 
     @property
     def label(self) -> str:
-        """"vendor map '<name>'"."""
+        """ "vendor map '<name>'"."""
         return f"vendor map {self.name!r}"
 
 
@@ -139,8 +150,21 @@ def vendor_map(name: str) -> VendorMap:
         if raw["type"] not in SIZES and raw["type"] != "string":
             raise ValueError(f"{path.name}: points[{i}].type {raw['type']!r} unknown; use one of {sorted(SIZES)}")
         size = int(raw.get("size", SIZES.get(raw["type"], 1)))
-        points.append(Point(name=raw["name"], offset=int(raw["address"]), size=size, type=raw["type"],
-                            sf=raw.get("scale_exp", 0), units=raw.get("units"), access=raw.get("access", "R")))
-    return VendorMap(name=data.get("name", name), description=data.get("description", ""),
-                     word_order=data.get("word_order", "big"), points=tuple(points),
-                     watchdog_point=data.get("watchdog_point"))
+        points.append(
+            Point(
+                name=raw["name"],
+                offset=int(raw["address"]),
+                size=size,
+                type=raw["type"],
+                sf=raw.get("scale_exp", 0),
+                units=raw.get("units"),
+                access=raw.get("access", "R"),
+            )
+        )
+    return VendorMap(
+        name=data.get("name", name),
+        description=data.get("description", ""),
+        word_order=data.get("word_order", "big"),
+        points=tuple(points),
+        watchdog_point=data.get("watchdog_point"),
+    )

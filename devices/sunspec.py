@@ -136,8 +136,15 @@ def place(smap: SunSpecMap, wanted: Sequence[tuple[int, str]], logical_device: i
         sf_point = model.definition.point(point.sf) if isinstance(point.sf, str) else None
         if sf_point is not None and sf_point.end > model.length + 2:
             sf_point = None
-        placed.append(PlacedPoint(f"{model_id}.{name}", point, model.address + point.offset, sf_point,
-                                  model.address + sf_point.offset if sf_point is not None else None))
+        placed.append(
+            PlacedPoint(
+                f"{model_id}.{name}",
+                point,
+                model.address + point.offset,
+                sf_point,
+                model.address + sf_point.offset if sf_point is not None else None,
+            )
+        )
     return placed
 
 

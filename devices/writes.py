@@ -67,8 +67,16 @@ class SetpointWriter:
         self.poller, self.audit, self.dry_run, self.tolerance = poller, audit, dry_run, tolerance
         self.active: dict[str, Active] = {}
 
-    def _entry(self, who: str, device_id: str, point: str, requested: float, applied: float | None, result: str,
-               detail: str = "") -> AuditEntry:
+    def _entry(
+        self,
+        who: str,
+        device_id: str,
+        point: str,
+        requested: float,
+        applied: float | None,
+        result: str,
+        detail: str = "",
+    ) -> AuditEntry:
         entry = AuditEntry(who, device_id, point, utc_now(), requested, applied, result, detail)
         self.audit.record(entry)
         if result not in ("ok", "dry-run", "refresh-ok"):
@@ -83,8 +91,15 @@ class SetpointWriter:
         spec = state.spec
         if SETPOINTS.get(spec.kind) != point:
             allowed = SETPOINTS.get(spec.kind, "nothing")
-            return self._entry(who, device_id, point, value, None, "refused",
-                               f"{point!r} not in the allow-list for {spec.kind.value} (allowed: {allowed})")
+            return self._entry(
+                who,
+                device_id,
+                point,
+                value,
+                None,
+                "refused",
+                f"{point!r} not in the allow-list for {spec.kind.value} (allowed: {allowed})",
+            )
         if not math.isfinite(value):
             return self._entry(who, device_id, point, value, None, "refused", "value is not a finite number")
         applied = clamp(spec, value)
@@ -96,8 +111,9 @@ class SetpointWriter:
         self.active.pop(device_id, None)
         return await self._send(who, spec, point, value, applied, detail, "ok")
 
-    async def _send(self, who: str, spec: DeviceSpec, point: str, requested: float, applied: float,
-                    detail: str, ok: str) -> AuditEntry:
+    async def _send(
+        self, who: str, spec: DeviceSpec, point: str, requested: float, applied: float, detail: str, ok: str
+    ) -> AuditEntry:
         watchdog = spec.endpoint.watchdog_s
         driver = self.poller.driver(spec.device_id)
         try:
@@ -106,8 +122,9 @@ class SetpointWriter:
             result = "failed" if ok == "ok" else "refresh-failed"
             return self._entry(who, spec.device_id, point, requested, applied, result, f"{detail} {exc}".strip())
         if back is None or abs(back - applied) > max(self.tolerance * abs(applied), 0.05):
-            return self._entry(who, spec.device_id, point, requested, applied, "mismatch",
-                               f"{detail} read back {back}".strip())
+            return self._entry(
+                who, spec.device_id, point, requested, applied, "mismatch", f"{detail} read back {back}".strip()
+            )
         if watchdog:
             self.active[spec.device_id] = Active(point, applied, utc_now(), watchdog)
         return self._entry(who, spec.device_id, point, requested, applied, ok, detail)
@@ -119,8 +136,7 @@ class SetpointWriter:
         for device_id, held in list(self.active.items()):
             if (now - held.sent).total_seconds() >= held.watchdog_s * REFRESH_FRACTION:
                 spec = self.poller.states[device_id].spec
-                entries.append(await self._send("watchdog", spec, held.point, held.value, held.value, "",
-                                                "refresh-ok"))
+                entries.append(await self._send("watchdog", spec, held.point, held.value, held.value, "", "refresh-ok"))
         return entries
 
     def release(self, device_id: str) -> None:

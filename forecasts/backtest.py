@@ -34,8 +34,15 @@ def lead_labels(lead_h: np.ndarray, bins: tuple[float, ...] = LEAD_BINS_H) -> np
     return np.asarray(names, dtype=object)[pos - 1]
 
 
-def kt_pairs(actual: pd.Series, clear: pd.Series, max_lead_steps: int, tau_h: float = 3.0, clim_days: float = 7.0,
-             recent_steps: int = 3, min_clear: float = 20.0) -> pd.DataFrame:
+def kt_pairs(
+    actual: pd.Series,
+    clear: pd.Series,
+    max_lead_steps: int,
+    tau_h: float = 3.0,
+    clim_days: float = 7.0,
+    recent_steps: int = 3,
+    min_clear: float = 20.0,
+) -> pd.DataFrame:
     """Forecast/actual pairs for every issue time and lead (see the module docstring).
 
     ``actual`` and ``clear`` share one regular tz-aware index (same unit, e.g. W/m² or kW). Returns columns
@@ -63,25 +70,28 @@ def kt_pairs(actual: pd.Series, clear: pd.Series, max_lead_steps: int, tau_h: fl
     kt_clim = np.where(np.isnan(kt_clim), kt_now, kt_clim)
     back = target - per_day * np.ceil(leads / per_day).astype(int)[None, :]
     cs_t = cs[target]
-    pairs = pd.DataFrame({
-        "issue": np.repeat(index[issues], len(leads)),
-        "target": index[target.ravel()],
-        "lead_h": lead_h.ravel(),
-        "actual": y[target].ravel(),
-        "clear": cs_t.ravel(),
-        "persistence": y[back].ravel(),
-        "clear_sky": cs_t.ravel(),
-        "kt_persistence": (kt_now * cs_t).ravel(),
-        "kt_blend": ((kt_clim + (kt_now - kt_clim) * np.exp(-lead_h / tau_h)) * cs_t).ravel(),
-    })
+    pairs = pd.DataFrame(
+        {
+            "issue": np.repeat(index[issues], len(leads)),
+            "target": index[target.ravel()],
+            "lead_h": lead_h.ravel(),
+            "actual": y[target].ravel(),
+            "clear": cs_t.ravel(),
+            "persistence": y[back].ravel(),
+            "clear_sky": cs_t.ravel(),
+            "kt_persistence": (kt_now * cs_t).ravel(),
+            "kt_blend": ((kt_clim + (kt_now - kt_clim) * np.exp(-lead_h / tau_h)) * cs_t).ravel(),
+        }
+    )
     keep = (pairs["clear"] >= min_clear) & np.isfinite(pairs["actual"])
     pairs = pairs[keep].sort_values("lead_h", kind="stable").reset_index(drop=True)
     pairs["lead"] = lead_labels(pairs["lead_h"].to_numpy())
     return pairs
 
 
-def ghi_backtest(weather: pd.DataFrame, latitude: float, longitude: float, altitude_m: float = 0.0,
-                 max_lead_h: int = 48) -> tuple[pd.DataFrame, pd.DataFrame]:
+def ghi_backtest(
+    weather: pd.DataFrame, latitude: float, longitude: float, altitude_m: float = 0.0, max_lead_h: int = 48
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """GHI-level backtest of the kt approach on hourly measured GHI (e.g. :func:`read_jma_csv` output).
 
     The weather index holds hour midpoints (instantaneous convention); it is put on a regular hourly grid

@@ -35,8 +35,9 @@ def load_pairs(load: pd.Series, min_history_days: int = 14) -> pd.DataFrame:
     """Forecast/actual pairs: columns issue, target, lead_h, lead, actual, persistence, day_type_profile."""
     index = pd.DatetimeIndex(load.index).tz_convert(TZ)
     series = pd.Series(load.to_numpy(dtype=float), index=index)
-    days = pd.date_range(index.min().ceil("D") + pd.Timedelta(days=min_history_days), index.max().floor("D"),
-                         freq="D", inclusive="left")
+    days = pd.date_range(
+        index.min().ceil("D") + pd.Timedelta(days=min_history_days), index.max().floor("D"), freq="D", inclusive="left"
+    )
     lookback = pd.Timedelta(days=DEFAULT_LOOKBACK_DAYS)
     chunks = []
     for issue in days:
@@ -45,13 +46,18 @@ def load_pairs(load: pd.Series, min_history_days: int = 14) -> pd.DataFrame:
         if history.empty:
             continue
         forecast = day_type_profile(history, target)
-        chunks.append(pd.DataFrame({
-            "issue": issue, "target": target,
-            "lead_h": np.arange(1, SLOTS_PER_DAY + 1) * 0.5,
-            "actual": series.reindex(target).to_numpy(),
-            "persistence": series.reindex(target - pd.Timedelta(days=1)).to_numpy(),
-            "day_type_profile": forecast.to_numpy(),
-        }))
+        chunks.append(
+            pd.DataFrame(
+                {
+                    "issue": issue,
+                    "target": target,
+                    "lead_h": np.arange(1, SLOTS_PER_DAY + 1) * 0.5,
+                    "actual": series.reindex(target).to_numpy(),
+                    "persistence": series.reindex(target - pd.Timedelta(days=1)).to_numpy(),
+                    "day_type_profile": forecast.to_numpy(),
+                }
+            )
+        )
     pairs = pd.concat(chunks, ignore_index=True)
     pairs = pairs[np.isfinite(pairs["actual"])].sort_values("lead_h", kind="stable").reset_index(drop=True)
     pairs["lead"] = lead_labels(pairs["lead_h"].to_numpy())

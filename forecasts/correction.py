@@ -31,8 +31,14 @@ class YieldCorrection:
     reason: str
 
 
-def fit_yield_correction(forecast_kw: pd.Series, measured_kw: pd.Series, clear_kw: pd.Series, min_kt: float = 0.8,
-                         min_clear_fraction: float = 0.2, min_pairs: int = 8) -> YieldCorrection:
+def fit_yield_correction(
+    forecast_kw: pd.Series,
+    measured_kw: pd.Series,
+    clear_kw: pd.Series,
+    min_kt: float = 0.8,
+    min_clear_fraction: float = 0.2,
+    min_pairs: int = 8,
+) -> YieldCorrection:
     """Learn the scale from aligned series (same index; kW). Returns scale 1.0 with a reason if too few pairs.
 
     Slots whose clear-sky power is below ``min_clear_fraction`` of its maximum (dawn, dusk) are ignored.
@@ -53,8 +59,9 @@ def fit_yield_correction(forecast_kw: pd.Series, measured_kw: pd.Series, clear_k
     return YieldCorrection(scale, len(pairs), "learned from clear-sky pairs")
 
 
-def fit_clear_day_correction(measured_kw: pd.Series, clear_kw: pd.Series, top_fraction: float = 0.2,
-                             min_days: int = 3) -> YieldCorrection:
+def fit_clear_day_correction(
+    measured_kw: pd.Series, clear_kw: pd.Series, top_fraction: float = 0.2, min_days: int = 3
+) -> YieldCorrection:
     """Scale from telemetry alone (no past weather): the mean daily ratio Σ measured / Σ clear-sky forecast
     over the clearest ``top_fraction`` of days (the days with the highest ratios; at least 2 days).
 
@@ -73,8 +80,9 @@ def fit_clear_day_correction(measured_kw: pd.Series, clear_kw: pd.Series, top_fr
     return YieldCorrection(scale, len(top), f"mean ratio of the {len(top)} clearest of {len(ratios)} days")
 
 
-def apply_yield_correction(forecast_kw: pd.Series, correction: YieldCorrection,
-                           limit_kw: float | None = None) -> pd.Series:
+def apply_yield_correction(
+    forecast_kw: pd.Series, correction: YieldCorrection, limit_kw: float | None = None
+) -> pd.Series:
     """Scaled forecast in kW (clipped at ``limit_kw``, e.g. the inverter limit, if given)."""
     out = forecast_kw * correction.scale
     if limit_kw is not None:

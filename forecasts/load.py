@@ -34,8 +34,12 @@ def _day_types(local: pd.DatetimeIndex) -> np.ndarray:
     return np.array([kinds[d] for d in days], dtype=object)
 
 
-def day_type_profile(history: pd.Series, index: pd.DatetimeIndex, half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
-                     lookback_days: int = DEFAULT_LOOKBACK_DAYS) -> pd.Series:
+def day_type_profile(
+    history: pd.Series,
+    index: pd.DatetimeIndex,
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+) -> pd.Series:
     """Forecast kW per slot of ``index`` from ``history`` (kW per slot, tz-aware) by day type and slot.
 
     For each target slot: the weighted mean of history values at the same JST slot of the day on days of the
@@ -48,20 +52,23 @@ def day_type_profile(history: pd.Series, index: pd.DatetimeIndex, half_life_days
     hist = hist[hist.index >= hist.index.max() - pd.Timedelta(days=lookback_days)]
     local_h = pd.DatetimeIndex(hist.index).tz_convert(TZ)
     end_day = local_h.max().normalize()
-    frame = pd.DataFrame({
-        "kw": hist.to_numpy(dtype=float),
-        "slot": _slot_of_day(local_h),
-        "type": _day_types(local_h),
-        "w": 0.5 ** (((end_day - local_h.normalize()) / pd.Timedelta(days=1)).to_numpy() / half_life_days),
-    })
+    frame = pd.DataFrame(
+        {
+            "kw": hist.to_numpy(dtype=float),
+            "slot": _slot_of_day(local_h),
+            "type": _day_types(local_h),
+            "w": 0.5 ** (((end_day - local_h.normalize()) / pd.Timedelta(days=1)).to_numpy() / half_life_days),
+        }
+    )
     frame["wkw"] = frame["w"] * frame["kw"]
     by_type = frame.groupby(["type", "slot"])[["wkw", "w"]].sum()
     by_slot = frame.groupby("slot")[["wkw", "w"]].sum()
     typed = (by_type["wkw"] / by_type["w"]).to_dict()
     pooled = (by_slot["wkw"] / by_slot["w"]).to_dict()
     local = index.tz_convert(TZ)
-    values = [typed.get((t, s), pooled.get(s, np.nan)) for t, s in zip(_day_types(local), _slot_of_day(local),
-                                                                         strict=True)]
+    values = [
+        typed.get((t, s), pooled.get(s, np.nan)) for t, s in zip(_day_types(local), _slot_of_day(local), strict=True)
+    ]
     return pd.Series(values, index=index, name="load_kw", dtype=float)
 
 

@@ -58,8 +58,9 @@ def scores(forecast: np.ndarray, actual: np.ndarray, reference: np.ndarray, capa
     return Scores(len(f), err_mae, err_rmse, nmae, skill)
 
 
-def scores_by_lead(pairs: pd.DataFrame, models: list[str], reference: str = "persistence",
-                   capacity: float | None = None) -> pd.DataFrame:
+def scores_by_lead(
+    pairs: pd.DataFrame, models: list[str], reference: str = "persistence", capacity: float | None = None
+) -> pd.DataFrame:
     """One row per (lead bucket, model) from a pairs table.
 
     ``pairs`` has columns ``lead`` (a label such as '1-3 h'), ``actual``, ``reference`` and one column per model.
@@ -69,6 +70,7 @@ def scores_by_lead(pairs: pd.DataFrame, models: list[str], reference: str = "per
     for lead, group in pairs.groupby("lead", sort=False):
         for model in [*models, reference]:
             s = scores(group[model].to_numpy(), group["actual"].to_numpy(), group[reference].to_numpy(), capacity)
-            rows.append({"lead": lead, "model": model, "n": s.n, "mae": s.mae, "rmse": s.rmse, "nmae": s.nmae,
-                         "skill": s.skill})
+            rows.append(
+                {"lead": lead, "model": model, "n": s.n, "mae": s.mae, "rmse": s.rmse, "nmae": s.nmae, "skill": s.skill}
+            )
     return pd.DataFrame(rows)

@@ -50,8 +50,17 @@ class PVForecast:
 def array_ac_kw(array: PVArray, sky: SkyState) -> np.ndarray:
     """Instantaneous AC power in kW of one array at each of ``sky.times`` (clipped at inverter_kw)."""
     total = pvlib.irradiance.get_total_irradiance(
-        array.tilt_deg, array.azimuth_deg, sky.zenith, sky.azimuth, sky.dni, sky.ghi, sky.dhi,
-        dni_extra=sky.dni_extra, airmass=sky.airmass, albedo=ALBEDO, model="haydavies",
+        array.tilt_deg,
+        array.azimuth_deg,
+        sky.zenith,
+        sky.azimuth,
+        sky.dni,
+        sky.ghi,
+        sky.dhi,
+        dni_extra=sky.dni_extra,
+        airmass=sky.airmass,
+        albedo=ALBEDO,
+        model="haydavies",
     )
     aoi = pvlib.irradiance.aoi(array.tilt_deg, array.azimuth_deg, sky.zenith, sky.azimuth)
     iam = pvlib.iam.physical(aoi)
@@ -71,8 +80,13 @@ def slot_mean(values: np.ndarray, sky: SkyState, index: pd.DatetimeIndex, name: 
     return pd.Series(values.reshape(len(index), sky.n_sub).mean(axis=1), index=index, name=name)
 
 
-def forecast_array(array: PVArray, facility: Facility, index: pd.DatetimeIndex, weather: pd.DataFrame | None = None,
-                   sampling: str = "interval") -> PVForecast:
+def forecast_array(
+    array: PVArray,
+    facility: Facility,
+    index: pd.DatetimeIndex,
+    weather: pd.DataFrame | None = None,
+    sampling: str = "interval",
+) -> PVForecast:
     """Forecast one array with its input record; ``sampling`` 'interval' (slot mean) or 'instantaneous' (at start)."""
     index = require_aware_index(index, "index")
     sky = sky_state(facility, index, weather, sampling)
@@ -80,8 +94,9 @@ def forecast_array(array: PVArray, facility: Facility, index: pd.DatetimeIndex, 
     return PVForecast(ac_kw=ac, source=_dominant(sky.source), slot_source=sky.source, missing=sky.missing)
 
 
-def forecast_array_pv(array: PVArray, facility: Facility, index: pd.DatetimeIndex,
-                      weather: pd.DataFrame | None = None) -> pd.Series:
+def forecast_array_pv(
+    array: PVArray, facility: Facility, index: pd.DatetimeIndex, weather: pd.DataFrame | None = None
+) -> pd.Series:
     """AC power in kW of one array, interval average over each 30-min slot named by its start.
 
     ``weather`` None means clear sky (pvlib Ineichen with pvlib's Linke turbidity, offline). The input used
@@ -91,15 +106,17 @@ def forecast_array_pv(array: PVArray, facility: Facility, index: pd.DatetimeInde
     return _with_attrs(result.ac_kw, result)
 
 
-def forecast_facility(facility: Facility, index: pd.DatetimeIndex, weather: pd.DataFrame | None = None,
-                      sampling: str = "interval") -> tuple[pd.DataFrame, PVForecast]:
+def forecast_facility(
+    facility: Facility, index: pd.DatetimeIndex, weather: pd.DataFrame | None = None, sampling: str = "interval"
+) -> tuple[pd.DataFrame, PVForecast]:
     """Per-array AC kW (one column per array id) and the facility total as a PVForecast (shared sky)."""
     index = require_aware_index(index, "index")
     if not facility.pv_arrays:
         zeros = pd.Series(0.0, index=index, name="pv_kw")
         none = pd.Series("clear_sky", index=index, name="pv_input", dtype=object)
-        return pd.DataFrame(index=index), PVForecast(zeros, "clear_sky", none,
-                                                    pd.Series(False, index=index, name="weather_missing"))
+        return pd.DataFrame(index=index), PVForecast(
+            zeros, "clear_sky", none, pd.Series(False, index=index, name="weather_missing")
+        )
     sky = sky_state(facility, index, weather, sampling)
     columns = {a.id: slot_mean(array_ac_kw(a, sky), sky, index, a.id).to_numpy() for a in facility.pv_arrays}
     frame = pd.DataFrame(columns, index=index)

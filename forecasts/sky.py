@@ -99,8 +99,9 @@ def clear_sky(facility: Facility, times: pd.DatetimeIndex) -> tuple[pd.DataFrame
     return clear_sky_at(facility.latitude, facility.longitude, facility.altitude_m, times)
 
 
-def clear_sky_at(latitude: float, longitude: float, altitude_m: float,
-                 times: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
+def clear_sky_at(
+    latitude: float, longitude: float, altitude_m: float, times: pd.DatetimeIndex
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Solar position (degrees, plus dni_extra W/m² and relative airmass) and Ineichen clear sky (W/m²)."""
     times = require_aware_index(pd.DatetimeIndex(times), "times")
     solpos = solar_position(times, latitude, longitude, altitude_m)
@@ -109,8 +110,9 @@ def clear_sky_at(latitude: float, longitude: float, altitude_m: float,
     airmass_abs = pvlib.atmosphere.get_absolute_airmass(airmass_rel, pressure)
     linke = _linke(round(latitude, 3), round(longitude, 3))[times.tz_convert("UTC").month.to_numpy() - 1]
     dni_extra = pvlib.irradiance.get_extra_radiation(times)
-    cs = pvlib.clearsky.ineichen(solpos["apparent_zenith"], airmass_abs, linke,
-                                 altitude=altitude_m, dni_extra=dni_extra)
+    cs = pvlib.clearsky.ineichen(
+        solpos["apparent_zenith"], airmass_abs, linke, altitude=altitude_m, dni_extra=dni_extra
+    )
     cs = pd.DataFrame(cs, index=times).fillna(0.0)
     solpos["dni_extra"] = np.asarray(dni_extra, dtype=float)
     solpos["airmass"] = np.asarray(airmass_rel, dtype=float)
@@ -185,8 +187,9 @@ def _weather_step(weather: pd.DataFrame) -> pd.Timedelta:
     return pd.Timedelta(pd.Series(weather.index).diff().median())
 
 
-def sky_state(facility: Facility, index: pd.DatetimeIndex, weather: pd.DataFrame | None = None,
-              sampling: str = "interval") -> SkyState:
+def sky_state(
+    facility: Facility, index: pd.DatetimeIndex, weather: pd.DataFrame | None = None, sampling: str = "interval"
+) -> SkyState:
     """Solar geometry, GHI/DNI/DHI (W/m²), air temperature (°C) and wind (m/s) at the slot index's instants."""
     index = require_aware_index(index, "index")
     times, n_sub = evaluation_times(index, sampling)
@@ -229,10 +232,20 @@ def sky_state(facility: Facility, index: pd.DatetimeIndex, weather: pd.DataFrame
         dni = np.where(zenith < 87.0, (ghi - dhi) / np.maximum(cosz, 0.065), 0.0)
     dni = np.clip(np.nan_to_num(dni), 0.0, solpos["dni_extra"].to_numpy())
     return SkyState(
-        times=times, n_sub=n_sub, zenith=zenith, azimuth=solpos["azimuth"].to_numpy(), ghi=ghi, dni=dni,
-        dhi=np.clip(dhi, 0.0, None), ghi_clear=ghi_cs, dni_extra=solpos["dni_extra"].to_numpy(),
-        airmass=np.nan_to_num(solpos["airmass"].to_numpy(), nan=40.0), temp_air=temp, wind_speed=wind,
-        source=_per_slot_source(tier_sub, n_sub, index), missing=_per_slot_any(missing_sub, n_sub, index),
+        times=times,
+        n_sub=n_sub,
+        zenith=zenith,
+        azimuth=solpos["azimuth"].to_numpy(),
+        ghi=ghi,
+        dni=dni,
+        dhi=np.clip(dhi, 0.0, None),
+        ghi_clear=ghi_cs,
+        dni_extra=solpos["dni_extra"].to_numpy(),
+        airmass=np.nan_to_num(solpos["airmass"].to_numpy(), nan=40.0),
+        temp_air=temp,
+        wind_speed=wind,
+        source=_per_slot_source(tier_sub, n_sub, index),
+        missing=_per_slot_any(missing_sub, n_sub, index),
     )
 
 
@@ -250,8 +263,9 @@ def _nearest(series: pd.Series, times: pd.DatetimeIndex) -> np.ndarray:
     return valid.to_numpy(dtype=float)[pick]
 
 
-def _column_or_default(weather: pd.DataFrame, column: str, times: pd.DatetimeIndex, step: pd.Timedelta,
-                       default: float) -> np.ndarray:
+def _column_or_default(
+    weather: pd.DataFrame, column: str, times: pd.DatetimeIndex, step: pd.Timedelta, default: float
+) -> np.ndarray:
     if column not in weather:
         return np.full(len(times), default)
     utc = pd.DatetimeIndex(weather.index).tz_convert("UTC")

@@ -54,16 +54,25 @@ def _geocentric(times: pd.DatetimeIndex) -> _Geocentric:
     theta = spa.geocentric_longitude(spa.heliocentric_longitude(jme))
     beta = spa.geocentric_latitude(spa.heliocentric_latitude(jme))
     nutation = np.empty((2, len(jce)))
-    spa.longitude_obliquity_nutation(jce, spa.mean_elongation(jce), spa.mean_anomaly_sun(jce),
-                                     spa.mean_anomaly_moon(jce), spa.moon_argument_latitude(jce),
-                                     spa.moon_ascending_longitude(jce), nutation)
+    spa.longitude_obliquity_nutation(
+        jce,
+        spa.mean_elongation(jce),
+        spa.mean_anomaly_sun(jce),
+        spa.mean_anomaly_moon(jce),
+        spa.moon_argument_latitude(jce),
+        spa.moon_ascending_longitude(jce),
+        nutation,
+    )
     delta_psi, delta_epsilon = nutation[0], nutation[1]
     epsilon = spa.true_ecliptic_obliquity(spa.mean_ecliptic_obliquity(jme), delta_epsilon)
     lamd = spa.apparent_sun_longitude(theta, delta_psi, spa.aberration_correction(radius))
     v = spa.apparent_sidereal_time(spa.mean_sidereal_time(jd, jc), delta_psi, epsilon)
-    geo = _Geocentric(v=v, alpha=spa.geocentric_sun_right_ascension(lamd, epsilon, beta),
-                      delta=spa.geocentric_sun_declination(lamd, epsilon, beta),
-                      xi=spa.equatorial_horizontal_parallax(radius))
+    geo = _Geocentric(
+        v=v,
+        alpha=spa.geocentric_sun_right_ascension(lamd, epsilon, beta),
+        delta=spa.geocentric_sun_declination(lamd, epsilon, beta),
+        xi=spa.equatorial_horizontal_parallax(radius),
+    )
     _cache[key] = geo
     while len(_cache) > CACHE_SIZE:
         _cache.popitem(last=False)

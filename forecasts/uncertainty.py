@@ -26,8 +26,14 @@ class ErrorQuantiles:
     bins_h: tuple[float, ...] = LEAD_BINS_H
 
 
-def fit_error_quantiles(forecast: np.ndarray, actual: np.ndarray, lead_h: np.ndarray, scale: np.ndarray | None = None,
-                        bins_h: tuple[float, ...] = LEAD_BINS_H, min_pairs: int = 10) -> ErrorQuantiles:
+def fit_error_quantiles(
+    forecast: np.ndarray,
+    actual: np.ndarray,
+    lead_h: np.ndarray,
+    scale: np.ndarray | None = None,
+    bins_h: tuple[float, ...] = LEAD_BINS_H,
+    min_pairs: int = 10,
+) -> ErrorQuantiles:
     """Learn error quantiles per lead bucket from forecast/actual pairs (NaN pairs dropped).
 
     Buckets with fewer than ``min_pairs`` pairs borrow the pooled quantiles of all pairs.
@@ -50,9 +56,14 @@ def fit_error_quantiles(forecast: np.ndarray, actual: np.ndarray, lead_h: np.nda
     return ErrorQuantiles(table=table, bins_h=bins_h)
 
 
-def apply_error_quantiles(forecast: pd.Series, lead_h: np.ndarray, model: ErrorQuantiles,
-                          scale: np.ndarray | None = None, lower: float = 0.0,
-                          upper: float | None = None) -> pd.DataFrame:
+def apply_error_quantiles(
+    forecast: pd.Series,
+    lead_h: np.ndarray,
+    model: ErrorQuantiles,
+    scale: np.ndarray | None = None,
+    lower: float = 0.0,
+    upper: float | None = None,
+) -> pd.DataFrame:
     """P10/P50/P90 columns (``p10``, ``p50``, ``p90``, unit of ``forecast``) on the forecast's index."""
     labels = lead_labels(np.asarray(lead_h, dtype=float), model.bins_h)
     q = model.table.loc[labels].to_numpy()

@@ -32,8 +32,9 @@ def as_instantaneous(frame: pd.DataFrame, interval: pd.Timedelta, label: str) ->
 
 def check_weather(frame: pd.DataFrame) -> pd.DataFrame:
     """Return the canonical weather columns of ``frame`` as floats; refuse a naive index or no usable column."""
-    index = require_aware_index(pd.DatetimeIndex(frame.index) if isinstance(frame.index, pd.DatetimeIndex)
-                                else frame.index, "weather.index")
+    index = require_aware_index(
+        pd.DatetimeIndex(frame.index) if isinstance(frame.index, pd.DatetimeIndex) else frame.index, "weather.index"
+    )
     columns = [c for c in WEATHER_COLUMNS if c in frame.columns]
     if not columns:
         raise ValueError(f"weather: no known column in {list(frame.columns)}; give any of {list(WEATHER_COLUMNS)}")

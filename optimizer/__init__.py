@@ -11,5 +11,15 @@ from optimizer.rolling import RollingPlanner
 from optimizer.scenario_inputs import Overrides, build_inputs
 from optimizer.solve import baseline, solve
 
-__all__ = ["InputError", "Overrides", "Penalties", "PlanInputs", "PlanResult", "RollingPlanner", "SolveOptions",
-           "baseline", "build_inputs", "solve"]
+__all__ = [
+    "InputError",
+    "Overrides",
+    "Penalties",
+    "PlanInputs",
+    "PlanResult",
+    "RollingPlanner",
+    "SolveOptions",
+    "baseline",
+    "build_inputs",
+    "solve",
+]

@@ -22,8 +22,12 @@ def _battery_floors(inputs: PlanInputs) -> np.ndarray:
     caps: dict[str, float] = {}
     for b in inputs.batteries:
         caps[b.facility] = caps.get(b.facility, 0.0) + b.capacity_kwh
-    return np.array([max(b.lower_kwh, min(b.upper_kwh, b.soc_min_kwh + reserve[b.facility] * b.capacity_kwh
-                                          / caps[b.facility])) for b in inputs.batteries])
+    return np.array(
+        [
+            max(b.lower_kwh, min(b.upper_kwh, b.soc_min_kwh + reserve[b.facility] * b.capacity_kwh / caps[b.facility]))
+            for b in inputs.batteries
+        ]
+    )
 
 
 def _evs_slot(inputs: PlanInputs, d: Dispatch, soc: np.ndarray, t: int) -> None:
@@ -42,8 +46,9 @@ def _evs_slot(inputs: PlanInputs, d: Dispatch, soc: np.ndarray, t: int) -> None:
         d.ev_soc_kwh[i, t] = soc[i]
 
 
-def _batteries_slot(inputs: PlanInputs, d: Dispatch, soc: np.ndarray, net: dict[str, float], t: int,
-                    floors: np.ndarray) -> None:
+def _batteries_slot(
+    inputs: PlanInputs, d: Dispatch, soc: np.ndarray, net: dict[str, float], t: int, floors: np.ndarray
+) -> None:
     h = inputs.hours[t]
     for i, b in enumerate(inputs.batteries):
         if not b.available:
@@ -68,11 +73,20 @@ def baseline_dispatch(inputs: PlanInputs) -> Dispatch:
     n, nf, nb, ne = inputs.n_slots, len(inputs.facilities), len(inputs.batteries), len(inputs.evs)
     zeros = np.zeros
     d = Dispatch(
-        plant_kw=inputs.plant.forecast_kw.copy() if inputs.plant else zeros(n), buy_kw=zeros(n), sell_kw=zeros(n),
-        import_kw=zeros((nf, n)), export_kw=zeros((nf, n)), pv_used_kw=np.array([f.pv_kw for f in inputs.facilities]),
-        bat_charge_kw=zeros((nb, n)), bat_discharge_kw=zeros((nb, n)), bat_soc_kwh=zeros((nb, n)),
-        ev_charge_kw=zeros((ne, n)), ev_discharge_kw=zeros((ne, n)), ev_soc_kwh=zeros((ne, n)),
-        ev_trip_short_kwh=zeros((ne, n)), link_kw=zeros((len(inputs.links), n)),
+        plant_kw=inputs.plant.forecast_kw.copy() if inputs.plant else zeros(n),
+        buy_kw=zeros(n),
+        sell_kw=zeros(n),
+        import_kw=zeros((nf, n)),
+        export_kw=zeros((nf, n)),
+        pv_used_kw=np.array([f.pv_kw for f in inputs.facilities]),
+        bat_charge_kw=zeros((nb, n)),
+        bat_discharge_kw=zeros((nb, n)),
+        bat_soc_kwh=zeros((nb, n)),
+        ev_charge_kw=zeros((ne, n)),
+        ev_discharge_kw=zeros((ne, n)),
+        ev_soc_kwh=zeros((ne, n)),
+        ev_trip_short_kwh=zeros((ne, n)),
+        link_kw=zeros((len(inputs.links), n)),
     )
     bat_soc = np.array([b.initial_kwh for b in inputs.batteries])
     ev_soc = np.array([e.initial_kwh for e in inputs.evs])

@@ -36,6 +36,7 @@ class Dispatch:
 
     def shifted(self, slots: int) -> Dispatch:
         """The plan moved `slots` earlier; the tail repeats the last slot (the 'last plan shifted' fallback)."""
+
         def move(a: np.ndarray) -> np.ndarray:
             if a.shape[-1] == 0 or slots == 0:
                 return a.copy()
@@ -45,8 +46,9 @@ class Dispatch:
         return Dispatch(**{k: move(v) for k, v in self.__dict__.items()})
 
 
-def dispatch_from_model(m: pyo.ConcreteModel, inputs: PlanInputs,
-                        solution: Mapping[str, np.ndarray] | None = None) -> Dispatch:
+def dispatch_from_model(
+    m: pyo.ConcreteModel, inputs: PlanInputs, solution: Mapping[str, np.ndarray] | None = None
+) -> Dispatch:
     """A Dispatch from a solved plan model: from `solution` (values per Var component name in index order, as
     ``highs_run.run_highs`` returns them) or else from the Pyomo variables' values."""
     n, nf, nb, ne = inputs.n_slots, len(inputs.facilities), len(inputs.batteries), len(inputs.evs)
@@ -56,8 +58,9 @@ def dispatch_from_model(m: pyo.ConcreteModel, inputs: PlanInputs,
             return np.zeros((0, cols))
         if solution is not None:
             return np.asarray(solution[var.local_name], dtype=float).reshape(rows, cols)
-        flat = np.fromiter((v.value if v.value is not None else 0.0 for v in var.values()), dtype=float,
-                           count=rows * cols)
+        flat = np.fromiter(
+            (v.value if v.value is not None else 0.0 for v in var.values()), dtype=float, count=rows * cols
+        )
         return flat.reshape(rows, cols)
 
     plant = _values(m.plant_out, 1, n)[0] if hasattr(m, "plant_out") else np.zeros(n)
@@ -65,11 +68,18 @@ def dispatch_from_model(m: pyo.ConcreteModel, inputs: PlanInputs,
     pv_used = np.zeros((nf, n))
     pv_used[pv_rows] = _values(m.fac_pv_used, len(pv_rows), n)
     return Dispatch(
-        plant_kw=plant, buy_kw=_values(m.market_buy, 1, n)[0], sell_kw=_values(m.market_sell, 1, n)[0],
-        import_kw=_values(m.fac_import, nf, n), export_kw=_values(m.fac_export, nf, n),
-        pv_used_kw=pv_used, bat_charge_kw=_values(m.bat_charge, nb, n),
-        bat_discharge_kw=_values(m.bat_discharge, nb, n), bat_soc_kwh=_values(m.bat_soc, nb, n),
-        ev_charge_kw=_values(m.ev_charge, ne, n), ev_discharge_kw=_values(m.ev_discharge, ne, n),
-        ev_soc_kwh=_values(m.ev_soc, ne, n), ev_trip_short_kwh=_values(m.ev_trip_short, ne, n),
+        plant_kw=plant,
+        buy_kw=_values(m.market_buy, 1, n)[0],
+        sell_kw=_values(m.market_sell, 1, n)[0],
+        import_kw=_values(m.fac_import, nf, n),
+        export_kw=_values(m.fac_export, nf, n),
+        pv_used_kw=pv_used,
+        bat_charge_kw=_values(m.bat_charge, nb, n),
+        bat_discharge_kw=_values(m.bat_discharge, nb, n),
+        bat_soc_kwh=_values(m.bat_soc, nb, n),
+        ev_charge_kw=_values(m.ev_charge, ne, n),
+        ev_discharge_kw=_values(m.ev_discharge, ne, n),
+        ev_soc_kwh=_values(m.ev_soc, ne, n),
+        ev_trip_short_kwh=_values(m.ev_trip_short, ne, n),
         link_kw=_values(m.link_flow, len(inputs.links), n),
     )

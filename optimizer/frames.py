@@ -13,13 +13,19 @@ from optimizer.inputs import PlanInputs
 from scenarios.timegrid import jepx_slot_number
 
 
-def _block(index: pd.DatetimeIndex, facility: list[str], device: list[str], variable: str,
-           values: np.ndarray) -> pd.DataFrame:
+def _block(
+    index: pd.DatetimeIndex, facility: list[str], device: list[str], variable: str, values: np.ndarray
+) -> pd.DataFrame:
     rows, n = values.shape
-    return pd.DataFrame({
-        "slot": np.tile(index, rows), "facility": np.repeat(facility, n), "device": np.repeat(device, n),
-        "variable": variable, "value": values.reshape(-1),
-    })
+    return pd.DataFrame(
+        {
+            "slot": np.tile(index, rows),
+            "facility": np.repeat(facility, n),
+            "device": np.repeat(device, n),
+            "variable": variable,
+            "value": values.reshape(-1),
+        }
+    )
 
 
 def schedule_frame(inputs: PlanInputs, d: Dispatch) -> pd.DataFrame:
@@ -42,16 +48,20 @@ def schedule_frame(inputs: PlanInputs, d: Dispatch) -> pd.DataFrame:
     if inputs.batteries:
         bf = [b.facility for b in inputs.batteries]
         bid = [b.key.split("/", 1)[1] for b in inputs.batteries]
-        parts += [_block(idx, bf, bid, "charge_kw", d.bat_charge_kw),
-                  _block(idx, bf, bid, "discharge_kw", d.bat_discharge_kw),
-                  _block(idx, bf, bid, "soc_kwh", d.bat_soc_kwh)]
+        parts += [
+            _block(idx, bf, bid, "charge_kw", d.bat_charge_kw),
+            _block(idx, bf, bid, "discharge_kw", d.bat_discharge_kw),
+            _block(idx, bf, bid, "soc_kwh", d.bat_soc_kwh),
+        ]
     if inputs.evs:
         ef = [e.facility for e in inputs.evs]
         eid = [e.id for e in inputs.evs]
-        parts += [_block(idx, ef, eid, "charge_kw", d.ev_charge_kw),
-                  _block(idx, ef, eid, "discharge_kw", d.ev_discharge_kw),
-                  _block(idx, ef, eid, "soc_kwh", d.ev_soc_kwh),
-                  _block(idx, ef, eid, "plugged", np.array([e.plugged for e in inputs.evs]))]
+        parts += [
+            _block(idx, ef, eid, "charge_kw", d.ev_charge_kw),
+            _block(idx, ef, eid, "discharge_kw", d.ev_discharge_kw),
+            _block(idx, ef, eid, "soc_kwh", d.ev_soc_kwh),
+            _block(idx, ef, eid, "plugged", np.array([e.plugged for e in inputs.evs])),
+        ]
     if inputs.links:
         parts.append(_block(idx, [lk.a for lk in inputs.links], [lk.id for lk in inputs.links], "flow_kw", d.link_kw))
     return pd.concat(parts, ignore_index=True)
@@ -85,8 +95,7 @@ def interchange_flows(inputs: PlanInputs, d: Dispatch) -> pd.DataFrame:
         total[pos[lk.a], pos[lk.b]] += float((np.clip(row, 0, None) * inputs.hours).sum())
         total[pos[lk.b], pos[lk.a]] += float((np.clip(-row, 0, None) * inputs.hours).sum())
     i, j = np.nonzero(total > 1e-6)
-    frame = pd.DataFrame({"from_facility": [ids[k] for k in i], "to_facility": [ids[k] for k in j],
-                          "kwh": total[i, j]})
+    frame = pd.DataFrame({"from_facility": [ids[k] for k in i], "to_facility": [ids[k] for k in j], "kwh": total[i, j]})
     return frame.sort_values("kwh", ascending=False, ignore_index=True)
 
 
@@ -94,10 +103,20 @@ def procurement_frame(inputs: PlanInputs, d: Dispatch) -> pd.DataFrame:
     """The procurement plan per slot (計画値): JEPX purchase/sale, plant output, group totals, interchange."""
     h = inputs.hours
     curtailed = (inputs.plant.forecast_kw - d.plant_kw) if inputs.plant else np.zeros(inputs.n_slots)
-    return pd.DataFrame({
-        "jepx_slot": [jepx_slot_number(ts) for ts in inputs.index], "hours": h,
-        "price_jpy_per_kwh": inputs.price_jpy_per_kwh, "plant_kw": d.plant_kw, "plant_curtailed_kw": curtailed,
-        "purchase_kw": d.buy_kw, "sale_kw": d.sell_kw, "purchase_kwh": d.buy_kw * h, "sale_kwh": d.sell_kw * h,
-        "facilities_import_kwh": d.import_kw.sum(axis=0) * h, "facilities_export_kwh": d.export_kw.sum(axis=0) * h,
-        "interchange_kwh": interchange_kwh(inputs, d),
-    }, index=inputs.index.rename("slot_start"))
+    return pd.DataFrame(
+        {
+            "jepx_slot": [jepx_slot_number(ts) for ts in inputs.index],
+            "hours": h,
+            "price_jpy_per_kwh": inputs.price_jpy_per_kwh,
+            "plant_kw": d.plant_kw,
+            "plant_curtailed_kw": curtailed,
+            "purchase_kw": d.buy_kw,
+            "sale_kw": d.sell_kw,
+            "purchase_kwh": d.buy_kw * h,
+            "sale_kwh": d.sell_kw * h,
+            "facilities_import_kwh": d.import_kw.sum(axis=0) * h,
+            "facilities_export_kwh": d.export_kw.sum(axis=0) * h,
+            "interchange_kwh": interchange_kwh(inputs, d),
+        },
+        index=inputs.index.rename("slot_start"),
+    )

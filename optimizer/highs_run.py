@@ -77,9 +77,10 @@ class BatchHighs(Highs):
         Var component's HiGHS columns (in the component's index order) for ``column_values``."""
         self.add_variables(list(block.component_data_objects(pyo.Var, descend_into=True)))
         columns = self._pyomo_var_to_solver_var_map
-        self.columns = {var.local_name: np.fromiter((columns[id(v)] for v in var.values()), dtype=np.int64,
-                                                    count=len(var))
-                        for var in block.component_objects(pyo.Var, descend_into=True)}
+        self.columns = {
+            var.local_name: np.fromiter((columns[id(v)] for v in var.values()), dtype=np.int64, count=len(var))
+            for var in block.component_objects(pyo.Var, descend_into=True)
+        }
         super().add_block(block)
 
     def column_values(self) -> dict[str, np.ndarray]:
@@ -167,17 +168,32 @@ def run_highs(m: pyo.ConcreteModel, options: SolveOptions, solver: BatchHighs | 
     tick = time.perf_counter()
     try:
         res = solver.solve(
-            m, timer=timer, time_limit=options.time_limit_s, rel_gap=options.mip_rel_gap,
-            abs_gap=options.mip_abs_gap_jpy, threads=options.threads,
+            m,
+            timer=timer,
+            time_limit=options.time_limit_s,
+            rel_gap=options.mip_rel_gap,
+            abs_gap=options.mip_abs_gap_jpy,
+            threads=options.threads,
             solver_options={"presolve": "on", "output_flag": False, **options.highs_options},
-            load_solutions=False, raise_exception_on_nonoptimal_result=False)
+            load_solutions=False,
+            raise_exception_on_nonoptimal_result=False,
+        )
     except Exception as exc:  # solver trouble must not escape
-        return RunOutcome(False, False, f"error: {type(exc).__name__}: {exc}", None, None,
-                          time.perf_counter() - tick, 0.0)
+        return RunOutcome(
+            False, False, f"error: {type(exc).__name__}: {exc}", None, None, time.perf_counter() - tick, 0.0
+        )
     has = res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
     values = solver.column_values() if has else None
     wall = time.perf_counter() - tick
     highs_s = timer.get_total_time("optimize") if "optimize" in str(timer) else 0.0
     term = res.termination_condition.name
-    return RunOutcome(has, res.solution_status == SolutionStatus.optimal, term, res.incumbent_objective,
-                      _gap(res.incumbent_objective, res.objective_bound), wall - highs_s, highs_s, values)
+    return RunOutcome(
+        has,
+        res.solution_status == SolutionStatus.optimal,
+        term,
+        res.incumbent_objective,
+        _gap(res.incumbent_objective, res.objective_bound),
+        wall - highs_s,
+        highs_s,
+        values,
+    )

@@ -32,8 +32,10 @@ def frozen_array(values: ArrayLike, name: str, length: int | None = None, minimu
         raise InputError(f"{name}: expected {length} values (one per slot), got {arr.size}")
     bad = ~np.isfinite(arr)
     if bad.any():
-        raise InputError(f"{name}: {int(bad.sum())} missing/non-finite value(s) (first at slot {int(np.argmax(bad))});"
-                         " fill them before planning")
+        raise InputError(
+            f"{name}: {int(bad.sum())} missing/non-finite value(s) (first at slot {int(np.argmax(bad))});"
+            " fill them before planning"
+        )
     if minimum is not None and (arr < minimum - 1e-9).any():
         first = int(np.argmax(arr < minimum - 1e-9))
         raise InputError(f"{name}: value {arr[first]:g} at slot {first} is below {minimum:g}")
@@ -177,8 +179,9 @@ class PlanInputs:
             _check_ev(e, ids, n)
         for link in self.links:
             if link.a not in ids or link.b not in ids or link.a == link.b:
-                raise InputError(f"links[{link.id}]: ends '{link.a}', '{link.b}' must be two different"
-                                 " supplied facilities")
+                raise InputError(
+                    f"links[{link.id}]: ends '{link.a}', '{link.b}' must be two different supplied facilities"
+                )
         if self.plant is not None:
             _check_plant(self.plant, n)
 
@@ -222,14 +225,37 @@ class PlanInputs:
     def structure_key(self) -> tuple[Any, ...]:
         """What fixes the model's structure and its constant coefficients; two inputs with equal keys differ
         only in mutable Param data (forecasts, prices, SoC, plug windows, targets, first-slot length, peaks)."""
-        bats = tuple((b.key, b.facility, b.capacity_kwh, b.charge_kw, b.discharge_kw, b.charge_efficiency,
-                      b.discharge_efficiency, b.degradation_jpy_per_kwh, b.available) for b in self.batteries)
-        evs = tuple((e.id, e.facility, e.capacity_kwh, e.charge_kw, e.min_charge_kw, e.discharge_kw, e.efficiency)
-                    for e in self.evs)
-        return (self.n_slots, tuple((f.id, f.has_pv) for f in self.facilities), bats, evs,
-                tuple((lk.id, lk.a, lk.b, lk.limit_kw) for lk in self.links), self.plant is not None,
-                self.wheeling_jpy_per_kwh, self.sale_discount_jpy_per_kwh, self.penalties,
-                tuple(self.peak_facilities()), tuple(self.disposal_slots()))
+        bats = tuple(
+            (
+                b.key,
+                b.facility,
+                b.capacity_kwh,
+                b.charge_kw,
+                b.discharge_kw,
+                b.charge_efficiency,
+                b.discharge_efficiency,
+                b.degradation_jpy_per_kwh,
+                b.available,
+            )
+            for b in self.batteries
+        )
+        evs = tuple(
+            (e.id, e.facility, e.capacity_kwh, e.charge_kw, e.min_charge_kw, e.discharge_kw, e.efficiency)
+            for e in self.evs
+        )
+        return (
+            self.n_slots,
+            tuple((f.id, f.has_pv) for f in self.facilities),
+            bats,
+            evs,
+            tuple((lk.id, lk.a, lk.b, lk.limit_kw) for lk in self.links),
+            self.plant is not None,
+            self.wheeling_jpy_per_kwh,
+            self.sale_discount_jpy_per_kwh,
+            self.penalties,
+            tuple(self.peak_facilities()),
+            tuple(self.disposal_slots()),
+        )
 
 
 def _check_index(index: pd.DatetimeIndex) -> None:

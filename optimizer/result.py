@@ -94,6 +94,13 @@ class PlanResult:
 def make_result(inputs: PlanInputs, dispatch: Dispatch, status: str, termination: str, **extra: Any) -> PlanResult:
     """A PlanResult with the cost breakdown and slack report computed from the dispatch."""
     breakdown = cost_breakdown(inputs, dispatch)
-    return PlanResult(inputs=inputs, dispatch=dispatch, status=status, termination=termination,
-                      objective_jpy=sum(breakdown.values()), breakdown=breakdown,
-                      missed=slack_report(inputs, dispatch), **extra)
+    return PlanResult(
+        inputs=inputs,
+        dispatch=dispatch,
+        status=status,
+        termination=termination,
+        objective_jpy=sum(breakdown.values()),
+        breakdown=breakdown,
+        missed=slack_report(inputs, dispatch),
+        **extra,
+    )

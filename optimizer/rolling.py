@@ -54,7 +54,12 @@ class RollingPlanner:
         if run.has_solution:
             result = result_from_run(inputs, self.model, run, build_s)
         else:
-            result = fallback(inputs, self.options, f"HiGHS found no solution ({run.termination})", self.last,
-                              tried_relaxed=self.options.relax)
+            result = fallback(
+                inputs,
+                self.options,
+                f"HiGHS found no solution ({run.termination})",
+                self.last,
+                tried_relaxed=self.options.relax,
+            )
         self.last = result
         return result

@@ -96,15 +96,25 @@ def build_inputs(
         terminal = float(np.median(price)) + scenario.market.wheeling_charge_jpy_per_kwh
     evs, notes = _evs(scenario, index, ov)
     ids = {f.id for f in facilities}
-    links = tuple(LinkInput(lk.id, lk.from_facility, lk.to_facility, lk.limit_kw) for lk in scenario.links
-                  if lk.from_facility in ids and lk.to_facility in ids)
+    links = tuple(
+        LinkInput(lk.id, lk.from_facility, lk.to_facility, lk.limit_kw)
+        for lk in scenario.links
+        if lk.from_facility in ids and lk.to_facility in ids
+    )
     return PlanInputs(
-        index=index, hours=hours, price_jpy_per_kwh=price,
+        index=index,
+        hours=hours,
+        price_jpy_per_kwh=price,
         wheeling_jpy_per_kwh=scenario.market.wheeling_charge_jpy_per_kwh,
         sale_discount_jpy_per_kwh=scenario.market.sale_discount_jpy_per_kwh,
-        facilities=facilities, batteries=batteries, evs=evs,
-        plant=_plant(scenario.plant, index) if scenario.plant else None, links=links,
-        terminal_price_jpy_per_kwh=max(0.0, terminal), penalties=ov.penalties, notes=tuple(notes),
+        facilities=facilities,
+        batteries=batteries,
+        evs=evs,
+        plant=_plant(scenario.plant, index) if scenario.plant else None,
+        links=links,
+        terminal_price_jpy_per_kwh=max(0.0, terminal),
+        penalties=ov.penalties,
+        notes=tuple(notes),
     )
 
 
@@ -120,20 +130,27 @@ def _aligned(series: pd.Series | None, index: pd.DatetimeIndex, name: str) -> np
     return values.to_numpy(dtype=float)
 
 
-def _facility(f: Facility, index: pd.DatetimeIndex, pv: Mapping[str, pd.Series],
-              load: Mapping[str, pd.Series], ov: Overrides) -> FacilityInput:
+def _facility(
+    f: Facility, index: pd.DatetimeIndex, pv: Mapping[str, pd.Series], load: Mapping[str, pd.Series], ov: Overrides
+) -> FacilityInput:
     pv_kw = _aligned(pv[f.id], index, f"pv_kw[{f.id}]") if f.id in pv else np.zeros(len(index))
     if f.pv_arrays and f.id not in pv:
         raise InputError(f"pv_kw[{f.id}]: facility has {f.pv_kwp:g} kWp of PV but no forecast was given")
     if f.load is not None and f.id not in load:
         raise InputError(f"load_kw[{f.id}]: facility has a load profile but no load forecast was given")
     load_kw = _aligned(load[f.id], index, f"load_kw[{f.id}]") if f.id in load else np.zeros(len(index))
-    reserve = f.shelter.reserve_hours * f.shelter.critical_load_kw + ov.extra_reserve_kwh.get(f.id, 0.0) \
-        if f.shelter else 0.0
+    reserve = (
+        f.shelter.reserve_hours * f.shelter.critical_load_kw + ov.extra_reserve_kwh.get(f.id, 0.0) if f.shelter else 0.0
+    )
     return FacilityInput(
-        id=f.id, pv_kw=pv_kw, load_kw=load_kw, contract_kw=f.grid_contract_kw,
-        peak_so_far_kw=ov.peak_this_month_kw.get(f.id, f.peak_this_month_kw), reserve_kwh=reserve,
-        is_shelter=f.is_shelter, has_pv=bool(f.pv_arrays),
+        id=f.id,
+        pv_kw=pv_kw,
+        load_kw=load_kw,
+        contract_kw=f.grid_contract_kw,
+        peak_so_far_kw=ov.peak_this_month_kw.get(f.id, f.peak_this_month_kw),
+        reserve_kwh=reserve,
+        is_shelter=f.is_shelter,
+        has_pv=bool(f.pv_arrays),
     )
 
 
@@ -144,10 +161,17 @@ def _battery(f: Facility, i: int, ov: Overrides) -> BatteryInput:
     if not 0 <= soc <= 1:
         raise InputError(f"overrides.battery_soc[{key}]: SoC {soc} must be a fraction 0..1")
     return BatteryInput(
-        key=key, facility=f.id, capacity_kwh=b.capacity_kwh, charge_kw=b.charge_kw, discharge_kw=b.discharge_kw,
-        charge_efficiency=b.charge_efficiency, discharge_efficiency=b.discharge_efficiency,
-        soc_min_kwh=b.soc_min * b.capacity_kwh, soc_max_kwh=b.soc_max * b.capacity_kwh,
-        initial_kwh=soc * b.capacity_kwh, degradation_jpy_per_kwh=b.degradation_cost_jpy_per_kwh,
+        key=key,
+        facility=f.id,
+        capacity_kwh=b.capacity_kwh,
+        charge_kw=b.charge_kw,
+        discharge_kw=b.discharge_kw,
+        charge_efficiency=b.charge_efficiency,
+        discharge_efficiency=b.discharge_efficiency,
+        soc_min_kwh=b.soc_min * b.capacity_kwh,
+        soc_max_kwh=b.soc_max * b.capacity_kwh,
+        initial_kwh=soc * b.capacity_kwh,
+        degradation_jpy_per_kwh=b.degradation_cost_jpy_per_kwh,
         available=key not in ov.unavailable_batteries,
     )
 
@@ -164,8 +188,13 @@ def plant_available_kw(plant: SupplyPlant, index: pd.DatetimeIndex) -> np.ndarra
 def _plant(plant: SupplyPlant, index: pd.DatetimeIndex) -> PlantInput:
     avail = plant_available_kw(plant, index)
     forecast = np.minimum(plant.typical_output_kw, avail)
-    return PlantInput(id=plant.id, forecast_kw=forecast, min_kw=np.minimum(plant.must_run_min_kw, forecast),
-                      available_kw=avail, curtailment_cost_jpy_per_kwh=plant.curtailment_cost_jpy_per_kwh)
+    return PlantInput(
+        id=plant.id,
+        forecast_kw=forecast,
+        min_kw=np.minimum(plant.must_run_min_kw, forecast),
+        available_kw=avail,
+        curtailment_cost_jpy_per_kwh=plant.curtailment_cost_jpy_per_kwh,
+    )
 
 
 def windows_for(ev: ElectricVehicle, day: dt.date) -> list[PlugWindow]:
@@ -205,7 +234,7 @@ def _evs(scenario: Scenario, index: pd.DatetimeIndex, ov: Overrides) -> tuple[tu
         chargers = sorted(f.ev_chargers, key=lambda c: not c.bidirectional)
         for car, charger in zip(cars, chargers, strict=False):
             out.append(_ev(car, f.id, charger, index, ov))
-        for car in cars[len(chargers):]:
+        for car in cars[len(chargers) :]:
             notes.append(f"EV '{car.id}' not planned: no free charger at '{f.id}'")
     for e in scenario.evs:
         if e.home_facility not in supplied and not e.disaster_only:
@@ -226,8 +255,17 @@ def _ev(car: ElectricVehicle, facility: str, charger: EVCharger, index: pd.Datet
     charge_kw = min(car.charge_kw, charger.power_kw)
     discharge = min(car.v2h_kw, charger.discharge_kw) if charger.bidirectional else 0.0
     return EVInput(
-        id=car.id, facility=facility, charger=charger.id, capacity_kwh=car.capacity_kwh, charge_kw=charge_kw,
-        min_charge_kw=min(charger.min_power_kw, charge_kw), discharge_kw=discharge, efficiency=charger.efficiency,
-        floor_kwh=car.soc_floor * car.capacity_kwh, initial_kwh=soc * car.capacity_kwh, plugged=plugged,
-        target_kwh=target_soc * car.capacity_kwh, trip_kwh=trip,
+        id=car.id,
+        facility=facility,
+        charger=charger.id,
+        capacity_kwh=car.capacity_kwh,
+        charge_kw=charge_kw,
+        min_charge_kw=min(charger.min_power_kw, charge_kw),
+        discharge_kw=discharge,
+        efficiency=charger.efficiency,
+        floor_kwh=car.soc_floor * car.capacity_kwh,
+        initial_kwh=soc * car.capacity_kwh,
+        plugged=plugged,
+        target_kwh=target_soc * car.capacity_kwh,
+        trip_kwh=trip,
     )

@@ -37,17 +37,21 @@ def _run_start(plugged: np.ndarray, t: int) -> int:
 
 def _ev_departure_reason(inputs: PlanInputs, d: Dispatch, i: int, e: EVInput, t: int, short: float) -> str:
     start = _run_start(e.plugged, t)
-    charge = d.ev_charge_kw[i, start:t + 1]
+    charge = d.ev_charge_kw[i, start : t + 1]
     slots = t + 1 - start
-    gain = float((inputs.hours[start:t + 1] * e.charge_kw * e.efficiency).sum())
+    gain = float((inputs.hours[start : t + 1] * e.charge_kw * e.efficiency).sum())
     if (charge >= e.charge_kw - 1e-3).all():
         since = "the horizon start" if start == 0 else inputs.index[start].isoformat()
-        return (f"charger at its maximum {e.charge_kw:g} kW in all {slots} plugged slot(s) since {since}: "
-                f"at most {gain:.1f} kWh could be added")
+        return (
+            f"charger at its maximum {e.charge_kw:g} kW in all {slots} plugged slot(s) since {since}: "
+            f"at most {gain:.1f} kWh could be added"
+        )
     step = e.min_charge_kw * 0.5 * e.efficiency
     if e.min_charge_kw > 0 and short < step:
-        return (f"the missing {short:.2f} kWh is less than one slot at the charger's minimum "
-                f"{e.min_charge_kw:g} kW ({step:.2f} kWh); that extra slot costs more than the penalty")
+        return (
+            f"the missing {short:.2f} kWh is less than one slot at the charger's minimum "
+            f"{e.min_charge_kw:g} kW ({step:.2f} kWh); that extra slot costs more than the penalty"
+        )
     if e.trip_kwh[start] > 0 and (d.ev_trip_short_kwh[i, start] > TOL):
         return f"the car returned with too little energy after a {e.trip_kwh[start]:.1f} kWh trip"
     return "charging more was dearer than the penalty (check penalty prices)"
@@ -59,14 +63,30 @@ def _ev_misses(inputs: PlanInputs, d: Dispatch, departure: np.ndarray, trip: np.
     for i, e in enumerate(inputs.evs):
         for t in np.flatnonzero(departure[i] > TOL).tolist():
             short = float(departure[i, t])
-            out.append(MissedTarget(
-                "ev_departure", e.id, inputs.index[t], short, "kWh", pen.ev_departure_jpy_per_kwh * short,
-                _ev_departure_reason(inputs, d, i, e, t, short)))
+            out.append(
+                MissedTarget(
+                    "ev_departure",
+                    e.id,
+                    inputs.index[t],
+                    short,
+                    "kWh",
+                    pen.ev_departure_jpy_per_kwh * short,
+                    _ev_departure_reason(inputs, d, i, e, t, short),
+                )
+            )
         for t in np.flatnonzero(trip[i] > TOL).tolist():
-            out.append(MissedTarget(
-                "ev_trip", e.id, inputs.index[t], float(trip[i, t]), "kWh", pen.ev_trip_jpy_per_kwh * float(trip[i, t]),
-                f"the trip needs {e.trip_kwh[t]:.1f} kWh but the car left with too little above its "
-                f"{e.floor_kwh:.1f} kWh floor (not plugged long enough before)"))
+            out.append(
+                MissedTarget(
+                    "ev_trip",
+                    e.id,
+                    inputs.index[t],
+                    float(trip[i, t]),
+                    "kWh",
+                    pen.ev_trip_jpy_per_kwh * float(trip[i, t]),
+                    f"the trip needs {e.trip_kwh[t]:.1f} kWh but the car left with too little above its "
+                    f"{e.floor_kwh:.1f} kWh floor (not plugged long enough before)",
+                )
+            )
     return out
 
 
@@ -85,8 +105,10 @@ def _reserve_reason(inputs: PlanInputs, d: Dispatch, fid: str, short: np.ndarray
     power = sum(inputs.batteries[k].charge_kw for k in live)
     if full:
         start = sum(inputs.batteries[k].initial_kwh - inputs.batteries[k].soc_min_kwh for k in live)
-        return (f"started with {start:.1f} kWh usable against a {f.reserve_kwh:.1f} kWh reserve; charging at "
-                f"its maximum {power:g} kW in every slot until {inputs.index[last].isoformat()}")
+        return (
+            f"started with {start:.1f} kWh usable against a {f.reserve_kwh:.1f} kWh reserve; charging at "
+            f"its maximum {power:g} kW in every slot until {inputs.index[last].isoformat()}"
+        )
     return "keeping the reserve was dearer than the penalty in these slots (check penalty prices)"
 
 
@@ -96,14 +118,31 @@ def _reserve_misses(inputs: PlanInputs, d: Dispatch, reserve: dict[str, np.ndarr
     for fid, short in reserve.items():
         if (short > TOL).any():
             first = int(np.argmax(short > TOL))
-            out.append(MissedTarget(
-                "shelter_reserve", fid, inputs.index[first], float(short.max()), "kWh",
-                pen * float((short * inputs.hours).sum()), _reserve_reason(inputs, d, fid, short)))
+            out.append(
+                MissedTarget(
+                    "shelter_reserve",
+                    fid,
+                    inputs.index[first],
+                    float(short.max()),
+                    "kWh",
+                    pen * float((short * inputs.hours).sum()),
+                    _reserve_reason(inputs, d, fid, short),
+                )
+            )
     holders = {b.facility for b in inputs.batteries}
     for f in inputs.facilities:
         if f.reserve_kwh > 0 and f.id not in holders:
-            out.append(MissedTarget("shelter_no_storage", f.id, None, f.reserve_kwh, "kWh", 0.0,
-                                    "no battery at the facility: the reserve cannot be held in storage"))
+            out.append(
+                MissedTarget(
+                    "shelter_no_storage",
+                    f.id,
+                    None,
+                    f.reserve_kwh,
+                    "kWh",
+                    0.0,
+                    "no battery at the facility: the reserve cannot be held in storage",
+                )
+            )
     return out
 
 
@@ -116,23 +155,38 @@ def _peak_misses(inputs: PlanInputs, d: Dispatch, peak: np.ndarray) -> list[Miss
         dis = sum(b.discharge_kw for b in inputs.batteries if b.facility == f.id and b.available)
         floor = f.load_kw[t] - f.pv_kw[t] - dis
         if floor > f.peak_reference_kw - TOL:
-            why = (f"load {f.load_kw[t]:.1f} kW - PV {f.pv_kw[t]:.1f} kW - full battery discharge {dis:g} kW = "
-                   f"{floor:.1f} kW exceeds the reference {f.peak_reference_kw:g} kW")
+            why = (
+                f"load {f.load_kw[t]:.1f} kW - PV {f.pv_kw[t]:.1f} kW - full battery discharge {dis:g} kW = "
+                f"{floor:.1f} kW exceeds the reference {f.peak_reference_kw:g} kW"
+            )
         else:
             why = "battery energy too small to shave the import over the whole peak period"
-        out.append(MissedTarget("contract_peak", f.id, inputs.index[t], float(peak[j]), "kW",
-                                inputs.penalties.peak_jpy_per_kw * float(peak[j]), why))
+        out.append(
+            MissedTarget(
+                "contract_peak",
+                f.id,
+                inputs.index[t],
+                float(peak[j]),
+                "kW",
+                inputs.penalties.peak_jpy_per_kw * float(peak[j]),
+                why,
+            )
+        )
     return out
 
 
 def slack_report(inputs: PlanInputs, d: Dispatch) -> tuple[MissedTarget, ...]:
     """Every missed soft target of a plan with its penalty and the binding limit that explains it."""
     s = shortfalls(inputs, d)
-    return tuple(_ev_misses(inputs, d, s.departure_kwh, s.trip_kwh) + _reserve_misses(inputs, d, s.reserve_kwh)
-                 + _peak_misses(inputs, d, s.peak_kw))
+    return tuple(
+        _ev_misses(inputs, d, s.departure_kwh, s.trip_kwh)
+        + _reserve_misses(inputs, d, s.reserve_kwh)
+        + _peak_misses(inputs, d, s.peak_kw)
+    )
 
 
 def slack_frame(missed: tuple[MissedTarget, ...]) -> pd.DataFrame:
     """The slack report as a table."""
-    return pd.DataFrame([m.__dict__ for m in missed],
-                        columns=["kind", "subject", "slot", "shortfall", "unit", "penalty_jpy", "reason"])
+    return pd.DataFrame(
+        [m.__dict__ for m in missed], columns=["kind", "subject", "slot", "shortfall", "unit", "penalty_jpy", "reason"]
+    )

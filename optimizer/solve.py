@@ -29,13 +29,27 @@ def baseline(inputs: PlanInputs) -> PlanResult:
     return make_result(inputs, baseline_dispatch(inputs), "baseline", "rule-based")
 
 
-def result_from_run(inputs: PlanInputs, m: pyo.ConcreteModel, run: RunOutcome, build_s: float,
-                    status: str | None = None, **extra: object) -> PlanResult:
+def result_from_run(
+    inputs: PlanInputs,
+    m: pyo.ConcreteModel,
+    run: RunOutcome,
+    build_s: float,
+    status: str | None = None,
+    **extra: object,
+) -> PlanResult:
     """A PlanResult from a solved model."""
     return make_result(
-        inputs, dispatch_from_model(m, inputs, run.values), status or ("optimal" if run.optimal else "feasible"),
-        run.termination, solver_objective_jpy=run.objective, mip_gap=run.gap, build_s=build_s,
-        handover_s=run.handover_s, highs_s=run.highs_s, **extra)
+        inputs,
+        dispatch_from_model(m, inputs, run.values),
+        status or ("optimal" if run.optimal else "feasible"),
+        run.termination,
+        solver_objective_jpy=run.objective,
+        mip_gap=run.gap,
+        build_s=build_s,
+        handover_s=run.handover_s,
+        highs_s=run.highs_s,
+        **extra,
+    )
 
 
 def _shift_slots(previous: PlanResult, inputs: PlanInputs) -> int | None:
@@ -47,8 +61,9 @@ def _shift_slots(previous: PlanResult, inputs: PlanInputs) -> int | None:
     return int(offset)
 
 
-def fallback(inputs: PlanInputs, options: SolveOptions, reason: str, previous: PlanResult | None,
-             tried_relaxed: bool) -> PlanResult:
+def fallback(
+    inputs: PlanInputs, options: SolveOptions, reason: str, previous: PlanResult | None, tried_relaxed: bool
+) -> PlanResult:
     """Relaxed LP (unless already tried), then the shifted previous plan, then the baseline; reason kept."""
     if not tried_relaxed and (inputs.binary_evs or inputs.disposal_slots()):
         tick = time.perf_counter()
@@ -61,19 +76,33 @@ def fallback(inputs: PlanInputs, options: SolveOptions, reason: str, previous: P
             build_s = time.perf_counter() - tick
         if run.has_solution:
             log.warning("plan: MILP failed (%s); using the LP relaxation", reason)
-            return result_from_run(inputs, m, run, build_s, status="relaxed", fallback_used="lp_relaxation",
-                                   fallback_reason=f"{reason}; binaries (EV minimum power, exclusivity) relaxed")
+            return result_from_run(
+                inputs,
+                m,
+                run,
+                build_s,
+                status="relaxed",
+                fallback_used="lp_relaxation",
+                fallback_reason=f"{reason}; binaries (EV minimum power, exclusivity) relaxed",
+            )
         reason = f"{reason}; LP relaxation: {run.termination}"
     if previous is not None:
         slots = _shift_slots(previous, inputs)
         if slots is not None:
             log.warning("plan: solver failed (%s); using the previous plan shifted by %d slot(s)", reason, slots)
-            return make_result(inputs, previous.dispatch.shifted(slots), "shifted", "fallback",
-                               fallback_used="last_plan_shifted", fallback_reason=reason)
+            return make_result(
+                inputs,
+                previous.dispatch.shifted(slots),
+                "shifted",
+                "fallback",
+                fallback_used="last_plan_shifted",
+                fallback_reason=reason,
+            )
         reason = f"{reason}; previous plan does not fit these inputs"
     log.warning("plan: solver failed (%s); using the rule-based baseline", reason)
-    return make_result(inputs, baseline_dispatch(inputs), "baseline", "fallback", fallback_used="baseline",
-                       fallback_reason=reason)
+    return make_result(
+        inputs, baseline_dispatch(inputs), "baseline", "fallback", fallback_used="baseline", fallback_reason=reason
+    )
 
 
 def solve(inputs: PlanInputs, options: SolveOptions | None = None, previous: PlanResult | None = None) -> PlanResult:

@@ -63,8 +63,9 @@ class ScenarioForecast:
         return stacked.reset_index()
 
 
-def forecast_scenario(scenario: Scenario, index: pd.DatetimeIndex,
-                      weather: dict[str, pd.DataFrame] | None = None) -> ScenarioForecast:
+def forecast_scenario(
+    scenario: Scenario, index: pd.DatetimeIndex, weather: dict[str, pd.DataFrame] | None = None
+) -> ScenarioForecast:
     """PV, load and critical-load forecasts for every facility on ``index`` (weather per facility id, optional)."""
     pv, load, critical, summaries = {}, {}, {}, []
     for facility in scenario.facilities:
@@ -72,18 +73,25 @@ def forecast_scenario(scenario: Scenario, index: pd.DatetimeIndex,
         pv[facility.id] = result.ac_kw.to_numpy()
         load[facility.id] = forecast_facility_load(facility, index).to_numpy()
         critical[facility.id] = critical_load_kw(facility, index).to_numpy()
-        summaries.append(FacilityDay(
-            facility_id=facility.id, name=facility.name_ja, pv_kwp=facility.pv_kwp,
-            pv_kwh=float(result.ac_kw.sum() * SLOT_HOURS), pv_peak_kw=float(result.ac_kw.max()),
-            load_kwh=float(load[facility.id].sum() * SLOT_HOURS), pv_input=result.source,
-            weather_missing=result.any_missing,
-        ))
+        summaries.append(
+            FacilityDay(
+                facility_id=facility.id,
+                name=facility.name_ja,
+                pv_kwp=facility.pv_kwp,
+                pv_kwh=float(result.ac_kw.sum() * SLOT_HOURS),
+                pv_peak_kw=float(result.ac_kw.max()),
+                load_kwh=float(load[facility.id].sum() * SLOT_HOURS),
+                pv_input=result.source,
+                weather_missing=result.any_missing,
+            )
+        )
     frame = lambda values: pd.DataFrame(values, index=index)  # noqa: E731
     return ScenarioForecast(index, frame(pv), frame(load), frame(critical), summaries)
 
 
-def corrected_facility_pv(facility: Facility, index: pd.DatetimeIndex, measured: dict[str, pd.Series],
-                          weather: pd.DataFrame | None = None) -> tuple[pd.Series, dict[str, YieldCorrection]]:
+def corrected_facility_pv(
+    facility: Facility, index: pd.DatetimeIndex, measured: dict[str, pd.Series], weather: pd.DataFrame | None = None
+) -> tuple[pd.Series, dict[str, YieldCorrection]]:
     """Facility PV in kW with each monitored array's forecast scaled by its measured yield.
 
     ``measured`` maps array id -> measured AC kW per slot (tz-aware, past days). Arrays without telemetry
@@ -106,8 +114,11 @@ def corrected_facility_pv(facility: Facility, index: pd.DatetimeIndex, measured:
             clear = forecast_array_pv(array, facility, pd.DatetimeIndex(history.index))
             used[array.id] = fit_clear_day_correction(history, clear)
         total = total + apply_yield_correction(forecast, used[array.id], limit_kw=array.inverter_kw).to_numpy()
-    total.attrs = {"pv_input": next((t for t in TIERS if t in tiers), "clear_sky"), "weather_missing": missing,
-                   "yield_scale": {a: c.scale for a, c in used.items()}}
+    total.attrs = {
+        "pv_input": next((t for t in TIERS if t in tiers), "clear_sky"),
+        "weather_missing": missing,
+        "yield_scale": {a: c.scale for a, c in used.items()},
+    }
     return total, used
 
 
@@ -157,8 +168,10 @@ def run_backtest(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     raise ValueError(f"backtest: unknown '{name}'; use one of {list(BACKTESTS)}")
 
 
-def run_backtests(names: tuple[str, ...] = BACKTESTS, plot_path: str | Path | None = None,
-                  ) -> tuple[dict[str, pd.DataFrame], Path | None]:
+def run_backtests(
+    names: tuple[str, ...] = BACKTESTS,
+    plot_path: str | Path | None = None,
+) -> tuple[dict[str, pd.DataFrame], Path | None]:
     """Score tables by lead for each named backtest, and the skill plot written to ``plot_path`` if given."""
     tables = {name: run_backtest(name)[1] for name in names}
     path = plot_skill(tables, plot_path) if plot_path is not None else None

@@ -56,8 +56,9 @@ class Telemetry(Protocol):
     async def poll(self, now: dt.datetime) -> list[Sample]:
         """Read every device once."""
 
-    async def write(self, facility_id: str, device_id: str, kind: str, value_kw: float, actor: str,
-                    dry_run: bool) -> WriteOutcome:
+    async def write(
+        self, facility_id: str, device_id: str, kind: str, value_kw: float, actor: str, dry_run: bool
+    ) -> WriteOutcome:
         """Write a kW set-point through the guarded path (clamp, allow-list, dry-run, device audit)."""
 
 
@@ -99,8 +100,9 @@ class Service:
     sent: dict[tuple[str, str], float] = field(default_factory=dict)
     active_alerts: set[str] = field(default_factory=set)
 
-    def alert_once(self, key: str, kind: str, message: str, severity: str = "warning",
-                   facility_id: str | None = None) -> None:
+    def alert_once(
+        self, key: str, kind: str, message: str, severity: str = "warning", facility_id: str | None = None
+    ) -> None:
         """Raise an event when condition `key` becomes active (not again while it stays active)."""
         if key not in self.active_alerts:
             self.active_alerts.add(key)
@@ -126,8 +128,13 @@ def _substitute(svc: Service, sample: Sample, now: dt.datetime) -> list[ReadingI
     key = (sample.facility_id, sample.device_id)
     if key not in svc.stale_devices:
         svc.stale_devices.add(key)
-        journal.raise_event(svc.store, "stale_readings", f"{key[0]}/{key[1]}: {sample.quality}; using last good "
-                            "values", facility_id=key[0], details={"device": key[1], "quality": sample.quality})
+        journal.raise_event(
+            svc.store,
+            "stale_readings",
+            f"{key[0]}/{key[1]}: {sample.quality}; using last good values",
+            facility_id=key[0],
+            details={"device": key[1], "quality": sample.quality},
+        )
     if key not in svc.last_good:
         return []
     _, values = svc.last_good[key]
@@ -147,8 +154,13 @@ async def poll(svc: Service, now: dt.datetime) -> int:
             svc.last_good[key] = (ts, values)
             if key in svc.stale_devices:
                 svc.stale_devices.discard(key)
-                journal.raise_event(svc.store, "readings_recovered", f"{key[0]}/{key[1]} answers again",
-                                    severity="info", facility_id=key[0])
+                journal.raise_event(
+                    svc.store,
+                    "readings_recovered",
+                    f"{key[0]}/{key[1]} answers again",
+                    severity="info",
+                    facility_id=key[0],
+                )
             rows.extend(_rows(sample, ts, values, "good"))
         else:
             rows.extend(_substitute(svc, sample, now))
@@ -174,8 +186,12 @@ def forecast(svc: Service, now: dt.datetime) -> int:
     started = time.perf_counter()
     index, _ = horizon_index(now)
     frames = svc.forecaster(svc.scenario, index)
-    run_id = journal.save_forecast(svc.store, getattr(svc.forecaster, "__name__", "forecaster"), frames,
-                                   {"start": index[0].isoformat(), "slots": len(index), "facilities": len(frames)})
+    run_id = journal.save_forecast(
+        svc.store,
+        getattr(svc.forecaster, "__name__", "forecaster"),
+        frames,
+        {"start": index[0].isoformat(), "slots": len(index), "facilities": len(frames)},
+    )
     journal.mark_job(svc.store, "forecast", now, True, f"run {run_id}")
     svc.timed("forecast", started, True)
     return run_id
@@ -184,8 +200,11 @@ def forecast(svc: Service, now: dt.datetime) -> int:
 def measured_soc(svc: Service) -> dict[str, float]:
     """Latest battery SoC (fraction) per 'facility/battery' key from stored values."""
     kinds = {(f.id, b.id) for f in svc.scenario.facilities for b in f.batteries}
-    return {f"{r.facility_id}/{r.device_id}": r.value for r in readings.latest_values(svc.store)
-            if r.point == "soc" and (r.facility_id, r.device_id) in kinds}
+    return {
+        f"{r.facility_id}/{r.device_id}": r.value
+        for r in readings.latest_values(svc.store)
+        if r.point == "soc" and (r.facility_id, r.device_id) in kinds
+    }
 
 
 def _forecast_series(svc: Service, now: dt.datetime, index: pd.DatetimeIndex) -> tuple[dict[str, pd.Series], ...]:
@@ -198,8 +217,13 @@ def _forecast_series(svc: Service, now: dt.datetime, index: pd.DatetimeIndex) ->
     return pv, load
 
 
-def build_request(svc: Service, now: dt.datetime, unavailable: Sequence[str] = (),
-                  price: pd.Series | None = None, price_area: str | None = None) -> PlanRequest:
+def build_request(
+    svc: Service,
+    now: dt.datetime,
+    unavailable: Sequence[str] = (),
+    price: pd.Series | None = None,
+    price_area: str | None = None,
+) -> PlanRequest:
     """The planner's input from the latest forecast, measured SoC and prices (overrides for what-ifs)."""
     index, fraction = horizon_index(now)
     pv, load = _forecast_series(svc, now, index)
@@ -209,8 +233,9 @@ def build_request(svc: Service, now: dt.datetime, unavailable: Sequence[str] = (
         notes = (note,)
     else:
         price = price.reindex(index).ffill().bfill()
-    return PlanRequest(svc.scenario, index, fraction, pv, load, price, measured_soc(svc), frozenset(unavailable),
-                       svc.settings, notes)
+    return PlanRequest(
+        svc.scenario, index, fraction, pv, load, price, measured_soc(svc), frozenset(unavailable), svc.settings, notes
+    )
 
 
 def _fallback(svc: Service, request: PlanRequest, now: dt.datetime, reason: str) -> Plan:
@@ -220,14 +245,23 @@ def _fallback(svc: Service, request: PlanRequest, now: dt.datetime, reason: str)
         if shifted is not None:
             shifted.created_at = now
             row = plans.save_plan(svc.store, shifted)
-            journal.raise_event(svc.store, "plan_fallback_shifted", f"solve failed ({reason}); following plan "
-                                f"v{last.version} shifted as v{row.version}", details={"plan_id": row.id})
+            journal.raise_event(
+                svc.store,
+                "plan_fallback_shifted",
+                f"solve failed ({reason}); following plan v{last.version} shifted as v{row.version}",
+                details={"plan_id": row.id},
+            )
             return row
     safe = safe_plan(svc.scenario, request.index, request.pv_kw, request.load_kw, request.price, reason)
     safe.created_at = now
     row = plans.save_plan(svc.store, safe)
-    journal.raise_event(svc.store, "plan_fallback_safe", f"solve failed ({reason}) and no valid plan to shift; "
-                        f"rule-based safe mode v{row.version}", severity="alarm", details={"plan_id": row.id})
+    journal.raise_event(
+        svc.store,
+        "plan_fallback_safe",
+        f"solve failed ({reason}) and no valid plan to shift; rule-based safe mode v{row.version}",
+        severity="alarm",
+        details={"plan_id": row.id},
+    )
     return row
 
 
@@ -242,8 +276,7 @@ def optimise(svc: Service, now: dt.datetime) -> Plan:
         if plan_in.kind != "optimal":
             raise RuntimeError(plan_in.solver_status or "planner returned no optimal plan")
         notes = [*request.notes, *plan_in.inputs_summary.get("notes", [])]
-        plan_in.inputs_summary = {**plan_in.inputs_summary, "notes": notes,
-                                  "battery_soc": request.battery_soc}
+        plan_in.inputs_summary = {**plan_in.inputs_summary, "notes": notes, "battery_soc": request.battery_soc}
         row = plans.save_plan(svc.store, plan_in)
         ok = True
     except Exception as exc:  # the planner's failure must not stop the loop
@@ -254,16 +287,22 @@ def optimise(svc: Service, now: dt.datetime) -> Plan:
     return row
 
 
-def whatif(svc: Service, now: dt.datetime, unavailable: Sequence[str], price: pd.Series | None,
-           price_area: str | None = None) -> Plan:
+def whatif(
+    svc: Service, now: dt.datetime, unavailable: Sequence[str], price: pd.Series | None, price_area: str | None = None
+) -> Plan:
     """A what-if plan with batteries unavailable and/or another price series (explicit, or another JEPX
     area's); stored as kind 'whatif'."""
     request = build_request(svc, now, unavailable, price, price_area)
     plan_in = svc.planner(request)
     plan_in.kind, plan_in.status, plan_in.created_at = "whatif", "proposed", now
-    plan_in.inputs_summary = {**plan_in.inputs_summary, "unavailable_batteries": sorted(unavailable),
-                              "price_override": price is not None, "price_area": price_area,
-                              "notes": list(request.notes), "solver_kind": plan_in.solver_status}
+    plan_in.inputs_summary = {
+        **plan_in.inputs_summary,
+        "unavailable_batteries": sorted(unavailable),
+        "price_override": price is not None,
+        "price_area": price_area,
+        "notes": list(request.notes),
+        "solver_kind": plan_in.solver_status,
+    }
     return plans.save_plan(svc.store, plan_in)
 
 
@@ -278,5 +317,9 @@ def slot_position(plan: Plan, now: dt.datetime, svc: Service) -> int | None:
 
 def summary(svc: Service) -> dict[str, Any]:
     """Loop counters for /metrics and /health."""
-    return {"durations_s": dict(svc.durations_s), "runs": dict(svc.runs), "failures": dict(svc.failures),
-            "stale_devices": len(svc.stale_devices)}
+    return {
+        "durations_s": dict(svc.durations_s),
+        "runs": dict(svc.runs),
+        "failures": dict(svc.failures),
+        "stale_devices": len(svc.stale_devices),
+    }

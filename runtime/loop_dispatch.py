@@ -42,8 +42,9 @@ def _stale_for_safety(svc: Service, now: dt.datetime) -> set[tuple[str, str]]:
     return stale
 
 
-def _slot_energy_so_far(svc: Service, slot_start: dt.datetime, now: dt.datetime,
-                        latest_kw: dict[tuple[str, str], float]) -> float:
+def _slot_energy_so_far(
+    svc: Service, slot_start: dt.datetime, now: dt.datetime, latest_kw: dict[tuple[str, str], float]
+) -> float:
     """kWh the supplied facilities' grid meters recorded in the slot up to `now` (stored power readings; a
     meter without one in the slot is taken to have held its latest kW since the slot start)."""
     series: dict[tuple[str, str], list[tuple[dt.datetime, float]]] = {key: [] for key in latest_kw}
@@ -56,8 +57,13 @@ def _slot_energy_so_far(svc: Service, slot_start: dt.datetime, now: dt.datetime,
     return follow.metered_energy_kwh({f"{f}/{m}": v for (f, m), v in series.items()}, slot_start, now)
 
 
-def _following(svc: Service, slot: PlanSlot, targets: dict[tuple[str, str, str], float],
-               skip: set[tuple[str, str]], now: dt.datetime) -> float | None:
+def _following(
+    svc: Service,
+    slot: PlanSlot,
+    targets: dict[tuple[str, str, str], float],
+    skip: set[tuple[str, str]],
+    now: dt.datetime,
+) -> float | None:
     """Adjust battery targets in place so the slot's metered energy lands on the plan; returns the correction in kW.
 
     The aim is the mean kW the meters must show for the rest of the slot (:func:`follow.remaining_target_kw`,
@@ -71,27 +77,39 @@ def _following(svc: Service, slot: PlanSlot, targets: dict[tuple[str, str, str],
     latest = readings.latest_values(svc.store)
     supplied = {f.id for f in svc.scenario.supplied}
     meters = {(f.id, m.id) for f in svc.scenario.supplied for m in f.meters if m.role == "grid"}
-    actual = {(r.facility_id, r.device_id): r.value for r in latest
-              if (r.facility_id, r.device_id) in meters and r.point == "power_kw"}
+    actual = {
+        (r.facility_id, r.device_id): r.value
+        for r in latest
+        if (r.facility_id, r.device_id) in meters and r.point == "power_kw"
+    }
     if not actual:
         return None
-    aim = follow.remaining_target_kw(follow.planned_demand_kw(slot),
-                                     _slot_energy_so_far(svc, slot.slot_start, now, actual), slot.slot_start, now)
+    aim = follow.remaining_target_kw(
+        follow.planned_demand_kw(slot), _slot_energy_so_far(svc, slot.slot_start, now, actual), slot.slot_start, now
+    )
     hours_left = max((slot.slot_start + dt.timedelta(minutes=30) - now).total_seconds() / 3600, follow.MIN_LEFT_H)
     soc = {(r.facility_id, r.device_id): r.value for r in latest if r.point == "soc" and r.facility_id in supplied}
     power = {(r.facility_id, r.device_id): r.value for r in latest if r.point == "power_kw"}
-    states = [follow.BatteryState(f.id, b, targets[(f.id, b.id, "battery")], soc.get((f.id, b.id)), hours_left)
-              for f in svc.scenario.supplied for b in f.batteries if (f.id, b.id) not in skip]
-    delivered = sum(power.get(key, svc.sent.get(key, s.planned_kw)) - s.planned_kw
-                    for s in states for key in [(s.facility_id, s.battery.id)])
+    states = [
+        follow.BatteryState(f.id, b, targets[(f.id, b.id, "battery")], soc.get((f.id, b.id)), hours_left)
+        for f in svc.scenario.supplied
+        for b in f.batteries
+        if (f.id, b.id) not in skip
+    ]
+    delivered = sum(
+        power.get(key, svc.sent.get(key, s.planned_kw)) - s.planned_kw
+        for s in states
+        for key in [(s.facility_id, s.battery.id)]
+    )
     correction = sum(actual.values()) - aim + delivered
     for (fid, bid), kw in follow.distribute_correction(correction, states).items():
         targets[(fid, bid, "battery")] = kw
     return correction
 
 
-def _apply_overrides(svc: Service, targets: dict[tuple[str, str, str], float],
-                     now: dt.datetime) -> set[tuple[str, str]]:
+def _apply_overrides(
+    svc: Service, targets: dict[tuple[str, str, str], float], now: dt.datetime
+) -> set[tuple[str, str]]:
     """Put approved overrides into `targets` (newest wins); returns the (facility, device) keys overridden.
 
     An override holds from the first dispatch that sends it to the end of that slot (re-sends within the slot
@@ -134,17 +152,34 @@ async def dispatch(svc: Service, now: dt.datetime) -> list[dict[str, Any]]:
         source = "override" if (fid, dev) in overridden else (plan.kind if plan is not None else "safe")
         if (fid, dev) in unsafe:
             kw, source = SAFE_KW, "safe"
-            svc.alert_once(f"safe:{fid}/{dev}", "safe_setpoint", f"{fid}/{dev}: readings stale beyond "
-                           f"{svc.settings.safe_after_s:g} s; safe set-point {SAFE_KW:g} kW", facility_id=fid)
+            svc.alert_once(
+                f"safe:{fid}/{dev}",
+                "safe_setpoint",
+                f"{fid}/{dev}: readings stale beyond {svc.settings.safe_after_s:g} s; safe set-point {SAFE_KW:g} kW",
+                facility_id=fid,
+            )
         else:
             svc.clear_alert(f"safe:{fid}/{dev}")
-        outcome = await svc.telemetry.write(fid, dev, kind, kw, "loop", svc.settings.dry_run) \
-            if svc.telemetry is not None else None
-        audit.append({"facility_id": fid, "device_id": dev, "point": "setpoint_kw", "requested": kw,
-                      "applied": outcome.applied if outcome else None, "source": source, "actor": "loop",
-                      "dry_run": svc.settings.dry_run, "ok": bool(outcome and outcome.ok),
-                      "message": (outcome.message if outcome else "no telemetry")
-                      + (f"; following {correction:+.1f} kW" if correction is not None else "")})
+        outcome = (
+            await svc.telemetry.write(fid, dev, kind, kw, "loop", svc.settings.dry_run)
+            if svc.telemetry is not None
+            else None
+        )
+        audit.append(
+            {
+                "facility_id": fid,
+                "device_id": dev,
+                "point": "setpoint_kw",
+                "requested": kw,
+                "applied": outcome.applied if outcome else None,
+                "source": source,
+                "actor": "loop",
+                "dry_run": svc.settings.dry_run,
+                "ok": bool(outcome and outcome.ok),
+                "message": (outcome.message if outcome else "no telemetry")
+                + (f"; following {correction:+.1f} kW" if correction is not None else ""),
+            }
+        )
         svc.sent[(fid, dev)] = kw
     journal.record_audit(svc.store, audit)
     journal.mark_job(svc.store, "dispatch", now, True, f"{len(audit)} set-points")
@@ -152,8 +187,9 @@ async def dispatch(svc: Service, now: dt.datetime) -> list[dict[str, Any]]:
     return audit
 
 
-def _newest_covering(svc: Service, slot_start: dt.datetime, made_before: dt.datetime,
-                     inclusive: bool) -> tuple[Plan, PlanSlot] | None:
+def _newest_covering(
+    svc: Service, slot_start: dt.datetime, made_before: dt.datetime, inclusive: bool
+) -> tuple[Plan, PlanSlot] | None:
     for plan in plans.list_plans(svc.store, limit=100):
         late = plan.created_at > made_before if inclusive else plan.created_at >= made_before
         if plan.kind == "whatif" or late:
@@ -175,7 +211,8 @@ def plan_for_slot(svc: Service, slot_start: dt.datetime) -> tuple[Plan, PlanSlot
     """The plan a finished slot is settled against: the fixed one (:func:`fixed_plan_for_slot`), else the newest
     non-what-if plan made before the slot ended that covers it, with its slot row."""
     return fixed_plan_for_slot(svc, slot_start) or _newest_covering(
-        svc, slot_start, slot_start + dt.timedelta(minutes=30), inclusive=False)
+        svc, slot_start, slot_start + dt.timedelta(minutes=30), inclusive=False
+    )
 
 
 def settle(svc: Service, slot_start: dt.datetime) -> Imbalance | None:
@@ -187,15 +224,18 @@ def settle(svc: Service, slot_start: dt.datetime) -> Imbalance | None:
     end = slot_start + dt.timedelta(minutes=30)
     readings.aggregate_slots(svc.store, slot_start, end)
     meters = {(f.id, m.id) for f in svc.scenario.supplied for m in f.meters if m.role == "grid"}
-    means = {f"{a.facility_id}/{a.device_id}": a.mean
-             for a in readings.aggregates_between(svc.store, slot_start, end, point="power_kw")
-             if (a.facility_id, a.device_id) in meters}
+    means = {
+        f"{a.facility_id}/{a.device_id}": a.mean
+        for a in readings.aggregates_between(svc.store, slot_start, end, point="power_kw")
+        if (a.facility_id, a.device_id) in meters
+    }
     if not means:
         return None
     planned = follow.planned_demand_kw(slot) * SLOT_HOURS
     actual = follow.slot_actual_kwh(means)
-    cost = follow.imbalance_cost_jpy(actual - planned, slot.price_jpy_per_kwh, svc.scenario.market.imbalance,
-                                     slot_start)
+    cost = follow.imbalance_cost_jpy(
+        actual - planned, slot.price_jpy_per_kwh, svc.scenario.market.imbalance, slot_start
+    )
     return journal.save_imbalance(svc.store, slot_start, plan.id, planned, actual, slot.price_jpy_per_kwh, cost)
 
 

@@ -30,11 +30,15 @@ def planned_demand_kw(slot: PlanSlot) -> float:
     return slot.plant_kw + slot.jepx_buy_kw - slot.jepx_sell_kw
 
 
-def imbalance_cost_jpy(imbalance_kwh: float, spot_jpy_per_kwh: float, params: ImbalanceParams,
-                       when: dt.datetime) -> float:
+def imbalance_cost_jpy(
+    imbalance_kwh: float, spot_jpy_per_kwh: float, params: ImbalanceParams, when: dt.datetime
+) -> float:
     """Estimated settlement of one slot's imbalance in JPY (+ = pay), with the cap valid at `when`."""
-    cap = params.cap_from_2026_10_jpy_per_kwh if when >= dt.datetime(2026, 10, 1, tzinfo=dt.UTC) \
+    cap = (
+        params.cap_from_2026_10_jpy_per_kwh
+        if when >= dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
         else params.cap_jpy_per_kwh
+    )
     if imbalance_kwh >= 0:
         return imbalance_kwh * min(spot_jpy_per_kwh + params.spread_jpy_per_kwh, cap)
     return imbalance_kwh * max(spot_jpy_per_kwh - params.spread_jpy_per_kwh, 0.0)
@@ -77,8 +81,11 @@ def distribute_correction(correction_kw: float, batteries: list[BatteryState]) -
     Returns the new set-point per (facility_id, battery_id), each within its bounds.
     """
     out = {(b.facility_id, b.battery.id): min(max(b.planned_kw, _bounds(b)[0]), _bounds(b)[1]) for b in batteries}
-    room = {k: (_bounds(b)[1] - out[k]) if correction_kw > 0 else (out[k] - _bounds(b)[0])
-            for b in batteries for k in [(b.facility_id, b.battery.id)]}
+    room = {
+        k: (_bounds(b)[1] - out[k]) if correction_kw > 0 else (out[k] - _bounds(b)[0])
+        for b in batteries
+        for k in [(b.facility_id, b.battery.id)]
+    }
     total = sum(room.values())
     if total <= 0 or correction_kw == 0:
         return out
@@ -91,8 +98,9 @@ MIN_LEFT_H = 1 / 60
 """Shortest remaining time (h) the slot's energy target is spread over, so the last seconds ask no infinite kW."""
 
 
-def metered_energy_kwh(series: Mapping[str, Sequence[tuple[dt.datetime, float]]], start: dt.datetime,
-                       now: dt.datetime) -> float:
+def metered_energy_kwh(
+    series: Mapping[str, Sequence[tuple[dt.datetime, float]]], start: dt.datetime, now: dt.datetime
+) -> float:
     """Energy in kWh the meters recorded from `start` to `now`, from their power samples (kW, + = import).
 
     Each meter's samples (time-ordered) are held until the next one (the last until `now`); the first is taken

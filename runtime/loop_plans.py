@@ -37,7 +37,8 @@ def price_series(scenario: Scenario, index: pd.DatetimeIndex, area: str | None =
         if series.isna().any():
             continue
         note = f"JEPX {area or scenario.market.price_area}" + (
-            "" if years == 0 else f" proxy: same weekday {WEEKS_PER_YEAR * years} weeks earlier")
+            "" if years == 0 else f" proxy: same weekday {WEEKS_PER_YEAR * years} weeks earlier"
+        )
         return pd.Series(series.to_numpy(), index=index, name="price_jpy_per_kwh"), note
     raise ValueError(f"price: no JEPX data for {index[0].isoformat()}..{end.isoformat()} or a proxy year")
 
@@ -54,8 +55,14 @@ def plant_kw(scenario: Scenario, slot: pd.Timestamp) -> float:
     return out
 
 
-def safe_plan(scenario: Scenario, index: pd.DatetimeIndex, pv_kw: dict[str, pd.Series],
-              load_kw: dict[str, pd.Series], price: pd.Series, reason: str) -> PlanIn:
+def safe_plan(
+    scenario: Scenario,
+    index: pd.DatetimeIndex,
+    pv_kw: dict[str, pd.Series],
+    load_kw: dict[str, pd.Series],
+    price: pd.Series,
+    reason: str,
+) -> PlanIn:
     """Rule-based safe mode: batteries and chargers idle (0 kW), plant at its usual output, JEPX balances."""
     rows: list[dict[str, Any]] = []
     ids = [f.id for f in scenario.supplied]
@@ -64,17 +71,37 @@ def safe_plan(scenario: Scenario, index: pd.DatetimeIndex, pv_kw: dict[str, pd.S
         load = sum(float(load_kw[f].iloc[i]) for f in ids if f in load_kw)
         plant = plant_kw(scenario, slot)
         net = load - pv - plant
-        rows.append({"slot_start": slot.to_pydatetime(), "plant_kw": plant, "jepx_buy_kw": max(0.0, net),
-                     "jepx_sell_kw": max(0.0, -net), "pv_kw": pv, "battery_kw": 0.0, "interchange_kw": 0.0,
-                     "load_kw": load, "price_jpy_per_kwh": float(price.iloc[i])})
-    setpoints = {f.id: {d: [0.0] * len(index) for d in [*(b.id for b in f.batteries), *(c.id for c in f.ev_chargers)]}
-                 for f in scenario.supplied}
+        rows.append(
+            {
+                "slot_start": slot.to_pydatetime(),
+                "plant_kw": plant,
+                "jepx_buy_kw": max(0.0, net),
+                "jepx_sell_kw": max(0.0, -net),
+                "pv_kw": pv,
+                "battery_kw": 0.0,
+                "interchange_kw": 0.0,
+                "load_kw": load,
+                "price_jpy_per_kwh": float(price.iloc[i]),
+            }
+        )
+    setpoints = {
+        f.id: {d: [0.0] * len(index) for d in [*(b.id for b in f.batteries), *(c.id for c in f.ev_chargers)]}
+        for f in scenario.supplied
+    }
     energy = sum((r["jepx_buy_kw"] - r["jepx_sell_kw"]) * r["price_jpy_per_kwh"] * SLOT_HOURS for r in rows)
     end = (index[-1] + pd.Timedelta("30min")).to_pydatetime()
-    return PlanIn(horizon_start=index[0].to_pydatetime(), horizon_end=end, kind="safe", slots=rows,
-                  setpoints=setpoints, solver_status="rule-based",
-                  objective_jpy=energy, inputs_summary={"reason": reason, "slots": len(index)},
-                  cost_breakdown={"jepx_net_jpy": energy}, slack_report=[])
+    return PlanIn(
+        horizon_start=index[0].to_pydatetime(),
+        horizon_end=end,
+        kind="safe",
+        slots=rows,
+        setpoints=setpoints,
+        solver_status="rule-based",
+        objective_jpy=energy,
+        inputs_summary={"reason": reason, "slots": len(index)},
+        cost_breakdown={"jepx_net_jpy": energy},
+        slack_report=[],
+    )
 
 
 def shifted_plan(last: Plan, last_slots: list[PlanSlot], now: dt.datetime, reason: str) -> PlanIn | None:
@@ -85,9 +112,18 @@ def shifted_plan(last: Plan, last_slots: list[PlanSlot], now: dt.datetime, reaso
         return None
     first = keep[0]
     rows = [{"slot_start": s.slot_start, **{k: getattr(s, k) for k in SLOT_FIELDS}} for s in last_slots[first:]]
-    setpoints = {fid: {dev: list(values[first:]) for dev, values in devices.items()}
-                 for fid, devices in last.setpoints.items()}
-    return PlanIn(horizon_start=rows[0]["slot_start"], horizon_end=last.horizon_end, kind="shifted", slots=rows,
-                  setpoints=setpoints, solver_status=f"shifted from v{last.version}", objective_jpy=None,
-                  inputs_summary={"reason": reason, "base_plan_id": last.id, "base_version": last.version},
-                  cost_breakdown=dict(last.cost_breakdown), slack_report=list(last.slack_report))
+    setpoints = {
+        fid: {dev: list(values[first:]) for dev, values in devices.items()} for fid, devices in last.setpoints.items()
+    }
+    return PlanIn(
+        horizon_start=rows[0]["slot_start"],
+        horizon_end=last.horizon_end,
+        kind="shifted",
+        slots=rows,
+        setpoints=setpoints,
+        solver_status=f"shifted from v{last.version}",
+        objective_jpy=None,
+        inputs_summary={"reason": reason, "base_plan_id": last.id, "base_version": last.version},
+        cost_breakdown=dict(last.cost_breakdown),
+        slack_report=list(last.slack_report),
+    )

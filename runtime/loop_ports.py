@@ -31,10 +31,13 @@ LOAD_SIGN = {"meter": 1.0, "pv": 1.0, "battery": 1.0, "ev": -1.0}
 """Facility load = grid import + PV generation + battery discharge − EV charging (all kW, device signs)."""
 
 
-def default_forecaster(scenario: Scenario, index: pd.DatetimeIndex,
-                       history: Mapping[str, pd.Series] | None = None,
-                       pv_history: Mapping[str, dict[str, pd.Series]] | None = None,
-                       weather: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+def default_forecaster(
+    scenario: Scenario,
+    index: pd.DatetimeIndex,
+    history: Mapping[str, pd.Series] | None = None,
+    pv_history: Mapping[str, dict[str, pd.Series]] | None = None,
+    weather: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame]:
     """PV (pvlib: ``weather`` if given, else clear sky) and load forecasts in kW per supplied facility on `index`.
 
     ``history`` maps facility id -> measured load in kW per 30-min slot; with at least a day of it the load is
@@ -52,8 +55,11 @@ def default_forecaster(scenario: Scenario, index: pd.DatetimeIndex,
         else:  # one shared sky for all arrays (forecasts.pv), no correction
             pv = forecast_facility_pv(f, index, weather)
         past = (history or {}).get(f.id)
-        load = forecast_facility_load(f, index, past) if f.load is not None or past is not None \
+        load = (
+            forecast_facility_load(f, index, past)
+            if f.load is not None or past is not None
             else pd.Series(0.0, index=index)
+        )
         frame = pd.DataFrame({"pv": pv.to_numpy(dtype=float), "load": load.to_numpy(dtype=float)}, index=index)
         frame.attrs.update(pv_provenance(f, pv, corrections, weather, load_learned=past is not None))
         frames[f.id] = frame
@@ -65,8 +71,13 @@ def _learned(correction: YieldCorrection) -> bool:
     return not correction.reason.startswith(("no telemetry", "too few"))
 
 
-def pv_provenance(facility: Facility, pv: pd.Series, corrections: Mapping[str, YieldCorrection],
-                  weather: pd.DataFrame | None, load_learned: bool = False) -> dict[str, Any]:
+def pv_provenance(
+    facility: Facility,
+    pv: pd.Series,
+    corrections: Mapping[str, YieldCorrection],
+    weather: pd.DataFrame | None,
+    load_learned: bool = False,
+) -> dict[str, Any]:
     """What a facility's forecast was built on.
 
     pv_input: input tier of forecasts.sky.TIERS ('ghi_dni_dhi', 'ghi', 'cloud_cover', 'clear_sky'; 'none'
@@ -99,15 +110,18 @@ def load_weather_file(spec: str | Path) -> pd.DataFrame:
     try:
         return read_weather_file(path, station or None)
     except FileNotFoundError:
-        raise FileNotFoundError(f"EMS_WEATHER_FILE: no file at {path}; give an Open-Meteo CSV/JSON or a JMA "
-                                "hourly CSV, or unset it for clear sky") from None
+        raise FileNotFoundError(
+            f"EMS_WEATHER_FILE: no file at {path}; give an Open-Meteo CSV/JSON or a JMA "
+            "hourly CSV, or unset it for clear sky"
+        ) from None
 
 
 def device_history(store: Store, facility: Facility, end: dt.datetime, days: int = HISTORY_DAYS) -> pd.DataFrame:
     """Mean ``power_kw`` per 30-min slot (rows, UTC slot starts) and device id (columns) of one facility in the
     `days` before `end`, from the stored aggregates (device signs as in the devices package)."""
-    aggs = readings.aggregates_between(store, end - dt.timedelta(days=days), end, facility_id=facility.id,
-                                       point="power_kw")
+    aggs = readings.aggregates_between(
+        store, end - dt.timedelta(days=days), end, facility_id=facility.id, point="power_kw"
+    )
     if not aggs:
         return pd.DataFrame()
     table = pd.DataFrame([(a.slot_start, a.device_id, a.mean) for a in aggs], columns=["slot", "device", "kw"])
@@ -188,5 +202,6 @@ def build_service(settings: Settings, scenario: Scenario, store: Store, telemetr
     from runtime.security import ensure_user
 
     ensure_user(store, settings.admin_user, settings.admin_password.get_secret_value(), "operator")
-    return Service(settings, scenario, store, telemetry, store_forecaster(store, settings.weather_file),
-                   default_planner())
+    return Service(
+        settings, scenario, store, telemetry, store_forecaster(store, settings.weather_file), default_planner()
+    )

@@ -53,16 +53,29 @@ def shelter_series(
     """PV kW and critical kW per slot (columns = shelter ids) on the index."""
     if not 0 <= pv_factor <= 1:
         raise ValueError(f"pv_factor: {pv_factor} must be in 0..1 (fraction of the PV forecast)")
-    pv = pd.DataFrame({f.id: forecast_facility_pv(f, index, weather).to_numpy() * pv_factor
-                       for f in scenario.shelters if f.pv_arrays}, index=index)
+    pv = pd.DataFrame(
+        {
+            f.id: forecast_facility_pv(f, index, weather).to_numpy() * pv_factor
+            for f in scenario.shelters
+            if f.pv_arrays
+        },
+        index=index,
+    )
     critical = pd.DataFrame({f.id: critical_load_kw(f, index).to_numpy() for f in scenario.shelters}, index=index)
     return pv, critical
 
 
 def outage_input(
-    scenario: Scenario, start: pd.Timestamp, hours: float = 72.0, *, weather: pd.DataFrame | None = None,
-    pv_factor: float = 1.0, block_hours: float = 4.0, candidate_shelters: int = 6,
-    ev_soc: dict[str, float] | None = None, battery_soc: dict[str, float] | None = None,
+    scenario: Scenario,
+    start: pd.Timestamp,
+    hours: float = 72.0,
+    *,
+    weather: pd.DataFrame | None = None,
+    pv_factor: float = 1.0,
+    block_hours: float = 4.0,
+    candidate_shelters: int = 6,
+    ev_soc: dict[str, float] | None = None,
+    battery_soc: dict[str, float] | None = None,
     unavailable_evs: tuple[str, ...] = (),
 ) -> OutageInput:
     """The planner input for an outage of `hours` (≤ 72) from `start` (tz-aware) over all shelters and EVs."""
@@ -72,32 +85,63 @@ def outage_input(
     index = pd.date_range(start, periods=n_slots, freq="30min")
     pv, critical = shelter_series(scenario, index, weather, pv_factor)
     return input_from_scenario(
-        scenario, start, n_slots, {c: pv[c].to_numpy() for c in pv.columns},
-        {c: critical[c].to_numpy() for c in critical.columns}, ev_soc=ev_soc, battery_soc=battery_soc,
-        unavailable_evs=unavailable_evs, block_slots=min(round(block_hours * 2), n_slots),
+        scenario,
+        start,
+        n_slots,
+        {c: pv[c].to_numpy() for c in pv.columns},
+        {c: critical[c].to_numpy() for c in critical.columns},
+        ev_soc=ev_soc,
+        battery_soc=battery_soc,
+        unavailable_evs=unavailable_evs,
+        block_slots=min(round(block_hours * 2), n_slots),
         candidate_shelters=candidate_shelters,
     )
 
 
 def plan(
-    scenario: Scenario, start: pd.Timestamp, hours: float = 72.0, time_limit_s: float = 60.0, method: str = "milp",
-    *, weather: pd.DataFrame | None = None, pv_factor: float = 1.0, block_hours: float = 4.0,
-    candidate_shelters: int = 6, ev_soc: dict[str, float] | None = None, battery_soc: dict[str, float] | None = None,
+    scenario: Scenario,
+    start: pd.Timestamp,
+    hours: float = 72.0,
+    time_limit_s: float = 60.0,
+    method: str = "milp",
+    *,
+    weather: pd.DataFrame | None = None,
+    pv_factor: float = 1.0,
+    block_hours: float = 4.0,
+    candidate_shelters: int = 6,
+    ev_soc: dict[str, float] | None = None,
+    battery_soc: dict[str, float] | None = None,
     unavailable_evs: tuple[str, ...] = (),
 ) -> OutagePlan:
     """Outage plan: 'milp' (time-limited HiGHS, warm-started, never worse than greedy) or 'greedy'.
     Options as in `outage_input`."""
     if method not in ("milp", "greedy"):
         raise ValueError(f"method: '{method}' is not 'milp' or 'greedy'")
-    data = outage_input(scenario, start, hours, weather=weather, pv_factor=pv_factor, block_hours=block_hours,
-                        candidate_shelters=candidate_shelters, ev_soc=ev_soc, battery_soc=battery_soc,
-                        unavailable_evs=unavailable_evs)
+    data = outage_input(
+        scenario,
+        start,
+        hours,
+        weather=weather,
+        pv_factor=pv_factor,
+        block_hours=block_hours,
+        candidate_shelters=candidate_shelters,
+        ev_soc=ev_soc,
+        battery_soc=battery_soc,
+        unavailable_evs=unavailable_evs,
+    )
     return greedy_plan(data) if method == "greedy" else plan_outage(data, time_limit_s=time_limit_s)
 
 
-def survival(scenario: Scenario, period_start: pd.Timestamp, period_end: pd.Timestamp, hours: float = 72.0,
-             *, weather: pd.DataFrame | None = None, pv_factor: float = 1.0,
-             battery_soc: float | None = None) -> pd.DataFrame:
+def survival(
+    scenario: Scenario,
+    period_start: pd.Timestamp,
+    period_end: pd.Timestamp,
+    hours: float = 72.0,
+    *,
+    weather: pd.DataFrame | None = None,
+    pv_factor: float = 1.0,
+    battery_soc: float | None = None,
+) -> pd.DataFrame:
     """Survival table (see optimizer.outage.survival_table) for outages starting at every slot in
     [period_start, period_end), each lasting `hours`."""
     duration = round(hours * 2)
@@ -107,13 +151,15 @@ def survival(scenario: Scenario, period_start: pd.Timestamp, period_end: pd.Time
     index = pd.date_range(starts[0], periods=len(starts) + duration - 1, freq="30min")
     pv, critical = shelter_series(scenario, index, weather, pv_factor)
     data = survival_input_from_scenario(scenario, index, duration, pv, critical, battery_soc)
-    log.info("survival: %d starts x %d shelters, %d cars supporting", data.n_starts, len(data.shelter_ids),
-             len(data.cars))
+    log.info(
+        "survival: %d starts x %d shelters, %d cars supporting", data.n_starts, len(data.shelter_ids), len(data.cars)
+    )
     return survival_table(data)
 
 
-def readiness(scenario: Scenario, event_time: pd.Timestamp, hours: float = 72.0,
-              ev_target_soc: float = 0.95) -> tuple[ReadinessTargets, Scenario]:
+def readiness(
+    scenario: Scenario, event_time: pd.Timestamp, hours: float = 72.0, ev_target_soc: float = 0.95
+) -> tuple[ReadinessTargets, Scenario]:
     """Raised reserves and pre-charge targets for an event, and the scenario carrying them for the
     day-ahead planner (see `readiness_cost`)."""
     targets = readiness_targets(scenario, event_time, hours, ev_target_soc)
@@ -149,8 +195,14 @@ class ReadinessCost:
         return {**asdict(self), "plan_date": self.plan_date.isoformat(), "extra_money_jpy": self.extra_money_jpy}
 
 
-def readiness_cost(scenario: Scenario, event_time: pd.Timestamp, hours: float = 72.0, ev_target_soc: float = 0.95,
-                   plan_date: dt.date | None = None, horizon_slots: int = 96) -> ReadinessCost:
+def readiness_cost(
+    scenario: Scenario,
+    event_time: pd.Timestamp,
+    hours: float = 72.0,
+    ev_target_soc: float = 0.95,
+    plan_date: dt.date | None = None,
+    horizon_slots: int = 96,
+) -> ReadinessCost:
     """Run the day-ahead planner (runtime.planning.run_plan) with and without readiness; plan_date defaults to
     the day before the event (JST), so a 96-slot horizon ends with the event day."""
     from runtime.planning import run_plan
@@ -164,10 +216,20 @@ def readiness_cost(scenario: Scenario, event_time: pd.Timestamp, hours: float = 
     def money(result: PlanResult) -> float:
         return float(sum(v for k, v in result.breakdown.items() if not k.startswith("penalty")))
 
-    missed = tuple(f"{m.kind} {m.subject}: {m.shortfall:.2f} {m.unit}" for m in ready.missed
-                   if m.kind != "shelter_no_storage")
-    return ReadinessCost(day, horizon_slots, base.objective_jpy, ready.objective_jpy, money(base), money(ready),
-                         base.status, ready.status, missed)
+    missed = tuple(
+        f"{m.kind} {m.subject}: {m.shortfall:.2f} {m.unit}" for m in ready.missed if m.kind != "shelter_no_storage"
+    )
+    return ReadinessCost(
+        day,
+        horizon_slots,
+        base.objective_jpy,
+        ready.objective_jpy,
+        money(base),
+        money(ready),
+        base.status,
+        ready.status,
+        missed,
+    )
 
 
 def write_plan(result: OutagePlan, directory: Path) -> list[Path]:

@@ -36,9 +36,22 @@ from scenarios.timegrid import SLOT, SLOT_HOURS, TZ, default_horizon
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after choosing the Agg backend
 
-__all__ = ["PlanRun", "PlanSummary", "RollingPlanner", "SolveOptions", "UncertaintyReserve", "day_index",
-           "load_error_model", "plan_inputs", "plot_plan", "replan", "run_plan", "solve_options",
-           "uncertainty_reserve", "write_outputs"]
+__all__ = [
+    "PlanRun",
+    "PlanSummary",
+    "RollingPlanner",
+    "SolveOptions",
+    "UncertaintyReserve",
+    "day_index",
+    "load_error_model",
+    "plan_inputs",
+    "plot_plan",
+    "replan",
+    "run_plan",
+    "solve_options",
+    "uncertainty_reserve",
+    "write_outputs",
+]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -50,8 +63,9 @@ def solve_options(settings: Settings) -> SolveOptions:
     Note: the relative gap is measured on the whole day's net cost (~600,000 JPY for Yamaguchi), so 1 % may
     leave ~6,000 JPY on the table; SolveOptions also stops at an absolute gap of 100 JPY, whichever comes first.
     """
-    return SolveOptions(time_limit_s=settings.highs_time_limit_s, mip_rel_gap=settings.highs_mip_gap,
-                        threads=settings.highs_threads)
+    return SolveOptions(
+        time_limit_s=settings.highs_time_limit_s, mip_rel_gap=settings.highs_mip_gap, threads=settings.highs_threads
+    )
 
 
 def day_index(date: dt.date, horizon_slots: int = 96) -> pd.DatetimeIndex:
@@ -62,17 +76,24 @@ def day_index(date: dt.date, horizon_slots: int = 96) -> pd.DatetimeIndex:
     return pd.date_range(start, periods=horizon_slots, freq="30min", name="slot_start")
 
 
-def plan_inputs(scenario: Scenario, index: pd.DatetimeIndex, first_slot_fraction: float = 1.0,
-                overrides: Overrides | None = None, weather: pd.DataFrame | None = None,
-                load_history: Mapping[str, pd.Series] | None = None) -> PlanInputs:
+def plan_inputs(
+    scenario: Scenario,
+    index: pd.DatetimeIndex,
+    first_slot_fraction: float = 1.0,
+    overrides: Overrides | None = None,
+    weather: pd.DataFrame | None = None,
+    load_history: Mapping[str, pd.Series] | None = None,
+) -> PlanInputs:
     """PlanInputs from the forecasts package (PV per facility, load per facility) and the scenario's prices."""
     pv = {f.id: forecast_facility_pv(f, index, weather=weather) for f in scenario.supplied if f.pv_arrays}
     history = load_history or {}
-    load = {f.id: forecast_facility_load(f, index, history=history.get(f.id)) for f in scenario.supplied
-            if f.load is not None}
+    load = {
+        f.id: forecast_facility_load(f, index, history=history.get(f.id))
+        for f in scenario.supplied
+        if f.load is not None
+    }
     price = market_prices(scenario.market.price_source, index[0], index[-1] + SLOT).reindex(index)
-    return build_inputs(scenario, index, pv, load, price, first_slot_fraction=first_slot_fraction,
-                        overrides=overrides)
+    return build_inputs(scenario, index, pv, load, price, first_slot_fraction=first_slot_fraction, overrides=overrides)
 
 
 @lru_cache(maxsize=1)
@@ -85,8 +106,9 @@ def load_error_model() -> ErrorQuantiles:
     """
     pairs = load_pairs(relabel_wall_time(emhass_load_pv()["load_kw"], EMHASS_SITE_TZ))
     forecast = pairs["day_type_profile"].to_numpy(dtype=float)
-    return fit_error_quantiles(forecast, pairs["actual"].to_numpy(dtype=float), pairs["lead_h"].to_numpy(dtype=float),
-                               scale=forecast)
+    return fit_error_quantiles(
+        forecast, pairs["actual"].to_numpy(dtype=float), pairs["lead_h"].to_numpy(dtype=float), scale=forecast
+    )
 
 
 @dataclass(frozen=True)
@@ -108,8 +130,9 @@ class UncertaintyReserve:
         return float(sum(self.extra_kwh.values()))
 
 
-def uncertainty_reserve(scenario: Scenario, index: pd.DatetimeIndex, model: ErrorQuantiles | None = None,
-                        hours: float | None = None) -> UncertaintyReserve:
+def uncertainty_reserve(
+    scenario: Scenario, index: pd.DatetimeIndex, model: ErrorQuantiles | None = None, hours: float | None = None
+) -> UncertaintyReserve:
     """The extra reserve of every supplied shelter on the plan ``index`` (see :class:`UncertaintyReserve`).
 
     ``model``: relative error quantiles of the load forecast (default :func:`load_error_model`);
@@ -163,18 +186,30 @@ class PlanRun:
         opt, base = self.result.objective_jpy, self.baseline.objective_jpy
         missed = [m for m in self.result.missed if m.kind != "shelter_no_storage"]
         return PlanSummary(
-            optimised_jpy=opt, baseline_jpy=base, saving_jpy=base - opt,
+            optimised_jpy=opt,
+            baseline_jpy=base,
+            saving_jpy=base - opt,
             saving_pct=100.0 * (base - opt) / abs(base) if base else 0.0,
-            purchase_mwh=float(proc["purchase_kwh"].sum()) / 1000, sale_mwh=float(proc["sale_kwh"].sum()) / 1000,
+            purchase_mwh=float(proc["purchase_kwh"].sum()) / 1000,
+            sale_mwh=float(proc["sale_kwh"].sum()) / 1000,
             interchange_mwh=float(proc["interchange_kwh"].sum()) / 1000,
             peak_import_kw=float(self.result.dispatch.import_kw.sum(axis=0).max()),
-            missed_targets=len(missed), status=self.result.status, fallback=self.result.fallback_used,
-            uncertainty_reserve_kwh=self.uncertainty.total_kwh if self.uncertainty else 0.0)
+            missed_targets=len(missed),
+            status=self.result.status,
+            fallback=self.result.fallback_used,
+            uncertainty_reserve_kwh=self.uncertainty.total_kwh if self.uncertainty else 0.0,
+        )
 
 
-def run_plan(scenario: Scenario, date: dt.date, horizon_slots: int = 96, options: SolveOptions | None = None,
-             progress: Progress | None = None, uncertainty: bool = False,
-             error_model: ErrorQuantiles | None = None) -> PlanRun:
+def run_plan(
+    scenario: Scenario,
+    date: dt.date,
+    horizon_slots: int = 96,
+    options: SolveOptions | None = None,
+    progress: Progress | None = None,
+    uncertainty: bool = False,
+    error_model: ErrorQuantiles | None = None,
+) -> PlanRun:
     """Forecast, optimise and run the baseline for `horizon_slots` slots from 00:00 JST of `date`.
 
     ``uncertainty``: raise each shelter's reserve by :func:`uncertainty_reserve` (``error_model`` or the
@@ -195,8 +230,14 @@ def run_plan(scenario: Scenario, date: dt.date, horizon_slots: int = 96, options
     return PlanRun(result=result, baseline=baseline(inputs), uncertainty=margin)
 
 
-def replan(planner: RollingPlanner, scenario: Scenario, now: dt.datetime, battery_soc: Mapping[str, float],
-           ev_soc: Mapping[str, float] | None = None, max_slots: int = 96) -> PlanResult:
+def replan(
+    planner: RollingPlanner,
+    scenario: Scenario,
+    now: dt.datetime,
+    battery_soc: Mapping[str, float],
+    ev_soc: Mapping[str, float] | None = None,
+    max_slots: int = 96,
+) -> PlanResult:
     """A rolling re-plan from `now` (partial first slot) with measured SoC (keys 'facility/battery', EV ids).
 
     The planner keeps its model while the slot count stays the same, so pass a fixed `max_slots`.
@@ -213,19 +254,32 @@ def plot_plan(result: PlanResult, path: Path) -> Path:
     """PNG: supply stack (plant, PV used, battery/EV discharge, JEPX purchase; sale below zero) against demand,
     and stored energy (batteries, EVs) with the JEPX price."""
     d, idx = result.dispatch, result.inputs.index.tz_convert(TZ)
-    demand = (np.array([f.load_kw for f in result.inputs.facilities]).sum(axis=0) + d.bat_charge_kw.sum(axis=0)
-              + d.ev_charge_kw.sum(axis=0))
+    demand = (
+        np.array([f.load_kw for f in result.inputs.facilities]).sum(axis=0)
+        + d.bat_charge_kw.sum(axis=0)
+        + d.ev_charge_kw.sum(axis=0)
+    )
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 7), sharex=True)
-    stack = [d.plant_kw, d.pv_used_kw.sum(axis=0), d.bat_discharge_kw.sum(axis=0) + d.ev_discharge_kw.sum(axis=0),
-             d.buy_kw]
-    top.stackplot(idx, stack, labels=["plant", "PV used", "storage discharge", "JEPX purchase"], step="post",
-                  colors=["#8c6d31", "#f2c12e", "#2a9d8f", "#e76f51"])
+    stack = [
+        d.plant_kw,
+        d.pv_used_kw.sum(axis=0),
+        d.bat_discharge_kw.sum(axis=0) + d.ev_discharge_kw.sum(axis=0),
+        d.buy_kw,
+    ]
+    top.stackplot(
+        idx,
+        stack,
+        labels=["plant", "PV used", "storage discharge", "JEPX purchase"],
+        step="post",
+        colors=["#8c6d31", "#f2c12e", "#2a9d8f", "#e76f51"],
+    )
     top.fill_between(idx, -d.sell_kw, step="post", color="#264653", label="JEPX sale")
     top.step(idx, demand, where="post", color="black", lw=1.2, label="load + charging")
     top.set_ylabel("kW")
     top.legend(loc="upper left", fontsize=8, ncol=3)
-    top.set_title(f"Plan {idx[0]:%Y-%m-%d %H:%M} JST, {len(idx)} slots: {result.objective_jpy:,.0f} JPY "
-                  f"({result.status})")
+    top.set_title(
+        f"Plan {idx[0]:%Y-%m-%d %H:%M} JST, {len(idx)} slots: {result.objective_jpy:,.0f} JPY ({result.status})"
+    )
     bottom.step(idx, d.bat_soc_kwh.sum(axis=0), where="post", label="battery energy kWh")
     bottom.step(idx, d.ev_soc_kwh.sum(axis=0), where="post", label="EV energy kWh")
     bottom.set_ylabel("kWh")
@@ -242,19 +296,26 @@ def plot_plan(result: PlanResult, path: Path) -> Path:
 def write_outputs(run: PlanRun, out_dir: Path) -> dict[str, Path]:
     """Write schedule.csv (tidy), procurement.csv (per slot), slack.csv, interchange.csv, summary.json, plan.png."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {name: out_dir / name for name in ("schedule.csv", "procurement.csv", "slack.csv", "interchange.csv",
-                                                "summary.json", "plan.png")}
+    paths = {
+        name: out_dir / name
+        for name in ("schedule.csv", "procurement.csv", "slack.csv", "interchange.csv", "summary.json", "plan.png")
+    }
     schedule = run.result.schedule
     schedule["slot"] = schedule["slot"].map(lambda ts: ts.isoformat())
     schedule.to_csv(paths["schedule.csv"], index=False)
     run.result.procurement.to_csv(paths["procurement.csv"], date_format="%Y-%m-%dT%H:%M:%S%z")
     run.result.slack.to_csv(paths["slack.csv"], index=False)
     run.result.interchange.to_csv(paths["interchange.csv"], index=False)
-    body = {"summary": asdict(run.summary()), "breakdown_jpy": run.result.breakdown,
-            "baseline_breakdown_jpy": run.baseline.breakdown, "mip_gap": run.result.mip_gap,
-            "fallback_reason": run.result.fallback_reason, "notes": list(run.result.inputs.notes),
-            "uncertainty_reserve_kwh": run.uncertainty.extra_kwh if run.uncertainty else {},
-            "seconds": {"build": run.result.build_s, "handover": run.result.handover_s, "highs": run.result.highs_s}}
+    body = {
+        "summary": asdict(run.summary()),
+        "breakdown_jpy": run.result.breakdown,
+        "baseline_breakdown_jpy": run.baseline.breakdown,
+        "mip_gap": run.result.mip_gap,
+        "fallback_reason": run.result.fallback_reason,
+        "notes": list(run.result.inputs.notes),
+        "uncertainty_reserve_kwh": run.uncertainty.extra_kwh if run.uncertainty else {},
+        "seconds": {"build": run.result.build_s, "handover": run.result.handover_s, "highs": run.result.highs_s},
+    }
     paths["summary.json"].write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
     plot_plan(run.result, paths["plan.png"])
     log.info("plan written to %s", out_dir)

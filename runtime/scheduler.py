@@ -48,8 +48,10 @@ class LoopScheduler:
                 except Exception as exc:  # a failed step raises an event; the schedule goes on
                     log.exception("job %s failed", name)
                     self.svc.failures[name] = self.svc.failures.get(name, 0) + 1
-                    journal.raise_event(self.svc.store, "job_failed", f"{name}: {type(exc).__name__}: {exc}",
-                                        severity="alarm")
+                    journal.raise_event(
+                        self.svc.store, "job_failed", f"{name}: {type(exc).__name__}: {exc}", severity="alarm"
+                    )
+
         return run
 
     def resend_s(self) -> float:
@@ -66,18 +68,32 @@ class LoopScheduler:
         resend = self.resend_s()
         return {
             "poll": (lambda: loop.poll(svc, utcnow()), IntervalTrigger(seconds=s.poll_interval_s), s.poll_interval_s),
-            "forecast": (lambda: asyncio.to_thread(loop.forecast, svc, utcnow()),
-                         IntervalTrigger(seconds=s.forecast_interval_s), s.forecast_interval_s),
-            "optimise": (lambda: asyncio.to_thread(loop.optimise, svc, utcnow()),
-                         CronTrigger(minute="0,30", second=5) if slot_cron
-                         else IntervalTrigger(seconds=s.optimise_interval_s), s.optimise_interval_s),
-            "dispatch_slot": (lambda: loop_dispatch.dispatch(svc, utcnow()), CronTrigger(minute="0,30", second=15),
-                              SLOT_S),
+            "forecast": (
+                lambda: asyncio.to_thread(loop.forecast, svc, utcnow()),
+                IntervalTrigger(seconds=s.forecast_interval_s),
+                s.forecast_interval_s,
+            ),
+            "optimise": (
+                lambda: asyncio.to_thread(loop.optimise, svc, utcnow()),
+                CronTrigger(minute="0,30", second=5) if slot_cron else IntervalTrigger(seconds=s.optimise_interval_s),
+                s.optimise_interval_s,
+            ),
+            "dispatch_slot": (
+                lambda: loop_dispatch.dispatch(svc, utcnow()),
+                CronTrigger(minute="0,30", second=15),
+                SLOT_S,
+            ),
             "dispatch": (lambda: loop_dispatch.dispatch(svc, utcnow()), IntervalTrigger(seconds=resend), resend),
-            "settle": (lambda: asyncio.to_thread(loop_dispatch.settle_previous, svc, utcnow()),
-                       CronTrigger(minute="1,31"), SLOT_S),
-            "retention": (lambda: asyncio.to_thread(readings.apply_retention, svc.store, utcnow(), s.retention_days),
-                          CronTrigger(hour=3, minute=10), 86400.0),
+            "settle": (
+                lambda: asyncio.to_thread(loop_dispatch.settle_previous, svc, utcnow()),
+                CronTrigger(minute="1,31"),
+                SLOT_S,
+            ),
+            "retention": (
+                lambda: asyncio.to_thread(readings.apply_retention, svc.store, utcnow(), s.retention_days),
+                CronTrigger(hour=3, minute=10),
+                86400.0,
+            ),
         }
 
     def overdue(self) -> list[str]:
@@ -85,16 +101,26 @@ class LoopScheduler:
         last = journal.job_runs(self.svc.store)
         now = utcnow()
         jobs = self.jobs()
-        return [name for name in ("poll", "forecast", "optimise", "dispatch")
-                if name not in last or now - last[name].last_run > dt.timedelta(seconds=jobs[name][2])]
+        return [
+            name
+            for name in ("poll", "forecast", "optimise", "dispatch")
+            if name not in last or now - last[name].last_run > dt.timedelta(seconds=jobs[name][2])
+        ]
 
     def start(self) -> None:
         """Add every job, plus a one-shot 'resume' job running the overdue steps in loop order, and start."""
         jobs = self.jobs()
         for name, (step, trigger, _interval) in jobs.items():
-            self.scheduler.add_job(self._guarded(name, step), trigger, id=name, name=name, max_instances=1,
-                                   coalesce=True, misfire_grace_time=self.svc.settings.misfire_grace_s,
-                                   replace_existing=True)
+            self.scheduler.add_job(
+                self._guarded(name, step),
+                trigger,
+                id=name,
+                name=name,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=self.svc.settings.misfire_grace_s,
+                replace_existing=True,
+            )
         due = self.overdue()
         if due:
             steps = [self._guarded(name, jobs[name][0]) for name in due]
@@ -103,8 +129,14 @@ class LoopScheduler:
                 for step in steps:
                     await step()
 
-            self.scheduler.add_job(resume, "date", run_date=utcnow(), id="resume", name="resume " + ",".join(due),
-                                   misfire_grace_time=self.svc.settings.misfire_grace_s)
+            self.scheduler.add_job(
+                resume,
+                "date",
+                run_date=utcnow(),
+                id="resume",
+                name="resume " + ",".join(due),
+                misfire_grace_time=self.svc.settings.misfire_grace_s,
+            )
         self.scheduler.start()
         log.info("loop scheduler started with %d jobs", len(self.scheduler.get_jobs()))
 

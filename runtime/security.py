@@ -52,8 +52,7 @@ def verify_password(password: str, encoded: str) -> bool:
         return False
     if scheme != "scrypt":
         return False
-    candidate = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
-                               dklen=32)
+    candidate = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32)
     return hmac.compare_digest(candidate, base64.b64decode(digest))
 
 
@@ -103,8 +102,15 @@ def create_api_key(store: Store, username: str, label: str = "") -> str:
 def principal_for_api_key(store: Store, key: str) -> Principal | None:
     """The owner of a valid, unrevoked API key, else None."""
     with store.session() as session:
-        row = session.execute(select(User).join(ApiKey, ApiKey.user_id == User.id).where(
-            ApiKey.key_hash == _key_hash(key), ApiKey.revoked.is_(False), User.active.is_(True))).scalars().first()
+        row = (
+            session.execute(
+                select(User)
+                .join(ApiKey, ApiKey.user_id == User.id)
+                .where(ApiKey.key_hash == _key_hash(key), ApiKey.revoked.is_(False), User.active.is_(True))
+            )
+            .scalars()
+            .first()
+        )
     return None if row is None else Principal(row.username, row.role, row.facility_id)
 
 

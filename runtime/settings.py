@@ -24,18 +24,25 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="EMS_", extra="ignore")
 
-    mode: str = Field("development", pattern=r"^(development|production)$",
-                      description="'development' allows default credentials; 'production' refuses them.")
+    mode: str = Field(
+        "development",
+        pattern=r"^(development|production)$",
+        description="'development' allows default credentials; 'production' refuses them.",
+    )
     database_url: str = Field("sqlite:///./var/ems.db", description="SQLAlchemy URL (SQLite file or PostgreSQL).")
     scenario: str = Field("yamaguchi", description="Built-in scenario name or path to a scenario YAML file.")
     simulate: bool = Field(True, description="True: start in-process device simulators; False: real devices.")
     dry_run: bool = Field(False, description="True: compute set-points and audit them but never write devices.")
     weather_file: str | None = Field(
-        None, description="Path to a weather file the PV forecaster uses (Open-Meteo CSV/JSON or a JMA hourly CSV, "
-        "read by forecasts.providers on every forecast run); None = clear sky (pvlib, offline).")
+        None,
+        description="Path to a weather file the PV forecaster uses (Open-Meteo CSV/JSON or a JMA hourly CSV, "
+        "read by forecasts.providers on every forecast run); None = clear sky (pvlib, offline).",
+    )
     highs_time_limit_s: float = Field(30.0, gt=0, le=3600, description="HiGHS time limit per solve in seconds.")
     highs_mip_gap: float = Field(
-        1e-4, ge=0, le=1,
+        1e-4,
+        ge=0,
+        le=1,
         description="HiGHS relative MIP gap (fraction); the solve also stops within 100 JPY absolute. 1 % of a "
         "city-day's net cost (~6,000 JPY) would be a third of the optimiser's saving, hence the tight default.",
     )

@@ -34,19 +34,33 @@ from scenarios.model import Scenario
 
 logger = logging.getLogger(__name__)
 LOOP_KIND = {DeviceKind.PV: "pv", DeviceKind.BATTERY: "battery", DeviceKind.EV: "ev", DeviceKind.METER: "meter"}
-__all__ = ["AuditEntry", "DeviceTelemetry", "Fault", "Fleet", "Reading", "ScanResult", "poll_once",
-           "read_port_map", "running_simulators", "scan", "start_simulators", "write_port_map"]
+__all__ = [
+    "AuditEntry",
+    "DeviceTelemetry",
+    "Fault",
+    "Fleet",
+    "Reading",
+    "ScanResult",
+    "poll_once",
+    "read_port_map",
+    "running_simulators",
+    "scan",
+    "start_simulators",
+    "write_port_map",
+]
 
 
-async def start_simulators(scenario: Scenario, *, port_base: int | None = 0, host: str = "127.0.0.1",
-                           faults: dict[str, Fault] | None = None) -> Fleet:
+async def start_simulators(
+    scenario: Scenario, *, port_base: int | None = 0, host: str = "127.0.0.1", faults: dict[str, Fault] | None = None
+) -> Fleet:
     """Start simulators for every device; ``port_base`` None = scenario ports, 0 = ephemeral, N = N + index."""
     return await start_fleet(scenario, host=host, port_base=port_base, faults=faults)
 
 
 @asynccontextmanager
-async def running_simulators(scenario: Scenario, *, port_base: int | None = 0, host: str = "127.0.0.1",
-                             faults: dict[str, Fault] | None = None) -> AsyncIterator[Fleet]:
+async def running_simulators(
+    scenario: Scenario, *, port_base: int | None = 0, host: str = "127.0.0.1", faults: dict[str, Fault] | None = None
+) -> AsyncIterator[Fleet]:
     """Async context manager: simulators running inside, stopped on exit. ``fleet.port_map`` gives the ports."""
     fleet = await start_simulators(scenario, port_base=port_base, host=host, faults=faults)
     try:
@@ -68,8 +82,13 @@ def read_port_map(path: Path) -> tuple[str, dict[str, int]]:
     return str(data.get("host", "127.0.0.1")), {str(k): int(v) for k, v in data["ports"].items()}
 
 
-def make_poller(scenario: Scenario, port_map: dict[str, int] | None = None, host: str = "127.0.0.1",
-                config: PollerConfig | None = None, sink: ListSink | None = None) -> Poller:
+def make_poller(
+    scenario: Scenario,
+    port_map: dict[str, int] | None = None,
+    host: str = "127.0.0.1",
+    config: PollerConfig | None = None,
+    sink: ListSink | None = None,
+) -> Poller:
     """A poller over every Modbus device of ``scenario`` (moved to ``port_map`` ports if given)."""
     specs = scenario_devices(scenario)
     if port_map:
@@ -77,8 +96,13 @@ def make_poller(scenario: Scenario, port_map: dict[str, int] | None = None, host
     return Poller(specs, sink, config)
 
 
-async def poll_once(scenario: Scenario, *, port_map: dict[str, int] | None = None, host: str = "127.0.0.1",
-                    config: PollerConfig | None = None) -> list[Reading]:
+async def poll_once(
+    scenario: Scenario,
+    *,
+    port_map: dict[str, int] | None = None,
+    host: str = "127.0.0.1",
+    config: PollerConfig | None = None,
+) -> list[Reading]:
     """One full poll of every device (fast and slow points); readings in device order."""
     poller = make_poller(scenario, port_map, host, config)
     try:
@@ -118,8 +142,13 @@ async def scan(host: str, port: int, unit: int = 1, timeout_s: float = 2.0) -> S
 class DeviceTelemetry:
     """The loop's Telemetry over the devices of a scenario (real ones, or simulators via ``port_map``)."""
 
-    def __init__(self, scenario: Scenario, port_map: dict[str, int] | None = None, host: str = "127.0.0.1",
-                 config: PollerConfig | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        port_map: dict[str, int] | None = None,
+        host: str = "127.0.0.1",
+        config: PollerConfig | None = None,
+    ) -> None:
         self.sink = ListSink()
         self.poller = make_poller(scenario, port_map, host, config)
         self.writer = SetpointWriter(self.poller, self.sink)
@@ -128,11 +157,21 @@ class DeviceTelemetry:
         """Read every device once (full read every ``slow_every`` cycles); also refresh held set-points."""
         readings = await self.poller.cycle()
         await self.writer.refresh_due()
-        return [Sample(r.facility_id, r.device_id.split("/", 1)[1], LOOP_KIND[r.kind], dict(r.values),
-                       r.quality.value, r.measured_at) for r in readings]
+        return [
+            Sample(
+                r.facility_id,
+                r.device_id.split("/", 1)[1],
+                LOOP_KIND[r.kind],
+                dict(r.values),
+                r.quality.value,
+                r.measured_at,
+            )
+            for r in readings
+        ]
 
-    async def write(self, facility_id: str, device_id: str, kind: str, value_kw: float, actor: str,
-                    dry_run: bool) -> WriteOutcome:
+    async def write(
+        self, facility_id: str, device_id: str, kind: str, value_kw: float, actor: str, dry_run: bool
+    ) -> WriteOutcome:
         """Guarded write of a kW set-point (battery + = discharge, ev + = charging the car)."""
         self.writer.dry_run = dry_run
         entry = await self.writer.write(f"{facility_id}/{device_id}", "setpoint_kw", value_kw, actor)

@@ -47,9 +47,7 @@ class PVArray(Strict):
         180.0, ge=0, lt=360, description="Surface azimuth in degrees clockwise from north (180 = south)."
     )
     losses_pct: float = Field(14.0, ge=0, lt=100, description="System losses in % (PVWatts convention).")
-    temp_coeff_per_c: float = Field(
-        -0.0037, ge=-0.01, le=0, description="Power temperature coefficient in 1/°C."
-    )
+    temp_coeff_per_c: float = Field(-0.0037, ge=-0.01, le=0, description="Power temperature coefficient in 1/°C.")
     modbus: ModbusEndpoint | None = Field(None, description="Inverter Modbus endpoint; None if not monitored.")
 
 

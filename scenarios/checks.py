@@ -62,9 +62,7 @@ def check_references(s: Scenario) -> list[Problem]:
     problems: list[Problem] = []
     for i, e in enumerate(s.evs):
         if e.home_facility not in ids:
-            problems.append(
-                Problem(f"evs[{i}].home_facility", f"EV '{e.id}': unknown facility '{e.home_facility}'")
-            )
+            problems.append(Problem(f"evs[{i}].home_facility", f"EV '{e.id}': unknown facility '{e.home_facility}'"))
     for i, link in enumerate(s.links):
         for end in ("from_facility", "to_facility"):
             target = getattr(link, end)
@@ -147,7 +145,10 @@ def check_modbus(s: Scenario) -> list[Problem]:
     problems: list[Problem] = []
     for i, f in enumerate(s.facilities):
         groups: tuple[tuple[str, list[PVArray] | list[Battery] | list[EVCharger] | list[Meter]], ...] = (
-            ("pv_arrays", f.pv_arrays), ("batteries", f.batteries), ("ev_chargers", f.ev_chargers), ("meters", f.meters)
+            ("pv_arrays", f.pv_arrays),
+            ("batteries", f.batteries),
+            ("ev_chargers", f.ev_chargers),
+            ("meters", f.meters),
         )
         for group, assets in groups:
             for j, a in enumerate(assets):

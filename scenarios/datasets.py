@@ -21,8 +21,11 @@ DATA_PACKAGE = "scenarios.data"
 JEPX_FILE = "jepx_spot_chugoku_fy2023_fy2024.csv"
 DOE_FILE = "doe_crb_electric_normalized_8760_atlanta.csv"
 PYCITY_FILE = "pycity_nonres_weekly_profiles_15min.csv"
-JMA_FILES = {"Hiroshima": "jma_hourly_hiroshima_fukuoka_2025.csv", "Fukuoka": "jma_hourly_hiroshima_fukuoka_2025.csv",
-             "Tokyo": "jma_hourly_tokyo_2024.csv"}
+JMA_FILES = {
+    "Hiroshima": "jma_hourly_hiroshima_fukuoka_2025.csv",
+    "Fukuoka": "jma_hourly_hiroshima_fukuoka_2025.csv",
+    "Tokyo": "jma_hourly_tokyo_2024.csv",
+}
 EMHASS_FILE = "emhass_home_load_pv_30min_2024-2025.csv"
 PRICE_COLUMNS = {"chugoku": "chugoku_price_jpy_per_kwh", "system": "system_price_jpy_per_kwh"}
 
@@ -168,8 +171,16 @@ def jma_weather(station: str = "Hiroshima") -> pd.DataFrame:
     frame = frame[frame["station"] == station]
     end = pd.DatetimeIndex(pd.to_datetime(frame["time_end_jst"], utc=True))
     frame.index = pd.DatetimeIndex(end - pd.Timedelta(hours=1), name="interval_start")
-    columns = ["ghi_wm2", "temp_air_c", "wind_speed_ms", "rh_pct", "precip_mm", "sunshine_h",
-               "cloud_cover_tenths", "quality_flags"]
+    columns = [
+        "ghi_wm2",
+        "temp_air_c",
+        "wind_speed_ms",
+        "rh_pct",
+        "precip_mm",
+        "sunshine_h",
+        "cloud_cover_tenths",
+        "quality_flags",
+    ]
     return frame[columns]
 
 
@@ -213,9 +224,7 @@ def _user_price_csv(path: Path, start: pd.Timestamp, end: pd.Timestamp) -> pd.Se
     return series
 
 
-def market_prices(
-    price_source: str, start: dt.datetime | pd.Timestamp, end: dt.datetime | pd.Timestamp
-) -> pd.Series:
+def market_prices(price_source: str, start: dt.datetime | pd.Timestamp, end: dt.datetime | pd.Timestamp) -> pd.Series:
     """Price in JPY/kWh per slot start in [start, end) from a scenario's ``market.price_source``.
 
     'builtin:jepx_chugoku' and 'builtin:jepx_system' read the shipped JEPX file; anything else is a CSV

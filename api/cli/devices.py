@@ -41,8 +41,9 @@ def _fmt(value: object) -> str:
 @app.command("simulate")
 def simulate(
     scenario: str = typer.Option("yamaguchi", "--scenario", "-s", help="Built-in scenario name or YAML path."),
-    port_base: int | None = typer.Option(None, "--port-base", help="First port (N, N+1, ...); default: the "
-                                         "scenario's endpoint ports; 0 = ephemeral."),
+    port_base: int | None = typer.Option(
+        None, "--port-base", help="First port (N, N+1, ...); default: the scenario's endpoint ports; 0 = ephemeral."
+    ),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
     port_map: Path = typer.Option(Path("simulator-ports.json"), "--port-map", help="Where to write the port map."),
 ) -> None:
@@ -144,6 +145,12 @@ def _table(readings: list[Any]) -> Table:
         soc = r.values.get("soc", r.values.get("vehicle_soc"))
         rest = ", ".join(f"{k}={_fmt(v)}" for k, v in r.values.items() if k not in ("power_kw", "soc", "vehicle_soc"))
         colour = {"good": "green", "stale": "yellow"}.get(r.quality.value, "red")
-        table.add_row(r.device_id, r.kind.value, f"[{colour}]{r.quality.value}[/{colour}]",
-                      _fmt(r.values.get("power_kw")), _fmt(soc), r.error or rest)
+        table.add_row(
+            r.device_id,
+            r.kind.value,
+            f"[{colour}]{r.quality.value}[/{colour}]",
+            _fmt(r.values.get("power_kw")),
+            _fmt(soc),
+            r.error or rest,
+        )
     return table

@@ -17,8 +17,9 @@ from api.cli.scenario import open_scenario
 
 DEFAULT_OUT = Path("var/forecasts")
 
-forecast_app = typer.Typer(help="PV and load forecasts; accuracy backtests on recorded data.",
-                           invoke_without_command=True)
+forecast_app = typer.Typer(
+    help="PV and load forecasts; accuracy backtests on recorded data.", invoke_without_command=True
+)
 app.add_typer(forecast_app, name="forecast")
 
 
@@ -45,8 +46,9 @@ def forecast(
     scenario: str = typer.Option("yamaguchi", "--scenario", "-s", help="Built-in scenario name or YAML path."),
     date: str | None = typer.Option(None, "--date", "-d", help="JST day YYYY-MM-DD (default: tomorrow)."),
     out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="Directory for the series CSV."),
-    weather: Path | None = typer.Option(None, "--weather", "-w",
-                                        help="Recorded weather: JMA hourly CSV or Open-Meteo CSV/JSON."),
+    weather: Path | None = typer.Option(
+        None, "--weather", "-w", help="Recorded weather: JMA hourly CSV or Open-Meteo CSV/JSON."
+    ),
     station: str | None = typer.Option(None, "--station", help="Station in a multi-station JMA CSV."),
 ) -> None:
     """Forecast every facility for one day: PV kWh and peak kW per facility, and write the 30-min series."""
@@ -67,18 +69,40 @@ def forecast(
     path = rt.write_forecast_csv(result, out, f"forecast_{s.name}_{day.isoformat()}")
     source = f"weather {weather.name}" if weather is not None else "clear sky"
     table = Table(title=f"Forecast {s.name} {day.isoformat()} (JST, 48 slots; PV from {source}, load from shape)")
-    for column, justify in (("facility", "left"), ("name", "left"), ("PV kWp", "right"), ("PV kWh", "right"),
-                            ("PV peak kW", "right"), ("load kWh", "right"), ("PV input", "left")):
+    for column, justify in (
+        ("facility", "left"),
+        ("name", "left"),
+        ("PV kWp", "right"),
+        ("PV kWh", "right"),
+        ("PV peak kW", "right"),
+        ("load kWh", "right"),
+        ("PV input", "left"),
+    ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for f in result.summaries:
         flag = " (missing weather)" if f.weather_missing else ""
-        table.add_row(f.facility_id, f.name, f"{f.pv_kwp:g}" if f.pv_kwp else "-", f"{f.pv_kwh:.1f}",
-                      f"{f.pv_peak_kw:.1f}", f"{f.load_kwh:.0f}", (f.pv_input + flag) if f.pv_kwp else "-")
+        table.add_row(
+            f.facility_id,
+            f.name,
+            f"{f.pv_kwp:g}" if f.pv_kwp else "-",
+            f"{f.pv_kwh:.1f}",
+            f"{f.pv_peak_kw:.1f}",
+            f"{f.load_kwh:.0f}",
+            (f.pv_input + flag) if f.pv_kwp else "-",
+        )
     total_pv = sum(f.pv_kwh for f in result.summaries)
     total_load = sum(f.load_kwh for f in result.summaries)
     peak = float(result.pv_kw.sum(axis=1).max())
-    table.add_row("total", "", f"{sum(f.pv_kwp for f in result.summaries):g}", f"{total_pv:.1f}", f"{peak:.1f}",
-                  f"{total_load:.0f}", "", style="bold")
+    table.add_row(
+        "total",
+        "",
+        f"{sum(f.pv_kwp for f in result.summaries):g}",
+        f"{total_pv:.1f}",
+        f"{peak:.1f}",
+        f"{total_load:.0f}",
+        "",
+        style="bold",
+    )
     console.print(table)
     console.print(f"series written to {path}")
 
@@ -102,8 +126,15 @@ def backtest(
         for column in ("lead", "model", "n", "MAE", "RMSE", "nMAE", "skill"):
             table.add_column(column, justify="left" if column in ("lead", "model") else "right")
         for row in scores.itertuples(index=False):
-            table.add_row(str(row.lead), str(row.model), str(row.n), f"{row.mae:.3f}", f"{row.rmse:.3f}",
-                          f"{row.nmae:.3f}", f"{row.skill:+.3f}")
+            table.add_row(
+                str(row.lead),
+                str(row.model),
+                str(row.n),
+                f"{row.mae:.3f}",
+                f"{row.rmse:.3f}",
+                f"{row.nmae:.3f}",
+                f"{row.skill:+.3f}",
+            )
         console.print(table)
         scores.to_csv(out / f"forecast_backtest_{name}.csv", index=False, float_format="%.5f")
     console.print(f"plot written to {plot}; tables to {out}")

@@ -12,8 +12,9 @@ from api.cli.app import app, console, err_console
 from api.cli.scenario import open_scenario
 from runtime import outage as outage_rt
 
-outage_app = typer.Typer(help="Disaster backup: islanded shelters, EV dispatch, survival hours.",
-                         invoke_without_command=True)
+outage_app = typer.Typer(
+    help="Disaster backup: islanded shelters, EV dispatch, survival hours.", invoke_without_command=True
+)
 app.add_typer(outage_app, name="outage")
 
 
@@ -44,15 +45,24 @@ def outage(
         raise typer.Exit(2)
     s = open_scenario(scenario)
     try:
-        result = outage_rt.plan(s, _start(start), hours, time_limit_s=time_limit, method=method,
-                                block_hours=block_hours, pv_factor=pv_factor)
+        result = outage_rt.plan(
+            s,
+            _start(start),
+            hours,
+            time_limit_s=time_limit,
+            method=method,
+            block_hours=block_hours,
+            pv_factor=pv_factor,
+        )
     except ValueError as exc:
         err_console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     summary = result.summary()
-    console.print(f"{summary['method']} ({summary['status']}): served {summary['served_kwh']:.1f} of "
-                  f"{summary['critical_kwh']:.1f} kWh critical, bound {summary['bound'] or float('nan'):.1f}, "
-                  f"gap {100 * (summary['gap'] or 0):.2f} %, {summary['solve_seconds']:.1f} s")
+    console.print(
+        f"{summary['method']} ({summary['status']}): served {summary['served_kwh']:.1f} of "
+        f"{summary['critical_kwh']:.1f} kWh critical, bound {summary['bound'] or float('nan'):.1f}, "
+        f"gap {100 * (summary['gap'] or 0):.2f} %, {summary['solve_seconds']:.1f} s"
+    )
     for note in result.notes:
         console.print(f"note: {note}")
     console.print(_frame_table("Shelters", result.shelter_table().reset_index()))
@@ -80,15 +90,23 @@ def survival(
     start, _ = outage_rt.outage_start(first)
     end, _ = outage_rt.outage_start(last if "T" in last_text else last + pd.Timedelta(days=1))
     table = outage_rt.survival(open_scenario(scenario), start, end, hours, pv_factor=pv_factor)
-    console.print(f"outage starts every 30 min from {start.isoformat()} to {end.isoformat()} (Asia/Tokyo), "
-                  f"{hours:g} h each; clear-sky PV × {pv_factor:g}")
+    console.print(
+        f"outage starts every 30 min from {start.isoformat()} to {end.isoformat()} (Asia/Tokyo), "
+        f"{hours:g} h each; clear-sky PV × {pv_factor:g}"
+    )
     titles = {"no_ev": "Without EVs (PV + battery)", "ev": "With the EV fleet (home cars + allotted fleet cars)"}
     for label, title in titles.items():
-        console.print(_frame_table(f"{title}: hours to first shortfall, hours fully served, P(survive)",
-                                   table[label].reset_index().round(2)))
+        console.print(
+            _frame_table(
+                f"{title}: hours to first shortfall, hours fully served, P(survive)",
+                table[label].reset_index().round(2),
+            )
+        )
     added = table[("ev", "served_mean_h")].sum() - table[("no_ev", "served_mean_h")].sum()
-    console.print(f"the fleet adds {added:.1f} shelter-hours of fully served critical load per outage (mean over "
-                  "starts, all shelters); a shelter dark until a car arrives shows 0 h to first shortfall")
+    console.print(
+        f"the fleet adds {added:.1f} shelter-hours of fully served critical load per outage (mean over "
+        "starts, all shelters); a shelter dark until a car arrives shows 0 h to first shortfall"
+    )
     if out is not None:
         console.print(f"wrote {outage_rt.write_survival(table, out)}")
 
@@ -108,9 +126,11 @@ def readiness(
     console.print(_frame_table("EV pre-charge targets", pd.DataFrame(targets.to_dict()["evs"])))
     if cost:
         c = outage_rt.readiness_cost(s, when, hours, ev_soc)
-        console.print(f"day-ahead plan from {c.plan_date} ({c.horizon_slots} slots): {c.money_base_jpy:,.0f} JPY "
-                      f"without, {c.money_ready_jpy:,.0f} JPY with readiness: readiness costs "
-                      f"{c.extra_money_jpy:,.0f} JPY ({c.status_base}/{c.status_ready})")
+        console.print(
+            f"day-ahead plan from {c.plan_date} ({c.horizon_slots} slots): {c.money_base_jpy:,.0f} JPY "
+            f"without, {c.money_ready_jpy:,.0f} JPY with readiness: readiness costs "
+            f"{c.extra_money_jpy:,.0f} JPY ({c.status_base}/{c.status_ready})"
+        )
         for miss in c.missed_ready:
             console.print(f"  not reachable in time: {miss}")
 

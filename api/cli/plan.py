@@ -18,20 +18,28 @@ if TYPE_CHECKING:
 
 def _summary_table(run: PlanRun) -> Table:
     s = run.summary()
-    table = Table(title=f"Plan: {run.result.inputs.index[0]:%Y-%m-%d %H:%M} JST, {run.result.inputs.n_slots} slots, "
-                        f"{len(run.result.inputs.facilities)} facilities")
+    table = Table(
+        title=f"Plan: {run.result.inputs.index[0]:%Y-%m-%d %H:%M} JST, {run.result.inputs.n_slots} slots, "
+        f"{len(run.result.inputs.facilities)} facilities"
+    )
     table.add_column("figure")
     table.add_column("value", justify="right")
     rows = [
-        ("optimised cost (JPY)", f"{s.optimised_jpy:,.0f}"), ("baseline cost (JPY)", f"{s.baseline_jpy:,.0f}"),
+        ("optimised cost (JPY)", f"{s.optimised_jpy:,.0f}"),
+        ("baseline cost (JPY)", f"{s.baseline_jpy:,.0f}"),
         ("saving (JPY)", f"{s.saving_jpy:,.0f} ({s.saving_pct:.2f} %)"),
-        ("JEPX purchase (MWh)", f"{s.purchase_mwh:.3f}"), ("JEPX sale (MWh)", f"{s.sale_mwh:.3f}"),
-        ("interchange (MWh)", f"{s.interchange_mwh:.3f}"), ("peak group import (kW)", f"{s.peak_import_kw:,.1f}"),
-        ("missed targets", str(s.missed_targets)), ("status", s.status),
+        ("JEPX purchase (MWh)", f"{s.purchase_mwh:.3f}"),
+        ("JEPX sale (MWh)", f"{s.sale_mwh:.3f}"),
+        ("interchange (MWh)", f"{s.interchange_mwh:.3f}"),
+        ("peak group import (kW)", f"{s.peak_import_kw:,.1f}"),
+        ("missed targets", str(s.missed_targets)),
+        ("status", s.status),
         ("uncertainty reserve (kWh)", f"{s.uncertainty_reserve_kwh:,.1f}" if run.uncertainty else "off"),
         ("MIP gap", "-" if run.result.mip_gap is None else f"{run.result.mip_gap:.2e}"),
-        ("build / hand-over / HiGHS (s)",
-         f"{run.result.build_s:.2f} / {run.result.handover_s:.2f} / {run.result.highs_s:.2f}"),
+        (
+            "build / hand-over / HiGHS (s)",
+            f"{run.result.build_s:.2f} / {run.result.handover_s:.2f} / {run.result.highs_s:.2f}",
+        ),
     ]
     for name, value in rows:
         table.add_row(name, value)
@@ -62,9 +70,11 @@ def plan(
     abs_gap: float = typer.Option(100.0, "--abs-gap", min=0.0, help="Absolute MIP gap in JPY."),
     relax: bool = typer.Option(False, "--relax", help="Solve the LP relaxation (no EV minimum-power binaries)."),
     uncertainty_reserve: bool = typer.Option(
-        False, "--uncertainty-reserve",
+        False,
+        "--uncertainty-reserve",
         help="Raise each shelter's reserve by the P90-P50 spread of its critical load over its reserve hours "
-             "(load error quantiles by lead time learned from the recorded load year)."),
+        "(load error quantiles by lead time learned from the recorded load year).",
+    ),
 ) -> None:
     """Optimise the city schedule for a day (and the next), compare with the rule-based baseline, write files."""
     s = open_scenario(scenario)
@@ -78,8 +88,14 @@ def plan(
     options = planning.SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, mip_abs_gap_jpy=abs_gap, relax=relax)
     try:
         with console.status("planning ...") as status:
-            run = planning.run_plan(s, day, horizon, options, progress=lambda msg: status.update(f"[bold]{msg} ..."),
-                                    uncertainty=uncertainty_reserve)
+            run = planning.run_plan(
+                s,
+                day,
+                horizon,
+                options,
+                progress=lambda msg: status.update(f"[bold]{msg} ..."),
+                uncertainty=uncertainty_reserve,
+            )
             status.update("[bold]writing schedule, procurement plan and chart ...")
             paths = planning.write_outputs(run, out)
     except ValueError as exc:

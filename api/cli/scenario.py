@@ -35,25 +35,48 @@ def list_scenarios() -> None:
         table.add_column(column)
     for name in builtin_names():
         s = load_builtin(name)
-        table.add_row(name, str(len(s.facilities)), str(len(s.supplied)), str(len(s.shelters)),
-                      str(len(s.evs)), s.description[:70])
+        table.add_row(
+            name,
+            str(len(s.facilities)),
+            str(len(s.supplied)),
+            str(len(s.shelters)),
+            str(len(s.evs)),
+            s.description[:70],
+        )
     console.print(table)
 
 
 def facility_table(s: Scenario) -> Table:
     """A table of the scenario's facilities with their assets."""
     table = Table(title=f"Scenario '{s.name}': {len(s.supplied)} supplied facilities, {len(s.shelters)} shelters")
-    for column, justify in (("id", "left"), ("name", "left"), ("kind", "left"), ("shelter", "center"),
-                            ("PV kWp", "right"), ("battery kWh/kW", "right"), ("chargers", "right"),
-                            ("EVs based", "right"), ("contract kW", "right")):
+    for column, justify in (
+        ("id", "left"),
+        ("name", "left"),
+        ("kind", "left"),
+        ("shelter", "center"),
+        ("PV kWp", "right"),
+        ("battery kWh/kW", "right"),
+        ("chargers", "right"),
+        ("EVs based", "right"),
+        ("contract kW", "right"),
+    ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for f in s.facilities:
         chargers = ", ".join(f"{c.power_kw:g} kW{' V2H' if c.bidirectional else ''}" for c in f.ev_chargers)
         battery = f"{f.battery_kwh:g}/{f.battery_kw:g}" if f.batteries else "-"
         evs = ", ".join(e.id for e in s.evs_at(f.id))
         name = f.name_ja if f.supplied else f"{f.name_ja} (not supplied)"
-        table.add_row(f.id, name, f.kind.value, "yes" if f.is_shelter else "", f"{f.pv_kwp:g}" if f.pv_arrays else "-",
-                      battery, chargers or "-", evs or "-", f"{f.grid_contract_kw:g}")
+        table.add_row(
+            f.id,
+            name,
+            f.kind.value,
+            "yes" if f.is_shelter else "",
+            f"{f.pv_kwp:g}" if f.pv_arrays else "-",
+            battery,
+            chargers or "-",
+            evs or "-",
+            f"{f.grid_contract_kw:g}",
+        )
     return table
 
 
@@ -63,8 +86,10 @@ def show(name: str = typer.Argument(..., help="Built-in scenario name or YAML pa
     s = open_scenario(name)
     console.print(facility_table(s))
     if s.plant is not None:
-        console.print(f"Plant {s.plant.name_ja}: {s.plant.capacity_kw:g} kW capacity, "
-                      f"must-run {s.plant.must_run_min_kw:g} kW, typical {s.plant.typical_output_kw:g} kW")
+        console.print(
+            f"Plant {s.plant.name_ja}: {s.plant.capacity_kw:g} kW capacity, "
+            f"must-run {s.plant.must_run_min_kw:g} kW, typical {s.plant.typical_output_kw:g} kW"
+        )
     total_pv = sum(f.pv_kwp for f in s.facilities)
     total_bat = sum(f.battery_kwh for f in s.facilities)
     fleet = sum(e.capacity_kwh for e in s.evs)

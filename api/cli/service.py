@@ -51,11 +51,14 @@ async def _run(settings: Settings, simulate: bool) -> None:
     fleet = await start_simulators(scenario, port_base=0) if simulate else None
     telemetry = DeviceTelemetry(scenario, fleet.port_map if fleet else None)
     service = build_service(settings, scenario, store, telemetry)
-    server = _Server(uvicorn.Config(create_app(service, run_loop=True), host=settings.host, port=settings.port,
-                                           log_level="warning"))
+    server = _Server(
+        uvicorn.Config(create_app(service, run_loop=True), host=settings.host, port=settings.port, log_level="warning")
+    )
     url = f"http://{settings.host}:{settings.port}"
-    console.print(f"Yamaguchi EMS: scenario '{scenario.name}' ({len(scenario.facilities)} facilities), "
-                  f"{'simulated devices' if fleet else 'real devices'}, database {settings.database_url}")
+    console.print(
+        f"Yamaguchi EMS: scenario '{scenario.name}' ({len(scenario.facilities)} facilities), "
+        f"{'simulated devices' if fleet else 'real devices'}, database {settings.database_url}"
+    )
     console.print(f"Dashboard: {url}/   API: {url}/api/v1   OpenAPI: {url}/docs   Metrics: {url}/metrics")
     if settings.development:
         console.print(f"Development login: {settings.admin_user} / {settings.admin_password.get_secret_value()}")
@@ -74,24 +77,26 @@ async def _run(settings: Settings, simulate: bool) -> None:
 
 
 @app.command("up")
-def up(scenario: str = typer.Option(None, help="Scenario (default: EMS_SCENARIO or 'yamaguchi')."),
-       port: int = typer.Option(None, help="HTTP port (default 8000)."),
-       database_url: str = typer.Option(None, help="Database URL (default sqlite:///./var/ems.db)."),
-       dry_run: bool = typer.Option(None, "--dry-run/--live", help="Audit set-points without writing them.")) -> None:
+def up(
+    scenario: str = typer.Option(None, help="Scenario (default: EMS_SCENARIO or 'yamaguchi')."),
+    port: int = typer.Option(None, help="HTTP port (default 8000)."),
+    database_url: str = typer.Option(None, help="Database URL (default sqlite:///./var/ems.db)."),
+    dry_run: bool = typer.Option(None, "--dry-run/--live", help="Audit set-points without writing them."),
+) -> None:
     """Start simulators for the scenario, the loop and the API on http://127.0.0.1:8000 (Ctrl-C stops)."""
     settings = _settings(scenario=scenario, port=port, database_url=database_url, dry_run=dry_run, simulate=True)
     _main(settings, simulate=True)
 
 
 @app.command("serve")
-def serve(scenario: Path = typer.Option(..., exists=True, dir_okay=False, help="Scenario YAML with real devices."),
-          port: int = typer.Option(None, help="HTTP port (default 8000)."),
-          database_url: str = typer.Option(None, help="Database URL (default EMS_DATABASE_URL)."),
-          dry_run: bool = typer.Option(None, "--dry-run/--live", help="Audit set-points, do not write."),
-          ) -> None:
+def serve(
+    scenario: Path = typer.Option(..., exists=True, dir_okay=False, help="Scenario YAML with real devices."),
+    port: int = typer.Option(None, help="HTTP port (default 8000)."),
+    database_url: str = typer.Option(None, help="Database URL (default EMS_DATABASE_URL)."),
+    dry_run: bool = typer.Option(None, "--dry-run/--live", help="Audit set-points, do not write."),
+) -> None:
     """Run the loop and the API against the real Modbus devices of a scenario file."""
-    settings = _settings(scenario=str(scenario), port=port, database_url=database_url, dry_run=dry_run,
-                         simulate=False)
+    settings = _settings(scenario=str(scenario), port=port, database_url=database_url, dry_run=dry_run, simulate=False)
     _main(settings, simulate=False)
 
 
@@ -100,11 +105,14 @@ app.add_typer(users_app, name="users")
 
 
 @users_app.command("add")
-def add_user(username: str = typer.Argument(..., help="User name."),
-             role: str = typer.Option(..., help="operator | facility_manager | disaster_office."),
-             facility: str = typer.Option(None, help="Facility id (facility managers)."),
-             password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True,
-                                          help="Password (prompted when omitted).")) -> None:
+def add_user(
+    username: str = typer.Argument(..., help="User name."),
+    role: str = typer.Option(..., help="operator | facility_manager | disaster_office."),
+    facility: str = typer.Option(None, help="Facility id (facility managers)."),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="Password (prompted when omitted)."
+    ),
+) -> None:
     """Create an account."""
     settings = _settings()
     store = open_store(settings.database_url)
@@ -121,8 +129,10 @@ def add_user(username: str = typer.Argument(..., help="User name."),
 
 
 @users_app.command("key")
-def add_key(username: str = typer.Argument(..., help="User the key acts as."),
-            label: str = typer.Option("", help="What the key is for.")) -> None:
+def add_key(
+    username: str = typer.Argument(..., help="User the key acts as."),
+    label: str = typer.Option("", help="What the key is for."),
+) -> None:
     """Create an API key for a user (send it in the X-API-Key header; it is shown once)."""
     settings = _settings()
     store = open_store(settings.database_url)

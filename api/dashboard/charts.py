@@ -46,14 +46,17 @@ def _axes(labels: list[str], lo: float, hi: float, unit: str) -> list[str]:
     parts = [f'<line x1="{LEFT}" y1="{_y(0, lo, hi):.1f}" x2="{W - RIGHT}" y2="{_y(0, lo, hi):.1f}" stroke="#555"/>']
     for v in nice_ticks(lo, hi):
         y = _y(v, lo, hi)
-        parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{W - RIGHT}" y2="{y:.1f}" stroke="#ddd"/>'
-                     f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{v:,.0f}</text>')
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{W - RIGHT}" y2="{y:.1f}" stroke="#ddd"/>'
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{v:,.0f}</text>'
+        )
     step = max(1, len(labels) // 12)
     width = (W - LEFT - RIGHT) / max(1, len(labels))
     for i in range(0, len(labels), step):
         x = LEFT + width * (i + 0.5)
-        parts.append(f'<text x="{x:.1f}" y="{H - BOTTOM + 16}" text-anchor="middle" font-size="11">'
-                     f'{escape(labels[i])}</text>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{H - BOTTOM + 16}" text-anchor="middle" font-size="11">{escape(labels[i])}</text>'
+        )
     parts.append(f'<text x="8" y="{TOP - 8}" font-size="11">{escape(unit)}</text>')
     return parts
 
@@ -63,8 +66,10 @@ def _legend(series: list[Series], lines: list[Series]) -> str:
     for i, s in enumerate([*series, *lines]):
         x = LEFT + (i % 4) * 220
         y = H + 14 + (i // 4) * 18
-        items.append(f'<rect x="{x}" y="{y - 9}" width="12" height="10" fill="{s.color}"/>'
-                     f'<text x="{x + 16}" y="{y}" font-size="12">{escape(s.label)}</text>')
+        items.append(
+            f'<rect x="{x}" y="{y - 9}" width="12" height="10" fill="{s.color}"/>'
+            f'<text x="{x + 16}" y="{y}" font-size="12">{escape(s.label)}</text>'
+        )
     return "".join(items)
 
 
@@ -83,19 +88,24 @@ def stacked_chart(labels: list[str], stacks: list[Series], lines: list[Series], 
             v = s.values[i] or 0.0
             base = up if v >= 0 else down
             y0, y1 = _y(base, lo, hi), _y(base + v, lo, hi)
-            parts.append(f'<rect x="{LEFT + width * i + 1:.1f}" y="{min(y0, y1):.1f}" width="{max(1.0, width - 2):.1f}"'
-                         f' height="{abs(y1 - y0):.1f}" fill="{s.color}"><title>{escape(labels[i])} '
-                         f'{escape(s.label)}: {v:,.1f}</title></rect>')
+            parts.append(
+                f'<rect x="{LEFT + width * i + 1:.1f}" y="{min(y0, y1):.1f}" width="{max(1.0, width - 2):.1f}"'
+                f' height="{abs(y1 - y0):.1f}" fill="{s.color}"><title>{escape(labels[i])} '
+                f"{escape(s.label)}: {v:,.1f}</title></rect>"
+            )
             if v >= 0:
                 up += v
             else:
                 down += v
     for s in lines:
-        points = [f"{LEFT + width * (i + 0.5):.1f},{_y(v, lo, hi):.1f}"
-                  for i, v in enumerate(s.values) if v is not None]
+        points = [
+            f"{LEFT + width * (i + 0.5):.1f},{_y(v, lo, hi):.1f}" for i, v in enumerate(s.values) if v is not None
+        ]
         if points:
             parts.append(f'<polyline fill="none" stroke="{s.color}" stroke-width="2.5" points="{" ".join(points)}"/>')
     legend_rows = (len(stacks) + len(lines) + 3) // 4
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
-            f'viewBox="0 0 {W} {H + 10 + 18 * legend_rows}" width="100%">'
-            f'<rect width="100%" height="100%" fill="#fff"/>{"".join(parts)}{_legend(stacks, lines)}</svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {W} {H + 10 + 18 * legend_rows}" width="100%">'
+        f'<rect width="100%" height="100%" fill="#fff"/>{"".join(parts)}{_legend(stacks, lines)}</svg>'
+    )

@@ -54,49 +54,64 @@ def _axis(total_h: float, slot_hours: float, times: list[str], bottom: float) ->
         x = LEFT + width * h / total_h
         date, _, clock = times[min(round(h / slot_hours), len(times) - 1)].rpartition(" ")
         if h < total_h and date != day:  # the date above the first tick and wherever the day changes
-            parts.append(f'<text x="{x:.1f}" y="{TOP - 32}" text-anchor="middle" font-size="10" fill="#555">'
-                         f'{escape(date)}</text>')
+            parts.append(
+                f'<text x="{x:.1f}" y="{TOP - 32}" text-anchor="middle" font-size="10" fill="#555">'
+                f"{escape(date)}</text>"
+            )
             day = date
-        parts.append(f'<line x1="{x:.1f}" y1="{TOP - 4}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="#d1d5db"/>'
-                     f'<text x="{x:.1f}" y="{TOP - 20}" text-anchor="middle" font-size="11">+{h:g} h</text>'
-                     f'<text x="{x:.1f}" y="{TOP - 8}" text-anchor="middle" font-size="10" fill="#555">'
-                     f'{escape(clock if h < total_h else "")}</text>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{TOP - 4}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="#d1d5db"/>'
+            f'<text x="{x:.1f}" y="{TOP - 20}" text-anchor="middle" font-size="11">+{h:g} h</text>'
+            f'<text x="{x:.1f}" y="{TOP - 8}" text-anchor="middle" font-size="10" fill="#555">'
+            f"{escape(clock if h < total_h else '')}</text>"
+        )
         h += step
     return parts
 
 
 def _row(r: TimelineRow, y: float, slot_w: float, slot_hours: float, times: list[str]) -> str:
-    parts = [f'<text x="{LEFT - 8}" y="{y + ROW / 2 + 4:.1f}" text-anchor="end" font-size="12">'
-             f'{escape(r.label)}</text>']
+    parts = [
+        f'<text x="{LEFT - 8}" y="{y + ROW / 2 + 4:.1f}" text-anchor="end" font-size="12">{escape(r.label)}</text>'
+    ]
     for first, end, state in _runs(r.states):
         label = LABELS.get(str(state), str(state))
-        parts.append(f'<rect class="slot-{escape(str(state))}" x="{LEFT + slot_w * first:.2f}" y="{y:.1f}" '
-                     f'width="{slot_w * (end - first):.2f}" height="{ROW - 5}" fill="{COLORS.get(str(state), "#999")}">'
-                     f'<title>{escape(times[first])}–{first * slot_hours:g}..{end * slot_hours:g} h: '
-                     f'{escape(label)}</title></rect>')
+        parts.append(
+            f'<rect class="slot-{escape(str(state))}" x="{LEFT + slot_w * first:.2f}" y="{y:.1f}" '
+            f'width="{slot_w * (end - first):.2f}" height="{ROW - 5}" fill="{COLORS.get(str(state), "#999")}">'
+            f"<title>{escape(times[first])}–{first * slot_hours:g}..{end * slot_hours:g} h: "
+            f"{escape(label)}</title></rect>"
+        )
     for first, end, on in _runs(r.ev):
         if on:
-            parts.append(f'<rect class="ev-support" x="{LEFT + slot_w * first:.2f}" y="{y + ROW - 4:.1f}" '
-                         f'width="{slot_w * (end - first):.2f}" height="4" fill="#2563eb"/>')
+            parts.append(
+                f'<rect class="ev-support" x="{LEFT + slot_w * first:.2f}" y="{y + ROW - 4:.1f}" '
+                f'width="{slot_w * (end - first):.2f}" height="4" fill="#2563eb"/>'
+            )
     if r.dark_hour is None:
         note = '<tspan fill="#15803d">停電なし No dark</tspan>'
     else:
         x = LEFT + slot_w * r.dark_hour / slot_hours
-        parts.append(f'<line class="dark-at" x1="{x:.1f}" y1="{y - 2:.1f}" x2="{x:.1f}" y2="{y + ROW:.1f}" '
-                     'stroke="#dc2626" stroke-width="2.5"/>')
+        parts.append(
+            f'<line class="dark-at" x1="{x:.1f}" y1="{y - 2:.1f}" x2="{x:.1f}" y2="{y + ROW:.1f}" '
+            'stroke="#dc2626" stroke-width="2.5"/>'
+        )
         note = f'<tspan fill="#b91c1c">停電 dark +{r.dark_hour:g} h</tspan>'
     parts.append(f'<text x="{W - RIGHT + 8}" y="{y + ROW / 2 + 4:.1f}" font-size="11">{note}</text>')
     dark = "" if r.dark_hour is None else f"{r.dark_hour:g}"
-    return (f'<g class="timeline-row" data-shelter="{escape(r.shelter_id)}" data-dark-hour="{dark}">'
-            f'{"".join(parts)}</g>')
+    return f'<g class="timeline-row" data-shelter="{escape(r.shelter_id)}" data-dark-hour="{dark}">{"".join(parts)}</g>'
 
 
 def _legend(y: float) -> str:
-    items = [*((COLORS[k], LABELS[k]) for k in ("served", "partial", "dark")), ("#2563eb", "EV 給電 EV supplying"),
-             ("#dc2626", "停電開始 First dark")]
-    return "".join(f'<rect x="{LEFT + i * 150}" y="{y:.1f}" width="12" height="10" fill="{c}"/>'
-                   f'<text x="{LEFT + i * 150 + 16}" y="{y + 9:.1f}" font-size="12">{escape(t)}</text>'
-                   for i, (c, t) in enumerate(items))
+    items = [
+        *((COLORS[k], LABELS[k]) for k in ("served", "partial", "dark")),
+        ("#2563eb", "EV 給電 EV supplying"),
+        ("#dc2626", "停電開始 First dark"),
+    ]
+    return "".join(
+        f'<rect x="{LEFT + i * 150}" y="{y:.1f}" width="12" height="10" fill="{c}"/>'
+        f'<text x="{LEFT + i * 150 + 16}" y="{y + 9:.1f}" font-size="12">{escape(t)}</text>'
+        for i, (c, t) in enumerate(items)
+    )
 
 
 def timeline_chart(rows: list[TimelineRow], slot_hours: float, times: list[str], title: str) -> str:
@@ -110,6 +125,8 @@ def timeline_chart(rows: list[TimelineRow], slot_hours: float, times: list[str],
     parts = _axis(total_h, slot_hours, times, bottom)
     parts += [_row(r, TOP + k * (ROW + GAP), slot_w, slot_hours, times) for k, r in enumerate(rows)]
     height = bottom + 30
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
-            f'viewBox="0 0 {W} {height:.0f}" width="100%"><rect width="100%" height="100%" fill="#fff"/>'
-            f'{"".join(parts)}{_legend(bottom + 10)}</svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {W} {height:.0f}" width="100%"><rect width="100%" height="100%" fill="#fff"/>'
+        f"{''.join(parts)}{_legend(bottom + 10)}</svg>"
+    )

@@ -29,30 +29,39 @@ ROLES = ("operator", "disaster_office")
 TIME_LIMIT_S = 20.0
 SERVED_TOLERANCE_KW = 1e-3
 MIN_HOURS, MAX_HOURS = 4.0, 72.0  # as POST /api/v1/outage-plans (cars move in blocks of up to 4 h)
-STYLE = ("<style>form.outage{display:flex;gap:16px;flex-wrap:wrap;align-items:flex-end;background:#fff;padding:12px;"
-         "border-radius:6px;margin-bottom:12px}form.outage label{display:flex;flex-direction:column;font-size:13px;"
-         "gap:4px}form.outage button{padding:8px 16px;background:#14532d;color:#fff;border:0;border-radius:4px}"
-         "tr.dark td:first-child{border-left:4px solid #dc2626}h2{font-size:16px;margin:16px 0 8px}</style>")
+STYLE = (
+    "<style>form.outage{display:flex;gap:16px;flex-wrap:wrap;align-items:flex-end;background:#fff;padding:12px;"
+    "border-radius:6px;margin-bottom:12px}form.outage label{display:flex;flex-direction:column;font-size:13px;"
+    "gap:4px}form.outage button{padding:8px 16px;background:#14532d;color:#fff;border:0;border-radius:4px}"
+    "tr.dark td:first-child{border-left:4px solid #dc2626}h2{font-size:16px;margin:16px 0 8px}</style>"
+)
 
 
 def _form(start: str, hours: str, pv_factor: str, method: str, error: str = "") -> str:
     message = f'<p class="error" id="outage-error">{escape(error)}</p>' if error else ""
-    options = "".join(f'<option value="{v}"{" selected" if v == method else ""}>{label}</option>'
-                      for v, label in (("milp", f"最適化 MILP (≤ {TIME_LIMIT_S:g} s)"), ("greedy", "簡易 Greedy")))
-    return (f'{STYLE}<h1>停電計画 Outage plan</h1><form class="outage" id="outage-form" method="post" action="/outage">'
-            f'{message}<label>開始 Start (JST)<input id="start" name="start" type="datetime-local" '
-            f'value="{escape(start)}" required></label>'
-            f'<label>時間 Hours ({MIN_HOURS:g}–{MAX_HOURS:g})<input id="hours" name="hours" type="number" '
-            f'min="{MIN_HOURS:g}" max="{MAX_HOURS:g}" step="0.5" value="{escape(hours)}" required></label>'
-            '<label>PV係数 PV factor (0–1)<input id="pv_factor" name="pv_factor" type="number" min="0" max="1" '
-            f'step="0.05" value="{escape(pv_factor)}"></label>'
-            f'<label>方法 Method<select id="method" name="method">{options}</select></label>'
-            '<button type="submit" id="outage-run">計画実行 Run plan</button></form>')
+    options = "".join(
+        f'<option value="{v}"{" selected" if v == method else ""}>{label}</option>'
+        for v, label in (("milp", f"最適化 MILP (≤ {TIME_LIMIT_S:g} s)"), ("greedy", "簡易 Greedy"))
+    )
+    return (
+        f'{STYLE}<h1>停電計画 Outage plan</h1><form class="outage" id="outage-form" method="post" action="/outage">'
+        f'{message}<label>開始 Start (JST)<input id="start" name="start" type="datetime-local" '
+        f'value="{escape(start)}" required></label>'
+        f'<label>時間 Hours ({MIN_HOURS:g}–{MAX_HOURS:g})<input id="hours" name="hours" type="number" '
+        f'min="{MIN_HOURS:g}" max="{MAX_HOURS:g}" step="0.5" value="{escape(hours)}" required></label>'
+        '<label>PV係数 PV factor (0–1)<input id="pv_factor" name="pv_factor" type="number" min="0" max="1" '
+        f'step="0.05" value="{escape(pv_factor)}"></label>'
+        f'<label>方法 Method<select id="method" name="method">{options}</select></label>'
+        '<button type="submit" id="outage-run">計画実行 Run plan</button></form>'
+    )
 
 
 def _forbidden(user: Principal) -> Response:
-    response = page("Outage plan", "<p>権限がありません Not permitted: the outage plan is for the disaster office "
-                    "and operators.</p>", user)
+    response = page(
+        "Outage plan",
+        "<p>権限がありません Not permitted: the outage plan is for the disaster office and operators.</p>",
+        user,
+    )
     response.status_code = 403
     return response
 
@@ -91,10 +100,15 @@ def _parse(start: str, hours: str, pv_factor: str, method: str) -> tuple[pd.Time
 
 
 @router.post("/outage")
-def outage_run(request: Request, svc: ServiceDep, user: MaybeUser, start: Annotated[str, Form(max_length=40)],
-               hours: Annotated[str, Form(max_length=10)] = "72",
-               pv_factor: Annotated[str, Form(max_length=10)] = "1.0",
-               method: Annotated[str, Form(max_length=10)] = "milp") -> Response:
+def outage_run(
+    request: Request,
+    svc: ServiceDep,
+    user: MaybeUser,
+    start: Annotated[str, Form(max_length=40)],
+    hours: Annotated[str, Form(max_length=10)] = "72",
+    pv_factor: Annotated[str, Form(max_length=10)] = "1.0",
+    method: Annotated[str, Form(max_length=10)] = "milp",
+) -> Response:
     """Run the plan and show timeline, shelter table, itinerary and downloads; 422 with the form on bad input."""
     if user is None:
         return RedirectResponse("/login", status_code=303)
@@ -127,9 +141,15 @@ def timeline_rows(result: OutagePlan, scenario: Scenario) -> list[TimelineRow]:
         short = shed[:, j] > SERVED_TOLERANCE_KW
         states = np.where(~short, "served", np.where(served[:, j] > SERVED_TOLERANCE_KW, "partial", "dark"))
         dark = table[s.id]["dark_at"]
-        rows.append(TimelineRow(s.id, names.get(s.id, (s.id, s.id))[0], [str(v) for v in states],
-                                [bool(v) for v in ev[:, j] > SERVED_TOLERANCE_KW],
-                                None if dark is None or pd.isna(dark) else float(table[s.id]["hours_until_dark"])))
+        rows.append(
+            TimelineRow(
+                s.id,
+                names.get(s.id, (s.id, s.id))[0],
+                [str(v) for v in states],
+                [bool(v) for v in ev[:, j] > SERVED_TOLERANCE_KW],
+                None if dark is None or pd.isna(dark) else float(table[s.id]["hours_until_dark"]),
+            )
+        )
     return rows
 
 
@@ -142,12 +162,20 @@ def _jst(iso: object) -> str:
 def _cards(result: OutagePlan) -> str:
     s = result.summary()
     gap = "–" if s["gap"] is None else f"{100 * s['gap']:.2f} %"
-    items = (("方法 Method", f"{s['method']} ({s['status']})"), ("供給 Served kWh", f"{s['served_kwh']:,.1f}"),
-             ("重要負荷 Critical kWh", f"{s['critical_kwh']:,.1f}"),
-             ("遮断 Shed kWh", f"{s['critical_kwh'] - s['served_kwh']:,.1f}"), ("ギャップ Gap", gap),
-             ("計算 Solve s", f"{s['solve_seconds']:.1f}"), ("EV 移動 Moves", str(s["moves"])))
-    return '<div class="cards" id="outage-summary">' + "".join(
-        f'<div class="card">{k}<b>{escape(v)}</b></div>' for k, v in items) + "</div>"
+    items = (
+        ("方法 Method", f"{s['method']} ({s['status']})"),
+        ("供給 Served kWh", f"{s['served_kwh']:,.1f}"),
+        ("重要負荷 Critical kWh", f"{s['critical_kwh']:,.1f}"),
+        ("遮断 Shed kWh", f"{s['critical_kwh'] - s['served_kwh']:,.1f}"),
+        ("ギャップ Gap", gap),
+        ("計算 Solve s", f"{s['solve_seconds']:.1f}"),
+        ("EV 移動 Moves", str(s["moves"])),
+    )
+    return (
+        '<div class="cards" id="outage-summary">'
+        + "".join(f'<div class="card">{k}<b>{escape(v)}</b></div>' for k, v in items)
+        + "</div>"
+    )
 
 
 def _shelter_table(result: OutagePlan, scenario: Scenario) -> str:
@@ -156,16 +184,19 @@ def _shelter_table(result: OutagePlan, scenario: Scenario) -> str:
     for sid, r in result.shelter_table().iterrows():
         ja, en = names.get(str(sid), (str(sid), str(sid)))
         dark = r["dark_at"] is not None and not pd.isna(r["dark_at"])
-        rows.append(f'<tr class="shelter-row{" dark" if dark else ""}" data-shelter="{escape(str(sid))}">'
-                    f'<td class="name">{escape(ja)}<br><small>{escape(en)}</small></td>'
-                    f'<td>{r["critical_kwh"]:,.1f}</td><td>{r["hours_served"]:g}</td>'
-                    f'<td>{_jst(r["dark_at"]) if dark else "–"}</td><td>{r["pv_kwh"]:,.1f}</td>'
-                    f'<td>{r["battery_kwh"]:,.1f}</td><td>{r["ev_kwh"]:,.1f}</td><td>{r["shed_kwh"]:,.1f}</td></tr>')
-    return ('<h2>避難所 Shelters</h2><table id="outage-shelters"><thead><tr><th class="name">避難所 Shelter</th>'
-            '<th>重要負荷 Critical kWh</th><th>供給時間 Hours served</th><th>停電開始 Dark at (JST)</th>'
-            '<th>PV kWh</th><th>蓄電池(正味) Battery net kWh</th><th>EV kWh</th><th>遮断 Shed kWh</th></tr></thead>'
-            '<tbody>'
-            + "".join(rows) + "</tbody></table>")
+        rows.append(
+            f'<tr class="shelter-row{" dark" if dark else ""}" data-shelter="{escape(str(sid))}">'
+            f'<td class="name">{escape(ja)}<br><small>{escape(en)}</small></td>'
+            f"<td>{r['critical_kwh']:,.1f}</td><td>{r['hours_served']:g}</td>"
+            f"<td>{_jst(r['dark_at']) if dark else '–'}</td><td>{r['pv_kwh']:,.1f}</td>"
+            f"<td>{r['battery_kwh']:,.1f}</td><td>{r['ev_kwh']:,.1f}</td><td>{r['shed_kwh']:,.1f}</td></tr>"
+        )
+    return (
+        '<h2>避難所 Shelters</h2><table id="outage-shelters"><thead><tr><th class="name">避難所 Shelter</th>'
+        "<th>重要負荷 Critical kWh</th><th>供給時間 Hours served</th><th>停電開始 Dark at (JST)</th>"
+        "<th>PV kWh</th><th>蓄電池(正味) Battery net kWh</th><th>EV kWh</th><th>遮断 Shed kWh</th></tr></thead>"
+        "<tbody>" + "".join(rows) + "</tbody></table>"
+    )
 
 
 def _itinerary(result: OutagePlan, scenario: Scenario) -> str:
@@ -173,26 +204,35 @@ def _itinerary(result: OutagePlan, scenario: Scenario) -> str:
     rows = "".join(
         f'<tr class="move-row"><td class="name">{escape(m.car)}</td><td class="name">'
         f'{escape(names.get(m.from_site, (m.from_site,))[0])}</td><td class="name">'
-        f'{escape(names.get(m.to_shelter, (m.to_shelter,))[0])}</td><td>{m.depart.tz_convert(TZ):%m/%d %H:%M}</td>'
-        f'<td>{m.arrive.tz_convert(TZ):%m/%d %H:%M}</td><td>{m.delivered_kwh:,.1f}</td></tr>' for m in result.moves)
+        f"{escape(names.get(m.to_shelter, (m.to_shelter,))[0])}</td><td>{m.depart.tz_convert(TZ):%m/%d %H:%M}</td>"
+        f"<td>{m.arrive.tz_convert(TZ):%m/%d %H:%M}</td><td>{m.delivered_kwh:,.1f}</td></tr>"
+        for m in result.moves
+    )
     if not rows:
         rows = '<tr><td class="name" colspan="6">移動なし No moves</td></tr>'
-    return ('<h2>EV 配車 EV itinerary</h2><table id="outage-itinerary"><thead><tr><th class="name">車両 Car</th>'
-            '<th class="name">出発地 From</th><th class="name">行先 To</th><th>出発 Depart (JST)</th>'
-            '<th>到着 Arrive (JST)</th><th>供給 Delivered kWh</th></tr></thead><tbody>' + rows + "</tbody></table>")
+    return (
+        '<h2>EV 配車 EV itinerary</h2><table id="outage-itinerary"><thead><tr><th class="name">車両 Car</th>'
+        '<th class="name">出発地 From</th><th class="name">行先 To</th><th>出発 Depart (JST)</th>'
+        "<th>到着 Arrive (JST)</th><th>供給 Delivered kWh</th></tr></thead><tbody>" + rows + "</tbody></table>"
+    )
 
 
 def result_view(result: OutagePlan, run_id: str, scenario: Scenario) -> str:
     """Summary cards, timeline SVG, shelter table, itinerary and the download links of a plan."""
     index = result.data.index.tz_convert(TZ)
-    chart = timeline_chart(timeline_rows(result, scenario), result.h, [t.strftime("%m/%d %H:%M") for t in index],
-                           "outage timeline")
+    chart = timeline_chart(
+        timeline_rows(result, scenario), result.h, [t.strftime("%m/%d %H:%M") for t in index], "outage timeline"
+    )
     notes = "".join(f"<li>{escape(n)}</li>" for n in result.notes)
     base = f"/api/v1/outage-plans/{run_id}"
-    links = (f'<p class="downloads" id="outage-downloads"><a href="{base}/shelters.csv">避難所表 CSV shelters</a> · '
-             f'<a href="{base}/itinerary.csv">配車表 CSV itinerary</a> · <a href="{base}/plan.json">計画 JSON plan</a>'
-             "</p>")
-    return (f'<h2>結果 Result: {index[0]:%Y-%m-%d %H:%M} JST から {result.data.n_slots * result.h:g} h</h2>'
-            f'{_cards(result)}<h2>避難所タイムライン Shelter timeline</h2>'
-            f'<div class="chart" id="outage-timeline">{chart}</div>{_shelter_table(result, scenario)}'
-            f'{_itinerary(result, scenario)}{links}<ul class="notes">{notes}</ul>')
+    links = (
+        f'<p class="downloads" id="outage-downloads"><a href="{base}/shelters.csv">避難所表 CSV shelters</a> · '
+        f'<a href="{base}/itinerary.csv">配車表 CSV itinerary</a> · <a href="{base}/plan.json">計画 JSON plan</a>'
+        "</p>"
+    )
+    return (
+        f"<h2>結果 Result: {index[0]:%Y-%m-%d %H:%M} JST から {result.data.n_slots * result.h:g} h</h2>"
+        f"{_cards(result)}<h2>避難所タイムライン Shelter timeline</h2>"
+        f'<div class="chart" id="outage-timeline">{chart}</div>{_shelter_table(result, scenario)}'
+        f'{_itinerary(result, scenario)}{links}<ul class="notes">{notes}</ul>'
+    )

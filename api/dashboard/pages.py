@@ -34,22 +34,29 @@ def page(title: str, body: str, user: Principal | None, refresh_s: int | None = 
     meta = f'<meta http-equiv="refresh" content="{refresh_s}">' if refresh_s else ""
     nav = ""
     if user is not None:
-        nav = ('<a href="/">概要 Overview</a><a href="/supply">需給 Supply</a><a href="/events">イベント Events</a>'
-               + ('<a href="/outage">停電計画 Outage plan</a>' if user.role in ("operator", "disaster_office") else "")
-               + f'<span class="user">{escape(user.username)} ({escape(user.role)}) · <a href="/logout">'
-               'ログアウト Log out</a></span>')
-    return HTMLResponse(f'<!doctype html><html lang="ja"><head><meta charset="utf-8">{meta}<title>{escape(title)}'
-                        '</title><link rel="stylesheet" href="/static/style.css"></head><body><header>'
-                        f'<strong>山口EMS Yamaguchi EMS</strong>{nav}</header><main>{body}</main></body></html>')
+        nav = (
+            '<a href="/">概要 Overview</a><a href="/supply">需給 Supply</a><a href="/events">イベント Events</a>'
+            + ('<a href="/outage">停電計画 Outage plan</a>' if user.role in ("operator", "disaster_office") else "")
+            + f'<span class="user">{escape(user.username)} ({escape(user.role)}) · <a href="/logout">'
+            "ログアウト Log out</a></span>"
+        )
+    return HTMLResponse(
+        f'<!doctype html><html lang="ja"><head><meta charset="utf-8">{meta}<title>{escape(title)}'
+        '</title><link rel="stylesheet" href="/static/style.css"></head><body><header>'
+        f"<strong>山口EMS Yamaguchi EMS</strong>{nav}</header><main>{body}</main></body></html>"
+    )
 
 
 def _login_form(error: str = "") -> str:
     message = f'<p class="error" id="login-error">{escape(error)}</p>' if error else ""
-    return ('<form class="login" method="post" action="/login"><h1>ログイン Log in</h1>' + message +
-            '<label for="username">ユーザー名 User name</label><input id="username" name="username" required>'
-            '<label for="password">パスワード Password</label>'
-            '<input id="password" name="password" type="password" required>'
-            '<button type="submit" id="login-button">ログイン Log in</button></form>')
+    return (
+        '<form class="login" method="post" action="/login"><h1>ログイン Log in</h1>'
+        + message
+        + '<label for="username">ユーザー名 User name</label><input id="username" name="username" required>'
+        '<label for="password">パスワード Password</label>'
+        '<input id="password" name="password" type="password" required>'
+        '<button type="submit" id="login-button">ログイン Log in</button></form>'
+    )
 
 
 @router.get("/login")
@@ -59,8 +66,9 @@ def login_page(user: MaybeUser) -> Response:
 
 
 @router.post("/login")
-def login_submit(svc: ServiceDep, username: Annotated[str, Form(max_length=64)],
-                 password: Annotated[str, Form(max_length=256)]) -> Response:
+def login_submit(
+    svc: ServiceDep, username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=256)]
+) -> Response:
     """Check the password, set the session cookie and go to the overview."""
     principal = security.authenticate(svc.store, username, password)
     if principal is None:

@@ -14,8 +14,12 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 
 
 @router.get("", response_model=list[AuditOut], responses=ERRORS)
-def audit_log(svc: ServiceDep, principal: PrincipalDep, facility_id: str | None = None,
-              limit: Annotated[int, Query(ge=1, le=2000)] = 200) -> list[AuditOut]:
+def audit_log(
+    svc: ServiceDep,
+    principal: PrincipalDep,
+    facility_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 200,
+) -> list[AuditOut]:
     """Newest set-point writes first."""
     if principal.role == "facility_manager":
         facility_id = facility_id or principal.facility_id

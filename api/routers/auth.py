@@ -21,8 +21,9 @@ def login(body: LoginRequest, svc: ServiceDep, response: Response) -> TokenOut:
     hours = svc.settings.session_hours
     token = security.issue_token(principal, svc.settings.secret_key.get_secret_value(), hours)
     response.set_cookie(COOKIE, token, max_age=int(hours * 3600), httponly=True, samesite="strict")
-    return TokenOut(access_token=token, role=principal.role, facility_id=principal.facility_id,
-                    expires_in_s=int(hours * 3600))
+    return TokenOut(
+        access_token=token, role=principal.role, facility_id=principal.facility_id, expires_in_s=int(hours * 3600)
+    )
 
 
 @router.post("/logout", response_model=Message)

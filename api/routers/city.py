@@ -14,12 +14,20 @@ from runtime.store.types import utcnow
 router = APIRouter(prefix="/city", tags=["city"])
 
 
-@router.get("/summary", response_model=CitySummaryOut, dependencies=[require("operator", "disaster_office")],
-            responses={401: {"model": Message}, 403: {"model": Message}})
+@router.get(
+    "/summary",
+    response_model=CitySummaryOut,
+    dependencies=[require("operator", "disaster_office")],
+    responses={401: {"model": Message}, 403: {"model": Message}},
+)
 def city_summary(svc: ServiceDep) -> CitySummaryOut:
     """Totals over the city, the plan in force and open alarms."""
     summary = summarise(svc.scenario, city_status(svc.store, svc.scenario, utcnow()), svc.settings.stale_after_s)
     plan = plans.latest_plan(svc.store)
     alarms = journal.count_open_alarms(svc.store)
-    return CitySummaryOut(**summary.__dict__, plan_version=plan.version if plan else None,
-                          plan_kind=plan.kind if plan else None, open_alarms=alarms)
+    return CitySummaryOut(
+        **summary.__dict__,
+        plan_version=plan.version if plan else None,
+        plan_kind=plan.kind if plan else None,
+        open_alarms=alarms,
+    )

@@ -35,9 +35,12 @@ def _resolve(svc: Service, token: str | None) -> Principal | None:
     return security.principal_for_token(svc.store, token, svc.settings.secret_key.get_secret_value())
 
 
-def optional_principal(svc: ServiceDep, creds: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
-                       key: Annotated[str | None, Security(api_key_header)],
-                       session: Annotated[str | None, Security(cookie)]) -> Principal | None:
+def optional_principal(
+    svc: ServiceDep,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+    key: Annotated[str | None, Security(api_key_header)],
+    session: Annotated[str | None, Security(cookie)],
+) -> Principal | None:
     """The caller from the first credential given (bearer, then X-API-Key, then cookie), else None.
 
     An invalid explicit credential is not rescued by a valid cookie."""
@@ -50,16 +53,18 @@ def optional_principal(svc: ServiceDep, creds: Annotated[HTTPAuthorizationCreden
 def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     """The caller; 401 if not authenticated."""
     if principal is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not authenticated: log in at POST /api/v1/auth/login "
-                            "or send an API key in X-API-Key", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "not authenticated: log in at POST /api/v1/auth/login or send an API key in X-API-Key",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": Message}, 403: {"model": Message},
-                                           404: {"model": Message}}
+ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": Message}, 403: {"model": Message}, 404: {"model": Message}}
 
 
 def require(*roles: str) -> Any:
@@ -67,8 +72,9 @@ def require(*roles: str) -> Any:
 
     def check(principal: PrincipalDep) -> Principal:
         if principal.role not in roles:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"role '{principal.role}' may not do this; "
-                                f"needs one of {', '.join(roles)}")
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"role '{principal.role}' may not do this; needs one of {', '.join(roles)}"
+            )
         return principal
 
     return Depends(check)

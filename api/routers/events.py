@@ -14,9 +14,13 @@ router = APIRouter(prefix="/events", tags=["events"])
 
 
 @router.get("", response_model=list[EventOut], responses=ERRORS)
-def list_events(svc: ServiceDep, principal: PrincipalDep, facility_id: str | None = None,
-                kind: Annotated[str | None, Query(max_length=48)] = None,
-                limit: Annotated[int, Query(ge=1, le=2000)] = 100) -> list[EventOut]:
+def list_events(
+    svc: ServiceDep,
+    principal: PrincipalDep,
+    facility_id: str | None = None,
+    kind: Annotated[str | None, Query(max_length=48)] = None,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 100,
+) -> list[EventOut]:
     """Newest events first; facility managers get their facility's events only."""
     if principal.role == "facility_manager":
         facility_id = facility_id or principal.facility_id

@@ -15,10 +15,21 @@ router = APIRouter(prefix="/facilities", tags=["facilities"])
 
 def facility_out(f: Facility) -> FacilityOut:
     """Schema of a scenario facility."""
-    return FacilityOut(id=f.id, name_ja=f.name_ja, name_en=f.name_en, kind=f.kind.value, shelter=f.is_shelter,
-                       supplied=f.supplied, latitude=f.latitude, longitude=f.longitude, pv_kwp=f.pv_kwp,
-                       battery_kwh=f.battery_kwh, battery_kw=f.battery_kw, chargers=len(f.ev_chargers),
-                       grid_contract_kw=f.grid_contract_kw)
+    return FacilityOut(
+        id=f.id,
+        name_ja=f.name_ja,
+        name_en=f.name_en,
+        kind=f.kind.value,
+        shelter=f.is_shelter,
+        supplied=f.supplied,
+        latitude=f.latitude,
+        longitude=f.longitude,
+        pv_kwp=f.pv_kwp,
+        battery_kwh=f.battery_kwh,
+        battery_kw=f.battery_kw,
+        chargers=len(f.ev_chargers),
+        grid_contract_kw=f.grid_contract_kw,
+    )
 
 
 @router.get("", response_model=list[FacilityOut], responses=ERRORS)

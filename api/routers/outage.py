@@ -20,12 +20,26 @@ from runtime.store import journal
 
 router = APIRouter(prefix="/outage-plans", tags=["outage"])
 DisasterDep = Annotated[Principal, require("operator", "disaster_office")]
-RunId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$",
-                            description="Run id returned by POST /api/v1/outage-plans.")]
+RunId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=32,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Run id returned by POST /api/v1/outage-plans.",
+    ),
+]
 
 
-def execute_plan(svc: Service, principal: Principal, start: pd.Timestamp, hours: float, method: str,
-                 time_limit_s: float, pv_factor: float) -> OutagePlan:
+def execute_plan(
+    svc: Service,
+    principal: Principal,
+    start: pd.Timestamp,
+    hours: float,
+    method: str,
+    time_limit_s: float,
+    pv_factor: float,
+) -> OutagePlan:
     """Run runtime.outage.plan for the service's scenario and journal it. ValueError for bad input (the
     message names the field), 503 if the planner fails otherwise."""
     if not svc.scenario.shelters:
@@ -37,9 +51,13 @@ def execute_plan(svc: Service, principal: Principal, start: pd.Timestamp, hours:
     except Exception as exc:  # a failed plan is an answer, not a crash
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"outage plan failed: {exc}") from None
     shed = float(result.shed_kw.sum() * result.h)
-    journal.raise_event(svc.store, "outage_plan_run", f"{principal.username}: {hours:g} h outage from "
-                        f"{start.isoformat()} ({result.method}, {result.status}): shed {shed:.0f} kWh",
-                        severity="info")
+    journal.raise_event(
+        svc.store,
+        "outage_plan_run",
+        f"{principal.username}: {hours:g} h outage from "
+        f"{start.isoformat()} ({result.method}, {result.status}): shed {shed:.0f} kWh",
+        severity="info",
+    )
     return result
 
 
@@ -47,24 +65,46 @@ def plan_detail(result: OutagePlan, run_id: str) -> OutagePlanDetail:
     """The API view of a plan: totals, per-shelter table and itinerary."""
     table = result.shelter_table().reset_index()
     rows = table.astype(object).where(table.notna(), None).to_dict(orient="records")
-    shelters = [ShelterPlanRow(facility_id=str(r["shelter"]), **{str(k): v for k, v in r.items() if k != "shelter"})
-                for r in rows]
-    moves = [MoveOut(car=m.car, from_site=m.from_site, to_shelter=m.to_shelter, depart=m.depart.to_pydatetime(),
-                     arrive=m.arrive.to_pydatetime(), travel_kwh=m.travel_kwh, energy_delivered_kwh=m.delivered_kwh)
-             for m in result.moves]
+    shelters = [
+        ShelterPlanRow(facility_id=str(r["shelter"]), **{str(k): v for k, v in r.items() if k != "shelter"})
+        for r in rows
+    ]
+    moves = [
+        MoveOut(
+            car=m.car,
+            from_site=m.from_site,
+            to_shelter=m.to_shelter,
+            depart=m.depart.to_pydatetime(),
+            arrive=m.arrive.to_pydatetime(),
+            travel_kwh=m.travel_kwh,
+            energy_delivered_kwh=m.delivered_kwh,
+        )
+        for m in result.moves
+    ]
     return OutagePlanDetail(
-        method=result.method, status=result.status, objective=float(result.objective), gap=result.gap,
-        slots=int(result.served_kw.shape[0]), served_kwh=result.served_kwh,
-        shed_kwh=float(result.shed_kw.sum() * result.h), notes=list(result.notes),
-        shelters=[ShelterOutcome(facility_id=s.facility_id, served_kwh=s.served_kwh, shed_kwh=s.shed_kwh)
-                  for s in shelters],
-        run_id=run_id, start=result.data.start.to_pydatetime(), hours=result.data.n_slots * result.h,
-        bound=result.bound, solve_seconds=result.solve_seconds, shelter_table=shelters, itinerary=moves)
+        method=result.method,
+        status=result.status,
+        objective=float(result.objective),
+        gap=result.gap,
+        slots=int(result.served_kw.shape[0]),
+        served_kwh=result.served_kwh,
+        shed_kwh=float(result.shed_kw.sum() * result.h),
+        notes=list(result.notes),
+        shelters=[
+            ShelterOutcome(facility_id=s.facility_id, served_kwh=s.served_kwh, shed_kwh=s.shed_kwh) for s in shelters
+        ],
+        run_id=run_id,
+        start=result.data.start.to_pydatetime(),
+        hours=result.data.n_slots * result.h,
+        bound=result.bound,
+        solve_seconds=result.solve_seconds,
+        shelter_table=shelters,
+        itinerary=moves,
+    )
 
 
 @router.post("", response_model=OutagePlanDetail, responses={**ERRORS, 422: {}, 503: {}})
-def run_outage_plan(body: OutageRequest, request: Request, svc: ServiceDep,
-                    principal: DisasterDep) -> OutagePlanDetail:
+def run_outage_plan(body: OutageRequest, request: Request, svc: ServiceDep, principal: DisasterDep) -> OutagePlanDetail:
     """Plan the shelters' supply (PV, batteries, EVs) for an outage; disaster office and operators."""
     start, _ = outage.outage_start(pd.Timestamp(body.start))
     result = execute_plan(svc, principal, start, body.hours, body.method, body.time_limit_s, body.pv_factor)
@@ -72,8 +112,11 @@ def run_outage_plan(body: OutageRequest, request: Request, svc: ServiceDep,
 
 
 def _csv(frame: pd.DataFrame, name: str, index: bool) -> Response:
-    return Response(frame.to_csv(index=index), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        frame.to_csv(index=index),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.get("/{run_id}/shelters.csv", response_class=Response, responses={**ERRORS, 200: {"content": {"text/csv": {}}}})
@@ -82,16 +125,21 @@ def shelters_csv(run_id: RunId, request: Request, principal: DisasterDep) -> Res
     return _csv(runs_of(request).get(run_id).shelter_table(), f"outage-{run_id}-shelters.csv", index=True)
 
 
-@router.get("/{run_id}/itinerary.csv", response_class=Response,
-            responses={**ERRORS, 200: {"content": {"text/csv": {}}}})
+@router.get(
+    "/{run_id}/itinerary.csv", response_class=Response, responses={**ERRORS, 200: {"content": {"text/csv": {}}}}
+)
 def itinerary_csv(run_id: RunId, request: Request, principal: DisasterDep) -> Response:
     """EV itinerary: car, from, to, depart, arrive (ISO, JST), travel_kwh, energy_delivered_kwh."""
     return _csv(runs_of(request).get(run_id).itinerary_table(), f"outage-{run_id}-itinerary.csv", index=False)
 
 
-@router.get("/{run_id}/plan.json", response_class=Response,
-            responses={**ERRORS, 200: {"content": {"application/json": {}}}})
+@router.get(
+    "/{run_id}/plan.json", response_class=Response, responses={**ERRORS, 200: {"content": {"application/json": {}}}}
+)
 def plan_json(run_id: RunId, request: Request, principal: DisasterDep) -> Response:
     """The whole plan: summary, shelter table, itinerary and shed kW per slot and shelter."""
-    return Response(runs_of(request).get(run_id).to_json(), media_type="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="outage-{run_id}-plan.json"'})
+    return Response(
+        runs_of(request).get(run_id).to_json(),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="outage-{run_id}-plan.json"'},
+    )

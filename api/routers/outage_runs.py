@@ -40,8 +40,11 @@ class OutageRuns:
         with self._lock:
             plan = self._runs.get(run_id)
         if plan is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"run_id: no outage plan '{run_id}' (only the last "
-                                f"{self.max_runs} runs are kept in memory; run the plan again)")
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND,
+                f"run_id: no outage plan '{run_id}' (only the last "
+                f"{self.max_runs} runs are kept in memory; run the plan again)",
+            )
         return plan
 
 

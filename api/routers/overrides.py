@@ -33,13 +33,28 @@ def create_override(body: OverrideIn, svc: ServiceDep, principal: PrincipalDep) 
     check_facility(svc, principal, body.facility_id)
     low, high = _limit_kw(svc, body.facility_id, body.device_id)
     if not low <= body.value_kw <= high:
-        raise HTTPException(422, f"value_kw: {body.value_kw:g} kW is outside [{low:g}, {high:g}] kW of "
-                            f"{body.facility_id}/{body.device_id}")
+        raise HTTPException(
+            422,
+            f"value_kw: {body.value_kw:g} kW is outside [{low:g}, {high:g}] kW of {body.facility_id}/{body.device_id}",
+        )
     state = "approved" if principal.role == "operator" else "requested"
-    row = journal.add_override(svc.store, body.facility_id, body.device_id, "setpoint_kw", body.value_kw,
-                               principal.username, state, body.reason)
-    journal.raise_event(svc.store, f"override_{state}", f"{principal.username}: {body.facility_id}/{body.device_id} "
-                        f"{body.value_kw:g} kW ({state})", severity="info", facility_id=body.facility_id)
+    row = journal.add_override(
+        svc.store,
+        body.facility_id,
+        body.device_id,
+        "setpoint_kw",
+        body.value_kw,
+        principal.username,
+        state,
+        body.reason,
+    )
+    journal.raise_event(
+        svc.store,
+        f"override_{state}",
+        f"{principal.username}: {body.facility_id}/{body.device_id} {body.value_kw:g} kW ({state})",
+        severity="info",
+        facility_id=body.facility_id,
+    )
     return OverrideOut.model_validate(row)
 
 

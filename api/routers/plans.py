@@ -20,16 +20,30 @@ from runtime.store.types import utcnow
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 READERS = require("operator", "disaster_office")
-CSV_COLUMNS = ("slot_start", "plant_kw", "jepx_buy_kw", "jepx_sell_kw", "pv_kw", "battery_kw", "interchange_kw",
-               "load_kw", "price_jpy_per_kwh")
+CSV_COLUMNS = (
+    "slot_start",
+    "plant_kw",
+    "jepx_buy_kw",
+    "jepx_sell_kw",
+    "pv_kw",
+    "battery_kw",
+    "interchange_kw",
+    "load_kw",
+    "price_jpy_per_kwh",
+)
 
 
 def plan_out(svc: loop.Service, plan: Plan) -> PlanOut:
     """A plan with its slots."""
     base = PlanSummaryOut.model_validate(plan).model_dump()
-    return PlanOut(**base, inputs_summary=plan.inputs_summary, cost_breakdown=plan.cost_breakdown,
-                   slack_report=plan.slack_report, setpoints=plan.setpoints,
-                   slots=[PlanSlotOut.model_validate(s) for s in plans.plan_slots(svc.store, plan.id)])
+    return PlanOut(
+        **base,
+        inputs_summary=plan.inputs_summary,
+        cost_breakdown=plan.cost_breakdown,
+        slack_report=plan.slack_report,
+        setpoints=plan.setpoints,
+        slots=[PlanSlotOut.model_validate(s) for s in plans.plan_slots(svc.store, plan.id)],
+    )
 
 
 def _get(svc: loop.Service, plan_id: int | None) -> Plan:
@@ -63,8 +77,9 @@ def by_id(plan_id: IdPath, svc: ServiceDep) -> PlanOut:
     return plan_out(svc, _get(svc, plan_id))
 
 
-@router.get("/{plan_id}/procurement.csv", dependencies=[READERS],
-            responses={200: {"content": {"text/csv": {}}}, **ERRORS})
+@router.get(
+    "/{plan_id}/procurement.csv", dependencies=[READERS], responses={200: {"content": {"text/csv": {}}}, **ERRORS}
+)
 def by_id_csv(plan_id: IdPath, svc: ServiceDep) -> Response:
     """The procurement plan per slot of one plan as CSV."""
     return _csv(svc, _get(svc, plan_id))
@@ -76,29 +91,43 @@ def _csv(svc: loop.Service, plan: Plan) -> Response:
     writer.writerow(["jepx_slot", *CSV_COLUMNS])
     for s in plans.plan_slots(svc.store, plan.id):
         local = pd.Timestamp(s.slot_start).tz_convert("Asia/Tokyo")
-        writer.writerow([local.hour * 2 + local.minute // 30 + 1, local.isoformat(),
-                         *(f"{getattr(s, c):.3f}" for c in CSV_COLUMNS[1:])])
+        writer.writerow(
+            [
+                local.hour * 2 + local.minute // 30 + 1,
+                local.isoformat(),
+                *(f"{getattr(s, c):.3f}" for c in CSV_COLUMNS[1:]),
+            ]
+        )
     name = f"procurement_plan_v{plan.version}.csv"
-    return Response(buffer.getvalue(), media_type="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        buffer.getvalue(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @router.post("/{plan_id}/decision", response_model=PlanSummaryOut, responses={**ERRORS, 409: {"model": Message}})
-def decide(plan_id: IdPath, body: DecisionRequest, svc: ServiceDep,
-           principal: OperatorDep) -> PlanSummaryOut:
+def decide(plan_id: IdPath, body: DecisionRequest, svc: ServiceDep, principal: OperatorDep) -> PlanSummaryOut:
     """Approve or reject a plan (operators); approving supersedes the previously approved plan."""
     plan = _get(svc, plan_id)
     if plan.kind == "whatif" and body.decision == "approved":
         raise HTTPException(status.HTTP_409_CONFLICT, "plan_id: a what-if plan cannot be approved")
     user = principal.username
     row = plans.set_plan_status(svc.store, plan.id, body.decision, user)
-    journal.raise_event(svc.store, f"plan_{body.decision}", f"plan v{plan.version} {body.decision} by {user}",
-                        severity="info", details={"plan_id": plan.id})
+    journal.raise_event(
+        svc.store,
+        f"plan_{body.decision}",
+        f"plan v{plan.version} {body.decision} by {user}",
+        severity="info",
+        details={"plan_id": plan.id},
+    )
     return PlanSummaryOut.model_validate(row)
 
 
-@router.post("/whatif", response_model=PlanOut, status_code=201,
-             responses={**ERRORS, 422: {"model": Message}, 503: {"model": Message}})
+@router.post(
+    "/whatif",
+    response_model=PlanOut,
+    status_code=201,
+    responses={**ERRORS, 422: {"model": Message}, 503: {"model": Message}},
+)
 def run_whatif(body: WhatIfRequest, svc: ServiceDep, principal: PrincipalDep) -> PlanOut:
     """Plan the current horizon with overrides (batteries unavailable, another price series); operators only."""
     if principal.role != "operator":
@@ -114,7 +143,7 @@ def run_whatif(body: WhatIfRequest, svc: ServiceDep, principal: PrincipalDep) ->
     if body.price_jpy_per_kwh is not None:
         index, _ = loop.horizon_index(now)
         values = list(body.price_jpy_per_kwh) + [body.price_jpy_per_kwh[-1]] * len(index)
-        price = pd.Series(values[:len(index)], index=index)
+        price = pd.Series(values[: len(index)], index=index)
     try:
         plan = loop.whatif(svc, now, body.unavailable_batteries, price, body.price_area)
     except Exception as exc:  # a failed solve is an answer, not a crash

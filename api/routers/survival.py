@@ -36,8 +36,9 @@ def _table(svc: ServiceDep, body: SurvivalRequest) -> tuple[pd.DataFrame, pd.Tim
         raise HTTPException(422, "scenario: it has no shelters to analyse")
     start, end = _period(body)
     try:
-        table = outage.survival(svc.scenario, start, end, body.hours, pv_factor=body.pv_factor,
-                                battery_soc=body.battery_soc)
+        table = outage.survival(
+            svc.scenario, start, end, body.hours, pv_factor=body.pv_factor, battery_soc=body.battery_soc
+        )
     except ValueError:
         raise
     except Exception as exc:  # a failed analysis is an answer, not a crash
@@ -55,19 +56,31 @@ def survival(body: SurvivalRequest, svc: ServiceDep, principal: DisasterDep) -> 
     24/48/72 h), without EVs (PV + battery) and with the fleet's support rule."""
     table, start, end = _table(svc, body)
     added = float(table[("ev", "served_mean_h")].sum() - table[("no_ev", "served_mean_h")].sum())
-    shelters = [ShelterSurvival(facility_id=str(sid), no_ev=_stats(table.loc[sid, "no_ev"]),
-                                ev=_stats(table.loc[sid, "ev"])) for sid in table.index]
+    shelters = [
+        ShelterSurvival(facility_id=str(sid), no_ev=_stats(table.loc[sid, "no_ev"]), ev=_stats(table.loc[sid, "ev"]))
+        for sid in table.index
+    ]
     starts = len(pd.date_range(start, end, freq="30min", inclusive="left"))
-    return SurvivalOut(period_start=start.to_pydatetime(), period_end=end.to_pydatetime(), hours=body.hours,
-                       starts=starts, fleet_added_shelter_hours=added, shelters=shelters)
+    return SurvivalOut(
+        period_start=start.to_pydatetime(),
+        period_end=end.to_pydatetime(),
+        hours=body.hours,
+        starts=starts,
+        fleet_added_shelter_hours=added,
+        shelters=shelters,
+    )
 
 
-@router.post("/survival.csv", response_class=Response, responses={**ERRORS, 422: {}, 503: {},
-                                                                   200: {"content": {"text/csv": {}}}})
+@router.post(
+    "/survival.csv", response_class=Response, responses={**ERRORS, 422: {}, 503: {}, 200: {"content": {"text/csv": {}}}}
+)
 def survival_csv(body: SurvivalRequest, svc: ServiceDep, principal: DisasterDep) -> Response:
     """The survival table as CSV: one row per shelter, columns no_ev_* and ev_* (hours, probabilities)."""
     table, _, _ = _table(svc, body)
     flat = table.copy()
     flat.columns = ["_".join(map(str, c)) for c in flat.columns]
-    return Response(flat.to_csv(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="outage-survival.csv"'})
+    return Response(
+        flat.to_csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="outage-survival.csv"'},
+    )

@@ -89,8 +89,12 @@ class SurvivalRequest(BaseModel):
     period_end: dt.date = Field(description="Last day of outage starts (JST, inclusive), e.g. 2024-09-30.")
     hours: float = Field(72.0, ge=0.5, le=336, description="Outage length in hours (0.5..336).")
     pv_factor: float = Field(1.0, ge=0, le=1, description="Fraction of the clear-sky PV forecast (0.3 = overcast).")
-    battery_soc: float | None = Field(None, ge=0, le=1, description="Battery SoC at every outage start (fraction); "
-                                      "default: each battery's own start assumption.")
+    battery_soc: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Battery SoC at every outage start (fraction); default: each battery's own start assumption.",
+    )
 
 
 class SurvivalStats(Schema):
@@ -121,6 +125,7 @@ class SurvivalOut(Schema):
     period_end: AwareDatetime = Field(description="End of the period (exclusive), JST.")
     hours: float
     starts: int
-    fleet_added_shelter_hours: float = Field(description="Mean fully-served shelter-hours the fleet adds per "
-                                             "outage, summed over shelters.")
+    fleet_added_shelter_hours: float = Field(
+        description="Mean fully-served shelter-hours the fleet adds per outage, summed over shelters."
+    )
     shelters: list[ShelterSurvival]

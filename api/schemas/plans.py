@@ -54,12 +54,20 @@ class WhatIfRequest(BaseModel):
     """A what-if run: batteries out of service and/or a flat or per-slot price series."""
 
     unavailable_batteries: list[str] = Field(
-        default_factory=list, max_length=200, description="Battery keys 'facility/battery' out of service.")
+        default_factory=list, max_length=200, description="Battery keys 'facility/battery' out of service."
+    )
     price_jpy_per_kwh: list[Annotated[float, Field(ge=0, le=1000)]] | None = Field(
-        None, min_length=1, max_length=96, description="Prices per slot from the current slot (JPY/kWh, 0..1000); "
-        "a shorter list is extended with its last value.")
-    price_area: str | None = Field(None, pattern=r"^(chugoku|system)$",
-                                   description="JEPX series to plan with instead: 'chugoku' or 'system' price.")
+        None,
+        min_length=1,
+        max_length=96,
+        description="Prices per slot from the current slot (JPY/kWh, 0..1000); "
+        "a shorter list is extended with its last value.",
+    )
+    price_area: str | None = Field(
+        None,
+        pattern=r"^(chugoku|system)$",
+        description="JEPX series to plan with instead: 'chugoku' or 'system' price.",
+    )
 
 
 class DecisionRequest(BaseModel):

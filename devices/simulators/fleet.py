@@ -53,8 +53,9 @@ def _handler(spec: DeviceSpec, facility: FacilitySim) -> Handler:
     raise TypeError(f"{spec.device_id}: no simulator for {type(asset).__name__}")
 
 
-def build_devices(scenario: Scenario,
-                  clock: Clock = utc_clock) -> tuple[dict[str, SimulatedDevice], dict[str, FacilitySim]]:
+def build_devices(
+    scenario: Scenario, clock: Clock = utc_clock
+) -> tuple[dict[str, SimulatedDevice], dict[str, FacilitySim]]:
     """Simulated devices (not yet serving) for every Modbus device of ``scenario``."""
     facilities: dict[str, FacilitySim] = {}
     devices: dict[str, SimulatedDevice] = {}
@@ -68,8 +69,14 @@ def build_devices(scenario: Scenario,
     return devices, facilities
 
 
-async def start_fleet(scenario: Scenario, *, host: str = "127.0.0.1", port_base: int | None = None,
-                      faults: dict[str, Fault] | None = None, clock: Clock = utc_clock) -> Fleet:
+async def start_fleet(
+    scenario: Scenario,
+    *,
+    host: str = "127.0.0.1",
+    port_base: int | None = None,
+    faults: dict[str, Fault] | None = None,
+    clock: Clock = utc_clock,
+) -> Fleet:
     """Start one server per device. Ports: the scenario's endpoints (``port_base=None``), ``port_base + i``,
     or ephemeral ports (``port_base=0``)."""
     devices, facilities = build_devices(scenario, clock)

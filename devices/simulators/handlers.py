@@ -132,8 +132,11 @@ class MeterHandler:
         self.image = SunSpecImage(METER_MODELS, base, sf=0)
         common(self.image, "Grid meter", serial)
         f = facility.facility
-        span_w = 1000 * max(f.grid_contract_kw, sum(p.array.inverter_kw for p in facility.pv)
-                            + sum(b.battery.discharge_kw for b in facility.batteries), 1.0)
+        span_w = 1000 * max(
+            f.grid_contract_kw,
+            sum(p.array.inverter_kw for p in facility.pv) + sum(b.battery.discharge_kw for b in facility.batteries),
+            1.0,
+        )
         self.image.set_sf(203, "W_SF", sf_for(span_w * 2))
         self.image.set_sf(203, "Hz_SF", -2)
 

@@ -32,8 +32,15 @@ class SunSpecImage:
         sf: default value of every SF point (exponent).
     """
 
-    def __init__(self, model_ids: Sequence[int], base: int = 40000, *, end_marker: bool = True,
-                 model1_length: int = 66, sf: int = DEFAULT_SF) -> None:
+    def __init__(
+        self,
+        model_ids: Sequence[int],
+        base: int = 40000,
+        *,
+        end_marker: bool = True,
+        model1_length: int = 66,
+        sf: int = DEFAULT_SF,
+    ) -> None:
         self.base = base
         self.words: list[int] = list(SunsWords)
         self.models: dict[int, tuple[int, ModelDef, int]] = {}  # id -> (address, definition, L)
@@ -51,7 +58,7 @@ class SunSpecImage:
             if point.end > length + 2:
                 continue
             fill = [sf & 0xFFFF] if point.type == "sunssf" else _sentinel_fill(point)
-            words[point.offset:point.end] = fill
+            words[point.offset : point.end] = fill
         words[0], words[1] = definition.id, length
         self.words += words
         self.models.setdefault(definition.id, (address, definition, length))
@@ -81,12 +88,12 @@ class SunSpecImage:
     def set_words(self, address: int, words: Sequence[int]) -> None:
         """Overwrite raw words at an absolute address."""
         off = address - self.base
-        self.words[off:off + len(words)] = [w & 0xFFFF for w in words]
+        self.words[off : off + len(words)] = [w & 0xFFFF for w in words]
 
     def get_words(self, address: int, count: int) -> list[int]:
         """Raw words at an absolute address."""
         off = address - self.base
-        return self.words[off:off + count]
+        return self.words[off : off + count]
 
     def set(self, model_id: int, name: str, value: float | int | str | None) -> None:
         """Set a point in engineering units (``None`` writes the sentinel; SF not implemented → sentinel)."""
@@ -153,7 +160,7 @@ class VendorImage:
     def set_words(self, address: int, words: Sequence[int]) -> None:
         """Overwrite raw words at an absolute address."""
         off = address - self.base
-        self.words[off:off + len(words)] = [w & 0xFFFF for w in words]
+        self.words[off : off + len(words)] = [w & 0xFFFF for w in words]
 
     def set(self, name: str, value: float | int | None) -> None:
         """Set a point in engineering units (``None`` writes the sentinel)."""
@@ -168,7 +175,7 @@ class VendorImage:
         """A point in engineering units."""
         point = self.vmap.point(name)
         off = point.offset - self.base
-        raw = decode(point.type, self.words[off:off + point.size], self.vmap.word_order)
+        raw = decode(point.type, self.words[off : off + point.size], self.vmap.word_order)
         sf = point.sf if isinstance(point.sf, int) else 0
         return float(raw) * 10.0**sf if isinstance(raw, (int, float)) and sf else raw
 

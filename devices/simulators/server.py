@@ -87,18 +87,23 @@ class SimulatedDevice:
 
     def simdevice(self) -> SimDevice:
         """The pymodbus SimDevice serving this unit (one register block from base to end + 1 invalid)."""
-        return SimDevice(id=self.unit_id, action=self._action,
-                         simdata=[SimData(self.image.base, values=[0] * len(self.image.words),
-                                          datatype=DataType.REGISTERS)])
+        return SimDevice(
+            id=self.unit_id,
+            action=self._action,
+            simdata=[SimData(self.image.base, values=[0] * len(self.image.words), datatype=DataType.REGISTERS)],
+        )
 
     def _fault_words(self, address: int, count: int) -> list[int] | None:
         kind = self.fault.kind
         if kind == "garbage":
             return [self._rng.randint(0x4000, 0x7FFF) for _ in range(count)]
         if kind == "sentinel":
-            blank = (SunSpecImage(list(self.image.models), self.image.base)
-                     if isinstance(self.image, SunSpecImage) else VendorImage(self.image.vmap))
-            return blank.words[address - blank.base:address - blank.base + count]
+            blank = (
+                SunSpecImage(list(self.image.models), self.image.base)
+                if isinstance(self.image, SunSpecImage)
+                else VendorImage(self.image.vmap)
+            )
+            return blank.words[address - blank.base : address - blank.base + count]
         if kind == "sf_change" and isinstance(self.image, SunSpecImage):
             for model_id, sf_name in ((103, "W_SF"), (701, "W_SF"), (203, "W_SF")):
                 if model_id in self.image.models:
@@ -106,8 +111,9 @@ class SimulatedDevice:
                     self.image.set_sf(model_id, sf_name, (current + 1) % 2 + 0 if current in (0, 1) else 0)
         return None
 
-    async def _action(self, fc: int, start: int, address: int, count: int, regs: list[int],
-                      values: list[int] | list[bool] | None) -> ExcCodes | None:
+    async def _action(
+        self, fc: int, start: int, address: int, count: int, regs: list[int], values: list[int] | list[bool] | None
+    ) -> ExcCodes | None:
         self.requests += 1
         kind = self.fault.kind
         if kind == "no_answer" or kind == "drop":
@@ -129,14 +135,15 @@ class SimulatedDevice:
                 self.handler.on_write(now)
                 self._refreshed = None  # the next read shows the effect at once
             return None
-        if self.handler is not None and (self._refreshed is None
-                                         or (now - self._refreshed).total_seconds() >= self.refresh_s):
+        if self.handler is not None and (
+            self._refreshed is None or (now - self._refreshed).total_seconds() >= self.refresh_s
+        ):
             self.handler.refresh(now)
             self._refreshed = now
         words = self._fault_words(address, count)
         if words is None:
-            words = self.image.words[address - self.image.base:address - self.image.base + count]
-        regs[address - start:address - start + count] = words
+            words = self.image.words[address - self.image.base : address - self.image.base + count]
+        regs[address - start : address - start + count] = words
         return None
 
 
@@ -148,8 +155,15 @@ class SimServer:
     ``single_connection``: a new client connection closes the older ones (Huawei/SolarEdge behaviour).
     """
 
-    def __init__(self, devices: list[SimulatedDevice], host: str = "127.0.0.1", port: int = 0, *,
-                 missing_units: str = "exception", single_connection: bool = False) -> None:
+    def __init__(
+        self,
+        devices: list[SimulatedDevice],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        missing_units: str = "exception",
+        single_connection: bool = False,
+    ) -> None:
         self.devices, self.host, self.port = devices, host, port
         self.missing_units, self.single_connection = missing_units, single_connection
         self._server: ModbusTcpServer | None = None
@@ -163,8 +177,11 @@ class SimServer:
             raise ValueError(f"missing_units {self.missing_units!r}: use exception, silent or gateway")
         simdevices = [d.simdevice() for d in self.devices]
         if self.missing_units != "exception" and all(d.unit_id != 0 for d in self.devices):
-            simdevices.append(SimDevice(id=0, simdata=[SimData(0, count=65535, datatype=DataType.REGISTERS)],
-                                        action=self._missing_unit))
+            simdevices.append(
+                SimDevice(
+                    id=0, simdata=[SimData(0, count=65535, datatype=DataType.REGISTERS)], action=self._missing_unit
+                )
+            )
         self._server = ModbusTcpServer(simdevices, address=(self.host, self.port))
         await self._server.serve_forever(background=True)
         transport = self._server.transport
@@ -175,8 +192,9 @@ class SimServer:
             self._watch = asyncio.create_task(self._kick_old_connections())
         return self.port
 
-    async def _missing_unit(self, fc: int, start: int, address: int, count: int, regs: list[int],
-                            values: list[int] | list[bool] | None) -> ExcCodes | None:
+    async def _missing_unit(
+        self, fc: int, start: int, address: int, count: int, regs: list[int], values: list[int] | list[bool] | None
+    ) -> ExcCodes | None:
         if self.missing_units == "gateway":
             return ExcCodes.GATEWAY_NO_RESPONSE
         await asyncio.Event().wait()  # silent: never answers

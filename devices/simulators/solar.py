@@ -24,10 +24,22 @@ def solar_vector(when: dt.datetime, latitude: float, longitude: float) -> tuple[
     utc = when.astimezone(dt.UTC)
     hour = utc.hour + utc.minute / 60 + utc.second / 3600
     gamma = 2 * math.pi / 365 * (utc.timetuple().tm_yday - 1 + (hour - 12) / 24)
-    eqtime = 229.18 * (0.000075 + 0.001868 * math.cos(gamma) - 0.032077 * math.sin(gamma)
-                       - 0.014615 * math.cos(2 * gamma) - 0.040849 * math.sin(2 * gamma))
-    decl = (0.006918 - 0.399912 * math.cos(gamma) + 0.070257 * math.sin(gamma) - 0.006758 * math.cos(2 * gamma)
-            + 0.000907 * math.sin(2 * gamma) - 0.002697 * math.cos(3 * gamma) + 0.00148 * math.sin(3 * gamma))
+    eqtime = 229.18 * (
+        0.000075
+        + 0.001868 * math.cos(gamma)
+        - 0.032077 * math.sin(gamma)
+        - 0.014615 * math.cos(2 * gamma)
+        - 0.040849 * math.sin(2 * gamma)
+    )
+    decl = (
+        0.006918
+        - 0.399912 * math.cos(gamma)
+        + 0.070257 * math.sin(gamma)
+        - 0.006758 * math.cos(2 * gamma)
+        + 0.000907 * math.sin(2 * gamma)
+        - 0.002697 * math.cos(3 * gamma)
+        + 0.00148 * math.sin(3 * gamma)
+    )
     true_solar_min = hour * 60 + eqtime + 4 * longitude
     ha = math.radians(true_solar_min / 4 - 180)
     phi = math.radians(latitude)
@@ -54,8 +66,7 @@ def poa_irradiance(when: dt.datetime, latitude: float, longitude: float, tilt_de
     cos_inc = east * math.sin(beta) * math.sin(gam) + north * math.sin(beta) * math.cos(gam) + up * math.cos(beta)
     dhi = DIFFUSE_FRACTION * ghi
     dni = (ghi - dhi) / max(up, 0.05)
-    return (dni * max(cos_inc, 0.0) + dhi * (1 + math.cos(beta)) / 2
-            + ghi * ALBEDO * (1 - math.cos(beta)) / 2)
+    return dni * max(cos_inc, 0.0) + dhi * (1 + math.cos(beta)) / 2 + ghi * ALBEDO * (1 - math.cos(beta)) / 2
 
 
 def pv_ac_kw(array: PVArray, when: dt.datetime, latitude: float, longitude: float, cloud_factor: float = 1.0) -> float:

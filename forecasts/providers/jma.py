@@ -54,6 +54,12 @@ def read_jma_csv(path: str | Path, station: str | None = None) -> pd.DataFrame:
     frame = frame.dropna(axis=1, how="all")
     frame = as_instantaneous(frame, pd.Timedelta(hours=1), label="end")
     lat, lon, alt = STATIONS.get(station, (np.nan, np.nan, np.nan))
-    frame.attrs = {"provider": "jma", "station": station, "latitude": lat, "longitude": lon, "altitude_m": alt,
-                   "columns": [c for c in WEATHER_COLUMNS if c in frame.columns]}
+    frame.attrs = {
+        "provider": "jma",
+        "station": station,
+        "latitude": lat,
+        "longitude": lon,
+        "altitude_m": alt,
+        "columns": [c for c in WEATHER_COLUMNS if c in frame.columns],
+    }
     return frame

@@ -25,8 +25,14 @@ logger = logging.getLogger(__name__)
 API_URL = "https://api.open-meteo.com/v1/forecast"
 KMH_TO_MS = 1.0 / 3.6
 MINUTELY_15_VARIABLES = (
-    "temperature_2m", "relative_humidity_2m", "rain", "cloud_cover", "wind_speed_10m",
-    "shortwave_radiation_instant", "diffuse_radiation_instant", "direct_normal_irradiance_instant",
+    "temperature_2m",
+    "relative_humidity_2m",
+    "rain",
+    "cloud_cover",
+    "wind_speed_10m",
+    "shortwave_radiation_instant",
+    "diffuse_radiation_instant",
+    "direct_normal_irradiance_instant",
 )
 JSON_NAMES = {  # API variable -> (canonical column, scale, is an interval mean over the preceding step)
     "temperature_2m": ("temp_air_c", 1.0, False),
@@ -51,8 +57,12 @@ def _local_index(times: pd.Series | list[str], offset_s: pd.Series | np.ndarray)
 
 def _finish(frame: pd.DataFrame, latitude: float, longitude: float) -> pd.DataFrame:
     frame = frame.sort_index()
-    frame.attrs = {"provider": "open-meteo", "latitude": latitude, "longitude": longitude,
-                   "columns": [c for c in WEATHER_COLUMNS if c in frame.columns]}
+    frame.attrs = {
+        "provider": "open-meteo",
+        "latitude": latitude,
+        "longitude": longitude,
+        "columns": [c for c in WEATHER_COLUMNS if c in frame.columns],
+    }
     return frame
 
 
@@ -105,15 +115,19 @@ def read_openmeteo(path: str | Path, latitude: float = np.nan, longitude: float 
     raise ValueError(f"{path}: expected a .csv or .json Open-Meteo recording")
 
 
-def get_openmeteo(latitude: float, longitude: float, timeout: float = 10.0, forecast_days: int = 3,
-                  client: httpx.Client | None = None) -> pd.DataFrame:
+def get_openmeteo(
+    latitude: float, longitude: float, timeout: float = 10.0, forecast_days: int = 3, client: httpx.Client | None = None
+) -> pd.DataFrame:
     """Fetch a 15-minute Open-Meteo forecast for a site and parse it (raises httpx errors on failure/time-out).
 
     ``timeout`` in seconds bounds the whole request; ``client`` lets callers inject a transport (tests).
     """
     params: dict[str, str | float | int] = {
-        "latitude": latitude, "longitude": longitude, "minutely_15": ",".join(MINUTELY_15_VARIABLES),
-        "forecast_days": forecast_days, "timezone": "UTC",
+        "latitude": latitude,
+        "longitude": longitude,
+        "minutely_15": ",".join(MINUTELY_15_VARIABLES),
+        "forecast_days": forecast_days,
+        "timezone": "UTC",
     }
     owned = client is None
     http = client or httpx.Client(timeout=timeout)

@@ -46,8 +46,17 @@ def build_model(inputs: PlanInputs, relax: bool = False) -> pyo.ConcreteModel:
 def param_values(inputs: PlanInputs) -> ParamValues:
     """Every mutable Param's values for `inputs` (what a data-only re-plan rewrites)."""
     out: ParamValues = {}
-    for family in (time_params, supply_params, market_params, facility_params, battery_params, ev_params,
-                   reserve_params, peak_params, terminal_params):
+    for family in (
+        time_params,
+        supply_params,
+        market_params,
+        facility_params,
+        battery_params,
+        ev_params,
+        reserve_params,
+        peak_params,
+        terminal_params,
+    ):
         out.update(family(inputs))
     return out
 

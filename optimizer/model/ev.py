@@ -34,16 +34,31 @@ def add_ev(m: pyo.ConcreteModel, inputs: PlanInputs, relax: bool = False) -> Non
     spec = {e.id: e for e in inputs.evs}
     declare(m, "ev_soc0", (m.E,), values["ev_soc0"], "initial EV energy kWh")
     declare(m, "ev_lo", (m.E,), values["ev_lo"], "EV SoC floor kWh")
-    for name, doc in (("ev_plugged", "1 if at the charger"), ("ev_target", "departure target kWh"),
-                      ("ev_trip", "trip energy removed on return kWh")):
+    for name, doc in (
+        ("ev_plugged", "1 if at the charger"),
+        ("ev_target", "departure target kWh"),
+        ("ev_trip", "trip energy removed on return kWh"),
+    ):
         declare(m, name, (m.E, m.T), values[name], doc)
-    m.ev_charge = pyo.Var(m.E, m.T, bounds=lambda m, e, t: (0, spec[e].charge_kw * m.ev_plugged[e, t]),
-                          doc="kW, only while plugged (bound follows ev_plugged)")
-    m.ev_discharge = pyo.Var(m.E, m.T, bounds=lambda m, e, t: (0, spec[e].discharge_kw * m.ev_plugged[e, t]),
-                             doc="kW (V2H), only while plugged")
+    m.ev_charge = pyo.Var(
+        m.E,
+        m.T,
+        bounds=lambda m, e, t: (0, spec[e].charge_kw * m.ev_plugged[e, t]),
+        doc="kW, only while plugged (bound follows ev_plugged)",
+    )
+    m.ev_discharge = pyo.Var(
+        m.E,
+        m.T,
+        bounds=lambda m, e, t: (0, spec[e].discharge_kw * m.ev_plugged[e, t]),
+        doc="kW (V2H), only while plugged",
+    )
     m.ev_soc = pyo.Var(m.E, m.T, bounds=lambda m, e, t: (m.ev_lo[e], spec[e].capacity_kwh), doc="kWh at slot end")
-    m.ev_trip_short = pyo.Var(m.E, m.T, bounds=lambda m, e, t: (0, m.ev_trip[e, t]),
-                              doc="kWh the trip lacked (at most the trip itself: the slack cannot create energy)")
+    m.ev_trip_short = pyo.Var(
+        m.E,
+        m.T,
+        bounds=lambda m, e, t: (0, m.ev_trip[e, t]),
+        doc="kWh the trip lacked (at most the trip itself: the slack cannot create energy)",
+    )
     m.ev_departure_short = pyo.Var(m.E, m.T, within=pyo.NonNegativeReals, doc="kWh below departure target")
 
     def dynamics(m: pyo.ConcreteModel, e: str, t: int) -> pyo.Expression:
@@ -54,9 +69,12 @@ def add_ev(m: pyo.ConcreteModel, inputs: PlanInputs, relax: bool = False) -> Non
 
     m.ev_soc_dynamics = pyo.Constraint(m.E, m.T, rule=dynamics)
     m.ev_departure_target = pyo.Constraint(
-        m.E, m.T, rule=lambda m, e, t: m.ev_soc[e, t] + m.ev_departure_short[e, t] >= m.ev_target[e, t])
+        m.E, m.T, rule=lambda m, e, t: m.ev_soc[e, t] + m.ev_departure_short[e, t] >= m.ev_target[e, t]
+    )
     m.ev_on = pyo.Var(m.EB, m.T, within=pyo.UnitInterval if relax else pyo.Binary, doc="1 if charging")
     m.ev_charge_max_on = pyo.Constraint(
-        m.EB, m.T, rule=lambda m, e, t: m.ev_charge[e, t] <= spec[e].charge_kw * m.ev_on[e, t])
+        m.EB, m.T, rule=lambda m, e, t: m.ev_charge[e, t] <= spec[e].charge_kw * m.ev_on[e, t]
+    )
     m.ev_charge_min_on = pyo.Constraint(
-        m.EB, m.T, rule=lambda m, e, t: m.ev_charge[e, t] >= spec[e].min_charge_kw * m.ev_on[e, t])
+        m.EB, m.T, rule=lambda m, e, t: m.ev_charge[e, t] >= spec[e].min_charge_kw * m.ev_on[e, t]
+    )

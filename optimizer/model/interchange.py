@@ -19,6 +19,7 @@ def add_interchange(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
 
     def net(m: pyo.ConcreteModel, f: str, t: int) -> pyo.Expression:
         return sum(m.link_flow[k, t] for k in m.L if spec[k].b == f) - sum(
-            m.link_flow[k, t] for k in m.L if spec[k].a == f)
+            m.link_flow[k, t] for k in m.L if spec[k].a == f
+        )
 
     m.link_net_kw = pyo.Expression(m.F, m.T, rule=net, doc="kW received over links")

@@ -11,8 +11,17 @@ from optimizer.inputs import PlanInputs
 from optimizer.model.params import ParamValues, declare
 from optimizer.model.sets import slot_hours
 
-TERMS = ("energy", "wheeling", "degradation", "peak", "curtailment",
-         "penalty_ev_departure", "penalty_ev_trip", "penalty_reserve", "terminal_value")
+TERMS = (
+    "energy",
+    "wheeling",
+    "degradation",
+    "peak",
+    "curtailment",
+    "penalty_ev_departure",
+    "penalty_ev_trip",
+    "penalty_reserve",
+    "terminal_value",
+)
 
 
 def terminal_params(inputs: PlanInputs) -> ParamValues:
@@ -20,8 +29,9 @@ def terminal_params(inputs: PlanInputs) -> ParamValues:
     minus the battery's throughput cost; EVs: terminal price x charger efficiency."""
     tp = inputs.terminal_price_jpy_per_kwh
     return {
-        "bat_terminal_value": {b.key: max(0.0, tp * b.discharge_efficiency - b.degradation_jpy_per_kwh)
-                               for b in inputs.batteries},
+        "bat_terminal_value": {
+            b.key: max(0.0, tp * b.discharge_efficiency - b.degradation_jpy_per_kwh) for b in inputs.batteries
+        },
         "ev_terminal_value": {e.id: tp * e.efficiency for e in inputs.evs},
     }
 
@@ -36,21 +46,30 @@ def add_objective(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
     h = {t: slot_hours(m, t) for t in m.T}
     deg = {b.key: b.degradation_jpy_per_kwh for b in inputs.batteries}
     last = inputs.n_slots - 1
-    m.cost_energy = pyo.Expression(expr=sum(
-        h[t] * (m.price[t] * m.market_buy[t] - (m.price[t] - fee) * m.market_sell[t]) for t in m.T))
+    m.cost_energy = pyo.Expression(
+        expr=sum(h[t] * (m.price[t] * m.market_buy[t] - (m.price[t] - fee) * m.market_sell[t]) for t in m.T)
+    )
     m.cost_wheeling = pyo.Expression(expr=sum(wheeling * h[t] * m.fac_import[f, t] for f in m.F for t in m.T))
-    m.cost_degradation = pyo.Expression(expr=sum(
-        deg[b] * h[t] * (m.bat_charge[b, t] + m.bat_discharge[b, t]) for b in m.B for t in m.T))
+    m.cost_degradation = pyo.Expression(
+        expr=sum(deg[b] * h[t] * (m.bat_charge[b, t] + m.bat_discharge[b, t]) for b in m.B for t in m.T)
+    )
     m.cost_peak = pyo.Expression(expr=pen.peak_jpy_per_kw * sum(m.peak_excess[f] for f in m.FP))
-    m.cost_curtailment = pyo.Expression(expr=sum(
-        m.plant_curtail_cost * h[t] * m.plant_curtail_kw[t] for t in m.T) if hasattr(m, "plant_out") else 0.0)
-    m.cost_penalty_ev_departure = pyo.Expression(expr=pen.ev_departure_jpy_per_kwh * sum(
-        m.ev_departure_short[e, t] for e in m.E for t in m.T))
-    m.cost_penalty_ev_trip = pyo.Expression(expr=pen.ev_trip_jpy_per_kwh * sum(
-        m.ev_trip_short[e, t] for e in m.E for t in m.T))
-    m.cost_penalty_reserve = pyo.Expression(expr=pen.reserve_jpy_per_kwh_h * sum(
-        h[t] * m.reserve_short[f, t] for f in m.R for t in m.T))
-    m.cost_terminal_value = pyo.Expression(expr=-(
-        sum(m.bat_terminal_value[b] * m.bat_soc[b, last] for b in m.B)
-        + sum(m.ev_terminal_value[e] * m.ev_soc[e, last] for e in m.E)))
+    m.cost_curtailment = pyo.Expression(
+        expr=sum(m.plant_curtail_cost * h[t] * m.plant_curtail_kw[t] for t in m.T) if hasattr(m, "plant_out") else 0.0
+    )
+    m.cost_penalty_ev_departure = pyo.Expression(
+        expr=pen.ev_departure_jpy_per_kwh * sum(m.ev_departure_short[e, t] for e in m.E for t in m.T)
+    )
+    m.cost_penalty_ev_trip = pyo.Expression(
+        expr=pen.ev_trip_jpy_per_kwh * sum(m.ev_trip_short[e, t] for e in m.E for t in m.T)
+    )
+    m.cost_penalty_reserve = pyo.Expression(
+        expr=pen.reserve_jpy_per_kwh_h * sum(h[t] * m.reserve_short[f, t] for f in m.R for t in m.T)
+    )
+    m.cost_terminal_value = pyo.Expression(
+        expr=-(
+            sum(m.bat_terminal_value[b] * m.bat_soc[b, last] for b in m.B)
+            + sum(m.ev_terminal_value[e] * m.ev_soc[e, last] for e in m.E)
+        )
+    )
     m.total_cost = pyo.Objective(expr=sum(getattr(m, f"cost_{term}") for term in TERMS), sense=pyo.minimize)

@@ -22,8 +22,7 @@ def add_peak(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
     m.peak_kw = pyo.Var(m.FP, within=pyo.NonNegativeReals, doc="highest 30-min import kW in the horizon")
     m.peak_excess = pyo.Var(m.FP, within=pyo.NonNegativeReals, doc="kW above the reference")
     m.peak_track = pyo.Constraint(m.FP, m.T, rule=lambda m, f, t: m.fac_import[f, t] <= m.peak_kw[f])
-    m.peak_above_reference = pyo.Constraint(
-        m.FP, rule=lambda m, f: m.peak_kw[f] - m.peak_excess[f] <= m.peak_ref_kw[f])
+    m.peak_above_reference = pyo.Constraint(m.FP, rule=lambda m, f: m.peak_kw[f] - m.peak_excess[f] <= m.peak_ref_kw[f])
     capable = set(m.FP)
     for f in m.F:
         if f not in capable:

@@ -43,8 +43,13 @@ def perfect_relocation_bound(data: OutageInput, slot_weighted: bool = True) -> f
     fleet_kwh = sum((e.start_kwh - e.floor_kwh) * e.discharge_efficiency for e in evs)
     m.fleet_power = pyo.Constraint(m.T, rule=lambda _m, t: sum(_m.pool[t, s] for s in _m.S) <= fleet_power)
     m.fleet_energy = pyo.Constraint(expr=h * sum(m.pool[t, s] for t in m.T for s in m.S) <= fleet_kwh)
-    m.energy_balance = pyo.Constraint(m.T, m.S, rule=lambda _m, t, s: _m.pv_used[t, s] + _m.bat_discharge[t, s]
-                                      + _m.pool[t, s] == _m.served[t, s] + _m.bat_charge[t, s])
+    m.energy_balance = pyo.Constraint(
+        m.T,
+        m.S,
+        rule=lambda _m, t, s: (
+            _m.pv_used[t, s] + _m.bat_discharge[t, s] + _m.pool[t, s] == _m.served[t, s] + _m.bat_charge[t, s]
+        ),
+    )
     w = data.slot_weights if slot_weighted else [1.0] * data.n_slots
     weighted = sum(data.shelters[s].priority * w[t] * h * m.served[t, s] for t in m.T for s in m.S)
     m.objective = pyo.Objective(expr=weighted, sense=pyo.maximize)
@@ -56,5 +61,3 @@ def lp_relaxation_bound(data: OutageInput, candidates: Mapping[int, list[int]]) 
     m = build_model(data, candidates)
     pyo.TransformationFactory("core.relax_integer_vars").apply_to(m)
     return _solve_max(m)
-
-

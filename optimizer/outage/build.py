@@ -122,16 +122,29 @@ def input_from_scenario(
     km, steps = travel_matrices(sites, scenario.travel.road_factor, scenario.travel.disaster_speed_kmh)
     evs = tuple(
         OutageEV(
-            id=e.id, site=site_ids.index(e.home_facility), capacity_kwh=e.capacity_kwh,
-            soc_start=ev_soc.get(e.id, e.initial_soc), soc_floor=e.soc_floor, v2h_kw=e.v2h_kw, v2l_kw=e.v2l_kw,
-            consumption_kwh_per_km=e.consumption_kwh_per_km, available=e.id not in unavailable_evs,
+            id=e.id,
+            site=site_ids.index(e.home_facility),
+            capacity_kwh=e.capacity_kwh,
+            soc_start=ev_soc.get(e.id, e.initial_soc),
+            soc_floor=e.soc_floor,
+            v2h_kw=e.v2h_kw,
+            v2l_kw=e.v2l_kw,
+            consumption_kwh_per_km=e.consumption_kwh_per_km,
+            available=e.id not in unavailable_evs,
         )
         for e in scenario.evs
         if e.v2h_kw > 0 or e.v2l_kw > 0
     )
     data = OutageInput(
-        start=pd.Timestamp(start), shelters=out_shelters, evs=evs, site_ids=tuple(site_ids), distance_km=km,
-        travel_slots=steps, n_slots=n_slots, block_slots=block_slots, candidate_shelters=candidate_shelters,
+        start=pd.Timestamp(start),
+        shelters=out_shelters,
+        evs=evs,
+        site_ids=tuple(site_ids),
+        distance_km=km,
+        travel_slots=steps,
+        n_slots=n_slots,
+        block_slots=block_slots,
+        candidate_shelters=candidate_shelters,
     )
     check_outage_input(data)
     return data

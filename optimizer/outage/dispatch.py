@@ -90,9 +90,18 @@ def simulate(data: OutageInput, assignment: np.ndarray, method: str = "rule") ->
             served[t, j] = load[t, j] - need
         ev_kwh[:, t + 1] = energy
     plan = OutagePlan(
-        data=data, method=method, status="feasible", assignment=assignment.copy(), served_kw=served,
-        pv_used_kw=pv_used, battery_charge_kw=charge, battery_discharge_kw=discharge, battery_kwh=stored,
-        ev_kw=ev_kw, ev_kwh=ev_kwh, objective=0.0,
+        data=data,
+        method=method,
+        status="feasible",
+        assignment=assignment.copy(),
+        served_kw=served,
+        pv_used_kw=pv_used,
+        battery_charge_kw=charge,
+        battery_discharge_kw=discharge,
+        battery_kwh=stored,
+        ev_kw=ev_kw,
+        ev_kwh=ev_kwh,
+        objective=0.0,
     )
     return _with_objective(plan)
 

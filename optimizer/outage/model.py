@@ -69,7 +69,8 @@ def add_batteries(m: pyo.ConcreteModel, data: OutageInput) -> None:
     def stored(_m: pyo.ConcreteModel, t: int, s: int) -> pyo.Expression:
         bat = bats[s]
         return _m.bat_kwh[t + 1, s] == _m.bat_kwh[t, s] + h * (
-            bat.charge_efficiency * _m.bat_charge[t, s] - _m.bat_discharge[t, s] / bat.discharge_efficiency)
+            bat.charge_efficiency * _m.bat_charge[t, s] - _m.bat_discharge[t, s] / bat.discharge_efficiency
+        )
 
     m.battery_energy = pyo.Constraint(m.T, m.SB, rule=stored)
 
@@ -89,11 +90,14 @@ def add_ev_assignment(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int
 
     m.one_place = pyo.Constraint(vb, rule=lambda _m, v, b: deployed(_m, v, b) <= 1)
     m.stay_deployed = pyo.Constraint(
-        [(v, b) for v, b in vb if b > 0], rule=lambda _m, v, b: deployed(_m, v, b) >= deployed(_m, v, b - 1))
-    m.first_deployment = pyo.Constraint(m.VSB, rule=lambda _m, v, s, b: _m.w[v, s, b] >= _m.x[v, s, b] - (
-        deployed(_m, v, b - 1) if b > 0 else 0))
+        [(v, b) for v, b in vb if b > 0], rule=lambda _m, v, b: deployed(_m, v, b) >= deployed(_m, v, b - 1)
+    )
+    m.first_deployment = pyo.Constraint(
+        m.VSB, rule=lambda _m, v, s, b: _m.w[v, s, b] >= _m.x[v, s, b] - (deployed(_m, v, b - 1) if b > 0 else 0)
+    )
     m.relocation = pyo.Constraint(
-        m.RELOC, rule=lambda _m, v, r, s, b: _m.z[v, r, s, b] >= _m.x[v, r, b - 1] + _m.x[v, s, b] - 1)
+        m.RELOC, rule=lambda _m, v, r, s, b: _m.z[v, r, s, b] >= _m.x[v, r, b - 1] + _m.x[v, s, b] - 1
+    )
     far = [k for k in pairs if not data.reachable(k[1], k[2])]
     m.too_far = pyo.Constraint(far, rule=lambda _m, v, r, s, b: _m.x[v, r, b - 1] + _m.x[v, s, b] <= 1)
 
@@ -105,7 +109,8 @@ def add_ev_delivery(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, 
     power = {(v, s): evs[v].power_at(data.shelters[s]) for v in cand for s in cand[v]}
     m.ev_kw = pyo.Var(m.VST, bounds=lambda _m, v, s, t: (0.0, power[v, s]))
     m.ev_stationed = pyo.Constraint(
-        m.VST, rule=lambda _m, v, s, t: _m.ev_kw[v, s, t] <= power[v, s] * _m.x[v, s, data.block_of(t)])
+        m.VST, rule=lambda _m, v, s, t: _m.ev_kw[v, s, t] <= power[v, s] * _m.x[v, s, data.block_of(t)]
+    )
 
     def steps(r: int, s: int) -> int:
         return min(int(data.travel_slots[r, s]), block)

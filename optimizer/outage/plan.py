@@ -34,8 +34,12 @@ class Move:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (ISO timestamps)."""
         return {
-            "car": self.car, "from": self.from_site, "to": self.to_shelter, "depart": self.depart.isoformat(),
-            "arrive": self.arrive.isoformat(), "travel_kwh": round(self.travel_kwh, 4),
+            "car": self.car,
+            "from": self.from_site,
+            "to": self.to_shelter,
+            "depart": self.depart.isoformat(),
+            "arrive": self.arrive.isoformat(),
+            "travel_kwh": round(self.travel_kwh, 4),
             "energy_delivered_kwh": round(self.delivered_kwh, 4),
         }
 
@@ -112,19 +116,23 @@ class OutagePlan:
         rows = []
         for j, s in enumerate(self.data.shelters):
             dark = np.flatnonzero(shed[:, j])
-            rows.append({
-                "shelter": s.id,
-                "priority": s.priority,
-                "critical_kwh": float(s.critical_kw.sum() * self.h),
-                "served_kwh": float(self.served_kw[:, j].sum() * self.h),
-                "shed_kwh": float(self.shed_kw[:, j].sum() * self.h),
-                "hours_served": float((~shed[:, j]).sum() * self.h),
-                "hours_until_dark": float((dark[0] if dark.size else self.data.n_slots) * self.h),
-                "dark_at": self.data.index[dark[0]].isoformat() if dark.size else None,
-                "pv_kwh": float(self.pv_used_kw[:, j].sum() * self.h),
-                "battery_kwh": float((self.battery_discharge_kw[:, j] - self.battery_charge_kw[:, j]).sum() * self.h),
-                "ev_kwh": float(self.ev_delivered_kw[:, j].sum() * self.h),
-            })
+            rows.append(
+                {
+                    "shelter": s.id,
+                    "priority": s.priority,
+                    "critical_kwh": float(s.critical_kw.sum() * self.h),
+                    "served_kwh": float(self.served_kw[:, j].sum() * self.h),
+                    "shed_kwh": float(self.shed_kw[:, j].sum() * self.h),
+                    "hours_served": float((~shed[:, j]).sum() * self.h),
+                    "hours_until_dark": float((dark[0] if dark.size else self.data.n_slots) * self.h),
+                    "dark_at": self.data.index[dark[0]].isoformat() if dark.size else None,
+                    "pv_kwh": float(self.pv_used_kw[:, j].sum() * self.h),
+                    "battery_kwh": float(
+                        (self.battery_discharge_kw[:, j] - self.battery_charge_kw[:, j]).sum() * self.h
+                    ),
+                    "ev_kwh": float(self.ev_delivered_kw[:, j].sum() * self.h),
+                }
+            )
         return pd.DataFrame(rows).set_index("shelter")
 
     def itinerary_table(self) -> pd.DataFrame:
@@ -139,13 +147,21 @@ class OutagePlan:
     def summary(self) -> dict[str, Any]:
         """Headline figures (JSON-ready)."""
         return {
-            "method": self.method, "status": self.status, "objective": self.objective, "bound": self.bound,
+            "method": self.method,
+            "status": self.status,
+            "objective": self.objective,
+            "bound": self.bound,
             "solver_bound": self.solver_bound,
-            "gap": self.gap, "solve_seconds": self.solve_seconds, "timings_s": dict(self.timings),
+            "gap": self.gap,
+            "solve_seconds": self.solve_seconds,
+            "timings_s": dict(self.timings),
             "served_kwh": self.served_kwh,
             "weighted_served_kwh": self.weighted_served_kwh,
-            "critical_kwh": float(self.data.critical_matrix().sum() * self.h), "moves": len(self.moves),
-            "start": self.data.start.isoformat(), "hours": self.data.n_slots * self.h, "notes": list(self.notes),
+            "critical_kwh": float(self.data.critical_matrix().sum() * self.h),
+            "moves": len(self.moves),
+            "start": self.data.start.isoformat(),
+            "hours": self.data.n_slots * self.h,
+            "notes": list(self.notes),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -156,8 +172,10 @@ class OutagePlan:
             "summary": self.summary(),
             "shelters": shelters,
             "itinerary": [m.to_dict() for m in self.moves],
-            "shed_kw": {"index": [t.isoformat() for t in shed.index],
-                        **{c: [round(float(v), 4) for v in shed[c]] for c in shed.columns}},
+            "shed_kw": {
+                "index": [t.isoformat() for t in shed.index],
+                **{c: [round(float(v), 4) for v in shed[c]] for c in shed.columns},
+            },
         }
 
     def to_json(self) -> str:
@@ -181,12 +199,18 @@ def itinerary(plan: OutagePlan) -> list[Move]:
             depart_slot = b * data.block_slots
             steps = int(data.travel_slots[site, target])
             stay_to = _stay_end(plan.assignment[v], b, target) * data.block_slots
-            delivered = float(plan.ev_kw[v, depart_slot:min(stay_to, data.n_slots), target].sum() * data.slot_hours)
-            moves.append(Move(
-                car=ev.id, from_site=data.site_ids[site], to_shelter=data.shelters[target].id,
-                depart=data.index[depart_slot], arrive=data.index[depart_slot] + pd.Timedelta(hours=steps * plan.h),
-                travel_kwh=float(data.distance_km[site, target] * ev.consumption_kwh_per_km), delivered_kwh=delivered,
-            ))
+            delivered = float(plan.ev_kw[v, depart_slot : min(stay_to, data.n_slots), target].sum() * data.slot_hours)
+            moves.append(
+                Move(
+                    car=ev.id,
+                    from_site=data.site_ids[site],
+                    to_shelter=data.shelters[target].id,
+                    depart=data.index[depart_slot],
+                    arrive=data.index[depart_slot] + pd.Timedelta(hours=steps * plan.h),
+                    travel_kwh=float(data.distance_km[site, target] * ev.consumption_kwh_per_km),
+                    delivered_kwh=delivered,
+                )
+            )
             site = target
     return moves
 

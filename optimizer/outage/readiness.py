@@ -48,7 +48,8 @@ class ReadinessTargets:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (ISO timestamps)."""
         return {
-            "event_time": self.event_time.isoformat(), "hours": self.hours,
+            "event_time": self.event_time.isoformat(),
+            "hours": self.hours,
             "shelters": [asdict(s) for s in self.shelters],
             "evs": [{**asdict(e), "by": e.by.isoformat()} for e in self.evs],
         }
@@ -74,15 +75,24 @@ def readiness_targets(
         usable = sum((b.soc_max - b.soc_min) * b.capacity_kwh for b in f.batteries)
         kwh = min(hours * f.shelter.critical_load_kw, usable)
         soc_min = sum(b.soc_min * b.capacity_kwh for b in f.batteries) / f.battery_kwh
-        shelters.append(ShelterReserve(
-            shelter=f.id, reserve_hours=max(kwh / f.shelter.critical_load_kw, f.shelter.reserve_hours),
-            reserve_kwh=kwh, reserve_soc=min(soc_min + kwh / f.battery_kwh, 1.0),
-            previous_reserve_hours=f.shelter.reserve_hours,
-        ))
+        shelters.append(
+            ShelterReserve(
+                shelter=f.id,
+                reserve_hours=max(kwh / f.shelter.critical_load_kw, f.shelter.reserve_hours),
+                reserve_kwh=kwh,
+                reserve_soc=min(soc_min + kwh / f.battery_kwh, 1.0),
+                previous_reserve_hours=f.shelter.reserve_hours,
+            )
+        )
     evs = tuple(
-        EVTarget(car=e.id, target_soc=max(ev_target_soc, e.initial_soc), by=pd.Timestamp(event_time),
-                 previous_soc=max((w.departure_soc for w in [*e.weekday, *e.weekend]), default=e.initial_soc))
-        for e in scenario.evs if e.owner == "city"
+        EVTarget(
+            car=e.id,
+            target_soc=max(ev_target_soc, e.initial_soc),
+            by=pd.Timestamp(event_time),
+            previous_soc=max((w.departure_soc for w in [*e.weekday, *e.weekend]), default=e.initial_soc),
+        )
+        for e in scenario.evs
+        if e.owner == "city"
     )
     return ReadinessTargets(pd.Timestamp(event_time), hours, tuple(shelters), evs)
 
@@ -98,8 +108,9 @@ def readiness_scenario(scenario: Scenario, targets: ReadinessTargets) -> Scenari
         if r is None or f.shelter is None:
             facilities.append(f)
             continue
-        batteries = [b.model_copy(update={"reserve_soc": min(max(b.reserve_soc, r.reserve_soc), b.soc_max)})
-                     for b in f.batteries]
+        batteries = [
+            b.model_copy(update={"reserve_soc": min(max(b.reserve_soc, r.reserve_soc), b.soc_max)}) for b in f.batteries
+        ]
         shelter = f.shelter.model_copy(update={"reserve_hours": r.reserve_hours})
         facilities.append(f.model_copy(update={"shelter": shelter, "batteries": batteries}))
     evs = []
@@ -107,8 +118,9 @@ def readiness_scenario(scenario: Scenario, targets: ReadinessTargets) -> Scenari
         if e.id not in soc:
             evs.append(e)
             continue
-        evs.append(e.model_copy(update={"weekday": _raised(e.weekday, soc[e.id]),
-                                        "weekend": _raised(e.weekend, soc[e.id])}))
+        evs.append(
+            e.model_copy(update={"weekday": _raised(e.weekday, soc[e.id]), "weekend": _raised(e.weekend, soc[e.id])})
+        )
     return scenario.model_copy(update={"facilities": facilities, "evs": evs})
 
 

@@ -61,8 +61,9 @@ def plan_outage(data: OutageInput, time_limit_s: float = 60.0, mip_gap: float = 
     bound, note = _best_bound(data, results.best_objective_bound)
     clock.lap("bound")
     gap = (bound - plan.objective) / abs(bound) if abs(bound) > 1e-9 else None
-    return clock.stamp(replace(plan, bound=bound, gap=gap, solver_bound=results.best_objective_bound,
-                               notes=(*plan.notes, note)))
+    return clock.stamp(
+        replace(plan, bound=bound, gap=gap, solver_bound=results.best_objective_bound, notes=(*plan.notes, note))
+    )
 
 
 def _best_bound(data: OutageInput, highs_bound: float | None) -> tuple[float, str]:
@@ -95,15 +96,15 @@ class _Clock:
 
 def warm_start(m: pyo.ConcreteModel, plan: OutagePlan) -> None:
     """Set every variable to the values of a rule-dispatched plan (a feasible MILP point)."""
-    for (v, s, b) in m.x:
+    for v, s, b in m.x:
         m.x[v, s, b].set_value(1.0 if plan.assignment[v, b] == s else 0.0)
         was = plan.assignment[v, b - 1] >= 0 if b > 0 else False
         m.w[v, s, b].set_value(1.0 if plan.assignment[v, b] == s and not was else 0.0)
-    for (v, r, s, b) in m.z:
+    for v, r, s, b in m.z:
         m.z[v, r, s, b].set_value(1.0 if plan.assignment[v, b - 1] == r and plan.assignment[v, b] == s else 0.0)
-    for (v, s, t) in m.ev_kw:
+    for v, s, t in m.ev_kw:
         m.ev_kw[v, s, t].set_value(float(plan.ev_kw[v, t, s]))
-    for (v, t) in m.ev_kwh:
+    for v, t in m.ev_kwh:
         m.ev_kwh[v, t].set_value(float(plan.ev_kwh[v, t]))
     for t in m.T:
         for s in m.S:
@@ -111,7 +112,7 @@ def warm_start(m: pyo.ConcreteModel, plan: OutagePlan) -> None:
             m.pv_used[t, s].set_value(float(plan.pv_used_kw[t, s]))
             m.bat_charge[t, s].set_value(float(plan.battery_charge_kw[t, s]))
             m.bat_discharge[t, s].set_value(float(plan.battery_discharge_kw[t, s]))
-    for (t, s) in m.bat_kwh:
+    for t, s in m.bat_kwh:
         m.bat_kwh[t, s].set_value(float(plan.battery_kwh[t, s]))
 
 
@@ -123,23 +124,32 @@ def extract(m: pyo.ConcreteModel, data: OutageInput, method: str, status: str) -
         return np.array([[max(pyo.value(var[t, s]), 0.0) for s in range(n_s)] for t in range(n_t)])
 
     assignment = np.full((n_v, data.n_blocks), -1, dtype=int)
-    for (v, s, b) in m.x:
+    for v, s, b in m.x:
         if pyo.value(m.x[v, s, b]) > 0.5:
             assignment[v, b] = s
     ev_kw, ev_kwh = np.zeros((n_v, n_t, n_s)), np.zeros((n_v, n_t + 1))
-    for (v, s, t) in m.ev_kw:
+    for v, s, t in m.ev_kw:
         ev_kw[v, t, s] = max(pyo.value(m.ev_kw[v, s, t]), 0.0)
-    for (v, t) in m.ev_kwh:
+    for v, t in m.ev_kwh:
         ev_kwh[v, t] = pyo.value(m.ev_kwh[v, t])
     for v, ev in enumerate(data.usable_evs):
         if v not in {k[0] for k in m.ev_kwh}:
             ev_kwh[v, :] = ev.start_kwh
     stored = np.zeros((n_t + 1, n_s))
-    for (t, s) in m.bat_kwh:
+    for t, s in m.bat_kwh:
         stored[t, s] = pyo.value(m.bat_kwh[t, s])
     plan = OutagePlan(
-        data=data, method=method, status=status, assignment=assignment, served_kw=grid(m.served),
-        pv_used_kw=grid(m.pv_used), battery_charge_kw=grid(m.bat_charge), battery_discharge_kw=grid(m.bat_discharge),
-        battery_kwh=stored, ev_kw=ev_kw, ev_kwh=ev_kwh, objective=0.0,
+        data=data,
+        method=method,
+        status=status,
+        assignment=assignment,
+        served_kw=grid(m.served),
+        pv_used_kw=grid(m.pv_used),
+        battery_charge_kw=grid(m.bat_charge),
+        battery_discharge_kw=grid(m.bat_discharge),
+        battery_kwh=stored,
+        ev_kw=ev_kw,
+        ev_kwh=ev_kwh,
+        objective=0.0,
     )
     return replace(plan, objective=plan_objective(plan))

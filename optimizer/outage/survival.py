@@ -81,7 +81,7 @@ def simulate_starts(data: SurvivalInput, with_evs: bool = True) -> tuple[np.ndar
     served = np.zeros((n, n_s), dtype=np.int32)
     alive = np.ones((n, n_s), dtype=bool)
     for k in range(d):
-        net = net_all[k:k + n]
+        net = net_all[k : k + n]
         need = np.maximum(net, 0.0)
         if cols:
             b_net = net[:, cols]
@@ -109,9 +109,15 @@ def survival_table(data: SurvivalInput, thresholds_h: tuple[float, ...] = (24.0,
     frames = {}
     for label, with_evs in (("no_ev", False), ("ev", True)):
         hours, served = simulate_starts(data, with_evs=with_evs)
-        table = pd.DataFrame({"min_h": hours.min(axis=0), "mean_h": hours.mean(axis=0), "max_h": hours.max(axis=0),
-                              "served_mean_h": served.mean(axis=0)},
-                             index=pd.Index(data.shelter_ids, name="shelter"))
+        table = pd.DataFrame(
+            {
+                "min_h": hours.min(axis=0),
+                "mean_h": hours.mean(axis=0),
+                "max_h": hours.max(axis=0),
+                "served_mean_h": served.mean(axis=0),
+            },
+            index=pd.Index(data.shelter_ids, name="shelter"),
+        )
         for th in thresholds_h:
             if th <= data.duration_slots * data.slot_hours:
                 table[f"p_{th:g}h"] = (hours >= th - 1e-9).mean(axis=0)
@@ -133,14 +139,24 @@ def ev_support_rule(
     from optimizer.outage.inputs import OutageShelter
 
     n_s = len(shelter_ids)
-    dummy = [OutageShelter(i, np.zeros(1), np.zeros(1), bidirectional_charger=b)
-             for i, b in zip(shelter_ids, bidirectional, strict=True)]
+    dummy = [
+        OutageShelter(i, np.zeros(1), np.zeros(1), bidirectional_charger=b)
+        for i, b in zip(shelter_ids, bidirectional, strict=True)
+    ]
     supports: list[CarSupport] = []
     covered: set[int] = set()
     for ev in evs:
         if ev.available and ev.site < n_s and ev.power_at(dummy[ev.site]) > 0:
-            supports.append(CarSupport(ev.id, ev.site, ev.power_at(dummy[ev.site]),
-                                       max(ev.start_kwh - ev.floor_kwh, 0.0), 0, ev.discharge_efficiency))
+            supports.append(
+                CarSupport(
+                    ev.id,
+                    ev.site,
+                    ev.power_at(dummy[ev.site]),
+                    max(ev.start_kwh - ev.floor_kwh, 0.0),
+                    0,
+                    ev.discharge_efficiency,
+                )
+            )
             covered.add(ev.site)
     others = sorted((e for e in evs if e.available and e.site >= n_s), key=lambda e: -(e.start_kwh - e.floor_kwh))
     ranking = list(np.argsort(autonomy_h, kind="stable"))
@@ -149,8 +165,11 @@ def ev_support_rule(
             usable = ev.start_kwh - distance_km[ev.site, s] * ev.consumption_kwh_per_km - ev.floor_kwh
             if s in covered or ev.power_at(dummy[s]) <= 0 or usable <= 0:
                 continue
-            supports.append(CarSupport(ev.id, int(s), ev.power_at(dummy[s]), usable, int(travel_slots[ev.site, s]),
-                                       ev.discharge_efficiency))
+            supports.append(
+                CarSupport(
+                    ev.id, int(s), ev.power_at(dummy[s]), usable, int(travel_slots[ev.site, s]), ev.discharge_efficiency
+                )
+            )
             covered.add(int(s))
             break
     return tuple(supports)

@@ -41,16 +41,30 @@ def survival_input_from_scenario(
     critical = np.column_stack([column(critical_kw, f.id, shelter_critical_kw(f, index)) for f in shelters])
     pv = np.column_stack([column(pv_kw, f.id, np.zeros(n)) for f in shelters])
     base = SurvivalInput(
-        index=index, shelter_ids=ids, critical_kw=critical, pv_kw=pv,
-        batteries=tuple(aggregate_battery(f, battery_soc) for f in shelters), duration_slots=duration_slots,
+        index=index,
+        shelter_ids=ids,
+        critical_kw=critical,
+        pv_kw=pv,
+        batteries=tuple(aggregate_battery(f, battery_soc) for f in shelters),
+        duration_slots=duration_slots,
     )
     site_ids = list(ids) + sorted({e.home_facility for e in scenario.evs} - set(ids))
-    km, steps = travel_matrices([scenario.facility(i) for i in site_ids], scenario.travel.road_factor,
-                                scenario.travel.disaster_speed_kmh)
+    km, steps = travel_matrices(
+        [scenario.facility(i) for i in site_ids], scenario.travel.road_factor, scenario.travel.disaster_speed_kmh
+    )
     evs = tuple(
-        OutageEV(e.id, site_ids.index(e.home_facility), e.capacity_kwh, e.initial_soc, e.soc_floor, e.v2h_kw,
-                 e.v2l_kw, e.consumption_kwh_per_km)
-        for e in scenario.evs if e.v2h_kw > 0 or e.v2l_kw > 0
+        OutageEV(
+            e.id,
+            site_ids.index(e.home_facility),
+            e.capacity_kwh,
+            e.initial_soc,
+            e.soc_floor,
+            e.v2h_kw,
+            e.v2l_kw,
+            e.consumption_kwh_per_km,
+        )
+        for e in scenario.evs
+        if e.v2h_kw > 0 or e.v2l_kw > 0
     )
     autonomy = survival_hours(base, with_evs=False).mean(axis=0)
     bidirectional = tuple(any(c.bidirectional for c in f.ev_chargers) for f in shelters)

@@ -24,20 +24,38 @@ from runtime.store.types import utcnow
 SEVERITIES = ("info", "warning", "alarm")
 
 
-def raise_event(store: Store, kind: str, message: str, severity: str = "warning", facility_id: str | None = None,
-                details: dict[str, Any] | None = None, ts: dt.datetime | None = None) -> Event:
+def raise_event(
+    store: Store,
+    kind: str,
+    message: str,
+    severity: str = "warning",
+    facility_id: str | None = None,
+    details: dict[str, Any] | None = None,
+    ts: dt.datetime | None = None,
+) -> Event:
     """Record an event; severity is info | warning | alarm."""
     if severity not in SEVERITIES:
         raise ValueError(f"severity: '{severity}' is not one of {SEVERITIES}")
     with store.session() as session:
-        row = Event(ts=ts or utcnow(), severity=severity, kind=kind, facility_id=facility_id, message=message,
-                    details=details or {})
+        row = Event(
+            ts=ts or utcnow(),
+            severity=severity,
+            kind=kind,
+            facility_id=facility_id,
+            message=message,
+            details=details or {},
+        )
         session.add(row)
         return row
 
 
-def list_events(store: Store, limit: int = 100, facility_id: str | None = None, kind: str | None = None,
-                since: dt.datetime | None = None) -> list[Event]:
+def list_events(
+    store: Store,
+    limit: int = 100,
+    facility_id: str | None = None,
+    kind: str | None = None,
+    since: dt.datetime | None = None,
+) -> list[Event]:
     """Newest events first, optionally filtered."""
     stmt = select(Event).order_by(Event.id.desc()).limit(limit)
     if facility_id is not None:
@@ -83,13 +101,29 @@ def list_audit(store: Store, limit: int = 200, facility_id: str | None = None) -
         return list(session.scalars(stmt))
 
 
-def add_override(store: Store, facility_id: str, device_id: str, point: str, value: float, requested_by: str,
-                 status: str, reason: str = "") -> OverrideRequest:
+def add_override(
+    store: Store,
+    facility_id: str,
+    device_id: str,
+    point: str,
+    value: float,
+    requested_by: str,
+    status: str,
+    reason: str = "",
+) -> OverrideRequest:
     """Store an override request (status 'requested') or an operator override (status 'approved')."""
     with store.session() as session:
-        row = OverrideRequest(ts=utcnow(), facility_id=facility_id, device_id=device_id, point=point, value=value,
-                              requested_by=requested_by, status=status, reason=reason,
-                              decided_by=requested_by if status == "approved" else None)
+        row = OverrideRequest(
+            ts=utcnow(),
+            facility_id=facility_id,
+            device_id=device_id,
+            point=point,
+            value=value,
+            requested_by=requested_by,
+            status=status,
+            reason=reason,
+            decided_by=requested_by if status == "approved" else None,
+        )
         session.add(row)
         return row
 
@@ -129,14 +163,27 @@ def mark_override_sent(store: Store, override_id: int, when: dt.datetime) -> dt.
         return row.first_sent_at
 
 
-def save_imbalance(store: Store, slot_start: dt.datetime, plan_id: int | None, planned_kwh: float,
-                   actual_kwh: float, price_jpy_per_kwh: float, cost_jpy: float) -> Imbalance:
+def save_imbalance(
+    store: Store,
+    slot_start: dt.datetime,
+    plan_id: int | None,
+    planned_kwh: float,
+    actual_kwh: float,
+    price_jpy_per_kwh: float,
+    cost_jpy: float,
+) -> Imbalance:
     """Record (or replace) the imbalance of one slot."""
     with store.session() as session:
         session.execute(delete(Imbalance).where(Imbalance.slot_start == slot_start))
-        row = Imbalance(slot_start=slot_start, plan_id=plan_id, planned_kwh=planned_kwh, actual_kwh=actual_kwh,
-                        imbalance_kwh=actual_kwh - planned_kwh, price_jpy_per_kwh=price_jpy_per_kwh,
-                        cost_jpy=cost_jpy)
+        row = Imbalance(
+            slot_start=slot_start,
+            plan_id=plan_id,
+            planned_kwh=planned_kwh,
+            actual_kwh=actual_kwh,
+            imbalance_kwh=actual_kwh - planned_kwh,
+            price_jpy_per_kwh=price_jpy_per_kwh,
+            cost_jpy=cost_jpy,
+        )
         session.add(row)
         return row
 
@@ -148,12 +195,25 @@ def list_imbalances(store: Store, start: dt.datetime, end: dt.datetime) -> list[
         return list(session.scalars(stmt.order_by(Imbalance.slot_start)))
 
 
-INPUT_FIELDS = ("pv_input", "weather_missing", "weather_source", "yield_corrected", "yield_scale", "yield_scales",
-                "load_from_telemetry")
+INPUT_FIELDS = (
+    "pv_input",
+    "weather_missing",
+    "weather_source",
+    "yield_corrected",
+    "yield_scale",
+    "yield_scales",
+    "load_from_telemetry",
+)
 """Keys of a forecast frame's ``attrs`` stored per facility in forecast_inputs (see runtime.loop_ports)."""
-INPUT_DEFAULTS: dict[str, Any] = {"pv_input": "unknown", "weather_missing": False, "weather_source": "",
-                                  "yield_corrected": False, "yield_scale": 1.0, "yield_scales": {},
-                                  "load_from_telemetry": False}
+INPUT_DEFAULTS: dict[str, Any] = {
+    "pv_input": "unknown",
+    "weather_missing": False,
+    "weather_source": "",
+    "yield_corrected": False,
+    "yield_scale": 1.0,
+    "yield_scales": {},
+    "load_from_telemetry": False,
+}
 
 
 def save_forecast(store: Store, source: str, frames: dict[str, pd.DataFrame], summary: dict[str, Any]) -> int:
@@ -165,20 +225,43 @@ def save_forecast(store: Store, source: str, frames: dict[str, pd.DataFrame], su
     """
     inputs = {fid: {k: frame.attrs.get(k, INPUT_DEFAULTS[k]) for k in INPUT_FIELDS} for fid, frame in frames.items()}
     tiers = pd.Series([i["pv_input"] for i in inputs.values()], dtype=object).value_counts()
-    summary = {**summary, "pv_inputs": {str(k): int(v) for k, v in tiers.items()},
-               "weather_missing": sorted(f for f, i in inputs.items() if i["weather_missing"])}
+    summary = {
+        **summary,
+        "pv_inputs": {str(k): int(v) for k, v in tiers.items()},
+        "weather_missing": sorted(f for f, i in inputs.items() if i["weather_missing"]),
+    }
     with store.session() as session:
         run = ForecastRun(created_at=utcnow(), source=source, summary=summary)
         session.add(run)
         session.flush()
-        session.add_all(ForecastInput(run_id=run.id, facility_id=fid, **{
-            **i, "weather_missing": bool(i["weather_missing"]), "yield_corrected": bool(i["yield_corrected"]),
-            "yield_scale": float(i["yield_scale"]), "load_from_telemetry": bool(i["load_from_telemetry"]),
-            "pv_input": str(i["pv_input"]), "weather_source": str(i["weather_source"])[:64]})
-            for fid, i in inputs.items())
-        rows = [{"run_id": run.id, "facility_id": fid, "kind": kind,
-                 "slot_start": pd.Timestamp(str(ts)).to_pydatetime(), "kw": float(v)}
-                for fid, frame in frames.items() for kind in frame.columns for ts, v in frame[kind].items()]
+        session.add_all(
+            ForecastInput(
+                run_id=run.id,
+                facility_id=fid,
+                **{
+                    **i,
+                    "weather_missing": bool(i["weather_missing"]),
+                    "yield_corrected": bool(i["yield_corrected"]),
+                    "yield_scale": float(i["yield_scale"]),
+                    "load_from_telemetry": bool(i["load_from_telemetry"]),
+                    "pv_input": str(i["pv_input"]),
+                    "weather_source": str(i["weather_source"])[:64],
+                },
+            )
+            for fid, i in inputs.items()
+        )
+        rows = [
+            {
+                "run_id": run.id,
+                "facility_id": fid,
+                "kind": kind,
+                "slot_start": pd.Timestamp(str(ts)).to_pydatetime(),
+                "kw": float(v),
+            }
+            for fid, frame in frames.items()
+            for kind in frame.columns
+            for ts, v in frame[kind].items()
+        ]
         if rows:
             session.execute(insert(ForecastValue), rows)
         return int(run.id)
@@ -195,8 +278,10 @@ def latest_forecast(store: Store) -> tuple[ForecastRun | None, dict[str, pd.Data
         return run, {}
     frame = pd.DataFrame([{"f": v.facility_id, "k": v.kind, "t": v.slot_start, "kw": v.kw} for v in values])
     frame["t"] = pd.to_datetime(frame["t"], utc=True).dt.tz_convert("Asia/Tokyo")
-    out = {str(fid): g.pivot_table(index="t", columns="k", values="kw").rename_axis(index="slot_start", columns=None)
-           for fid, g in frame.groupby("f")}
+    out = {
+        str(fid): g.pivot_table(index="t", columns="k", values="kw").rename_axis(index="slot_start", columns=None)
+        for fid, g in frame.groupby("f")
+    }
     return run, out
 
 

@@ -23,8 +23,7 @@ class Reading(Base):
     """One raw measurement in long format (one row per device point and time)."""
 
     __tablename__ = "readings"
-    __table_args__ = (Index("ix_readings_device_point_ts", "device_id", "point", "ts"),
-                      Index("ix_readings_ts", "ts"))
+    __table_args__ = (Index("ix_readings_device_point_ts", "device_id", "point", "ts"), Index("ix_readings_ts", "ts"))
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     ts: Mapped[dt.datetime] = mapped_column(comment="Measurement time (UTC).")
     facility_id: Mapped[str] = mapped_column(String(64))
@@ -82,7 +81,8 @@ class ForecastInput(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("forecast_runs.id", ondelete="CASCADE"))
     facility_id: Mapped[str] = mapped_column(String(64))
     pv_input: Mapped[str] = mapped_column(
-        String(16), comment="PV input tier: ghi_dni_dhi | ghi | cloud_cover | clear_sky | none (no PV).")
+        String(16), comment="PV input tier: ghi_dni_dhi | ghi | cloud_cover | clear_sky | none (no PV)."
+    )
     weather_missing: Mapped[bool] = mapped_column(Boolean, comment="Weather values missing while the sun was up.")
     weather_source: Mapped[str] = mapped_column(String(64), default="", comment="provider[:station]; '' = none.")
     yield_corrected: Mapped[bool] = mapped_column(Boolean, comment="PV scaled by a measured-yield correction.")
@@ -190,7 +190,8 @@ class OverrideRequest(Base):
     status: Mapped[str] = mapped_column(String(16), comment="requested | approved | rejected | applied")
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     first_sent_at: Mapped[dt.datetime | None] = mapped_column(
-        nullable=True, comment="When a dispatch first sent this override (UTC); it holds to the end of that slot.")
+        nullable=True, comment="When a dispatch first sent this override (UTC); it holds to the end of that slot."
+    )
 
 
 class User(Base):

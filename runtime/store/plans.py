@@ -17,8 +17,16 @@ from runtime.store.models import Plan, PlanSlot
 from runtime.store.types import utcnow
 
 PLAN_KINDS = ("optimal", "shifted", "safe", "whatif")
-SLOT_FIELDS = ("plant_kw", "jepx_buy_kw", "jepx_sell_kw", "pv_kw", "battery_kw", "interchange_kw", "load_kw",
-               "price_jpy_per_kwh")
+SLOT_FIELDS = (
+    "plant_kw",
+    "jepx_buy_kw",
+    "jepx_sell_kw",
+    "pv_kw",
+    "battery_kw",
+    "interchange_kw",
+    "load_kw",
+    "price_jpy_per_kwh",
+)
 
 
 @dataclass
@@ -45,17 +53,30 @@ def save_plan(store: Store, plan: PlanIn) -> Plan:
         raise ValueError(f"kind: unknown plan kind '{plan.kind}'; use one of {PLAN_KINDS}")
     with store.session() as session:
         version = int(session.scalar(select(func.coalesce(func.max(Plan.version), 0))) or 0) + 1
-        row = Plan(version=version, horizon_start=plan.horizon_start, horizon_end=plan.horizon_end, kind=plan.kind,
-                   status=plan.status, solver_status=plan.solver_status, objective_jpy=plan.objective_jpy,
-                   inputs_summary=plan.inputs_summary, cost_breakdown=plan.cost_breakdown,
-                   slack_report=plan.slack_report, setpoints=plan.setpoints,
-                   created_at=plan.created_at or utcnow())
+        row = Plan(
+            version=version,
+            horizon_start=plan.horizon_start,
+            horizon_end=plan.horizon_end,
+            kind=plan.kind,
+            status=plan.status,
+            solver_status=plan.solver_status,
+            objective_jpy=plan.objective_jpy,
+            inputs_summary=plan.inputs_summary,
+            cost_breakdown=plan.cost_breakdown,
+            slack_report=plan.slack_report,
+            setpoints=plan.setpoints,
+            created_at=plan.created_at or utcnow(),
+        )
         session.add(row)
         session.flush()
         if plan.slots:
-            session.execute(insert(PlanSlot), [
-                {"plan_id": row.id, "slot_start": s["slot_start"], **{k: float(s.get(k, 0.0)) for k in SLOT_FIELDS}}
-                for s in plan.slots])
+            session.execute(
+                insert(PlanSlot),
+                [
+                    {"plan_id": row.id, "slot_start": s["slot_start"], **{k: float(s.get(k, 0.0)) for k in SLOT_FIELDS}}
+                    for s in plan.slots
+                ],
+            )
         return row
 
 
@@ -99,8 +120,9 @@ def set_plan_status(store: Store, plan_id: int, status: str, user: str) -> Plan 
         if row is None:
             return None
         if status == "approved":
-            session.execute(update(Plan).where(Plan.status == "approved", Plan.id != plan_id)
-                            .values(status="superseded"))
+            session.execute(
+                update(Plan).where(Plan.status == "approved", Plan.id != plan_id).values(status="superseded")
+            )
         row.status = status
         row.approved_by = user
         row.approved_at = utcnow()

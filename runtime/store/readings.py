@@ -39,8 +39,16 @@ def _rows(readings: Iterable[ReadingIn]) -> list[dict[str, Any]]:
     for r in readings:
         if r.ts.tzinfo is None:
             raise ValueError(f"reading {r.facility_id}/{r.device_id}/{r.point}: ts has no timezone")
-        rows.append({"ts": r.ts, "facility_id": r.facility_id, "device_id": r.device_id, "point": r.point,
-                     "value": float(r.value), "quality": r.quality})
+        rows.append(
+            {
+                "ts": r.ts,
+                "facility_id": r.facility_id,
+                "device_id": r.device_id,
+                "point": r.point,
+                "value": float(r.value),
+                "quality": r.quality,
+            }
+        )
     return rows
 
 
@@ -74,7 +82,7 @@ def write_readings(store: Store, readings: Iterable[ReadingIn], batch: int = BAT
     rows = _rows(readings)
     with store.session() as session:
         for i in range(0, len(rows), batch):
-            chunk = rows[i:i + batch]
+            chunk = rows[i : i + batch]
             session.execute(insert(Reading), chunk)
             _upsert_latest(session, chunk)
     return len(rows)
@@ -98,19 +106,25 @@ def latest_values(store: Store, facility_id: str | None = None) -> list[LatestPo
     Read as plain rows (no ORM identity map): this backs every live-status request."""
     lv = LatestValue
     stmt = select(lv.facility_id, lv.device_id, lv.point, lv.ts, lv.value, lv.quality).order_by(
-        lv.facility_id, lv.device_id, lv.point)
+        lv.facility_id, lv.device_id, lv.point
+    )
     if facility_id is not None:
         stmt = stmt.where(lv.facility_id == facility_id)
     with store.engine.connect() as conn:
         return [LatestPoint(*row) for row in conn.execute(stmt)]
 
 
-def readings_between(store: Store, start: dt.datetime, end: dt.datetime, facility_id: str | None = None,
-                     device_id: str | None = None, point: str | None = None) -> list[Reading]:
+def readings_between(
+    store: Store,
+    start: dt.datetime,
+    end: dt.datetime,
+    facility_id: str | None = None,
+    device_id: str | None = None,
+    point: str | None = None,
+) -> list[Reading]:
     """Raw readings in [start, end), oldest first, optionally filtered."""
     stmt: Select[Reading] = select(Reading).where(Reading.ts >= start, Reading.ts < end)
-    for column, value in ((Reading.facility_id, facility_id), (Reading.device_id, device_id),
-                          (Reading.point, point)):
+    for column, value in ((Reading.facility_id, facility_id), (Reading.device_id, device_id), (Reading.point, point)):
         if value is not None:
             stmt = stmt.where(column == value)
     with store.session() as session:
@@ -128,25 +142,45 @@ def aggregate_slots(store: Store, start: dt.datetime, end: dt.datetime) -> int:
     rows = readings_between(store, start, end)
     if not rows:
         return 0
-    frame = pd.DataFrame([{"ts": r.ts, "facility_id": r.facility_id, "device_id": r.device_id,
-                           "point": r.point, "value": r.value} for r in rows])
+    frame = pd.DataFrame(
+        [
+            {"ts": r.ts, "facility_id": r.facility_id, "device_id": r.device_id, "point": r.point, "value": r.value}
+            for r in rows
+        ]
+    )
     frame["slot_start"] = pd.to_datetime(frame["ts"], utc=True).dt.floor("30min")
     grouped = frame.groupby(["slot_start", "facility_id", "device_id", "point"])["value"]
     stats = grouped.agg(["mean", "min", "max", "count"]).reset_index()
-    out = [{"slot_start": s.slot_start.to_pydatetime(), "facility_id": s.facility_id, "device_id": s.device_id,
-            "point": s.point, "mean": float(s["mean"]), "minimum": float(s["min"]), "maximum": float(s["max"]),
-            "count": int(s["count"])} for _, s in stats.iterrows()]
+    out = [
+        {
+            "slot_start": s.slot_start.to_pydatetime(),
+            "facility_id": s.facility_id,
+            "device_id": s.device_id,
+            "point": s.point,
+            "mean": float(s["mean"]),
+            "minimum": float(s["min"]),
+            "maximum": float(s["max"]),
+            "count": int(s["count"]),
+        }
+        for _, s in stats.iterrows()
+    ]
     with store.session() as session:
         for row in out:
-            session.execute(delete(Aggregate).where(
-                Aggregate.slot_start == row["slot_start"], Aggregate.facility_id == row["facility_id"],
-                Aggregate.device_id == row["device_id"], Aggregate.point == row["point"]))
+            session.execute(
+                delete(Aggregate).where(
+                    Aggregate.slot_start == row["slot_start"],
+                    Aggregate.facility_id == row["facility_id"],
+                    Aggregate.device_id == row["device_id"],
+                    Aggregate.point == row["point"],
+                )
+            )
         session.execute(insert(Aggregate), out)
     return len(out)
 
 
-def aggregates_between(store: Store, start: dt.datetime, end: dt.datetime,
-                       facility_id: str | None = None, point: str | None = None) -> Sequence[Aggregate]:
+def aggregates_between(
+    store: Store, start: dt.datetime, end: dt.datetime, facility_id: str | None = None, point: str | None = None
+) -> Sequence[Aggregate]:
     """Aggregates with slot_start in [start, end)."""
     stmt = select(Aggregate).where(Aggregate.slot_start >= start, Aggregate.slot_start < end)
     if facility_id is not None:

@@ -79,20 +79,39 @@ def _age(points: list[PointValue]) -> float | None:
 def facility_status(facility: Facility, rows: list[LatestPoint], now: dt.datetime) -> FacilityStatus:
     """Status of one facility from its latest values."""
     kinds = device_kinds(facility)
-    points = [PointValue(r.device_id, kinds.get(r.device_id, "other"), r.point, r.value, r.ts,
-                         max(0.0, (now - r.ts).total_seconds()), r.quality) for r in rows]
+    points = [
+        PointValue(
+            r.device_id,
+            kinds.get(r.device_id, "other"),
+            r.point,
+            r.value,
+            r.ts,
+            max(0.0, (now - r.ts).total_seconds()),
+            r.quality,
+        )
+        for r in rows
+    ]
     socs = [p.value for p in points if p.kind == "battery" and p.point == "soc"]
     return FacilityStatus(
-        facility_id=facility.id, name_ja=facility.name_ja, name_en=facility.name_en, shelter=facility.is_shelter,
-        supplied=facility.supplied, pv_kw=_sum(points, "pv", "power_kw"),
+        facility_id=facility.id,
+        name_ja=facility.name_ja,
+        name_en=facility.name_en,
+        shelter=facility.is_shelter,
+        supplied=facility.supplied,
+        pv_kw=_sum(points, "pv", "power_kw"),
         battery_kw=_sum(points, "battery", "power_kw"),
-        battery_soc=sum(socs) / len(socs) if socs else None, ev_kw=_sum(points, "ev", "power_kw"),
-        meter_kw=_sum(points, "meter", "power_kw"), age_s=_age(points),
-        quality=_worst([p.quality for p in points]), points=points)
+        battery_soc=sum(socs) / len(socs) if socs else None,
+        ev_kw=_sum(points, "ev", "power_kw"),
+        meter_kw=_sum(points, "meter", "power_kw"),
+        age_s=_age(points),
+        quality=_worst([p.quality for p in points]),
+        points=points,
+    )
 
 
-def city_status(store: Store, scenario: Scenario, now: dt.datetime,
-                facility_id: str | None = None) -> list[FacilityStatus]:
+def city_status(
+    store: Store, scenario: Scenario, now: dt.datetime, facility_id: str | None = None
+) -> list[FacilityStatus]:
     """Status of every facility (or one) of the scenario, in scenario order."""
     by_facility: dict[str, list[LatestPoint]] = {}
     for row in latest_values(store, facility_id):
@@ -124,10 +143,14 @@ def summarise(scenario: Scenario, statuses: list[FacilityStatus], stale_after_s:
     soc_pairs = [(s.battery_soc, capacity.get(s.facility_id, 0.0)) for s in statuses if s.battery_soc is not None]
     weight = sum(w for _, w in soc_pairs)
     return CitySummary(
-        facilities=len(statuses), reporting=len(reporting),
+        facilities=len(statuses),
+        reporting=len(reporting),
         stale=sum(1 for s in reporting if (s.age_s or 0) > stale_after_s or s.quality not in ("good", "none")),
         shelters=sum(1 for s in statuses if s.shelter),
-        pv_kw=sum(s.pv_kw or 0.0 for s in statuses), battery_kw=sum(s.battery_kw or 0.0 for s in statuses),
+        pv_kw=sum(s.pv_kw or 0.0 for s in statuses),
+        battery_kw=sum(s.battery_kw or 0.0 for s in statuses),
         battery_soc=sum(v * w for v, w in soc_pairs) / weight if weight > 0 else None,
-        ev_kw=sum(s.ev_kw or 0.0 for s in statuses), grid_kw=sum(s.meter_kw or 0.0 for s in statuses),
-        oldest_age_s=max((s.age_s for s in reporting if s.age_s is not None), default=None))
+        ev_kw=sum(s.ev_kw or 0.0 for s in statuses),
+        grid_kw=sum(s.meter_kw or 0.0 for s in statuses),
+        oldest_age_s=max((s.age_s for s in reporting if s.age_s is not None), default=None),
+    )

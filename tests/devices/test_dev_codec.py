@@ -10,8 +10,10 @@ from pymodbus.client import AsyncModbusTcpClient
 from devices.codec import CodecError, apply_sf, decode, encode, scale_factor, sentinel_words
 
 
-@pytest.mark.parametrize(("raw", "sf", "expected"), [(12345, -2, 123.45), (12345, 1, 123450.0), (7, 0, 7.0),
-                                                     (-250, -1, -25.0), (3, 10, 3e10)])
+@pytest.mark.parametrize(
+    ("raw", "sf", "expected"),
+    [(12345, -2, 123.45), (12345, 1, 123450.0), (7, 0, 7.0), (-250, -1, -25.0), (3, 10, 3e10)],
+)
 def test_scale_factor_applies_power_of_ten(raw: int, sf: int, expected: float) -> None:
     assert apply_sf(raw, sf) == pytest.approx(expected)
 
@@ -41,11 +43,25 @@ def test_encode_scales_rounds_and_refuses_overflow() -> None:
         encode("int16", -32768, 0)
 
 
-SENTINELS = [("int16", [0x8000]), ("sunssf", [0x8000]), ("uint16", [0xFFFF]), ("enum16", [0xFFFF]),
-             ("bitfield16", [0xFFFF]), ("count", [0xFFFF]), ("int32", [0x8000, 0]), ("uint32", [0xFFFF, 0xFFFF]),
-             ("enum32", [0xFFFF, 0xFFFF]), ("bitfield32", [0xFFFF, 0xFFFF]), ("int64", [0x8000, 0, 0, 0]),
-             ("uint64", [0xFFFF] * 4), ("acc16", [0]), ("acc32", [0, 0]), ("acc64", [0, 0, 0, 0]),
-             ("float32", [0x7FC0, 0]), ("string", [0, 0x4142])]
+SENTINELS = [
+    ("int16", [0x8000]),
+    ("sunssf", [0x8000]),
+    ("uint16", [0xFFFF]),
+    ("enum16", [0xFFFF]),
+    ("bitfield16", [0xFFFF]),
+    ("count", [0xFFFF]),
+    ("int32", [0x8000, 0]),
+    ("uint32", [0xFFFF, 0xFFFF]),
+    ("enum32", [0xFFFF, 0xFFFF]),
+    ("bitfield32", [0xFFFF, 0xFFFF]),
+    ("int64", [0x8000, 0, 0, 0]),
+    ("uint64", [0xFFFF] * 4),
+    ("acc16", [0]),
+    ("acc32", [0, 0]),
+    ("acc64", [0, 0, 0, 0]),
+    ("float32", [0x7FC0, 0]),
+    ("string", [0, 0x4142]),
+]
 
 
 @pytest.mark.parametrize(("point_type", "words"), SENTINELS)
@@ -69,11 +85,18 @@ def test_values_next_to_sentinels_are_values() -> None:
 
 
 @pytest.mark.parametrize("word_order", ["big", "little"])
-@pytest.mark.parametrize(("point_type", "dtype", "value"), [("int16", "INT16", -1234), ("uint16", "UINT16", 54321),
-                                                            ("int32", "INT32", -123456789),
-                                                            ("uint32", "UINT32", 4000000000),
-                                                            ("int64", "INT64", -(2**40)), ("uint64", "UINT64", 2**50),
-                                                            ("float32", "FLOAT32", 2.5)])
+@pytest.mark.parametrize(
+    ("point_type", "dtype", "value"),
+    [
+        ("int16", "INT16", -1234),
+        ("uint16", "UINT16", 54321),
+        ("int32", "INT32", -123456789),
+        ("uint32", "UINT32", 4000000000),
+        ("int64", "INT64", -(2**40)),
+        ("uint64", "UINT64", 2**50),
+        ("float32", "FLOAT32", 2.5),
+    ],
+)
 def test_codec_agrees_with_pymodbus_converters(point_type: str, dtype: str, value: float, word_order: str) -> None:
     datatype = getattr(AsyncModbusTcpClient.DATATYPE, dtype)
     words = AsyncModbusTcpClient.convert_to_registers(value, datatype, word_order=word_order)  # type: ignore[arg-type]

@@ -86,8 +86,9 @@ async def test_our_driver_reads_a_pysunspec2_device_image() -> None:
     image.scan()
     raw = image.get_mb()
     words = [0x5375, 0x6E53, *struct.unpack(f">{len(raw) // 2}H", raw), 0xFFFF, 0]
-    server = ModbusTcpServer(SimDevice(id=1, simdata=[SimData(40000, values=words, datatype=DataType.REGISTERS)]),
-                             address=("127.0.0.1", 0))
+    server = ModbusTcpServer(
+        SimDevice(id=1, simdata=[SimData(40000, values=words, datatype=DataType.REGISTERS)]), address=("127.0.0.1", 0)
+    )
     await server.serve_forever(background=True)
     port = int(server.transport.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
     try:

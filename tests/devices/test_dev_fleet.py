@@ -12,13 +12,22 @@ from runtime.telemetry import running_simulators
 from scenarios.loader import load_builtin
 
 TIMEOUT = 0.5  # 71 devices and their servers share one event loop on a loaded 2-core machine
-FAULTS = [Fault("no_answer"), Fault("slow", delay_s=TIMEOUT * 4), Fault("exception", code=4), Fault("gateway"),
-          Fault("drop"), Fault("garbage"), Fault("sentinel")]
+FAULTS = [
+    Fault("no_answer"),
+    Fault("slow", delay_s=TIMEOUT * 4),
+    Fault("exception", code=4),
+    Fault("gateway"),
+    Fault("drop"),
+    Fault("garbage"),
+    Fault("sentinel"),
+]
 
 
 def _short_timeouts(specs: list[DeviceSpec]) -> list[DeviceSpec]:
-    return [DeviceSpec(s.device_id, s.facility, s.asset, s.kind, s.endpoint.model_copy(update={"timeout_s": TIMEOUT}))
-            for s in specs]
+    return [
+        DeviceSpec(s.device_id, s.facility, s.asset, s.kind, s.endpoint.model_copy(update={"timeout_s": TIMEOUT}))
+        for s in specs
+    ]
 
 
 async def test_poll_of_yamaguchi_marks_exactly_the_faulty_devices() -> None:
@@ -56,8 +65,15 @@ async def test_poll_of_yamaguchi_marks_exactly_the_faulty_devices() -> None:
 async def test_meter_reads_load_minus_pv_minus_battery_plus_ev() -> None:
     scenario = load_builtin("yamaguchi")
     specs = scenario_devices(scenario)
-    facility = next(f for f in scenario.facilities if f.pv_arrays and f.batteries and f.meters
-                    and all(a.modbus for a in f.pv_arrays) and all(b.modbus for b in f.batteries))
+    facility = next(
+        f
+        for f in scenario.facilities
+        if f.pv_arrays
+        and f.batteries
+        and f.meters
+        and all(a.modbus for a in f.pv_arrays)
+        and all(b.modbus for b in f.batteries)
+    )
     mine = [s for s in specs if s.facility.id == facility.id]
     async with running_simulators(scenario, port_base=0) as fleet:
         poller = Poller(_short_timeouts(with_ports(mine, fleet.port_map)))
@@ -67,8 +83,12 @@ async def test_meter_reads_load_minus_pv_minus_battery_plus_ev() -> None:
         assert when is not None
         from devices.simulators.physics import load_kw
 
-        expected = (load_kw(facility, when) - sum(p.power_kw(when) for p in sim.pv)
-                    - sum(b.power_kw for b in sim.batteries) + sum(c.power_kw for c in sim.chargers))
+        expected = (
+            load_kw(facility, when)
+            - sum(p.power_kw(when) for p in sim.pv)
+            - sum(b.power_kw for b in sim.batteries)
+            + sum(c.power_kw for c in sim.chargers)
+        )
         meter = readings[DeviceKind.METER].values["power_kw"]
         assert meter is not None and abs(meter - expected) <= 0.02 * max(abs(expected), 1) + 0.1
         poller.close()

@@ -31,12 +31,24 @@ def test_lengths_and_offsets_match_the_official_definitions() -> None:
             offset += p["size"]
 
 
-@pytest.mark.parametrize(("model_id", "name", "offset", "ptype", "sf"), [
-    (1, "SN", 50, "string", None), (103, "W", 14, "int16", "W_SF"), (103, "WH", 24, "acc32", "WH_SF"),
-    (123, "WMaxLimPct", 5, "uint16", "WMaxLimPct_SF"), (124, "OutWRte", 12, "int16", "InOutWRte_SF"),
-    (701, "W", 10, "int16", "W_SF"), (701, "W_SF", 116, "sunssf", None), (704, "WSet", 24, "int32", "WSet_SF"),
-    (704, "WSetRvrtTms", 31, "uint32", None), (713, "SoC", 4, "uint16", "Pct_SF"), (802, "SoC", 11, "uint16", "SoC_SF"),
-    (203, "W", 18, "int16", "W_SF"), (702, "WChaRteMax", 34, "uint16", "W_SF")])
+@pytest.mark.parametrize(
+    ("model_id", "name", "offset", "ptype", "sf"),
+    [
+        (1, "SN", 50, "string", None),
+        (103, "W", 14, "int16", "W_SF"),
+        (103, "WH", 24, "acc32", "WH_SF"),
+        (123, "WMaxLimPct", 5, "uint16", "WMaxLimPct_SF"),
+        (124, "OutWRte", 12, "int16", "InOutWRte_SF"),
+        (701, "W", 10, "int16", "W_SF"),
+        (701, "W_SF", 116, "sunssf", None),
+        (704, "WSet", 24, "int32", "WSet_SF"),
+        (704, "WSetRvrtTms", 31, "uint32", None),
+        (713, "SoC", 4, "uint16", "Pct_SF"),
+        (802, "SoC", 11, "uint16", "SoC_SF"),
+        (203, "W", 18, "int16", "W_SF"),
+        (702, "WChaRteMax", 34, "uint16", "W_SF"),
+    ],
+)
 def test_reference_layout(model_id: int, name: str, offset: int, ptype: str, sf: str | None) -> None:
     point = sunspec_model(model_id).point(name)
     assert (point.offset, point.type, point.sf) == (offset, ptype, sf)
@@ -44,7 +56,19 @@ def test_reference_layout(model_id: int, name: str, offset: int, ptype: str, sf:
 
 def test_model_lengths() -> None:
     assert {m: sunspec_model(m).length for m in (1, 103, 120, 121, 123, 124, 701, 702, 704, 713, 802, 203)} == {
-        1: 66, 103: 50, 120: 26, 121: 30, 123: 24, 124: 24, 701: 153, 702: 50, 704: 65, 713: 7, 802: 62, 203: 105}
+        1: 66,
+        103: 50,
+        120: 26,
+        121: 30,
+        123: 24,
+        124: 24,
+        701: 153,
+        702: 50,
+        704: 65,
+        713: 7,
+        802: 62,
+        203: 105,
+    }
 
 
 def test_vendor_map_loads_and_unknown_map_is_named() -> None:

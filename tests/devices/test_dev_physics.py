@@ -28,7 +28,8 @@ def test_sun_position_noon_equinox_and_solstice() -> None:
     # June solstice, local solar noon at Yamaguchi: elevation = 90 - 34.18 + 23.44
     equation_of_time_min = -1.7
     noon = dt.datetime(2026, 6, 21, 12, 0, tzinfo=JST) + dt.timedelta(
-        minutes=4 * (135 - YAMAGUCHI[1]) - equation_of_time_min)
+        minutes=4 * (135 - YAMAGUCHI[1]) - equation_of_time_min
+    )
     east, _, up = solar_vector(noon, *YAMAGUCHI)
     assert math.degrees(math.asin(up)) == pytest.approx(90 - 34.18 + 23.44, abs=0.5)
     assert abs(east) < 0.01
@@ -45,13 +46,23 @@ def test_pv_follows_the_plane_and_clips() -> None:
     noon = dt.datetime(2026, 6, 21, 12, 15, tzinfo=JST)
     assert pv_ac_kw(array, noon, *YAMAGUCHI) == 50.0  # clipped at the inverter
     assert pv_ac_kw(array, noon, *YAMAGUCHI, cloud_factor=0.2) == pytest.approx(
-        pv_ac_kw(PVArray(id="b", kwp=100, inverter_kw=500), noon, *YAMAGUCHI, cloud_factor=0.2))
+        pv_ac_kw(PVArray(id="b", kwp=100, inverter_kw=500), noon, *YAMAGUCHI, cloud_factor=0.2)
+    )
     assert pv_ac_kw(array, dt.datetime(2026, 6, 21, 23, 0, tzinfo=JST), *YAMAGUCHI) == 0.0
 
 
 def test_battery_integrates_its_setpoint_within_limits() -> None:
-    b = Battery(id="b", capacity_kwh=100, charge_kw=50, discharge_kw=40, charge_efficiency=0.9,
-                discharge_efficiency=0.8, soc_min=0.1, soc_max=0.9, initial_soc=0.5)
+    b = Battery(
+        id="b",
+        capacity_kwh=100,
+        charge_kw=50,
+        discharge_kw=40,
+        charge_efficiency=0.9,
+        discharge_efficiency=0.8,
+        soc_min=0.1,
+        soc_max=0.9,
+        initial_soc=0.5,
+    )
     sim = BatterySim(b)
     t0 = dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
     sim.setpoint_kw = -80  # asks for more than the charge limit
@@ -70,8 +81,15 @@ def test_battery_integrates_its_setpoint_within_limits() -> None:
 
 
 def test_ev_charges_only_while_plugged() -> None:
-    ev = ElectricVehicle(id="car", model="x", capacity_kwh=40, home_facility="f", charge_kw=6, initial_soc=0.5,
-                         weekday=[PlugWindow(start=dt.time(18), end=dt.time(7))])
+    ev = ElectricVehicle(
+        id="car",
+        model="x",
+        capacity_kwh=40,
+        home_facility="f",
+        charge_kw=6,
+        initial_soc=0.5,
+        weekday=[PlugWindow(start=dt.time(18), end=dt.time(7))],
+    )
     monday_night = dt.datetime(2026, 11, 23, 20, 0, tzinfo=JST)
     assert plugged(ev, monday_night) and plugged(ev, monday_night + dt.timedelta(hours=10))
     assert not plugged(ev, monday_night + dt.timedelta(hours=16))

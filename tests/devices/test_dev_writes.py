@@ -35,8 +35,9 @@ def _setup(kind: str) -> tuple[DeviceSpec, SimulatedDevice, Clock]:
     scenario = load_builtin("yamaguchi")
     devices, _ = build_devices(scenario, clock)
     spec = next(s for s in scenario_devices(scenario) if s.kind.value == kind and s.endpoint.watchdog_s)
-    spec = DeviceSpec(spec.device_id, spec.facility, spec.asset, spec.kind,
-                      spec.endpoint.model_copy(update={"timeout_s": TIMEOUT}))
+    spec = DeviceSpec(
+        spec.device_id, spec.facility, spec.asset, spec.kind, spec.endpoint.model_copy(update={"timeout_s": TIMEOUT})
+    )
     return spec, devices[spec.device_id], clock
 
 
@@ -80,8 +81,11 @@ async def test_refusals_and_dry_run_do_not_touch_the_device() -> None:
         writer = SetpointWriter(poller, sink, dry_run=True)
         before = dev.requests
         dry = await writer.write(spec.device_id, "setpoint_kw", 5)
-        refused = [await writer.write(spec.device_id, "soc", 0.5), await writer.write("nowhere/x", "setpoint_kw", 1),
-                   await writer.write(spec.device_id, "setpoint_kw", float("nan"))]
+        refused = [
+            await writer.write(spec.device_id, "soc", 0.5),
+            await writer.write("nowhere/x", "setpoint_kw", 1),
+            await writer.write(spec.device_id, "setpoint_kw", float("nan")),
+        ]
         assert dry.result == "dry-run" and dry.applied == 5
         assert [e.result for e in refused] == ["refused"] * 3 and "allow-list" in refused[0].detail
         assert dev.requests == before and len(sink.audit) == 4

@@ -153,8 +153,16 @@ def test_clear_day_correction_from_telemetry_alone() -> None:
     from scenarios.model import Facility, FacilityKind
 
     array = PVArray(id="pv1", kwp=10.0, inverter_kw=10.0)
-    facility = Facility(id="f", name_ja="施設", name_en="F", kind=FacilityKind.OTHER, latitude=34.18,
-                        longitude=131.47, grid_contract_kw=10, pv_arrays=[array])
+    facility = Facility(
+        id="f",
+        name_ja="施設",
+        name_en="F",
+        kind=FacilityKind.OTHER,
+        latitude=34.18,
+        longitude=131.47,
+        grid_contract_kw=10,
+        pv_arrays=[array],
+    )
     index = pd.date_range("2024-05-01", periods=48 * 10, freq="30min", tz="Asia/Tokyo")
     clear = forecast_array_pv(array, facility, index)
     # a soiled plant at 75 % of its model: two clear days, the rest cloudy at 30-60 %

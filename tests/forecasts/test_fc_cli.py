@@ -87,6 +87,7 @@ def test_forecast_with_recorded_weather(tmp_path: Path) -> None:
     assert weather_kwh < clear_kwh  # 6 Aug 2025 in Hiroshima had afternoon cloud
     no_station = runner.invoke(app, [*base, "--weather", jma])
     assert no_station.exit_code == 2 and "--station" in no_station.output
-    outside = runner.invoke(app, [*base[:4], "2024-08-01", *base[5:], "--weather",
-                                  str(data_path("openmeteo_forecast_15min_sample.csv"))])
+    outside = runner.invoke(
+        app, [*base[:4], "2024-08-01", *base[5:], "--weather", str(data_path("openmeteo_forecast_15min_sample.csv"))]
+    )
     assert outside.exit_code == 0 and "missing weather" in outside.output

@@ -16,9 +16,16 @@ TZ = "Asia/Tokyo"
 
 
 def facility(**extra: object) -> Facility:
-    base = {"id": "f", "name_ja": "施設", "name_en": "F", "kind": FacilityKind.OTHER, "latitude": 34.18,
-            "longitude": 131.47, "grid_contract_kw": 100,
-            "load": LoadProfile(source="doe:SmallOffice", annual_kwh=100_000)}
+    base = {
+        "id": "f",
+        "name_ja": "施設",
+        "name_en": "F",
+        "kind": FacilityKind.OTHER,
+        "latitude": 34.18,
+        "longitude": 131.47,
+        "grid_contract_kw": 100,
+        "load": LoadProfile(source="doe:SmallOffice", annual_kwh=100_000),
+    }
     base.update(extra)
     return Facility(**base)
 

@@ -18,8 +18,15 @@ YAMAGUCHI = {"latitude": 34.18, "longitude": 131.47, "altitude_m": 20.0}
 
 
 def make_facility(arrays: list[PVArray]) -> Facility:
-    return Facility(id="test", name_ja="テスト", name_en="Test", kind=FacilityKind.OTHER, grid_contract_kw=50,
-                    pv_arrays=arrays, **YAMAGUCHI)
+    return Facility(
+        id="test",
+        name_ja="テスト",
+        name_en="Test",
+        kind=FacilityKind.OTHER,
+        grid_contract_kw=50,
+        pv_arrays=arrays,
+        **YAMAGUCHI,
+    )
 
 
 ARRAY = PVArray(id="pv1", kwp=10.0, inverter_kw=10.0, tilt_deg=20.0, azimuth_deg=180.0, losses_pct=14.0)

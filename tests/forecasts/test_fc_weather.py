@@ -24,8 +24,17 @@ ARRAY = PVArray(id="pv1", kwp=10.0, inverter_kw=10.0)
 
 
 def site(lat: float = 34.18, lon: float = 131.47, alt: float = 20.0) -> Facility:
-    return Facility(id="s", name_ja="サイト", name_en="Site", kind=FacilityKind.OTHER, latitude=lat, longitude=lon,
-                    altitude_m=alt, grid_contract_kw=10, pv_arrays=[ARRAY])
+    return Facility(
+        id="s",
+        name_ja="サイト",
+        name_en="Site",
+        kind=FacilityKind.OTHER,
+        latitude=lat,
+        longitude=lon,
+        altitude_m=alt,
+        grid_contract_kw=10,
+        pv_arrays=[ARRAY],
+    )
 
 
 ALPS = site(45.84, 6.86, 4459.0)  # the Open-Meteo sample's grid point
@@ -68,7 +77,9 @@ def recorded_json() -> dict[str, object]:
     """An Open-Meteo JSON response rebuilt from the recorded CSV (first 8 rows)."""
     raw = pd.read_csv(OPENMETEO).iloc[40:48]
     return {
-        "latitude": 45.84, "longitude": 6.86, "utc_offset_seconds": 3600,
+        "latitude": 45.84,
+        "longitude": 6.86,
+        "utc_offset_seconds": 3600,
         "minutely_15": {
             "time": raw["time_local"].tolist(),
             "temperature_2m": raw["temp_air_c"].tolist(),
@@ -91,9 +102,13 @@ def test_openmeteo_json_matches_csv(tmp_path: Path) -> None:
 
 
 def test_openmeteo_interval_mean_moved_to_midpoint() -> None:
-    payload = {"utc_offset_seconds": 0, "hourly": {"time": ["2025-01-01T10:00", "2025-01-01T11:00",
-                                                            "2025-01-01T12:00"],
-                                                   "shortwave_radiation": [100.0, 200.0, 300.0]}}
+    payload = {
+        "utc_offset_seconds": 0,
+        "hourly": {
+            "time": ["2025-01-01T10:00", "2025-01-01T11:00", "2025-01-01T12:00"],
+            "shortwave_radiation": [100.0, 200.0, 300.0],
+        },
+    }
     w = parse_openmeteo_json(payload)
     # 200 is the mean over 10:00-11:00, i.e. the value at 10:30; at the 11:00 label, halfway to 250
     assert w.loc[pd.Timestamp("2025-01-01 11:00", tz="UTC"), "ghi_wm2"] == pytest.approx(250.0)
@@ -122,8 +137,12 @@ def test_input_preference_is_recorded() -> None:
     ghi_only = forecast_array(ARRAY, ALPS, ALPS_DAY, w.drop(columns=["dni_wm2"]))
     cloud = forecast_array(ARRAY, ALPS, ALPS_DAY, w.drop(columns=["ghi_wm2", "dni_wm2", "dhi_wm2"]))
     clear = forecast_array(ARRAY, ALPS, ALPS_DAY, None)
-    assert (full.source, ghi_only.source, cloud.source, clear.source) == ("ghi_dni_dhi", "ghi", "cloud_cover",
-                                                                          "clear_sky")
+    assert (full.source, ghi_only.source, cloud.source, clear.source) == (
+        "ghi_dni_dhi",
+        "ghi",
+        "cloud_cover",
+        "clear_sky",
+    )
     assert not full.any_missing and not cloud.any_missing
     # 25 Feb 2025 at the sample's site was overcast (cloud 100 % most of the day): far below clear sky
     assert full.ac_kw.sum() < 0.6 * clear.ac_kw.sum()
@@ -165,8 +184,10 @@ def test_missing_weather_flagged_without_crash() -> None:
     index = pd.date_range("2024-06-21", periods=48, freq="30min", tz="Asia/Tokyo")
     complete = hourly_weather("2024-06-21", 0.6, facility)
     gappy = complete.copy()
-    gappy.loc[pd.Timestamp("2024-06-21 10:30", tz="Asia/Tokyo"):pd.Timestamp("2024-06-21 11:30", tz="Asia/Tokyo"),
-              ["ghi_wm2", "temp_air_c"]] = np.nan
+    gappy.loc[
+        pd.Timestamp("2024-06-21 10:30", tz="Asia/Tokyo") : pd.Timestamp("2024-06-21 11:30", tz="Asia/Tokyo"),
+        ["ghi_wm2", "temp_air_c"],
+    ] = np.nan
     full = forecast_array(ARRAY, facility, index, complete)
     holey = forecast_array(ARRAY, facility, index, gappy)
     assert not full.any_missing

@@ -12,8 +12,9 @@ from api.cli import app
 
 def test_plan_command_writes_files(tmp_path: Path) -> None:
     out = tmp_path / "plan"
-    result = CliRunner().invoke(app, ["plan", "--scenario", "tiny", "--date", "2024-08-01", "--horizon", "12",
-                                      "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["plan", "--scenario", "tiny", "--date", "2024-08-01", "--horizon", "12", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "optimised cost (JPY)" in result.output and "baseline cost (JPY)" in result.output
     for name in ("schedule.csv", "procurement.csv", "slack.csv", "interchange.csv", "summary.json", "plan.png"):

@@ -24,8 +24,10 @@ def tiny_inputs(day: dt.datetime, min_power_kw: float = 0.0, n: int = 48) -> Pla
     s = parse_scenario(data)
     idx = pd.date_range(pd.Timestamp(day), periods=n, freq="30min", tz="Asia/Tokyo")
     hours = (idx.hour + idx.minute / 60).to_numpy()
-    pv = {"centre": pd.Series(12 * np.clip(np.sin(np.pi * (hours - 6) / 13), 0, None), index=idx),
-          "school": pd.Series(16 * np.clip(np.sin(np.pi * (hours - 6) / 13), 0, None), index=idx)}
+    pv = {
+        "centre": pd.Series(12 * np.clip(np.sin(np.pi * (hours - 6) / 13), 0, None), index=idx),
+        "school": pd.Series(16 * np.clip(np.sin(np.pi * (hours - 6) / 13), 0, None), index=idx),
+    }
     load = {f.id: pd.Series(8.0 + 4 * (hours > 8) * (hours < 18), index=idx) for f in s.facilities}
     price = pd.Series(10 + 8 * (hours > 16) * (hours < 21), index=idx, dtype=float)
     return build_inputs(s, idx, pv, load, price)

@@ -71,20 +71,26 @@ def test_shelter_reserve_plant_availability_and_partial_first_slot() -> None:
 
 
 def test_overrides_set_soc_and_availability() -> None:
-    inputs = tiny_inputs(overrides=Overrides(battery_soc={"centre/bat1": 0.2}, ev_soc={"ev1": 0.3},
-                                             unavailable_batteries=frozenset({"centre/bat1"})))
+    inputs = tiny_inputs(
+        overrides=Overrides(
+            battery_soc={"centre/bat1": 0.2}, ev_soc={"ev1": 0.3}, unavailable_batteries=frozenset({"centre/bat1"})
+        )
+    )
     assert inputs.batteries[0].initial_kwh == pytest.approx(0.2 * 16.4)
     assert not inputs.batteries[0].available
     assert inputs.evs[0].initial_kwh == pytest.approx(12.0)
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ("nan_load", "load_kw[office]"),
-    ("missing_pv", "pv_kw[centre]"),
-    ("bad_battery", "overrides.battery"),
-    ("bad_soc", "overrides.battery_soc[centre/bat1]"),
-    ("bad_ev", "overrides.ev_soc"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ("nan_load", "load_kw[office]"),
+        ("missing_pv", "pv_kw[centre]"),
+        ("bad_battery", "overrides.battery"),
+        ("bad_soc", "overrides.battery_soc[centre/bat1]"),
+        ("bad_ev", "overrides.ev_soc"),
+    ],
+)
 def test_validation_errors_name_the_field(change: str, field: str) -> None:
     s = load_builtin("tiny")
     idx = day_index(dt.date(2024, 8, 1), 4)

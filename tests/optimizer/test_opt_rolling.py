@@ -50,15 +50,23 @@ def test_structure_change_rebuilds() -> None:
     planner = RollingPlanner(EXACT)
     base = inputs_at(dt.datetime(2024, 8, 1), 1.0, 0.5, 8.0)
     planner.plan(base)
-    shorter = dataclasses.replace(base, index=base.index[:24], hours=base.hours[:24],
-                                  price_jpy_per_kwh=base.price_jpy_per_kwh[:24],
-                                  facilities=tuple(dataclasses.replace(f, pv_kw=f.pv_kw[:24], load_kw=f.load_kw[:24])
-                                                   for f in base.facilities),
-                                  evs=tuple(dataclasses.replace(e, plugged=e.plugged[:24], target_kwh=e.target_kwh[:24],
-                                                                trip_kwh=e.trip_kwh[:24]) for e in base.evs),
-                                  plant=dataclasses.replace(base.plant, forecast_kw=base.plant.forecast_kw[:24],
-                                                            min_kw=base.plant.min_kw[:24],
-                                                            available_kw=base.plant.available_kw[:24]))
+    shorter = dataclasses.replace(
+        base,
+        index=base.index[:24],
+        hours=base.hours[:24],
+        price_jpy_per_kwh=base.price_jpy_per_kwh[:24],
+        facilities=tuple(dataclasses.replace(f, pv_kw=f.pv_kw[:24], load_kw=f.load_kw[:24]) for f in base.facilities),
+        evs=tuple(
+            dataclasses.replace(e, plugged=e.plugged[:24], target_kwh=e.target_kwh[:24], trip_kwh=e.trip_kwh[:24])
+            for e in base.evs
+        ),
+        plant=dataclasses.replace(
+            base.plant,
+            forecast_kw=base.plant.forecast_kw[:24],
+            min_kw=base.plant.min_kw[:24],
+            available_kw=base.plant.available_kw[:24],
+        ),
+    )
     result = planner.plan(shorter)
     assert planner.rebuilds == 2 and result.inputs.n_slots == 24
     assert result.objective_jpy == pytest.approx(solve(shorter, EXACT).objective_jpy, abs=1e-4)
@@ -74,8 +82,9 @@ def test_runtime_replan_keeps_the_model_across_slots() -> None:
     first = replan(planner, scenario, now.to_pydatetime(), {"centre/bat1": 0.6}, max_slots=24)
     assert first.inputs.hours[0] == pytest.approx(0.5 * 20 / 30)
     assert first.inputs.index[0] == pd.Timestamp("2024-08-01 10:00", tz="Asia/Tokyo")
-    second = replan(planner, scenario, (now + pd.Timedelta(minutes=30)).to_pydatetime(), {"centre/bat1": 0.55},
-                    max_slots=24)
+    second = replan(
+        planner, scenario, (now + pd.Timedelta(minutes=30)).to_pydatetime(), {"centre/bat1": 0.55}, max_slots=24
+    )
     assert planner.rebuilds == 1 and second.fallback_used is None
     assert second.inputs.batteries[0].initial_kwh == pytest.approx(0.55 * 16.4)
     assert second.objective_jpy == pytest.approx(solve(second.inputs).objective_jpy, abs=1.0)

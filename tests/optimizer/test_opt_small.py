@@ -17,24 +17,56 @@ def index(n: int) -> pd.DatetimeIndex:
     return pd.date_range("2024-08-01 00:00", periods=n, freq="30min", tz=TZ)
 
 
-def facility(fid: str, load: list[float], pv: list[float] | None = None, reserve: float = 0.0,
-             contract: float = 1000.0) -> FacilityInput:
-    return FacilityInput(id=fid, pv_kw=np.array(pv or [0.0] * len(load)), load_kw=np.array(load),
-                         contract_kw=contract, peak_so_far_kw=0.0, reserve_kwh=reserve, is_shelter=reserve > 0)
+def facility(
+    fid: str, load: list[float], pv: list[float] | None = None, reserve: float = 0.0, contract: float = 1000.0
+) -> FacilityInput:
+    return FacilityInput(
+        id=fid,
+        pv_kw=np.array(pv or [0.0] * len(load)),
+        load_kw=np.array(load),
+        contract_kw=contract,
+        peak_so_far_kw=0.0,
+        reserve_kwh=reserve,
+        is_shelter=reserve > 0,
+    )
 
 
-def battery(fid: str, cap: float, power: float, initial: float, soc_min: float = 0.0, eta_c: float = 1.0,
-            eta_d: float = 1.0, degradation: float = 0.0) -> BatteryInput:
-    return BatteryInput(key=f"{fid}/b1", facility=fid, capacity_kwh=cap, charge_kw=power, discharge_kw=power,
-                        charge_efficiency=eta_c, discharge_efficiency=eta_d, soc_min_kwh=soc_min, soc_max_kwh=cap,
-                        initial_kwh=initial, degradation_jpy_per_kwh=degradation)
+def battery(
+    fid: str,
+    cap: float,
+    power: float,
+    initial: float,
+    soc_min: float = 0.0,
+    eta_c: float = 1.0,
+    eta_d: float = 1.0,
+    degradation: float = 0.0,
+) -> BatteryInput:
+    return BatteryInput(
+        key=f"{fid}/b1",
+        facility=fid,
+        capacity_kwh=cap,
+        charge_kw=power,
+        discharge_kw=power,
+        charge_efficiency=eta_c,
+        discharge_efficiency=eta_d,
+        soc_min_kwh=soc_min,
+        soc_max_kwh=cap,
+        initial_kwh=initial,
+        degradation_jpy_per_kwh=degradation,
+    )
 
 
 def plan(facilities: list[FacilityInput], prices: list[float], **kw: object) -> PlanInputs:
     n = len(prices)
-    return PlanInputs(index=index(n), hours=np.full(n, 0.5), price_jpy_per_kwh=np.array(prices),
-                      wheeling_jpy_per_kwh=4.0, sale_discount_jpy_per_kwh=0.5, facilities=tuple(facilities),
-                      **kw)  # type: ignore[arg-type]
+    return PlanInputs(
+        index=index(n),
+        hours=np.full(n, 0.5),
+        price_jpy_per_kwh=np.array(prices),
+        wheeling_jpy_per_kwh=4.0,
+        sale_discount_jpy_per_kwh=0.5,
+        facilities=tuple(facilities),
+        **kw,  # type: ignore[arg-type]
+    )
 
 
 def test_battery_arbitrage_objective_to_the_yen() -> None:
@@ -43,8 +75,9 @@ def test_battery_arbitrage_objective_to_the_yen() -> None:
     # (wear) = 15 and replaces 0.8 kWh bought at 30 + 4 and costs 0.8 wear: worth 26.4 > 15, so it fills up:
     # charge 5 kWh in slot 0 (buy 50 + wheel 20), discharge 8 kW x 0.5 h = 4 kWh AC = the whole load;
     # wear (5 + 4) x 1 = 9. Total 50 + 20 + 9 = 79 JPY (no battery: 4 x 34 = 136 JPY).
-    inputs = plan([facility("a", [0.0, 8.0])], [10.0, 30.0],
-                  batteries=(battery("a", 5.0, 10.0, 0.0, eta_d=0.8, degradation=1.0),))
+    inputs = plan(
+        [facility("a", [0.0, 8.0])], [10.0, 30.0], batteries=(battery("a", 5.0, 10.0, 0.0, eta_d=0.8, degradation=1.0),)
+    )
     result = solve(inputs)
     assert result.status == "optimal"
     assert result.objective_jpy == pytest.approx(79.0, abs=0.5)
@@ -78,8 +111,11 @@ def test_shelter_reserve_is_kept_when_possible() -> None:
     # wheeling and wear) to discharge a full 5 kWh in slot 1 (saves 43 each), then hold the 10 kWh reserve.
     # Without the reserve it discharges 5 kWh in slot 0 (saves 13 each) and 5 in slot 1: 7, 2, 2 kWh.
     def case(reserve: float) -> np.ndarray:
-        inputs = plan([facility("s", [20.0, 20.0, 20.0], reserve=reserve)], [10.0, 40.0, 10.0],
-                      batteries=(battery("s", 20.0, 10.0, 12.0, soc_min=2.0, degradation=1.0),))
+        inputs = plan(
+            [facility("s", [20.0, 20.0, 20.0], reserve=reserve)],
+            [10.0, 40.0, 10.0],
+            batteries=(battery("s", 20.0, 10.0, 12.0, soc_min=2.0, degradation=1.0),),
+        )
         result = solve(inputs)
         assert not [m for m in result.missed if m.kind == "shelter_reserve"]
         return result.dispatch.bat_soc_kwh[0]
@@ -92,8 +128,9 @@ def test_shelter_reserve_is_kept_when_possible() -> None:
 
 def test_shelter_reserve_missed_only_when_impossible_and_reported() -> None:
     # Starts at 4 kWh against a 10 kWh level; 2 kW charging adds 1 kWh per slot: short 5, 4, 3, 2, 1, 0.
-    inputs = plan([facility("s", [1.0] * 8, reserve=8.0)], [30.0] * 8,
-                  batteries=(battery("s", 20.0, 2.0, 4.0, soc_min=2.0),))
+    inputs = plan(
+        [facility("s", [1.0] * 8, reserve=8.0)], [30.0] * 8, batteries=(battery("s", 20.0, 2.0, 4.0, soc_min=2.0),)
+    )
     result = solve(inputs)
     soc = result.dispatch.bat_soc_kwh[0]
     assert soc[:6].tolist() == pytest.approx([5.0, 6.0, 7.0, 8.0, 9.0, 10.0])
@@ -110,9 +147,21 @@ def ev_inputs(plugged_slots: int, price: float = 50.0) -> PlanInputs:
     plugged = np.array([1.0] * plugged_slots + [0.0] * (n - plugged_slots))
     target = np.zeros(n)
     target[plugged_slots - 1] = 32.0  # 0.8 x 40 kWh when it leaves after the last plugged slot
-    ev = EVInput(id="car", facility="f", charger="c1", capacity_kwh=40.0, charge_kw=6.0, min_charge_kw=0.0,
-                 discharge_kw=0.0, efficiency=0.92, floor_kwh=4.0, initial_kwh=20.0, plugged=plugged,
-                 target_kwh=target, trip_kwh=np.zeros(n))
+    ev = EVInput(
+        id="car",
+        facility="f",
+        charger="c1",
+        capacity_kwh=40.0,
+        charge_kw=6.0,
+        min_charge_kw=0.0,
+        discharge_kw=0.0,
+        efficiency=0.92,
+        floor_kwh=4.0,
+        initial_kwh=20.0,
+        plugged=plugged,
+        target_kwh=target,
+        trip_kwh=np.zeros(n),
+    )
     return plan([facility("f", [5.0] * n)], [price] * n, evs=(ev,))
 
 
@@ -139,9 +188,21 @@ def test_semi_continuous_ev_charging_respects_minimum_power() -> None:
     # 1 kWh needed in one slot at 0.92 efficiency would be 2.17 kW; with a 4 kW minimum the charger
     # either runs >= 4 kW or not at all.
     n = 2
-    ev = EVInput(id="car", facility="f", charger="c1", capacity_kwh=10.0, charge_kw=6.0, min_charge_kw=4.0,
-                 discharge_kw=0.0, efficiency=1.0, floor_kwh=0.0, initial_kwh=8.0, plugged=np.ones(n),
-                 target_kwh=np.array([0.0, 9.0]), trip_kwh=np.zeros(n))
+    ev = EVInput(
+        id="car",
+        facility="f",
+        charger="c1",
+        capacity_kwh=10.0,
+        charge_kw=6.0,
+        min_charge_kw=4.0,
+        discharge_kw=0.0,
+        efficiency=1.0,
+        floor_kwh=0.0,
+        initial_kwh=8.0,
+        plugged=np.ones(n),
+        target_kwh=np.array([0.0, 9.0]),
+        trip_kwh=np.zeros(n),
+    )
     inputs = plan([facility("f", [0.0] * n)], [10.0, 10.0], evs=(ev,))
     result = solve(inputs)
     charge = result.dispatch.ev_charge_kw[0]
@@ -154,8 +215,9 @@ def test_semi_continuous_ev_charging_respects_minimum_power() -> None:
 
 def test_peak_above_contract_reported_with_binding_limit() -> None:
     # Load 50 kW, contract 30 kW, battery 10 kW for one slot at most: 10 kW above contract, unavoidable.
-    inputs = plan([facility("p", [50.0, 50.0], contract=30.0)], [10.0, 10.0],
-                  batteries=(battery("p", 10.0, 10.0, 10.0),))
+    inputs = plan(
+        [facility("p", [50.0, 50.0], contract=30.0)], [10.0, 10.0], batteries=(battery("p", 10.0, 10.0, 10.0),)
+    )
     result = solve(inputs)
     missed = [m for m in result.missed if m.kind == "contract_peak"]
     assert len(missed) == 1 and missed[0].shortfall == pytest.approx(10.0, abs=1e-6)
@@ -168,8 +230,9 @@ def test_physical_link_carries_up_to_its_limit_without_wheeling() -> None:
     # wheeling, the other 30 kW go through the grid inside the group: wheeling 30 x 0.5 x 4 = 60 JPY.
     from optimizer.inputs import LinkInput
 
-    inputs = plan([facility("a", [0.0], pv=[50.0]), facility("b", [50.0])], [20.0],
-                  links=(LinkInput("feeder", "a", "b", 20.0),))
+    inputs = plan(
+        [facility("a", [0.0], pv=[50.0]), facility("b", [50.0])], [20.0], links=(LinkInput("feeder", "a", "b", 20.0),)
+    )
     result = solve(inputs)
     assert result.dispatch.link_kw[0, 0] == pytest.approx(20.0)
     assert result.dispatch.import_kw[1, 0] == pytest.approx(30.0)
@@ -194,9 +257,21 @@ def test_unavailable_battery_stays_idle_and_its_reserve_is_reported() -> None:
 def test_tiny_miss_below_minimum_power_is_explained() -> None:
     # 0.1 kWh missing; the charger cannot run below 4 kW = 2 kWh per slot costing 2 x (10 + 4) = 28 JPY,
     # more than the 0.1 x 200 = 20 JPY penalty, so the plan pays the penalty and says why.
-    ev = EVInput(id="car", facility="f", charger="c1", capacity_kwh=20.0, charge_kw=6.0, min_charge_kw=4.0,
-                 discharge_kw=0.0, efficiency=1.0, floor_kwh=0.0, initial_kwh=8.9, plugged=np.ones(1),
-                 target_kwh=np.array([9.0]), trip_kwh=np.zeros(1))
+    ev = EVInput(
+        id="car",
+        facility="f",
+        charger="c1",
+        capacity_kwh=20.0,
+        charge_kw=6.0,
+        min_charge_kw=4.0,
+        discharge_kw=0.0,
+        efficiency=1.0,
+        floor_kwh=0.0,
+        initial_kwh=8.9,
+        plugged=np.ones(1),
+        target_kwh=np.array([9.0]),
+        trip_kwh=np.zeros(1),
+    )
     result = solve(plan([facility("f", [0.0])], [10.0], evs=(ev,)))
     missed = [m for m in result.missed if m.kind == "ev_departure"]
     assert len(missed) == 1 and missed[0].shortfall == pytest.approx(0.1)

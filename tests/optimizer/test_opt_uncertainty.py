@@ -25,8 +25,9 @@ def _model() -> ErrorQuantiles:
     """Relative error quantiles: 0-1 h (q50 0, q90 +50 %), 1-3 h (+10 %, +20 %), 3-6 h (0, +25 %), later 0."""
     labels = ["0-1 h", "1-3 h", "3-6 h", "6-12 h", "12-24 h", "24-48 h"]
     rows = {"0-1 h": (-0.2, 0.0, 0.5), "1-3 h": (-0.1, 0.1, 0.2), "3-6 h": (-0.1, 0.0, 0.25)}
-    table = pd.DataFrame([rows.get(label, (0.0, 0.0, 0.0)) for label in labels], index=labels,
-                         columns=["q10", "q50", "q90"])
+    table = pd.DataFrame(
+        [rows.get(label, (0.0, 0.0, 0.0)) for label in labels], index=labels, columns=["q10", "q50", "q90"]
+    )
     return ErrorQuantiles(table=table)
 
 

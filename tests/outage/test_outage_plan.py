@@ -85,8 +85,16 @@ def _one_shelter(bidirectional: bool, load_kw: float = 5.0) -> OutageInput:
     n = 8
     shelter = OutageShelter("S", np.full(n, load_kw), np.zeros(n), bidirectional_charger=bidirectional)
     km, steps = np.array([[0.0]]), np.array([[0]])
-    return OutageInput(start=START, shelters=(shelter,), evs=(car(site=0, kwh=60.0, v2l=1.5, v2h=6.0),),
-                       site_ids=("S",), distance_km=km, travel_slots=steps, n_slots=n, block_slots=4)
+    return OutageInput(
+        start=START,
+        shelters=(shelter,),
+        evs=(car(site=0, kwh=60.0, v2l=1.5, v2h=6.0),),
+        site_ids=("S",),
+        distance_km=km,
+        travel_slots=steps,
+        n_slots=n,
+        block_slots=4,
+    )
 
 
 @pytest.mark.parametrize(("bidirectional", "kw"), [(False, 1.5), (True, 5.0)])
@@ -102,8 +110,13 @@ def _lossy_with_pv() -> OutageInput:
     pv = np.zeros(24)
     pv[4:12] = 3.0  # midday surplus at B charges its battery
     a, b = base.shelters
-    return replace(base, shelters=(replace(a, battery=ideal_battery(2.0, eff=0.9)),
-                                   replace(b, pv_kw=pv, battery=replace(ideal_battery(6.0, eff=0.9), soc_start=0.5))))
+    return replace(
+        base,
+        shelters=(
+            replace(a, battery=ideal_battery(2.0, eff=0.9)),
+            replace(b, pv_kw=pv, battery=replace(ideal_battery(6.0, eff=0.9), soc_start=0.5)),
+        ),
+    )
 
 
 def _check_conservation(plan: OutagePlan) -> None:
@@ -116,8 +129,13 @@ def _check_conservation(plan: OutagePlan) -> None:
     for j, s in enumerate(data.shelters):
         bat = s.battery
         assert bat is not None
-        change = h * (bat.charge_efficiency * plan.battery_charge_kw[:, j] -
-                      plan.battery_discharge_kw[:, j] / bat.discharge_efficiency).sum()
+        change = (
+            h
+            * (
+                bat.charge_efficiency * plan.battery_charge_kw[:, j]
+                - plan.battery_discharge_kw[:, j] / bat.discharge_efficiency
+            ).sum()
+        )
         assert plan.battery_kwh[-1, j] - plan.battery_kwh[0, j] == pytest.approx(change, abs=1e-5)
     ev = data.usable_evs[0]
     travel = sum(m.travel_kwh for m in plan.moves)
@@ -143,20 +161,45 @@ def _random_case(seed: int) -> OutageInput:
     hours = (np.arange(n) * 0.5 + 14) % 24
     pv_shape = np.clip(np.sin((hours - 6) / 12 * np.pi), 0, None)
     shelters = tuple(
-        OutageShelter(f"s{j}", rng.uniform(0.8, 2.5) * np.where((hours >= 17) & (hours < 22), 1.3, 1.0),
-                      rng.choice([0.0, 8.0, 15.0]) * pv_shape, priority=float(rng.choice([1.0, 2.0])),
-                      battery=ideal_battery(float(rng.choice([4.0, 9.8]))) if rng.random() < 0.5 else None,
-                      bidirectional_charger=bool(rng.random() < 0.3))
+        OutageShelter(
+            f"s{j}",
+            rng.uniform(0.8, 2.5) * np.where((hours >= 17) & (hours < 22), 1.3, 1.0),
+            rng.choice([0.0, 8.0, 15.0]) * pv_shape,
+            priority=float(rng.choice([1.0, 2.0])),
+            battery=ideal_battery(float(rng.choice([4.0, 9.8]))) if rng.random() < 0.5 else None,
+            bidirectional_charger=bool(rng.random() < 0.3),
+        )
         for j in range(n_s)
     )
     coords = rng.uniform(0, 15, size=(n_s + 1, 2))
     km = np.linalg.norm(coords[:, None] - coords[None], axis=2) * 1.3
     steps = np.ceil(km / 30 / 0.5).astype(int)
-    evs = tuple(replace(car(site=int(rng.integers(0, n_s + 1)), kwh=float(rng.choice([9.0, 20.0, 40.0])),
-                            v2l=1.5, v2h=6.0, floor=0.1, per_km=0.15, eff=0.92), id=f"ev{v}", soc_start=0.8)
-                for v in range(3))
-    return OutageInput(start=START, shelters=shelters, evs=evs, site_ids=(*(s.id for s in shelters), "depot"),
-                       distance_km=km, travel_slots=steps, n_slots=n, block_slots=8)
+    evs = tuple(
+        replace(
+            car(
+                site=int(rng.integers(0, n_s + 1)),
+                kwh=float(rng.choice([9.0, 20.0, 40.0])),
+                v2l=1.5,
+                v2h=6.0,
+                floor=0.1,
+                per_km=0.15,
+                eff=0.92,
+            ),
+            id=f"ev{v}",
+            soc_start=0.8,
+        )
+        for v in range(3)
+    )
+    return OutageInput(
+        start=START,
+        shelters=shelters,
+        evs=evs,
+        site_ids=(*(s.id for s in shelters), "depot"),
+        distance_km=km,
+        travel_slots=steps,
+        n_slots=n,
+        block_slots=8,
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -176,8 +219,9 @@ def test_milp_never_serves_less_than_greedy(seed: int) -> None:
 def test_bad_input_names_the_field() -> None:
     data = two_shelters()
     with pytest.raises(OutageInputError, match="shelter A: critical_kw"):
-        check_outage_input(replace(data, shelters=(replace(data.shelters[0], critical_kw=np.ones(3)),
-                                                   data.shelters[1])))
+        check_outage_input(
+            replace(data, shelters=(replace(data.shelters[0], critical_kw=np.ones(3)), data.shelters[1]))
+        )
     with pytest.raises(OutageInputError, match="n_slots"):
         check_outage_input(replace(data, n_slots=200))
 

@@ -77,14 +77,29 @@ def test_readiness_raises_reserves_and_targets(yamaguchi: Scenario) -> None:
 
 def test_cli_outage_and_survival(tmp_path: Path) -> None:
     runner = CliRunner()
-    result = runner.invoke(app, ["outage", "--scenario", "tiny", "--start", "2024-09-01T14:00", "--hours", "6",
-                                 "--method", "greedy", "--out", str(tmp_path)])
+    result = runner.invoke(
+        app,
+        [
+            "outage",
+            "--scenario",
+            "tiny",
+            "--start",
+            "2024-09-01T14:00",
+            "--hours",
+            "6",
+            "--method",
+            "greedy",
+            "--out",
+            str(tmp_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "read as Asia/Tokyo" in result.output
     assert "EV itinerary" in result.output and "Shelters" in result.output
     assert (tmp_path / "plan.json").exists()
-    result = runner.invoke(app, ["outage", "survival", "--scenario", "tiny", "--period", "2024-07-01/2024-07-01",
-                                 "--hours", "24"])
+    result = runner.invoke(
+        app, ["outage", "survival", "--scenario", "tiny", "--period", "2024-07-01/2024-07-01", "--hours", "24"]
+    )
     assert result.exit_code == 0, result.output
     assert "Without EVs" in result.output and "the fleet adds" in result.output
 

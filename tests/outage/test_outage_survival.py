@@ -15,10 +15,22 @@ from optimizer.outage.inputs import StationaryBattery
 INDEX = pd.date_range("2024-07-01", periods=4 * 48, freq="30min", tz="Asia/Tokyo")
 
 
-def _input(batteries: tuple[StationaryBattery | None, ...], pv: np.ndarray, load: np.ndarray,
-           duration: int = 48, cars: tuple[CarSupport, ...] = ()) -> SurvivalInput:
-    return SurvivalInput(index=INDEX, shelter_ids=tuple(f"s{j}" for j in range(load.shape[1])), critical_kw=load,
-                         pv_kw=pv, batteries=batteries, duration_slots=duration, cars=cars)
+def _input(
+    batteries: tuple[StationaryBattery | None, ...],
+    pv: np.ndarray,
+    load: np.ndarray,
+    duration: int = 48,
+    cars: tuple[CarSupport, ...] = (),
+) -> SurvivalInput:
+    return SurvivalInput(
+        index=INDEX,
+        shelter_ids=tuple(f"s{j}" for j in range(load.shape[1])),
+        critical_kw=load,
+        pv_kw=pv,
+        batteries=batteries,
+        duration_slots=duration,
+        cars=cars,
+    )
 
 
 def test_flat_load_battery_only_survives_capacity_over_load() -> None:
@@ -32,8 +44,10 @@ def test_flat_load_battery_only_survives_capacity_over_load() -> None:
 
 def test_ev_support_adds_its_energy_after_its_delay() -> None:
     n = len(INDEX)
-    cars = (CarSupport("ev", shelter=1, power_kw=1.0, usable_kwh=3.0, delay_slots=0, efficiency=1.0),
-            CarSupport("ev2", shelter=0, power_kw=1.0, usable_kwh=3.0, delay_slots=2, efficiency=1.0))
+    cars = (
+        CarSupport("ev", shelter=1, power_kw=1.0, usable_kwh=3.0, delay_slots=0, efficiency=1.0),
+        CarSupport("ev2", shelter=0, power_kw=1.0, usable_kwh=3.0, delay_slots=2, efficiency=1.0),
+    )
     data = _input((ideal_battery(4.0), None), np.zeros((n, 2)), np.ones((n, 2)), cars=cars)
     with_ev = survival_hours(data, with_evs=True)
     assert np.all(with_ev[:, 1] == 3.0)
@@ -44,8 +58,9 @@ def test_ev_support_adds_its_energy_after_its_delay() -> None:
     assert table.loc["s0", ("no_ev", "p_6h")] == 0.0
 
 
-def _scalar_battery_only(load: np.ndarray, pv: np.ndarray, bat: StationaryBattery | None, start: int,
-                         duration: int, h: float = 0.5) -> float:
+def _scalar_battery_only(
+    load: np.ndarray, pv: np.ndarray, bat: StationaryBattery | None, start: int, duration: int, h: float = 0.5
+) -> float:
     """Straightforward per-start loop: PV first, surplus charges, else discharge; first shortfall."""
     level = bat.start_kwh if bat else 0.0
     for k in range(duration):
@@ -55,8 +70,11 @@ def _scalar_battery_only(load: np.ndarray, pv: np.ndarray, bat: StationaryBatter
                 return k * h
             continue
         if net < 0:
-            level += h * bat.charge_efficiency * min(-net, bat.charge_kw, (bat.ceiling_kwh - level) /
-                                                    (bat.charge_efficiency * h))
+            level += (
+                h
+                * bat.charge_efficiency
+                * min(-net, bat.charge_kw, (bat.ceiling_kwh - level) / (bat.charge_efficiency * h))
+            )
         else:
             give = min(net, bat.discharge_kw, (level - bat.floor_kwh) * bat.discharge_efficiency / h)
             level -= give * h / bat.discharge_efficiency
@@ -72,13 +90,17 @@ def test_no_evs_equals_battery_only_simulation() -> None:
     sun = np.clip(np.sin((hours_of_day - 6) / 12 * np.pi), 0, None)
     load = rng.uniform(1.0, 2.6, size=(n, 3))
     pv = np.column_stack([12 * sun * rng.uniform(0.3, 1.0, n), 5 * sun, np.zeros(n)])
-    bats = (replace(ideal_battery(16.4, eff=0.95), soc_start=0.6, soc_min=0.1, soc_max=0.95),
-            replace(ideal_battery(9.8, power=2.0, eff=0.9), soc_start=0.3), None)
+    bats = (
+        replace(ideal_battery(16.4, eff=0.95), soc_start=0.6, soc_min=0.1, soc_max=0.95),
+        replace(ideal_battery(9.8, power=2.0, eff=0.9), soc_start=0.3),
+        None,
+    )
     cars = (CarSupport("ev", shelter=2, power_kw=1.5, usable_kwh=30.0, delay_slots=1),)
     data = _input(bats, pv, load, duration=72, cars=cars)
     vector = survival_hours(data, with_evs=False)
-    expected = np.array([[_scalar_battery_only(load[:, j], pv[:, j], bats[j], s, 72) for j in range(3)]
-                         for s in range(data.n_starts)])
+    expected = np.array(
+        [[_scalar_battery_only(load[:, j], pv[:, j], bats[j], s, 72) for j in range(3)] for s in range(data.n_starts)]
+    )
     np.testing.assert_allclose(vector, expected)
     np.testing.assert_allclose(survival_hours(replace(data, cars=()), with_evs=True), expected)
     assert survival_hours(data, with_evs=True)[:, 2].min() == 0.0  # the car arrives after the first slot

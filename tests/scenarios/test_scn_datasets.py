@@ -103,8 +103,10 @@ def test_market_prices_from_builtin_and_user_csv(tmp_path: Path) -> None:
     builtin = market_prices("builtin:jepx_chugoku", start, end)
     assert builtin.equals(jepx_prices(start, end))
     csv = tmp_path / "prices.csv"
-    csv.write_text("slot_start,price_jpy_per_kwh\n" + "".join(
-        f"{(start + pd.Timedelta(minutes=30 * k)).isoformat()},{10 + k}\n" for k in range(4)))
+    csv.write_text(
+        "slot_start,price_jpy_per_kwh\n"
+        + "".join(f"{(start + pd.Timedelta(minutes=30 * k)).isoformat()},{10 + k}\n" for k in range(4))
+    )
     user = market_prices(str(csv), start.tz_convert("UTC"), end)
     assert list(user) == [10.0, 11.0, 12.0, 13.0]
     with pytest.raises(ValueError, match="has no price for 2 slot"):

@@ -60,8 +60,9 @@ def make_service(store: Store, scenario: str = "tiny", telemetry=None, planner=N
     from scenarios.loader import load_scenario
 
     settings = Settings(poll_interval_s=10, stale_after_s=60, safe_after_s=300)
-    return Service(settings, load_scenario(scenario), store, telemetry, store_forecaster(store),
-                   planner or default_planner())
+    return Service(
+        settings, load_scenario(scenario), store, telemetry, store_forecaster(store), planner or default_planner()
+    )
 
 
 def add_users(store: Store) -> None:
@@ -80,8 +81,13 @@ def login(client, name: str) -> dict[str, str]:
 
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 @contextlib.contextmanager
@@ -118,8 +124,18 @@ def seed_measured_pv(store: Store, scenario, facility_id: str, index, factor: fl
     measured = factor * forecast_array_pv(array, facility, past)
     with store.session() as session:
         for t, kw in zip(past, measured.to_numpy(), strict=True):
-            session.add(Aggregate(slot_start=t.to_pydatetime(), facility_id=facility_id, device_id=array.id,
-                                  point="power_kw", mean=float(kw), minimum=float(kw), maximum=float(kw), count=3))
+            session.add(
+                Aggregate(
+                    slot_start=t.to_pydatetime(),
+                    facility_id=facility_id,
+                    device_id=array.id,
+                    point="power_kw",
+                    mean=float(kw),
+                    minimum=float(kw),
+                    maximum=float(kw),
+                    count=3,
+                )
+            )
 
 
 def flat_planner(battery_kw: float):
@@ -131,10 +147,23 @@ def flat_planner(battery_kw: float):
 
     def planner(request):
         n = len(request.index)
-        rows = [{"slot_start": t.to_pydatetime(), "plant_kw": 20.0, "jepx_buy_kw": 10.0, "jepx_sell_kw": 0.0,
-                 "price_jpy_per_kwh": 10.0} for t in request.index]
-        return plans.PlanIn(request.index[0].to_pydatetime(), (request.index[-1] + pd.Timedelta("30min"))
-                            .to_pydatetime(), "optimal", rows, setpoints={"centre": {"bat1": [battery_kw] * n}},
-                            solver_status="optimal")
+        rows = [
+            {
+                "slot_start": t.to_pydatetime(),
+                "plant_kw": 20.0,
+                "jepx_buy_kw": 10.0,
+                "jepx_sell_kw": 0.0,
+                "price_jpy_per_kwh": 10.0,
+            }
+            for t in request.index
+        ]
+        return plans.PlanIn(
+            request.index[0].to_pydatetime(),
+            (request.index[-1] + pd.Timedelta("30min")).to_pydatetime(),
+            "optimal",
+            rows,
+            setpoints={"centre": {"bat1": [battery_kw] * n}},
+            solver_status="optimal",
+        )
 
     return planner

@@ -21,18 +21,43 @@ NOW = dt.datetime.now(dt.UTC)
 
 
 def _seed(store) -> None:
-    rows = [ReadingIn(NOW, "centre", "bat1", "soc", 0.5), ReadingIn(NOW, "centre", "bat1", "power_kw", 2.0),
-            ReadingIn(NOW, "centre", "pv1", "power_kw", 7.5), ReadingIn(NOW, "office", "m1", "power_kw", 30.0)]
+    rows = [
+        ReadingIn(NOW, "centre", "bat1", "soc", 0.5),
+        ReadingIn(NOW, "centre", "bat1", "power_kw", 2.0),
+        ReadingIn(NOW, "centre", "pv1", "power_kw", 7.5),
+        ReadingIn(NOW, "office", "m1", "power_kw", 30.0),
+    ]
     readings.write_readings(store, rows)
     idx = pd.date_range(pd.Timestamp(NOW).tz_convert("Asia/Tokyo").floor("30min"), periods=2, freq="30min")
-    plans.save_plan(store, plans.PlanIn(idx[0].to_pydatetime(), (idx[-1] + pd.Timedelta("30min")).to_pydatetime(),
-                                        "optimal", [{"slot_start": t.to_pydatetime(), "plant_kw": 60.0,
-                                                     "jepx_buy_kw": 5.0, "price_jpy_per_kwh": 11.0} for t in idx],
-                                        setpoints={"centre": {"bat1": [1.0, 2.0]}}))
+    plans.save_plan(
+        store,
+        plans.PlanIn(
+            idx[0].to_pydatetime(),
+            (idx[-1] + pd.Timedelta("30min")).to_pydatetime(),
+            "optimal",
+            [
+                {"slot_start": t.to_pydatetime(), "plant_kw": 60.0, "jepx_buy_kw": 5.0, "price_jpy_per_kwh": 11.0}
+                for t in idx
+            ],
+            setpoints={"centre": {"bat1": [1.0, 2.0]}},
+        ),
+    )
     journal.raise_event(store, "stale_readings", "centre thing", facility_id="centre")
     journal.raise_event(store, "stale_readings", "office thing", facility_id="office")
-    journal.record_audit(store, [{"facility_id": f, "device_id": "x", "point": "setpoint_kw", "requested": 1.0,
-                                  "applied": 1.0, "source": "plan"} for f in ("centre", "office")])
+    journal.record_audit(
+        store,
+        [
+            {
+                "facility_id": f,
+                "device_id": "x",
+                "point": "setpoint_kw",
+                "requested": 1.0,
+                "applied": 1.0,
+                "source": "plan",
+            }
+            for f in ("centre", "office")
+        ],
+    )
 
 
 @pytest.fixture
@@ -88,8 +113,10 @@ def test_only_operators_approve_plans(client):
     op, mgr, dis = (login(client, n) for n in ("op", "mgr", "disaster"))
     plan_id = client.get("/api/v1/plans/latest", headers=op).json()["id"]
     for who in (mgr, dis):
-        assert client.post(f"/api/v1/plans/{plan_id}/decision", json={"decision": "approved"},
-                           headers=who).status_code == 403
+        assert (
+            client.post(f"/api/v1/plans/{plan_id}/decision", json={"decision": "approved"}, headers=who).status_code
+            == 403
+        )
     bad = client.post(f"/api/v1/plans/{plan_id}/decision", json={"decision": "maybe"}, headers=op)
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "decision"
     ok = client.post(f"/api/v1/plans/{plan_id}/decision", json={"decision": "approved"}, headers=op)
@@ -102,8 +129,12 @@ def test_overrides_per_role_and_validation(client):
     body = {"facility_id": "centre", "device_id": "bat1", "value_kw": 3.0, "reason": "test"}
     requested = client.post("/api/v1/overrides", json=body, headers=mgr)
     assert requested.status_code == 201 and requested.json()["status"] == "requested"
-    assert client.post("/api/v1/overrides", json={**body, "facility_id": "office", "device_id": "v2h1"},
-                       headers=mgr).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/overrides", json={**body, "facility_id": "office", "device_id": "v2h1"}, headers=mgr
+        ).status_code
+        == 403
+    )
     assert client.post("/api/v1/overrides", json=body, headers=dis).status_code == 403
     sent = client.post("/api/v1/overrides", json=body, headers=op)
     assert sent.status_code == 201 and sent.json()["status"] == "approved"
@@ -114,10 +145,13 @@ def test_overrides_per_role_and_validation(client):
     missing = client.post("/api/v1/overrides", json={"facility_id": "centre"}, headers=op)
     assert missing.status_code == 422 and {e["loc"][-1] for e in missing.json()["detail"]} >= {"device_id", "value_kw"}
     rid = requested.json()["id"]
-    assert client.post(f"/api/v1/overrides/{rid}/decision", json={"decision": "approved"},
-                       headers=mgr).status_code == 403
-    assert client.post(f"/api/v1/overrides/{rid}/decision", json={"decision": "rejected"},
-                       headers=op).json()["status"] == "rejected"
+    assert (
+        client.post(f"/api/v1/overrides/{rid}/decision", json={"decision": "approved"}, headers=mgr).status_code == 403
+    )
+    assert (
+        client.post(f"/api/v1/overrides/{rid}/decision", json={"decision": "rejected"}, headers=op).json()["status"]
+        == "rejected"
+    )
     assert {o["facility_id"] for o in client.get("/api/v1/overrides", headers=mgr).json()} == {"centre"}
 
 
@@ -139,8 +173,14 @@ def test_api_keys_from_the_database(client):
     assert client.get("/api/v1/city/summary", headers={"X-API-Key": key}).status_code == 200
     assert client.get("/api/v1/city/summary", headers={"Authorization": f"Bearer {key}"}).status_code == 200
     assert client.get("/api/v1/city/summary", headers={"X-API-Key": key + "x"}).status_code == 401
-    assert client.post("/api/v1/overrides", headers={"X-API-Key": key},
-                       json={"facility_id": "centre", "device_id": "bat1", "value_kw": 1}).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/overrides",
+            headers={"X-API-Key": key},
+            json={"facility_id": "centre", "device_id": "bat1", "value_kw": 1},
+        ).status_code
+        == 403
+    )
 
 
 def test_whatif_with_unavailable_battery(client):
@@ -150,8 +190,11 @@ def test_whatif_with_unavailable_battery(client):
     assert bad.status_code == 422 and "unavailable_batteries" in bad.json()["detail"]
     neg = client.post("/api/v1/plans/whatif", json={"price_jpy_per_kwh": [-5]}, headers=op)
     assert neg.status_code == 422 and "price_jpy_per_kwh" in neg.json()["detail"][0]["loc"]
-    run = client.post("/api/v1/plans/whatif", json={"unavailable_batteries": ["centre/bat1"],
-                                                    "price_jpy_per_kwh": [10, 30]}, headers=op)
+    run = client.post(
+        "/api/v1/plans/whatif",
+        json={"unavailable_batteries": ["centre/bat1"], "price_jpy_per_kwh": [10, 30]},
+        headers=op,
+    )
     assert run.status_code == 201, run.text
     plan = run.json()
     assert plan["kind"] == "whatif" and plan["inputs_summary"]["unavailable_batteries"] == ["centre/bat1"]
@@ -174,9 +217,19 @@ def test_metrics_text_format(client):
 
 def test_openapi_lists_every_resource(client):
     paths = client.get("/openapi.json").json()["paths"]
-    for p in ("/api/v1/facilities", "/api/v1/facilities/{facility_id}/status", "/api/v1/city/summary",
-              "/api/v1/plans/latest", "/api/v1/plans/{plan_id}", "/api/v1/plans/whatif", "/api/v1/audit",
-              "/api/v1/events", "/api/v1/overrides", "/api/v1/health", "/api/v1/plans/latest/procurement.csv"):
+    for p in (
+        "/api/v1/facilities",
+        "/api/v1/facilities/{facility_id}/status",
+        "/api/v1/city/summary",
+        "/api/v1/plans/latest",
+        "/api/v1/plans/{plan_id}",
+        "/api/v1/plans/whatif",
+        "/api/v1/audit",
+        "/api/v1/events",
+        "/api/v1/overrides",
+        "/api/v1/health",
+        "/api/v1/plans/latest/procurement.csv",
+    ):
         assert p in paths, p
 
 

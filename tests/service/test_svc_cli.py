@@ -21,8 +21,9 @@ def test_ems_up_serves_and_stops_on_ctrl_c(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "EMS_SCENARIO": "tiny", "EMS_DATABASE_URL": f"sqlite:///{tmp_path / 'ems.db'}"}
-    proc = subprocess.Popen([EMS, "up", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [EMS, "up", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         health = None
         for _ in range(600):  # up to 60 s on a loaded machine
@@ -32,8 +33,11 @@ def test_ems_up_serves_and_stops_on_ctrl_c(tmp_path):
             except httpx.HTTPError:
                 time.sleep(0.1)
         assert health is not None and health["scenario"] == "tiny"
-        login = httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/login",
-                           json={"username": "operator", "password": "ems-dev-password"}, timeout=5)
+        login = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/auth/login",
+            json={"username": "operator", "password": "ems-dev-password"},
+            timeout=5,
+        )
         assert login.status_code == 200
     finally:
         proc.send_signal(signal.SIGINT)
@@ -54,11 +58,16 @@ def test_users_add_and_key(tmp_path, monkeypatch):
     monkeypatch.setenv("EMS_DATABASE_URL", url)
     monkeypatch.setenv("EMS_SCENARIO", "tiny")
     runner = CliRunner()
-    ok = runner.invoke(app, ["users", "add", "m", "--role", "facility_manager", "--facility", "centre",
-                             "--password", "pw-123456789"])
+    ok = runner.invoke(
+        app, ["users", "add", "m", "--role", "facility_manager", "--facility", "centre", "--password", "pw-123456789"]
+    )
     assert ok.exit_code == 0, ok.output
-    assert runner.invoke(app, ["users", "add", "x", "--role", "facility_manager", "--facility", "nowhere",
-                               "--password", "pw"]).exit_code == 2
+    assert (
+        runner.invoke(
+            app, ["users", "add", "x", "--role", "facility_manager", "--facility", "nowhere", "--password", "pw"]
+        ).exit_code
+        == 2
+    )
     key = runner.invoke(app, ["users", "key", "m"]).output.strip()
     store = open_store(url)
     assert security.principal_for_api_key(store, key) == security.Principal("m", "facility_manager", "centre")

@@ -19,8 +19,10 @@ from runtime.store import journal, plans, readings
 from runtime.store.readings import ReadingIn
 
 sqlite_store = svc_fixtures.sqlite_store
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not at /usr/bin/chromium")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not at /usr/bin/chromium"),
+]
 
 
 def _seed(store, scenario) -> None:

@@ -51,8 +51,9 @@ async def test_simulators_loop_api_and_restart(tmp_path):
             assert status["battery_soc"] is not None and status["quality"] == "good" and status["pv_kw"] is not None
             assert client.get("/api/v1/plans/latest", headers=op).json()["id"] == plan.id
             # an operator override reaches the device at the next dispatch
-            r = client.post("/api/v1/overrides", json={"facility_id": "centre", "device_id": "bat1",
-                                                       "value_kw": -3.0}, headers=op)
+            r = client.post(
+                "/api/v1/overrides", json={"facility_id": "centre", "device_id": "bat1", "value_kw": -3.0}, headers=op
+            )
             assert r.status_code == 201
             await loop_dispatch.dispatch(svc, now + dt.timedelta(seconds=30))
             assert wset_kw(fleet, "centre/bat1") == -3.0
@@ -74,8 +75,11 @@ async def test_simulators_loop_api_and_restart(tmp_path):
     try:
         jobs = {j.id: j for j in scheduler.scheduler.get_jobs()}
         assert set(jobs) >= {"poll", "forecast", "optimise", "dispatch", "dispatch_slot", "settle", "retention"}
-        assert all(j.coalesce and j.max_instances == 1 and j.misfire_grace_time == 30
-                   for name, j in jobs.items() if name != "resume")
+        assert all(
+            j.coalesce and j.max_instances == 1 and j.misfire_grace_time == 30
+            for name, j in jobs.items()
+            if name != "resume"
+        )
         assert scheduler.overdue() == ["dispatch"]
         assert scheduler.resend_s() == 30.0  # tiny's shortest watchdog is 60 s: re-sent at half of it
         assert "resume" in jobs and jobs["resume"].name == "resume dispatch"

@@ -42,16 +42,18 @@ planner = flat_planner(0.0)
 @pytest.fixture
 def svc(sqlite_store):
     s = make_service(sqlite_store, "tiny", telemetry=Writes(), planner=planner)
-    s.forecaster = lambda scenario, index: {f.id: pd.DataFrame({"pv": 0.0, "load": 5.0}, index=index)
-                                            for f in scenario.supplied}
+    s.forecaster = lambda scenario, index: {
+        f.id: pd.DataFrame({"pv": 0.0, "load": 5.0}, index=index) for f in scenario.supplied
+    }
     loop.optimise(s, SLOT - dt.timedelta(hours=2))  # before gate closure: binding for the 12:00 slot
     return s
 
 
 def _measure(svc, when, office_kw, soc=0.8):
     """Meters centre 10 + office `office_kw` + school 0 kW; battery idle at `soc`."""
-    rows = [ReadingIn(when, f, "m1", "power_kw", kw) for f, kw in (("centre", 10.0), ("office", office_kw),
-                                                                    ("school", 0.0))]
+    rows = [
+        ReadingIn(when, f, "m1", "power_kw", kw) for f, kw in (("centre", 10.0), ("office", office_kw), ("school", 0.0))
+    ]
     rows += [ReadingIn(when, "centre", "bat1", "power_kw", 0.0), ReadingIn(when, "centre", "bat1", "soc", soc)]
     readings.write_readings(svc.store, rows)
 

@@ -32,9 +32,17 @@ class FakeTelemetry:
 
     async def poll(self, now):
         battery_kw = self.writes.get(("centre", "bat1"), 0.0)  # the battery follows its set-point
-        return [Sample("centre", "bat1", "battery", {"soc": 0.8, "power_kw": battery_kw}, self.quality,
-                       now if self.quality == "good" else None),
-                *[Sample(f, "m1", "meter", {"power_kw": kw}, "good", now) for f, kw in self.meter_kw.items()]]
+        return [
+            Sample(
+                "centre",
+                "bat1",
+                "battery",
+                {"soc": 0.8, "power_kw": battery_kw},
+                self.quality,
+                now if self.quality == "good" else None,
+            ),
+            *[Sample(f, "m1", "meter", {"power_kw": kw}, "good", now) for f, kw in self.meter_kw.items()],
+        ]
 
     async def write(self, facility_id, device_id, kind, value_kw, actor, dry_run):
         self.writes[(facility_id, device_id)] = value_kw
@@ -44,13 +52,25 @@ class FakeTelemetry:
 def fixed_planner(value_kw: float):
     def plan(request):
         n = len(request.index)
-        rows = [{"slot_start": t.to_pydatetime(), "plant_kw": 20.0, "jepx_buy_kw": 10.0, "jepx_sell_kw": 0.0,
-                 "price_jpy_per_kwh": float(request.price.iloc[i])} for i, t in enumerate(request.index)]
-        return plans.PlanIn(request.index[0].to_pydatetime(), (request.index[-1] + pd.Timedelta("30min"))
-                            .to_pydatetime(), "optimal", rows,
-                            setpoints={"centre": {"bat1": [value_kw + i for i in range(n)]},
-                                       "office": {"v2h1": [0.0] * n}},
-                            solver_status="optimal")
+        rows = [
+            {
+                "slot_start": t.to_pydatetime(),
+                "plant_kw": 20.0,
+                "jepx_buy_kw": 10.0,
+                "jepx_sell_kw": 0.0,
+                "price_jpy_per_kwh": float(request.price.iloc[i]),
+            }
+            for i, t in enumerate(request.index)
+        ]
+        return plans.PlanIn(
+            request.index[0].to_pydatetime(),
+            (request.index[-1] + pd.Timedelta("30min")).to_pydatetime(),
+            "optimal",
+            rows,
+            setpoints={"centre": {"bat1": [value_kw + i for i in range(n)]}, "office": {"v2h1": [0.0] * n}},
+            solver_status="optimal",
+        )
+
     return plan
 
 
@@ -171,8 +191,11 @@ def test_imbalance_settlement_kwh_and_jpy(svc):
     svc.planner = fixed_planner(0.0)
     plan = loop.optimise(svc, slot - dt.timedelta(hours=2))
     price = next(s.price_jpy_per_kwh for s in plans.plan_slots(svc.store, plan.id) if s.slot_start == slot)
-    rows = [ReadingIn(slot + dt.timedelta(minutes=m), f, "m1", "power_kw", kw)
-            for m in (0, 10, 20) for f, kw in (("centre", 15.0), ("office", 25.0))]  # 40 kW vs 30 kW planned
+    rows = [
+        ReadingIn(slot + dt.timedelta(minutes=m), f, "m1", "power_kw", kw)
+        for m in (0, 10, 20)
+        for f, kw in (("centre", 15.0), ("office", 25.0))
+    ]  # 40 kW vs 30 kW planned
     readings.write_readings(svc.store, rows)
     imb = loop_dispatch.settle(svc, slot)
     assert imb is not None and imb.plan_id == plan.id
@@ -212,8 +235,18 @@ def test_store_forecaster_learns_facility_load_from_telemetry(sqlite_store):
             for device, kw in device_kw.items():
                 if device == "pv1" and i == 5:
                     continue
-                session.add(Aggregate(slot_start=t.to_pydatetime(), facility_id="centre", device_id=device,
-                                      point="power_kw", mean=kw, minimum=kw, maximum=kw, count=3))
+                session.add(
+                    Aggregate(
+                        slot_start=t.to_pydatetime(),
+                        facility_id="centre",
+                        device_id=device,
+                        point="power_kw",
+                        mean=kw,
+                        minimum=kw,
+                        maximum=kw,
+                        count=3,
+                    )
+                )
     end = index[0].to_pydatetime()
     centre, office = scenario.facility("centre"), scenario.facility("office")
     history = facility_load_history(centre, device_history(sqlite_store, centre, end))

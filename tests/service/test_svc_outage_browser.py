@@ -15,8 +15,10 @@ from svc_fixtures import CHROMIUM, CHROMIUM_ARGS, PASSWORD, add_users, make_serv
 from api.app import create_app
 
 sqlite_store = svc_fixtures.sqlite_store
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not at /usr/bin/chromium")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not at /usr/bin/chromium"),
+]
 
 
 @pytest.fixture

@@ -104,10 +104,16 @@ def test_survival_matches_runtime_and_checks_roles(client):
     assert frame.loc["centre", "no_ev_p_72h"] == pytest.approx(shelter["no_ev"]["p_72h"])
 
 
-@pytest.mark.parametrize(("change", "field"), [({"period_end": "2024-06-30"}, "period_end"),
-                                               ({"period_end": "2025-07-31"}, "period_end"),
-                                               ({"hours": 0}, "hours"), ({"pv_factor": -0.1}, "pv_factor"),
-                                               ({"period_start": "July"}, "period_start")])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"period_end": "2024-06-30"}, "period_end"),
+        ({"period_end": "2025-07-31"}, "period_end"),
+        ({"hours": 0}, "hours"),
+        ({"pv_factor": -0.1}, "pv_factor"),
+        ({"period_start": "July"}, "period_start"),
+    ],
+)
 def test_survival_bad_input_names_the_field(client, change, field):
     bad = client.post("/api/v1/outage/survival", json={**SURVIVAL, **change}, headers=client.users["disaster"])
     assert bad.status_code == 422
@@ -130,8 +136,11 @@ def test_outage_page_roles_form_and_result(client):
     assert bad.status_code == 422 and "hours: 100" in bad.text and "<svg" not in bad.text
     bad = client.post("/outage", data={"start": "yesterday", "hours": "24"}, headers=dis)
     assert bad.status_code == 422 and "start: &#x27;yesterday&#x27;" in bad.text
-    page = client.post("/outage", data={"start": "2024-09-01T14:00", "hours": "24", "pv_factor": "0.5",
-                                        "method": "greedy"}, headers=dis)
+    page = client.post(
+        "/outage",
+        data={"start": "2024-09-01T14:00", "hours": "24", "pv_factor": "0.5", "method": "greedy"},
+        headers=dis,
+    )
     assert page.status_code == 200, page.text
     text = page.text
     assert 'id="outage-timeline"' in text and text.count('class="timeline-row"') == 1
@@ -157,8 +166,10 @@ def test_dashboard_login_cookie_reaches_downloads(sqlite_store):
 
 def test_timeline_chart_marks_dark_hour_and_ev_support():
     times = [f"t{i}" for i in range(8)]
-    rows = [TimelineRow("a", "A", ["served"] * 4 + ["partial"] + ["dark"] * 3, [False, True, True] + [False] * 5, 2.0),
-            TimelineRow("b", "B", ["served"] * 8, [False] * 8, None)]
+    rows = [
+        TimelineRow("a", "A", ["served"] * 4 + ["partial"] + ["dark"] * 3, [False, True, True] + [False] * 5, 2.0),
+        TimelineRow("b", "B", ["served"] * 8, [False] * 8, None),
+    ]
     svg = timeline_chart(rows, 0.5, times, "t")
     assert svg.count('class="timeline-row"') == 2
     assert svg.count('class="slot-served"') == 2 and svg.count('class="slot-dark"') == 1  # runs are merged

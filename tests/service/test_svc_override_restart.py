@@ -25,8 +25,10 @@ class Devices:
         self.writes: dict[tuple[str, str], float] = {}
 
     async def poll(self, now):
-        return [Sample("centre", "bat1", "battery", {"soc": 0.8, "power_kw": 0.0}, "good", now),
-                *[Sample(f, "m1", "meter", {"power_kw": 10.0}, "good", now) for f in ("centre", "office", "school")]]
+        return [
+            Sample("centre", "bat1", "battery", {"soc": 0.8, "power_kw": 0.0}, "good", now),
+            *[Sample(f, "m1", "meter", {"power_kw": 10.0}, "good", now) for f in ("centre", "office", "school")],
+        ]
 
     async def write(self, facility_id, device_id, kind, value_kw, actor, dry_run):
         self.writes[(facility_id, device_id)] = value_kw
@@ -40,8 +42,9 @@ planner = flat_planner(1.0)
 def _service(store, devices):
     """A freshly started service on the same database and devices (nothing kept in memory)."""
     svc = make_service(store, "tiny", telemetry=devices, planner=planner)
-    svc.forecaster = lambda scenario, index: {f.id: pd.DataFrame({"pv": 0.0, "load": 5.0}, index=index)
-                                              for f in scenario.supplied}
+    svc.forecaster = lambda scenario, index: {
+        f.id: pd.DataFrame({"pv": 0.0, "load": 5.0}, index=index) for f in scenario.supplied
+    }
     return svc
 
 

@@ -24,8 +24,11 @@ add_users(_store)
 readings.write_readings(_store, [ReadingIn(dt.datetime.now(dt.UTC), "centre", "bat1", "soc", 0.6)])
 _service = make_service(_store)
 APP = create_app(_service)
-TOKEN = security.issue_token(security.authenticate(_store, "op", PASSWORD),  # type: ignore[arg-type]
-                             _service.settings.secret_key.get_secret_value(), 1.0)
+TOKEN = security.issue_token(
+    security.authenticate(_store, "op", PASSWORD),  # type: ignore[arg-type]
+    _service.settings.secret_key.get_secret_value(),
+    1.0,
+)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 

@@ -67,11 +67,16 @@ def test_retention_deletes_old_raw_but_keeps_aggregates(any_store):
 def _plan(kind: str = "optimal") -> plans.PlanIn:
     idx = pd.date_range("2025-06-02 09:00", periods=2, freq="30min", tz="Asia/Tokyo")
     end = (idx[-1] + pd.Timedelta("30min")).to_pydatetime()
-    return plans.PlanIn(horizon_start=idx[0].to_pydatetime(), horizon_end=end,
-                        kind=kind, slots=[{"slot_start": t.to_pydatetime(), "plant_kw": 50.0, "jepx_buy_kw": 10.0}
-                                          for t in idx],
-                        setpoints={"centre": {"bat1": [1.0, -2.0]}}, cost_breakdown={"energy_jpy": 123.0},
-                        slack_report=[{"name": "reserve", "kwh": 0.5}], inputs_summary={"facilities": 3})
+    return plans.PlanIn(
+        horizon_start=idx[0].to_pydatetime(),
+        horizon_end=end,
+        kind=kind,
+        slots=[{"slot_start": t.to_pydatetime(), "plant_kw": 50.0, "jepx_buy_kw": 10.0} for t in idx],
+        setpoints={"centre": {"bat1": [1.0, -2.0]}},
+        cost_breakdown={"energy_jpy": 123.0},
+        slack_report=[{"name": "reserve", "kwh": 0.5}],
+        inputs_summary={"facilities": 3},
+    )
 
 
 def test_plans_are_versioned_and_approval_supersedes(any_store):
@@ -94,8 +99,19 @@ def test_plans_are_versioned_and_approval_supersedes(any_store):
 
 def test_journal_events_audit_forecast(any_store):
     journal.raise_event(any_store, "stale_readings", "bat1 silent", facility_id="centre")
-    journal.record_audit(any_store, [{"facility_id": "centre", "device_id": "bat1", "point": "p_kw",
-                                      "requested": 9.0, "applied": 5.0, "source": "plan"}])
+    journal.record_audit(
+        any_store,
+        [
+            {
+                "facility_id": "centre",
+                "device_id": "bat1",
+                "point": "p_kw",
+                "requested": 9.0,
+                "applied": 5.0,
+                "source": "plan",
+            }
+        ],
+    )
     idx = pd.date_range("2025-06-02 09:00", periods=3, freq="30min", tz="Asia/Tokyo")
     frame = pd.DataFrame({"pv": [1.0, 2.0, 3.0], "load": [4.0, 5.0, 6.0]}, index=idx)
     journal.save_forecast(any_store, "test", {"centre": frame}, {"n": 3})

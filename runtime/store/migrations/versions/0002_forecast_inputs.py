@@ -22,15 +22,20 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("facility_id", sa.String(length=64), nullable=False),
-        sa.Column("pv_input", sa.String(length=16), nullable=False,
-                  comment="PV input tier: ghi_dni_dhi | ghi | cloud_cover | clear_sky | none (no PV)."),
-        sa.Column("weather_missing", sa.Boolean(), nullable=False,
-                  comment="Weather values missing while the sun was up."),
+        sa.Column(
+            "pv_input",
+            sa.String(length=16),
+            nullable=False,
+            comment="PV input tier: ghi_dni_dhi | ghi | cloud_cover | clear_sky | none (no PV).",
+        ),
+        sa.Column(
+            "weather_missing", sa.Boolean(), nullable=False, comment="Weather values missing while the sun was up."
+        ),
         sa.Column("weather_source", sa.String(length=64), nullable=False, comment="provider[:station]; '' = none."),
-        sa.Column("yield_corrected", sa.Boolean(), nullable=False,
-                  comment="PV scaled by a measured-yield correction."),
-        sa.Column("yield_scale", sa.Float(), nullable=False,
-                  comment="Facility PV scale (kWp-weighted mean), 1 = none."),
+        sa.Column("yield_corrected", sa.Boolean(), nullable=False, comment="PV scaled by a measured-yield correction."),
+        sa.Column(
+            "yield_scale", sa.Float(), nullable=False, comment="Facility PV scale (kWp-weighted mean), 1 = none."
+        ),
         sa.Column("yield_scales", sa.JSON(), nullable=False, comment="{array id: scale}."),
         sa.Column("load_from_telemetry", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["run_id"], ["forecast_runs.id"], ondelete="CASCADE"),

@@ -21,9 +21,14 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("override_requests", schema=None) as batch_op:
-        batch_op.add_column(sa.Column(
-            "first_sent_at", UTCDateTime(), nullable=True,
-            comment="When a dispatch first sent this override (UTC); it holds to the end of that slot."))
+        batch_op.add_column(
+            sa.Column(
+                "first_sent_at",
+                UTCDateTime(),
+                nullable=True,
+                comment="When a dispatch first sent this override (UTC); it holds to the end of that slot.",
+            )
+        )
 
 
 def downgrade() -> None:
