@@ -24,12 +24,13 @@ API_PREFIX = "/api/v1"
 
 def _route_of(scope: Scope) -> str:
     """The route template (e.g. /api/v1/plans/{plan_id}) so metrics do not explode per id."""
-    path = getattr(scope.get("route"), "path", None)
-    if path is None:
+    route_path = getattr(scope.get("route"), "path", None)
+    if route_path is None:
         return "unmatched"
+    path = str(route_path)
     if str(scope.get("path", "")).startswith(API_PREFIX) and not path.startswith(API_PREFIX):
         return API_PREFIX + path  # routers are included lazily: the route keeps its own prefix only
-    return str(path)
+    return path
 
 
 class RequestMetrics:

@@ -60,7 +60,9 @@ def _from_int(value: int, size: int, word_order: str) -> list[int]:
     return words if word_order == "big" else list(reversed(words))
 
 
-def decode(point_type: str, words: Sequence[int], word_order: str = "big") -> int | float | str | None:
+def decode(  # noqa: PLR0911 - one return per SunSpec point type reads best
+    point_type: str, words: Sequence[int], word_order: str = "big"
+) -> int | float | str | None:
     """Decode the words of one point; ``None`` if the point holds its "not implemented" sentinel.
 
     Integer types return ``int`` (signed where the type is signed), float32 returns ``float``,

@@ -64,7 +64,8 @@ class SunSpecDriver:
     async def read_point(self, model_id: int, name: str) -> float | int | str | None:
         """Read one point together with its SF (one request)."""
         await self.connect()
-        assert self.map is not None
+        if self.map is None:
+            raise RuntimeError(f"{self}: no SunSpec map discovered")
         decoded = await read_blocks(self.conn, self.unit, plan(self.map, [(model_id, name)]))
         return decoded.values.get(f"{model_id}.{name}")
 
@@ -72,7 +73,8 @@ class SunSpecDriver:
         """Scale and write one RW point; the SF is read first (same request as nothing else: SFs may change)."""
         await self.connect()
         model = self._model(model_id)
-        assert model.definition is not None
+        if model.definition is None:
+            raise RuntimeError(f"model {model_id} has no definition")
         point = model.definition.point(name)
         if not point.writable:
             raise PermissionError(f"model {model_id} point {name} is read-only")

@@ -86,7 +86,8 @@ def kt_pairs(
     keep = (pairs["clear"] >= min_clear) & np.isfinite(pairs["actual"])
     pairs = pairs[keep].sort_values("lead_h", kind="stable").reset_index(drop=True)
     pairs["lead"] = lead_labels(pairs["lead_h"].to_numpy())
-    return pairs
+    result: pd.DataFrame = pairs
+    return result
 
 
 def ghi_backtest(

@@ -61,7 +61,8 @@ def load_pairs(load: pd.Series, min_history_days: int = 14) -> pd.DataFrame:
     pairs = pd.concat(chunks, ignore_index=True)
     pairs = pairs[np.isfinite(pairs["actual"])].sort_values("lead_h", kind="stable").reset_index(drop=True)
     pairs["lead"] = lead_labels(pairs["lead_h"].to_numpy())
-    return pairs
+    result: pd.DataFrame = pairs
+    return result
 
 
 def load_backtest(load: pd.Series, min_history_days: int = 14) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -72,7 +72,7 @@ def array_ac_kw(array: PVArray, sky: SkyState) -> np.ndarray:
     dc = pvlib.pvsystem.pvwatts_dc(effective, temp_cell, array.kwp, array.temp_coeff_per_c)
     dc = np.clip(np.asarray(dc, dtype=float), 0.0, None) * (1.0 - array.losses_pct / 100.0)
     ac = pvlib.inverter.pvwatts(dc, array.inverter_kw / INVERTER_ETA_NOM, eta_inv_nom=INVERTER_ETA_NOM)
-    return np.clip(np.nan_to_num(np.asarray(ac, dtype=float)), 0.0, array.inverter_kw)
+    return np.asarray(np.clip(np.nan_to_num(np.asarray(ac, dtype=float)), 0.0, array.inverter_kw), dtype=float)
 
 
 def slot_mean(values: np.ndarray, sky: SkyState, index: pd.DatetimeIndex, name: str) -> pd.Series:

@@ -72,7 +72,7 @@ def interchange_kwh(inputs: PlanInputs, d: Dispatch) -> np.ndarray:
     facilities' imports (min of the two totals) plus energy moved over physical links."""
     via_grid = np.minimum(d.export_kw.sum(axis=0), d.import_kw.sum(axis=0))
     via_links = np.abs(d.link_kw).sum(axis=0) if len(d.link_kw) else 0.0
-    return (via_grid + via_links) * inputs.hours
+    return np.asarray((via_grid + via_links) * inputs.hours, dtype=float)
 
 
 def interchange_flows(inputs: PlanInputs, d: Dispatch) -> pd.DataFrame:

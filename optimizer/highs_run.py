@@ -10,7 +10,7 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.timing import HierarchicalTimer
 from pyomo.contrib.solver.common.results import SolutionStatus
-from pyomo.contrib.solver.solvers.highs import Highs, _MutableConstraintBounds, _MutableVarBounds
+from pyomo.contrib.solver.solvers.highs import Highs, _MutableConstraintBounds
 from pyomo.core.base.param import ParamData
 from pyomo.core.expr.numeric_expr import (
     NPV_MaxExpression,
@@ -38,7 +38,7 @@ class RunOutcome:
     values: dict[str, np.ndarray] | None = None
 
 
-def _fast_value(expr: Any) -> float:
+def _fast_value(expr: Any) -> float:  # noqa: PLR0911
     """Value of a mutable bound as Pyomo's direct interface stores it: numbers and Params combined by negation,
     product, sum, max and min (what this model produces); anything else goes through pyomo's value()."""
     kind = type(expr)
@@ -59,7 +59,7 @@ def _fast_value(expr: Any) -> float:
     return float(pyo.value(expr))
 
 
-class BatchHighs(Highs):
+class BatchHighs(Highs):  # type: ignore[misc]  # pyomo is untyped
     """Pyomo's persistent HiGHS interface with batched hand-over and re-plan updates.
 
     * ``add_block``: the stock version discovers variables constraint by constraint and calls HiGHS's
@@ -125,7 +125,6 @@ class BatchHighs(Highs):
         cols: list[int] = []
         col_bounds: list[tuple[float, float]] = []
         for _var, helper in self._mutable_bounds.values():
-            assert type(helper) is _MutableVarBounds
             cols.append(helper.var_map[helper.pyomo_var_id])
             col_bounds.append((_fast_value(helper.lower_expr), _fast_value(helper.upper_expr)))
         if cols:

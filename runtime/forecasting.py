@@ -85,8 +85,13 @@ def forecast_scenario(
                 weather_missing=result.any_missing,
             )
         )
-    frame = lambda values: pd.DataFrame(values, index=index)  # noqa: E731
-    return ScenarioForecast(index, frame(pv), frame(load), frame(critical), summaries)
+    return ScenarioForecast(
+        index,
+        pd.DataFrame(pv, index=index),
+        pd.DataFrame(load, index=index),
+        pd.DataFrame(critical, index=index),
+        summaries,
+    )
 
 
 def corrected_facility_pv(

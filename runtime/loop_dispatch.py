@@ -148,7 +148,8 @@ async def dispatch(svc: Service, now: dt.datetime) -> list[dict[str, Any]]:
         if fixed is not None:  # follow the procurement fixed at gate closure, not a newer plan's
             correction = _following(svc, fixed[1], targets, overridden | unsafe, now)
     audit = []
-    for (fid, dev, kind), kw in targets.items():
+    for (fid, dev, kind), planned_kw in targets.items():
+        kw = planned_kw
         source = "override" if (fid, dev) in overridden else (plan.kind if plan is not None else "safe")
         if (fid, dev) in unsafe:
             kw, source = SAFE_KW, "safe"

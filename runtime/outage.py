@@ -22,7 +22,6 @@ from forecasts.load import critical_load_kw
 from forecasts.pv import forecast_facility_pv
 from optimizer.outage import (
     OutageInput,
-    OutagePlan,
     ReadinessTargets,
     greedy_plan,
     input_from_scenario,
@@ -31,6 +30,9 @@ from optimizer.outage import (
     readiness_targets,
     survival_input_from_scenario,
     survival_table,
+)
+from optimizer.outage import (
+    OutagePlan as OutagePlan,  # re-exported for api (which reaches optimizer only through runtime)
 )
 from optimizer.result import PlanResult
 from scenarios.model import Scenario

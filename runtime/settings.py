@@ -9,8 +9,8 @@ from __future__ import annotations
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET = "dev-secret-change-me"
-DEFAULT_ADMIN_PASSWORD = "ems-dev-password"
+DEFAULT_SECRET = "dev-secret-change-me"  # noqa: S105 - the development default, refused in production
+DEFAULT_ADMIN_PASSWORD = "ems-dev-password"  # noqa: S105 - the development default, refused in production
 MIN_SECRET_CHARS = 32
 MIN_PASSWORD_CHARS = 12
 

@@ -107,7 +107,7 @@ def _doe_fraction(building: str, index: pd.DatetimeIndex) -> np.ndarray:
     week_of_year = np.clip((local.day_of_year.to_numpy() - 1) // 7, 0, 51)
     day_of_2017 = week_of_year * 7 + weekday_sun0
     hours = np.clip(day_of_2017 * 24 + local.hour.to_numpy(), 0, 8759)
-    return table[building].to_numpy()[hours]
+    return np.asarray(table[building].to_numpy()[hours], dtype=float)
 
 
 def _pycity_fraction(column: str, index: pd.DatetimeIndex) -> np.ndarray:
@@ -123,7 +123,7 @@ def _pycity_fraction(column: str, index: pd.DatetimeIndex) -> np.ndarray:
     quarter = dow * 96 + local.hour.to_numpy() * 4 + local.minute.to_numpy() // 15
     watts = table[name].to_numpy()[quarter]
     week_kwh = 1000.0
-    return watts / 1000.0 / (week_kwh * 52.1775)
+    return np.asarray(watts / 1000.0 / (week_kwh * 52.1775), dtype=float)
 
 
 def _shape_per_annual_kwh(source: str, index: pd.DatetimeIndex) -> np.ndarray:

@@ -18,7 +18,7 @@ class TokenOut(Schema):
     """A bearer token (also set as the ems_session cookie)."""
 
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     role: str
     facility_id: str | None = None
     expires_in_s: int

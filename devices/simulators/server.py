@@ -66,7 +66,7 @@ class SimulatedDevice:
     _boundaries: set[int] = field(default_factory=set)
     _writable: set[int] = field(default_factory=set)
     _refreshed: dt.datetime | None = None
-    _rng: random.Random = field(default_factory=lambda: random.Random(7))
+    _rng: random.Random = field(default_factory=lambda: random.Random(7))  # noqa: S311 - simulated noise, not security
 
     def __post_init__(self) -> None:
         self.reindex()
@@ -116,7 +116,7 @@ class SimulatedDevice:
     ) -> ExcCodes | None:
         self.requests += 1
         kind = self.fault.kind
-        if kind == "no_answer" or kind == "drop":
+        if kind in {"no_answer", "drop"}:
             if kind == "drop" and self.server is not None:
                 self.server.drop_connections()
             await asyncio.Event().wait()  # never answers; the task is cancelled when the loop ends
@@ -220,5 +220,5 @@ class SimServer:
             self._watch = None
         if self._server is not None:
             self.drop_connections()
-            await self._server.shutdown()
+            await self._server.shutdown()  # type: ignore[no-untyped-call]
             self._server = None

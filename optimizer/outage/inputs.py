@@ -165,7 +165,7 @@ class OutageInput:
         return np.column_stack([s.pv_kw for s in self.shelters])
 
 
-def check_outage_input(data: OutageInput) -> None:
+def check_outage_input(data: OutageInput) -> None:  # noqa: PLR0912 - one branch per checked field
     """Raise OutageInputError naming the field and the fix if the input is inconsistent."""
     if data.start.tzinfo is None:
         raise OutageInputError("start: the outage start has no timezone; give e.g. '2024-09-01T14:00+09:00'")

@@ -81,12 +81,12 @@ class OutagePlan:
     @property
     def shed_kw(self) -> np.ndarray:
         """Critical load not served, kW per slot and shelter."""
-        return np.maximum(self.data.critical_matrix() - self.served_kw, 0.0)
+        return np.asarray(np.maximum(self.data.critical_matrix() - self.served_kw, 0.0), dtype=float)
 
     @property
     def ev_delivered_kw(self) -> np.ndarray:
         """EV power delivered to each shelter, kW (slots, shelters)."""
-        return self.ev_kw.sum(axis=0)
+        return np.asarray(self.ev_kw.sum(axis=0), dtype=float)
 
     @property
     def served_kwh(self) -> float:

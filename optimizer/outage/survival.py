@@ -94,7 +94,7 @@ def simulate_starts(data: SurvivalInput, with_evs: bool = True) -> tuple[np.ndar
             if k < c.delay_slots:
                 continue
             give = np.minimum(np.minimum(need[:, c.shelter], c.power_kw), energy * c.efficiency / h)
-            energy -= give * h / c.efficiency
+            energy -= give * h / c.efficiency  # noqa: PLW2901 - in place: the car's array in car_kwh
             need[:, c.shelter] -= give
         ok = need <= SHORTFALL_KW
         served += ok

@@ -25,4 +25,5 @@ async def test_full_poll_fills_every_field_of_every_kind() -> None:
         assert r.quality is Quality.GOOD
         assert set(r.values) == set(FIELDS[r.kind]), r.device_id
         typed = r.typed()
-        assert isinstance(typed, VALUE_TYPES[r.kind]) and typed.power_kw == r.values["power_kw"]
+        assert isinstance(typed, VALUE_TYPES[r.kind])
+        assert typed.power_kw == r.values["power_kw"]

@@ -33,7 +33,8 @@ async def test_strict_simulator_rejects_split_points_and_driver_reads_701_whole(
             await conn.read(40000, 126)
         driver = BatteryDriver(conn)
         values, bad = await driver.read(full=True)
-    assert values["power_kw"] == pytest.approx(-1.234) and bad == []
+    assert values["power_kw"] == pytest.approx(-1.234)
+    assert bad == []
 
 
 async def test_sf_changing_between_reads_never_mixes_value_and_sf() -> None:
@@ -99,7 +100,8 @@ async def test_slow_device_does_not_stall_another_and_late_answer_is_dropped() -
 
         results = await asyncio.gather(read("slow", c_slow), read("fast", c_fast), return_exceptions=True)
         assert finished == ["fast", "slow"]
-        assert isinstance(results[0], DeviceTimeoutError) and results[1] is None
+        assert isinstance(results[0], DeviceTimeoutError)
+        assert results[1] is None
         slow.fault = Fault()
         slow.image.set(103, "W", 333)
         await asyncio.sleep(TIMEOUT * 2)  # the late answer (111) arrives meanwhile and must be ignored
@@ -117,7 +119,8 @@ async def test_failing_device_backs_off_without_sending() -> None:
         for _ in range(3):
             with pytest.raises(DeviceUnavailableError):
                 await conn.read(40000, 2)
-        assert dev.requests == sent and conn.backing_off
+        assert dev.requests == sent
+        assert conn.backing_off
 
 
 async def test_retries_send_the_request_again() -> None:
@@ -145,11 +148,14 @@ async def test_reconnect_after_server_restart_keeps_last_value_stale() -> None:
         with_ports([spec], {spec.device_id: port}), config=PollerConfig(backoff_base_s=0.05, backoff_max_s=0.1)
     )
     first = (await poller.cycle())[0]
-    assert first.quality is Quality.GOOD and first.values["power_kw"] == 5.0
+    assert first.quality is Quality.GOOD
+    assert first.values["power_kw"] == 5.0
     await server.stop()
     stale = (await poller.cycle())[0]
-    assert stale.quality is Quality.STALE and stale.values["power_kw"] == 5.0  # last value, never 0
-    assert stale.measured_at == first.measured_at and stale.error
+    assert stale.quality is Quality.STALE
+    assert stale.values["power_kw"] == 5.0
+    assert stale.measured_at == first.measured_at
+    assert stale.error
     dev.image.set(203, "W", 7000)
     server = SimServer([dev], port=port)
     await server.start()
@@ -158,7 +164,8 @@ async def test_reconnect_after_server_restart_keeps_last_value_stale() -> None:
         again = (await poller.cycle())[0]
         if again.quality is Quality.GOOD:
             break
-    assert again.quality is Quality.GOOD and again.values["power_kw"] == 7.0
+    assert again.quality is Quality.GOOD
+    assert again.values["power_kw"] == 7.0
     poller.close()
     await server.stop()
 

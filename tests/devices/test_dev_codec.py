@@ -27,12 +27,15 @@ def test_sf_not_implemented_gives_none_and_refuses_writes() -> None:
 
 
 def test_sf_outside_range_is_garbage() -> None:
-    assert scale_factor(11) is None and scale_factor(-11) is None and scale_factor(-10) == -10
+    assert scale_factor(11) is None
+    assert scale_factor(-11) is None
+    assert scale_factor(-10) == -10
 
 
 def test_encode_scales_rounds_and_refuses_overflow() -> None:
     assert encode("int16", 1500, 1) == [150]
-    assert encode("uint16", 1504, 1) == [150] and encode("uint16", 1506, 1) == [151]
+    assert encode("uint16", 1504, 1) == [150]
+    assert encode("uint16", 1506, 1) == [151]
     assert encode("int16", -25.0, -1) == [(-250) & 0xFFFF]
     assert encode("int32", -2, 0) == [0xFFFF, 0xFFFE]
     with pytest.raises(CodecError, match="outside"):

@@ -77,8 +77,10 @@ async def test_pysunspec2_reads_our_simulator() -> None:
             assert _same(image.get(model_id, name), value), (model_id, name, image.get(model_id, name), value)
             checked += 1
     assert checked >= 150
-    assert theirs[103]["W"] == 12340 and theirs[124]["OutWRte"] == pytest.approx(-25.5)
-    assert theirs[713]["WHRtg"] is None and theirs[1]["Mn"] == "YGE-Sim"
+    assert theirs[103]["W"] == 12340
+    assert theirs[124]["OutWRte"] == pytest.approx(-25.5)
+    assert theirs[713]["WHRtg"] is None
+    assert theirs[1]["Mn"] == "YGE-Sim"
 
 
 async def test_our_driver_reads_a_pysunspec2_device_image() -> None:

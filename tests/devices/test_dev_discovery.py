@@ -12,7 +12,8 @@ from devices.sunspec import DiscoveryError, discover
 async def test_suns_found_at_each_standard_base(base: int) -> None:
     async with serve(sunspec_device((1, 103), base=base)) as server:
         smap = await discover(connect(server), 1)
-    assert smap.base_address == base and smap.model_ids == [1, 103]
+    assert smap.base_address == base
+    assert smap.model_ids == [1, 103]
     assert smap.models[1].address == base + 2 + 68
 
 
@@ -38,9 +39,11 @@ async def test_chain_with_vendor_model_and_model_160(model1_length: int) -> None
     async with serve(dev) as server:
         smap = await discover(connect(server), 1)
     assert smap.model_ids == [1, 103, 120, 124, 160, 64870]
-    assert smap.models[0].length == model1_length and not smap.models[0].short
+    assert smap.models[0].length == model1_length
+    assert not smap.models[0].short
     assert smap.models[1].address == 40002 + 2 + model1_length
-    assert any("64870" in w for w in smap.warnings) and any("160" in w for w in smap.warnings)
+    assert any("64870" in w for w in smap.warnings)
+    assert any("160" in w for w in smap.warnings)
 
 
 async def test_no_end_marker_ends_on_illegal_address() -> None:
@@ -62,7 +65,8 @@ async def test_short_model_is_flagged_and_points_beyond_l_are_not_read() -> None
     image.words += [0xFFFF, 0]
     async with serve(SimulatedDevice(1, image)) as server:
         smap = await discover(connect(server), 1)
-    assert smap.models[1].short and any("shorter" in w for w in smap.warnings)
+    assert smap.models[1].short
+    assert any("shorter" in w for w in smap.warnings)
     keys = [p.key for p in place(smap, [(103, "W"), (103, "WH")])]
     assert keys == ["103.W"]
 
@@ -79,4 +83,5 @@ async def test_two_model_1_blocks_are_two_logical_devices() -> None:
     async with serve(dev) as server:
         smap = await discover(connect(server), 1)
     assert [(m.model_id, m.logical_device) for m in smap.models] == [(1, 0), (103, 0), (1, 1), (124, 1)]
-    assert smap.find(124, 1) is not None and smap.find(124, 0) is None
+    assert smap.find(124, 1) is not None
+    assert smap.find(124, 0) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 from devices.capabilities import DeviceKind, Quality
 from devices.inventory import DeviceSpec, scenario_devices, with_ports
@@ -46,12 +47,15 @@ async def test_poll_of_yamaguchi_marks_exactly_the_faulty_devices() -> None:
             extra = [(r.device_id, r.error) for r in readings if r.device_id in bad - set(faulty)]
             assert bad == set(faulty), extra[:3]
             for r in readings:
-                assert r.time.tzinfo is not None and r.time.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+                assert r.time.tzinfo is not None
+                assert r.time.utcoffset() == dt.timedelta(0)
                 if r.device_id in faulty:
                     expected = Quality.MISSING if faulty[r.device_id].kind == "sentinel" else Quality.ERROR
-                    assert r.quality is expected and r.error, (r.device_id, r.quality, r.error)
+                    assert r.quality is expected, (r.device_id, r.quality, r.error)
+                    assert r.error, r.device_id
                 else:
-                    assert r.values["power_kw"] is not None and r.error is None
+                    assert r.values["power_kw"] is not None
+                    assert r.error is None
         # heal one dead device: after its back-off it is good again, the others are untouched
         healed = next(d for d, f in faulty.items() if f.kind == "exception")
         fleet.set_fault(healed, Fault())
@@ -90,7 +94,8 @@ async def test_meter_reads_load_minus_pv_minus_battery_plus_ev() -> None:
             + sum(c.power_kw for c in sim.chargers)
         )
         meter = readings[DeviceKind.METER].values["power_kw"]
-        assert meter is not None and abs(meter - expected) <= 0.02 * max(abs(expected), 1) + 0.1
+        assert meter is not None
+        assert abs(meter - expected) <= 0.02 * max(abs(expected), 1) + 0.1
         poller.close()
 
 
@@ -117,7 +122,8 @@ async def test_first_cycle_limits_concurrent_discoveries() -> None:
 
             state.driver.connect = tracked  # type: ignore[method-assign]
         readings = await poller.cycle()
-        assert peak == 2 and all(r.quality is Quality.GOOD for r in readings)
+        assert peak == 2
+        assert all(r.quality is Quality.GOOD for r in readings)
         await poller.cycle()
         assert all(s.discovered for s in poller.states.values())
         poller.close()

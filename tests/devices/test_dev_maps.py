@@ -18,7 +18,7 @@ def test_stored_models_equal_a_fresh_generation_from_pysunspec2() -> None:
 
 
 def test_lengths_and_offsets_match_the_official_definitions() -> None:
-    import sunspec2.mdef as mdef  # independent parser of the same files
+    from sunspec2 import mdef  # independent parser of the same files
 
     for model_id in MODEL_IDS:
         official = mdef.from_json_file(str(Path(mdef.__file__).parent / "models" / "json" / f"model_{model_id}.json"))
@@ -73,8 +73,10 @@ def test_model_lengths() -> None:
 
 def test_vendor_map_loads_and_unknown_map_is_named() -> None:
     vmap = vendor_map("ev_charger_generic")
-    assert vmap.point("setpoint_w").writable and not vmap.point("power_w").writable
-    assert vmap.point("power_w").size == 2 and vmap.watchdog_point == "watchdog_s"
+    assert vmap.point("setpoint_w").writable
+    assert not vmap.point("power_w").writable
+    assert vmap.point("power_w").size == 2
+    assert vmap.watchdog_point == "watchdog_s"
     with pytest.raises(KeyError, match="ev_charger_generic"):
         vendor_map("no_such_charger")
 

@@ -18,7 +18,8 @@ YAMAGUCHI = (34.18, 131.47)
 
 def test_haurwitz_at_zenith_and_below_horizon() -> None:
     assert haurwitz_ghi(1.0) == pytest.approx(1098 * math.exp(-0.057))
-    assert haurwitz_ghi(0.0) == 0.0 and haurwitz_ghi(-0.3) == 0.0
+    assert haurwitz_ghi(0.0) == 0.0
+    assert haurwitz_ghi(-0.3) == 0.0
 
 
 def test_sun_position_noon_equinox_and_solstice() -> None:
@@ -34,7 +35,7 @@ def test_sun_position_noon_equinox_and_solstice() -> None:
     assert math.degrees(math.asin(up)) == pytest.approx(90 - 34.18 + 23.44, abs=0.5)
     assert abs(east) < 0.01
     with pytest.raises(ValueError, match="tz-aware"):
-        solar_vector(dt.datetime(2026, 6, 21, 12), *YAMAGUCHI)
+        solar_vector(dt.datetime(2026, 6, 21, 12), *YAMAGUCHI)  # noqa: DTZ001 - the naive time is the input under test
 
 
 def test_pv_follows_the_plane_and_clips() -> None:
@@ -77,7 +78,8 @@ def test_battery_integrates_its_setpoint_within_limits() -> None:
     assert sim.step(t0 + dt.timedelta(minutes=60)) == 0.0  # empty: no discharge below soc_min
     sim.setpoint_kw, sim.setpoint_expires = -10, t0 + dt.timedelta(hours=2)
     assert sim.step(t0 + dt.timedelta(minutes=90)) == -10
-    assert sim.step(t0 + dt.timedelta(hours=2)) == 0.0 and sim.setpoint_kw is None  # revert timer fired
+    assert sim.step(t0 + dt.timedelta(hours=2)) == 0.0
+    assert sim.setpoint_kw is None
 
 
 def test_ev_charges_only_while_plugged() -> None:
@@ -91,7 +93,8 @@ def test_ev_charges_only_while_plugged() -> None:
         weekday=[PlugWindow(start=dt.time(18), end=dt.time(7))],
     )
     monday_night = dt.datetime(2026, 11, 23, 20, 0, tzinfo=JST)
-    assert plugged(ev, monday_night) and plugged(ev, monday_night + dt.timedelta(hours=10))
+    assert plugged(ev, monday_night)
+    assert plugged(ev, monday_night + dt.timedelta(hours=10))
     assert not plugged(ev, monday_night + dt.timedelta(hours=16))
     sim = EVSim(EVCharger(id="c", power_kw=11), cars=[ev])
     assert sim.step(monday_night) == 6  # uncontrolled: the car's limit

@@ -47,14 +47,17 @@ async def test_fast_cycle_does_not_restamp_slow_points() -> None:
     poller, _, dev = _poller()
     state = poller.states[dev]
     full = await poller.poll_device(state, True, T0)
-    assert full.values == {"power_kw": 1.0, "import_kwh": 1001.0} and full.measured_at == T0
+    assert full.values == {"power_kw": 1.0, "import_kwh": 1001.0}
+    assert full.measured_at == T0
     fast = await poller.poll_device(state, False, T0 + 10 * S)
     # only what was read at +10 s carries the time +10 s; the counter read at T0 is not restated as newer
-    assert fast.quality is Quality.GOOD and fast.measured_at == T0 + 10 * S
+    assert fast.quality is Quality.GOOD
+    assert fast.measured_at == T0 + 10 * S
     assert fast.values == {"power_kw": 2.0}
     points = poller.point_status(dev, T0 + 10 * S)
     assert (points["import_kwh"].value, points["import_kwh"].read_at) == (1001.0, T0)
-    assert points["import_kwh"].quality is Quality.GOOD and points["power_kw"].read_at == T0 + 10 * S
+    assert points["import_kwh"].quality is Quality.GOOD
+    assert points["power_kw"].read_at == T0 + 10 * S
     # slow points may be (slow_every + 1) x cadence = 40 s old, fast ones 2 x cadence = 20 s
     assert poller.point_status(dev, T0 + 40 * S)["import_kwh"].quality is Quality.GOOD
     assert poller.point_status(dev, T0 + 41 * S)["import_kwh"].quality is Quality.STALE
@@ -68,12 +71,15 @@ async def test_a_missed_full_read_is_made_up_and_stale_readings_keep_their_time(
     await poller.poll_device(state, False, T0 + 10 * S)
     meter.fail = True  # the full read at +30 s fails
     failed = await poller.poll_device(state, True, T0 + 30 * S)
-    assert failed.quality is Quality.STALE and failed.measured_at == T0 + 10 * S
+    assert failed.quality is Quality.STALE
+    assert failed.measured_at == T0 + 10 * S
     assert failed.values == {"power_kw": 2.0}  # the values of that read only, not the older counter
     meter.fail = False
     assert poller.point_status(dev, T0 + 41 * S)["import_kwh"].quality is Quality.STALE
     # the counter has outlived its cadence: the next (fast) cycle reads it again
     again = await poller.poll_device(state, False, T0 + 41 * S)
-    assert meter.reads[-1] is True and again.values["import_kwh"] == 1004.0
+    assert meter.reads[-1] is True
+    assert again.values["import_kwh"] == 1004.0
     assert poller.point_status(dev, T0 + 41 * S)["import_kwh"].read_at == T0 + 41 * S
-    assert await poller.poll_device(state, False, T0 + 51 * S) and meter.reads[-1] is False
+    assert await poller.poll_device(state, False, T0 + 51 * S)
+    assert meter.reads[-1] is False

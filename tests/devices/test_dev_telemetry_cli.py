@@ -22,13 +22,17 @@ async def test_device_telemetry_polls_samples_and_writes_guarded() -> None:
     async with running_simulators(scenario, port_base=0) as fleet:
         tel = DeviceTelemetry(scenario, fleet.port_map)
         samples = await tel.poll(dt.datetime.now(dt.UTC))
-        assert {s.kind for s in samples} <= {"pv", "battery", "ev", "meter"} and samples
+        assert {s.kind for s in samples} <= {"pv", "battery", "ev", "meter"}
+        assert samples
         assert all(s.quality == "good" and "/" not in s.device_id for s in samples)
         battery = next(s for s in samples if s.kind == "battery")  # tiny has centre/bat1
         outcome = await tel.write(battery.facility_id, battery.device_id, "battery", -1e6, "test", False)
-        assert outcome.ok and outcome.applied == -scenario.facility("centre").batteries[0].charge_kw
+        assert outcome.ok
+        assert outcome.applied == -scenario.facility("centre").batteries[0].charge_kw
         dry = await tel.write(battery.facility_id, battery.device_id, "battery", 1.0, "test", True)
-        assert dry.ok and dry.applied is None and dry.message.startswith("dry-run")
+        assert dry.ok
+        assert dry.applied is None
+        assert dry.message.startswith("dry-run")
         assert [e.result for e in tel.audit] == ["ok", "dry-run"]
         tel.close()
 
@@ -38,9 +42,11 @@ async def test_scan_reads_models_and_values() -> None:
     async with running_simulators(scenario, port_base=0) as fleet:
         device_id = next(d for d in fleet.port_map if d.endswith("/pv1"))
         result = await scan("127.0.0.1", fleet.port_map[device_id], 1, timeout_s=0.5)
-    assert result.base_address == 40000 and [m[0] for m in result.models] == [1, 103, 120, 121, 123]
+    assert result.base_address == 40000
+    assert [m[0] for m in result.models] == [1, 103, 120, 121, 123]
     common = result.models[0][3]
-    assert common["Mn"] == "YGE-Sim" and common["SN"] == device_id
+    assert common["Mn"] == "YGE-Sim"
+    assert common["SN"] == device_id
     assert result.models[1][3]["Hz"] == pytest.approx(60.0)
 
 
@@ -82,10 +88,13 @@ def test_cli_scan_and_poll(background_fleet: Fleet, tmp_path: Path) -> None:
     port = background_fleet.port_map["city-hall/bat1"]
     result = runner.invoke(app, ["devices", "scan", f"127.0.0.1:{port}"])
     assert result.exit_code == 0, result.output
-    assert "model 704" in result.output and "Battery PCS" in result.output
+    assert "model 704" in result.output
+    assert "Battery PCS" in result.output
     result = runner.invoke(app, ["devices", "poll", "--scenario", "yamaguchi", "--once", "--port-map", str(path)])
     assert result.exit_code == 0, result.output
     n = len(background_fleet.port_map)
-    assert f"{n} devices, {n} good" in result.output and "city-hall/bat1" in result.output
+    assert f"{n} devices, {n} good" in result.output
+    assert "city-hall/bat1" in result.output
     bad = runner.invoke(app, ["devices", "scan", "no-port-here"])
-    assert bad.exit_code == 2 and "HOST:PORT" in bad.output
+    assert bad.exit_code == 2
+    assert "HOST:PORT" in bad.output

@@ -50,8 +50,11 @@ async def test_battery_setpoint_is_clamped_confirmed_audited_and_refreshed() -> 
         sink = ListSink()
         writer = SetpointWriter(poller, sink)
         entry = await writer.write(spec.device_id, "setpoint_kw", 1e6, who="operator")
-        assert entry.result == "ok" and entry.applied == battery.discharge_kw
-        assert "clamped" in entry.detail and entry.who == "operator" and entry.time.tzinfo is not None
+        assert entry.result == "ok"
+        assert entry.applied == battery.discharge_kw
+        assert "clamped" in entry.detail
+        assert entry.who == "operator"
+        assert entry.time.tzinfo is not None
         entry = await writer.write(spec.device_id, "setpoint_kw", -1e6)
         assert entry.applied == -battery.charge_kw
         reading = (await poller.cycle())[0]
@@ -86,9 +89,12 @@ async def test_refusals_and_dry_run_do_not_touch_the_device() -> None:
             await writer.write("nowhere/x", "setpoint_kw", 1),
             await writer.write(spec.device_id, "setpoint_kw", float("nan")),
         ]
-        assert dry.result == "dry-run" and dry.applied == 5
-        assert [e.result for e in refused] == ["refused"] * 3 and "allow-list" in refused[0].detail
-        assert dev.requests == before and len(sink.audit) == 4
+        assert dry.result == "dry-run"
+        assert dry.applied == 5
+        assert [e.result for e in refused] == ["refused"] * 3
+        assert "allow-list" in refused[0].detail
+        assert dev.requests == before
+        assert len(sink.audit) == 4
         poller.close()
 
 
@@ -113,7 +119,8 @@ async def test_704_writes_wset_before_enabling_it() -> None:
         poller.close()
     assert entry.result == "ok"
     first_enabled = next(i for i, (ena, _) in enumerate(seen) if ena == 1)
-    assert seen[first_enabled][1] == pytest.approx(12500) and all(ena != 1 for ena, _ in seen[:first_enabled])
+    assert seen[first_enabled][1] == pytest.approx(12500)
+    assert all(ena != 1 for ena, _ in seen[:first_enabled])
 
 
 async def test_ev_setpoint_respects_direction_and_min_power() -> None:
@@ -127,12 +134,14 @@ async def test_ev_setpoint_respects_direction_and_min_power() -> None:
         poller = Poller(with_ports([one_way], {one_way.device_id: server.port}))
         writer = SetpointWriter(poller, ListSink())
         entry = await writer.write(one_way.device_id, "setpoint_kw", -3)  # V2H on a charge-only unit
-        assert entry.result == "ok" and entry.applied == 0
+        assert entry.result == "ok"
+        assert entry.applied == 0
         if asset.min_power_kw > 0:
             low = await writer.write(one_way.device_id, "setpoint_kw", asset.min_power_kw / 2)
             assert low.applied == 0
         entry = await writer.write(one_way.device_id, "setpoint_kw", 4)
-        assert entry.result == "ok" and (await poller.cycle())[0].values["setpoint_kw"] == pytest.approx(4)
+        assert entry.result == "ok"
+        assert (await poller.cycle())[0].values["setpoint_kw"] == pytest.approx(4)
         poller.close()
 
 
@@ -157,13 +166,15 @@ async def test_pv_curtailment_and_readback_mismatch_and_124_storage() -> None:
         poller = Poller(with_ports([spec], {spec.device_id: server.port}))
         writer = SetpointWriter(poller, ListSink())
         entry = await writer.write(spec.device_id, "limit_pct", 150)
-        assert entry.result == "ok" and entry.applied == 100
+        assert entry.result == "ok"
+        assert entry.applied == 100
         entry = await writer.write(spec.device_id, "limit_pct", 40)
         assert (await poller.cycle(full=True))[0].values["limit_pct"] == pytest.approx(40)
         assert isinstance(pv.image, SunSpecImage)
         pv.image.set_sf(123, "WMaxLimPct_SF", None)
         failed = await writer.write(spec.device_id, "limit_pct", 30)
-        assert failed.result == "failed" and "not implemented" in failed.detail
+        assert failed.result == "failed"
+        assert "not implemented" in failed.detail
         poller.close()
 
 
@@ -193,5 +204,6 @@ async def test_failed_write_does_not_leave_the_superseded_setpoint_refreshed() -
         assert (await writer.write(spec.device_id, "setpoint_kw", -3.0)).result == "failed"
         # the operator asked for -3 kW: re-sending the old +5 kW discharge would be wrong
         later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
-        assert spec.device_id not in writer.active and await writer.refresh_due(later) == []
+        assert spec.device_id not in writer.active
+        assert await writer.refresh_due(later) == []
         poller.close()

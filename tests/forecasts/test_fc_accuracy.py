@@ -27,7 +27,8 @@ def test_metrics_by_hand() -> None:
     assert s.nmae == pytest.approx(1.0)  # mean actual = 1
     assert s.skill == pytest.approx(1 - math.sqrt(5 / 3) / 1.0)  # reference RMSE = 1
     assert scores(f, a, r, capacity=4.0).nmae == pytest.approx(0.25)
-    assert mae(f, a) == pytest.approx(1.0) and rmse(a[:3], a[:3]) == 0.0
+    assert mae(f, a) == pytest.approx(1.0)
+    assert rmse(a[:3], a[:3]) == 0.0
 
 
 def test_lead_labels() -> None:
@@ -139,11 +140,14 @@ def test_yield_correction_learns_underperformance() -> None:
     cloudy_day = np.asarray(index.day % 2 == 0)
     measured = pd.Series(np.where(cloudy_day, 0.2, 0.8) * clear.to_numpy(), index=index)
     corr = fit_yield_correction(forecast, measured, clear)
-    assert corr.scale == pytest.approx(0.8) and corr.n_pairs > 8  # cloudy days are not mistaken for the plant
+    assert corr.scale == pytest.approx(0.8)
+    assert corr.n_pairs > 8
     corrected = apply_yield_correction(forecast, corr, limit_kw=7.0)
-    assert corrected.max() == pytest.approx(7.0) and corrected.attrs["yield_scale"] == pytest.approx(0.8)
+    assert corrected.max() == pytest.approx(7.0)
+    assert corrected.attrs["yield_scale"] == pytest.approx(0.8)
     few = fit_yield_correction(forecast.iloc[:20], measured.iloc[:20], clear.iloc[:20])
-    assert few.scale == 1.0 and "too few" in few.reason
+    assert few.scale == 1.0
+    assert "too few" in few.reason
 
 
 def test_clear_day_correction_from_telemetry_alone() -> None:
@@ -169,5 +173,6 @@ def test_clear_day_correction_from_telemetry_alone() -> None:
     daily_weather = np.array([1.0, 0.4, 0.5, 1.0, 0.3, 0.6, 0.4, 0.5, 0.35, 0.45])
     measured = clear * 0.75 * np.repeat(daily_weather, 48)
     corr = fit_clear_day_correction(measured, clear)
-    assert corr.scale == pytest.approx(0.75) and corr.n_pairs == 2
+    assert corr.scale == pytest.approx(0.75)
+    assert corr.n_pairs == 2
     assert fit_clear_day_correction(measured.iloc[:96], clear.iloc[:96]).scale == 1.0

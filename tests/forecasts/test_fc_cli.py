@@ -41,7 +41,8 @@ def test_forecast_bad_date_is_a_clear_error(tmp_path: Path) -> None:
 def test_backtest_prints_scores_and_plot(tmp_path: Path) -> None:
     result = runner.invoke(app, ["forecast", "backtest", "--only", "jma_hiroshima_ghi", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "kt_blend" in result.output and "persistence" in result.output
+    assert "kt_blend" in result.output
+    assert "persistence" in result.output
     png = tmp_path / "forecast_backtest_skill.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     scores = pd.read_csv(tmp_path / "forecast_backtest_jma_hiroshima_ghi.csv")
@@ -55,7 +56,8 @@ def test_backtest_prints_scores_and_plot(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["nope"])
 def test_backtest_unknown_name(tmp_path: Path, name: str) -> None:
     result = runner.invoke(app, ["forecast", "backtest", "--only", name, "--out", str(tmp_path)])
-    assert result.exit_code == 2 and "unknown backtest" in result.output
+    assert result.exit_code == 2
+    assert "unknown backtest" in result.output
 
 
 def test_runtime_corrected_pv_uses_telemetry() -> None:
@@ -79,15 +81,18 @@ def test_forecast_with_recorded_weather(tmp_path: Path) -> None:
     base = ["forecast", "-s", "tiny", "--date", "2025-08-06", "--out", str(tmp_path)]
     with_weather = runner.invoke(app, [*base, "--weather", jma, "--station", "Hiroshima"])
     assert with_weather.exit_code == 0, with_weather.output
-    assert "ghi" in with_weather.output and "missing weather" not in with_weather.output
+    assert "ghi" in with_weather.output
+    assert "missing weather" not in with_weather.output
     weather_kwh = pd.read_csv(tmp_path / "forecast_tiny_2025-08-06.csv")["pv_kw"].sum()
     clear = runner.invoke(app, base)
     assert clear.exit_code == 0
     clear_kwh = pd.read_csv(tmp_path / "forecast_tiny_2025-08-06.csv")["pv_kw"].sum()
     assert weather_kwh < clear_kwh  # 6 Aug 2025 in Hiroshima had afternoon cloud
     no_station = runner.invoke(app, [*base, "--weather", jma])
-    assert no_station.exit_code == 2 and "--station" in no_station.output
+    assert no_station.exit_code == 2
+    assert "--station" in no_station.output
     outside = runner.invoke(
         app, [*base[:4], "2024-08-01", *base[5:], "--weather", str(data_path("openmeteo_forecast_15min_sample.csv"))]
     )
-    assert outside.exit_code == 0 and "missing weather" in outside.output
+    assert outside.exit_code == 0
+    assert "missing weather" in outside.output

@@ -52,7 +52,8 @@ def test_without_history_is_scenario_shape() -> None:
     np.testing.assert_allclose(load.to_numpy(), expected.to_numpy())
     assert load.attrs["load_input"] == "shape"
     none = forecast_facility_load(facility(load=None), index)
-    assert (none == 0.0).all() and len(none) == 48
+    assert (none == 0.0).all()
+    assert len(none) == 48
 
 
 def test_history_profile_by_day_type_with_holiday() -> None:
@@ -117,5 +118,6 @@ def test_yamaguchi_loads() -> None:
     index = pd.date_range("2024-08-01", periods=96, freq="30min", tz=TZ)
     for f in scenario.facilities:
         load = forecast_facility_load(f, index)
-        assert len(load) == 96 and (load >= 0).all()
+        assert len(load) == 96
+        assert (load >= 0).all()
         assert (critical_load_kw(f, index) > 0).any() == (f.is_shelter or f.critical_load_kw > 0)

@@ -80,7 +80,8 @@ def test_clipping_at_inverter_limit() -> None:
     assert clipped.max() == pytest.approx(5.0)
     assert (clipped <= 5.0 + 1e-9).all()
     noon = pd.Timestamp("2024-06-21 12:00", tz="Asia/Tokyo")
-    assert big[noon] > 6.0 and clipped[noon] == pytest.approx(5.0)
+    assert big[noon] > 6.0
+    assert clipped[noon] == pytest.approx(5.0)
     # unclipped early-morning slots are the same up to the inverter's part-load efficiency curve
     early = pd.Timestamp("2024-06-21 06:30", tz="Asia/Tokyo")
     assert clipped[early] == pytest.approx(big[early], rel=0.05)
@@ -112,7 +113,8 @@ def test_interval_average_vs_instantaneous() -> None:
     assert (interval[afternoon] < instant[afternoon]).all()
     # the first lit slot: zero at its start (sun below horizon) but a positive mean
     first_lit = interval[interval > 0].index[0]
-    assert instant[first_lit] == 0.0 and interval[first_lit] > 0.0
+    assert instant[first_lit] == 0.0
+    assert interval[first_lit] > 0.0
     # daily energy agrees closely: both sample the same curve
     assert interval.sum() == pytest.approx(instant.sum(), rel=0.03)
 
@@ -128,7 +130,9 @@ def test_facility_sum_and_zero_facility() -> None:
     east = forecast_array_pv(second, facility, JUNE_DAY)
     assert int(np.argmax(east.to_numpy())) < 24  # before the 12:00 slot
     empty = forecast_facility_pv(make_facility([]), JUNE_DAY)
-    assert (empty == 0.0).all() and empty.name == "pv_kw" and (empty.index == JUNE_DAY).all()
+    assert (empty == 0.0).all()
+    assert empty.name == "pv_kw"
+    assert (empty.index == JUNE_DAY).all()
 
 
 def test_all_yamaguchi_facilities_forecast() -> None:
@@ -136,7 +140,8 @@ def test_all_yamaguchi_facilities_forecast() -> None:
     day = pd.date_range("2024-08-01", periods=48, freq="30min", tz="Asia/Tokyo")
     for facility in scenario.facilities:
         pv = forecast_facility_pv(facility, day)
-        assert len(pv) == 48 and pv.notna().all()
+        assert len(pv) == 48
+        assert pv.notna().all()
         limit = sum(a.inverter_kw for a in facility.pv_arrays)
         assert (pv <= limit + 1e-9).all()
         assert (pv > 0).any() == bool(facility.pv_arrays)

@@ -48,7 +48,8 @@ def test_jma_reader_moves_hour_ending_label_to_midpoint() -> None:
     stamp = pd.Timestamp("2025-08-06 12:30", tz="Asia/Tokyo")
     assert w.loc[stamp, "ghi_wm2"] == pytest.approx(row["ghi_wm2"])
     assert w.loc[stamp, "temp_air_c"] == pytest.approx(row["temp_air_c"])
-    assert w.attrs["station"] == "Hiroshima" and w.attrs["latitude"] == pytest.approx(34.3983)
+    assert w.attrs["station"] == "Hiroshima"
+    assert w.attrs["latitude"] == pytest.approx(34.3983)
     assert "cloud_cover_pct" not in w  # empty at these stations
     with pytest.raises(ValueError, match="name one"):
         read_jma_csv(JMA)
@@ -70,7 +71,8 @@ def test_openmeteo_csv_reader() -> None:
     assert w.index[0] == pd.Timestamp("2025-02-23 23:00", tz="UTC")  # 00:00 local at UTC+1
     assert w["wind_speed_ms"].iloc[0] == pytest.approx(13.0 / 3.6)
     assert {"ghi_wm2", "dni_wm2", "dhi_wm2", "cloud_cover_pct", "temp_air_c"} <= set(w.columns)
-    assert w.attrs["provider"] == "open-meteo" and w.attrs["latitude"] == 45.84
+    assert w.attrs["provider"] == "open-meteo"
+    assert w.attrs["latitude"] == 45.84
 
 
 def recorded_json() -> dict[str, object]:
@@ -124,7 +126,8 @@ def test_get_openmeteo_uses_timeout_and_parses() -> None:
 
     client = httpx.Client(transport=httpx.MockTransport(handler))
     w = get_openmeteo(34.18, 131.47, timeout=3.5, client=client)
-    assert len(w) == 8 and "shortwave_radiation_instant" in str(seen["url"])
+    assert len(w) == 8
+    assert "shortwave_radiation_instant" in str(seen["url"])
     assert seen["timeout"] == {"connect": 3.5, "read": 3.5, "write": 3.5, "pool": 3.5}
     failing = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(503)))
     with pytest.raises(httpx.HTTPStatusError):
@@ -143,7 +146,8 @@ def test_input_preference_is_recorded() -> None:
         "cloud_cover",
         "clear_sky",
     )
-    assert not full.any_missing and not cloud.any_missing
+    assert not full.any_missing
+    assert not cloud.any_missing
     # 25 Feb 2025 at the sample's site was overcast (cloud 100 % most of the day): far below clear sky
     assert full.ac_kw.sum() < 0.6 * clear.ac_kw.sum()
     assert cloud.ac_kw.sum() < 0.6 * clear.ac_kw.sum()
@@ -191,7 +195,8 @@ def test_missing_weather_flagged_without_crash() -> None:
     full = forecast_array(ARRAY, facility, index, complete)
     holey = forecast_array(ARRAY, facility, index, gappy)
     assert not full.any_missing
-    assert holey.any_missing and holey.ac_kw.notna().all()
+    assert holey.any_missing
+    assert holey.ac_kw.notna().all()
     flagged = holey.missing[holey.missing].index
     assert pd.Timestamp("2024-06-21 10:30", tz="Asia/Tokyo") in flagged
     assert flagged.min() >= pd.Timestamp("2024-06-21 09:30", tz="Asia/Tokyo")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,8 @@ from optimizer.solve import baseline, solve
 from runtime.planning import day_index
 from scenarios.loader import builtin_data, parse_scenario
 
+JST = ZoneInfo("Asia/Tokyo")
+
 NO_TIME = SolveOptions(time_limit_s=0.0)
 
 
@@ -22,7 +25,7 @@ def tiny_inputs(day: dt.datetime, min_power_kw: float = 0.0, n: int = 48) -> Pla
     data = builtin_data("tiny")
     data["facilities"][1]["ev_chargers"][0]["min_power_kw"] = min_power_kw
     s = parse_scenario(data)
-    idx = pd.date_range(pd.Timestamp(day), periods=n, freq="30min", tz="Asia/Tokyo")
+    idx = pd.date_range(pd.Timestamp(day), periods=n, freq="30min")
     hours = (idx.hour + idx.minute / 60).to_numpy()
     pv = {
         "centre": pd.Series(12 * np.clip(np.sin(np.pi * (hours - 6) / 13), 0, None), index=idx),
@@ -34,7 +37,7 @@ def tiny_inputs(day: dt.datetime, min_power_kw: float = 0.0, n: int = 48) -> Pla
 
 
 def test_time_out_without_solution_falls_back_to_baseline() -> None:
-    inputs = tiny_inputs(dt.datetime(2024, 8, 1))
+    inputs = tiny_inputs(dt.datetime(2024, 8, 1, tzinfo=JST))
     result = solve(inputs, NO_TIME)
     assert result.fallback_used == "baseline"
     assert result.status == "baseline"
@@ -43,7 +46,7 @@ def test_time_out_without_solution_falls_back_to_baseline() -> None:
 
 
 def test_lp_relaxation_is_tried_first_when_binaries_exist() -> None:
-    inputs = tiny_inputs(dt.datetime(2024, 8, 1), min_power_kw=1.4)
+    inputs = tiny_inputs(dt.datetime(2024, 8, 1, tzinfo=JST), min_power_kw=1.4)
     assert inputs.binary_evs == ["ev1"]
     result = solve(inputs, NO_TIME)
     assert result.fallback_used == "baseline"
@@ -52,25 +55,29 @@ def test_lp_relaxation_is_tried_first_when_binaries_exist() -> None:
 
 def test_lp_relaxation_fallback_when_the_mip_finds_nothing() -> None:
     # A node limit of 0 with heuristics off stops the MIP before any incumbent; the LP has no such limit.
-    inputs = tiny_inputs(dt.datetime(2024, 8, 1), min_power_kw=1.4)
+    inputs = tiny_inputs(dt.datetime(2024, 8, 1, tzinfo=JST), min_power_kw=1.4)
     options = SolveOptions(highs_options={"mip_max_nodes": 0, "mip_heuristic_effort": 0.0, "presolve": "off"})
     result = solve(inputs, options)
     if result.fallback_used is None:
         pytest.skip("HiGHS found an incumbent at the root; the relaxation path is covered by the next assertions")
-    assert result.fallback_used == "lp_relaxation" and result.status == "relaxed"
+    assert result.fallback_used == "lp_relaxation"
+    assert result.status == "relaxed"
     assert result.objective_jpy <= baseline(inputs).objective_jpy + 1e-6
 
 
 def test_last_plan_shifted_when_given() -> None:
-    first = solve(tiny_inputs(dt.datetime(2024, 8, 1, 0, 0)))
-    assert first.status == "optimal" and first.fallback_used is None
-    later = tiny_inputs(dt.datetime(2024, 8, 1, 1, 0))
+    first = solve(tiny_inputs(dt.datetime(2024, 8, 1, 0, 0, tzinfo=JST)))
+    assert first.status == "optimal"
+    assert first.fallback_used is None
+    later = tiny_inputs(dt.datetime(2024, 8, 1, 1, 0, tzinfo=JST))
     result = solve(later, NO_TIME, previous=first)
-    assert result.fallback_used == "last_plan_shifted" and result.status == "shifted"
+    assert result.fallback_used == "last_plan_shifted"
+    assert result.status == "shifted"
     np.testing.assert_allclose(result.dispatch.buy_kw[:-2], first.dispatch.buy_kw[2:])
     # a previous plan of another shape is not used
-    other = solve(tiny_inputs(dt.datetime(2024, 8, 1, 1, 0), n=24), NO_TIME, previous=first)
-    assert other.fallback_used == "baseline" and "does not fit" in other.fallback_reason
+    other = solve(tiny_inputs(dt.datetime(2024, 8, 1, 1, 0, tzinfo=JST), n=24), NO_TIME, previous=first)
+    assert other.fallback_used == "baseline"
+    assert "does not fit" in other.fallback_reason
 
 
 def test_day_index_refuses_empty_horizon() -> None:

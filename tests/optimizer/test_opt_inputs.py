@@ -31,7 +31,8 @@ def test_weekday_plug_window_departure_target_and_trip() -> None:
     # Thursday 2024-08-01: the car is plugged from Wednesday 18:00 until 08:30 and again from 18:00.
     inputs = tiny_inputs()
     ev = inputs.evs[0]
-    assert ev.id == "ev1" and ev.facility == "office"
+    assert ev.id == "ev1"
+    assert ev.facility == "office"
     assert ev.plugged[:17].tolist() == [1.0] * 17  # 00:00 .. 08:00 slots
     assert ev.plugged[17:36].sum() == 0  # 08:30 .. 17:30 away
     assert ev.plugged[36:].tolist() == [1.0] * 12  # from 18:00
@@ -39,26 +40,33 @@ def test_weekday_plug_window_departure_target_and_trip() -> None:
     assert ev.target_kwh[16] == pytest.approx(0.8 * 40)
     assert np.flatnonzero(ev.trip_kwh).tolist() == [36]
     assert ev.trip_kwh[36] == pytest.approx(30 * 0.16)  # default 30 km x 0.16 kWh/km
-    assert ev.discharge_kw == 6.0 and ev.min_charge_kw == 0.0
+    assert ev.discharge_kw == 6.0
+    assert ev.min_charge_kw == 0.0
 
 
 def test_saturday_and_substitute_holiday_use_weekend_windows() -> None:
     ev = load_builtin("tiny").evs[0]
     saturday, _ = plug_schedule(ev, day_index(dt.date(2024, 8, 3), 48))
     assert saturday[:17].sum() == 17  # Friday's weekday window ends 08:30
-    assert saturday[36:40].sum() == 0 and saturday[40] == 1  # weekend window starts 20:00
+    assert saturday[36:40].sum() == 0
+    assert saturday[40] == 1
     holiday, target = plug_schedule(ev, day_index(dt.date(2024, 8, 12), 48))  # 振替休日 (Monday)
     assert holiday[:18].sum() == 18  # Sunday's weekend window ends 09:00
     assert target[17] == pytest.approx(0.9)
-    assert holiday[36] == 0 and holiday[40] == 1
+    assert holiday[36] == 0
+    assert holiday[40] == 1
 
 
 def test_shelter_reserve_plant_availability_and_partial_first_slot() -> None:
     inputs = tiny_inputs(first_slot_fraction=0.4)
     centre = inputs.facilities[0]
-    assert centre.reserve_kwh == pytest.approx(4 * 2.0) and centre.is_shelter
-    assert inputs.hours[0] == pytest.approx(0.2) and inputs.hours[1] == 0.5
-    assert inputs.plant is not None and inputs.plant.forecast_kw[0] == 60 and inputs.plant.min_kw[0] == 20
+    assert centre.reserve_kwh == pytest.approx(4 * 2.0)
+    assert centre.is_shelter
+    assert inputs.hours[0] == pytest.approx(0.2)
+    assert inputs.hours[1] == 0.5
+    assert inputs.plant is not None
+    assert inputs.plant.forecast_kw[0] == 60
+    assert inputs.plant.min_kw[0] == 20
     s = load_builtin("yamaguchi")
     idx = day_index(dt.date(2024, 6, 10), 2)
     pv = {f.id: series(idx, 0.0) for f in s.supplied if f.pv_arrays}
@@ -127,6 +135,8 @@ def test_plug_window_off_the_slot_grid_counts_only_whole_slots() -> None:
     window = base.weekday[0].model_copy(update={"start": dt.time(18, 15), "end": dt.time(7, 15)})
     ev = base.model_copy(update={"weekday": [window]})
     plugged, target = plug_schedule(ev, day_index(dt.date(2024, 8, 1), 48))  # Thursday after a weekday
-    assert plugged[:14].sum() == 14 and plugged[14:37].sum() == 0  # 00:00 .. 06:30 plugged; 07:00 .. 18:00 not
+    assert plugged[:14].sum() == 14
+    assert plugged[14:37].sum() == 0
     assert plugged[37:].sum() == 11  # from 18:30
-    assert np.flatnonzero(target).tolist() == [13] and target[13] == pytest.approx(window.departure_soc)
+    assert np.flatnonzero(target).tolist() == [13]
+    assert target[13] == pytest.approx(window.departure_soc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,8 @@ from optimizer.scenario_inputs import Overrides, build_inputs
 from optimizer.solve import solve
 from scenarios.loader import builtin_data, parse_scenario
 
+JST = ZoneInfo("Asia/Tokyo")
+
 EXACT = SolveOptions(mip_rel_gap=0.0, mip_abs_gap_jpy=0.0)
 
 
@@ -23,7 +26,7 @@ def inputs_at(start: dt.datetime, price_scale: float, soc: float, load_kw: float
     data = builtin_data("tiny")
     data["facilities"][1]["ev_chargers"][0]["min_power_kw"] = 1.4  # one binary per slot for ev1
     s = parse_scenario(data)
-    idx = pd.date_range(pd.Timestamp(start), periods=48, freq="30min", tz="Asia/Tokyo")
+    idx = pd.date_range(pd.Timestamp(start), periods=48, freq="30min")
     hours = (idx.hour + idx.minute / 60).to_numpy()
     sun = np.clip(np.sin(np.pi * (hours - 6) / 13), 0, None)
     pv = {"centre": pd.Series(12 * sun, index=idx), "school": pd.Series(16 * sun, index=idx)}
@@ -34,8 +37,8 @@ def inputs_at(start: dt.datetime, price_scale: float, soc: float, load_kw: float
 
 def test_replan_after_data_change_equals_fresh_build() -> None:
     planner = RollingPlanner(EXACT)
-    first = planner.plan(inputs_at(dt.datetime(2024, 8, 1, 0, 0), 1.0, 0.5, 8.0))
-    changed = inputs_at(dt.datetime(2024, 8, 1, 0, 30), 1.3, 0.8, 11.0)
+    first = planner.plan(inputs_at(dt.datetime(2024, 8, 1, 0, 0, tzinfo=JST), 1.0, 0.5, 8.0))
+    changed = inputs_at(dt.datetime(2024, 8, 1, 0, 30, tzinfo=JST), 1.3, 0.8, 11.0)
     again = planner.plan(changed)
     assert planner.rebuilds == 1  # the second plan only rewrote Params
     fresh = solve(changed, EXACT)
@@ -48,7 +51,7 @@ def test_replan_after_data_change_equals_fresh_build() -> None:
 
 def test_structure_change_rebuilds() -> None:
     planner = RollingPlanner(EXACT)
-    base = inputs_at(dt.datetime(2024, 8, 1), 1.0, 0.5, 8.0)
+    base = inputs_at(dt.datetime(2024, 8, 1, tzinfo=JST), 1.0, 0.5, 8.0)
     planner.plan(base)
     shorter = dataclasses.replace(
         base,
@@ -68,7 +71,8 @@ def test_structure_change_rebuilds() -> None:
         ),
     )
     result = planner.plan(shorter)
-    assert planner.rebuilds == 2 and result.inputs.n_slots == 24
+    assert planner.rebuilds == 2
+    assert result.inputs.n_slots == 24
     assert result.objective_jpy == pytest.approx(solve(shorter, EXACT).objective_jpy, abs=1e-4)
 
 
@@ -85,14 +89,15 @@ def test_runtime_replan_keeps_the_model_across_slots() -> None:
     second = replan(
         planner, scenario, (now + pd.Timedelta(minutes=30)).to_pydatetime(), {"centre/bat1": 0.55}, max_slots=24
     )
-    assert planner.rebuilds == 1 and second.fallback_used is None
+    assert planner.rebuilds == 1
+    assert second.fallback_used is None
     assert second.inputs.batteries[0].initial_kwh == pytest.approx(0.55 * 16.4)
     assert second.objective_jpy == pytest.approx(solve(second.inputs).objective_jpy, abs=1.0)
 
 
 def test_peak_rows_only_where_a_peak_is_possible_and_key_tracks_it() -> None:
-    base = inputs_at(dt.datetime(2024, 8, 1), 1.0, 0.5, 8.0)
+    base = inputs_at(dt.datetime(2024, 8, 1, tzinfo=JST), 1.0, 0.5, 8.0)
     assert base.peak_facilities() == []  # 12 kW load + charging stays far below 30-60 kW contracts
-    heavy = inputs_at(dt.datetime(2024, 8, 1), 1.0, 0.5, 40.0)
+    heavy = inputs_at(dt.datetime(2024, 8, 1, tzinfo=JST), 1.0, 0.5, 40.0)
     assert "office" in heavy.peak_facilities()
     assert heavy.structure_key() != base.structure_key()  # a rolling planner rebuilds for it

@@ -86,7 +86,8 @@ def test_battery_arbitrage_objective_to_the_yen() -> None:
     assert d.bat_charge_kw[0].tolist() == pytest.approx([10.0, 0.0], abs=1e-6)
     assert d.bat_discharge_kw[0].tolist() == pytest.approx([0.0, 8.0], abs=1e-6)
     assert d.buy_kw.tolist() == pytest.approx([10.0, 0.0], abs=1e-6)
-    assert result.breakdown["energy"] == pytest.approx(50.0) and result.breakdown["degradation"] == pytest.approx(9.0)
+    assert result.breakdown["energy"] == pytest.approx(50.0)
+    assert result.breakdown["degradation"] == pytest.approx(9.0)
     assert baseline(inputs).objective_jpy == pytest.approx(136.0)
 
 
@@ -136,7 +137,8 @@ def test_shelter_reserve_missed_only_when_impossible_and_reported() -> None:
     assert soc[:6].tolist() == pytest.approx([5.0, 6.0, 7.0, 8.0, 9.0, 10.0])
     missed = [m for m in result.missed if m.kind == "shelter_reserve"]
     assert len(missed) == 1
-    assert missed[0].subject == "s" and missed[0].shortfall == pytest.approx(5.0)
+    assert missed[0].subject == "s"
+    assert missed[0].shortfall == pytest.approx(5.0)
     assert missed[0].slot == inputs.index[0]
     assert "maximum 2 kW" in missed[0].reason
     assert missed[0].penalty_jpy == pytest.approx(700.0 * 0.5 * (5 + 4 + 3 + 2 + 1))  # default reserve price
@@ -220,7 +222,8 @@ def test_peak_above_contract_reported_with_binding_limit() -> None:
     )
     result = solve(inputs)
     missed = [m for m in result.missed if m.kind == "contract_peak"]
-    assert len(missed) == 1 and missed[0].shortfall == pytest.approx(10.0, abs=1e-6)
+    assert len(missed) == 1
+    assert missed[0].shortfall == pytest.approx(10.0, abs=1e-6)
     assert "exceeds the reference 30 kW" in missed[0].reason
     assert result.breakdown["peak"] == pytest.approx(1800.0 * 10.0, abs=1e-3)
 
@@ -247,10 +250,12 @@ def test_unavailable_battery_stays_idle_and_its_reserve_is_reported() -> None:
     inputs = plan([facility("s", [20.0, 20.0], reserve=8.0)], [10.0, 40.0], batteries=(bat,))
     result = solve(inputs)
     d = result.dispatch
-    assert np.abs(d.bat_charge_kw).max() < 1e-9 and np.abs(d.bat_discharge_kw).max() < 1e-9
+    assert np.abs(d.bat_charge_kw).max() < 1e-9
+    assert np.abs(d.bat_discharge_kw).max() < 1e-9
     assert d.bat_soc_kwh[0].tolist() == pytest.approx([12.0, 12.0])
     missed = [m for m in result.missed if m.kind == "shelter_reserve"]
-    assert len(missed) == 1 and "out of service: s/b1" in missed[0].reason
+    assert len(missed) == 1
+    assert "out of service: s/b1" in missed[0].reason
     assert missed[0].shortfall == pytest.approx(8.0)
 
 
@@ -274,6 +279,7 @@ def test_tiny_miss_below_minimum_power_is_explained() -> None:
     )
     result = solve(plan([facility("f", [0.0])], [10.0], evs=(ev,)))
     missed = [m for m in result.missed if m.kind == "ev_departure"]
-    assert len(missed) == 1 and missed[0].shortfall == pytest.approx(0.1)
+    assert len(missed) == 1
+    assert missed[0].shortfall == pytest.approx(0.1)
     assert "less than one slot at the charger's minimum 4 kW" in missed[0].reason
     assert result.objective_jpy == pytest.approx(20.0)

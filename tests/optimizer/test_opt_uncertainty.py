@@ -37,7 +37,8 @@ def test_margin_by_hand_over_the_shelters_reserve_hours():
     # 3.5, 4.0 h -> 3-6 h: 2 x 2 x 0.25. Energy: 0.5 h x (2.0 + 0.8 + 1.0) kW = 1.9 kWh.
     margin = planning.uncertainty_reserve(load_scenario("tiny"), planning.day_index(DAY, 48), _model())
     assert margin.extra_kwh == {"centre": pytest.approx(1.9)}
-    assert margin.window_h == {"centre": 4.0} and margin.total_kwh == pytest.approx(1.9)
+    assert margin.window_h == {"centre": 4.0}
+    assert margin.total_kwh == pytest.approx(1.9)
 
 
 def test_margin_follows_the_evening_critical_load_and_a_given_window():
@@ -62,7 +63,8 @@ def test_run_plan_raises_shelter_targets_by_exactly_the_margin():
     level_after = reserve_params(wider.result.inputs)["reserve_level_kwh"]
     assert level_after["centre"] - level_before["centre"] == pytest.approx(1.9)  # the model's target
     assert wider.summary().uncertainty_reserve_kwh == pytest.approx(1.9)
-    assert plain.summary().uncertainty_reserve_kwh == 0.0 and plain.uncertainty is None
+    assert plain.summary().uncertainty_reserve_kwh == 0.0
+    assert plain.uncertainty is None
 
 
 def test_without_the_flag_the_inputs_are_unchanged():
@@ -87,6 +89,8 @@ def test_cli_flag_reports_the_extra_kwh(tmp_path, monkeypatch):
     args = ["plan", "--scenario", "tiny", "--date", "2024-08-01", "--horizon", "12", "--out", str(tmp_path)]
     result = CliRunner().invoke(app, [*args, "--uncertainty-reserve"])
     assert result.exit_code == 0, result.output
-    assert "uncertainty reserve (kWh)" in result.output and "centre +1.9" in result.output
+    assert "uncertainty reserve (kWh)" in result.output
+    assert "centre +1.9" in result.output
     off = CliRunner().invoke(app, args)
-    assert off.exit_code == 0 and "centre +" not in off.output
+    assert off.exit_code == 0
+    assert "centre +" not in off.output

@@ -44,7 +44,8 @@ def test_energy_balance_every_facility_and_slot(day: tuple[PlanInputs, PlanResul
     group = d.plant_kw + d.buy_kw - d.sell_kw
     np.testing.assert_allclose(group, d.import_kw.sum(axis=0) - d.export_kw.sum(axis=0), atol=1e-4)
     assert inputs.plant is not None
-    assert (d.plant_kw >= inputs.plant.min_kw - TOL).all() and (d.plant_kw <= inputs.plant.forecast_kw + TOL).all()
+    assert (d.plant_kw >= inputs.plant.min_kw - TOL).all()
+    assert (d.plant_kw <= inputs.plant.forecast_kw + TOL).all()
     for k, link in enumerate(inputs.links):
         assert (np.abs(d.link_kw[k]) <= link.limit_kw + TOL).all()
 
@@ -54,9 +55,12 @@ def test_battery_soc_and_power_limits_every_slot(day: tuple[PlanInputs, PlanResu
     d = result.dispatch
     assert inputs.batteries
     for i, b in enumerate(inputs.batteries):
-        assert (d.bat_charge_kw[i] >= -TOL).all() and (d.bat_charge_kw[i] <= b.charge_kw + TOL).all()
-        assert (d.bat_discharge_kw[i] >= -TOL).all() and (d.bat_discharge_kw[i] <= b.discharge_kw + TOL).all()
-        assert (d.bat_soc_kwh[i] >= b.lower_kwh - TOL).all() and (d.bat_soc_kwh[i] <= b.upper_kwh + TOL).all()
+        assert (d.bat_charge_kw[i] >= -TOL).all()
+        assert (d.bat_charge_kw[i] <= b.charge_kw + TOL).all()
+        assert (d.bat_discharge_kw[i] >= -TOL).all()
+        assert (d.bat_discharge_kw[i] <= b.discharge_kw + TOL).all()
+        assert (d.bat_soc_kwh[i] >= b.lower_kwh - TOL).all()
+        assert (d.bat_soc_kwh[i] <= b.upper_kwh + TOL).all()
         prev = np.concatenate([[b.initial_kwh], d.bat_soc_kwh[i, :-1]])
         eta_c, eta_d = b.charge_efficiency, b.discharge_efficiency
         flow = inputs.hours * (eta_c * d.bat_charge_kw[i] - d.bat_discharge_kw[i] / eta_d)
@@ -73,7 +77,8 @@ def test_ev_limits_every_slot(day: tuple[PlanInputs, PlanResult]) -> None:
         assert (d.ev_discharge_kw[i] <= e.discharge_kw * e.plugged + TOL).all()
         on = d.ev_charge_kw[i] > TOL
         assert (d.ev_charge_kw[i][on] >= e.min_charge_kw - TOL).all()
-        assert (d.ev_soc_kwh[i] <= e.capacity_kwh + TOL).all() and (d.ev_soc_kwh[i] >= e.lower_kwh - TOL).all()
+        assert (d.ev_soc_kwh[i] <= e.capacity_kwh + TOL).all()
+        assert (d.ev_soc_kwh[i] >= e.lower_kwh - TOL).all()
         prev = np.concatenate([[e.initial_kwh], d.ev_soc_kwh[i, :-1]])
         flow = inputs.hours * (e.efficiency * d.ev_charge_kw[i] - d.ev_discharge_kw[i] / e.efficiency)
         expected = prev + flow - e.trip_kwh + d.ev_trip_short_kwh[i]
@@ -86,12 +91,14 @@ def test_solver_objective_is_the_shared_cost_function(day: tuple[PlanInputs, Pla
     assert result.solver_objective_jpy == pytest.approx(result.objective_jpy, rel=1e-9, abs=1e-3)
     assert sum(cost_breakdown(inputs, result.dispatch).values()) == pytest.approx(result.objective_jpy)
     proc = result.procurement
-    assert len(proc) == 48 and (proc["interchange_kwh"] >= 0).all()
+    assert len(proc) == 48
+    assert (proc["interchange_kwh"] >= 0).all()
     assert result.interchange["kwh"].sum() == pytest.approx(proc["interchange_kwh"].sum(), rel=1e-9)
     tidy = result.schedule
     assert set(tidy.columns) == {"slot", "facility", "device", "variable", "value"}
     wide = result.wide("city-hall")
-    assert "bat1.soc_kwh" in wide.columns and len(wide) == 48
+    assert "bat1.soc_kwh" in wide.columns
+    assert len(wide) == 48
 
 
 def test_optimised_never_costs_more_than_baseline(day: tuple[PlanInputs, PlanResult]) -> None:
@@ -104,4 +111,5 @@ def test_optimised_never_costs_more_than_baseline(day: tuple[PlanInputs, PlanRes
     group = d.plant_kw + d.buy_kw - d.sell_kw
     np.testing.assert_allclose(group, d.import_kw.sum(axis=0) - d.export_kw.sum(axis=0), atol=1e-6)
     for i, b in enumerate(inputs.batteries):
-        assert (d.bat_soc_kwh[i] >= b.lower_kwh - TOL).all() and (d.bat_soc_kwh[i] <= b.upper_kwh + TOL).all()
+        assert (d.bat_soc_kwh[i] >= b.lower_kwh - TOL).all()
+        assert (d.bat_soc_kwh[i] <= b.upper_kwh + TOL).all()

@@ -235,7 +235,8 @@ def test_slot_weights_spread_cars_instead_of_queueing_them() -> None:
     for plan in (greedy_plan(data), plan_outage(data, time_limit_s=20)):
         assert sorted(plan.assignment[:, 0].tolist()) == [0, 1]
         assert plan.served_kwh == pytest.approx(8.0)  # each car: 5 kWh less a 1 kWh trip
-    assert data.slot_weights[0] == pytest.approx(1.01) and data.slot_weights[-1] == pytest.approx(1 + 0.01 / 24)
+    assert data.slot_weights[0] == pytest.approx(1.01)
+    assert data.slot_weights[-1] == pytest.approx(1 + 0.01 / 24)
 
 
 def test_a_trip_longer_than_a_block_is_not_shortened() -> None:

@@ -29,12 +29,14 @@ def test_travel_from_coordinates_road_factor_and_speed(yamaguchi: Scenario) -> N
     assert straight == pytest.approx(18.97, abs=0.05)  # 0.206° of longitude at 34.17° N
     assert data.distance_km[i, j] == pytest.approx(straight * 1.3, rel=1e-6)
     assert data.travel_slots[i, j] == 2  # 24.7 km at 30 km/h = 49 min -> two 30-min slots
-    assert len(data.shelters) == 21 and len(data.evs) == 12
+    assert len(data.shelters) == 21
+    assert len(data.evs) == 12
 
 
 def test_greedy_plan_and_writers(yamaguchi: Scenario, tmp_path: Path) -> None:
     start, naive = rt.outage_start("2024-09-01T14:10")
-    assert naive and start == pd.Timestamp("2024-09-01T14:00", tz="Asia/Tokyo")
+    assert naive
+    assert start == pd.Timestamp("2024-09-01T14:00", tz="Asia/Tokyo")
     result = rt.plan(yamaguchi, start, hours=12, method="greedy")
     table = result.shelter_table()
     assert len(table) == 21
@@ -66,7 +68,8 @@ def test_readiness_raises_reserves_and_targets(yamaguchi: Scenario) -> None:
     assert shiraishi.reserve_hours == pytest.approx(6.97)
     assert ready.facility("shiraishi-cc").batteries[0].reserve_soc == pytest.approx(0.95)
     raised, original = ready.facility("shiraishi-cc").shelter, yamaguchi.facility("shiraishi-cc").shelter
-    assert raised is not None and original is not None
+    assert raised is not None
+    assert original is not None
     assert raised.reserve_hours == pytest.approx(6.97)
     assert original.reserve_hours == 4.0  # original untouched
     bz4x = next(e for e in ready.evs if e.id == "bz4x-1")
@@ -95,13 +98,15 @@ def test_cli_outage_and_survival(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "read as Asia/Tokyo" in result.output
-    assert "EV itinerary" in result.output and "Shelters" in result.output
+    assert "EV itinerary" in result.output
+    assert "Shelters" in result.output
     assert (tmp_path / "plan.json").exists()
     result = runner.invoke(
         app, ["outage", "survival", "--scenario", "tiny", "--period", "2024-07-01/2024-07-01", "--hours", "24"]
     )
     assert result.exit_code == 0, result.output
-    assert "Without EVs" in result.output and "the fleet adds" in result.output
+    assert "Without EVs" in result.output
+    assert "the fleet adds" in result.output
 
 
 def test_readiness_cost_runs_the_day_ahead_plan_twice() -> None:

@@ -32,18 +32,23 @@ def test_yamaguchi_matches_the_city_facts() -> None:
     s = load_builtin("yamaguchi")
     assert len(s.supplied) == 37
     centres = [f for f in s.facilities if f.kind == "community_centre"]
-    assert len(centres) == 21 and all(f.is_shelter for f in centres)
+    assert len(centres) == 21
+    assert all(f.is_shelter for f in centres)
     ogori = s.facility("ogori-branch")
-    assert ogori.pv_kwp == pytest.approx(72.2) and ogori.pv_arrays[0].inverter_kw == pytest.approx(45.2)
+    assert ogori.pv_kwp == pytest.approx(72.2)
+    assert ogori.pv_arrays[0].inverter_kw == pytest.approx(45.2)
     assert ogori.battery_kwh == pytest.approx(9.8)
     for centre in ("hirakawa-cc", "ohtoshi-cc"):
         assert s.facility(centre).battery_kwh == pytest.approx(9.8)
     bz4x = next(e for e in s.evs if e.model.startswith("Toyota bZ4X (2023)"))
-    assert bz4x.capacity_kwh == pytest.approx(71.4) and bz4x.v2h_kw == pytest.approx(6.0)
+    assert bz4x.capacity_kwh == pytest.approx(71.4)
+    assert bz4x.v2h_kw == pytest.approx(6.0)
     cpod = next(e for e in s.evs if "C+pod" in e.model)
-    assert cpod.v2h_kw == 0 and cpod.v2l_kw == pytest.approx(1.5)
+    assert cpod.v2h_kw == 0
+    assert cpod.v2l_kw == pytest.approx(1.5)
     assert len([e for e in s.evs if e.owner == "dealer"]) >= 5
-    assert s.plant is not None and s.plant.must_run_min_kw < s.plant.typical_output_kw <= s.plant.capacity_kw
+    assert s.plant is not None
+    assert s.plant.must_run_min_kw < s.plant.typical_output_kw <= s.plant.capacity_kw
 
 
 def test_negative_capacity_is_located() -> None:

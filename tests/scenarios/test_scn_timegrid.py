@@ -57,9 +57,9 @@ def test_utc_and_jst_name_the_same_slot() -> None:
 
 def test_naive_timestamps_are_refused_with_the_field_named() -> None:
     with pytest.raises(NaiveTimeError, match=r"^start: timestamp 2024-08-01T10:00:00 has no timezone"):
-        require_aware(dt.datetime(2024, 8, 1, 10), "start")
+        require_aware(dt.datetime(2024, 8, 1, 10), "start")  # noqa: DTZ001 - the naive time is the input under test
     with pytest.raises(NaiveTimeError):
-        slots(dt.datetime(2024, 8, 1), pd.Timestamp("2024-08-02T00:00+09:00"))
+        slots(dt.datetime(2024, 8, 1), pd.Timestamp("2024-08-02T00:00+09:00"))  # noqa: DTZ001 - the naive time is the input under test
 
 
 def test_partial_first_slot_and_default_horizon() -> None:
@@ -69,7 +69,8 @@ def test_partial_first_slot_and_default_horizon() -> None:
     assert horizon.index[0] == pd.Timestamp("2024-08-01T10:00+09:00")
     assert horizon.index[-1] == pd.Timestamp("2024-08-02T23:30+09:00")
     assert len(horizon.index) == 28 + 48
-    assert horizon.hours[0] == pytest.approx(0.5 * 2 / 3) and horizon.hours[1] == 0.5
+    assert horizon.hours[0] == pytest.approx(0.5 * 2 / 3)
+    assert horizon.hours[1] == 0.5
     assert len(default_horizon(pd.Timestamp("2024-08-01T00:00+09:00")).index) == 96
 
 

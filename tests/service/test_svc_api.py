@@ -89,8 +89,11 @@ def test_facility_visibility_per_role(client):
     assert len(client.get("/api/v1/facilities/status", headers=dis).json()) == 3
     assert client.get("/api/v1/facilities/office/status", headers=mgr).status_code == 403
     status = client.get("/api/v1/facilities/centre/status", headers=mgr).json()
-    assert status["pv_kw"] == 7.5 and status["battery_soc"] == 0.5 and status["quality"] == "good"
-    assert status["shelter"] is True and 0 <= status["age_s"] < 600
+    assert status["pv_kw"] == 7.5
+    assert status["battery_soc"] == 0.5
+    assert status["quality"] == "good"
+    assert status["shelter"] is True
+    assert 0 <= status["age_s"] < 600
     assert client.get("/api/v1/facilities/nowhere", headers=op).status_code == 404
 
 
@@ -100,12 +103,15 @@ def test_city_and_plans_are_not_for_facility_managers(client):
         assert client.get(path, headers=mgr).status_code == 403, path
         assert client.get(path, headers=dis).status_code == 200, path
     summary = client.get("/api/v1/city/summary", headers=op).json()
-    assert summary["pv_kw"] == 7.5 and summary["grid_kw"] == 30.0 and summary["plan_version"] == 1
+    assert summary["pv_kw"] == 7.5
+    assert summary["grid_kw"] == 30.0
+    assert summary["plan_version"] == 1
     assert summary["open_alarms"] == 0  # the seeded events are warnings
     journal.raise_event(client.store, "plan_fallback_safe", "x", severity="alarm")
     assert client.get("/api/v1/city/summary", headers=op).json()["open_alarms"] == 1
     csv = client.get("/api/v1/plans/latest/procurement.csv", headers=op).text.splitlines()
-    assert csv[0].startswith("jepx_slot,slot_start,plant_kw,jepx_buy_kw") and len(csv) == 3
+    assert csv[0].startswith("jepx_slot,slot_start,plant_kw,jepx_buy_kw")
+    assert len(csv) == 3
     assert csv[1].split(",")[2:4] == ["60.000", "5.000"]
 
 
@@ -118,9 +124,12 @@ def test_only_operators_approve_plans(client):
             == 403
         )
     bad = client.post(f"/api/v1/plans/{plan_id}/decision", json={"decision": "maybe"}, headers=op)
-    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "decision"
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"][-1] == "decision"
     ok = client.post(f"/api/v1/plans/{plan_id}/decision", json={"decision": "approved"}, headers=op)
-    assert ok.status_code == 200 and ok.json()["status"] == "approved" and ok.json()["approved_by"] == "op"
+    assert ok.status_code == 200
+    assert ok.json()["status"] == "approved"
+    assert ok.json()["approved_by"] == "op"
     assert client.get("/api/v1/plans/999", headers=op).status_code == 404
 
 
@@ -128,7 +137,8 @@ def test_overrides_per_role_and_validation(client):
     op, mgr, dis = (login(client, n) for n in ("op", "mgr", "disaster"))
     body = {"facility_id": "centre", "device_id": "bat1", "value_kw": 3.0, "reason": "test"}
     requested = client.post("/api/v1/overrides", json=body, headers=mgr)
-    assert requested.status_code == 201 and requested.json()["status"] == "requested"
+    assert requested.status_code == 201
+    assert requested.json()["status"] == "requested"
     assert (
         client.post(
             "/api/v1/overrides", json={**body, "facility_id": "office", "device_id": "v2h1"}, headers=mgr
@@ -137,13 +147,17 @@ def test_overrides_per_role_and_validation(client):
     )
     assert client.post("/api/v1/overrides", json=body, headers=dis).status_code == 403
     sent = client.post("/api/v1/overrides", json=body, headers=op)
-    assert sent.status_code == 201 and sent.json()["status"] == "approved"
+    assert sent.status_code == 201
+    assert sent.json()["status"] == "approved"
     too_big = client.post("/api/v1/overrides", json={**body, "value_kw": 50.0}, headers=op)
-    assert too_big.status_code == 422 and "value_kw" in too_big.json()["detail"]
+    assert too_big.status_code == 422
+    assert "value_kw" in too_big.json()["detail"]
     unknown = client.post("/api/v1/overrides", json={**body, "device_id": "pv1"}, headers=op)
-    assert unknown.status_code == 422 and "device_id" in unknown.json()["detail"]
+    assert unknown.status_code == 422
+    assert "device_id" in unknown.json()["detail"]
     missing = client.post("/api/v1/overrides", json={"facility_id": "centre"}, headers=op)
-    assert missing.status_code == 422 and {e["loc"][-1] for e in missing.json()["detail"]} >= {"device_id", "value_kw"}
+    assert missing.status_code == 422
+    assert {e["loc"][-1] for e in missing.json()["detail"]} >= {"device_id", "value_kw"}
     rid = requested.json()["id"]
     assert (
         client.post(f"/api/v1/overrides/{rid}/decision", json={"decision": "approved"}, headers=mgr).status_code == 403
@@ -187,9 +201,11 @@ def test_whatif_with_unavailable_battery(client):
     op, dis = login(client, "op"), login(client, "disaster")
     assert client.post("/api/v1/plans/whatif", json={}, headers=dis).status_code == 403
     bad = client.post("/api/v1/plans/whatif", json={"unavailable_batteries": ["centre/nope"]}, headers=op)
-    assert bad.status_code == 422 and "unavailable_batteries" in bad.json()["detail"]
+    assert bad.status_code == 422
+    assert "unavailable_batteries" in bad.json()["detail"]
     neg = client.post("/api/v1/plans/whatif", json={"price_jpy_per_kwh": [-5]}, headers=op)
-    assert neg.status_code == 422 and "price_jpy_per_kwh" in neg.json()["detail"][0]["loc"]
+    assert neg.status_code == 422
+    assert "price_jpy_per_kwh" in neg.json()["detail"][0]["loc"]
     run = client.post(
         "/api/v1/plans/whatif",
         json={"unavailable_batteries": ["centre/bat1"], "price_jpy_per_kwh": [10, 30]},
@@ -197,13 +213,16 @@ def test_whatif_with_unavailable_battery(client):
     )
     assert run.status_code == 201, run.text
     plan = run.json()
-    assert plan["kind"] == "whatif" and plan["inputs_summary"]["unavailable_batteries"] == ["centre/bat1"]
+    assert plan["kind"] == "whatif"
+    assert plan["inputs_summary"]["unavailable_batteries"] == ["centre/bat1"]
     assert all(v == 0 for v in plan["setpoints"]["centre"]["bat1"])  # the unavailable battery does nothing
     assert {s["price_jpy_per_kwh"] for s in plan["slots"][1:]} == {30.0}
     system = client.post("/api/v1/plans/whatif", json={"price_area": "system"}, headers=op)
-    assert system.status_code == 201 and "JEPX system" in system.json()["inputs_summary"]["notes"][0]
+    assert system.status_code == 201
+    assert "JEPX system" in system.json()["inputs_summary"]["notes"][0]
     both = client.post("/api/v1/plans/whatif", json={"price_area": "system", "price_jpy_per_kwh": [1]}, headers=op)
-    assert both.status_code == 422 and "price_area" in both.json()["detail"]
+    assert both.status_code == 422
+    assert "price_area" in both.json()["detail"]
     # the plan in force is unchanged by a what-if
     assert client.get("/api/v1/plans/latest", headers=op).json()["kind"] == "optimal"
 
@@ -212,7 +231,8 @@ def test_metrics_text_format(client):
     client.get("/api/v1/health")
     text = client.get("/metrics").text
     assert 'ems_http_requests_total{method="GET",route="/api/v1/health",status="200"} 1' in text
-    assert "ems_plan_version 1" in text and "# TYPE ems_stale_devices gauge" in text
+    assert "ems_plan_version 1" in text
+    assert "# TYPE ems_stale_devices gauge" in text
 
 
 def test_openapi_lists_every_resource(client):
@@ -240,9 +260,12 @@ def test_outage_plans_for_disaster_office_and_operators(client):
     run = client.post("/api/v1/outage-plans", json=body, headers=dis)
     assert run.status_code == 200, run.text
     result = run.json()
-    assert result["slots"] == 24 and [s["facility_id"] for s in result["shelters"]] == ["centre"]
+    assert result["slots"] == 24
+    assert [s["facility_id"] for s in result["shelters"]] == ["centre"]
     shelter = result["shelters"][0]
-    assert shelter["served_kwh"] + shelter["shed_kwh"] > 0 and result["served_kwh"] == shelter["served_kwh"]
+    assert shelter["served_kwh"] + shelter["shed_kwh"] > 0
+    assert result["served_kwh"] == shelter["served_kwh"]
     naive = client.post("/api/v1/outage-plans", json={**body, "start": "2024-09-01T12:00:00"}, headers=op)
-    assert naive.status_code == 422 and naive.json()["detail"][0]["loc"][-1] == "start"
+    assert naive.status_code == 422
+    assert naive.json()["detail"][0]["loc"][-1] == "start"
     assert client.post("/api/v1/outage-plans", json={**body, "hours": 0}, headers=op).status_code == 422

@@ -32,7 +32,8 @@ def test_ems_up_serves_and_stops_on_ctrl_c(tmp_path):
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        assert health is not None and health["scenario"] == "tiny"
+        assert health is not None
+        assert health["scenario"] == "tiny"
         login = httpx.post(
             f"http://127.0.0.1:{port}/api/v1/auth/login",
             json={"username": "operator", "password": "ems-dev-password"},
@@ -43,7 +44,8 @@ def test_ems_up_serves_and_stops_on_ctrl_c(tmp_path):
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
-    assert f"http://127.0.0.1:{port}/" in out and "Development login: operator / ems-dev-password" in out
+    assert f"http://127.0.0.1:{port}/" in out
+    assert "Development login: operator / ems-dev-password" in out
     assert out.rstrip().endswith("stopped")
 
 

@@ -25,7 +25,7 @@ def wset_kw(fleet, device_id: str) -> float:
     return float(fleet.devices[device_id].handler.image.get(704, "WSet")) / 1000
 
 
-async def test_simulators_loop_api_and_restart(tmp_path):
+async def test_simulators_loop_api_and_restart(tmp_path):  # noqa: PLR0915 - one end-to-end story
     url = f"sqlite:///{tmp_path / 'ems.db'}"
     store = open_store(url)
     scenario = load_scenario("tiny")
@@ -48,7 +48,9 @@ async def test_simulators_loop_api_and_restart(tmp_path):
         with TestClient(create_app(svc)) as client:
             op = login(client, "op")
             status = client.get("/api/v1/facilities/centre/status", headers=op).json()
-            assert status["battery_soc"] is not None and status["quality"] == "good" and status["pv_kw"] is not None
+            assert status["battery_soc"] is not None
+            assert status["quality"] == "good"
+            assert status["pv_kw"] is not None
             assert client.get("/api/v1/plans/latest", headers=op).json()["id"] == plan.id
             # an operator override reaches the device at the next dispatch
             r = client.post(
@@ -58,7 +60,8 @@ async def test_simulators_loop_api_and_restart(tmp_path):
             await loop_dispatch.dispatch(svc, now + dt.timedelta(seconds=30))
             assert wset_kw(fleet, "centre/bat1") == -3.0
             rows = client.get("/api/v1/audit?facility_id=centre", headers=op).json()
-            assert rows[0]["source"] == "override" and rows[0]["applied"] == -3.0
+            assert rows[0]["source"] == "override"
+            assert rows[0]["applied"] == -3.0
         telemetry.close()
     counts = (readings.count_readings(store), len(plans.list_plans(store)), len(journal.list_audit(store)))
     store.dispose()
@@ -82,7 +85,8 @@ async def test_simulators_loop_api_and_restart(tmp_path):
         )
         assert scheduler.overdue() == ["dispatch"]
         assert scheduler.resend_s() == 30.0  # tiny's shortest watchdog is 60 s: re-sent at half of it
-        assert "resume" in jobs and jobs["resume"].name == "resume dispatch"
+        assert "resume" in jobs
+        assert jobs["resume"].name == "resume dispatch"
     finally:
         scheduler.shutdown()
         again.dispose()

@@ -35,12 +35,15 @@ def test_clear_sky_run_records_tier_per_facility(any_store):
     run_id = loop.forecast(svc, dt.datetime(2025, 8, 10, 0, 10, tzinfo=JST))
     inputs = journal.forecast_inputs(any_store, run_id)
     assert set(inputs) == {"centre", "office", "school"}
-    assert inputs["centre"].pv_input == "clear_sky" and inputs["school"].pv_input == "clear_sky"
+    assert inputs["centre"].pv_input == "clear_sky"
+    assert inputs["school"].pv_input == "clear_sky"
     assert inputs["office"].pv_input == "none"  # no PV array
     assert not any(i.weather_missing or i.yield_corrected for i in inputs.values())
-    assert inputs["centre"].yield_scale == 1.0 and inputs["centre"].weather_source == ""
+    assert inputs["centre"].yield_scale == 1.0
+    assert inputs["centre"].weather_source == ""
     run, _ = journal.latest_forecast(any_store)
-    assert run is not None and run.summary["pv_inputs"] == {"clear_sky": 2, "none": 1}
+    assert run is not None
+    assert run.summary["pv_inputs"] == {"clear_sky": 2, "none": 1}
 
 
 def test_weather_file_setting_changes_the_tier_and_the_pv(sqlite_store):
@@ -64,7 +67,8 @@ def test_open_meteo_file_gives_the_full_irradiance_tier(sqlite_store):
     frames = store_forecaster(sqlite_store, OPEN_METEO)(scenario, index)
     run_id = journal.save_forecast(sqlite_store, "test", frames, {})
     inputs = journal.forecast_inputs(sqlite_store, run_id)
-    assert inputs["school"].pv_input == "ghi_dni_dhi" and inputs["school"].weather_source == "open-meteo"
+    assert inputs["school"].pv_input == "ghi_dni_dhi"
+    assert inputs["school"].weather_source == "open-meteo"
 
 
 def test_horizon_beyond_the_weather_is_flagged_missing(sqlite_store):
@@ -74,7 +78,8 @@ def test_horizon_beyond_the_weather_is_flagged_missing(sqlite_store):
     assert frames["centre"].attrs["pv_input"] == "ghi_dni_dhi"
     assert frames["centre"].attrs["weather_missing"] is True  # sunlit slots after the file's end fell back
     inputs = journal.forecast_inputs(sqlite_store, journal.save_forecast(sqlite_store, "test", frames, {}))
-    assert inputs["centre"].weather_missing and not inputs["office"].weather_missing
+    assert inputs["centre"].weather_missing
+    assert not inputs["office"].weather_missing
 
 
 def test_missing_weather_file_is_refused_at_start_and_unreadable_falls_back(sqlite_store, tmp_path):
@@ -86,7 +91,8 @@ def test_missing_weather_file_is_refused_at_start_and_unreadable_falls_back(sqli
     path.write_text("garbage,columns\n1,2\n")  # the fetch job wrote something broken
     index = pd.date_range("2025-02-25 00:00", periods=4, freq="30min", tz="Asia/Tokyo")
     frames = forecaster(load_scenario("tiny"), index)
-    assert frames["centre"].attrs["pv_input"] == "clear_sky" and frames["centre"].attrs["weather_missing"]
+    assert frames["centre"].attrs["pv_input"] == "clear_sky"
+    assert frames["centre"].attrs["weather_missing"]
 
 
 def test_measured_yield_correction_and_factor_are_recorded(any_store):
@@ -99,6 +105,7 @@ def test_measured_yield_correction_and_factor_are_recorded(any_store):
     assert inputs["centre"].yield_corrected is True
     assert inputs["centre"].yield_scale == pytest.approx(0.6, rel=1e-6)
     assert inputs["centre"].yield_scales == {"pv1": pytest.approx(0.6, rel=1e-6)}
-    assert inputs["school"].yield_corrected is False and inputs["school"].yield_scale == 1.0
+    assert inputs["school"].yield_corrected is False
+    assert inputs["school"].yield_scale == 1.0
     newest = journal.forecast_inputs(any_store)  # default: the newest run
     assert {f: r.run_id for f, r in newest.items()} == dict.fromkeys(inputs, run_id)

@@ -127,7 +127,8 @@ async def test_stale_beyond_limit_sends_safe_setpoints(svc):
 async def test_failed_solve_falls_back_safe_then_shifted(svc):
     svc.planner = failing_planner
     first = loop.optimise(svc, NOW)
-    assert first.kind == "safe" and all(v == 0 for v in first.setpoints["centre"]["bat1"])
+    assert first.kind == "safe"
+    assert all(v == 0 for v in first.setpoints["centre"]["bat1"])
     assert journal.list_events(svc.store, kind="plan_fallback_safe")[0].severity == "alarm"
     svc.planner = fixed_planner(1.0)
     good = loop.optimise(svc, NOW)
@@ -135,7 +136,8 @@ async def test_failed_solve_falls_back_safe_then_shifted(svc):
     svc.planner = failing_planner
     later = NOW + dt.timedelta(hours=1)  # two slots later
     shifted = loop.optimise(svc, later)
-    assert shifted.kind == "shifted" and shifted.inputs_summary["base_plan_id"] == good.id
+    assert shifted.kind == "shifted"
+    assert shifted.inputs_summary["base_plan_id"] == good.id
     assert shifted.setpoints["centre"]["bat1"][:2] == good.setpoints["centre"]["bat1"][2:4]
     assert plans.plan_slots(svc.store, shifted.id)[0].slot_start == pd.Timestamp("2024-06-10 13:00", tz="Asia/Tokyo")
     assert journal.list_events(svc.store, kind="plan_fallback_shifted")
@@ -147,7 +149,8 @@ def test_distribute_correction_by_hand():
     states = [follow.BatteryState("centre", b, 1.0, 0.7), follow.BatteryState("x", b, -1.0, 0.7)]  # reserve 0.5
     # 4 kW more discharge: headroom 4 and 6 kW -> shares 0.4 of each
     out = follow.distribute_correction(4.0, states)
-    assert out[("centre", "bat1")] == pytest.approx(1.0 + 1.6) and out[("x", "bat1")] == pytest.approx(-1.0 + 2.4)
+    assert out[("centre", "bat1")] == pytest.approx(1.0 + 1.6)
+    assert out[("x", "bat1")] == pytest.approx(-1.0 + 2.4)
     assert follow.distribute_correction(100.0, states) == {("centre", "bat1"): 5.0, ("x", "bat1"): 5.0}
     empty = follow.BatteryState("centre", b, 2.0, b.reserve_soc)  # at its reserve: cannot discharge
     assert follow.distribute_correction(3.0, [empty])[("centre", "bat1")] == 0.0
@@ -160,7 +163,8 @@ async def test_plan_following_corrects_toward_the_fixed_plan(svc):
     plan = loop.optimise(svc, NOW - dt.timedelta(hours=2))  # made before gate closure -> binding
     slot = pd.Timestamp("2024-06-10 12:00", tz="Asia/Tokyo").to_pydatetime()
     binding = loop_dispatch.fixed_plan_for_slot(svc, slot)
-    assert binding is not None and binding[0].id == plan.id
+    assert binding is not None
+    assert binding[0].id == plan.id
     # planned demand 20 + 10 = 30 kW: no correction; set-point = plan (slot 4 of the plan -> 4.0 kW)
     await loop_dispatch.dispatch(svc, NOW)
     assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(4.0)
@@ -198,7 +202,8 @@ def test_imbalance_settlement_kwh_and_jpy(svc):
     ]  # 40 kW vs 30 kW planned
     readings.write_readings(svc.store, rows)
     imb = loop_dispatch.settle(svc, slot)
-    assert imb is not None and imb.plan_id == plan.id
+    assert imb is not None
+    assert imb.plan_id == plan.id
     assert (imb.planned_kwh, imb.actual_kwh, imb.imbalance_kwh) == (15.0, 20.0, 5.0)
     assert imb.cost_jpy == pytest.approx(5.0 * min(price + 5.0, 200.0))
     assert follow.imbalance_cost_jpy(-2.0, 10.0, svc.scenario.market.imbalance, slot) == pytest.approx(-10.0)
@@ -250,7 +255,9 @@ def test_store_forecaster_learns_facility_load_from_telemetry(sqlite_store):
     end = index[0].to_pydatetime()
     centre, office = scenario.facility("centre"), scenario.facility("office")
     history = facility_load_history(centre, device_history(sqlite_store, centre, end))
-    assert history is not None and len(history) == len(slots) - 1 and (history == 13.0).all()
+    assert history is not None
+    assert len(history) == len(slots) - 1
+    assert (history == 13.0).all()
     assert device_history(sqlite_store, office, end).empty
     learned = store_forecaster(sqlite_store)(scenario, index)
     shape = default_forecaster(scenario, index)
@@ -279,7 +286,8 @@ async def test_following_uses_the_plan_fixed_at_gate_closure_not_a_newer_one(svc
     newer = loop.optimise(svc, NOW)  # the usual re-plan at the slot start: after gate closure
     slot = pd.Timestamp("2024-06-10 12:00", tz="Asia/Tokyo").to_pydatetime()
     found = loop_dispatch.fixed_plan_for_slot(svc, slot)
-    assert found is not None and found[0].id == fixed.id != newer.id
+    assert found is not None
+    assert found[0].id == fixed.id != newer.id
     svc.telemetry.meter_kw["office"] = 21.0  # 1 kW over the fixed plan's 30 kW
     await loop.poll(svc, NOW + dt.timedelta(seconds=10))
     audit = await loop_dispatch.dispatch(svc, NOW + dt.timedelta(seconds=10))
@@ -287,4 +295,5 @@ async def test_following_uses_the_plan_fixed_at_gate_closure_not_a_newer_one(svc
     assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(1.0)
     assert "following +1.0 kW" in audit[0]["message"]
     settled = loop_dispatch.plan_for_slot(svc, slot)
-    assert settled is not None and settled[0].id == fixed.id  # settled against the fixed plan too
+    assert settled is not None
+    assert settled[0].id == fixed.id

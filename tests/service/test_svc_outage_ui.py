@@ -39,13 +39,17 @@ def test_outage_plan_tables_and_downloads(client):
     run = client.post("/api/v1/outage-plans", json=PLAN, headers=dis)
     assert run.status_code == 200, run.text
     body = run.json()
-    assert body["slots"] == 48 and body["hours"] == 24 and body["start"].startswith("2024-09-01T14:00:00+09:00")
+    assert body["slots"] == 48
+    assert body["hours"] == 24
+    assert body["start"].startswith("2024-09-01T14:00:00+09:00")
     (row,) = body["shelter_table"]
     assert row["facility_id"] == "centre"
     assert row["served_kwh"] + row["shed_kwh"] == pytest.approx(row["critical_kwh"], abs=1e-6)
     # served critical energy comes from PV, the battery (net) and the car (losses only lower what reaches load)
     assert row["served_kwh"] <= row["pv_kwh"] + row["battery_kwh"] + row["ev_kwh"] + 1e-6
-    assert body["itinerary"] and body["itinerary"][0]["car"] == "ev1" and body["itinerary"][0]["to_shelter"] == "centre"
+    assert body["itinerary"]
+    assert body["itinerary"][0]["car"] == "ev1"
+    assert body["itinerary"][0]["to_shelter"] == "centre"
     assert sum(m["energy_delivered_kwh"] for m in body["itinerary"]) == pytest.approx(row["ev_kwh"], abs=1e-6)
     if row["dark_at"] is not None:
         dark = pd.Timestamp(str(row["dark_at"])) - pd.Timestamp(str(PLAN["start"]))
@@ -53,7 +57,8 @@ def test_outage_plan_tables_and_downloads(client):
 
     base = f"/api/v1/outage-plans/{body['run_id']}"
     shelters = client.get(f"{base}/shelters.csv", headers=dis)
-    assert shelters.status_code == 200 and shelters.headers["content-type"].startswith("text/csv")
+    assert shelters.status_code == 200
+    assert shelters.headers["content-type"].startswith("text/csv")
     frame = pd.read_csv(io.StringIO(shelters.text), index_col="shelter")
     assert frame.loc["centre", "shed_kwh"] == pytest.approx(row["shed_kwh"])
     itinerary = pd.read_csv(io.StringIO(client.get(f"{base}/itinerary.csv", headers=dis).text))
@@ -63,7 +68,8 @@ def test_outage_plan_tables_and_downloads(client):
     assert plan["summary"]["served_kwh"] == pytest.approx(body["served_kwh"])
     assert client.get(f"{base}/shelters.csv", headers=mgr).status_code == 403
     missing = client.get("/api/v1/outage-plans/nosuchrun/itinerary.csv", headers=dis)
-    assert missing.status_code == 404 and "run_id" in missing.json()["detail"]
+    assert missing.status_code == 404
+    assert "run_id" in missing.json()["detail"]
     client.cookies.clear()  # the API login also set a session cookie
     assert client.get(f"{base}/plan.json").status_code == 401
 
@@ -72,7 +78,8 @@ def test_outage_plan_bad_input_names_the_field(client):
     op = client.users["op"]
     for field, value in (("hours", 73), ("pv_factor", 1.5), ("method", "magic"), ("start", "2024-09-01T14:00")):
         bad = client.post("/api/v1/outage-plans", json={**PLAN, field: value}, headers=op)
-        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == field, (field, bad.text)
+        assert bad.status_code == 422, (field, bad.text)
+        assert bad.json()["detail"][0]["loc"][-1] == field, (field, bad.text)
 
 
 def test_survival_matches_runtime_and_checks_roles(client):
@@ -83,7 +90,8 @@ def test_survival_matches_runtime_and_checks_roles(client):
     assert run.status_code == 200, run.text
     body = run.json()
     assert body["starts"] == 7 * 48  # the end date is inclusive: 7 days of 30-min starts
-    assert body["period_start"] == "2024-07-01T00:00:00+09:00" and body["period_end"] == "2024-07-08T00:00:00+09:00"
+    assert body["period_start"] == "2024-07-01T00:00:00+09:00"
+    assert body["period_end"] == "2024-07-08T00:00:00+09:00"
     start, _ = outage.outage_start("2024-07-01T00:00")
     end, _ = outage.outage_start("2024-07-08T00:00")
     table = outage.survival(load_scenario("tiny"), start, end, 72)
@@ -131,11 +139,15 @@ def test_outage_page_roles_form_and_result(client):
     client.cookies.clear()  # the API login also set a session cookie
     assert client.get("/outage", follow_redirects=False).headers["location"] == "/login"
     form = client.get("/outage", headers=dis)
-    assert form.status_code == 200 and 'id="outage-form"' in form.text
+    assert form.status_code == 200
+    assert 'id="outage-form"' in form.text
     bad = client.post("/outage", data={"start": "2024-09-01T14:00", "hours": "100"}, headers=dis)
-    assert bad.status_code == 422 and "hours: 100" in bad.text and "<svg" not in bad.text
+    assert bad.status_code == 422
+    assert "hours: 100" in bad.text
+    assert "<svg" not in bad.text
     bad = client.post("/outage", data={"start": "yesterday", "hours": "24"}, headers=dis)
-    assert bad.status_code == 422 and "start: &#x27;yesterday&#x27;" in bad.text
+    assert bad.status_code == 422
+    assert "start: &#x27;yesterday&#x27;" in bad.text
     page = client.post(
         "/outage",
         data={"start": "2024-09-01T14:00", "hours": "24", "pv_factor": "0.5", "method": "greedy"},
@@ -143,13 +155,17 @@ def test_outage_page_roles_form_and_result(client):
     )
     assert page.status_code == 200, page.text
     text = page.text
-    assert 'id="outage-timeline"' in text and text.count('class="timeline-row"') == 1
-    assert text.count('class="move-row"') >= 1 and "停電計画 Outage plan" in text and "避難所 Shelter" in text
+    assert 'id="outage-timeline"' in text
+    assert text.count('class="timeline-row"') == 1
+    assert text.count('class="move-row"') >= 1
+    assert "停電計画 Outage plan" in text
+    assert "避難所 Shelter" in text
     found = re.search(r"/api/v1/outage-plans/([A-Za-z0-9_-]+)/itinerary\.csv", text)
     assert found is not None
     run_id = found.group(1)
     csv = client.get(f"/api/v1/outage-plans/{run_id}/shelters.csv", headers=dis)
-    assert csv.status_code == 200 and "centre" in csv.text
+    assert csv.status_code == 200
+    assert "centre" in csv.text
 
 
 def test_dashboard_login_cookie_reaches_downloads(sqlite_store):
@@ -157,11 +173,13 @@ def test_dashboard_login_cookie_reaches_downloads(sqlite_store):
     with TestClient(create_app(make_service(sqlite_store))) as c:
         c.post("/login", data={"username": "disaster", "password": PASSWORD})
         page = c.post("/outage", data={"start": "2024-09-01T14:00", "hours": "8", "method": "greedy"})
-        assert page.status_code == 200 and "<svg" in page.text
+        assert page.status_code == 200
+        assert "<svg" in page.text
         link = re.search(r'href="(/api/v1/outage-plans/[^"]+/plan\.json)"', page.text)
         assert link is not None
         plan = c.get(link.group(1))
-        assert plan.status_code == 200 and plan.json()["summary"]["hours"] == 8
+        assert plan.status_code == 200
+        assert plan.json()["summary"]["hours"] == 8
 
 
 def test_timeline_chart_marks_dark_hour_and_ev_support():
@@ -172,11 +190,14 @@ def test_timeline_chart_marks_dark_hour_and_ev_support():
     ]
     svg = timeline_chart(rows, 0.5, times, "t")
     assert svg.count('class="timeline-row"') == 2
-    assert svg.count('class="slot-served"') == 2 and svg.count('class="slot-dark"') == 1  # runs are merged
-    assert svg.count('class="ev-support"') == 1 and svg.count('class="dark-at"') == 1
+    assert svg.count('class="slot-served"') == 2
+    assert svg.count('class="slot-dark"') == 1
+    assert svg.count('class="ev-support"') == 1
+    assert svg.count('class="dark-at"') == 1
     slot_w = (W - LEFT - RIGHT) / 8
     assert f'x1="{LEFT + slot_w * 4:.1f}"' in svg  # dark at +2 h = slot 4 of 8 half-hour slots
-    assert 'data-dark-hour="2"' in svg and 'data-dark-hour=""' in svg
+    assert 'data-dark-hour="2"' in svg
+    assert 'data-dark-hour=""' in svg
     with pytest.raises(ValueError, match="timeline"):
         timeline_chart([TimelineRow("a", "A", ["served"], [False], None)], 0.5, times, "t")
 
@@ -190,7 +211,8 @@ def test_timeline_rows_follow_the_plan():
     assert row.label == next(f.name_ja for f in scenario.facilities if f.id == "centre")
     first_short = next((i for i, s in enumerate(row.states) if s != "served"), None)
     if table["dark_at"] is None:
-        assert first_short is None and row.dark_hour is None
+        assert first_short is None
+        assert row.dark_hour is None
     else:
         assert first_short is not None
         assert row.dark_hour == table["hours_until_dark"] == first_short * 0.5

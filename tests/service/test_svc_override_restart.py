@@ -74,4 +74,4 @@ async def test_first_sent_time_is_kept_once_recorded(sqlite_store):
     assert journal.mark_override_sent(sqlite_store, ov.id, NOW + dt.timedelta(hours=1)) == NOW
     assert journal.mark_override_sent(sqlite_store, ov.id + 99, NOW) is None
     with pytest.raises(ValueError, match="tz-aware"):
-        journal.mark_override_sent(sqlite_store, ov.id, dt.datetime(2024, 6, 10, 12))
+        journal.mark_override_sent(sqlite_store, ov.id, dt.datetime(2024, 6, 10, 12))  # noqa: DTZ001 - the naive time is the input under test

@@ -15,7 +15,9 @@ def test_defaults_are_development_sqlite_yamaguchi(monkeypatch):
     s = Settings()
     assert s.database_url == "sqlite:///./var/ems.db"
     assert s.scenario == "yamaguchi"
-    assert s.development and s.simulate and not s.dry_run
+    assert s.development
+    assert s.simulate
+    assert not s.dry_run
 
 
 def test_environment_prefix_is_read(monkeypatch):

@@ -32,10 +32,13 @@ def test_migration_matches_models(any_store):
 
 def test_batched_insert_and_latest_values(any_store):
     n = readings.write_readings(any_store, _series(95), batch=10)
-    assert n == 95 and readings.count_readings(any_store) == 95
+    assert n == 95
+    assert readings.count_readings(any_store) == 95
     latest = readings.latest_values(any_store, "centre")
-    assert len(latest) == 1 and latest[0].value == 94.0
-    assert latest[0].ts == T0 + dt.timedelta(minutes=94) and latest[0].ts.tzinfo is not None
+    assert len(latest) == 1
+    assert latest[0].value == 94.0
+    assert latest[0].ts == T0 + dt.timedelta(minutes=94)
+    assert latest[0].ts.tzinfo is not None
     # an older reading arriving late does not replace the newest value
     readings.write_readings(any_store, [ReadingIn(T0, "centre", "bat1", "p_kw", -5.0)])
     assert readings.latest_values(any_store, "centre")[0].value == 94.0
@@ -43,7 +46,7 @@ def test_batched_insert_and_latest_values(any_store):
 
 def test_naive_timestamp_refused(any_store):
     with pytest.raises(ValueError, match="timezone"):
-        readings.write_readings(any_store, [ReadingIn(dt.datetime(2025, 1, 1), "a", "b", "p_kw", 1.0)])
+        readings.write_readings(any_store, [ReadingIn(dt.datetime(2025, 1, 1), "a", "b", "p_kw", 1.0)])  # noqa: DTZ001 - the naive time is the input under test
 
 
 def test_aggregates_per_slot(any_store):
@@ -59,9 +62,12 @@ def test_retention_deletes_old_raw_but_keeps_aggregates(any_store):
     new = _series(5, start=T0)
     readings.write_readings(any_store, old + new)
     deleted = readings.apply_retention(any_store, now=T0, days=30)
-    assert deleted == 30 and readings.count_readings(any_store) == 5
+    assert deleted == 30
+    assert readings.count_readings(any_store) == 5
     aggs = readings.aggregates_between(any_store, T0 - dt.timedelta(days=41), T0)
-    assert len(aggs) == 1 and aggs[0].count == 30 and aggs[0].mean == 14.5
+    assert len(aggs) == 1
+    assert aggs[0].count == 30
+    assert aggs[0].mean == 14.5
 
 
 def _plan(kind: str = "optimal") -> plans.PlanIn:
@@ -85,13 +91,18 @@ def test_plans_are_versioned_and_approval_supersedes(any_store):
     plans.save_plan(any_store, _plan("whatif"))
     assert (p1.version, p2.version) == (1, 2)
     latest = plans.latest_plan(any_store)
-    assert latest is not None and latest.id == p2.id  # what-if excluded
+    assert latest is not None
+    assert latest.id == p2.id
     plans.set_plan_status(any_store, p1.id, "approved", "op")
     plans.set_plan_status(any_store, p2.id, "approved", "op")
     old, got = plans.get_plan(any_store, p1.id), plans.get_plan(any_store, p2.id)
-    assert old is not None and got is not None and old.status == "superseded"
-    assert got.status == "approved" and got.cost_breakdown == {"energy_jpy": 123.0}
-    assert got.slack_report[0]["kwh"] == 0.5 and got.setpoints["centre"]["bat1"] == [1.0, -2.0]
+    assert old is not None
+    assert got is not None
+    assert old.status == "superseded"
+    assert got.status == "approved"
+    assert got.cost_breakdown == {"energy_jpy": 123.0}
+    assert got.slack_report[0]["kwh"] == 0.5
+    assert got.setpoints["centre"]["bat1"] == [1.0, -2.0]
     slots = plans.plan_slots(any_store, p2.id)
     assert [s.plant_kw for s in slots] == [50.0, 50.0]
     assert slots[0].slot_start == dt.datetime(2025, 6, 2, 0, 0, tzinfo=dt.UTC)
@@ -132,6 +143,7 @@ def test_restart_loses_nothing(tmp_path):
     again = open_store(url)  # migrating again is a no-op
     assert readings.count_readings(again) == 10
     latest = plans.latest_plan(again)
-    assert latest is not None and latest.version == 1
+    assert latest is not None
+    assert latest.version == 1
     assert journal.job_runs(again)["poll"].last_run == T0
     assert plans.save_plan(again, _plan()).version == 2
