@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from scenarios.assets import Battery, EVCharger, Meter, ModbusEndpoint, PVArray
+from scenarios.device_identity import facility_assets
 from scenarios.model import Scenario
 
 
@@ -46,8 +46,7 @@ def check_unique_ids(s: Scenario) -> list[Problem]:
     for i, f in enumerate(s.facilities):
         if f.id in dup_fac:
             problems.append(Problem(f"facilities[{i}].id", f"duplicate facility id '{f.id}'; make it unique"))
-        assets: list[PVArray | Battery | EVCharger | Meter] = [*f.pv_arrays, *f.batteries, *f.ev_chargers, *f.meters]
-        for dup in sorted(_duplicates(a.id for a in assets)):
+        for dup in sorted(_duplicates(a.asset.id for a in facility_assets(f))):
             problems.append(Problem(f"facilities[{i}]", f"facility '{f.id}' has two assets with id '{dup}'"))
     dup_ev = _duplicates(e.id for e in s.evs)
     for i, e in enumerate(s.evs):
@@ -144,23 +143,16 @@ def check_modbus(s: Scenario) -> list[Problem]:
     seen: dict[tuple[str, int, int], str] = {}
     problems: list[Problem] = []
     for i, f in enumerate(s.facilities):
-        groups: tuple[tuple[str, list[PVArray] | list[Battery] | list[EVCharger] | list[Meter]], ...] = (
-            ("pv_arrays", f.pv_arrays),
-            ("batteries", f.batteries),
-            ("ev_chargers", f.ev_chargers),
-            ("meters", f.meters),
-        )
-        for group, assets in groups:
-            for j, a in enumerate(assets):
-                endpoint: ModbusEndpoint | None = getattr(a, "modbus", None)
-                if endpoint is None:
-                    continue
-                key = (endpoint.host, endpoint.port, endpoint.unit_id)
-                path = f"facilities[{i}].{group}[{j}].modbus"
-                if key in seen:
-                    problems.append(Problem(path, f"{key[0]}:{key[1]} unit {key[2]} is also used by {seen[key]}"))
-                else:
-                    seen[key] = path
+        for a in facility_assets(f):
+            endpoint = a.asset.modbus
+            if endpoint is None:
+                continue
+            key = (endpoint.host, endpoint.port, endpoint.unit_id)
+            path = f"{a.path(i)}.modbus"
+            if key in seen:
+                problems.append(Problem(path, f"{key[0]}:{key[1]} unit {key[2]} is also used by {seen[key]}"))
+            else:
+                seen[key] = path
     return problems
 
 
