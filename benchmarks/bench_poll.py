@@ -30,7 +30,9 @@ from pymodbus.client import AsyncModbusTcpClient  # noqa: E402
 
 from devices.capabilities import Quality  # noqa: E402
 from devices.inventory import DeviceSpec, scenario_devices  # noqa: E402
+from devices.modbus_client import quiet_pymodbus  # noqa: E402
 from devices.poller import DeviceState, Poller, PollerConfig  # noqa: E402
+from scenarios.device_identity import DeviceKey  # noqa: E402
 from scenarios.loader import load_builtin  # noqa: E402
 
 CYCLES = 7
@@ -44,18 +46,14 @@ def rss_mb(pid: int | str = "self") -> float:
 
 
 def device_specs(n: int) -> list[DeviceSpec]:
-    """``n`` device specs: the Yamaguchi devices repeated, ids suffixed with the copy number."""
+    """``n`` device specs: the Yamaguchi devices repeated, device ids suffixed with the copy number."""
     base = scenario_devices(load_builtin("yamaguchi"))
-    return [
-        DeviceSpec(
-            f"{base[i % len(base)].device_id}#{i // len(base)}",
-            base[i % len(base)].facility,
-            base[i % len(base)].asset,
-            base[i % len(base)].kind,
-            base[i % len(base)].endpoint,
-        )
-        for i in range(n)
-    ]
+    specs = []
+    for i in range(n):
+        spec = base[i % len(base)]
+        key = DeviceKey(spec.key.facility_id, f"{spec.key.device_id}#{i // len(base)}")
+        specs.append(DeviceSpec(key, spec.facility, spec.asset, spec.kind, spec.endpoint))
+    return specs
 
 
 async def serve(n: int, dead: int | None) -> None:
@@ -100,10 +98,9 @@ def stop_servers(proc: subprocess.Popen[str]) -> None:
 
 def make_poller(n: int, ports: list[int], timeout_s: float = 1.0) -> Poller:
     """A poller over ``n`` devices at ``ports`` with time-out ``timeout_s``."""
-    specs = [s.at("127.0.0.1", port) for s, port in zip(device_specs(n), ports, strict=True)]
     specs = [
-        DeviceSpec(s.device_id, s.facility, s.asset, s.kind, s.endpoint.model_copy(update={"timeout_s": timeout_s}))
-        for s in specs
+        s.with_endpoint(host="127.0.0.1", port=port, timeout_s=timeout_s)
+        for s, port in zip(device_specs(n), ports, strict=True)
     ]
     return Poller(specs, config=PollerConfig(backoff_base_s=5.0))
 
@@ -175,15 +172,15 @@ async def measure(n: int) -> dict[str, float]:
     }
 
 
-def timed_poller(poller: Poller) -> dict[str, float]:
+def timed_poller(poller: Poller) -> dict[DeviceKey, float]:
     """Instrument ``poller`` so that each device's reading time (s) of the last cycle lands in the returned dict."""
-    done: dict[str, float] = {}
+    done: dict[DeviceKey, float] = {}
     original = poller.poll_device
 
     async def timed(state: DeviceState, full: bool, now):  # type: ignore[no-untyped-def]
         started = time.perf_counter()
         reading = await original(state, full, now)
-        done[state.spec.device_id] = time.perf_counter() - started
+        done[state.spec.key] = time.perf_counter() - started
         return reading
 
     poller.poll_device = timed  # type: ignore[method-assign]
@@ -206,7 +203,7 @@ async def dead_device(n: int = 200, timeout_s: float = 1.0, cycles: int = 5) -> 
         for label in ["first"] + ["fast"] * cycles:
             full = label == "first"
             readings = await with_dead.cycle(full=full)
-            assert [r.device_id for r in readings if r.quality is not Quality.GOOD] == [dead_id]
+            assert [r.key for r in readings if r.quality is not Quality.GOOD] == [dead_id]
             assert all(r.quality is Quality.GOOD for r in await without.cycle(full=full))
             others = [t for d, t in t_with.items() if d != dead_id]
             clean = list(t_without.values())
@@ -270,6 +267,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    quiet_pymodbus()  # the dead device would log every request
     if "--serve" in sys.argv:
         dead_index = int(sys.argv[sys.argv.index("--dead") + 1]) if "--dead" in sys.argv else None
         asyncio.run(serve(int(sys.argv[sys.argv.index("--serve") + 1]), dead_index))

@@ -1,15 +1,19 @@
 """Devices: capability interfaces, register maps as data, the pymodbus adapter, drivers, poller, simulators.
 
-* ``capabilities``: kinds, typed values with units and signs (battery + = discharge to the site, EV + =
-  charging the car, meter + = import), ``Reading``/``Quality``, sink Protocols.
+* ``capabilities``: typed values with units and signs (battery + = discharge to the site, EV + = charging the
+  car, meter + = import), ``Reading``/``Quality``, sink and driver Protocols. Kinds and device keys are the
+  scenario's (``scenarios.device_identity``).
+* ``registry``: device types keyed by (kind, driver family: sunspec, vendor_map); ``catalog``: the shipped
+  types, one entry each (driver, simulator, set-point). The poller, the write path, the simulators and the
+  scenario check find a device's type there.
 * ``maps/``: ``sunspec_models.json`` (generated from pysunspec2's official SunSpec JSON by
   ``maps/generate_sunspec.py``) and vendor YAML maps (``ev_charger_generic.yaml``); ``registermap`` loads them.
 * ``codec`` (types, sentinels → None, scale factors), ``readplan`` (≤125-register reads on point boundaries,
   value and SF together), ``sunspec`` (discovery at 40000/0/50000 and the model chain).
 * ``modbus_client``: the only client-side pymodbus module (one request in flight, time-out, retries,
   reconnect, exponential back-off). ``simulators/server.py`` is the only server-side one.
-* ``drivers`` (PV inverter, battery, meter over SunSpec; the vendor-map EV charger), ``poller``, ``writes``
-  (the one guarded set-point path), ``inventory`` (a scenario's Modbus devices).
+* ``drivers/``: one module per device type (PV inverter, battery, meter over SunSpec; the vendor-map EV
+  charger); ``poller``; ``writes`` (the one guarded set-point path); ``inventory`` (a scenario's Modbus devices).
 * ``simulators/``: clear-sky PV, battery, EV and meter physics behind pymodbus servers, with fault injection.
 
 ``devices`` imports only ``scenarios`` (never ``runtime``); readings and audit entries go to sinks.

@@ -11,7 +11,10 @@ Sign conventions (all powers in kW, energies in kWh, SoC as a fraction 0..1):
   ``import_kw``/``export_kw`` are the non-negative parts.
 
 Readings are stamped with tz-aware UTC times. ``devices`` never imports ``runtime``: readings and
-audit entries are handed to sinks (Protocols) that the runtime implements.
+audit entries are handed to sinks (Protocols) that the runtime implements. Kinds
+(:class:`~scenarios.device_identity.DeviceKind`) and device keys (:class:`~scenarios.device_identity.DeviceKey`)
+are the scenario's, shared by every layer. Which set-point a device type accepts is declared by its entry in the
+driver registry (:mod:`devices.registry`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
+
+from scenarios.device_identity import DeviceKey, DeviceKind
 
 
 class Quality(StrEnum):
@@ -35,15 +40,6 @@ class Quality(StrEnum):
     STALE = "stale"
     MISSING = "missing"
     ERROR = "error"
-
-
-class DeviceKind(StrEnum):
-    """The four capability families."""
-
-    PV = "pv_inverter"
-    BATTERY = "battery"
-    EV = "ev_charger"
-    METER = "meter"
 
 
 FIELDS: dict[DeviceKind, dict[str, str]] = {
@@ -84,12 +80,6 @@ MAIN_FIELD: dict[DeviceKind, str] = {
     DeviceKind.EV: "power_kw",
     DeviceKind.METER: "power_kw",
 }
-SETPOINTS: dict[DeviceKind, str] = {
-    DeviceKind.PV: "limit_pct",
-    DeviceKind.BATTERY: "setpoint_kw",
-    DeviceKind.EV: "setpoint_kw",
-}
-"""The allow-list of writable capability points, one per kind (meters are read-only)."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +131,9 @@ class MeterValues:
     export_kwh: float | None = None
 
 
+Values = dict[str, float | None]
+"""Capability values of one reading by field name (units in ``FIELDS``; None = not implemented)."""
+
 CapabilityValues = PVInverterValues | BatteryValues | EVChargerValues | MeterValues
 VALUE_TYPES: dict[DeviceKind, type[CapabilityValues]] = {
     DeviceKind.PV: PVInverterValues,
@@ -163,8 +156,7 @@ class Reading:
     the device (older than ``time`` if stale, None if never). ``values`` keys and units: see ``FIELDS``.
     """
 
-    device_id: str
-    facility_id: str
+    key: DeviceKey
     kind: DeviceKind
     time: dt.datetime
     quality: Quality
@@ -185,7 +177,7 @@ class AuditEntry:
     """
 
     who: str
-    device_id: str
+    key: DeviceKey
     point: str
     time: dt.datetime
     requested: float
@@ -225,15 +217,19 @@ class ListSink:
 
 
 class CapabilityDriver(Protocol):
-    """What the poller and the write path need from a device driver of any kind."""
-
-    kind: DeviceKind
+    """What the poller needs from a device driver of any kind (built by its registry entry)."""
 
     async def connect(self) -> None:
         """Discover the device (SunSpec chain) if not done yet; raises DeviceError/DiscoveryError."""
 
-    async def read(self, full: bool) -> tuple[dict[str, float | None], list[str]]:
+    async def read(self, full: bool) -> tuple[Values, list[str]]:
         """Read capability values (fast points, or all points when ``full``) and names of garbage points."""
 
+
+@runtime_checkable
+class SetpointDriver(Protocol):
+    """What a driver of a type with a set-point has besides :class:`CapabilityDriver` (the guarded write path
+    checks it before writing)."""
+
     async def write_setpoint(self, value: float, revert_s: float | None) -> float | None:
-        """Write the kind's set-point (units per ``FIELDS``) with a revert timer; returns the read-back value."""
+        """Write the set-point (units per ``FIELDS``) with a revert timer (s); returns the read-back value."""

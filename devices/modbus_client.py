@@ -22,7 +22,13 @@ from pymodbus.exceptions import ConnectionException, ModbusException
 MAX_READ = 125
 MAX_WRITE = 123
 logger = logging.getLogger(__name__)
-logging.getLogger("pymodbus").setLevel(logging.CRITICAL)  # our own errors carry the context
+
+
+def quiet_pymodbus(level: int = logging.CRITICAL) -> None:
+    """Raise pymodbus's own log threshold to ``level``: our DeviceError messages carry the context, and a dead
+    device or an injected simulator fault would otherwise log on every request. Called by the entry points
+    (the CLI's device commands and service start, benchmarks, the tests' conftest), never at import."""
+    logging.getLogger("pymodbus").setLevel(level)
 
 
 class DeviceError(Exception):

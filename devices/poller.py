@@ -4,7 +4,8 @@ Fast points (meter, battery, PV and EV power, SoC) are read every cycle; slow po
 status, ratings) every ``slow_every`` cycles, and keep the time they were read (never a later fast cycle's).
 Each device is bounded by its own time-out budget, and a failing device backs off in its connection, so one
 dead device never delays the others. Readings are stamped with tz-aware UTC times and a quality
-(see :class:`~devices.capabilities.Quality`).
+(see :class:`~devices.capabilities.Quality`). Each device's driver is built by its type in the driver registry
+(:mod:`devices.registry`); devices are keyed by :class:`~scenarios.device_identity.DeviceKey`.
 """
 
 from __future__ import annotations
@@ -17,17 +18,17 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from devices.capabilities import MAIN_FIELD, CapabilityDriver, DeviceKind, Quality, Reading, ReadingSink, utc_now
+from devices.capabilities import MAIN_FIELD, CapabilityDriver, Quality, Reading, ReadingSink, Values, utc_now
+from devices.catalog import builtin_registry
 from devices.codec import CodecError
-from devices.drivers import BatteryDriver, EVChargerDriver, MeterDriver, PVInverterDriver
 from devices.inventory import DeviceSpec
 from devices.modbus_client import DeviceError, ModbusConnection
-from devices.registermap import vendor_map
+from devices.registry import DeviceType, DriverRegistry
 from devices.sunspec import DiscoveryError
-from scenarios.assets import Battery, EVCharger, PVArray
+from scenarios.assets import Battery, EVCharger, ModbusEndpoint, PVArray
+from scenarios.device_identity import DeviceKey
 
 logger = logging.getLogger(__name__)
-Values = dict[str, float | None]
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,10 @@ class PollerConfig:
 
 @dataclass
 class DeviceState:
-    """A device's driver and its last good values."""
+    """A device's registered type, its driver and its last good values."""
 
     spec: DeviceSpec
+    type: DeviceType
     driver: CapabilityDriver
     values: Values = field(default_factory=dict)
     measured_at: dt.datetime | None = None
@@ -86,21 +88,33 @@ def rating_kw(spec: DeviceSpec) -> float:
 
 
 class Poller:
-    """Polls ``specs`` and hands each cycle's readings to ``sink`` (a connection per host:port, shared by units)."""
+    """Polls ``specs`` and hands each cycle's readings to ``sink`` (a connection per host:port, shared by units).
+
+    Drivers come from ``registry`` (default: the shipped types); a device no registered type can drive raises
+    :class:`~devices.registry.DeviceConfigError` naming it and the fix.
+    """
 
     def __init__(
-        self, specs: Sequence[DeviceSpec], sink: ReadingSink | None = None, config: PollerConfig | None = None
+        self,
+        specs: Sequence[DeviceSpec],
+        sink: ReadingSink | None = None,
+        config: PollerConfig | None = None,
+        registry: DriverRegistry | None = None,
     ) -> None:
         self.config = config or PollerConfig()
         self.sink = sink
+        self.registry = registry or builtin_registry()
         self.connections: dict[tuple[str, int], ModbusConnection] = {}
-        self.states: dict[str, DeviceState] = {s.device_id: DeviceState(s, self._driver(s)) for s in specs}
+        self.states: dict[DeviceKey, DeviceState] = {}
+        for spec in specs:
+            device_type = self.registry.for_spec(spec)
+            self.states[spec.key] = DeviceState(spec, device_type, device_type.driver(spec, self))
         self.cycles = 0
         self._discovery_slots = asyncio.Semaphore(max(self.config.max_discoveries, 1))
 
-    def connection(self, spec: DeviceSpec) -> ModbusConnection:
-        """The shared connection of the device's endpoint."""
-        ep, c = spec.endpoint, self.config
+    def modbus(self, endpoint: ModbusEndpoint) -> ModbusConnection:
+        """The shared Modbus connection of an endpoint's host:port (the drivers' transport)."""
+        ep, c = endpoint, self.config
         key = (ep.host, ep.port)
         if key not in self.connections:
             self.connections[key] = ModbusConnection(
@@ -114,20 +128,9 @@ class Poller:
             )
         return self.connections[key]
 
-    def _driver(self, spec: DeviceSpec) -> CapabilityDriver:
-        conn, ep = self.connection(spec), spec.endpoint
-        if ep.register_map != "sunspec":
-            return EVChargerDriver(conn, vendor_map(ep.register_map), ep.unit_id)
-        cls = {DeviceKind.PV: PVInverterDriver, DeviceKind.BATTERY: BatteryDriver, DeviceKind.METER: MeterDriver}.get(
-            spec.kind
-        )
-        if cls is None:
-            raise ValueError(f"{spec.device_id}: register_map 'sunspec' is not supported for {spec.kind.value}")
-        return cls(conn, ep.unit_id, ep.base_address)
-
-    def driver(self, device_id: str) -> CapabilityDriver:
+    def driver(self, key: DeviceKey) -> CapabilityDriver:
         """The driver of one device (the guarded write path uses it)."""
-        return self.states[device_id].driver
+        return self.states[key].driver
 
     def budget_s(self, spec: DeviceSpec) -> float:
         """Safety net per device and cycle (s): time-out × attempts × 8 requests + connect delay.
@@ -154,9 +157,9 @@ class Poller:
         c = self.config
         return c.cadence_s * ((max(c.slow_every, 1) + 1) if slow else 2)
 
-    def point_status(self, device_id: str, now: dt.datetime) -> dict[str, PointStatus]:
+    def point_status(self, key: DeviceKey, now: dt.datetime) -> dict[str, PointStatus]:
         """Each point's last good value with the time it was read and whether it is stale at `now`."""
-        state = self.states[device_id]
+        state = self.states[key]
         out = {}
         for name, when in state.read_at.items():
             stale = (now - when).total_seconds() > self.allowed_age_s(name in state.slow_points)
@@ -197,23 +200,15 @@ class Poller:
             detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             quality = Quality.STALE if state.measured_at is not None else Quality.ERROR
             last = {k: v for k, v in state.values.items() if state.read_at.get(k) == state.measured_at}
-            return Reading(spec.device_id, spec.facility.id, spec.kind, now, quality, last, state.measured_at, detail)
+            return Reading(spec.key, spec.kind, now, quality, last, state.measured_at, detail)
         problem = f"garbage scale factor in {invalid}" if invalid else self._implausible(spec, values)
         if problem:
-            return Reading(spec.device_id, spec.facility.id, spec.kind, now, Quality.ERROR, values, now, problem)
-        if values.get(MAIN_FIELD[spec.kind]) is None:
-            return Reading(
-                spec.device_id,
-                spec.facility.id,
-                spec.kind,
-                now,
-                Quality.MISSING,
-                values,
-                now,
-                f"{MAIN_FIELD[spec.kind]} not implemented",
-            )
+            return Reading(spec.key, spec.kind, now, Quality.ERROR, values, now, problem)
+        main = MAIN_FIELD[spec.kind]
+        if values.get(main) is None:
+            return Reading(spec.key, spec.kind, now, Quality.MISSING, values, now, f"{main} not implemented")
         self._remember(state, values, full, now)
-        return Reading(spec.device_id, spec.facility.id, spec.kind, now, Quality.GOOD, dict(values), now)
+        return Reading(spec.key, spec.kind, now, Quality.GOOD, dict(values), now)
 
     async def cycle(self, full: bool | None = None) -> list[Reading]:
         """One poll of every device, concurrently; readings go to the sink and are returned."""

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from devices.codec import SIZES
+from scenarios.device_identity import DeviceKind
 
 MAPS_DIR = Path(__file__).parent / "maps"
 
@@ -120,9 +121,11 @@ def sunspec_model(model_id: int) -> ModelDef:
 
 @dataclass(frozen=True)
 class VendorMap(PointTable):
-    """A vendor register map (holding registers, absolute 0-based addresses, fixed scale exponents)."""
+    """A vendor register map of one device kind (holding registers, absolute 0-based addresses, fixed scale
+    exponents)."""
 
     name: str
+    kind: DeviceKind
     description: str
     word_order: str
     points: tuple[Point, ...]
@@ -134,37 +137,48 @@ class VendorMap(PointTable):
         return f"vendor map {self.name!r}"
 
 
+def vendor_map_names() -> list[str]:
+    """Names of the packaged vendor maps (``devices/maps/*.yaml``)."""
+    return sorted(p.stem for p in MAPS_DIR.glob("*.yaml"))
+
+
+def _map_kind(path: Path, raw: object) -> DeviceKind:
+    kinds = [k.value for k in DeviceKind]
+    if raw not in kinds:
+        raise ValueError(f"{path.name}: kind {raw!r} must be one of {kinds} (the device kind the map is for)")
+    return DeviceKind(raw)
+
+
+def _vendor_point(path: Path, i: int, raw: dict[str, Any]) -> Point:
+    for key in ("name", "address", "type"):
+        if key not in raw:
+            raise ValueError(f"{path.name}: points[{i}] lacks '{key}'")
+    if raw["type"] not in SIZES and raw["type"] != "string":
+        raise ValueError(f"{path.name}: points[{i}].type {raw['type']!r} unknown; use one of {sorted(SIZES)}")
+    return Point(
+        name=raw["name"],
+        offset=int(raw["address"]),
+        size=int(raw.get("size", SIZES.get(raw["type"], 1))),
+        type=raw["type"],
+        sf=raw.get("scale_exp", 0),
+        units=raw.get("units"),
+        access=raw.get("access", "R"),
+    )
+
+
 @cache
 def vendor_map(name: str) -> VendorMap:
-    """Load ``maps/<name>.yaml``; ValueError naming the field on a malformed map."""
+    """Load ``maps/<name>.yaml``; KeyError naming the known maps if absent, ValueError naming the field if
+    malformed."""
     path = MAPS_DIR / f"{name}.yaml"
     if not path.exists():
-        known = sorted(p.stem for p in MAPS_DIR.glob("*.yaml"))
-        raise KeyError(f"register_map {name!r} not found in devices/maps (known vendor maps: {known})")
+        raise KeyError(f"register_map {name!r} not found in devices/maps (known vendor maps: {vendor_map_names()})")
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    points = []
-    for i, raw in enumerate(data.get("points", [])):
-        for key in ("name", "address", "type"):
-            if key not in raw:
-                raise ValueError(f"{path.name}: points[{i}] lacks '{key}'")
-        if raw["type"] not in SIZES and raw["type"] != "string":
-            raise ValueError(f"{path.name}: points[{i}].type {raw['type']!r} unknown; use one of {sorted(SIZES)}")
-        size = int(raw.get("size", SIZES.get(raw["type"], 1)))
-        points.append(
-            Point(
-                name=raw["name"],
-                offset=int(raw["address"]),
-                size=size,
-                type=raw["type"],
-                sf=raw.get("scale_exp", 0),
-                units=raw.get("units"),
-                access=raw.get("access", "R"),
-            )
-        )
     return VendorMap(
         name=data.get("name", name),
+        kind=_map_kind(path, data.get("kind")),
         description=data.get("description", ""),
         word_order=data.get("word_order", "big"),
-        points=tuple(points),
+        points=tuple(_vendor_point(path, i, raw) for i, raw in enumerate(data.get("points", []))),
         watchdog_point=data.get("watchdog_point"),
     )

@@ -1,11 +1,11 @@
 """The one guarded path for every set-point write.
 
-``SetpointWriter.write`` refuses unknown devices and points outside the allow-list (one set-point per
-kind, :data:`~devices.capabilities.SETPOINTS`), clamps to the asset's limits from the scenario
-(battery −charge_kw..+discharge_kw, EV −discharge_kw..+power_kw with charge values below min_power_kw
-set to 0, PV limit 0..100 %), supports dry-run, writes with the device's revert timer (``watchdog_s``), reads
-back to confirm and hands an :class:`~devices.capabilities.AuditEntry` to the audit sink. Written
-set-points are re-sent by ``refresh_due`` before half the watchdog period has passed.
+``SetpointWriter.write`` refuses unknown devices and points outside the allow-list (the one set-point of the
+device's type in the driver registry, :attr:`~devices.registry.DeviceType.setpoint`), clamps to the asset's
+limits from the scenario (battery −charge_kw..+discharge_kw, EV −discharge_kw..+power_kw with charge values
+below min_power_kw set to 0, PV limit 0..100 %), supports dry-run, writes with the device's revert timer
+(``watchdog_s``), reads back to confirm and hands an :class:`~devices.capabilities.AuditEntry` to the audit
+sink. Written set-points are re-sent by ``refresh_due`` before half the watchdog period has passed.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ import logging
 import math
 from dataclasses import dataclass
 
-from devices.capabilities import SETPOINTS, AuditEntry, AuditSink, DeviceKind, utc_now
+from devices.capabilities import AuditEntry, AuditSink, SetpointDriver, utc_now
 from devices.codec import CodecError
 from devices.inventory import DeviceSpec
 from devices.modbus_client import DeviceError
 from devices.poller import Poller
 from devices.sunspec import DiscoveryError
 from scenarios.assets import Battery, EVCharger
+from scenarios.device_identity import DeviceKey, DeviceKind
 
 logger = logging.getLogger(__name__)
 REFRESH_FRACTION = 0.5
@@ -36,7 +37,7 @@ def limits(spec: DeviceSpec) -> tuple[float, float]:
         return (-a.discharge_kw if a.bidirectional else 0.0), a.power_kw
     if spec.kind is DeviceKind.PV:
         return 0.0, 100.0
-    raise PermissionError(f"{spec.device_id}: {spec.kind.value} has no set-point")
+    raise PermissionError(f"{spec.key}: {spec.kind} has no set-point")
 
 
 def clamp(spec: DeviceSpec, value: float) -> float:
@@ -65,80 +66,68 @@ class SetpointWriter:
 
     def __init__(self, poller: Poller, audit: AuditSink, *, dry_run: bool = False, tolerance: float = 0.02) -> None:
         self.poller, self.audit, self.dry_run, self.tolerance = poller, audit, dry_run, tolerance
-        self.active: dict[str, Active] = {}
+        self.active: dict[DeviceKey, Active] = {}
 
     def _entry(
         self,
         who: str,
-        device_id: str,
+        key: DeviceKey,
         point: str,
         requested: float,
         applied: float | None,
         result: str,
         detail: str = "",
     ) -> AuditEntry:
-        entry = AuditEntry(who, device_id, point, utc_now(), requested, applied, result, detail)
+        entry = AuditEntry(who, key, point, utc_now(), requested, applied, result, detail)
         self.audit.record(entry)
         if result not in ("ok", "dry-run", "refresh-ok"):
-            logger.warning("write %s %s=%s by %s: %s %s", device_id, point, requested, who, result, detail)
+            logger.warning("write %s %s=%s by %s: %s %s", key, point, requested, who, result, detail)
         return entry
 
-    async def write(self, device_id: str, point: str, value: float, who: str = "ems") -> AuditEntry:
+    async def write(self, key: DeviceKey, point: str, value: float, who: str = "ems") -> AuditEntry:
         """Write one set-point through every guard; returns (and records) the audit entry."""
-        state = self.poller.states.get(device_id)
+        state = self.poller.states.get(key)
         if state is None:
-            return self._entry(who, device_id, point, value, None, "refused", "unknown device")
-        spec = state.spec
-        if SETPOINTS.get(spec.kind) != point:
-            allowed = SETPOINTS.get(spec.kind, "nothing")
-            return self._entry(
-                who,
-                device_id,
-                point,
-                value,
-                None,
-                "refused",
-                f"{point!r} not in the allow-list for {spec.kind.value} (allowed: {allowed})",
-            )
+            return self._entry(who, key, point, value, None, "refused", "unknown device")
+        spec, allowed = state.spec, state.type.setpoint
+        if allowed is None or allowed != point:
+            detail = f"{point!r} not in the allow-list for {state.type.label} (allowed: {allowed or 'nothing'})"
+            return self._entry(who, key, point, value, None, "refused", detail)
         if not math.isfinite(value):
-            return self._entry(who, device_id, point, value, None, "refused", "value is not a finite number")
+            return self._entry(who, key, point, value, None, "refused", "value is not a finite number")
         applied = clamp(spec, value)
         detail = f"clamped from {value:g}" if applied != value else ""
         if self.dry_run:
-            return self._entry(who, device_id, point, value, applied, "dry-run", detail)
+            return self._entry(who, key, point, value, applied, "dry-run", detail)
         # a new set-point supersedes the held one even if sending it fails: the watchdog refresh must never
         # bring back a value that was replaced (the device reverts to its own default when its timer expires)
-        self.active.pop(device_id, None)
+        self.active.pop(key, None)
         return await self._send(who, spec, point, value, applied, detail, "ok")
 
     async def _send(
         self, who: str, spec: DeviceSpec, point: str, requested: float, applied: float, detail: str, ok: str
     ) -> AuditEntry:
-        watchdog = spec.endpoint.watchdog_s
-        driver = self.poller.driver(spec.device_id)
+        watchdog, key = spec.endpoint.watchdog_s, spec.key
+        driver = self.poller.driver(key)
         try:
+            if not isinstance(driver, SetpointDriver):
+                raise PermissionError(f"the {spec.kind} driver writes no set-point")
             back = await driver.write_setpoint(applied, watchdog)
         except (DeviceError, DiscoveryError, CodecError, PermissionError, KeyError) as exc:
             result = "failed" if ok == "ok" else "refresh-failed"
-            return self._entry(who, spec.device_id, point, requested, applied, result, f"{detail} {exc}".strip())
+            return self._entry(who, key, point, requested, applied, result, f"{detail} {exc}".strip())
         if back is None or abs(back - applied) > max(self.tolerance * abs(applied), 0.05):
-            return self._entry(
-                who, spec.device_id, point, requested, applied, "mismatch", f"{detail} read back {back}".strip()
-            )
+            return self._entry(who, key, point, requested, applied, "mismatch", f"{detail} read back {back}".strip())
         if watchdog:
-            self.active[spec.device_id] = Active(point, applied, utc_now(), watchdog)
-        return self._entry(who, spec.device_id, point, requested, applied, ok, detail)
+            self.active[key] = Active(point, applied, utc_now(), watchdog)
+        return self._entry(who, key, point, requested, applied, ok, detail)
 
     async def refresh_due(self, now: dt.datetime | None = None) -> list[AuditEntry]:
         """Re-send every held set-point whose last send is older than half its watchdog period."""
         now = now or utc_now()
         entries = []
-        for device_id, held in list(self.active.items()):
+        for key, held in list(self.active.items()):
             if (now - held.sent).total_seconds() >= held.watchdog_s * REFRESH_FRACTION:
-                spec = self.poller.states[device_id].spec
+                spec = self.poller.states[key].spec
                 entries.append(await self._send("watchdog", spec, held.point, held.value, held.value, "", "refresh-ok"))
         return entries
-
-    def release(self, device_id: str) -> None:
-        """Stop refreshing a device's set-point (it reverts when its watchdog expires)."""
-        self.active.pop(device_id, None)

@@ -23,6 +23,7 @@ from runtime.store import journal, plans, readings
 from runtime.store.db import Store
 from runtime.store.models import Plan
 from runtime.store.readings import ReadingIn
+from scenarios.device_identity import DeviceKey, DeviceKind
 from scenarios.model import Scenario
 from scenarios.timegrid import TZ, default_horizon
 
@@ -31,14 +32,20 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Sample:
-    """One device's values from one poll; `kind` is pv | battery | ev | meter; `measured_at` None if never."""
+    """One device's values from one poll (units and signs of ``devices.capabilities``); `measured_at` None if
+    never read."""
 
     facility_id: str
     device_id: str
-    kind: str
+    kind: DeviceKind
     values: dict[str, float | None]
     quality: str
     measured_at: dt.datetime | None
+
+    @property
+    def key(self) -> DeviceKey:
+        """The device's key (facility, asset id)."""
+        return DeviceKey(self.facility_id, self.device_id)
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,7 @@ class Telemetry(Protocol):
         """Read every device once."""
 
     async def write(
-        self, facility_id: str, device_id: str, kind: str, value_kw: float, actor: str, dry_run: bool
+        self, facility_id: str, device_id: str, kind: DeviceKind, value_kw: float, actor: str, dry_run: bool
     ) -> WriteOutcome:
         """Write a kW set-point through the guarded path (clamp, allow-list, dry-run, device audit)."""
 
@@ -131,7 +138,7 @@ def _substitute(svc: Service, sample: Sample, now: dt.datetime) -> list[ReadingI
         journal.raise_event(
             svc.store,
             "stale_readings",
-            f"{key[0]}/{key[1]}: {sample.quality}; using last good values",
+            f"{sample.key}: {sample.quality}; using last good values",
             facility_id=key[0],
             details={"device": key[1], "quality": sample.quality},
         )
@@ -157,7 +164,7 @@ async def poll(svc: Service, now: dt.datetime) -> int:
                 journal.raise_event(
                     svc.store,
                     "readings_recovered",
-                    f"{key[0]}/{key[1]} answers again",
+                    f"{sample.key} answers again",
                     severity="info",
                     facility_id=key[0],
                 )

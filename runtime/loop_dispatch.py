@@ -16,16 +16,21 @@ from runtime import loop_following as follow
 from runtime.loop import Service, slot_position
 from runtime.store import journal, plans, readings
 from runtime.store.models import Imbalance, Plan, PlanSlot
+from scenarios.device_identity import DeviceKey, DeviceKind
 from scenarios.timegrid import SLOT_HOURS
 
 SAFE_KW = 0.0
 
 
-def _targets(svc: Service, plan: Plan | None, pos: int | None) -> dict[tuple[str, str, str], float]:
+TargetKey = tuple[str, str, DeviceKind]
+"""(facility id, device id, kind) of a controllable device."""
+
+
+def _targets(svc: Service, plan: Plan | None, pos: int | None) -> dict[TargetKey, float]:
     """(facility, device, kind) -> planned kW for this slot; 0 (safe) where the plan has nothing."""
-    out: dict[tuple[str, str, str], float] = {}
+    out: dict[TargetKey, float] = {}
     for f in svc.scenario.supplied:
-        devices = [(b.id, "battery") for b in f.batteries] + [(c.id, "ev") for c in f.ev_chargers]
+        devices = [(b.id, DeviceKind.BATTERY) for b in f.batteries] + [(c.id, DeviceKind.EV) for c in f.ev_chargers]
         for dev, kind in devices:
             series = (plan.setpoints.get(f.id, {}).get(dev) if plan is not None else None) or []
             out[(f.id, dev, kind)] = float(series[pos]) if pos is not None and pos < len(series) else SAFE_KW
@@ -54,13 +59,13 @@ def _slot_energy_so_far(
     for key, samples in series.items():
         if not samples:
             samples.append((slot_start, latest_kw[key]))
-    return follow.metered_energy_kwh({f"{f}/{m}": v for (f, m), v in series.items()}, slot_start, now)
+    return follow.metered_energy_kwh({str(DeviceKey(*key)): v for key, v in series.items()}, slot_start, now)
 
 
 def _following(
     svc: Service,
     slot: PlanSlot,
-    targets: dict[tuple[str, str, str], float],
+    targets: dict[TargetKey, float],
     skip: set[tuple[str, str]],
     now: dt.datetime,
 ) -> float | None:
@@ -91,7 +96,7 @@ def _following(
     soc = {(r.facility_id, r.device_id): r.value for r in latest if r.point == "soc" and r.facility_id in supplied}
     power = {(r.facility_id, r.device_id): r.value for r in latest if r.point == "power_kw"}
     states = [
-        follow.BatteryState(f.id, b, targets[(f.id, b.id, "battery")], soc.get((f.id, b.id)), hours_left)
+        follow.BatteryState(f.id, b, targets[(f.id, b.id, DeviceKind.BATTERY)], soc.get((f.id, b.id)), hours_left)
         for f in svc.scenario.supplied
         for b in f.batteries
         if (f.id, b.id) not in skip
@@ -103,13 +108,11 @@ def _following(
     )
     correction = sum(actual.values()) - aim + delivered
     for (fid, bid), kw in follow.distribute_correction(correction, states).items():
-        targets[(fid, bid, "battery")] = kw
+        targets[(fid, bid, DeviceKind.BATTERY)] = kw
     return correction
 
 
-def _apply_overrides(
-    svc: Service, targets: dict[tuple[str, str, str], float], now: dt.datetime
-) -> set[tuple[str, str]]:
+def _apply_overrides(svc: Service, targets: dict[TargetKey, float], now: dt.datetime) -> set[tuple[str, str]]:
     """Put approved overrides into `targets` (newest wins); returns the (facility, device) keys overridden.
 
     An override holds from the first dispatch that sends it to the end of that slot (re-sends within the slot
@@ -226,7 +229,7 @@ def settle(svc: Service, slot_start: dt.datetime) -> Imbalance | None:
     readings.aggregate_slots(svc.store, slot_start, end)
     meters = {(f.id, m.id) for f in svc.scenario.supplied for m in f.meters if m.role == "grid"}
     means = {
-        f"{a.facility_id}/{a.device_id}": a.mean
+        str(DeviceKey(a.facility_id, a.device_id)): a.mean
         for a in readings.aggregates_between(svc.store, slot_start, end, point="power_kw")
         if (a.facility_id, a.device_id) in meters
     }

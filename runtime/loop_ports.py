@@ -19,15 +19,16 @@ from runtime import loop_planner
 from runtime.forecasting import corrected_facility_pv, read_weather_file
 from runtime.loop import Forecaster, Planner, Service, Telemetry
 from runtime.settings import Settings
-from runtime.store import readings, status
+from runtime.store import readings
 from runtime.store.db import Store
+from scenarios.device_identity import DeviceKind, asset_kinds
 from scenarios.model import Facility, Scenario
 
 log = logging.getLogger(__name__)
 
 
 HISTORY_DAYS = 28
-LOAD_SIGN = {"meter": 1.0, "pv": 1.0, "battery": 1.0, "ev": -1.0}
+LOAD_SIGN = {DeviceKind.METER: 1.0, DeviceKind.PV: 1.0, DeviceKind.BATTERY: 1.0, DeviceKind.EV: -1.0}
 """Facility load = grid import + PV generation + battery discharge − EV charging (all kW, device signs)."""
 
 
@@ -137,9 +138,9 @@ def facility_load_history(facility: Facility, table: pd.DataFrame) -> pd.Series 
     at 0. A slot counts only if every device of the facility that reports at all has a value in it. None
     without grid-meter data.
     """
-    kinds = status.device_kinds(facility)
+    kinds = asset_kinds(facility)
     grid = {m.id for m in facility.meters if m.role == "grid"}
-    used = [d for d in table.columns if d in grid or kinds.get(d) in ("pv", "battery", "ev")]
+    used = [d for d in table.columns if d in grid or kinds.get(d) in (DeviceKind.PV, DeviceKind.BATTERY, DeviceKind.EV)]
     if not any(d in grid for d in used):
         return None
     rows = table[used].dropna()

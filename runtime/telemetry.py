@@ -5,9 +5,12 @@
 * :func:`poll_once`: one poll of every device of a scenario, readings with quality and UTC times.
 * :func:`scan`: discover a SunSpec device and read every point of its known models.
 * :class:`DeviceTelemetry`: the loop's ``Telemetry`` (poll → ``Sample``; guarded kW writes with audit).
+* :func:`device_problems`: the scenario's devices that no registered driver can drive (``ems scenario check``).
+* :func:`quiet_device_logs`: called by entry points that talk to devices.
 
-Device ids are ``"<facility>/<asset>"``; units as in :mod:`devices.capabilities` (battery + = discharge,
-EV + = charging the car, meter + = import; kW, kWh, SoC 0..1).
+Devices are named by :class:`~scenarios.device_identity.DeviceKey` (text form ``"facility/asset"`` in port map
+files); kinds are :class:`~scenarios.device_identity.DeviceKind`. Units as in :mod:`devices.capabilities`
+(battery + = discharge, EV + = charging the car, meter + = import; kW, kWh, SoC 0..1).
 """
 
 from __future__ import annotations
@@ -20,28 +23,35 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devices.capabilities import AuditEntry, DeviceKind, ListSink, Reading
+from devices.capabilities import AuditEntry, ListSink, Reading
+from devices.catalog import builtin_registry
 from devices.inventory import scenario_devices, with_ports
-from devices.modbus_client import DeviceError, ModbusConnection
+from devices.modbus_client import DeviceError, ModbusConnection, quiet_pymodbus
 from devices.poller import Poller, PollerConfig
 from devices.readplan import plan_blocks
+from devices.registry import DeviceConfigError
 from devices.simulators.fleet import Fleet, start_fleet
 from devices.simulators.server import Fault
 from devices.sunspec import discover, place, read_blocks
 from devices.writes import SetpointWriter
 from runtime.loop import Sample, WriteOutcome
+from scenarios.checks import Problem
+from scenarios.device_identity import DeviceKey, DeviceKind
 from scenarios.model import Scenario
 
 logger = logging.getLogger(__name__)
-LOOP_KIND = {DeviceKind.PV: "pv", DeviceKind.BATTERY: "battery", DeviceKind.EV: "ev", DeviceKind.METER: "meter"}
+PortMap = dict[DeviceKey, int]
 __all__ = [
     "AuditEntry",
+    "DeviceConfigError",
     "DeviceTelemetry",
     "Fault",
     "Fleet",
     "Reading",
     "ScanResult",
+    "device_problems",
     "poll_once",
+    "quiet_device_logs",
     "read_port_map",
     "running_simulators",
     "scan",
@@ -50,8 +60,24 @@ __all__ = [
 ]
 
 
+def quiet_device_logs() -> None:
+    """Silence the Modbus library's own per-request log lines (our errors carry the context); entry points that
+    talk to devices call it once."""
+    quiet_pymodbus()
+
+
+def device_problems(scenario: Scenario) -> list[Problem]:
+    """Every device of ``scenario`` that no registered driver can drive (wrong kind for its vendor map, a
+    misspelt map, SunSpec asked of a kind with no SunSpec driver), located at its ``register_map``."""
+    return builtin_registry().problems(scenario)
+
+
 async def start_simulators(
-    scenario: Scenario, *, port_base: int | None = 0, host: str = "127.0.0.1", faults: dict[str, Fault] | None = None
+    scenario: Scenario,
+    *,
+    port_base: int | None = 0,
+    host: str = "127.0.0.1",
+    faults: dict[DeviceKey, Fault] | None = None,
 ) -> Fleet:
     """Start simulators for every device; ``port_base`` None = scenario ports, 0 = ephemeral, N = N + index."""
     return await start_fleet(scenario, host=host, port_base=port_base, faults=faults)
@@ -59,7 +85,11 @@ async def start_simulators(
 
 @asynccontextmanager
 async def running_simulators(
-    scenario: Scenario, *, port_base: int | None = 0, host: str = "127.0.0.1", faults: dict[str, Fault] | None = None
+    scenario: Scenario,
+    *,
+    port_base: int | None = 0,
+    host: str = "127.0.0.1",
+    faults: dict[DeviceKey, Fault] | None = None,
 ) -> AsyncIterator[Fleet]:
     """Async context manager: simulators running inside, stopped on exit. ``fleet.port_map`` gives the ports."""
     fleet = await start_simulators(scenario, port_base=port_base, host=host, faults=faults)
@@ -69,22 +99,24 @@ async def running_simulators(
         await fleet.stop()
 
 
-def write_port_map(port_map: dict[str, int], path: Path, host: str = "127.0.0.1") -> None:
-    """Write ``{"host": ..., "ports": {device_id: port}}`` as JSON."""
-    path.write_text(json.dumps({"host": host, "ports": port_map}, indent=1) + "\n", encoding="utf-8")
+def write_port_map(port_map: PortMap, path: Path, host: str = "127.0.0.1") -> None:
+    """Write ``{"host": ..., "ports": {"facility/device": port}}`` as JSON."""
+    ports = {str(key): port for key, port in port_map.items()}
+    path.write_text(json.dumps({"host": host, "ports": ports}, indent=1) + "\n", encoding="utf-8")
 
 
-def read_port_map(path: Path) -> tuple[str, dict[str, int]]:
+def read_port_map(path: Path) -> tuple[str, PortMap]:
     """Read a port map written by :func:`write_port_map`; ValueError naming the field if malformed."""
     data = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or not isinstance(data.get("ports"), dict):
-        raise ValueError(f"{path}: expected an object with 'ports' (device id → port), e.g. from `ems simulate`")
-    return str(data.get("host", "127.0.0.1")), {str(k): int(v) for k, v in data["ports"].items()}
+        raise ValueError(f"{path}: expected an object with 'ports' (device key → port), e.g. from `ems simulate`")
+    ports = {DeviceKey.parse(str(k), f"{path}: ports key"): int(v) for k, v in data["ports"].items()}
+    return str(data.get("host", "127.0.0.1")), ports
 
 
 def make_poller(
     scenario: Scenario,
-    port_map: dict[str, int] | None = None,
+    port_map: PortMap | None = None,
     host: str = "127.0.0.1",
     config: PollerConfig | None = None,
     sink: ListSink | None = None,
@@ -99,7 +131,7 @@ def make_poller(
 async def poll_once(
     scenario: Scenario,
     *,
-    port_map: dict[str, int] | None = None,
+    port_map: PortMap | None = None,
     host: str = "127.0.0.1",
     config: PollerConfig | None = None,
 ) -> list[Reading]:
@@ -145,7 +177,7 @@ class DeviceTelemetry:
     def __init__(
         self,
         scenario: Scenario,
-        port_map: dict[str, int] | None = None,
+        port_map: PortMap | None = None,
         host: str = "127.0.0.1",
         config: PollerConfig | None = None,
     ) -> None:
@@ -154,27 +186,29 @@ class DeviceTelemetry:
         self.writer = SetpointWriter(self.poller, self.sink)
 
     async def poll(self, now: dt.datetime) -> list[Sample]:
-        """Read every device once (full read every ``slow_every`` cycles); also refresh held set-points."""
+        """Read every device once (full read every ``slow_every`` cycles); also refresh held set-points.
+
+        ``now`` (the loop's clock) is not needed here: each sample carries the time its device answered.
+        """
         readings = await self.poller.cycle()
         await self.writer.refresh_due()
         return [
-            Sample(
-                r.facility_id,
-                r.device_id.split("/", 1)[1],
-                LOOP_KIND[r.kind],
-                dict(r.values),
-                r.quality.value,
-                r.measured_at,
-            )
+            Sample(r.key.facility_id, r.key.device_id, r.kind, dict(r.values), r.quality.value, r.measured_at)
             for r in readings
         ]
 
     async def write(
-        self, facility_id: str, device_id: str, kind: str, value_kw: float, actor: str, dry_run: bool
+        self, facility_id: str, device_id: str, kind: DeviceKind, value_kw: float, actor: str, dry_run: bool
     ) -> WriteOutcome:
-        """Guarded write of a kW set-point (battery + = discharge, ev + = charging the car)."""
+        """Guarded write of a kW set-point (battery + = discharge, EV charger + = charging the car).
+
+        Refused without touching the device if the device is not a ``kind`` (the sign conventions differ)."""
+        key = DeviceKey(facility_id, device_id)
+        state = self.poller.states.get(key)
+        if state is not None and state.spec.kind is not kind:
+            return WriteOutcome(None, False, f"refused: {key} is kind {state.spec.kind}, not {kind}")
         self.writer.dry_run = dry_run
-        entry = await self.writer.write(f"{facility_id}/{device_id}", "setpoint_kw", value_kw, actor)
+        entry = await self.writer.write(key, "setpoint_kw", value_kw, actor)
         ok = entry.result in ("ok", "dry-run")
         applied = entry.applied if entry.result == "ok" else None
         return WriteOutcome(applied, ok, f"{entry.result} {entry.detail}".strip())

@@ -6,5 +6,8 @@ import os
 
 import matplotlib
 
+from devices.modbus_client import quiet_pymodbus
+
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
+quiet_pymodbus()  # the suite injects dead and faulty devices on purpose; pymodbus would log every request

@@ -20,9 +20,10 @@ from api.cli.scenario import open_scenario
 
 
 def _telemetry() -> ModuleType:
-    """runtime.telemetry, imported on first use so that `ems` starts fast."""
+    """runtime.telemetry, imported on first use so that `ems` starts fast (device logs quietened there)."""
     from runtime import telemetry
 
+    telemetry.quiet_device_logs()
     return telemetry
 
 
@@ -48,7 +49,7 @@ def simulate(
     port_map: Path = typer.Option(Path("simulator-ports.json"), "--port-map", help="Where to write the port map."),
 ) -> None:
     """Start simulators for every Modbus device of a scenario; run until Ctrl-C."""
-    s = open_scenario(scenario)
+    s = open_scenario(scenario, devices=True)
 
     async def run() -> None:
         try:
@@ -59,8 +60,8 @@ def simulate(
         table = Table(title=f"{len(fleet.port_map)} simulated devices of '{s.name}' on {host}")
         for column in ("device", "port", "unit"):
             table.add_column(column)
-        for device_id, port in fleet.port_map.items():
-            table.add_row(device_id, str(port), str(fleet.devices[device_id].unit_id))
+        for key, port in fleet.port_map.items():
+            table.add_row(str(key), str(port), str(fleet.devices[key].unit_id))
         console.print(table)
         _telemetry().write_port_map(fleet.port_map, port_map, host)
         console.print(f"port map written to {port_map}; Ctrl-C stops")
@@ -115,7 +116,7 @@ def poll(
     cadence: float = typer.Option(5.0, "--cadence", min=0.5, help="Seconds between polls when not --once."),
 ) -> None:
     """Poll every Modbus device of a scenario and print a table of readings."""
-    s = open_scenario(scenario)
+    s = open_scenario(scenario, devices=True)
     host, ports = "127.0.0.1", None
     if port_map is not None:
         try:
@@ -146,7 +147,7 @@ def _table(readings: list[Any]) -> Table:
         rest = ", ".join(f"{k}={_fmt(v)}" for k, v in r.values.items() if k not in ("power_kw", "soc", "vehicle_soc"))
         colour = {"good": "green", "stale": "yellow"}.get(r.quality.value, "red")
         table.add_row(
-            r.device_id,
+            str(r.key),
             r.kind.value,
             f"[{colour}]{r.quality.value}[/{colour}]",
             _fmt(r.values.get("power_kw")),

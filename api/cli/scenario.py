@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.table import Table
@@ -16,15 +17,31 @@ scenario_app = typer.Typer(help="Inspect and validate scenarios (the city as dat
 app.add_typer(scenario_app, name="scenario")
 
 
-def open_scenario(name_or_path: str) -> Scenario:
-    """Load a scenario for a command; print every problem and exit 2 on failure."""
+def _exit_with_problems(error: ScenarioError, source: str) -> NoReturn:
+    err_console.print(f"[red]{source}: {len(error.problems)} problem(s)[/red]")
+    for problem in error.problems:
+        err_console.print(f"  {problem}", markup=False, highlight=False)
+    raise typer.Exit(2) from None
+
+
+def checked_devices(s: Scenario, source: str) -> Scenario:
+    """``s`` if every device it monitors has a registered driver; else print each located problem and exit 2."""
+    from runtime.telemetry import device_problems  # imported here: only device commands need the driver registry
+
+    problems = device_problems(s)
+    if problems:
+        _exit_with_problems(ScenarioError(problems, source), source)
+    return s
+
+
+def open_scenario(name_or_path: str, *, devices: bool = False) -> Scenario:
+    """Load a scenario for a command (``devices``: also check its device configuration); print every problem and
+    exit 2 on failure."""
     try:
-        return load_scenario(name_or_path)
+        s = load_scenario(name_or_path)
     except ScenarioError as exc:
-        err_console.print(f"[red]{exc.source}: {len(exc.problems)} problem(s)[/red]")
-        for problem in exc.problems:
-            err_console.print(f"  {problem}", markup=False, highlight=False)
-        raise typer.Exit(2) from None
+        _exit_with_problems(exc, exc.source)
+    return checked_devices(s, name_or_path) if devices else s
 
 
 @scenario_app.command("list")
@@ -102,8 +119,6 @@ def check(file: Path = typer.Argument(..., help="Scenario YAML file to validate.
     try:
         s = load_scenario_file(file)
     except ScenarioError as exc:
-        err_console.print(f"[red]{file}: {len(exc.problems)} problem(s)[/red]")
-        for problem in exc.problems:
-            err_console.print(f"  {problem}", markup=False, highlight=False)
-        raise typer.Exit(2) from None
+        _exit_with_problems(exc, str(file))
+    checked_devices(s, str(file))
     console.print(f"{file}: OK — scenario '{s.name}', {len(s.facilities)} facilities, {len(s.evs)} EVs")

@@ -19,7 +19,7 @@ from runtime import security
 from runtime.loop_ports import build_service
 from runtime.settings import Settings
 from runtime.store.db import open_store
-from runtime.telemetry import DeviceTelemetry, start_simulators
+from runtime.telemetry import DeviceTelemetry, quiet_device_logs, start_simulators
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,8 @@ def _settings(**overrides: object) -> Settings:
 
 
 async def _run(settings: Settings, simulate: bool) -> None:
-    scenario = open_scenario(settings.scenario)
+    quiet_device_logs()
+    scenario = open_scenario(settings.scenario, devices=True)
     store = open_store(settings.database_url)
     fleet = await start_simulators(scenario, port_base=0) if simulate else None
     telemetry = DeviceTelemetry(scenario, fleet.port_map if fleet else None)

@@ -111,7 +111,7 @@ def supply(
 def facility(status: FacilityStatus, forecast: pd.DataFrame | None) -> str:
     """One facility: live points and its PV/load forecast chart."""
     rows = "".join(
-        f'<tr><td class="name">{escape(p.device_id)} ({escape(p.kind)})</td><td class="name">'
+        f'<tr><td class="name">{escape(p.device_id)} ({escape(p.kind or "not in scenario")})</td><td class="name">'
         f"{escape(p.point)}</td><td>{p.value:,.3f}</td><td>{_age(p.age_s)}</td>"
         f'<td class="q-{escape(p.quality)}">{escape(p.quality)}</td></tr>'
         for p in status.points

@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import Field
 
 from api.schemas.common import Schema
+from scenarios.device_identity import DeviceKind
 
 
 class FacilityOut(Schema):
@@ -31,7 +32,10 @@ class PointOut(Schema):
     """One device point's newest value."""
 
     device_id: str
-    kind: str
+    kind: DeviceKind | None = Field(
+        description="Device kind (pv_inverter | battery | ev_charger | meter); null if the scenario no longer has "
+        "the device."
+    )
     point: str
     value: float
     ts: dt.datetime

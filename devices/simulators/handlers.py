@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Protocol
+from typing import Protocol, Self
 
+from devices.inventory import DeviceSpec
 from devices.registermap import vendor_map
 from devices.simulators.image import SunSpecImage, VendorImage
 from devices.simulators.physics import BatterySim, EVSim, FacilitySim, PVSim
@@ -18,7 +19,15 @@ METER_MODELS = (1, 203)
 
 
 class Handler(Protocol):
-    """What a simulated device does on reads and writes."""
+    """What a simulated device does on reads and writes; ``image`` holds the registers it serves.
+
+    Each handler class has a ``for_device(spec, facility)`` constructor: the simulator factory of its device
+    type in :mod:`devices.catalog`.
+    """
+
+    @property
+    def image(self) -> SunSpecImage | VendorImage:
+        """The register image the simulated device serves."""
 
     def refresh(self, now: dt.datetime) -> None:
         """Write the physics' current state into the image."""
@@ -62,6 +71,11 @@ class PVHandler:
             self.image.set(123, name, value)
         self.written: dt.datetime | None = None
 
+    @classmethod
+    def for_device(cls, spec: DeviceSpec, facility: FacilitySim) -> Self:
+        """The handler of one PV inverter of the scenario (its array's physics; serial = device key)."""
+        return cls(facility.pv_for(spec.asset), str(spec.key))
+
     def on_write(self, now: dt.datetime) -> None:
         """Apply or clear the active-power limit."""
         self.written = now
@@ -103,6 +117,11 @@ class BatteryHandler:
         for name, value in (("WSetEna", 0), ("WSetMod", 1), ("WSet", 0), ("WSetRvrtTms", 0)):
             self.image.set(704, name, value)
 
+    @classmethod
+    def for_device(cls, spec: DeviceSpec, facility: FacilitySim) -> Self:
+        """The handler of one battery of the scenario (its physics; serial = device key)."""
+        return cls(facility.battery_for(spec.asset), str(spec.key))
+
     def on_write(self, now: dt.datetime) -> None:
         """Take WSet (W, + = discharge) when WSetEna=1 and WSetMod=1; arm the revert timer."""
         enabled = self.image.get(704, "WSetEna") == 1 and self.image.get(704, "WSetMod") == 1
@@ -140,6 +159,11 @@ class MeterHandler:
         self.image.set_sf(203, "W_SF", sf_for(span_w * 2))
         self.image.set_sf(203, "Hz_SF", -2)
 
+    @classmethod
+    def for_device(cls, spec: DeviceSpec, facility: FacilitySim) -> Self:
+        """The handler of one grid meter of the scenario (the facility's net power; serial = device key)."""
+        return cls(facility, str(spec.key))
+
     def on_write(self, now: dt.datetime) -> None:
         """Meters have nothing writable here."""
 
@@ -164,6 +188,11 @@ class EVHandler:
         self.image.set("bidirectional", int(c.bidirectional))
         for name, value in (("setpoint_w", 0), ("enable", 0), ("watchdog_s", 0)):
             self.image.set(name, value)
+
+    @classmethod
+    def for_device(cls, spec: DeviceSpec, facility: FacilitySim) -> Self:
+        """The handler of one EV charger of the scenario (its physics and its endpoint's vendor map)."""
+        return cls(facility.charger_for(spec.asset), spec.endpoint.register_map)
 
     def on_write(self, now: dt.datetime) -> None:
         """Follow setpoint_w while enable=1; the watchdog re-arms on every write."""

@@ -10,15 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from devices.simulators.solar import cloud_factor, pv_ac_kw
 from scenarios.assets import Battery, EVCharger, PVArray
+from scenarios.device_identity import Asset
 from scenarios.model import ElectricVehicle, Facility
 from scenarios.timegrid import TZ
 
 LOCAL = ZoneInfo(TZ)
+T = TypeVar("T")
 
 
 def seed_of(name: str) -> int:
@@ -162,6 +166,18 @@ class FacilitySim:
     export_kwh: float = 0.0
     last: dt.datetime | None = None
 
+    def pv_for(self, asset: Asset) -> PVSim:
+        """The physics of one PV array of this facility (by asset id)."""
+        return _by_id(self.pv, asset, lambda p: p.array.id)
+
+    def battery_for(self, asset: Asset) -> BatterySim:
+        """The physics of one battery of this facility (by asset id)."""
+        return _by_id(self.batteries, asset, lambda b: b.battery.id)
+
+    def charger_for(self, asset: Asset) -> EVSim:
+        """The physics of one EV charger of this facility (by asset id)."""
+        return _by_id(self.chargers, asset, lambda c: c.charger.id)
+
     def meter_kw(self, when: dt.datetime) -> float:
         """Net grid power in kW at ``when`` (advances every device of the facility)."""
         net = load_kw(self.facility, when)
@@ -174,6 +190,13 @@ class FacilitySim:
             self.export_kwh += max(-net, 0.0) * hours
         self.last = when
         return net
+
+
+def _by_id(sims: list[T], asset: Asset, id_of: Callable[[T], str]) -> T:
+    for sim in sims:
+        if id_of(sim) == asset.id:
+            return sim
+    raise KeyError(f"no simulated {type(asset).__name__} with id {asset.id!r} in this facility")
 
 
 def facility_sim(facility: Facility, evs: list[ElectricVehicle]) -> FacilitySim:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,17 +23,13 @@ from pymodbus.constants import ExcCodes
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
+from devices.capabilities import utc_now
 from devices.simulators.handlers import Handler
 from devices.simulators.image import SunSpecImage, VendorImage
 
-logging.getLogger("pymodbus").setLevel(logging.CRITICAL)  # injected faults would flood the log
 FAULT_KINDS = ("none", "no_answer", "slow", "exception", "gateway", "drop", "garbage", "sentinel", "sf_change")
 Clock = Callable[[], dt.datetime]
-
-
-def utc_clock() -> dt.datetime:
-    """Wall-clock UTC time."""
-    return dt.datetime.now(dt.UTC)
+"""The simulators' time source (tz-aware UTC); tests pass a settable one."""
 
 
 @dataclass
@@ -59,7 +54,7 @@ class SimulatedDevice:
     handler: Handler | None = None
     fault: Fault = field(default_factory=Fault)
     strict: bool = True
-    clock: Clock = utc_clock
+    clock: Clock = utc_now
     refresh_s: float = 0.2
     requests: int = 0
     server: SimServer | None = None
@@ -112,7 +107,7 @@ class SimulatedDevice:
         return None
 
     async def _action(
-        self, fc: int, start: int, address: int, count: int, regs: list[int], values: list[int] | list[bool] | None
+        self, _fc: int, start: int, address: int, count: int, regs: list[int], values: list[int] | list[bool] | None
     ) -> ExcCodes | None:
         self.requests += 1
         kind = self.fault.kind
@@ -193,7 +188,13 @@ class SimServer:
         return self.port
 
     async def _missing_unit(
-        self, fc: int, start: int, address: int, count: int, regs: list[int], values: list[int] | list[bool] | None
+        self,
+        _fc: int,
+        _start: int,
+        _address: int,
+        _count: int,
+        _regs: list[int],
+        _values: list[int] | list[bool] | None,
     ) -> ExcCodes | None:
         if self.missing_units == "gateway":
             return ExcCodes.GATEWAY_NO_RESPONSE

@@ -1,9 +1,11 @@
 """Live status of facilities and the city from the latest stored values (age in seconds, worst quality).
 
 Device points follow the devices package: ``power_kw`` (PV + generation, battery + discharge, EV + charging,
-meter + import), ``soc`` (fraction). A facility's age is that of its least fresh live point (``LIVE_POINTS``, read
-every poll cycle); slow points (energy counters, status, ratings, read every few cycles with their own read time)
-keep their own age in ``points``, so their longer cadence does not make a facility look stale.
+meter + import), ``soc`` (fraction). Each point carries its device's kind
+(:class:`~scenarios.device_identity.DeviceKind`, None for a device the scenario no longer has). A facility's age
+is that of its least fresh live point (``LIVE_POINTS``, read every poll cycle); slow points (energy counters,
+status, ratings, read every few cycles with their own read time) keep their own age in ``points``, so their
+longer cadence does not make a facility look stale.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 
 from runtime.store.db import Store
 from runtime.store.readings import LatestPoint, latest_values
+from scenarios.device_identity import DeviceKind, asset_kinds
 from scenarios.model import Facility, Scenario
 
 LIVE_POINTS = frozenset({"power_kw", "soc"})
@@ -24,7 +27,7 @@ class PointValue:
     """One device point's newest value."""
 
     device_id: str
-    kind: str
+    kind: DeviceKind | None
     point: str
     value: float
     ts: dt.datetime
@@ -51,21 +54,12 @@ class FacilityStatus:
     points: list[PointValue] = field(default_factory=list)
 
 
-def device_kinds(facility: Facility) -> dict[str, str]:
-    """Map asset id -> kind ('pv', 'battery', 'ev', 'meter') for a facility."""
-    kinds = {a.id: "pv" for a in facility.pv_arrays}
-    kinds.update({b.id: "battery" for b in facility.batteries})
-    kinds.update({c.id: "ev" for c in facility.ev_chargers})
-    kinds.update({m.id: "meter" for m in facility.meters})
-    return kinds
-
-
 def _worst(qualities: list[str]) -> str:
     ranked = [QUALITY_ORDER.index(q) if q in QUALITY_ORDER else len(QUALITY_ORDER) - 2 for q in qualities]
     return QUALITY_ORDER[max(ranked)] if ranked else "none"
 
 
-def _sum(points: list[PointValue], kind: str, name: str) -> float | None:
+def _sum(points: list[PointValue], kind: DeviceKind, name: str) -> float | None:
     values = [p.value for p in points if p.kind == kind and p.point == name]
     return float(sum(values)) if values else None
 
@@ -78,11 +72,11 @@ def _age(points: list[PointValue]) -> float | None:
 
 def facility_status(facility: Facility, rows: list[LatestPoint], now: dt.datetime) -> FacilityStatus:
     """Status of one facility from its latest values."""
-    kinds = device_kinds(facility)
+    kinds = asset_kinds(facility)
     points = [
         PointValue(
             r.device_id,
-            kinds.get(r.device_id, "other"),
+            kinds.get(r.device_id),
             r.point,
             r.value,
             r.ts,
@@ -91,18 +85,18 @@ def facility_status(facility: Facility, rows: list[LatestPoint], now: dt.datetim
         )
         for r in rows
     ]
-    socs = [p.value for p in points if p.kind == "battery" and p.point == "soc"]
+    socs = [p.value for p in points if p.kind is DeviceKind.BATTERY and p.point == "soc"]
     return FacilityStatus(
         facility_id=facility.id,
         name_ja=facility.name_ja,
         name_en=facility.name_en,
         shelter=facility.is_shelter,
         supplied=facility.supplied,
-        pv_kw=_sum(points, "pv", "power_kw"),
-        battery_kw=_sum(points, "battery", "power_kw"),
+        pv_kw=_sum(points, DeviceKind.PV, "power_kw"),
+        battery_kw=_sum(points, DeviceKind.BATTERY, "power_kw"),
         battery_soc=sum(socs) / len(socs) if socs else None,
-        ev_kw=_sum(points, "ev", "power_kw"),
-        meter_kw=_sum(points, "meter", "power_kw"),
+        ev_kw=_sum(points, DeviceKind.EV, "power_kw"),
+        meter_kw=_sum(points, DeviceKind.METER, "power_kw"),
         age_s=_age(points),
         quality=_worst([p.quality for p in points]),
         points=points,

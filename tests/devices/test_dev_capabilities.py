@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from devices.capabilities import FIELDS, VALUE_TYPES, BatteryValues, DeviceKind, Quality
+from devices.capabilities import FIELDS, VALUE_TYPES, BatteryValues, Quality
 from runtime.telemetry import poll_once, running_simulators
+from scenarios.device_identity import DeviceKind
 from scenarios.loader import load_builtin
 
 
@@ -23,7 +24,7 @@ async def test_full_poll_fills_every_field_of_every_kind() -> None:
     assert {r.kind for r in readings} == set(DeviceKind)
     for r in readings:
         assert r.quality is Quality.GOOD
-        assert set(r.values) == set(FIELDS[r.kind]), r.device_id
+        assert set(r.values) == set(FIELDS[r.kind]), r.key
         typed = r.typed()
         assert isinstance(typed, VALUE_TYPES[r.kind])
         assert typed.power_kw == r.values["power_kw"]

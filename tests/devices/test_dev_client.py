@@ -8,7 +8,8 @@ import asyncio
 import pytest
 from dev_helpers import TIMEOUT, Fault, connect, serve, sunspec_device
 
-from devices.drivers import BatteryDriver, PVInverterDriver
+from devices.drivers.sunspec_battery import BatteryDriver
+from devices.drivers.sunspec_pv import PVInverterDriver
 from devices.modbus_client import (
     DeviceConnectionError,
     DeviceExceptionError,
@@ -144,9 +145,7 @@ async def test_reconnect_after_server_restart_keeps_last_value_stale() -> None:
     dev.image.set(203, "W", 5000)
     server = SimServer([dev])
     port = await server.start()
-    poller = Poller(
-        with_ports([spec], {spec.device_id: port}), config=PollerConfig(backoff_base_s=0.05, backoff_max_s=0.1)
-    )
+    poller = Poller(with_ports([spec], {spec.key: port}), config=PollerConfig(backoff_base_s=0.05, backoff_max_s=0.1))
     first = (await poller.cycle())[0]
     assert first.quality is Quality.GOOD
     assert first.values["power_kw"] == 5.0

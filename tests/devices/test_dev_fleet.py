@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from devices.capabilities import DeviceKind, Quality
+from devices.capabilities import Quality
 from devices.inventory import DeviceSpec, scenario_devices, with_ports
 from devices.poller import Poller, PollerConfig
 from devices.simulators.server import Fault
 from runtime.telemetry import running_simulators
+from scenarios.device_identity import DeviceKind
 from scenarios.loader import load_builtin
 
 TIMEOUT = 0.5  # 71 devices and their servers share one event loop on a loaded 2-core machine
@@ -25,34 +26,31 @@ FAULTS = [
 
 
 def _short_timeouts(specs: list[DeviceSpec]) -> list[DeviceSpec]:
-    return [
-        DeviceSpec(s.device_id, s.facility, s.asset, s.kind, s.endpoint.model_copy(update={"timeout_s": TIMEOUT}))
-        for s in specs
-    ]
+    return [s.with_endpoint(timeout_s=TIMEOUT) for s in specs]
 
 
 async def test_poll_of_yamaguchi_marks_exactly_the_faulty_devices() -> None:
     scenario = load_builtin("yamaguchi")
     specs = scenario_devices(scenario)
     assert len(specs) >= 70
-    faulty = {specs[i].device_id: FAULTS[n % len(FAULTS)] for n, i in enumerate(range(5, len(specs), 10))}
+    faulty = {specs[i].key: FAULTS[n % len(FAULTS)] for n, i in enumerate(range(5, len(specs), 10))}
     assert len(faulty) == round(len(specs) / 10)
-    benign = specs[6].device_id  # a scale factor changing at run time is not a fault of the data
+    benign = specs[6].key  # a scale factor changing at run time is not a fault of the data
     async with running_simulators(scenario, port_base=0, faults={**faulty, benign: Fault("sf_change")}) as fleet:
         poller = Poller(_short_timeouts(with_ports(specs, fleet.port_map)), config=PollerConfig(backoff_base_s=0.05))
         for cycle in range(3):
             readings = await poller.cycle(full=cycle == 0)
-            assert [r.device_id for r in readings] == [s.device_id for s in specs]  # the cycle completed
-            bad = {r.device_id for r in readings if r.quality is not Quality.GOOD}
-            extra = [(r.device_id, r.error) for r in readings if r.device_id in bad - set(faulty)]
+            assert [r.key for r in readings] == [s.key for s in specs]  # the cycle completed
+            bad = {r.key for r in readings if r.quality is not Quality.GOOD}
+            extra = [(r.key, r.error) for r in readings if r.key in bad - set(faulty)]
             assert bad == set(faulty), extra[:3]
             for r in readings:
                 assert r.time.tzinfo is not None
                 assert r.time.utcoffset() == dt.timedelta(0)
-                if r.device_id in faulty:
-                    expected = Quality.MISSING if faulty[r.device_id].kind == "sentinel" else Quality.ERROR
-                    assert r.quality is expected, (r.device_id, r.quality, r.error)
-                    assert r.error, r.device_id
+                if r.key in faulty:
+                    expected = Quality.MISSING if faulty[r.key].kind == "sentinel" else Quality.ERROR
+                    assert r.quality is expected, (r.key, r.quality, r.error)
+                    assert r.error, r.key
                 else:
                     assert r.values["power_kw"] is not None
                     assert r.error is None
@@ -60,7 +58,7 @@ async def test_poll_of_yamaguchi_marks_exactly_the_faulty_devices() -> None:
         healed = next(d for d, f in faulty.items() if f.kind == "exception")
         fleet.set_fault(healed, Fault())
         await asyncio.sleep(0.1)
-        after = {r.device_id: r for r in await poller.cycle()}
+        after = {r.key: r for r in await poller.cycle()}
         assert after[healed].quality is Quality.GOOD
         assert {d for d, r in after.items() if r.quality is not Quality.GOOD} == set(faulty) - {healed}
         poller.close()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from devices.capabilities import DeviceKind, Quality
+from devices.capabilities import Quality
 from devices.inventory import scenario_devices
 from devices.modbus_client import DeviceError
 from devices.poller import Poller, PollerConfig
+from scenarios.device_identity import DeviceKey, DeviceKind
 from scenarios.loader import load_builtin
 
 T0 = dt.datetime(2026, 6, 1, 3, 0, tzinfo=dt.UTC)
@@ -35,12 +36,12 @@ class FakeMeter:
         return values, []
 
 
-def _poller() -> tuple[Poller, FakeMeter, str]:
+def _poller() -> tuple[Poller, FakeMeter, DeviceKey]:
     spec = next(s for s in scenario_devices(load_builtin("tiny")) if s.kind is DeviceKind.METER)
     poller = Poller([spec], config=PollerConfig(cadence_s=10.0, slow_every=3))
     meter = FakeMeter()
-    poller.states[spec.device_id].driver = meter  # type: ignore[assignment]
-    return poller, meter, spec.device_id
+    poller.states[spec.key].driver = meter  # type: ignore[assignment]
+    return poller, meter, spec.key
 
 
 async def test_fast_cycle_does_not_restamp_slow_points() -> None:

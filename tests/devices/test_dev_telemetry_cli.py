@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from runtime.telemetry import DeviceTelemetry, Fleet, read_port_map, running_simulators, scan, write_port_map
+from scenarios.device_identity import DeviceKey, DeviceKind
 from scenarios.loader import load_builtin
 
 
@@ -22,14 +23,15 @@ async def test_device_telemetry_polls_samples_and_writes_guarded() -> None:
     async with running_simulators(scenario, port_base=0) as fleet:
         tel = DeviceTelemetry(scenario, fleet.port_map)
         samples = await tel.poll(dt.datetime.now(dt.UTC))
-        assert {s.kind for s in samples} <= {"pv", "battery", "ev", "meter"}
+        # one kind vocabulary (issue 10): samples carry the devices' kinds, tiny has one device of each
+        assert {s.kind for s in samples} == set(DeviceKind)
         assert samples
         assert all(s.quality == "good" and "/" not in s.device_id for s in samples)
         battery = next(s for s in samples if s.kind == "battery")  # tiny has centre/bat1
-        outcome = await tel.write(battery.facility_id, battery.device_id, "battery", -1e6, "test", False)
+        outcome = await tel.write(battery.facility_id, battery.device_id, DeviceKind.BATTERY, -1e6, "test", False)
         assert outcome.ok
         assert outcome.applied == -scenario.facility("centre").batteries[0].charge_kw
-        dry = await tel.write(battery.facility_id, battery.device_id, "battery", 1.0, "test", True)
+        dry = await tel.write(battery.facility_id, battery.device_id, DeviceKind.BATTERY, 1.0, "test", True)
         assert dry.ok
         assert dry.applied is None
         assert dry.message.startswith("dry-run")
@@ -37,25 +39,44 @@ async def test_device_telemetry_polls_samples_and_writes_guarded() -> None:
         tel.close()
 
 
+async def test_write_refuses_a_kind_the_device_is_not_without_touching_it() -> None:
+    scenario = load_builtin("tiny")
+    async with running_simulators(scenario, port_base=0) as fleet:
+        tel = DeviceTelemetry(scenario, fleet.port_map)
+        device = fleet.devices[DeviceKey("centre", "bat1")]
+        before = device.requests
+        # + = charging for an EV charger, + = discharge for a battery: a kind mix-up would invert the power
+        outcome = await tel.write("centre", "bat1", DeviceKind.EV, 3.0, "test", False)
+        assert (outcome.ok, outcome.applied) == (False, None)
+        assert outcome.message == "refused: centre/bat1 is kind battery, not ev_charger"
+        assert device.requests == before
+        assert tel.audit == []
+        tel.close()
+
+
 async def test_scan_reads_models_and_values() -> None:
     scenario = load_builtin("yamaguchi")
     async with running_simulators(scenario, port_base=0) as fleet:
-        device_id = next(d for d in fleet.port_map if d.endswith("/pv1"))
-        result = await scan("127.0.0.1", fleet.port_map[device_id], 1, timeout_s=0.5)
+        key = next(k for k in fleet.port_map if k.device_id == "pv1")
+        result = await scan("127.0.0.1", fleet.port_map[key], 1, timeout_s=0.5)
     assert result.base_address == 40000
     assert [m[0] for m in result.models] == [1, 103, 120, 121, 123]
     common = result.models[0][3]
     assert common["Mn"] == "YGE-Sim"
-    assert common["SN"] == device_id
+    assert common["SN"] == str(key)
     assert result.models[1][3]["Hz"] == pytest.approx(60.0)
 
 
 def test_port_map_round_trip_and_bad_file(tmp_path: Path) -> None:
     path = tmp_path / "ports.json"
-    write_port_map({"a/m1": 30001}, path, "127.0.0.1")
-    assert read_port_map(path) == ("127.0.0.1", {"a/m1": 30001})
+    write_port_map({DeviceKey("a", "m1"): 30001}, path, "127.0.0.1")
+    assert json.loads(path.read_text())["ports"] == {"a/m1": 30001}
+    assert read_port_map(path) == ("127.0.0.1", {DeviceKey("a", "m1"): 30001})
     path.write_text(json.dumps({"nope": 1}))
     with pytest.raises(ValueError, match="ports"):
+        read_port_map(path)
+    path.write_text(json.dumps({"ports": {"m1": 30001}}))  # a key without its facility
+    with pytest.raises(ValueError, match=r"ports key: 'm1' is not 'facility/device'"):
         read_port_map(path)
 
 
@@ -85,7 +106,7 @@ def test_cli_scan_and_poll(background_fleet: Fleet, tmp_path: Path) -> None:
     runner = CliRunner()
     path = tmp_path / "ports.json"
     write_port_map(background_fleet.port_map, path)
-    port = background_fleet.port_map["city-hall/bat1"]
+    port = background_fleet.port_map[DeviceKey("city-hall", "bat1")]
     result = runner.invoke(app, ["devices", "scan", f"127.0.0.1:{port}"])
     assert result.exit_code == 0, result.output
     assert "model 704" in result.output

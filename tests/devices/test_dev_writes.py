@@ -17,6 +17,7 @@ from devices.simulators.image import SunSpecImage
 from devices.simulators.server import SimulatedDevice
 from devices.writes import SetpointWriter
 from scenarios.assets import Battery, EVCharger
+from scenarios.device_identity import DeviceKey
 from scenarios.loader import load_builtin
 
 
@@ -35,10 +36,8 @@ def _setup(kind: str) -> tuple[DeviceSpec, SimulatedDevice, Clock]:
     scenario = load_builtin("yamaguchi")
     devices, _ = build_devices(scenario, clock)
     spec = next(s for s in scenario_devices(scenario) if s.kind.value == kind and s.endpoint.watchdog_s)
-    spec = DeviceSpec(
-        spec.device_id, spec.facility, spec.asset, spec.kind, spec.endpoint.model_copy(update={"timeout_s": TIMEOUT})
-    )
-    return spec, devices[spec.device_id], clock
+    spec = spec.with_endpoint(timeout_s=TIMEOUT)
+    return spec, devices[spec.key], clock
 
 
 async def test_battery_setpoint_is_clamped_confirmed_audited_and_refreshed() -> None:
@@ -46,16 +45,16 @@ async def test_battery_setpoint_is_clamped_confirmed_audited_and_refreshed() -> 
     battery = spec.asset
     assert isinstance(battery, Battery)
     async with serve(dev) as server:
-        poller = Poller(with_ports([spec], {spec.device_id: server.port}), config=PollerConfig())
+        poller = Poller(with_ports([spec], {spec.key: server.port}), config=PollerConfig())
         sink = ListSink()
         writer = SetpointWriter(poller, sink)
-        entry = await writer.write(spec.device_id, "setpoint_kw", 1e6, who="operator")
+        entry = await writer.write(spec.key, "setpoint_kw", 1e6, who="operator")
         assert entry.result == "ok"
         assert entry.applied == battery.discharge_kw
         assert "clamped" in entry.detail
         assert entry.who == "operator"
         assert entry.time.tzinfo is not None
-        entry = await writer.write(spec.device_id, "setpoint_kw", -1e6)
+        entry = await writer.write(spec.key, "setpoint_kw", -1e6)
         assert entry.applied == -battery.charge_kw
         reading = (await poller.cycle())[0]
         assert reading.values["setpoint_kw"] == pytest.approx(-battery.charge_kw)
@@ -67,7 +66,7 @@ async def test_battery_setpoint_is_clamped_confirmed_audited_and_refreshed() -> 
         clock.now += dt.timedelta(seconds=watchdog + 1)
         assert (await poller.cycle())[0].values["setpoint_kw"] is None
         # with the writer refreshing at half the period, the set-point holds
-        await writer.write(spec.device_id, "setpoint_kw", -10)
+        await writer.write(spec.key, "setpoint_kw", -10)
         for _ in range(4):
             clock.now += dt.timedelta(seconds=watchdog * 0.6)
             refreshed = await writer.refresh_due(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=watchdog * 0.6))
@@ -79,15 +78,15 @@ async def test_battery_setpoint_is_clamped_confirmed_audited_and_refreshed() -> 
 async def test_refusals_and_dry_run_do_not_touch_the_device() -> None:
     spec, dev, _ = _setup("battery")
     async with serve(dev) as server:
-        poller = Poller(with_ports([spec], {spec.device_id: server.port}))
+        poller = Poller(with_ports([spec], {spec.key: server.port}))
         sink = ListSink()
         writer = SetpointWriter(poller, sink, dry_run=True)
         before = dev.requests
-        dry = await writer.write(spec.device_id, "setpoint_kw", 5)
+        dry = await writer.write(spec.key, "setpoint_kw", 5)
         refused = [
-            await writer.write(spec.device_id, "soc", 0.5),
-            await writer.write("nowhere/x", "setpoint_kw", 1),
-            await writer.write(spec.device_id, "setpoint_kw", float("nan")),
+            await writer.write(spec.key, "soc", 0.5),
+            await writer.write(DeviceKey("nowhere", "x"), "setpoint_kw", 1),
+            await writer.write(spec.key, "setpoint_kw", float("nan")),
         ]
         assert dry.result == "dry-run"
         assert dry.applied == 5
@@ -114,8 +113,8 @@ async def test_704_writes_wset_before_enabling_it() -> None:
 
     handler.on_write = spy  # type: ignore[method-assign]
     async with serve(dev) as server:
-        poller = Poller(with_ports([spec], {spec.device_id: server.port}))
-        entry = await SetpointWriter(poller, ListSink()).write(spec.device_id, "setpoint_kw", 12.5)
+        poller = Poller(with_ports([spec], {spec.key: server.port}))
+        entry = await SetpointWriter(poller, ListSink()).write(spec.key, "setpoint_kw", 12.5)
         poller.close()
     assert entry.result == "ok"
     first_enabled = next(i for i, (ena, _) in enumerate(seen) if ena == 1)
@@ -130,23 +129,23 @@ async def test_ev_setpoint_respects_direction_and_min_power() -> None:
     one_way = next(s for s in specs if isinstance(s.asset, EVCharger) and not s.asset.bidirectional)
     asset = one_way.asset
     assert isinstance(asset, EVCharger)
-    async with serve(devices[one_way.device_id]) as server:
-        poller = Poller(with_ports([one_way], {one_way.device_id: server.port}))
+    async with serve(devices[one_way.key]) as server:
+        poller = Poller(with_ports([one_way], {one_way.key: server.port}))
         writer = SetpointWriter(poller, ListSink())
-        entry = await writer.write(one_way.device_id, "setpoint_kw", -3)  # V2H on a charge-only unit
+        entry = await writer.write(one_way.key, "setpoint_kw", -3)  # V2H on a charge-only unit
         assert entry.result == "ok"
         assert entry.applied == 0
         if asset.min_power_kw > 0:
-            low = await writer.write(one_way.device_id, "setpoint_kw", asset.min_power_kw / 2)
+            low = await writer.write(one_way.key, "setpoint_kw", asset.min_power_kw / 2)
             assert low.applied == 0
-        entry = await writer.write(one_way.device_id, "setpoint_kw", 4)
+        entry = await writer.write(one_way.key, "setpoint_kw", 4)
         assert entry.result == "ok"
         assert (await poller.cycle())[0].values["setpoint_kw"] == pytest.approx(4)
         poller.close()
 
 
 async def test_pv_curtailment_and_readback_mismatch_and_124_storage() -> None:
-    from devices.drivers import BatteryDriver
+    from devices.drivers.sunspec_battery import BatteryDriver
     from devices.modbus_client import ModbusConnection
 
     dev = sunspec_device((1, 124))
@@ -163,16 +162,16 @@ async def test_pv_curtailment_and_readback_mismatch_and_124_storage() -> None:
     spec, pv, _ = _setup_pv()
     pv.strict = True
     async with serve(pv) as server:
-        poller = Poller(with_ports([spec], {spec.device_id: server.port}))
+        poller = Poller(with_ports([spec], {spec.key: server.port}))
         writer = SetpointWriter(poller, ListSink())
-        entry = await writer.write(spec.device_id, "limit_pct", 150)
+        entry = await writer.write(spec.key, "limit_pct", 150)
         assert entry.result == "ok"
         assert entry.applied == 100
-        entry = await writer.write(spec.device_id, "limit_pct", 40)
+        entry = await writer.write(spec.key, "limit_pct", 40)
         assert (await poller.cycle(full=True))[0].values["limit_pct"] == pytest.approx(40)
         assert isinstance(pv.image, SunSpecImage)
         pv.image.set_sf(123, "WMaxLimPct_SF", None)
-        failed = await writer.write(spec.device_id, "limit_pct", 30)
+        failed = await writer.write(spec.key, "limit_pct", 30)
         assert failed.result == "failed"
         assert "not implemented" in failed.detail
         poller.close()
@@ -183,7 +182,7 @@ def _setup_pv() -> tuple[DeviceSpec, SimulatedDevice, Clock]:
     scenario = load_builtin("yamaguchi")
     devices, _ = build_devices(scenario, clock)
     spec = next(s for s in scenario_devices(scenario) if s.kind.value == "pv_inverter")
-    return spec, devices[spec.device_id], clock
+    return spec, devices[spec.key], clock
 
 
 class _FailingDriver:
@@ -196,14 +195,14 @@ class _FailingDriver:
 async def test_failed_write_does_not_leave_the_superseded_setpoint_refreshed() -> None:
     spec, dev, _ = _setup("battery")
     async with serve(dev) as server:
-        poller = Poller(with_ports([spec], {spec.device_id: server.port}))
+        poller = Poller(with_ports([spec], {spec.key: server.port}))
         writer = SetpointWriter(poller, ListSink())
-        assert (await writer.write(spec.device_id, "setpoint_kw", 5.0)).result == "ok"
-        assert writer.active[spec.device_id].value == pytest.approx(5.0)
-        poller.driver = lambda device_id: _FailingDriver()  # type: ignore[method-assign, assignment, return-value]
-        assert (await writer.write(spec.device_id, "setpoint_kw", -3.0)).result == "failed"
+        assert (await writer.write(spec.key, "setpoint_kw", 5.0)).result == "ok"
+        assert writer.active[spec.key].value == pytest.approx(5.0)
+        poller.driver = lambda key: _FailingDriver()  # type: ignore[method-assign, assignment, return-value]
+        assert (await writer.write(spec.key, "setpoint_kw", -3.0)).result == "failed"
         # the operator asked for -3 kW: re-sending the old +5 kW discharge would be wrong
         later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
-        assert spec.device_id not in writer.active
+        assert spec.key not in writer.active
         assert await writer.refresh_due(later) == []
         poller.close()

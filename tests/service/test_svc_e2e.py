@@ -15,6 +15,7 @@ from runtime.scheduler import LoopScheduler
 from runtime.store import journal, plans, readings
 from runtime.store.db import open_store
 from runtime.telemetry import DeviceTelemetry, running_simulators
+from scenarios.device_identity import DeviceKey
 from scenarios.loader import load_scenario
 
 sqlite_store = svc_fixtures.sqlite_store
@@ -22,7 +23,7 @@ sqlite_store = svc_fixtures.sqlite_store
 
 def wset_kw(fleet, device_id: str) -> float:
     """The battery's active power set-point register (SunSpec 704 WSet, W) in kW."""
-    return float(fleet.devices[device_id].handler.image.get(704, "WSet")) / 1000
+    return float(fleet.devices[DeviceKey.parse(device_id)].handler.image.get(704, "WSet")) / 1000
 
 
 async def test_simulators_loop_api_and_restart(tmp_path):  # noqa: PLR0915 - one end-to-end story

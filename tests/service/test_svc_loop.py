@@ -16,6 +16,7 @@ from runtime import loop_following as follow
 from runtime.loop import Sample, WriteOutcome
 from runtime.store import journal, plans, readings, status
 from runtime.store.readings import ReadingIn
+from scenarios.device_identity import DeviceKind
 from scenarios.loader import load_scenario
 
 sqlite_store = svc_fixtures.sqlite_store
@@ -36,12 +37,12 @@ class FakeTelemetry:
             Sample(
                 "centre",
                 "bat1",
-                "battery",
+                DeviceKind.BATTERY,
                 {"soc": 0.8, "power_kw": battery_kw},
                 self.quality,
                 now if self.quality == "good" else None,
             ),
-            *[Sample(f, "m1", "meter", {"power_kw": kw}, "good", now) for f, kw in self.meter_kw.items()],
+            *[Sample(f, "m1", DeviceKind.METER, {"power_kw": kw}, "good", now) for f, kw in self.meter_kw.items()],
         ]
 
     async def write(self, facility_id, device_id, kind, value_kw, actor, dry_run):

@@ -13,6 +13,7 @@ from svc_fixtures import flat_planner, make_service
 from runtime import loop, loop_dispatch
 from runtime.loop import Sample, WriteOutcome
 from runtime.store import journal
+from scenarios.device_identity import DeviceKind
 
 sqlite_store = svc_fixtures.sqlite_store
 NOW = pd.Timestamp("2024-06-10 12:10", tz="Asia/Tokyo").to_pydatetime()  # slot 12:00-12:30 JST
@@ -26,8 +27,11 @@ class Devices:
 
     async def poll(self, now):
         return [
-            Sample("centre", "bat1", "battery", {"soc": 0.8, "power_kw": 0.0}, "good", now),
-            *[Sample(f, "m1", "meter", {"power_kw": 10.0}, "good", now) for f in ("centre", "office", "school")],
+            Sample("centre", "bat1", DeviceKind.BATTERY, {"soc": 0.8, "power_kw": 0.0}, "good", now),
+            *[
+                Sample(f, "m1", DeviceKind.METER, {"power_kw": 10.0}, "good", now)
+                for f in ("centre", "office", "school")
+            ],
         ]
 
     async def write(self, facility_id, device_id, kind, value_kw, actor, dry_run):

@@ -1,0 +1,154 @@
+"""The driver registry: every device type the EMS can drive, keyed by (device kind, driver family).
+
+A :class:`DeviceType` says what it drives (``kind``), how it is spoken to (``family``), how its driver and its
+simulator are built, and its capabilities: the kind's value fields (units in
+:data:`~devices.capabilities.FIELDS`) and the one writable set-point, if any (the guarded write path's
+allow-list). The poller, the write path, the simulators and the scenario check all find a device's type
+here, from its spec's ``(kind, family)``; nothing else branches on kinds or map names.
+
+The built-in types are listed in :mod:`devices.catalog`; a new type is one more entry there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from devices.capabilities import FIELDS, CapabilityDriver
+from devices.inventory import DeviceSpec, DriverFamily
+from devices.registermap import vendor_map, vendor_map_names
+from scenarios.checks import Problem
+from scenarios.device_identity import DeviceKey, DeviceKind, facility_assets
+from scenarios.model import Scenario
+
+if TYPE_CHECKING:
+    from devices.modbus_client import ModbusConnection
+    from devices.simulators.handlers import Handler
+    from devices.simulators.physics import FacilitySim
+    from scenarios.assets import ModbusEndpoint
+
+
+class Transports(Protocol):
+    """The connections a driver may ask for (the poller owns them and shares one per endpoint)."""
+
+    def modbus(self, endpoint: ModbusEndpoint) -> ModbusConnection:
+        """The shared Modbus TCP connection of the endpoint's host:port."""
+
+
+DriverFactory = Callable[[DeviceSpec, "Transports"], CapabilityDriver]
+SimulatorFactory = Callable[[DeviceSpec, "FacilitySim"], "Handler"]
+TypeKey = tuple[DeviceKind, DriverFamily]
+
+
+class DeviceConfigError(ValueError):
+    """A device cannot be driven as configured (no registered type, unknown or mismatched map); names the fix."""
+
+
+@dataclass(frozen=True)
+class DeviceType:
+    """One drivable device type.
+
+    ``driver`` builds the driver from the device's spec and the shared transports; ``simulator`` builds the
+    simulated device's handler from its spec and the facility physics (None: not simulated); ``setpoint`` is
+    the capability point the guarded path may write (None: read-only).
+    """
+
+    kind: DeviceKind
+    family: DriverFamily
+    driver: DriverFactory
+    simulator: SimulatorFactory | None = None
+    setpoint: str | None = None
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.setpoint is not None and self.setpoint not in FIELDS[self.kind]:
+            raise ValueError(f"{self.label}: setpoint {self.setpoint!r} is not a {self.kind} field")
+
+    @property
+    def key(self) -> TypeKey:
+        """(kind, family)."""
+        return self.kind, self.family
+
+    @property
+    def label(self) -> str:
+        """'<kind> over <family>'."""
+        return f"{self.kind} over {self.family}"
+
+    @property
+    def fields(self) -> Mapping[str, str]:
+        """The capability values its readings carry, with units."""
+        return FIELDS[self.kind]
+
+
+def config_problem(spec: DeviceSpec) -> str | None:
+    """Why a device's endpoint configuration is wrong independently of the registry (its vendor map is unknown,
+    malformed or for another kind), or None."""
+    if spec.family is not DriverFamily.VENDOR_MAP:
+        return None
+    name = spec.endpoint.register_map
+    try:
+        vmap = vendor_map(name)
+    except KeyError:
+        return f"register_map {name!r} is neither 'sunspec' nor a vendor map (known: {vendor_map_names()})"
+    except ValueError as exc:
+        return f"register_map {name!r}: {exc}"
+    if vmap.kind is not spec.kind:
+        return f"register_map {name!r} is a map for kind {vmap.kind}, not {spec.kind}; give a {spec.kind} map"
+    return None
+
+
+class DriverRegistry:
+    """Device types by (kind, family); one type per key."""
+
+    def __init__(self, types: Iterable[DeviceType]) -> None:
+        self._types: dict[TypeKey, DeviceType] = {}
+        for t in types:
+            if t.key in self._types:
+                raise ValueError(f"two device types registered for {t.label}")
+            self._types[t.key] = t
+
+    def __iter__(self) -> Iterator[DeviceType]:
+        return iter(self._types.values())
+
+    def keys(self) -> list[TypeKey]:
+        """The registered (kind, family) pairs."""
+        return list(self._types)
+
+    def _known(self) -> str:
+        return ", ".join(t.label for t in self)
+
+    def lookup(self, kind: DeviceKind, family: DriverFamily) -> DeviceType:
+        """The type registered for (kind, family); DeviceConfigError listing the registered ones otherwise."""
+        found = self._types.get((kind, family))
+        if found is None:
+            raise DeviceConfigError(f"no driver for {kind} over {family} (registered: {self._known()})")
+        return found
+
+    def problem(self, spec: DeviceSpec) -> str | None:
+        """Why no registered type can drive ``spec`` as configured, or None."""
+        problem = config_problem(spec)
+        if problem is None and spec.kind_family not in self._types:
+            problem = f"no driver for {spec.kind} over {spec.family} (registered: {self._known()})"
+        return problem
+
+    def for_spec(self, spec: DeviceSpec) -> DeviceType:
+        """The type of one device; DeviceConfigError naming the device and the fix if it cannot be driven."""
+        problem = self.problem(spec)
+        if problem is not None:
+            raise DeviceConfigError(f"{spec.key}: {problem}")
+        return self._types[spec.kind_family]
+
+    def problems(self, scenario: Scenario) -> list[Problem]:
+        """Every monitored asset of ``scenario`` that no registered type can drive, located at its register_map."""
+        found: list[Problem] = []
+        for i, facility in enumerate(scenario.facilities):
+            for a in facility_assets(facility):
+                if a.asset.modbus is None:
+                    continue
+                spec = DeviceSpec(DeviceKey.of(facility, a.asset), facility, a.asset, a.kind, a.asset.modbus)
+                message = self.problem(spec)
+                if message is not None:
+                    where = f"{a.path(i)}.modbus.register_map"
+                    found.append(Problem(where, f"facility '{facility.id}' {a.kind} '{a.asset.id}': {message}"))
+        return found
