@@ -19,37 +19,37 @@ from devices.simulators.handlers import BatteryHandler, EVHandler, MeterHandler,
 from scenarios.device_identity import DeviceKind
 
 BUILTIN_TYPES: tuple[DeviceType, ...] = (
+    # SunSpec inverter 101/103 + 120/123; curtailment in % of WMax
     DeviceType(
         DeviceKind.PV,
         DriverFamily.SUNSPEC,
         driver=PVInverterDriver.from_spec,
         simulator=PVHandler.for_device,
         setpoint="limit_pct",
-        description="SunSpec inverter 101/103 + 120/123; curtailment in % of WMax",
     ),
+    # SunSpec DER battery 701/702/704/713 (or 124/802); kW set-point, + = discharge
     DeviceType(
         DeviceKind.BATTERY,
         DriverFamily.SUNSPEC,
         driver=BatteryDriver.from_spec,
         simulator=BatteryHandler.for_device,
         setpoint="setpoint_kw",
-        description="SunSpec DER battery 701/702/704/713 (or 124/802); kW set-point, + = discharge",
     ),
+    # SunSpec meter 201/203 at the grid connection; + = import
     DeviceType(
         DeviceKind.METER,
         DriverFamily.SUNSPEC,
         driver=MeterDriver.from_spec,
         simulator=MeterHandler.for_device,
         setpoint=None,
-        description="SunSpec meter 201/203 at the grid connection; + = import",
     ),
+    # EV charger over a vendor YAML map (ev_charger_generic); kW set-point, + = charging the car
     DeviceType(
         DeviceKind.EV,
         DriverFamily.VENDOR_MAP,
         driver=EVChargerDriver.from_spec,
         simulator=EVHandler.for_device,
         setpoint="setpoint_kw",
-        description="EV charger over a vendor YAML map (ev_charger_generic); kW set-point, + = charging the car",
     ),
 )
 

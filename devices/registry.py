@@ -11,7 +11,7 @@ The built-in types are listed in :mod:`devices.catalog`; a new type is one more 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -59,7 +59,6 @@ class DeviceType:
     driver: DriverFactory
     simulator: SimulatorFactory | None = None
     setpoint: str | None = None
-    description: str = ""
 
     def __post_init__(self) -> None:
         if self.setpoint is not None and self.setpoint not in FIELDS[self.kind]:
@@ -74,11 +73,6 @@ class DeviceType:
     def label(self) -> str:
         """'<kind> over <family>'."""
         return f"{self.kind} over {self.family}"
-
-    @property
-    def fields(self) -> Mapping[str, str]:
-        """The capability values its readings carry, with units."""
-        return FIELDS[self.kind]
 
 
 def config_problem(spec: DeviceSpec) -> str | None:
@@ -117,13 +111,6 @@ class DriverRegistry:
 
     def _known(self) -> str:
         return ", ".join(t.label for t in self)
-
-    def lookup(self, kind: DeviceKind, family: DriverFamily) -> DeviceType:
-        """The type registered for (kind, family); DeviceConfigError listing the registered ones otherwise."""
-        found = self._types.get((kind, family))
-        if found is None:
-            raise DeviceConfigError(f"no driver for {kind} over {family} (registered: {self._known()})")
-        return found
 
     def problem(self, spec: DeviceSpec) -> str | None:
         """Why no registered type can drive ``spec`` as configured, or None."""

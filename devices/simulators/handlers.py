@@ -215,6 +215,3 @@ class EVHandler:
         self.image.set("vehicle_soc_pct", None if soc is None else math.floor(soc * 100))
         self.image.set("power_w", round(kw * 1000))
         self.image.set("session_energy_wh", round(self.sim.energy_kwh * 1000))
-
-
-__all__ = ["BatteryHandler", "EVHandler", "FacilitySim", "Handler", "MeterHandler", "PVHandler"]

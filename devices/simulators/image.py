@@ -10,15 +10,11 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 
-from devices.codec import SIZES, decode, encode, scale_factor, sentinel_words
+from devices.codec import SF_NOT_IMPLEMENTED, decode, encode, scale_factor, sentinel_words
 from devices.registermap import ModelDef, Point, VendorMap, sunspec_model
 
 DEFAULT_SF = -1
 SunsWords = [0x5375, 0x6E53]
-
-
-def _sentinel_fill(point: Point) -> list[int]:
-    return sentinel_words(point.type, point.size)
 
 
 class SunSpecImage:
@@ -57,7 +53,7 @@ class SunSpecImage:
         for point in definition.points:
             if point.end > length + 2:
                 continue
-            fill = [sf & 0xFFFF] if point.type == "sunssf" else _sentinel_fill(point)
+            fill = [sf & 0xFFFF] if point.type == "sunssf" else sentinel_words(point.type, point.size)
             words[point.offset : point.end] = fill
         words[0], words[1] = definition.id, length
         self.words += words
@@ -100,7 +96,7 @@ class SunSpecImage:
         address, point = self.address_of(model_id, name)
         sf = self._sf(model_id, point)
         if value is None or (sf is None and point.type != "string"):
-            self.set_words(address, _sentinel_fill(point))
+            self.set_words(address, sentinel_words(point.type, point.size))
             return
         self.set_words(address, encode(point.type, value, sf, point.size))
 
@@ -119,7 +115,7 @@ class SunSpecImage:
         users = [p for p in definition.points if p.sf == sf_name]
         values = {p.name: self.get(model_id, p.name) for p in users}
         address, _ = self.address_of(model_id, sf_name)
-        self.set_words(address, [0x8000 if sf is None else sf & 0xFFFF])
+        self.set_words(address, [SF_NOT_IMPLEMENTED if sf is None else sf & 0xFFFF])
         for name, value in values.items():
             self.set(model_id, name, value)
 
@@ -183,6 +179,3 @@ class VendorImage:
         """Every address (gaps are single registers) is a boundary except the inside of multi-word points."""
         inside = {p.offset + i for p in self.vmap.points for i in range(1, p.size)}
         return set(range(self.base, self.end + 1)) - inside
-
-
-__all__ = ["SIZES", "SunSpecImage", "VendorImage"]
