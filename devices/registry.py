@@ -36,7 +36,7 @@ class Transports(Protocol):
         """The shared Modbus TCP connection of the endpoint's host:port."""
 
 
-DriverFactory = Callable[[DeviceSpec, "Transports"], CapabilityDriver]
+DriverFactory = Callable[[DeviceSpec, Transports], CapabilityDriver]
 SimulatorFactory = Callable[[DeviceSpec, "FacilitySim"], "Handler"]
 TypeKey = tuple[DeviceKind, DriverFamily]
 
