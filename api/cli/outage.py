@@ -1,16 +1,21 @@
-"""`ems outage ...`: plan an outage (shelter table + EV itinerary), survival analysis, readiness targets."""
+"""`ems outage ...`: plan an outage (shelter table + EV itinerary), survival analysis, readiness targets.
+
+``runtime.outage`` (Pyomo, pvlib) and pandas are imported when a command runs, so that `ems` starts fast.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from api.cli.app import app, console, err_console
 from api.cli.scenario import open_scenario
-from runtime import outage as outage_rt
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 outage_app = typer.Typer(
     help="Disaster backup: islanded shelters, EV dispatch, survival hours.", invoke_without_command=True
@@ -19,6 +24,8 @@ app.add_typer(outage_app, name="outage")
 
 
 def _start(text: str) -> pd.Timestamp:
+    from runtime import outage as outage_rt
+
     start, naive = outage_rt.outage_start(text)
     if naive:
         console.print(f"start {text} has no timezone: read as Asia/Tokyo ({start.isoformat()})")
@@ -43,6 +50,8 @@ def outage(
     if start is None:
         err_console.print("give --start (e.g. 2024-09-01T14:00) or a subcommand (survival, readiness)")
         raise typer.Exit(2)
+    from runtime import outage as outage_rt
+
     s = open_scenario(scenario)
     try:
         result = outage_rt.plan(
@@ -81,6 +90,10 @@ def survival(
     out: Path = typer.Option(None, help="Write the table to this .csv or .json file."),
 ) -> None:
     """Survival hours per shelter over outage starts at every slot of the period, without and with EVs."""
+    import pandas as pd
+
+    from runtime import outage as outage_rt
+
     try:
         first_text, last_text = period.split("/")
         first, last = pd.Timestamp(first_text), pd.Timestamp(last_text)
@@ -120,6 +133,10 @@ def readiness(
     cost: bool = typer.Option(False, "--cost", help="Also run the day-ahead plan with and without readiness."),
 ) -> None:
     """Raised shelter reserves and fleet pre-charge targets before a forecast event."""
+    import pandas as pd
+
+    from runtime import outage as outage_rt
+
     s, when = open_scenario(scenario), _start(event)
     targets, _ = outage_rt.readiness(s, when, hours, ev_soc)
     console.print(_frame_table("Shelter reserves", targets.shelter_frame().reset_index().round(3)))
@@ -136,9 +153,11 @@ def readiness(
 
 
 def _frame_table(title: str, frame: pd.DataFrame) -> Table:
+    from pandas.api.types import is_numeric_dtype
+
     table = Table(title=title)
     for column in frame.columns:
-        table.add_column(str(column), justify="right" if pd.api.types.is_numeric_dtype(frame[column]) else "left")
+        table.add_column(str(column), justify="right" if is_numeric_dtype(frame[column]) else "left")
     for row in frame.itertuples(index=False):
         table.add_row(*(f"{v:.2f}" if isinstance(v, float) else str(v) for v in row))
     return table

@@ -1,17 +1,21 @@
-"""`ems scenario ...`: list, show and check scenarios."""
+"""`ems scenario ...`: list, show and check scenarios.
+
+The scenario modules (pydantic, YAML) are imported when a command runs, so that `ems --help` starts fast.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.table import Table
 
 from api.cli.app import app, console, err_console
-from scenarios.checks import ScenarioError
-from scenarios.loader import builtin_names, load_builtin, load_scenario, load_scenario_file
-from scenarios.model import Scenario
+
+if TYPE_CHECKING:
+    from scenarios.checks import ScenarioError
+    from scenarios.model import Scenario
 
 scenario_app = typer.Typer(help="Inspect and validate scenarios (the city as data).", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
@@ -27,6 +31,7 @@ def _exit_with_problems(error: ScenarioError, source: str) -> NoReturn:
 def checked_devices(s: Scenario, source: str) -> Scenario:
     """``s`` if every device it monitors has a registered driver; else print each located problem and exit 2."""
     from runtime.telemetry import device_problems  # imported here: only device commands need the driver registry
+    from scenarios.checks import ScenarioError
 
     problems = device_problems(s)
     if problems:
@@ -37,6 +42,9 @@ def checked_devices(s: Scenario, source: str) -> Scenario:
 def open_scenario(name_or_path: str, *, devices: bool = False) -> Scenario:
     """Load a scenario for a command (``devices``: also check its device configuration); print every problem and
     exit 2 on failure."""
+    from scenarios.checks import ScenarioError
+    from scenarios.loader import load_scenario
+
     try:
         s = load_scenario(name_or_path)
     except ScenarioError as exc:
@@ -47,6 +55,8 @@ def open_scenario(name_or_path: str, *, devices: bool = False) -> Scenario:
 @scenario_app.command("list")
 def list_scenarios() -> None:
     """List the built-in scenarios."""
+    from scenarios.loader import builtin_names, load_builtin
+
     table = Table(title="Built-in scenarios")
     for column in ("name", "facilities", "supplied", "shelters", "EVs", "description"):
         table.add_column(column)
@@ -116,6 +126,9 @@ def show(name: str = typer.Argument(..., help="Built-in scenario name or YAML pa
 @scenario_app.command("check")
 def check(file: Path = typer.Argument(..., help="Scenario YAML file to validate.")) -> None:
     """Validate a scenario YAML file; print every error with its path. Exit 0 if valid, 2 if not."""
+    from scenarios.checks import ScenarioError
+    from scenarios.loader import load_scenario_file
+
     try:
         s = load_scenario_file(file)
     except ScenarioError as exc:

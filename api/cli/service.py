@@ -1,4 +1,7 @@
-"""`ems up` (simulators + loop + API on the default scenario) and `ems serve` (real devices from a scenario)."""
+"""`ems up` (simulators + loop + API on the default scenario) and `ems serve` (real devices from a scenario).
+
+uvicorn, the app and the runtime are imported when a command runs, so that `ems --help` starts fast.
+"""
 
 from __future__ import annotations
 
@@ -8,28 +11,31 @@ import logging
 import signal
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-import uvicorn
 
-from api.app import create_app
 from api.cli.app import app, console, err_console
 from api.cli.scenario import open_scenario
-from runtime import security
-from runtime.loop_ports import build_service
-from runtime.settings import Settings
-from runtime.store.db import open_store
-from runtime.telemetry import DeviceTelemetry, quiet_device_logs, start_simulators
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from runtime.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-class _Server(uvicorn.Server):
+def _server(config: uvicorn.Config) -> uvicorn.Server:
     """uvicorn without its own signal capture (it re-raises SIGINT after shutdown); `_run` handles signals."""
+    import uvicorn
 
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
+    class _Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return _Server(config)
 
 
 def _main(settings: Settings, simulate: bool) -> None:
@@ -38,6 +44,8 @@ def _main(settings: Settings, simulate: bool) -> None:
 
 
 def _settings(**overrides: object) -> Settings:
+    from runtime.settings import Settings
+
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
     except ValueError as exc:
@@ -46,13 +54,20 @@ def _settings(**overrides: object) -> Settings:
 
 
 async def _run(settings: Settings, simulate: bool) -> None:
+    import uvicorn
+
+    from api.app import create_app
+    from runtime.loop_ports import build_service
+    from runtime.store.db import open_store
+    from runtime.telemetry import DeviceTelemetry, quiet_device_logs, start_simulators
+
     quiet_device_logs()
     scenario = open_scenario(settings.scenario, devices=True)
     store = open_store(settings.database_url)
     fleet = await start_simulators(scenario, port_base=0) if simulate else None
     telemetry = DeviceTelemetry(scenario, fleet.port_map if fleet else None)
     service = build_service(settings, scenario, store, telemetry)
-    server = _Server(
+    server = _server(
         uvicorn.Config(create_app(service, run_loop=True), host=settings.host, port=settings.port, log_level="warning")
     )
     url = f"http://{settings.host}:{settings.port}"
@@ -115,6 +130,9 @@ def add_user(
     ),
 ) -> None:
     """Create an account."""
+    from runtime import security
+    from runtime.store.db import open_store
+
     settings = _settings()
     store = open_store(settings.database_url)
     try:
@@ -135,6 +153,9 @@ def add_key(
     label: str = typer.Option("", help="What the key is for."),
 ) -> None:
     """Create an API key for a user (send it in the X-API-Key header; it is shown once)."""
+    from runtime import security
+    from runtime.store.db import open_store
+
     settings = _settings()
     store = open_store(settings.database_url)
     try:
