@@ -1,15 +1,14 @@
-"""/api/v1/health (no login needed) and Prometheus /metrics (text exposition format, written here)."""
+"""/api/v1/health (no login needed, with the package version) and Prometheus /metrics (`api.metrics`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Request, Response
 
 from api.routers.deps import ServiceDep
 from api.schemas.common import Health
+from api.version import package_version
 from runtime import loop
-from runtime.store import plans, readings
-from runtime.store.types import utcnow
+from runtime.store import readings
 
 router = APIRouter(tags=["health"])
 metrics_router = APIRouter(tags=["health"])
@@ -26,6 +25,7 @@ def health(svc: ServiceDep) -> Health:
     counters = loop.summary(svc)
     return Health(
         status="ok" if database == "ok" else "degraded",
+        version=package_version(),
         database=database,
         scenario=svc.scenario.name,
         facilities=len(svc.scenario.facilities),
@@ -35,64 +35,8 @@ def health(svc: ServiceDep) -> Health:
     )
 
 
-def _line(name: str, value: float, labels: dict[str, str] | None = None) -> str:
-    if labels:
-        inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-        return f"{name}{{{inner}}} {value:g}"
-    return f"{name} {value:g}"
-
-
-def render_metrics(svc: loop.Service, http: dict[tuple[str, str, int], list[float]]) -> str:
-    """Prometheus text format of loop, data and HTTP metrics."""
-    out = [
-        "# HELP ems_http_requests_total HTTP requests by method, route and status.",
-        "# TYPE ems_http_requests_total counter",
-    ]
-    out += [
-        _line("ems_http_requests_total", v[0], {"method": m, "route": r, "status": str(s)})
-        for (m, r, s), v in sorted(http.items())
-    ]
-    out += [
-        "# HELP ems_http_request_duration_seconds_sum Total time serving requests in seconds.",
-        "# TYPE ems_http_request_duration_seconds_sum counter",
-    ]
-    out += [
-        _line("ems_http_request_duration_seconds_sum", v[1], {"method": m, "route": r, "status": str(s)})
-        for (m, r, s), v in sorted(http.items())
-    ]
-    counters = loop.summary(svc)
-    for name, key, kind in (
-        ("ems_loop_job_duration_seconds", "durations_s", "gauge"),
-        ("ems_loop_job_runs_total", "runs", "counter"),
-        ("ems_loop_job_failures_total", "failures", "counter"),
-    ):
-        out += [f"# HELP {name} Loop job {key} by job.", f"# TYPE {name} {kind}"]
-        out += [_line(name, v, {"job": j}) for j, v in sorted(counters[key].items())]
-    out += [
-        "# HELP ems_stale_devices Devices whose readings are stale.",
-        "# TYPE ems_stale_devices gauge",
-        _line("ems_stale_devices", counters["stale_devices"]),
-    ]
-    latest = readings.latest_values(svc.store)
-    if latest:
-        age = max((utcnow() - r.ts).total_seconds() for r in latest)
-        out += [
-            "# HELP ems_oldest_reading_age_seconds Age of the least fresh device point.",
-            "# TYPE ems_oldest_reading_age_seconds gauge",
-            _line("ems_oldest_reading_age_seconds", age),
-        ]
-    plan = plans.latest_plan(svc.store)
-    out += [
-        "# HELP ems_plan_version Version of the plan in force (0 if none).",
-        "# TYPE ems_plan_version gauge",
-        _line("ems_plan_version", plan.version if plan else 0),
-    ]
-    return "\n".join(out) + "\n"
-
-
-@metrics_router.get("/metrics", response_class=PlainTextResponse)
-def metrics(svc: ServiceDep, request: Request) -> PlainTextResponse:
-    """Prometheus metrics (text exposition format 0.0.4)."""
-    return PlainTextResponse(
-        render_metrics(svc, request.app.state.http_stats), media_type="text/plain; version=0.0.4; charset=utf-8"
-    )
+@metrics_router.get("/metrics", response_class=Response)
+def metrics(request: Request) -> Response:
+    """Prometheus metrics of this app: text exposition 0.0.4, or OpenMetrics when the Accept header asks for it."""
+    body, content_type = request.app.state.metrics.render(request.headers.get("accept"))
+    return Response(body, media_type=content_type)

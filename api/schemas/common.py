@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Schema(BaseModel):
@@ -21,6 +21,7 @@ class Health(Schema):
     """Service health: database reachable, scenario loaded, loop counters."""
 
     status: str
+    version: str = Field(description="Version of the installed yamaguchi-ems package (pyproject.toml).")
     database: str
     scenario: str
     facilities: int
