@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runtime import loop
 from runtime.store import plans, readings
-from runtime.store.types import utcnow
+from scenarios.timegrid import utcnow
 
 HTTP_LABELS = ("method", "route", "status")
 # Upper bounds in seconds: health and status reads take 5-400 ms (benchmarks/results/service.md); a what-if

@@ -135,9 +135,3 @@ def principal_for_token(store: Store, token: str, secret: str, now: float | None
     with store.session() as session:
         user = session.scalars(select(User).where(User.username == username, User.active.is_(True))).first()
     return None if user is None else Principal(user.username, user.role, user.facility_id)
-
-
-def list_users(store: Store) -> list[User]:
-    """Every user, by name."""
-    with store.session() as session:
-        return list(session.scalars(select(User).order_by(User.username)))

@@ -15,7 +15,7 @@ import jpholiday
 import numpy as np
 import pandas as pd
 
-from scenarios.timegrid import TZ, require_aware, require_aware_index
+from scenarios.timegrid import SLOT_FREQ, TZ, require_aware, require_aware_index
 
 DATA_PACKAGE = "scenarios.data"
 JEPX_FILE = "jepx_spot_chugoku_fy2023_fy2024.csv"
@@ -60,7 +60,7 @@ def jepx_prices(
     lo = require_aware(start, "start").tz_convert(TZ)
     hi = require_aware(end, "end").tz_convert(TZ)
     series = table.loc[(table.index >= lo) & (table.index < hi), PRICE_COLUMNS[area]].astype(float)
-    expected = pd.date_range(lo.ceil("30min"), hi, freq="30min", inclusive="left")
+    expected = pd.date_range(lo.ceil(SLOT_FREQ), hi, freq=SLOT_FREQ, inclusive="left")
     missing = expected.difference(pd.DatetimeIndex(series.index))
     if len(missing):
         raise ValueError(
@@ -140,7 +140,7 @@ def _shape_per_annual_kwh(source: str, index: pd.DatetimeIndex) -> np.ndarray:
 def _year_energy(source: str, year: int) -> float:
     """Energy (in units of annual kWh) the unnormalised shape gives over a whole JST calendar year."""
     start = pd.Timestamp(year=year, month=1, day=1, tz=TZ)
-    year_index = pd.date_range(start, start + pd.DateOffset(years=1), freq="30min", inclusive="left")
+    year_index = pd.date_range(start, start + pd.DateOffset(years=1), freq=SLOT_FREQ, inclusive="left")
     return float(_shape_per_annual_kwh(source, year_index).sum() * 0.5)
 
 
@@ -187,7 +187,7 @@ def jma_weather(station: str = "Hiroshima") -> pd.DataFrame:
 def jma_weather_30min(station: str = "Hiroshima") -> pd.DataFrame:
     """JMA hourly observations held over both half-hours: a 30-min grid named by slot start (JST)."""
     hourly = jma_weather(station).drop(columns=["quality_flags"])
-    index = pd.date_range(hourly.index[0], hourly.index[-1] + pd.Timedelta(minutes=30), freq="30min")
+    index = pd.date_range(hourly.index[0], hourly.index[-1] + pd.Timedelta(minutes=30), freq=SLOT_FREQ)
     frame = hourly.reindex(index, method="ffill", limit=1)
     frame.index = pd.DatetimeIndex(frame.index).tz_convert(TZ).rename("slot_start")
     return frame
@@ -217,7 +217,7 @@ def _user_price_csv(path: Path, start: pd.Timestamp, end: pd.Timestamp) -> pd.Se
     index = pd.DatetimeIndex(pd.to_datetime(frame["slot_start"], utc=True)).tz_convert(TZ)
     series = pd.Series(frame["price_jpy_per_kwh"].to_numpy(dtype=float), index=index, name="price_jpy_per_kwh")
     series = series[(series.index >= start) & (series.index < end)]
-    expected = pd.date_range(start.ceil("30min"), end, freq="30min", inclusive="left")
+    expected = pd.date_range(start.ceil(SLOT_FREQ), end, freq=SLOT_FREQ, inclusive="left")
     missing = expected.difference(pd.DatetimeIndex(series.index))
     if len(missing):
         raise ValueError(f"market.price_source: {path} has no price for {len(missing)} slot(s) from {missing[0]}")

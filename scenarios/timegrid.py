@@ -14,6 +14,7 @@ import pandas as pd
 
 TZ = "Asia/Tokyo"
 SLOT = pd.Timedelta(minutes=30)
+SLOT_FREQ = "30min"
 SLOT_HOURS = 0.5
 SLOTS_PER_DAY = 48
 
@@ -41,9 +42,14 @@ def require_aware_index(index: pd.Index, field: str = "index") -> pd.DatetimeInd
     return index
 
 
+def utcnow() -> dt.datetime:
+    """The current wall-clock time, tz-aware UTC: read it at the entry points and pass it in (tests pass their own)."""
+    return dt.datetime.now(dt.UTC)
+
+
 def floor_to_slot(ts: dt.datetime | pd.Timestamp) -> pd.Timestamp:
     """Start of the 30-minute slot containing ts, in Asia/Tokyo."""
-    return require_aware(ts).tz_convert(TZ).floor("30min")
+    return require_aware(ts).tz_convert(TZ).floor(SLOT_FREQ)
 
 
 def slots(start: dt.datetime | pd.Timestamp, end: dt.datetime | pd.Timestamp) -> pd.DatetimeIndex:
@@ -52,13 +58,13 @@ def slots(start: dt.datetime | pd.Timestamp, end: dt.datetime | pd.Timestamp) ->
     stop = require_aware(end, "end").tz_convert(TZ)
     if stop <= first:
         raise ValueError(f"end ({stop.isoformat()}) must be after start ({first.isoformat()})")
-    return pd.date_range(first, stop, freq="30min", inclusive="left", name="slot_start")
+    return pd.date_range(first, stop, freq=SLOT_FREQ, inclusive="left", name="slot_start")
 
 
 def day_slots(day: dt.date) -> pd.DatetimeIndex:
     """The 48 slot starts of a JST market day."""
     start = pd.Timestamp(day).tz_localize(TZ)
-    return pd.date_range(start, periods=SLOTS_PER_DAY, freq="30min", name="slot_start")
+    return pd.date_range(start, periods=SLOTS_PER_DAY, freq=SLOT_FREQ, name="slot_start")
 
 
 def jepx_slot_number(ts: dt.datetime | pd.Timestamp) -> int:

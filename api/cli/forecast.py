@@ -32,7 +32,11 @@ def _forecasting() -> ModuleType:
 
 def _parse_day(text: str | None) -> dt.date:
     if text is None:
-        return (dt.datetime.now(dt.timezone(dt.timedelta(hours=9))) + dt.timedelta(days=1)).date()
+        from zoneinfo import ZoneInfo
+
+        from scenarios.timegrid import TZ
+
+        return (dt.datetime.now(ZoneInfo(TZ)) + dt.timedelta(days=1)).date()
     try:
         return dt.date.fromisoformat(text)
     except ValueError:

@@ -17,7 +17,7 @@ from runtime import security
 from runtime.security import Principal
 from runtime.store import journal, plans, readings
 from runtime.store.status import city_status, summarise
-from runtime.store.types import utcnow
+from scenarios.timegrid import utcnow
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).with_name("static")

@@ -9,8 +9,7 @@ import pandas as pd
 from api.dashboard.charts import Series, stacked_chart
 from runtime.store.models import Event, Imbalance, Plan, PlanSlot
 from runtime.store.status import CitySummary, FacilityStatus
-
-TZ = "Asia/Tokyo"
+from scenarios.timegrid import TZ
 
 
 def _kw(v: float | None) -> str:

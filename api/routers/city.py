@@ -9,7 +9,7 @@ from api.schemas.common import Message
 from api.schemas.facilities import CitySummaryOut
 from runtime.store import journal, plans
 from runtime.store.status import city_status, summarise
-from runtime.store.types import utcnow
+from scenarios.timegrid import utcnow
 
 router = APIRouter(prefix="/city", tags=["city"])
 

@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from api.routers.deps import ERRORS, PrincipalDep, ServiceDep, check_facility
 from api.schemas.facilities import FacilityOut, StatusOut
 from runtime.store.status import city_status
-from runtime.store.types import utcnow
 from scenarios.model import Facility
+from scenarios.timegrid import utcnow
 
 router = APIRouter(prefix="/facilities", tags=["facilities"])
 

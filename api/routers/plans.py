@@ -16,7 +16,7 @@ from api.schemas.plans import DecisionRequest, PlanOut, PlanSlotOut, PlanSummary
 from runtime import loop
 from runtime.store import journal, plans
 from runtime.store.models import Plan
-from runtime.store.types import utcnow
+from scenarios.timegrid import TZ, jepx_slot_number, utcnow
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 READERS = require("operator", "disaster_office")
@@ -90,10 +90,10 @@ def _csv(svc: loop.Service, plan: Plan) -> Response:
     writer = csv.writer(buffer)
     writer.writerow(["jepx_slot", *CSV_COLUMNS])
     for s in plans.plan_slots(svc.store, plan.id):
-        local = pd.Timestamp(s.slot_start).tz_convert("Asia/Tokyo")
+        local = pd.Timestamp(s.slot_start).tz_convert(TZ)
         writer.writerow(
             [
-                local.hour * 2 + local.minute // 30 + 1,
+                jepx_slot_number(local),
                 local.isoformat(),
                 *(f"{getattr(s, c):.3f}" for c in CSV_COLUMNS[1:]),
             ]

@@ -13,6 +13,7 @@ from api.routers.deps import ERRORS, ServiceDep, require
 from api.schemas.outage import ShelterSurvival, SurvivalOut, SurvivalRequest, SurvivalStats
 from runtime import outage
 from runtime.security import Principal
+from scenarios.timegrid import SLOT_FREQ
 
 router = APIRouter(prefix="/outage", tags=["outage"])
 DisasterDep = Annotated[Principal, require("operator", "disaster_office")]
@@ -60,7 +61,7 @@ def survival(body: SurvivalRequest, svc: ServiceDep, principal: DisasterDep) -> 
         ShelterSurvival(facility_id=str(sid), no_ev=_stats(table.loc[sid, "no_ev"]), ev=_stats(table.loc[sid, "ev"]))
         for sid in table.index
     ]
-    starts = len(pd.date_range(start, end, freq="30min", inclusive="left"))
+    starts = len(pd.date_range(start, end, freq=SLOT_FREQ, inclusive="left"))
     return SurvivalOut(
         period_start=start.to_pydatetime(),
         period_end=end.to_pydatetime(),

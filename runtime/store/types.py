@@ -9,6 +9,10 @@ from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from scenarios.timegrid import utcnow
+
+__all__ = ["UTCDateTime", "utcnow"]  # utcnow lives in scenarios.timegrid; re-exported for the store's callers
+
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """A tz-aware datetime: refused if naive, stored in UTC, read back as UTC (SQLite has no zones)."""
@@ -33,8 +37,3 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if stored.tzinfo is None:
             return stored.replace(tzinfo=dt.UTC)
         return stored.astimezone(dt.UTC)
-
-
-def utcnow() -> dt.datetime:
-    """The current time, tz-aware UTC."""
-    return dt.datetime.now(dt.UTC)

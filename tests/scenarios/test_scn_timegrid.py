@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 
 from scenarios.timegrid import (
+    SLOT,
+    SLOT_FREQ,
     NaiveTimeError,
     day_slots,
     default_horizon,
@@ -16,6 +18,7 @@ from scenarios.timegrid import (
     require_aware,
     slot_fraction,
     slots,
+    utcnow,
 )
 
 
@@ -77,3 +80,17 @@ def test_partial_first_slot_and_default_horizon() -> None:
 def test_empty_span_is_an_error() -> None:
     with pytest.raises(ValueError, match="must be after start"):
         slots(pd.Timestamp("2024-08-01T10:00+09:00"), pd.Timestamp("2024-08-01T09:00+09:00"))
+
+
+def test_slot_freq_is_the_slot_length() -> None:
+    assert pd.Timedelta(SLOT_FREQ) == SLOT == pd.Timedelta(minutes=30)
+    # a frequency string pandas accepts for ranges and rounding alike
+    assert pd.Timestamp("2024-08-01T10:59+09:00").floor(SLOT_FREQ) == pd.Timestamp("2024-08-01T10:30+09:00")
+
+
+def test_utcnow_is_aware_utc_and_current() -> None:
+    before = dt.datetime.now(dt.UTC)
+    now = utcnow()
+    after = dt.datetime.now(dt.UTC)
+    assert now.utcoffset() == dt.timedelta(0)
+    assert before <= now <= after
