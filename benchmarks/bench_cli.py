@@ -1,0 +1,116 @@
+"""Start-up of the `ems` command line: wall time, CPU time and peak memory of whole processes.
+
+Each command runs as a fresh process, N times, interleaved with the baselines measured in the same run (a bare
+interpreter, an interpreter importing typer) so that a drift in the machine's speed hits all rows alike. CPU
+time and peak RSS come from the kernel's accounting of the finished child (`os.wait4`). The last row imports the
+libraries that every command paid for at start-up before the commands imported them lazily (the app, Pyomo,
+pvlib, pandas, matplotlib): the cost `ems --help` would have without lazy imports.
+
+    .venv/bin/python benchmarks/bench_cli.py [--runs 15] [--out benchmarks/results/cli.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PYTHON = sys.executable
+EMS = str(Path(sys.executable).with_name("ems"))
+EAGER = "import api.app, runtime.outage, runtime.planning, runtime.forecasting, runtime.telemetry"
+
+CASES: dict[str, list[str]] = {
+    "python -c pass": [PYTHON, "-c", "pass"],
+    'python -c "import typer"': [PYTHON, "-c", "import typer"],
+    "ems --help": [EMS, "--help"],
+    "ems --version": [EMS, "--version"],
+    "ems scenario list": [EMS, "scenario", "list"],
+    "ems scenario show tiny": [EMS, "scenario", "show", "tiny"],
+    "import of every command's libraries (no lazy imports)": [PYTHON, "-c", EAGER],
+}
+FLOOR = "python -c pass"
+TYPER = 'python -c "import typer"'
+
+
+@dataclass
+class Runs:
+    """Measured runs of one command: wall s, CPU s (user + sys) and peak RSS MiB per run."""
+
+    wall_s: list[float] = field(default_factory=list)
+    cpu_s: list[float] = field(default_factory=list)
+    rss_mib: list[float] = field(default_factory=list)
+
+
+def run_once(argv: list[str]) -> tuple[float, float, float]:
+    """One run of argv with output discarded: (wall s, user + sys CPU s, peak RSS MiB)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # ru_maxrss is KiB on Linux
+
+
+def measure(runs: int, warmup: int = 1) -> dict[str, Runs]:
+    """Every case `runs` times after `warmup` uncounted rounds, interleaved case by case."""
+    results = {name: Runs() for name in CASES}
+    for round_no in range(warmup + runs):
+        for name, argv in CASES.items():
+            wall, cpu, rss = run_once(argv)
+            if round_no >= warmup:
+                results[name].wall_s.append(wall)
+                results[name].cpu_s.append(cpu)
+                results[name].rss_mib.append(rss)
+    return results
+
+
+def table(results: dict[str, Runs]) -> list[str]:
+    """Markdown rows: medians with the wall-time range, and ratios to the two baselines' medians."""
+    floor = statistics.median(results[FLOOR].wall_s)
+    typer_s = statistics.median(results[TYPER].wall_s)
+    lines = [
+        "| command | wall s (median) | wall min–max s | CPU s (median) | peak RSS MiB | × python | × typer |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in results.items():
+        wall = statistics.median(r.wall_s)
+        lines.append(
+            f"| `{name}` | {wall:.3f} | {min(r.wall_s):.3f}–{max(r.wall_s):.3f} | {statistics.median(r.cpu_s):.3f} "
+            f"| {max(r.rss_mib):.1f} | {wall / floor:.1f} | {wall / typer_s:.2f} |"
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15, help="Counted runs of each command.")
+    parser.add_argument("--out", type=Path, default=None, help="Also write the table to this Markdown file.")
+    args = parser.parse_args()
+    results = measure(args.runs)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    header = [
+        f"# CLI start-up ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load average {load}, "
+        f"Python {platform.python_version()})",
+        "",
+        f"`.venv/bin/python benchmarks/bench_cli.py --runs {args.runs}`: each command {args.runs} times as a fresh "
+        "process after one warm-up round, interleaved with the baselines; CPU = user + sys of the child, peak RSS "
+        "its largest resident set (kernel accounting). Ratios are of median wall times.",
+        "",
+    ]
+    text = "\n".join([*header, *table(results)]) + "\n"
+    print(text)
+    if args.out is not None:
+        args.out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
