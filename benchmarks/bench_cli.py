@@ -6,7 +6,11 @@ time and peak RSS come from the kernel's accounting of the finished child (`os.w
 libraries that every command paid for at start-up before the commands imported them lazily (the app, Pyomo,
 pvlib, pandas, matplotlib): the cost `ems --help` would have without lazy imports.
 
-    .venv/bin/python benchmarks/bench_cli.py [--runs 15] [--out benchmarks/results/cli.md]
+With ``--compare-tree DIR`` (e.g. an earlier commit unpacked by ``git archive REV | tar -x -C DIR``) the same
+commands also run from that tree's sources (``PYTHONPATH=DIR``, this interpreter and its packages), in the same
+rounds, so a before/after comparison shares the machine's state.
+
+    .venv/bin/python benchmarks/bench_cli.py [--runs 15] [--out benchmarks/results/cli.md] [--compare-tree DIR]
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ CASES: dict[str, list[str]] = {
     "ems scenario show tiny": [EMS, "scenario", "show", "tiny"],
     "import of every command's libraries (no lazy imports)": [PYTHON, "-c", EAGER],
 }
+COMPARED = {"ems --help": ["--help"], "ems scenario list": ["scenario", "list"]}
 FLOOR = "python -c pass"
 TYPER = 'python -c "import typer"'
 
@@ -48,10 +53,33 @@ class Runs:
     rss_mib: list[float] = field(default_factory=list)
 
 
-def run_once(argv: list[str]) -> tuple[float, float, float]:
-    """One run of argv with output discarded: (wall s, user + sys CPU s, peak RSS MiB)."""
+@dataclass(frozen=True)
+class Case:
+    """A command line and the environment overrides it runs with."""
+
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+
+
+def cases(compare_tree: Path | None) -> dict[str, Case]:
+    """The measured commands; with `compare_tree`, the CLI commands also from that tree's sources."""
+    out = {name: Case(argv) for name, argv in CASES.items()}
+    if compare_tree is not None:
+        probe = "import sys; from api.cli import app; sys.argv = ['ems', *sys.argv[1:]]; app()"
+        for name, args in COMPARED.items():
+            # run in the tree: `python -c` puts the working directory first on sys.path
+            tree = str(compare_tree.resolve())
+            out[f"{name} ({compare_tree.name})"] = Case([PYTHON, "-c", probe, *args], {"PYTHONPATH": tree}, Path(tree))
+    return out
+
+
+def run_once(case: Case) -> tuple[float, float, float]:
+    """One run of a case with output discarded: (wall s, user + sys CPU s, peak RSS MiB)."""
+    argv = case.argv
+    env = {**os.environ, **case.env}
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=case.cwd)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -60,12 +88,12 @@ def run_once(argv: list[str]) -> tuple[float, float, float]:
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # ru_maxrss is KiB on Linux
 
 
-def measure(runs: int, warmup: int = 1) -> dict[str, Runs]:
+def measure(measured: dict[str, Case], runs: int, warmup: int = 1) -> dict[str, Runs]:
     """Every case `runs` times after `warmup` uncounted rounds, interleaved case by case."""
-    results = {name: Runs() for name in CASES}
+    results = {name: Runs() for name in measured}
     for round_no in range(warmup + runs):
-        for name, argv in CASES.items():
-            wall, cpu, rss = run_once(argv)
+        for name, case in measured.items():
+            wall, cpu, rss = run_once(case)
             if round_no >= warmup:
                 results[name].wall_s.append(wall)
                 results[name].cpu_s.append(cpu)
@@ -94,16 +122,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="Counted runs of each command.")
     parser.add_argument("--out", type=Path, default=None, help="Also write the table to this Markdown file.")
+    parser.add_argument("--compare-tree", type=Path, default=None, help="Also run the CLI from this source tree.")
     args = parser.parse_args()
-    results = measure(args.runs)
+    results = measure(cases(args.compare_tree), args.runs)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    compared = f" --compare-tree {args.compare_tree}" if args.compare_tree else ""
     header = [
         f"# CLI start-up ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load average {load}, "
         f"Python {platform.python_version()})",
         "",
-        f"`.venv/bin/python benchmarks/bench_cli.py --runs {args.runs}`: each command {args.runs} times as a fresh "
-        "process after one warm-up round, interleaved with the baselines; CPU = user + sys of the child, peak RSS "
-        "its largest resident set (kernel accounting). Ratios are of median wall times.",
+        f"`.venv/bin/python benchmarks/bench_cli.py --runs {args.runs}{compared}`: each command {args.runs} times as "
+        "a fresh process after one warm-up round, interleaved with the baselines; CPU = user + sys of the child, "
+        "peak RSS its largest resident set (kernel accounting). Ratios are of median wall times.",
         "",
     ]
     text = "\n".join([*header, *table(results)]) + "\n"

@@ -17,7 +17,7 @@ from runtime import security
 from runtime.security import Principal
 from runtime.store import journal, plans, readings
 from runtime.store.status import city_status, summarise
-from scenarios.timegrid import utcnow
+from scenarios.timegrid import SLOT, utcnow
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).with_name("static")
@@ -111,7 +111,7 @@ def supply(svc: ServiceDep, user: MaybeUser) -> Response:
     actual: dict[pd.Timestamp, float] = {}
     imbalances = []
     if slots:
-        start, end = slots[0].slot_start, slots[-1].slot_start + pd.Timedelta(minutes=30)
+        start, end = slots[0].slot_start, slots[-1].slot_start + SLOT
         meters = {(f.id, m.id) for f in svc.scenario.supplied for m in f.meters if m.role == "grid"}
         for agg in readings.aggregates_between(svc.store, start, end, point="power_kw"):
             if (agg.facility_id, agg.device_id) in meters:
