@@ -14,8 +14,8 @@ import pandas as pd
 
 TZ = "Asia/Tokyo"
 SLOT = pd.Timedelta(minutes=30)
-SLOT_FREQ = "30min"
 SLOT_HOURS = 0.5
+SLOT_FREQ = "30min"
 SLOTS_PER_DAY = 48
 
 
