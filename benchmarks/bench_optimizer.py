@@ -92,7 +92,7 @@ def scaled_inputs(scale: int, shift: int = 0, load_factor: float = 1.0, override
     """PlanInputs of the scaled scenario for 96 slots from DAY 00:00 + `shift` slots (forecasts of originals)."""
     from forecasts.load import forecast_facility_load
     from forecasts.pv import forecast_facility_pv
-    from optimizer.scenario_inputs import build_inputs
+    from optimizer.dayahead.from_scenario import build_inputs
     from scenarios.datasets import jepx_prices
     from scenarios.timegrid import TZ
 
@@ -110,7 +110,7 @@ def scaled_inputs(scale: int, shift: int = 0, load_factor: float = 1.0, override
 
 def _next_overrides(inputs: Any, result: Any) -> Any:
     """Measured SoC after slot 0 of the first plan (the state a re-plan half an hour later starts from)."""
-    from optimizer.scenario_inputs import Overrides
+    from optimizer.dayahead.from_scenario import Overrides
 
     d = result.dispatch
     bat = {b.key: float(d.bat_soc_kwh[i, 0]) / b.capacity_kwh for i, b in enumerate(inputs.batteries)}
@@ -122,10 +122,10 @@ def pyomo_worker(scale: int, outdir: Path, rebuild: bool) -> dict[str, Any]:
     """One-shot build + solve, persistent re-plan and (optionally) rebuild re-plan, through Pyomo."""
     import pyomo.environ as pyo
 
-    from optimizer.dispatch import dispatch_from_model
-    from optimizer.highs_run import new_solver, run_highs
-    from optimizer.model import build_model, update_params
-    from optimizer.result import SolveOptions, make_result
+    from optimizer.dayahead.decisions import dispatch_from_model
+    from optimizer.solver import HighsModel
+    from optimizer.dayahead.model import build_model, update_params
+    from optimizer.dayahead.result import SolveOptions, make_result
 
     options = SolveOptions(time_limit_s=600.0)
     inputs = scaled_inputs(scale)
@@ -260,8 +260,8 @@ def run_worker(*args: str) -> dict[str, Any]:
 
 def week_comparison(start: dt.date) -> dict[str, Any]:
     """Optimised vs baseline on one 7-day (336-slot) horizon of real JEPX prices, Yamaguchi, clear-sky PV."""
-    from optimizer.result import SolveOptions
-    from optimizer.solve import baseline, solve
+    from optimizer.dayahead.result import SolveOptions
+    from optimizer.dayahead.solve import baseline, solve
     from runtime.planning import day_index, plan_inputs
     from scenarios.loader import load_builtin
 
@@ -315,12 +315,12 @@ def daily_week(start: dt.date) -> dict[str, Any]:
     """Seven day-ahead plans (96-slot horizon each, the first 48 slots executed, SoC carried to the next day),
     optimised vs the rule-based baseline (each carrying its own SoC). Costs of executed slots only; the
     value of stored energy counts once, at the end of the week."""
-    from optimizer.baseline import baseline_dispatch
-    from optimizer.costs import cost_breakdown
-    from optimizer.dispatch import Dispatch
-    from optimizer.result import SolveOptions
-    from optimizer.scenario_inputs import Overrides
-    from optimizer.solve import solve
+    from optimizer.dayahead.baseline import baseline_dispatch
+    from optimizer.dayahead.costs import cost_breakdown
+    from optimizer.dayahead.decisions import Dispatch
+    from optimizer.dayahead.result import SolveOptions
+    from optimizer.dayahead.from_scenario import Overrides
+    from optimizer.dayahead.solve import solve
     from runtime.planning import day_index, plan_inputs
     from scenarios.loader import load_builtin
 

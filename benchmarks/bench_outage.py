@@ -27,7 +27,7 @@ from optimizer.outage import (
 from optimizer.outage.bound import lp_relaxation_bound
 from optimizer.outage.model import build_model, candidate_sets
 from optimizer.outage.survival import simulate_starts
-from optimizer.outage.survival_input import survival_input_from_scenario
+from optimizer.outage.survival_from_scenario import survival_input_from_scenario
 from runtime import outage as rt
 from scenarios.loader import load_scenario
 

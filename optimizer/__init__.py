@@ -1,25 +1,8 @@
-"""Day-ahead and rolling city schedule in Pyomo/HiGHS: inputs -> model -> solve -> typed result.
+"""Plans from Pyomo models solved by HiGHS, in two symmetric subpackages with the same vocabulary.
 
-Entry points: ``build_inputs`` (scenario + series -> PlanInputs), ``solve`` (PlanResult, with fallbacks),
-``baseline`` (rule-based plan, same cost function), ``RollingPlanner`` (persistent re-plans).
+``optimizer.dayahead``: the day-ahead / rolling city schedule (JEPX, plant, batteries, EVs, shelter reserves);
+``optimizer.outage``: islanded shelters and EV relocation in an outage. Each has ``inputs`` (the frozen input),
+``from_scenario`` (inputs from a Scenario plus series, pure), ``model`` (Pyomo by named steps), ``solve`` and
+``result``. Shared: ``optimizer.solver``, the one HiGHS interface (Pyomo's standard-form compiler -> highspy).
+Nothing is imported here, so ``import optimizer.outage`` does not load the day-ahead model.
 """
-
-from optimizer.inputs import InputError, PlanInputs
-from optimizer.penalties import Penalties
-from optimizer.result import PlanResult, SolveOptions
-from optimizer.rolling import RollingPlanner
-from optimizer.scenario_inputs import Overrides, build_inputs
-from optimizer.solve import baseline, solve
-
-__all__ = [
-    "InputError",
-    "Overrides",
-    "Penalties",
-    "PlanInputs",
-    "PlanResult",
-    "RollingPlanner",
-    "SolveOptions",
-    "baseline",
-    "build_inputs",
-    "solve",
-]

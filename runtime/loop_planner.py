@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from optimizer.result import PlanResult, SolveOptions
-from optimizer.rolling import RollingPlanner
-from optimizer.scenario_inputs import Overrides, build_inputs
+from optimizer.dayahead.result import PlanResult, SolveOptions
+from optimizer.dayahead.rolling import RollingPlanner
+from optimizer.dayahead.from_scenario import Overrides, build_inputs
 from runtime.loop import PlanRequest
 from runtime.store.plans import PlanIn
 from scenarios.timegrid import SLOT

@@ -34,7 +34,7 @@ from optimizer.outage import (
 from optimizer.outage import (
     OutagePlan as OutagePlan,  # re-exported for api (which reaches optimizer only through runtime)
 )
-from optimizer.result import PlanResult
+from optimizer.dayahead.result import PlanResult
 from scenarios.model import Scenario
 from scenarios.timegrid import TZ
 

@@ -22,11 +22,11 @@ from forecasts.backtest_load import load_pairs, relabel_wall_time
 from forecasts.load import critical_load_kw, forecast_facility_load
 from forecasts.pv import forecast_facility_pv
 from forecasts.uncertainty import ErrorQuantiles, apply_error_quantiles, fit_error_quantiles
-from optimizer.inputs import PlanInputs
-from optimizer.result import PlanResult, SolveOptions
-from optimizer.rolling import RollingPlanner
-from optimizer.scenario_inputs import Overrides, build_inputs
-from optimizer.solve import baseline, solve
+from optimizer.dayahead.inputs import PlanInputs
+from optimizer.dayahead.result import PlanResult, SolveOptions
+from optimizer.dayahead.rolling import RollingPlanner
+from optimizer.dayahead.from_scenario import Overrides, build_inputs
+from optimizer.dayahead.solve import baseline, solve
 from runtime.forecasting import EMHASS_SITE_TZ
 from runtime.settings import Settings
 from scenarios.datasets import emhass_load_pv, market_prices

@@ -4,15 +4,15 @@ Separate from the day-ahead market model. Imports only `scenarios` among our pac
 """
 
 from optimizer.outage.bound import lp_relaxation_bound, perfect_relocation_bound
-from optimizer.outage.build import input_from_scenario, travel_matrices
-from optimizer.outage.dispatch import simulate
+from optimizer.outage.from_scenario import input_from_scenario, travel_matrices
 from optimizer.outage.greedy import greedy_plan
 from optimizer.outage.inputs import OutageEV, OutageInput, OutageInputError, OutageShelter, StationaryBattery
-from optimizer.outage.plan import Move, OutagePlan
+from optimizer.outage.load_following import simulate
 from optimizer.outage.readiness import ReadinessTargets, readiness_scenario, readiness_targets
+from optimizer.outage.result import Move, OutagePlan
 from optimizer.outage.solve import plan_outage
 from optimizer.outage.survival import CarSupport, SurvivalInput, survival_hours, survival_table
-from optimizer.outage.survival_input import survival_input_from_scenario
+from optimizer.outage.survival_from_scenario import survival_input_from_scenario
 
 __all__ = [
     "CarSupport",

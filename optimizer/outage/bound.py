@@ -11,19 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pyomo.environ as pyo
-from pyomo.contrib.appsi.solvers.highs import Highs
 
 from optimizer.outage.inputs import OutageInput
 from optimizer.outage.model import add_batteries, add_shelters, build_model
+from optimizer.solver import HighsOptions, solve_once
 
 
 def _solve_max(m: pyo.ConcreteModel) -> float:
-    solver = Highs()
-    solver.config.load_solution = False
-    results = solver.solve(m)
-    if results.best_objective_bound is None:
-        raise RuntimeError(f"bound LP ended {results.termination_condition.name} without a bound")
-    return float(results.best_objective_bound)
+    """Optimal value of a maximising LP (RuntimeError naming HiGHS's status if it has none)."""
+    run = solve_once(m, HighsOptions(time_limit_s=600.0, mip_rel_gap=0.0))
+    if not run.optimal or run.bound is None:
+        raise RuntimeError(f"bound LP ended {run.termination} without a bound")
+    return float(run.bound)
 
 
 def perfect_relocation_bound(data: OutageInput, slot_weighted: bool = True) -> float:

@@ -14,9 +14,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from optimizer.outage.dispatch import simulate
 from optimizer.outage.inputs import OutageEV, OutageInput, OutageShelter
-from optimizer.outage.plan import OutagePlan
+from optimizer.outage.load_following import simulate
+from optimizer.outage.result import OutagePlan
 
 
 def shelter_served(

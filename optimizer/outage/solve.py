@@ -1,4 +1,4 @@
-"""Solve the outage MILP with HiGHS under a time limit, warm-started from the greedy plan.
+"""Solve the outage MILP with HiGHS (optimizer.solver) under a time limit, warm-started from the greedy plan.
 
 The result is never worse than greedy: if HiGHS returns no incumbent or a worse one (it should not, given
 the warm start), the greedy plan is returned with a note. The solve does not raise on solver trouble.
@@ -12,15 +12,14 @@ from dataclasses import replace
 
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.contrib.appsi.base import TerminationCondition
-from pyomo.contrib.appsi.solvers.highs import Highs
 
 from optimizer.outage.bound import perfect_relocation_bound
-from optimizer.outage.dispatch import plan_objective
 from optimizer.outage.greedy import greedy_plan
 from optimizer.outage.inputs import OutageInput, check_outage_input
+from optimizer.outage.load_following import plan_objective
 from optimizer.outage.model import build_model, candidate_sets
-from optimizer.outage.plan import OutagePlan
+from optimizer.outage.result import OutagePlan
+from optimizer.solver import HighsModel, HighsOptions
 
 log = logging.getLogger(__name__)
 
@@ -32,38 +31,31 @@ def plan_outage(data: OutageInput, time_limit_s: float = 60.0, mip_gap: float = 
     greedy = greedy_plan(data)
     clock.lap("greedy")
     extra = {v: {int(greedy.assignment[v, 0])} for v in range(len(data.usable_evs)) if greedy.assignment[v, 0] >= 0}
-    model = build_model(data, candidate_sets(data, extra))
-    warm_start(model, greedy)
-    clock.lap("build")
-    solver = Highs()
-    solver.config.time_limit = time_limit_s
-    solver.config.mip_gap = mip_gap
-    solver.config.warmstart = True
-    solver.config.load_solution = False
-    solver.config.log_level = logging.DEBUG
     try:
-        solver.set_instance(model)
-        clock.lap("handover")
-        results = solver.solve(model)
-        clock.lap("highs")
-    except Exception as exc:  # solver trouble must not lose the plan
-        log.warning("outage MILP failed (%s); returning the greedy plan", exc)
-        return clock.stamp(replace(greedy, notes=(f"MILP failed: {exc}",)))
-    status = str(results.termination_condition.name)
-    if results.best_feasible_objective is None:
-        return clock.stamp(replace(greedy, notes=(f"MILP {status} without a plan; greedy used",)))
-    results.solution_loader.load_vars()
-    optimal = results.termination_condition == TerminationCondition.optimal
-    plan = extract(model, data, "milp", "optimal" if optimal else status)
+        model = build_model(data, candidate_sets(data, extra))
+        warm_start(model, greedy)
+    except Exception as exc:  # a modelling bug must not lose the plan
+        log.exception("outage MILP build failed; returning the greedy plan")
+        return clock.stamp(replace(greedy, notes=(f"MILP build failed: {exc}",)))
+    clock.lap("build")
+    held = HighsModel(model)
+    run = held.solve(HighsOptions(time_limit_s=time_limit_s, mip_rel_gap=mip_gap), warm_start=True)
+    clock.laps.update(compile=run.compile_s, handover=run.handover_s, highs=run.highs_s)
+    clock.last = time.perf_counter()
+    if run.termination.startswith("error"):
+        log.warning("outage MILP failed (%s); returning the greedy plan", run.termination)
+        return clock.stamp(replace(greedy, notes=(f"MILP failed: {run.termination}",)))
+    if not run.has_solution or run.values is None:
+        return clock.stamp(replace(greedy, notes=(f"MILP {run.termination} without a plan; greedy used",)))
+    held.load_values(run.values)
+    plan = extract(model, data, "milp", "optimal" if run.optimal else run.termination)
     clock.lap("extract")
     if plan.objective < greedy.objective - 1e-6:
         plan = replace(greedy, notes=("MILP incumbent worse than greedy; greedy used",))
-    bound, note = _best_bound(data, results.best_objective_bound)
+    bound, note = _best_bound(data, run.bound)
     clock.lap("bound")
     gap = (bound - plan.objective) / abs(bound) if abs(bound) > 1e-9 else None
-    return clock.stamp(
-        replace(plan, bound=bound, gap=gap, solver_bound=results.best_objective_bound, notes=(*plan.notes, note))
-    )
+    return clock.stamp(replace(plan, bound=bound, gap=gap, solver_bound=run.bound, notes=(*plan.notes, note)))
 
 
 def _best_bound(data: OutageInput, highs_bound: float | None) -> tuple[float, str]:

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimizer.inputs import PlanInputs
-from optimizer.result import SolveOptions
-from optimizer.scenario_inputs import build_inputs
-from optimizer.solve import baseline, solve
+from optimizer.dayahead.from_scenario import build_inputs
+from optimizer.dayahead.inputs import PlanInputs
+from optimizer.dayahead.result import SolveOptions
+from optimizer.dayahead.solve import baseline, solve
 from runtime.planning import day_index
 from scenarios.loader import builtin_data, parse_scenario
 

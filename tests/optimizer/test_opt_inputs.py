@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimizer.inputs import InputError
-from optimizer.scenario_inputs import Overrides, build_inputs, plug_schedule
+from optimizer.dayahead.from_scenario import Overrides, build_inputs, plug_schedule
+from optimizer.dayahead.inputs import InputError
 from runtime.planning import day_index
 from scenarios.loader import load_builtin
 

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 import pytest
+from opt_helpers import planned, solved
 
-from optimizer.result import SolveOptions
-from optimizer.rolling import RollingPlanner
-from optimizer.scenario_inputs import Overrides, build_inputs
-from optimizer.solve import solve
+from optimizer.dayahead.from_scenario import Overrides, build_inputs
+from optimizer.dayahead.result import SolveOptions
+from optimizer.dayahead.rolling import RollingPlanner
 from scenarios.loader import builtin_data, parse_scenario
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -37,11 +37,11 @@ def inputs_at(start: dt.datetime, price_scale: float, soc: float, load_kw: float
 
 def test_replan_after_data_change_equals_fresh_build() -> None:
     planner = RollingPlanner(EXACT)
-    first = planner.plan(inputs_at(dt.datetime(2024, 8, 1, 0, 0, tzinfo=JST), 1.0, 0.5, 8.0))
+    first = planned(planner, inputs_at(dt.datetime(2024, 8, 1, 0, 0, tzinfo=JST), 1.0, 0.5, 8.0))
     changed = inputs_at(dt.datetime(2024, 8, 1, 0, 30, tzinfo=JST), 1.3, 0.8, 11.0)
-    again = planner.plan(changed)
+    again = planned(planner, changed)
     assert planner.rebuilds == 1  # the second plan only rewrote Params
-    fresh = solve(changed, EXACT)
+    fresh = solved(changed, EXACT)
     assert again.status == fresh.status == "optimal"
     assert again.objective_jpy == pytest.approx(fresh.objective_jpy, abs=1e-4)
     assert again.objective_jpy != pytest.approx(first.objective_jpy)
@@ -52,7 +52,7 @@ def test_replan_after_data_change_equals_fresh_build() -> None:
 def test_structure_change_rebuilds() -> None:
     planner = RollingPlanner(EXACT)
     base = inputs_at(dt.datetime(2024, 8, 1, tzinfo=JST), 1.0, 0.5, 8.0)
-    planner.plan(base)
+    planned(planner, base)
     shorter = dataclasses.replace(
         base,
         index=base.index[:24],
@@ -70,10 +70,10 @@ def test_structure_change_rebuilds() -> None:
             available_kw=base.plant.available_kw[:24],
         ),
     )
-    result = planner.plan(shorter)
+    result = planned(planner, shorter)
     assert planner.rebuilds == 2
     assert result.inputs.n_slots == 24
-    assert result.objective_jpy == pytest.approx(solve(shorter, EXACT).objective_jpy, abs=1e-4)
+    assert result.objective_jpy == pytest.approx(solved(shorter, EXACT).objective_jpy, abs=1e-4)
 
 
 def test_runtime_replan_keeps_the_model_across_slots() -> None:
@@ -92,7 +92,7 @@ def test_runtime_replan_keeps_the_model_across_slots() -> None:
     assert planner.rebuilds == 1
     assert second.fallback_used is None
     assert second.inputs.batteries[0].initial_kwh == pytest.approx(0.55 * 16.4)
-    assert second.objective_jpy == pytest.approx(solve(second.inputs).objective_jpy, abs=1.0)
+    assert second.objective_jpy == pytest.approx(solved(second.inputs).objective_jpy, abs=1.0)
 
 
 def test_peak_rows_only_where_a_peak_is_possible_and_key_tracks_it() -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from opt_helpers import solved
 
-from optimizer.inputs import BatteryInput, EVInput, FacilityInput, PlanInputs
-from optimizer.result import SolveOptions
-from optimizer.solve import baseline, solve
+from optimizer.dayahead.inputs import BatteryInput, EVInput, FacilityInput, PlanInputs
+from optimizer.dayahead.result import SolveOptions
+from optimizer.dayahead.solve import baseline
 
 TZ = "Asia/Tokyo"
 
@@ -78,7 +79,7 @@ def test_battery_arbitrage_objective_to_the_yen() -> None:
     inputs = plan(
         [facility("a", [0.0, 8.0])], [10.0, 30.0], batteries=(battery("a", 5.0, 10.0, 0.0, eta_d=0.8, degradation=1.0),)
     )
-    result = solve(inputs)
+    result = solved(inputs)
     assert result.status == "optimal"
     assert result.objective_jpy == pytest.approx(79.0, abs=0.5)
     assert result.solver_objective_jpy == pytest.approx(result.objective_jpy, abs=1e-6)
@@ -95,7 +96,7 @@ def test_pv_surplus_serves_other_facility_through_interchange_without_purchase()
     # Facility 'pv' has 10 kW PV and no load, 'user' needs 6 kW. The 6 kW flow inside the group, 4 kW are sold:
     # cost = wheeling 6 x 0.5 x 4 = 12 minus sale 4 x 0.5 x (20 - 0.5) = 39 -> -27 JPY.
     inputs = plan([facility("pv", [0.0], pv=[10.0]), facility("user", [6.0])], [20.0])
-    result = solve(inputs)
+    result = solved(inputs)
     d = result.dispatch
     assert d.buy_kw[0] == pytest.approx(0.0, abs=1e-9)
     assert d.sell_kw[0] == pytest.approx(4.0)
@@ -117,7 +118,7 @@ def test_shelter_reserve_is_kept_when_possible() -> None:
             [10.0, 40.0, 10.0],
             batteries=(battery("s", 20.0, 10.0, 12.0, soc_min=2.0, degradation=1.0),),
         )
-        result = solve(inputs)
+        result = solved(inputs)
         assert not [m for m in result.missed if m.kind == "shelter_reserve"]
         return result.dispatch.bat_soc_kwh[0]
 
@@ -132,7 +133,7 @@ def test_shelter_reserve_missed_only_when_impossible_and_reported() -> None:
     inputs = plan(
         [facility("s", [1.0] * 8, reserve=8.0)], [30.0] * 8, batteries=(battery("s", 20.0, 2.0, 4.0, soc_min=2.0),)
     )
-    result = solve(inputs)
+    result = solved(inputs)
     soc = result.dispatch.bat_soc_kwh[0]
     assert soc[:6].tolist() == pytest.approx([5.0, 6.0, 7.0, 8.0, 9.0, 10.0])
     missed = [m for m in result.missed if m.kind == "shelter_reserve"]
@@ -169,7 +170,7 @@ def ev_inputs(plugged_slots: int, price: float = 50.0) -> PlanInputs:
 
 def test_ev_meets_departure_target() -> None:
     # Needs 12 kWh; 5 plugged slots give at most 5 x 6 x 0.5 x 0.92 = 13.8 kWh. Price 50 < penalty 200.
-    result = solve(ev_inputs(5))
+    result = solved(ev_inputs(5))
     soc = result.dispatch.ev_soc_kwh[0]
     assert soc[4] == pytest.approx(32.0, abs=1e-6)
     assert (result.dispatch.ev_charge_kw[0, 5:] == 0).all()
@@ -178,7 +179,7 @@ def test_ev_meets_departure_target() -> None:
 
 def test_missed_departure_reported_with_binding_limit() -> None:
     # 3 plugged slots give at most 8.28 kWh of the 12 needed: 3.72 kWh short, charger at maximum throughout.
-    result = solve(ev_inputs(3))
+    result = solved(ev_inputs(3))
     missed = [m for m in result.missed if m.kind == "ev_departure"]
     assert len(missed) == 1
     assert missed[0].shortfall == pytest.approx(12.0 - 3 * 6 * 0.5 * 0.92)
@@ -206,11 +207,11 @@ def test_semi_continuous_ev_charging_respects_minimum_power() -> None:
         trip_kwh=np.zeros(n),
     )
     inputs = plan([facility("f", [0.0] * n)], [10.0, 10.0], evs=(ev,))
-    result = solve(inputs)
+    result = solved(inputs)
     charge = result.dispatch.ev_charge_kw[0]
     assert all(c < 1e-6 or c >= 4.0 - 1e-6 for c in charge)
     assert charge.sum() == pytest.approx(4.0)
-    relaxed = solve(inputs, options=SolveOptions(relax=True))
+    relaxed = solved(inputs, options=SolveOptions(relax=True))
     assert relaxed.dispatch.ev_charge_kw[0].sum() == pytest.approx(2.0)
     assert relaxed.objective_jpy < result.objective_jpy
 
@@ -220,7 +221,7 @@ def test_peak_above_contract_reported_with_binding_limit() -> None:
     inputs = plan(
         [facility("p", [50.0, 50.0], contract=30.0)], [10.0, 10.0], batteries=(battery("p", 10.0, 10.0, 10.0),)
     )
-    result = solve(inputs)
+    result = solved(inputs)
     missed = [m for m in result.missed if m.kind == "contract_peak"]
     assert len(missed) == 1
     assert missed[0].shortfall == pytest.approx(10.0, abs=1e-6)
@@ -231,12 +232,12 @@ def test_peak_above_contract_reported_with_binding_limit() -> None:
 def test_physical_link_carries_up_to_its_limit_without_wheeling() -> None:
     # A has 50 kW PV and no load, B needs 50 kW; a 20 kW feeder joins them. Energy over the feeder pays no
     # wheeling, the other 30 kW go through the grid inside the group: wheeling 30 x 0.5 x 4 = 60 JPY.
-    from optimizer.inputs import LinkInput
+    from optimizer.dayahead.inputs import LinkInput
 
     inputs = plan(
         [facility("a", [0.0], pv=[50.0]), facility("b", [50.0])], [20.0], links=(LinkInput("feeder", "a", "b", 20.0),)
     )
-    result = solve(inputs)
+    result = solved(inputs)
     assert result.dispatch.link_kw[0, 0] == pytest.approx(20.0)
     assert result.dispatch.import_kw[1, 0] == pytest.approx(30.0)
     assert result.objective_jpy == pytest.approx(60.0)
@@ -248,7 +249,7 @@ def test_unavailable_battery_stays_idle_and_its_reserve_is_reported() -> None:
 
     bat = replace(battery("s", 20.0, 10.0, 12.0, soc_min=2.0), available=False)
     inputs = plan([facility("s", [20.0, 20.0], reserve=8.0)], [10.0, 40.0], batteries=(bat,))
-    result = solve(inputs)
+    result = solved(inputs)
     d = result.dispatch
     assert np.abs(d.bat_charge_kw).max() < 1e-9
     assert np.abs(d.bat_discharge_kw).max() < 1e-9
@@ -277,7 +278,7 @@ def test_tiny_miss_below_minimum_power_is_explained() -> None:
         target_kwh=np.array([9.0]),
         trip_kwh=np.zeros(1),
     )
-    result = solve(plan([facility("f", [0.0])], [10.0], evs=(ev,)))
+    result = solved(plan([facility("f", [0.0])], [10.0], evs=(ev,)))
     missed = [m for m in result.missed if m.kind == "ev_departure"]
     assert len(missed) == 1
     assert missed[0].shortfall == pytest.approx(0.1)

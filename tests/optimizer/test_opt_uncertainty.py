@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from forecasts.uncertainty import ErrorQuantiles
-from optimizer.inputs import InputError
-from optimizer.model.reserve import reserve_params
-from optimizer.scenario_inputs import Overrides
+from optimizer.dayahead.from_scenario import Overrides
+from optimizer.dayahead.inputs import InputError
+from optimizer.dayahead.model.reserve import reserve_params
 from runtime import planning
 from scenarios.loader import load_scenario
 

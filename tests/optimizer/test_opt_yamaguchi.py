@@ -8,11 +8,12 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from opt_helpers import solved
 
-from optimizer.costs import cost_breakdown
-from optimizer.inputs import PlanInputs
-from optimizer.result import PlanResult
-from optimizer.solve import baseline, solve
+from optimizer.dayahead.costs import cost_breakdown
+from optimizer.dayahead.inputs import PlanInputs
+from optimizer.dayahead.result import PlanResult
+from optimizer.dayahead.solve import baseline
 from runtime.planning import day_index, plan_inputs
 from scenarios.loader import load_builtin
 
@@ -22,7 +23,7 @@ TOL = 1e-5
 @pytest.fixture(scope="module")
 def day() -> tuple[PlanInputs, PlanResult]:
     inputs = plan_inputs(load_builtin("yamaguchi"), day_index(dt.date(2024, 8, 1), 48))
-    return inputs, solve(inputs)
+    return inputs, solved(inputs)
 
 
 def test_energy_balance_every_facility_and_slot(day: tuple[PlanInputs, PlanResult]) -> None:

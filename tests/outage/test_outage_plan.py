@@ -13,7 +13,7 @@ from outage_cases import START, car, ideal_battery, two_shelters
 from optimizer.outage import OutageInput, OutageShelter, greedy_plan, plan_outage, simulate
 from optimizer.outage.bound import perfect_relocation_bound
 from optimizer.outage.inputs import OutageInputError, check_outage_input
-from optimizer.outage.plan import OutagePlan
+from optimizer.outage.result import OutagePlan
 
 
 def test_greedy_sends_the_car_to_the_shelter_that_runs_out_first() -> None:

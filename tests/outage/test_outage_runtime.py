@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from optimizer.outage.build import haversine_km, input_from_scenario
+from optimizer.outage.from_scenario import haversine_km, input_from_scenario
 from runtime import outage as rt
 from scenarios.loader import load_scenario
 from scenarios.model import Scenario

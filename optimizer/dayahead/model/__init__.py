@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from optimizer.inputs import PlanInputs
-from optimizer.model.battery import add_battery, battery_params
-from optimizer.model.ev import add_ev, ev_params
-from optimizer.model.exclusive import add_exclusive
-from optimizer.model.facility import add_facility_balance, facility_params
-from optimizer.model.interchange import add_interchange
-from optimizer.model.market import add_market, market_params
-from optimizer.model.objective import TERMS, add_objective, terminal_params
-from optimizer.model.params import ParamValues, assign
-from optimizer.model.peak import add_peak, peak_params
-from optimizer.model.reserve import add_reserve, reserve_params
-from optimizer.model.sets import add_sets, time_params
-from optimizer.model.supply import add_supply, supply_params
+from optimizer.dayahead.inputs import PlanInputs
+from optimizer.dayahead.model.battery import add_battery, battery_params
+from optimizer.dayahead.model.ev import add_ev, ev_params
+from optimizer.dayahead.model.exclusive import add_exclusive
+from optimizer.dayahead.model.facility import add_facility_balance, facility_params
+from optimizer.dayahead.model.interchange import add_interchange
+from optimizer.dayahead.model.market import add_market, market_params
+from optimizer.dayahead.model.objective import TERMS, add_objective, terminal_params
+from optimizer.dayahead.model.params import ParamValues, assign
+from optimizer.dayahead.model.peak import add_peak, peak_params
+from optimizer.dayahead.model.reserve import add_reserve, reserve_params
+from optimizer.dayahead.model.sets import add_sets, time_params
+from optimizer.dayahead.model.supply import add_supply, supply_params
 
 __all__ = ["TERMS", "build_model", "param_values", "update_params"]
 

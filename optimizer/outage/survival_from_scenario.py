@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from optimizer.outage.build import aggregate_battery, shelter_critical_kw, travel_matrices
+from optimizer.outage.from_scenario import aggregate_battery, shelter_critical_kw, travel_matrices
 from optimizer.outage.inputs import OutageEV
 from optimizer.outage.survival import SurvivalInput, ev_support_rule, survival_hours
 from scenarios.model import Scenario

@@ -2,14 +2,14 @@
 
 Energy a facility exports at its meter is used by the other facilities of the balancing group before
 JEPX sees it (the group balance nets it); how much and between whom is reported from the solution
-(``optimizer.reports.interchange``). A declared link moves power behind the meters, within +/- its limit.
+(``optimizer.dayahead.frames.interchange_flows``). A declared link moves power behind the meters, within +/- its limit.
 """
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from optimizer.inputs import PlanInputs
+from optimizer.dayahead.inputs import PlanInputs
 
 
 def add_interchange(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from optimizer.inputs import PlanInputs
+from optimizer.dayahead.inputs import PlanInputs
 
 
 def add_exclusive(m: pyo.ConcreteModel, inputs: PlanInputs, relax: bool = False) -> None:

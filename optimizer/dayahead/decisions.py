@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyomo.environ as pyo
 
-from optimizer.inputs import PlanInputs
+from optimizer.dayahead.inputs import PlanInputs
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def dispatch_from_model(
     m: pyo.ConcreteModel, inputs: PlanInputs, solution: Mapping[str, np.ndarray] | None = None
 ) -> Dispatch:
     """A Dispatch from a solved plan model: from `solution` (values per Var component name in index order, as
-    ``highs_run.run_highs`` returns them) or else from the Pyomo variables' values."""
+    ``optimizer.solver.HighsModel.values`` returns them) or else from the Pyomo variables' values."""
     n, nf, nb, ne = inputs.n_slots, len(inputs.facilities), len(inputs.batteries), len(inputs.evs)
 
     def _values(var: pyo.Var, rows: int, cols: int) -> np.ndarray:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.dispatch import Dispatch
-from optimizer.inputs import PlanInputs
+from optimizer.dayahead.decisions import Dispatch
+from optimizer.dayahead.inputs import PlanInputs
 
 
 def _battery_floors(inputs: PlanInputs) -> np.ndarray:

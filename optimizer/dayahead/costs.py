@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer.dispatch import Dispatch
-from optimizer.inputs import PlanInputs
-from optimizer.model.objective import terminal_params
-from optimizer.model.reserve import reserve_facilities, reserve_params
+from optimizer.dayahead.decisions import Dispatch
+from optimizer.dayahead.inputs import PlanInputs
+from optimizer.dayahead.model.objective import terminal_params
+from optimizer.dayahead.model.reserve import reserve_facilities, reserve_params
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Time convention: ``index`` holds tz-aware slot starts 30 min apart; ``hours[t]`` is the usable length of
 slot t in hours (0.5, the first slot may be shorter). Powers are slot means in kW, energies in kWh, prices in
 JPY/kWh. Storage energy arrays of length T hold the state at the END of each slot; ``initial_kwh`` is the
-state at the start of slot 0. Build it from a scenario with ``optimizer.scenario_inputs.build_inputs``.
+state at the start of slot 0. Build it from a scenario with ``optimizer.dayahead.from_scenario.build_inputs``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from optimizer.penalties import DEFAULT_PENALTIES, Penalties
+from optimizer.dayahead.penalties import DEFAULT_PENALTIES, Penalties
 
 # A facility gets peak rows when its largest possible import exceeds this share of its peak reference.
 PEAK_MARGIN = 0.8

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from optimizer.costs import shortfalls
-from optimizer.dispatch import Dispatch
-from optimizer.inputs import EVInput, PlanInputs
+from optimizer.dayahead.costs import shortfalls
+from optimizer.dayahead.decisions import Dispatch
+from optimizer.dayahead.inputs import EVInput, PlanInputs
 
 TOL = 1e-4
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from optimizer.inputs import PlanInputs
-from optimizer.model.params import ParamValues, declare
+from optimizer.dayahead.inputs import PlanInputs
+from optimizer.dayahead.model.params import ParamValues, declare
 
 
 def peak_params(inputs: PlanInputs) -> ParamValues:

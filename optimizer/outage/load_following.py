@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from optimizer.outage.inputs import OutageInput
-from optimizer.outage.plan import OutagePlan
+from optimizer.outage.result import OutagePlan
 
 
 class InfeasibleMoveError(ValueError):

@@ -1,4 +1,4 @@
-"""Typed options and result of a plan solve."""
+"""Typed options and results of a day-ahead plan solve: a plan (PlanResult) or no plan (NoSolution)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.costs import cost_breakdown
-from optimizer.dispatch import Dispatch
-from optimizer.frames import interchange_flows, procurement_frame, schedule_frame
-from optimizer.inputs import PlanInputs
-from optimizer.slack import MissedTarget, slack_frame, slack_report
+from optimizer.dayahead.costs import cost_breakdown
+from optimizer.dayahead.decisions import Dispatch
+from optimizer.dayahead.frames import interchange_flows, procurement_frame, schedule_frame
+from optimizer.dayahead.inputs import PlanInputs
+from optimizer.dayahead.slack import MissedTarget, slack_frame, slack_report
+from optimizer.solver import HighsOptions
 
 
 @dataclass(frozen=True)
@@ -31,16 +32,41 @@ class SolveOptions:
     relax: bool = False
     highs_options: dict[str, Any] = field(default_factory=dict)
 
+    def highs(self) -> HighsOptions:
+        """The stopping rules as the shared solver takes them."""
+        return HighsOptions(
+            time_limit_s=self.time_limit_s,
+            mip_rel_gap=self.mip_rel_gap,
+            mip_abs_gap=self.mip_abs_gap_jpy,
+            threads=self.threads,
+            raw=dict(self.highs_options),
+        )
+
+
+@dataclass(frozen=True)
+class NoSolution:
+    """A solve that gave no plan: status 'no_solution', HiGHS's termination ('TimeLimit', 'Infeasible', 'error:
+    ...') and the reason in words; seconds as in PlanResult. The runtime decides what to plan instead."""
+
+    inputs: PlanInputs
+    termination: str
+    reason: str
+    build_s: float = 0.0
+    handover_s: float = 0.0
+    highs_s: float = 0.0
+    status: str = "no_solution"
+
 
 @dataclass(frozen=True)
 class PlanResult:
     """A plan and how it was obtained.
 
-    status: 'optimal' | 'feasible' (stopped at a limit with an incumbent) | 'relaxed' (LP relaxation fallback) |
+    status: 'optimal' | 'feasible' (stopped at a limit with an incumbent) | 'relaxed' (LP relaxation) |
     'shifted' (last plan shifted) | 'baseline' (rule-based plan). objective_jpy: the shared cost function's
-    total; solver_objective_jpy: what HiGHS reported (None for fallbacks that did not solve). Seconds:
-    build_s (model build or Param update), handover_s (Pyomo -> HiGHS and the solution back), highs_s (HiGHS
-    run).
+    total; solver_objective_jpy: what HiGHS reported (None for plans that did not solve). Seconds: build_s
+    (model build or Param update), handover_s (Pyomo -> HiGHS and the solution back, compile_s of it spent
+    compiling the model to matrices), highs_s (HiGHS run). fallback_used / fallback_reason: set by the runtime's
+    fallback chain when this plan is not the first rung's.
     """
 
     inputs: PlanInputs
@@ -54,6 +80,7 @@ class PlanResult:
     build_s: float = 0.0
     handover_s: float = 0.0
     highs_s: float = 0.0
+    compile_s: float = 0.0
     fallback_used: str | None = None
     fallback_reason: str = ""
     missed: tuple[MissedTarget, ...] = ()

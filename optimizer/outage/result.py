@@ -51,7 +51,8 @@ class OutagePlan:
     objective: priority- and slot-weighted served kWh (see OutageInput.early_weight) minus move_penalty per
     move. bound: a proven upper bound on the objective (the tighter of the MILP dual bound, `solver_bound`, and
     the perfect-relocation bound) or None; gap = (bound - objective) / |bound|. timings: seconds per step
-    (greedy, build, handover = Pyomo to HiGHS, highs, extract, bound).
+    (greedy, build, compile = Pyomo to matrices, handover = matrices into HiGHS and the solution back, highs,
+    extract, bound).
     """
 
     data: OutageInput

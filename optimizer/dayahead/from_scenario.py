@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from optimizer.inputs import (
+from optimizer.dayahead.inputs import (
     BatteryInput,
     EVInput,
     FacilityInput,
@@ -26,7 +26,7 @@ from optimizer.inputs import (
     PlanInputs,
     PlantInput,
 )
-from optimizer.penalties import DEFAULT_PENALTIES, EV_DAILY_KM_DEFAULT, Penalties
+from optimizer.dayahead.penalties import DEFAULT_PENALTIES, EV_DAILY_KM_DEFAULT, Penalties
 from scenarios.assets import EVCharger
 from scenarios.datasets import day_type
 from scenarios.model import ElectricVehicle, Facility, PlugWindow, Scenario, SupplyPlant

@@ -6,8 +6,8 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from optimizer.inputs import PlanInputs
-from optimizer.model.params import ParamValues, declare
+from optimizer.dayahead.inputs import PlanInputs
+from optimizer.dayahead.model.params import ParamValues, declare
 from scenarios.timegrid import SLOT_HOURS
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.dispatch import Dispatch
-from optimizer.inputs import PlanInputs
+from optimizer.dayahead.decisions import Dispatch
+from optimizer.dayahead.inputs import PlanInputs
 from scenarios.timegrid import jepx_slot_number
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from optimizer.inputs import PlanInputs
-from optimizer.model.params import ParamValues, declare
-from optimizer.model.sets import slot_hours
+from optimizer.dayahead.inputs import PlanInputs
+from optimizer.dayahead.model.params import ParamValues, declare
+from optimizer.dayahead.model.sets import slot_hours
 
 
 def battery_params(inputs: PlanInputs) -> ParamValues:

@@ -1,15 +1,15 @@
 """add_objective: total cost in JPY as named Expressions (one per term), minimised.
 
-Terms match ``optimizer.costs.cost_breakdown`` (the same cost function prices the rule-based baseline).
+Terms match ``optimizer.dayahead.costs.cost_breakdown`` (the same cost function prices the rule-based baseline).
 """
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from optimizer.inputs import PlanInputs
-from optimizer.model.params import ParamValues, declare
-from optimizer.model.sets import slot_hours
+from optimizer.dayahead.inputs import PlanInputs
+from optimizer.dayahead.model.params import ParamValues, declare
+from optimizer.dayahead.model.sets import slot_hours
 
 TERMS = (
     "energy",
