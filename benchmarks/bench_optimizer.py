@@ -123,7 +123,6 @@ def pyomo_worker(scale: int, outdir: Path, rebuild: bool) -> dict[str, Any]:
     import pyomo.environ as pyo
 
     from optimizer.dayahead.decisions import dispatch_from_model
-    from optimizer.solver import HighsModel
     from optimizer.dayahead.model import build_model, update_params
     from optimizer.dayahead.result import SolveOptions, make_result
 
@@ -318,8 +317,8 @@ def daily_week(start: dt.date) -> dict[str, Any]:
     from optimizer.dayahead.baseline import baseline_dispatch
     from optimizer.dayahead.costs import cost_breakdown
     from optimizer.dayahead.decisions import Dispatch
-    from optimizer.dayahead.result import SolveOptions
     from optimizer.dayahead.from_scenario import Overrides
+    from optimizer.dayahead.result import SolveOptions
     from optimizer.dayahead.solve import solve
     from runtime.planning import day_index, plan_inputs
     from scenarios.loader import load_builtin

@@ -201,7 +201,7 @@ def push_changes(h: highspy.Highs, old: Matrices, new: Matrices) -> int:
     sent += len(idx)
     idx = np.union1d(_changed(old.row_lower, new.row_lower), _changed(old.row_upper, new.row_upper)).astype(np.int32)
     if len(idx):
-        h.changeRowsBounds(len(idx), idx, new.row_lower[idx], new.row_upper[idx])
+        h.changeRowsBounds(len(idx), idx, new.row_lower[idx], new.row_upper[idx])  # type: ignore[attr-defined]
     sent += len(idx)
     nz = _changed(old.a_value, new.a_value)
     if len(nz):
@@ -234,7 +234,7 @@ class HighsModel:
 
     def __init__(self, model: pyo.ConcreteModel) -> None:
         self.model = model
-        self.highs = highspy.Highs()
+        self.highs = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy ships partial stubs
         self.highs.setOptionValue("output_flag", False)
         self.matrices: Matrices | None = None
         self.handovers = 0
@@ -270,7 +270,8 @@ class HighsModel:
 
     def _warm_start(self) -> None:
         """Offer HiGHS the model's current variable values as a MIP start (HiGHS repairs or drops it)."""
-        assert self.matrices is not None
+        if self.matrices is None:
+            return
         start = highspy.HighsSolution()
         start.col_value = [0.0 if v.value is None else float(v.value) for v in self.matrices.columns]
         start.value_valid = True

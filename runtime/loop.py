@@ -3,7 +3,8 @@
 Each step takes the `Service` and the current time `now` (tz-aware) so tests call them directly without
 sleeping. Units: kW, kWh, JPY, SoC fraction; slots are 30 min named by their start (Asia/Tokyo).
 Fallbacks: stale readings → last good values (quality 'substituted', event) and after `safe_after_s`
-safe set-points (0 kW); a failed solve → the last valid plan shifted, else the rule-based safe plan (event).
+safe set-points (0 kW); planning runs the one chain of runtime.fallback (a failed input assembly or solve →
+LP relaxation → last valid plan shifted → rule-based baseline → safe plan, with an event).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from runtime.loop_plans import price_series, safe_plan, shifted_plan
+from runtime import fallback
+from runtime.loop_plans import price_series
 from runtime.settings import Settings
 from runtime.store import journal, plans, readings
 from runtime.store.db import Store
@@ -245,50 +247,13 @@ def build_request(
     )
 
 
-def _fallback(svc: Service, request: PlanRequest, now: dt.datetime, reason: str) -> Plan:
-    last = plans.last_valid_plan(svc.store)
-    if last is not None:
-        shifted = shifted_plan(last, plans.plan_slots(svc.store, last.id), now, reason)
-        if shifted is not None:
-            shifted.created_at = now
-            row = plans.save_plan(svc.store, shifted)
-            journal.raise_event(
-                svc.store,
-                "plan_fallback_shifted",
-                f"solve failed ({reason}); following plan v{last.version} shifted as v{row.version}",
-                details={"plan_id": row.id},
-            )
-            return row
-    safe = safe_plan(svc.scenario, request.index, request.pv_kw, request.load_kw, request.price, reason)
-    safe.created_at = now
-    row = plans.save_plan(svc.store, safe)
-    journal.raise_event(
-        svc.store,
-        "plan_fallback_safe",
-        f"solve failed ({reason}) and no valid plan to shift; rule-based safe mode v{row.version}",
-        severity="alarm",
-        details={"plan_id": row.id},
-    )
-    return row
-
-
 def optimise(svc: Service, now: dt.datetime) -> Plan:
-    """Plan the rolling horizon from the latest SoC; on failure fall back (shifted, then safe). Never raises
-    for a solver failure; returns the stored plan."""
+    """Plan the rolling horizon from the latest SoC through the one fallback chain (runtime.fallback: assemble
+    -> solve -> LP relaxation -> last plan shifted -> baseline -> safe). Never raises for a failed solve or
+    input; returns the stored plan. The job counts as failed unless the MILP itself gave the plan."""
     started = time.perf_counter()
-    request = build_request(svc, now)
-    try:
-        plan_in = svc.planner(request)
-        plan_in.created_at = now
-        if plan_in.kind != "optimal":
-            raise RuntimeError(plan_in.solver_status or "planner returned no optimal plan")
-        notes = [*request.notes, *plan_in.inputs_summary.get("notes", [])]
-        plan_in.inputs_summary = {**plan_in.inputs_summary, "notes": notes, "battery_soc": request.battery_soc}
-        row = plans.save_plan(svc.store, plan_in)
-        ok = True
-    except Exception as exc:  # the planner's failure must not stop the loop
-        log.warning("optimise failed: %s", exc)
-        row, ok = _fallback(svc, request, now, f"{type(exc).__name__}: {exc}"), False
+    row, rung = fallback.plan_for_loop(svc, now, lambda: build_request(svc, now), horizon_index(now)[0])
+    ok = rung == "solve"
     journal.mark_job(svc.store, "optimise", now, ok, f"plan v{row.version} {row.kind}")
     svc.timed("optimise", started, ok)
     return row

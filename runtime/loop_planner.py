@@ -1,7 +1,9 @@
 """The loop's planner: a PlanRequest → optimizer inputs → HiGHS (rolling planner) → a storable PlanIn.
 
-Optimizer statuses 'optimal', 'feasible' and 'relaxed' give an 'optimal' plan (the solver status is kept);
-'baseline'/'shifted' mean the solve failed, so this raises and the loop applies its own fallback chain.
+``OptimizerPlanner`` is owned by the service (built in ``runtime.loop_ports.build_service`` and passed in): it
+holds one RollingPlanner per solve options and the lock that serialises them, and offers the optimiser's rungs
+one by one to the fallback chain (runtime.fallback.StagedPlanner). Called directly (what-if plans) it assembles
+and solves, raising RuntimeError when the MILP gives no plan.
 Set-points: battery kW = discharge - charge (+ = discharge); EV charger kW = charge - discharge (+ = charge).
 """
 
@@ -13,56 +15,86 @@ from typing import Any
 
 import numpy as np
 
+from optimizer.dayahead.from_scenario import Overrides, build_inputs
+from optimizer.dayahead.inputs import PlanInputs
 from optimizer.dayahead.result import PlanResult, SolveOptions
 from optimizer.dayahead.rolling import RollingPlanner
-from optimizer.dayahead.from_scenario import Overrides, build_inputs
+from optimizer.dayahead.solve import baseline, solve_relaxed
+from runtime.fallback import NoPlan
 from runtime.loop import PlanRequest
 from runtime.store.plans import PlanIn
 from scenarios.timegrid import SLOT
 
-GOOD = ("optimal", "feasible", "relaxed")
-_planners: dict[tuple[float, float, int], RollingPlanner] = {}
-_lock = threading.Lock()
 
-
-def _options(request: PlanRequest) -> SolveOptions:
+def solve_options(request: PlanRequest) -> SolveOptions:
+    """HiGHS options of a request (its settings' time limit, gap and threads; defaults without settings)."""
     s = request.settings
     if s is None:
         return SolveOptions()
     return SolveOptions(time_limit_s=s.highs_time_limit_s, mip_rel_gap=s.highs_mip_gap, threads=s.highs_threads)
 
 
-def _planner(options: SolveOptions) -> RollingPlanner:
-    key = (options.time_limit_s, options.mip_rel_gap, options.threads)
-    with _lock:
-        if key not in _planners:
-            _planners[key] = RollingPlanner(options)
-        return _planners[key]
-
-
-def solve_request(request: PlanRequest) -> PlanResult:
-    """Run the optimiser on a request (measured SoC, unavailable batteries, the request's prices)."""
+def plan_inputs(request: PlanRequest) -> PlanInputs:
+    """The optimiser's inputs for a request (measured SoC, unavailable batteries, the request's prices)."""
     overrides = Overrides(battery_soc=dict(request.battery_soc), unavailable_batteries=request.unavailable_batteries)
-    pv = {f: s for f, s in request.pv_kw.items()}
-    load = {f: s for f, s in request.load_kw.items()}
-    inputs = build_inputs(
+    return build_inputs(
         request.scenario,
         request.index,
-        pv,
-        load,
+        dict(request.pv_kw),
+        dict(request.load_kw),
         request.price,
         first_slot_fraction=request.first_slot_fraction,
         overrides=overrides,
     )
-    if request.unavailable_batteries:  # a what-if gets its own model; the rolling one keeps its structure
-        return RollingPlanner(_options(request)).plan(inputs)
-    planner = _planner(_options(request))
-    with _lock:
-        return planner.plan(inputs)
 
 
-def to_plan_in(result: PlanResult, request: PlanRequest) -> PlanIn:
-    """Convert an optimizer result into the stored plan (slots, set-points, costs, slack report)."""
+class OptimizerPlanner:
+    """The optimiser behind the loop: rolling planners per solve options, serialised by one lock."""
+
+    def __init__(self) -> None:
+        self._planners: dict[tuple[float, float, int], RollingPlanner] = {}
+        self._lock = threading.Lock()
+
+    def _rolling(self, options: SolveOptions) -> RollingPlanner:
+        key = (options.time_limit_s, options.mip_rel_gap, options.threads)
+        if key not in self._planners:
+            self._planners[key] = RollingPlanner(options)
+        return self._planners[key]
+
+    def inputs(self, request: PlanRequest) -> PlanInputs:
+        """Assemble the optimiser's inputs (InputError naming the field on bad data)."""
+        return plan_inputs(request)
+
+    def solve(self, request: PlanRequest, inputs: PlanInputs) -> PlanIn | NoPlan:
+        """The MILP in the kept model (a what-if with unavailable batteries gets a model of its own)."""
+        options = solve_options(request)
+        if request.unavailable_batteries:  # a what-if keeps the rolling model's structure intact
+            result = RollingPlanner(options).plan(inputs)
+        else:
+            with self._lock:
+                result = self._rolling(options).plan(inputs)
+        return to_plan_in(result) if isinstance(result, PlanResult) else NoPlan(result.reason)
+
+    def relaxed(self, request: PlanRequest, inputs: PlanInputs) -> PlanIn | NoPlan:
+        """The LP relaxation, one-shot."""
+        result = solve_relaxed(inputs, solve_options(request))
+        return to_plan_in(result) if isinstance(result, PlanResult) else NoPlan(result.reason)
+
+    def baseline(self, request: PlanRequest, inputs: PlanInputs) -> PlanIn:
+        """The rule-based baseline on the same inputs."""
+        return to_plan_in(baseline(inputs))
+
+    def __call__(self, request: PlanRequest) -> PlanIn:
+        """Assemble and solve; RuntimeError with the reason if the MILP gives no plan."""
+        plan = self.solve(request, self.inputs(request))
+        if isinstance(plan, NoPlan):
+            raise RuntimeError(f"optimiser found no plan: {plan.reason}")
+        return plan
+
+
+def to_plan_in(result: PlanResult) -> PlanIn:
+    """Convert an optimizer result into the stored plan (slots, set-points, costs, slack report); kind 'optimal'
+    (the fallback chain sets the kind of the rung it came from)."""
     inputs, d = result.inputs, result.dispatch
     proc = result.procurement
     hours = np.asarray(inputs.hours, dtype=float)
@@ -119,11 +151,3 @@ def to_plan_in(result: PlanResult, request: PlanRequest) -> PlanIn:
         cost_breakdown={k: float(v) for k, v in result.breakdown.items()},
         slack_report=slack,
     )
-
-
-def plan(request: PlanRequest) -> PlanIn:
-    """The loop's Planner: solve and convert; RuntimeError if the optimiser fell back to a non-solve."""
-    result = solve_request(request)
-    if result.status not in GOOD:
-        raise RuntimeError(f"optimiser status {result.status}: {result.fallback_reason or result.termination}")
-    return to_plan_in(result, request)

@@ -9,13 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from optimizer.dayahead.from_scenario import plant_forecast_kw
 from runtime.store.models import Plan, PlanSlot
 from runtime.store.plans import SLOT_FIELDS, PlanIn
 from scenarios.datasets import jepx_prices
 from scenarios.model import Scenario
-from scenarios.timegrid import SLOT_HOURS, TZ
+from scenarios.timegrid import SLOT, SLOT_HOURS, floor_to_slot
 
 WEEKS_PER_YEAR = 52
 
@@ -43,33 +45,25 @@ def price_series(scenario: Scenario, index: pd.DatetimeIndex, area: str | None =
     raise ValueError(f"price: no JEPX data for {index[0].isoformat()}..{end.isoformat()} or a proxy year")
 
 
-def plant_kw(scenario: Scenario, slot: pd.Timestamp) -> float:
-    """The plant's usual output in kW in a slot, limited by availability windows (0 if no plant)."""
-    plant = scenario.plant
-    if plant is None:
-        return 0.0
-    out = plant.typical_output_kw
-    for window in plant.availability:
-        if window.start <= slot.to_pydatetime() < window.end:
-            out = min(out, window.available_kw)
-    return out
-
-
 def safe_plan(
     scenario: Scenario,
     index: pd.DatetimeIndex,
     pv_kw: dict[str, pd.Series],
     load_kw: dict[str, pd.Series],
-    price: pd.Series,
+    price: pd.Series | None,
     reason: str,
 ) -> PlanIn:
-    """Rule-based safe mode: batteries and chargers idle (0 kW), plant at its usual output, JEPX balances."""
+    """Rule-based safe mode: batteries and chargers idle (0 kW), plant at its usual output, JEPX balances.
+
+    Facilities missing from pv_kw / load_kw count 0 kW; without prices (None) the slots carry 0 JPY/kWh and the
+    plan no objective (the last rung of runtime.fallback must give a plan even when inputs failed)."""
     rows: list[dict[str, Any]] = []
     ids = [f.id for f in scenario.supplied]
+    plant_out = plant_forecast_kw(scenario.plant, index) if scenario.plant else np.zeros(len(index))
     for i, slot in enumerate(index):
         pv = sum(float(pv_kw[f].iloc[i]) for f in ids if f in pv_kw)
         load = sum(float(load_kw[f].iloc[i]) for f in ids if f in load_kw)
-        plant = plant_kw(scenario, slot)
+        plant = float(plant_out[i])
         net = load - pv - plant
         rows.append(
             {
@@ -81,7 +75,7 @@ def safe_plan(
                 "battery_kw": 0.0,
                 "interchange_kw": 0.0,
                 "load_kw": load,
-                "price_jpy_per_kwh": float(price.iloc[i]),
+                "price_jpy_per_kwh": 0.0 if price is None else float(price.iloc[i]),
             }
         )
     setpoints = {
@@ -89,7 +83,7 @@ def safe_plan(
         for f in scenario.supplied
     }
     energy = sum((r["jepx_buy_kw"] - r["jepx_sell_kw"]) * r["price_jpy_per_kwh"] * SLOT_HOURS for r in rows)
-    end = (index[-1] + pd.Timedelta("30min")).to_pydatetime()
+    end = (index[-1] + SLOT).to_pydatetime()
     return PlanIn(
         horizon_start=index[0].to_pydatetime(),
         horizon_end=end,
@@ -97,16 +91,16 @@ def safe_plan(
         slots=rows,
         setpoints=setpoints,
         solver_status="rule-based",
-        objective_jpy=energy,
-        inputs_summary={"reason": reason, "slots": len(index)},
-        cost_breakdown={"jepx_net_jpy": energy},
+        objective_jpy=None if price is None else energy,
+        inputs_summary={"reason": reason, "slots": len(index), "prices_known": price is not None},
+        cost_breakdown={} if price is None else {"jepx_net_jpy": energy},
         slack_report=[],
     )
 
 
 def shifted_plan(last: Plan, last_slots: list[PlanSlot], now: dt.datetime, reason: str) -> PlanIn | None:
     """The last valid plan from the slot containing `now` on; None if it has no slot left."""
-    start = pd.Timestamp(now).tz_convert(TZ).floor("30min")
+    start = floor_to_slot(now)
     keep = [i for i, s in enumerate(last_slots) if pd.Timestamp(s.slot_start) >= start]
     if not keep:
         return None

@@ -194,8 +194,9 @@ def store_forecaster(store: Store, weather_file: str | Path | None = None) -> Fo
 
 
 def default_planner() -> Planner:
-    """The optimiser (Pyomo + HiGHS rolling planner) behind the loop's Planner interface."""
-    return loop_planner.plan
+    """The optimiser (Pyomo + HiGHS rolling planner) behind the loop's Planner interface: a new
+    OptimizerPlanner, owned by the service it is given to (its models and lock are not shared)."""
+    return loop_planner.OptimizerPlanner()
 
 
 def build_service(settings: Settings, scenario: Scenario, store: Store, telemetry: Telemetry | None) -> Service:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from forecasts.load import critical_load_kw
 from forecasts.pv import forecast_facility_pv
+from optimizer.dayahead.result import PlanResult
 from optimizer.outage import (
     OutageInput,
     ReadinessTargets,
@@ -34,7 +35,6 @@ from optimizer.outage import (
 from optimizer.outage import (
     OutagePlan as OutagePlan,  # re-exported for api (which reaches optimizer only through runtime)
 )
-from optimizer.dayahead.result import PlanResult
 from scenarios.model import Scenario
 from scenarios.timegrid import TZ
 

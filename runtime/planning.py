@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
 
@@ -22,19 +21,17 @@ from forecasts.backtest_load import load_pairs, relabel_wall_time
 from forecasts.load import critical_load_kw, forecast_facility_load
 from forecasts.pv import forecast_facility_pv
 from forecasts.uncertainty import ErrorQuantiles, apply_error_quantiles, fit_error_quantiles
+from optimizer.dayahead.from_scenario import Overrides, build_inputs
 from optimizer.dayahead.inputs import PlanInputs
 from optimizer.dayahead.result import PlanResult, SolveOptions
 from optimizer.dayahead.rolling import RollingPlanner
-from optimizer.dayahead.from_scenario import Overrides, build_inputs
-from optimizer.dayahead.solve import baseline, solve
+from optimizer.dayahead.solve import baseline
+from runtime.fallback import plan_result
 from runtime.forecasting import EMHASS_SITE_TZ
 from runtime.settings import Settings
 from scenarios.datasets import emhass_load_pv, market_prices
 from scenarios.model import Scenario
-from scenarios.timegrid import SLOT, SLOT_HOURS, TZ, default_horizon
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # after choosing the Agg backend
+from scenarios.timegrid import SLOT, SLOT_FREQ, SLOT_HOURS, TZ, default_horizon
 
 __all__ = [
     "PlanRun",
@@ -73,7 +70,7 @@ def day_index(date: dt.date, horizon_slots: int = 96) -> pd.DatetimeIndex:
     if horizon_slots < 1:
         raise ValueError(f"horizon: {horizon_slots} slots; give at least 1")
     start = pd.Timestamp(date).tz_localize(TZ)
-    return pd.date_range(start, periods=horizon_slots, freq="30min", name="slot_start")
+    return pd.date_range(start, periods=horizon_slots, freq=SLOT_FREQ, name="slot_start")
 
 
 def plan_inputs(
@@ -225,7 +222,7 @@ def run_plan(
     overrides = Overrides(extra_reserve_kwh=margin.extra_kwh) if margin else None
     inputs = plan_inputs(scenario, index, overrides=overrides)
     say(f"optimising {len(inputs.facilities)} facilities x {inputs.n_slots} slots with HiGHS")
-    result = solve(inputs, options)
+    result = plan_result(inputs, options)
     say("running the rule-based baseline")
     return PlanRun(result=result, baseline=baseline(inputs), uncertainty=margin)
 
@@ -238,21 +235,28 @@ def replan(
     ev_soc: Mapping[str, float] | None = None,
     max_slots: int = 96,
 ) -> PlanResult:
-    """A rolling re-plan from `now` (partial first slot) with measured SoC (keys 'facility/battery', EV ids).
+    """A rolling re-plan from `now` (partial first slot) with measured SoC (keys 'facility/battery', EV ids),
+    through the fallback chain (runtime.fallback.plan_result; the planner's last plan is the shifted rung).
 
     The planner keeps its model while the slot count stays the same, so pass a fixed `max_slots`.
     """
     horizon = default_horizon(now, max_slots=max_slots)
     index = horizon.index
     if len(index) < max_slots:
-        index = pd.date_range(index[0], periods=max_slots, freq="30min", name="slot_start")
+        index = pd.date_range(index[0], periods=max_slots, freq=SLOT_FREQ, name="slot_start")
     overrides = Overrides(battery_soc=dict(battery_soc), ev_soc=dict(ev_soc or {}))
-    return planner.plan(plan_inputs(scenario, index, horizon.first_slot_fraction, overrides))
+    inputs = plan_inputs(scenario, index, horizon.first_slot_fraction, overrides)
+    return plan_result(inputs, planner.options, first=planner.plan, previous=planner.last)
 
 
 def plot_plan(result: PlanResult, path: Path) -> Path:
     """PNG: supply stack (plant, PV used, battery/EV discharge, JEPX purchase; sale below zero) against demand,
-    and stored energy (batteries, EVs) with the JEPX price."""
+    and stored energy (batteries, EVs) with the JEPX price. Chooses matplotlib's file-only Agg backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # after choosing the Agg backend
+
     d, idx = result.dispatch, result.inputs.index.tz_convert(TZ)
     demand = (
         np.array([f.load_kw for f in result.inputs.facilities]).sum(axis=0)

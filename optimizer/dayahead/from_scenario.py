@@ -30,9 +30,7 @@ from optimizer.dayahead.penalties import DEFAULT_PENALTIES, EV_DAILY_KM_DEFAULT,
 from scenarios.assets import EVCharger
 from scenarios.datasets import day_type
 from scenarios.model import ElectricVehicle, Facility, PlugWindow, Scenario, SupplyPlant
-from scenarios.timegrid import SLOT_HOURS, TZ
-
-SLOT = pd.Timedelta(hours=SLOT_HOURS)
+from scenarios.timegrid import SLOT, SLOT_HOURS, TZ
 
 
 @dataclass(frozen=True)
@@ -185,9 +183,15 @@ def plant_available_kw(plant: SupplyPlant, index: pd.DatetimeIndex) -> np.ndarra
     return avail
 
 
+def plant_forecast_kw(plant: SupplyPlant, index: pd.DatetimeIndex) -> np.ndarray:
+    """The plant's expected output in kW per slot: its typical output within its availability (the one place
+    availability windows are applied; the runtime's safe plan uses it too)."""
+    return np.asarray(np.minimum(plant.typical_output_kw, plant_available_kw(plant, index)), dtype=float)
+
+
 def _plant(plant: SupplyPlant, index: pd.DatetimeIndex) -> PlantInput:
     avail = plant_available_kw(plant, index)
-    forecast = np.minimum(plant.typical_output_kw, avail)
+    forecast = plant_forecast_kw(plant, index)
     return PlantInput(
         id=plant.id,
         forecast_kw=forecast,

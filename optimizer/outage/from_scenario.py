@@ -22,6 +22,7 @@ from optimizer.outage.inputs import (
     check_outage_input,
 )
 from scenarios.model import Facility, Scenario
+from scenarios.timegrid import SLOT_FREQ, TZ
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -75,7 +76,7 @@ def shelter_critical_kw(facility: Facility, index: pd.DatetimeIndex) -> np.ndarr
     """Critical load in kW per slot from the shelter duty: base, × evening_peak_factor 17:00-22:00 local."""
     if facility.shelter is None:
         raise OutageInputError(f"facility {facility.id}: not a shelter (no 'shelter' block)")
-    hours = index.tz_convert("Asia/Tokyo").hour
+    hours = index.tz_convert(TZ).hour
     factor = np.where((hours >= 17) & (hours < 22), facility.shelter.evening_peak_factor, 1.0)
     return facility.shelter.critical_load_kw * factor
 
@@ -100,7 +101,7 @@ def input_from_scenario(
     load = the shelter duty's profile). ev_soc / battery_soc override start SoC (fractions) by id.
     """
     shelters = [scenario.facility(i) for i in shelter_ids] if shelter_ids else scenario.shelters
-    index = pd.date_range(start, periods=n_slots, freq="30min")
+    index = pd.date_range(start, periods=n_slots, freq=SLOT_FREQ)
     critical_kw = critical_kw or {}
     ev_soc, battery_soc = ev_soc or {}, battery_soc or {}
     out_shelters = tuple(

@@ -16,7 +16,7 @@ from runtime.store.db import Store
 from runtime.store.models import Plan, PlanSlot
 from runtime.store.types import utcnow
 
-PLAN_KINDS = ("optimal", "shifted", "safe", "whatif")
+PLAN_KINDS = ("optimal", "shifted", "baseline", "safe", "whatif")
 SLOT_FIELDS = (
     "plant_kw",
     "jepx_buy_kw",
@@ -86,7 +86,7 @@ def get_plan(store: Store, plan_id: int) -> Plan | None:
         return session.get(Plan, plan_id)
 
 
-def latest_plan(store: Store, kinds: tuple[str, ...] = ("optimal", "shifted", "safe")) -> Plan | None:
+def latest_plan(store: Store, kinds: tuple[str, ...] = ("optimal", "shifted", "baseline", "safe")) -> Plan | None:
     """The newest plan of the given kinds (what-if plans are excluded by default)."""
     stmt = select(Plan).where(Plan.kind.in_(kinds), Plan.status != "rejected").order_by(Plan.version.desc())
     with store.session() as session:

@@ -1,4 +1,6 @@
-"""solve() never raises on solver trouble: it falls back (LP relaxation, last plan shifted, baseline) and says so."""
+"""The fallback chain on optimiser inputs (runtime.fallback.plan_result, what `ems plan` runs): a solve that
+gives nothing falls back to the LP relaxation, the last plan shifted, then the baseline, and says so. The
+optimizer's own rungs never raise: solve() returns NoSolution with HiGHS's termination."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ import pytest
 
 from optimizer.dayahead.from_scenario import build_inputs
 from optimizer.dayahead.inputs import PlanInputs
-from optimizer.dayahead.result import SolveOptions
-from optimizer.dayahead.solve import baseline, solve
+from optimizer.dayahead.result import NoSolution, SolveOptions
+from optimizer.dayahead.solve import baseline, shifted, solve, solve_relaxed
+from runtime.fallback import plan_result
 from runtime.planning import day_index
 from scenarios.loader import builtin_data, parse_scenario
 
@@ -36,9 +39,22 @@ def tiny_inputs(day: dt.datetime, min_power_kw: float = 0.0, n: int = 48) -> Pla
     return build_inputs(s, idx, pv, load, price)
 
 
-def test_time_out_without_solution_falls_back_to_baseline() -> None:
+def test_solve_without_solution_is_typed_not_raised() -> None:
     inputs = tiny_inputs(dt.datetime(2024, 8, 1, tzinfo=JST))
     result = solve(inputs, NO_TIME)
+    assert isinstance(result, NoSolution)
+    assert result.status == "no_solution"
+    assert result.termination == "TimeLimit"
+    assert "TimeLimit" in result.reason
+    # no binary in this model: the relaxation is the MILP itself, so it is not tried again
+    relaxed = solve_relaxed(inputs, NO_TIME)
+    assert isinstance(relaxed, NoSolution)
+    assert "no binary" in relaxed.reason
+
+
+def test_time_out_without_solution_falls_back_to_baseline() -> None:
+    inputs = tiny_inputs(dt.datetime(2024, 8, 1, tzinfo=JST))
+    result = plan_result(inputs, NO_TIME)
     assert result.fallback_used == "baseline"
     assert result.status == "baseline"
     assert "TimeLimit" in result.fallback_reason
@@ -48,7 +64,7 @@ def test_time_out_without_solution_falls_back_to_baseline() -> None:
 def test_lp_relaxation_is_tried_first_when_binaries_exist() -> None:
     inputs = tiny_inputs(dt.datetime(2024, 8, 1, tzinfo=JST), min_power_kw=1.4)
     assert inputs.binary_evs == ["ev1"]
-    result = solve(inputs, NO_TIME)
+    result = plan_result(inputs, NO_TIME)
     assert result.fallback_used == "baseline"
     assert "LP relaxation" in result.fallback_reason
 
@@ -57,7 +73,7 @@ def test_lp_relaxation_fallback_when_the_mip_finds_nothing() -> None:
     # A node limit of 0 with heuristics off stops the MIP before any incumbent; the LP has no such limit.
     inputs = tiny_inputs(dt.datetime(2024, 8, 1, tzinfo=JST), min_power_kw=1.4)
     options = SolveOptions(highs_options={"mip_max_nodes": 0, "mip_heuristic_effort": 0.0, "presolve": "off"})
-    result = solve(inputs, options)
+    result = plan_result(inputs, options)
     if result.fallback_used is None:
         pytest.skip("HiGHS found an incumbent at the root; the relaxation path is covered by the next assertions")
     assert result.fallback_used == "lp_relaxation"
@@ -65,19 +81,32 @@ def test_lp_relaxation_fallback_when_the_mip_finds_nothing() -> None:
     assert result.objective_jpy <= baseline(inputs).objective_jpy + 1e-6
 
 
+def test_relaxed_rung_solves_the_lp_when_binaries_exist() -> None:
+    inputs = tiny_inputs(dt.datetime(2024, 8, 1, tzinfo=JST), min_power_kw=1.4)
+    relaxed = solve_relaxed(inputs)
+    assert not isinstance(relaxed, NoSolution)
+    assert relaxed.status == "relaxed"
+    milp = solve(inputs)
+    assert not isinstance(milp, NoSolution)
+    assert relaxed.solver_objective_jpy is not None
+    assert milp.solver_objective_jpy is not None
+    assert relaxed.solver_objective_jpy <= milp.solver_objective_jpy + 1e-6  # a relaxation bounds the MILP
+
+
 def test_last_plan_shifted_when_given() -> None:
-    first = solve(tiny_inputs(dt.datetime(2024, 8, 1, 0, 0, tzinfo=JST)))
+    first = plan_result(tiny_inputs(dt.datetime(2024, 8, 1, 0, 0, tzinfo=JST)))
     assert first.status == "optimal"
     assert first.fallback_used is None
     later = tiny_inputs(dt.datetime(2024, 8, 1, 1, 0, tzinfo=JST))
-    result = solve(later, NO_TIME, previous=first)
+    result = plan_result(later, NO_TIME, previous=first)
     assert result.fallback_used == "last_plan_shifted"
     assert result.status == "shifted"
     np.testing.assert_allclose(result.dispatch.buy_kw[:-2], first.dispatch.buy_kw[2:])
     # a previous plan of another shape is not used
-    other = solve(tiny_inputs(dt.datetime(2024, 8, 1, 1, 0, tzinfo=JST), n=24), NO_TIME, previous=first)
+    other = plan_result(tiny_inputs(dt.datetime(2024, 8, 1, 1, 0, tzinfo=JST), n=24), NO_TIME, previous=first)
     assert other.fallback_used == "baseline"
     assert "does not fit" in other.fallback_reason
+    assert shifted(first, tiny_inputs(dt.datetime(2024, 8, 1, 1, 0, tzinfo=JST), n=24)) is None
 
 
 def test_day_index_refuses_empty_horizon() -> None:
