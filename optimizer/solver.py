@@ -2,12 +2,15 @@
 
 A model is compiled with Pyomo's public standard-form compiler (``LinearStandardFormCompiler``, mixed form: each
 row keeps its own sense, variable bounds stay bounds) and handed to one ``highspy.Highs`` as a column-wise
-``HighsLp``. ``HighsModel`` keeps that HiGHS object: after the caller rewrites mutable Params (a re-plan),
-``solve`` compiles again and pushes only what changed (costs, column bounds, row bounds, changed matrix
-coefficients), so HiGHS keeps its basis and the model is never handed over whole a second time. If the
-compiled structure changed (other columns or rows), the model is handed over again.
+``HighsLp``. ``HighsModel`` keeps that HiGHS object for re-solves in which only mutable Param values changed
+(a re-plan): the first re-solve records which matrix entries depend on Params and the expressions that give
+them (``ParamEntries``, from ``generate_standard_repn`` with ``compute_values=False``); every re-solve then
+evaluates just those expressions and pushes what changed (costs, column bounds, row bounds, coefficients), so
+HiGHS keeps its basis and nothing is compiled or handed over whole again. A model whose structure changed
+needs a new HighsModel.
 
-Only public APIs: the compiler's ``write(model, mixed_form=True, set_sense=None)``, ``VarData.bounds`` /
+Only public APIs: the compiler's ``write(model, mixed_form=True, set_sense=None, column_order=...)``,
+``ConstraintData.to_bounded_expression``, ``generate_standard_repn``, ``VarData.bounds`` / ``lower`` / ``upper`` /
 ``is_integer`` / ``set_value`` and highspy's ``passModel``, ``change*`` and ``setSolution``. Objective values
 are in the model's units (JPY for the day-ahead plan, weighted kWh for outages); seconds are wall time.
 """
@@ -23,7 +26,8 @@ from typing import Any
 import highspy
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from optimizer.matrices import Matrices, ParamEntries, compile_model, param_entries, pass_model, push_changes
 
 log = logging.getLogger(__name__)
 
@@ -75,145 +79,6 @@ class RunOutcome:
     values: dict[str, np.ndarray] | None = None
 
 
-@dataclass(frozen=True)
-class Matrices:
-    """A compiled model: costs c (n,), offset, column bounds and integrality (n,), row bounds (m,), A (m x n,
-    CSC arrays), the Pyomo columns and row constraints (for identity checks), and the objective sense."""
-
-    cost: np.ndarray
-    offset: float
-    col_lower: np.ndarray
-    col_upper: np.ndarray
-    integer: np.ndarray
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    a_start: np.ndarray
-    a_index: np.ndarray
-    a_value: np.ndarray
-    columns: list[Any]
-    rows: list[Any]
-    maximize: bool
-
-    def same_structure(self, other: Matrices) -> bool:
-        """True if both have the same columns, rows and matrix pattern (only values may differ)."""
-        return (
-            len(self.columns) == len(other.columns)
-            and len(self.rows) == len(other.rows)
-            and all(a is b for a, b in zip(self.columns, other.columns, strict=True))
-            and all(a is b for a, b in zip(self.rows, other.rows, strict=True))
-            and np.array_equal(self.a_start, other.a_start)
-            and np.array_equal(self.a_index, other.a_index)
-            and np.array_equal(self.integer, other.integer)
-            and self.maximize == other.maximize
-        )
-
-
-def _bounds(values: list[float | None], fill: float) -> np.ndarray:
-    return np.array([fill if v is None else v for v in values], dtype=float)
-
-
-def _row_bounds(kinds: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row lower/upper bounds of the compiler's mixed form: kind 0 '==', 1 '<=', -1 '>='."""
-    lower = np.where(kinds <= 0, rhs, -np.inf)
-    upper = np.where(kinds >= 0, rhs, np.inf)
-    return lower, upper
-
-
-def compile_model(m: pyo.ConcreteModel) -> Matrices:
-    """The active objective and constraints of `m` as matrices (a ranged constraint becomes one ranged row).
-
-    Variables that appear nowhere and fixed variables are left out by the compiler (see ``HighsModel.values``).
-    """
-    info = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None)
-    columns = list(info.columns)
-    n = len(columns)
-    kinds = np.fromiter((r.bound_type for r in info.rows), dtype=np.int8, count=len(info.rows))
-    rhs = np.asarray(info.rhs, dtype=float).reshape(-1)
-    lower, upper = _row_bounds(kinds, rhs)
-    cons = [r.constraint for r in info.rows]
-    a = info.A.tocsr()
-    # a ranged constraint comes as two rows ('<=' then '>='): keep one row with both bounds
-    twin = np.array([i > 0 and cons[i] is cons[i - 1] for i in range(len(cons))], dtype=bool)
-    if twin.any():
-        first = np.flatnonzero(twin) - 1
-        lower[first] = lower[twin]
-        keep = ~twin
-        a, lower, upper = a[keep], lower[keep], upper[keep]
-        cons = [c for c, k in zip(cons, keep, strict=True) if k]
-    a = a.tocsc()
-    a.sort_indices()
-    bounds = [v.bounds for v in columns]
-    cost = info.c.toarray()[0] if info.c.shape[0] else np.zeros(n)
-    objective = info.objectives[0] if info.objectives else None
-    return Matrices(
-        cost=np.asarray(cost, dtype=float).reshape(-1),
-        offset=float(info.c_offset[0]) if len(info.c_offset) else 0.0,
-        col_lower=_bounds([b[0] for b in bounds], -np.inf),
-        col_upper=_bounds([b[1] for b in bounds], np.inf),
-        integer=np.fromiter((v.is_integer() for v in columns), dtype=bool, count=n),
-        row_lower=lower,
-        row_upper=upper,
-        a_start=np.asarray(a.indptr, dtype=np.int32),
-        a_index=np.asarray(a.indices, dtype=np.int32),
-        a_value=np.asarray(a.data, dtype=float),
-        columns=columns,
-        rows=cons,
-        maximize=objective is not None and objective.sense == pyo.maximize,
-    )
-
-
-def highs_lp(mat: Matrices) -> highspy.HighsLp:
-    """The matrices as a column-wise HighsLp (integrality is set after passModel, see ``pass_model``)."""
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = len(mat.cost), len(mat.row_lower)
-    lp.col_cost_, lp.offset_ = mat.cost, mat.offset
-    lp.col_lower_, lp.col_upper_ = mat.col_lower, mat.col_upper
-    lp.row_lower_, lp.row_upper_ = mat.row_lower, mat.row_upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = mat.a_start, mat.a_index, mat.a_value
-    lp.sense_ = highspy.ObjSense.kMaximize if mat.maximize else highspy.ObjSense.kMinimize
-    return lp
-
-
-def pass_model(h: highspy.Highs, mat: Matrices) -> None:
-    """Hand the whole model to HiGHS (replacing what it held)."""
-    h.passModel(highs_lp(mat))
-    ints = np.flatnonzero(mat.integer).astype(np.int32)
-    if len(ints):
-        h.changeColsIntegrality(len(ints), ints, np.ones(len(ints), dtype=np.uint8))
-
-
-def _changed(old: np.ndarray, new: np.ndarray) -> np.ndarray:
-    """Indices where two float arrays differ (infinities compare equal)."""
-    return np.flatnonzero(~((old == new) | (np.isnan(old) & np.isnan(new)))).astype(np.int32)
-
-
-def push_changes(h: highspy.Highs, old: Matrices, new: Matrices) -> int:
-    """Send HiGHS only what differs between two compiles of the same structure; returns the values sent."""
-    sent = 0
-    idx = _changed(old.cost, new.cost)
-    if len(idx):
-        h.changeColsCost(len(idx), idx, new.cost[idx])
-    sent += len(idx)
-    idx = np.union1d(_changed(old.col_lower, new.col_lower), _changed(old.col_upper, new.col_upper)).astype(np.int32)
-    if len(idx):
-        h.changeColsBounds(len(idx), idx, new.col_lower[idx], new.col_upper[idx])
-    sent += len(idx)
-    idx = np.union1d(_changed(old.row_lower, new.row_lower), _changed(old.row_upper, new.row_upper)).astype(np.int32)
-    if len(idx):
-        h.changeRowsBounds(len(idx), idx, new.row_lower[idx], new.row_upper[idx])  # type: ignore[attr-defined]
-    sent += len(idx)
-    nz = _changed(old.a_value, new.a_value)
-    if len(nz):
-        cols = np.searchsorted(new.a_start, nz, side="right") - 1
-        for k, col in zip(nz.tolist(), cols.tolist(), strict=True):
-            h.changeCoeff(int(new.a_index[k]), int(col), float(new.a_value[k]))
-    sent += len(nz)
-    if new.offset != old.offset:
-        h.changeObjectiveOffset(new.offset)
-    return sent
-
-
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
     """|objective - bound| / max(1, |objective|), None if either is missing."""
     if objective is None or bound is None:
@@ -230,13 +95,15 @@ def _fallback_value(var: Any) -> float:
 
 
 class HighsModel:
-    """One Pyomo model held in one HiGHS object across solves (re-plans push only changes, see above)."""
+    """One Pyomo model held in one HiGHS object across solves; between solves only mutable Param values may
+    change (re-plans push only changes, see above)."""
 
     def __init__(self, model: pyo.ConcreteModel) -> None:
         self.model = model
         self.highs = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy ships partial stubs
         self.highs.setOptionValue("output_flag", False)
         self.matrices: Matrices | None = None
+        self.entries: ParamEntries | None = None
         self.handovers = 0
         self.values_sent = 0
         self._positions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -253,18 +120,23 @@ class HighsModel:
             self._positions[comp.local_name] = (pos, fallback)
 
     def _sync(self) -> float:
-        """Compile the model and bring HiGHS up to date; returns the compile seconds."""
+        """Bring HiGHS up to date: compile and hand over the first time, afterwards re-evaluate the Param-dependent
+        entries and push what changed; returns the seconds spent compiling / evaluating."""
         tick = time.perf_counter()
-        new = compile_model(self.model)
-        compiled = time.perf_counter() - tick
         old = self.matrices
-        if old is not None and old.same_structure(new):
-            self.values_sent = push_changes(self.highs, old, new)
-        else:
+        if old is None:
+            new = compile_model(self.model)
+            compiled = time.perf_counter() - tick
             pass_model(self.highs, new)
             self._index_columns(new)
             self.handovers += 1
             self.values_sent = len(new.cost) + len(new.row_lower) + len(new.a_value)
+        else:
+            if self.entries is None:
+                self.entries = param_entries(self.model, old)
+            new = self.entries.evaluate(old)
+            compiled = time.perf_counter() - tick
+            self.values_sent = push_changes(self.highs, old, new)
         self.matrices = new
         return compiled
 

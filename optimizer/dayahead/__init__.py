@@ -1,29 +1,10 @@
 """Day-ahead and rolling city schedule: inputs -> from_scenario -> model -> solve -> result.
 
-Entry points: ``build_inputs`` (scenario + series -> PlanInputs), the rungs ``solve`` / ``solve_relaxed`` /
-``shifted`` / ``baseline`` (optimizer.dayahead.solve; the runtime chains them), ``RollingPlanner`` (re-plans
-in a kept HiGHS model).
+Modules: ``inputs`` (PlanInputs, the frozen input), ``from_scenario`` (build_inputs: Scenario + series ->
+PlanInputs, pure), ``model`` (the Pyomo model by named steps, one module per constraint family), ``solve`` (the
+rungs solve / solve_relaxed / shifted / baseline; the runtime chains them), ``rolling`` (RollingPlanner:
+re-plans in a kept HiGHS model), ``result`` (SolveOptions, PlanResult, NoSolution), and what a plan is made
+of: ``decisions`` (the plan as arrays), ``costs``, ``slack`` (missed soft targets), ``frames`` (tables),
+``baseline`` (the rule-based plan), ``penalties``. Nothing is imported here, so loading PlanInputs (e.g. from a
+pickle) does not load Pyomo.
 """
-
-from optimizer.dayahead.from_scenario import Overrides, build_inputs
-from optimizer.dayahead.inputs import InputError, PlanInputs
-from optimizer.dayahead.penalties import Penalties
-from optimizer.dayahead.result import NoSolution, PlanResult, SolveOptions
-from optimizer.dayahead.rolling import RollingPlanner
-from optimizer.dayahead.solve import baseline, shifted, solve, solve_relaxed
-
-__all__ = [
-    "InputError",
-    "NoSolution",
-    "Overrides",
-    "Penalties",
-    "PlanInputs",
-    "PlanResult",
-    "RollingPlanner",
-    "SolveOptions",
-    "baseline",
-    "build_inputs",
-    "shifted",
-    "solve",
-    "solve_relaxed",
-]
