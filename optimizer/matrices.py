@@ -67,12 +67,16 @@ def _row_bounds(kinds: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndar
 def compile_model(m: pyo.ConcreteModel) -> Matrices:
     """The active objective and constraints of `m` as matrices (a ranged constraint becomes one ranged row).
 
-    Columns follow the variables' declaration order, rows the constraints' (the compiler's default), so the
-    matrix does not depend on which term happens to mention a variable first. Variables that appear nowhere
-    and fixed variables are left out by the compiler (see ``HighsModel.values``).
+    Columns follow the variables' declaration order (unless a variable is fixed, see below), rows the
+    constraints' (the compiler's default), so the matrix does not depend on which term mentions a variable
+    first. Variables that appear nowhere and fixed variables are left out by the compiler (see
+    ``HighsModel.values``).
     """
-    order = list(m.component_data_objects(pyo.Var, descend_into=True))  # columns in declaration order
-    info = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None, column_order=order)
+    order = list(m.component_data_objects(pyo.Var, descend_into=True))
+    # Pyomo 6.10's compiler keeps fixed variables as extra (duplicate) columns instead of moving them to the
+    # bounds when given a column order, so a model with fixed variables keeps the compiler's own order.
+    options = {} if any(v.fixed for v in order) else {"column_order": order}
+    info = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None, **options)
     columns = list(info.columns)
     n = len(columns)
     kinds = np.fromiter((r.bound_type for r in info.rows), dtype=np.int8, count=len(info.rows))

@@ -88,3 +88,19 @@ def test_reevaluated_entries_equal_a_fresh_compile_of_the_plan_model() -> None:
     for name in ("cost", "col_lower", "col_upper", "row_lower", "row_upper", "a_value"):
         np.testing.assert_array_equal(getattr(again, name), getattr(fresh, name), err_msg=name)
     assert again.offset == fresh.offset
+
+
+def test_fixed_variable_moves_to_the_bounds() -> None:
+    # min y s.t. y >= x + 1 with x fixed at 2: y = 3; x keeps its fixed value in the solution arrays.
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, 10))
+    m.y = pyo.Var(bounds=(0, 10))
+    m.x.fix(2.0)
+    m.c = pyo.Constraint(expr=m.y >= m.x + 1)
+    m.obj = pyo.Objective(expr=m.y)
+    mat = compile_model(m)
+    assert len(mat.columns) == 1
+    run = solve_once(m, HighsOptions())
+    assert run.objective == pytest.approx(3.0)
+    assert run.values is not None
+    assert run.values["x"].tolist() == [2.0]
