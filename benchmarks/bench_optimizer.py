@@ -279,6 +279,78 @@ def highspy_worker(case: Path) -> dict[str, Any]:
     }
 
 
+def candidate_worker(case: Path, name: str) -> dict[str, Any]:
+    """One-shot and first re-plan through one of the public Pyomo HiGHS interfaces considered for
+    optimizer/solver.py: 'contrib' (pyomo.contrib.solver's persistent Highs), 'appsi' (appsi_highs), or
+    'compiler' (the standard-form compiler -> highspy path kept). Build time excluded; single run."""
+    import pickle
+
+    from optimizer.dayahead.model import build_model, update_params
+    from optimizer.solver import HighsModel, HighsOptions
+
+    inputs, changed, later = pickle.loads(case.read_bytes())  # noqa: S301 - our own file
+    warm_up()
+
+    def timed(solve: Any, data: Any) -> float:
+        update_params(m, data)
+        tick = time.perf_counter()
+        solve()
+        return time.perf_counter() - tick
+
+    m = build_model(inputs)
+    options = {"time_limit": 600.0, "mip_rel_gap": 1e-4, "mip_abs_gap": 100.0, "threads": 1, "output_flag": False}
+    if name == "compiler":
+        held = HighsModel(m)
+        opts = HighsOptions(time_limit_s=600.0, mip_rel_gap=1e-4, mip_abs_gap=100.0)
+        tick = time.perf_counter()
+        first = held.solve(opts)
+        one = time.perf_counter() - tick
+        replans = [timed(lambda: held.solve(opts), data) for data in (changed, later)]
+        return {"one_shot_s": one, "replan_s": replans[0], "replan2_s": replans[1], "objective": first.objective}
+    if name == "contrib":
+        from pyomo.contrib.solver.solvers.highs import Highs
+
+        solver = Highs()
+        kwargs = {"load_solutions": False, "solver_options": options}
+        tick = time.perf_counter()
+        res = solver.solve(m, **kwargs)
+        one = time.perf_counter() - tick
+        upd = solver.config.auto_updates
+        for flag in (
+            "check_for_new_or_removed_constraints",
+            "check_for_new_or_removed_vars",
+            "check_for_new_or_removed_params",
+            "check_for_new_objective",
+            "update_constraints",
+            "update_vars",
+            "update_named_expressions",
+            "update_objective",
+        ):
+            setattr(upd, flag, False)
+        replans = [timed(lambda: solver.solve(m, **kwargs), data) for data in (changed, later)]
+        return {
+            "one_shot_s": one,
+            "replan_s": replans[0],
+            "replan2_s": replans[1],
+            "objective": res.incumbent_objective,
+        }
+    from pyomo.contrib.appsi.solvers.highs import Highs as AppsiHighs
+
+    appsi = AppsiHighs()
+    appsi.config.load_solution = False
+    appsi.highs_options = options
+    tick = time.perf_counter()
+    res = appsi.solve(m)
+    one = time.perf_counter() - tick
+    replans = [timed(lambda: appsi.solve(m), data) for data in (changed, later)]
+    return {
+        "one_shot_s": one,
+        "replan_s": replans[0],
+        "replan2_s": replans[1],
+        "objective": res.best_feasible_objective,
+    }
+
+
 def check_same_model(inputs: Any) -> None:
     """AssertionError unless the floor's matrices equal the compiled Pyomo model entry for entry."""
     import highspy_floor as floor
@@ -575,11 +647,31 @@ def render(
     return "\n".join(lines) + "\n"
 
 
+def candidates(scales: list[int]) -> None:
+    """Print one-shot (hand-over + solve, build excluded) and first re-plan seconds of each public interface."""
+    print(
+        "| size | interface | one-shot s (hand-over + HiGHS) | first re-plan s (push + HiGHS) | second re-plan s |"
+        " objective JPY |"
+    )
+    print("|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for scale in scales:
+            case = Path(tmp) / f"case{scale}.pickle"
+            make_case(scale, case)
+            for name in ("contrib", "appsi", "compiler"):
+                r = run_worker("--worker", name, "--case", str(case))
+                print(
+                    f"| {scale}x | {name} | {r['one_shot_s']:.2f} | {r['replan_s']:.2f} | {r['replan2_s']:.2f} | "
+                    f"{r['objective']:,.0f} |"
+                )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1,5,20")
     parser.add_argument("--no-week", action="store_true")
-    parser.add_argument("--worker", choices=["pyomo", "highspy"])
+    parser.add_argument("--worker", choices=["pyomo", "highspy", "contrib", "appsi", "compiler"])
+    parser.add_argument("--candidates", action="store_true", help="compare the public Pyomo HiGHS interfaces")
     parser.add_argument("--case", type=Path)
     parser.add_argument("--repeat", type=int, default=5, help="runs per size (medians and ranges reported)")
     args = parser.parse_args()
@@ -588,6 +680,12 @@ def main() -> None:
         return
     if args.worker == "highspy":
         print(json.dumps(highspy_worker(args.case)))
+        return
+    if args.worker in ("contrib", "appsi", "compiler"):
+        print(json.dumps(candidate_worker(args.case, args.worker)))
+        return
+    if args.candidates:
+        candidates([int(s) for s in args.scales.split(",")])
         return
     from optimizer.dayahead.result import SolveOptions
 

@@ -68,5 +68,7 @@ def param_values(inputs: PlanInputs) -> ParamValues:
 
 
 def update_params(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
-    """Rewrite all mutable Params of a model built for inputs with the same ``structure_key()``."""
-    assign(m, param_values(inputs))
+    """Rewrite all mutable Params of a model built for inputs with the same ``structure_key()`` (GC paused, as
+    in build_model)."""
+    with PauseGC():
+        assign(m, param_values(inputs))
