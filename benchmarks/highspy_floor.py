@@ -184,19 +184,17 @@ def build(inputs: Any, relax: bool = False) -> dict[str, Any]:  # noqa: PLR0912,
         p_d = np.array([u[3] for u in units]).reshape(-1, 1)
         b.block(r.size, -INF, 0.0, [(r, charge, 1.0), (r, x_chg, -p_c)])
         b.block(r.size, -INF, np.broadcast_to(p_d, r.shape).reshape(-1), [(r, dis, 1.0), (r, x_chg, p_d)])
-    # facility balance, as the compiler writes `inflow == load + export`:
-    # export - pv_used - import - sum(dis - ch) - sum(ev_dis - ev_ch) - links == -load
+    # facility balance: import - export + pv_used + sum(dis - ch) + sum(ev_dis - ev_ch) + links in - out == load
     r = _grid(nf, n)
     fac_of = {f.id: j for j, f in enumerate(facs)}
-    terms = [(r[pv_rows], pv_used, -1.0), (r, imp, -1.0)]
+    terms = [(r, imp, 1.0), (r, exp, -1.0), (r[pv_rows], pv_used, 1.0)]
     bat_rows = r[[fac_of[x.facility] for x in bats]] if nb else np.zeros((0, n), dtype=int)
     ev_rows = r[[fac_of[e.facility] for e in evs]] if ne else np.zeros((0, n), dtype=int)
-    terms += [(bat_rows, bat_dis, -1.0), (bat_rows, bat_ch, 1.0), (ev_rows, ev_dis, -1.0), (ev_rows, ev_ch, 1.0)]
+    terms += [(bat_rows, bat_dis, 1.0), (bat_rows, bat_ch, -1.0), (ev_rows, ev_dis, 1.0), (ev_rows, ev_ch, -1.0)]
     if nl:
-        terms.append((r[[fac_of[lk.b] for lk in links]], link, -1.0))
-        terms.append((r[[fac_of[lk.a] for lk in links]], link, 1.0))
-    terms.append((r, exp, 1.0))
-    load = -np.array([f.load_kw for f in facs]).reshape(-1)
+        terms.append((r[[fac_of[lk.b] for lk in links]], link, 1.0))
+        terms.append((r[[fac_of[lk.a] for lk in links]], link, -1.0))
+    load = np.array([f.load_kw for f in facs]).reshape(-1)
     b.block(nf * n, load, load, terms)
     # group balance: buy - sell + plant - sum(import) + sum(export) == 0
     terms = [(t, buy, 1.0), (t, sell, -1.0)]

@@ -25,7 +25,8 @@ def battery_params(inputs: PlanInputs) -> ParamValues:
 
 def add_battery(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
     """bat_charge/bat_discharge (kW, bounded by power; 0 for an out-of-service battery), bat_soc (kWh at slot
-    end, bounded by the SoC window) and bat_soc_dynamics[b,t]: soc = prev + h (eta_c charge - discharge / eta_d)."""
+    end, bounded by the SoC window) and bat_soc_dynamics[b,t]: soc = prev + h (eta_c charge - discharge / eta_d),
+    written as one flat sum with the initial energy (a Param) alone on the right, the cheapest form to compile."""
     values = battery_params(inputs)
     spec = {b.key: b for b in inputs.batteries}
     declare(m, "bat_soc0", (m.B,), values["bat_soc0"], "initial stored energy kWh")
@@ -37,9 +38,12 @@ def add_battery(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
     m.bat_soc = pyo.Var(m.B, m.T, bounds=lambda m, b, t: (m.bat_lo[b], m.bat_hi[b]), doc="kWh at slot end")
 
     def dynamics(m: pyo.ConcreteModel, b: str, t: int) -> pyo.Expression:
-        prev = m.bat_soc0[b] if t == 0 else m.bat_soc[b, t - 1]
-        s = spec[b]
-        flow = s.charge_efficiency * m.bat_charge[b, t] - m.bat_discharge[b, t] / s.discharge_efficiency
-        return m.bat_soc[b, t] == prev + slot_hours(m, t) * flow
+        # soc - prev - h eta_c charge + (h / eta_d) discharge = 0 (slot 0: = initial energy), one flat sum
+        s, h = spec[b], slot_hours(m, t)
+        terms = [m.bat_soc[b, t], -(h * s.charge_efficiency) * m.bat_charge[b, t]]
+        terms.append((h / s.discharge_efficiency) * m.bat_discharge[b, t])
+        if t == 0:
+            return pyo.quicksum(terms) == m.bat_soc0[b]
+        return pyo.quicksum([*terms, -m.bat_soc[b, t - 1]]) == 0
 
     m.bat_soc_dynamics = pyo.Constraint(m.B, m.T, rule=dynamics)

@@ -62,10 +62,13 @@ def add_ev(m: pyo.ConcreteModel, inputs: PlanInputs, relax: bool = False) -> Non
     m.ev_departure_short = pyo.Var(m.E, m.T, within=pyo.NonNegativeReals, doc="kWh below departure target")
 
     def dynamics(m: pyo.ConcreteModel, e: str, t: int) -> pyo.Expression:
-        prev = m.ev_soc0[e] if t == 0 else m.ev_soc[e, t - 1]
-        eta = spec[e].efficiency
-        flow = slot_hours(m, t) * (eta * m.ev_charge[e, t] - m.ev_discharge[e, t] / eta)
-        return m.ev_soc[e, t] == prev + flow - m.ev_trip[e, t] + m.ev_trip_short[e, t]
+        # soc - prev - h eta charge + (h / eta) discharge - trip_short = -trip (slot 0: + initial energy)
+        eta, h = spec[e].efficiency, slot_hours(m, t)
+        terms = [m.ev_soc[e, t], -(h * eta) * m.ev_charge[e, t], (h / eta) * m.ev_discharge[e, t]]
+        terms.append(-m.ev_trip_short[e, t])
+        if t == 0:
+            return pyo.quicksum(terms) == m.ev_soc0[e] - m.ev_trip[e, t]
+        return pyo.quicksum([*terms, -m.ev_soc[e, t - 1]]) == -m.ev_trip[e, t]
 
     m.ev_soc_dynamics = pyo.Constraint(m.E, m.T, rule=dynamics)
     m.ev_departure_target = pyo.Constraint(

@@ -22,7 +22,7 @@ def facility_params(inputs: PlanInputs) -> ParamValues:
 
 def add_facility_balance(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
     """fac_import, fac_export (kW at the meter), fac_pv_used (<= forecast, facilities with PV only; the rest
-    is curtailed) and fac_balance[f,t]: pv_used + import + discharge - charge + link inflow = load + export."""
+    is curtailed) and fac_balance[f,t]: import - export + pv_used + discharge - charge + link inflow = load."""
     values = facility_params(inputs)
     declare(m, "pv_kw", (m.FPV, m.T), values["pv_kw"], "PV forecast kW")
     declare(m, "load_kw", (m.F, m.T), values["load_kw"], "load forecast kW")
@@ -32,12 +32,17 @@ def add_facility_balance(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
     has_pv = set(m.FPV)
     bats = {f.id: [b.key for b in inputs.batteries if b.facility == f.id] for f in inputs.facilities}
     evs = {f.id: [e.id for e in inputs.evs if e.facility == f.id] for f in inputs.facilities}
+    links_in = {f.id: [lk.id for lk in inputs.links if lk.b == f.id] for f in inputs.facilities}
+    links_out = {f.id: [lk.id for lk in inputs.links if lk.a == f.id] for f in inputs.facilities}
 
     def balance(m: pyo.ConcreteModel, f: str, t: int) -> pyo.Expression:
-        storage = sum(m.bat_discharge[b, t] - m.bat_charge[b, t] for b in bats[f])
-        cars = sum(m.ev_discharge[e, t] - m.ev_charge[e, t] for e in evs[f])
-        pv = m.fac_pv_used[f, t] if f in has_pv else 0
-        inflow = pv + m.fac_import[f, t] + storage + cars + m.link_net_kw[f, t]
-        return inflow == m.load_kw[f, t] + m.fac_export[f, t]
+        # one flat sum of terms, the load (a Param) alone on the right: the cheapest form to compile
+        terms = [m.fac_import[f, t], -m.fac_export[f, t]]
+        if f in has_pv:
+            terms.append(m.fac_pv_used[f, t])
+        terms += [m.bat_discharge[b, t] for b in bats[f]] + [-m.bat_charge[b, t] for b in bats[f]]
+        terms += [m.ev_discharge[e, t] for e in evs[f]] + [-m.ev_charge[e, t] for e in evs[f]]
+        terms += [m.link_flow[k, t] for k in links_in[f]] + [-m.link_flow[k, t] for k in links_out[f]]
+        return pyo.quicksum(terms) == m.load_kw[f, t]
 
     m.fac_balance = pyo.Constraint(m.F, m.T, rule=balance)

@@ -13,13 +13,7 @@ from optimizer.dayahead.inputs import PlanInputs
 
 
 def add_interchange(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
-    """link_flow[l,t] in [-limit, +limit] kW (positive = from a to b); link_net_kw[f,t] = inflow at f."""
+    """link_flow[l,t] in [-limit, +limit] kW (positive = from a to b); the facility balance (add_facility_balance)
+    adds it at b and subtracts it at a."""
     spec = {lk.id: lk for lk in inputs.links}
     m.link_flow = pyo.Var(m.L, m.T, bounds=lambda m, k, t: (-spec[k].limit_kw, spec[k].limit_kw), doc="kW a->b")
-
-    def net(m: pyo.ConcreteModel, f: str, t: int) -> pyo.Expression:
-        return sum(m.link_flow[k, t] for k in m.L if spec[k].b == f) - sum(
-            m.link_flow[k, t] for k in m.L if spec[k].a == f
-        )
-
-    m.link_net_kw = pyo.Expression(m.F, m.T, rule=net, doc="kW received over links")
