@@ -15,8 +15,8 @@ from api.dashboard import pages as dashboard
 from api.metrics import RequestMetrics, app_metrics
 from api.routers import audit, auth, city, events, facilities, health, outage, overrides, plans, survival
 from api.version import package_version
-from runtime.loop import Service
-from runtime.scheduler import LoopScheduler
+from runtime.loop.scheduler import LoopScheduler
+from runtime.loop.service import Service
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"

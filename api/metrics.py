@@ -17,7 +17,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runtime import loop
+from runtime.loop.service import Service, summary
 from runtime.store import plans, readings
 from scenarios.timegrid import utcnow
 
@@ -77,7 +77,7 @@ def _gauge(name: str, value: float) -> GaugeMetricFamily:
 class LoopCollector:
     """The loop's state as metrics, read from the service at each scrape (nothing is copied in between)."""
 
-    def __init__(self, service: loop.Service) -> None:
+    def __init__(self, service: Service) -> None:
         self.service = service
 
     def describe(self) -> list[Metric]:
@@ -86,7 +86,7 @@ class LoopCollector:
 
     def collect(self) -> Iterator[Metric]:
         """The metric families with their current values; the reading age only once a reading is stored."""
-        counters = loop.summary(self.service)
+        counters = summary(self.service)
         yield from _job_families(counters["durations_s"], counters["runs"], counters["failures"])
         yield _gauge("ems_stale_devices", counters["stale_devices"])
         latest = readings.latest_values(self.service.store)
@@ -112,7 +112,7 @@ class AppMetrics:
         return encoder(self.registry), content_type
 
 
-def app_metrics(service: loop.Service) -> AppMetrics:
+def app_metrics(service: Service) -> AppMetrics:
     """A fresh registry holding the HTTP metrics and the loop collector of `service`."""
     registry = CollectorRegistry()
     http = HttpMetrics(registry)

@@ -28,7 +28,10 @@ from pathlib import Path
 
 PYTHON = sys.executable
 EMS = str(Path(sys.executable).with_name("ems"))
-EAGER = "import api.app, runtime.outage, runtime.planning, runtime.forecasting, runtime.telemetry"
+EAGER = (
+    "import api.app, runtime.facades.outage_planning, runtime.facades.dayahead_planning, "
+    "runtime.facades.forecasting, runtime.facades.telemetry"
+)
 
 CASES: dict[str, list[str]] = {
     "python -c pass": [PYTHON, "-c", "pass"],

@@ -31,7 +31,7 @@ from forecasts.pv import forecast_facility
 from forecasts.sky import sky_state
 from forecasts.solarpos import clear_cache
 from forecasts.uncertainty import apply_error_quantiles, coverage, fit_error_quantiles
-from runtime.forecasting import BACKTESTS, run_backtest
+from runtime.facades.forecasting import BACKTESTS, run_backtest
 from scenarios.loader import load_builtin
 
 RESULTS = Path(__file__).parent / "results" / "forecasts.md"

@@ -406,7 +406,7 @@ def week_comparison(start: dt.date) -> dict[str, Any]:
     """Optimised vs baseline on one 7-day (336-slot) horizon of real JEPX prices, Yamaguchi, clear-sky PV."""
     from optimizer.dayahead.result import PlanResult, SolveOptions
     from optimizer.dayahead.solve import baseline, solve
-    from runtime.planning import day_index, plan_inputs
+    from runtime.facades.dayahead_planning import day_index, plan_inputs
     from scenarios.loader import load_builtin
 
     inputs = plan_inputs(load_builtin("yamaguchi"), day_index(start, 7 * 48))
@@ -466,7 +466,7 @@ def daily_week(start: dt.date) -> dict[str, Any]:
     from optimizer.dayahead.from_scenario import Overrides
     from optimizer.dayahead.result import NoSolution, SolveOptions
     from optimizer.dayahead.solve import solve
-    from runtime.planning import day_index, plan_inputs
+    from runtime.facades.dayahead_planning import day_index, plan_inputs
     from scenarios.loader import load_builtin
 
     scenario = load_builtin("yamaguchi")

@@ -28,7 +28,7 @@ from optimizer.outage.bound import lp_relaxation_bound
 from optimizer.outage.model import build_model, candidate_sets
 from optimizer.outage.survival import simulate_starts
 from optimizer.outage.survival_from_scenario import survival_input_from_scenario
-from runtime import outage as rt
+from runtime.facades import outage_planning as rt
 from scenarios.loader import load_scenario
 
 START = pd.Timestamp("2024-09-01T14:00", tz="Asia/Tokyo")

@@ -26,13 +26,16 @@ import uvicorn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from api.app import create_app
-from runtime import loop, loop_dispatch
-from runtime.loop_ports import build_service
+from runtime.facades.telemetry import DeviceTelemetry, running_simulators
+from runtime.loop.build import build_service
+from runtime.loop.dispatch import dispatch
+from runtime.loop.forecast import forecast
+from runtime.loop.optimise import optimise
+from runtime.loop.poll import poll
 from runtime.settings import Settings
 from runtime.store import readings
 from runtime.store.db import drop_schema, open_store
 from runtime.store.readings import ReadingIn
-from runtime.telemetry import DeviceTelemetry, running_simulators
 from scenarios.loader import load_scenario
 
 RESULTS = Path(__file__).with_name("results") / "service.md"
@@ -53,12 +56,12 @@ async def loop_iteration(store_url: str) -> tuple[dict[str, float], object]:
         telemetry = DeviceTelemetry(scenario, fleet.port_map)
         svc = build_service(Settings(database_url=store_url), scenario, store, telemetry)
         now = dt.datetime.now(dt.UTC)
-        await loop.poll(svc, now)  # warm-up: connections, SunSpec discovery
+        await poll(svc, now)  # warm-up: connections, SunSpec discovery
         for name, step in (
-            ("poll", lambda: loop.poll(svc, now)),
-            ("forecast", lambda: loop.forecast(svc, now)),
-            ("optimise", lambda: loop.optimise(svc, now)),
-            ("dispatch", lambda: loop_dispatch.dispatch(svc, now)),
+            ("poll", lambda: poll(svc, now)),
+            ("forecast", lambda: forecast(svc, now)),
+            ("optimise", lambda: optimise(svc, now)),
+            ("dispatch", lambda: dispatch(svc, now)),
         ):
             tick = time.perf_counter()
             result: object = step()

@@ -1,6 +1,6 @@
 """`ems simulate` and `ems devices scan|poll`: device simulators, SunSpec scans and polls.
 
-Everything goes through ``runtime.telemetry``, imported on first use to keep start-up fast.
+Everything goes through ``runtime.facades.telemetry``, imported on first use to keep start-up fast.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from api.cli.scenario import open_scenario
 
 
 def _telemetry() -> ModuleType:
-    """runtime.telemetry, imported on first use so that `ems` starts fast (device logs quietened there)."""
-    from runtime import telemetry
+    """runtime.facades.telemetry, imported on first use so that `ems` starts fast (device logs quietened there)."""
+    from runtime.facades import telemetry
 
     telemetry.quiet_device_logs()
     return telemetry

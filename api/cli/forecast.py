@@ -1,6 +1,6 @@
 """`ems forecast`: per-facility PV/load forecasts of a scenario day, and `ems forecast backtest`.
 
-The forecasters are reached through ``runtime.forecasting``, imported on first use to keep start-up fast.
+The forecasters are reached through ``runtime.facades.forecasting``, imported on first use to keep start-up fast.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ app.add_typer(forecast_app, name="forecast")
 
 
 def _forecasting() -> ModuleType:
-    """runtime.forecasting, imported on first use so that `ems` starts fast."""
-    from runtime import forecasting
+    """runtime.facades.forecasting, imported on first use so that `ems` starts fast."""
+    from runtime.facades import forecasting
 
     return forecasting
 

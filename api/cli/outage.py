@@ -1,6 +1,7 @@
 """`ems outage ...`: plan an outage (shelter table + EV itinerary), survival analysis, readiness targets.
 
-``runtime.outage`` (Pyomo, pvlib) and pandas are imported when a command runs, so that `ems` starts fast.
+``runtime.facades.outage_planning`` (Pyomo, pvlib) and pandas are imported when a command runs, so that `ems`
+starts fast.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ app.add_typer(outage_app, name="outage")
 
 
 def _start(text: str) -> pd.Timestamp:
-    from runtime import outage as outage_rt
+    from runtime.facades import outage_planning as outage_rt
 
     start, naive = outage_rt.outage_start(text)
     if naive:
@@ -50,7 +51,7 @@ def outage(
     if start is None:
         err_console.print("give --start (e.g. 2024-09-01T14:00) or a subcommand (survival, readiness)")
         raise typer.Exit(2)
-    from runtime import outage as outage_rt
+    from runtime.facades import outage_planning as outage_rt
 
     s = open_scenario(scenario)
     try:
@@ -92,7 +93,7 @@ def survival(
     """Survival hours per shelter over outage starts at every slot of the period, without and with EVs."""
     import pandas as pd
 
-    from runtime import outage as outage_rt
+    from runtime.facades import outage_planning as outage_rt
 
     try:
         first_text, last_text = period.split("/")
@@ -135,7 +136,7 @@ def readiness(
     """Raised shelter reserves and fleet pre-charge targets before a forecast event."""
     import pandas as pd
 
-    from runtime import outage as outage_rt
+    from runtime.facades import outage_planning as outage_rt
 
     s, when = open_scenario(scenario), _start(event)
     targets, _ = outage_rt.readiness(s, when, hours, ev_soc)

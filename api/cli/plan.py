@@ -13,7 +13,7 @@ from api.cli.app import app, console, err_console
 from api.cli.scenario import open_scenario
 
 if TYPE_CHECKING:
-    from runtime.planning import PlanRun
+    from runtime.facades.dayahead_planning import PlanRun
 
 
 def _summary_table(run: PlanRun) -> Table:
@@ -83,7 +83,9 @@ def plan(
     except ValueError:
         err_console.print(f"[red]--date: '{date}' is not a date; use YYYY-MM-DD, e.g. 2024-08-01[/red]")
         raise typer.Exit(2) from None
-    from runtime import planning  # on first use: pyomo, pvlib and matplotlib cost ~2 s other commands skip
+    from runtime.facades import (
+        dayahead_planning as planning,  # on first use: pyomo, pvlib and matplotlib cost ~2 s other commands skip
+    )
 
     options = planning.SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, mip_abs_gap_jpy=abs_gap, relax=relax)
     try:

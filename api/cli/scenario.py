@@ -30,7 +30,9 @@ def _exit_with_problems(error: ScenarioError, source: str) -> NoReturn:
 
 def checked_devices(s: Scenario, source: str) -> Scenario:
     """``s`` if every device it monitors has a registered driver; else print each located problem and exit 2."""
-    from runtime.telemetry import device_problems  # imported here: only device commands need the driver registry
+    from runtime.facades.telemetry import (
+        device_problems,  # imported here: only device commands need the driver registry
+    )
     from scenarios.checks import ScenarioError
 
     problems = device_problems(s)

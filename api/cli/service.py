@@ -57,9 +57,9 @@ async def _run(settings: Settings, simulate: bool) -> None:
     import uvicorn
 
     from api.app import create_app
-    from runtime.loop_ports import build_service
+    from runtime.facades.telemetry import DeviceTelemetry, quiet_device_logs, start_simulators
+    from runtime.loop.build import build_service
     from runtime.store.db import open_store
-    from runtime.telemetry import DeviceTelemetry, quiet_device_logs, start_simulators
 
     quiet_device_logs()
     scenario = open_scenario(settings.scenario, devices=True)

@@ -18,8 +18,8 @@ from api.dashboard.pages import MaybeUser, page
 from api.routers.deps import ServiceDep
 from api.routers.outage import execute_plan
 from api.routers.outage_runs import runs_of
-from runtime import outage
-from runtime.outage import OutagePlan
+from runtime.facades import outage_planning as outage
+from runtime.facades.outage_planning import OutagePlan
 from runtime.security import Principal
 from scenarios.model import Scenario
 from scenarios.timegrid import TZ

@@ -9,7 +9,7 @@ from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCreden
 
 from api.schemas.common import Message
 from runtime import security
-from runtime.loop import Service
+from runtime.loop.service import Service
 from runtime.security import Principal
 
 COOKIE = "ems_session"

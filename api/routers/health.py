@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from api.routers.deps import ServiceDep
 from api.schemas.common import Health
 from api.version import package_version
-from runtime import loop
+from runtime.loop.service import summary
 from runtime.store import readings
 
 router = APIRouter(tags=["health"])
@@ -22,7 +22,7 @@ def health(svc: ServiceDep) -> Health:
         database = "ok"
     except Exception as exc:  # report, do not crash
         database = f"error: {type(exc).__name__}"
-    counters = loop.summary(svc)
+    counters = summary(svc)
     return Health(
         status="ok" if database == "ok" else "degraded",
         version=package_version(),

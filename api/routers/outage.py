@@ -12,9 +12,9 @@ from fastapi.responses import Response
 from api.routers.deps import ERRORS, ServiceDep, require
 from api.routers.outage_runs import runs_of
 from api.schemas.outage import MoveOut, OutagePlanDetail, OutageRequest, ShelterOutcome, ShelterPlanRow
-from runtime import outage
-from runtime.loop import Service
-from runtime.outage import OutagePlan
+from runtime.facades import outage_planning as outage
+from runtime.facades.outage_planning import OutagePlan
+from runtime.loop.service import Service
 from runtime.security import Principal
 from runtime.store import journal
 
@@ -40,7 +40,7 @@ def execute_plan(
     time_limit_s: float,
     pv_factor: float,
 ) -> OutagePlan:
-    """Run runtime.outage.plan for the service's scenario and journal it. ValueError for bad input (the
+    """Run runtime.facades.outage_planning.plan for the service's scenario and journal it. ValueError for bad input (the
     message names the field), 503 if the planner fails otherwise."""
     if not svc.scenario.shelters:
         raise HTTPException(422, "scenario: it has no shelters to plan for")

@@ -13,7 +13,7 @@ from collections import OrderedDict
 
 from fastapi import HTTPException, Request, status
 
-from runtime.outage import OutagePlan
+from runtime.facades.outage_planning import OutagePlan
 
 MAX_RUNS = 16
 

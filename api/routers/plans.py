@@ -13,7 +13,9 @@ from api.routers.deps import ERRORS, IdPath, OperatorDep, PrincipalDep, ServiceD
 from api.schemas.common import Message
 from api.schemas.journal import ImbalanceOut
 from api.schemas.plans import DecisionRequest, PlanOut, PlanSlotOut, PlanSummaryOut, WhatIfRequest
-from runtime import loop
+from runtime.loop.horizon import horizon_index
+from runtime.loop.optimise import whatif
+from runtime.loop.service import Service
 from runtime.store import journal, plans
 from runtime.store.models import Plan
 from scenarios.timegrid import TZ, jepx_slot_number, utcnow
@@ -33,7 +35,7 @@ CSV_COLUMNS = (
 )
 
 
-def plan_out(svc: loop.Service, plan: Plan) -> PlanOut:
+def plan_out(svc: Service, plan: Plan) -> PlanOut:
     """A plan with its slots."""
     base = PlanSummaryOut.model_validate(plan).model_dump()
     return PlanOut(
@@ -46,7 +48,7 @@ def plan_out(svc: loop.Service, plan: Plan) -> PlanOut:
     )
 
 
-def _get(svc: loop.Service, plan_id: int | None) -> Plan:
+def _get(svc: Service, plan_id: int | None) -> Plan:
     plan = plans.latest_plan(svc.store) if plan_id is None else plans.get_plan(svc.store, plan_id)
     if plan is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "plan_id: no such plan" if plan_id else "no plan yet")
@@ -85,7 +87,7 @@ def by_id_csv(plan_id: IdPath, svc: ServiceDep) -> Response:
     return _csv(svc, _get(svc, plan_id))
 
 
-def _csv(svc: loop.Service, plan: Plan) -> Response:
+def _csv(svc: Service, plan: Plan) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["jepx_slot", *CSV_COLUMNS])
@@ -141,11 +143,11 @@ def run_whatif(body: WhatIfRequest, svc: ServiceDep, principal: PrincipalDep) ->
     now = utcnow()
     price = None
     if body.price_jpy_per_kwh is not None:
-        index, _ = loop.horizon_index(now)
+        index, _ = horizon_index(now)
         values = list(body.price_jpy_per_kwh) + [body.price_jpy_per_kwh[-1]] * len(index)
         price = pd.Series(values[: len(index)], index=index)
     try:
-        plan = loop.whatif(svc, now, body.unavailable_batteries, price, body.price_area)
+        plan = whatif(svc, now, body.unavailable_batteries, price, body.price_area)
     except Exception as exc:  # a failed solve is an answer, not a crash
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"what-if solve failed: {exc}") from None
     return plan_out(svc, plan)

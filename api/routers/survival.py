@@ -1,5 +1,5 @@
 """/api/v1/outage/survival: survival hours per shelter over outage starts at every slot of a period, without and
-with the EV fleet (runtime.outage.survival); JSON or CSV. Disaster office and operators."""
+with the EV fleet (runtime.facades.outage_planning.survival); JSON or CSV. Disaster office and operators."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from api.routers.deps import ERRORS, ServiceDep, require
 from api.schemas.outage import ShelterSurvival, SurvivalOut, SurvivalRequest, SurvivalStats
-from runtime import outage
+from runtime.facades import outage_planning as outage
 from runtime.security import Principal
 from scenarios.timegrid import SLOT_FREQ
 

@@ -204,7 +204,8 @@ INPUT_FIELDS = (
     "yield_scales",
     "load_from_telemetry",
 )
-"""Keys of a forecast frame's ``attrs`` stored per facility in forecast_inputs (see runtime.loop_ports)."""
+"""Keys of a forecast frame's ``attrs`` stored per facility in forecast_inputs (see
+runtime.loop.store_forecaster.pv_provenance)."""
 INPUT_DEFAULTS: dict[str, Any] = {
     "pv_input": "unknown",
     "weather_missing": False,

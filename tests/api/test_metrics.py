@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from api.app import create_app
-from runtime.loop_ports import build_service
+from runtime.loop.build import build_service
 from runtime.settings import Settings
 from runtime.store.db import open_store
 from runtime.store.readings import ReadingIn, write_readings

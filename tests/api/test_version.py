@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from runtime.loop_ports import build_service
+from runtime.loop.build import build_service
 from runtime.settings import Settings
 from runtime.store.db import open_store
 from scenarios.loader import load_scenario

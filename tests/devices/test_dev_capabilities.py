@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from devices.capabilities import FIELDS, VALUE_TYPES, BatteryValues, Quality
-from runtime.telemetry import poll_once, running_simulators
+from runtime.facades.telemetry import poll_once, running_simulators
 from scenarios.device_identity import DeviceKind
 from scenarios.loader import load_builtin
 

@@ -9,7 +9,7 @@ from devices.capabilities import Quality
 from devices.inventory import DeviceSpec, scenario_devices, with_ports
 from devices.poller import Poller, PollerConfig
 from devices.simulators.server import Fault
-from runtime.telemetry import running_simulators
+from runtime.facades.telemetry import running_simulators
 from scenarios.device_identity import DeviceKind
 from scenarios.loader import load_builtin
 

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from runtime.telemetry import DeviceTelemetry, Fleet, read_port_map, running_simulators, scan, write_port_map
+from runtime.facades.telemetry import DeviceTelemetry, Fleet, read_port_map, running_simulators, scan, write_port_map
 from scenarios.device_identity import DeviceKey, DeviceKind
 from scenarios.loader import load_builtin
 

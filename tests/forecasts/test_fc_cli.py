@@ -61,14 +61,14 @@ def test_backtest_unknown_name(tmp_path: Path, name: str) -> None:
 
 
 def test_runtime_corrected_pv_uses_telemetry() -> None:
-    from runtime.forecasting import corrected_facility_pv
+    from runtime.facades.forecasting import corrected_facility_pv
 
     facility = next(f for f in load_builtin("yamaguchi").facilities if len(f.pv_arrays) == 1)
     array = facility.pv_arrays[0]
     past = pd.date_range("2024-07-20", periods=48 * 7, freq="30min", tz="Asia/Tokyo")
     day = pd.date_range("2024-08-01", periods=48, freq="30min", tz="Asia/Tokyo")
     plain, _ = corrected_facility_pv(facility, day, {})
-    from runtime.forecasting import forecast_scenario
+    from runtime.facades.forecasting import forecast_scenario
 
     clear_past = forecast_scenario(load_builtin("yamaguchi"), past).pv_kw[facility.id]
     corrected, used = corrected_facility_pv(facility, day, {array.id: clear_past * 0.6})

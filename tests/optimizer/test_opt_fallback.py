@@ -15,8 +15,8 @@ from optimizer.dayahead.from_scenario import build_inputs
 from optimizer.dayahead.inputs import PlanInputs
 from optimizer.dayahead.result import NoSolution, SolveOptions
 from optimizer.dayahead.solve import baseline, shifted, solve, solve_relaxed
-from runtime.fallback import plan_result
-from runtime.planning import day_index
+from runtime.facades.dayahead_planning import day_index
+from runtime.loop.fallback import plan_result
 from scenarios.loader import builtin_data, parse_scenario
 
 JST = ZoneInfo("Asia/Tokyo")

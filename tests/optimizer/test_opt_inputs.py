@@ -11,7 +11,7 @@ import pytest
 
 from optimizer.dayahead.from_scenario import Overrides, build_inputs, plug_schedule
 from optimizer.dayahead.inputs import InputError
-from runtime.planning import day_index
+from runtime.facades.dayahead_planning import day_index
 from scenarios.loader import load_builtin
 
 

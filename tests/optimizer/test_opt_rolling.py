@@ -77,7 +77,7 @@ def test_structure_change_rebuilds() -> None:
 
 
 def test_runtime_replan_keeps_the_model_across_slots() -> None:
-    from runtime.planning import replan
+    from runtime.facades.dayahead_planning import replan
     from scenarios.loader import load_builtin
 
     scenario = load_builtin("tiny")

@@ -15,7 +15,7 @@ from forecasts.uncertainty import ErrorQuantiles
 from optimizer.dayahead.from_scenario import Overrides
 from optimizer.dayahead.inputs import InputError
 from optimizer.dayahead.model.reserve import reserve_params
-from runtime import planning
+from runtime.facades import dayahead_planning as planning
 from scenarios.loader import load_scenario
 
 DAY = dt.date(2024, 8, 1)

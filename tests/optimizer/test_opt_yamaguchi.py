@@ -14,7 +14,7 @@ from optimizer.dayahead.costs import cost_breakdown
 from optimizer.dayahead.inputs import PlanInputs
 from optimizer.dayahead.result import PlanResult
 from optimizer.dayahead.solve import baseline
-from runtime.planning import day_index, plan_inputs
+from runtime.facades.dayahead_planning import day_index, plan_inputs
 from scenarios.loader import load_builtin
 
 TOL = 1e-5

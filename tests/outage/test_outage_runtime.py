@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from optimizer.outage.from_scenario import haversine_km, input_from_scenario
-from runtime import outage as rt
+from runtime.facades import outage_planning as rt
 from scenarios.loader import load_scenario
 from scenarios.model import Scenario
 

@@ -1,0 +1,257 @@
+"""Outage planning for the disaster office: thin functions from a Scenario to plans, survival tables and
+readiness targets (the API and CLI call these).
+
+PV comes from forecasts.pv (clear sky unless `weather` is given, scaled by pv_factor, e.g. 0.3 for a
+typhoon overcast); critical load from forecasts.load.critical_load_kw. Times tz-aware; a naive start is
+read as Asia/Tokyo by `outage_start`. Units: kW, kWh, h.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecasts.load import critical_load_kw
+from forecasts.pv import forecast_facility_pv
+from optimizer.dayahead.result import PlanResult
+from optimizer.outage import (
+    OutageInput,
+    ReadinessTargets,
+    greedy_plan,
+    input_from_scenario,
+    plan_outage,
+    readiness_scenario,
+    readiness_targets,
+    survival_input_from_scenario,
+    survival_table,
+)
+from optimizer.outage import (
+    OutagePlan as OutagePlan,  # re-exported for api (which reaches optimizer only through runtime)
+)
+from scenarios.model import Scenario
+from scenarios.timegrid import TZ
+
+log = logging.getLogger(__name__)
+
+
+def outage_start(value: str | dt.datetime | pd.Timestamp) -> tuple[pd.Timestamp, bool]:
+    """The start as a tz-aware Timestamp floored to its 30-min slot, and whether it was naive (read as JST)."""
+    stamp = pd.Timestamp(value)
+    naive = stamp.tzinfo is None
+    stamp = stamp.tz_localize(TZ) if naive else stamp.tz_convert(TZ)
+    return stamp.floor("30min"), naive
+
+
+def shelter_series(
+    scenario: Scenario, index: pd.DatetimeIndex, weather: pd.DataFrame | None = None, pv_factor: float = 1.0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """PV kW and critical kW per slot (columns = shelter ids) on the index."""
+    if not 0 <= pv_factor <= 1:
+        raise ValueError(f"pv_factor: {pv_factor} must be in 0..1 (fraction of the PV forecast)")
+    pv = pd.DataFrame(
+        {
+            f.id: forecast_facility_pv(f, index, weather).to_numpy() * pv_factor
+            for f in scenario.shelters
+            if f.pv_arrays
+        },
+        index=index,
+    )
+    critical = pd.DataFrame({f.id: critical_load_kw(f, index).to_numpy() for f in scenario.shelters}, index=index)
+    return pv, critical
+
+
+def outage_input(
+    scenario: Scenario,
+    start: pd.Timestamp,
+    hours: float = 72.0,
+    *,
+    weather: pd.DataFrame | None = None,
+    pv_factor: float = 1.0,
+    block_hours: float = 4.0,
+    candidate_shelters: int = 6,
+    ev_soc: dict[str, float] | None = None,
+    battery_soc: dict[str, float] | None = None,
+    unavailable_evs: tuple[str, ...] = (),
+) -> OutageInput:
+    """The planner input for an outage of `hours` (≤ 72) from `start` (tz-aware) over all shelters and EVs."""
+    n_slots = round(hours * 2)
+    if block_hours not in (2.0, 2.5, 3.0, 3.5, 4.0):
+        raise ValueError(f"block_hours: {block_hours} must be 2..4 h in half hours")
+    index = pd.date_range(start, periods=n_slots, freq="30min")
+    pv, critical = shelter_series(scenario, index, weather, pv_factor)
+    return input_from_scenario(
+        scenario,
+        start,
+        n_slots,
+        {c: pv[c].to_numpy() for c in pv.columns},
+        {c: critical[c].to_numpy() for c in critical.columns},
+        ev_soc=ev_soc,
+        battery_soc=battery_soc,
+        unavailable_evs=unavailable_evs,
+        block_slots=min(round(block_hours * 2), n_slots),
+        candidate_shelters=candidate_shelters,
+    )
+
+
+def plan(
+    scenario: Scenario,
+    start: pd.Timestamp,
+    hours: float = 72.0,
+    time_limit_s: float = 60.0,
+    method: str = "milp",
+    *,
+    weather: pd.DataFrame | None = None,
+    pv_factor: float = 1.0,
+    block_hours: float = 4.0,
+    candidate_shelters: int = 6,
+    ev_soc: dict[str, float] | None = None,
+    battery_soc: dict[str, float] | None = None,
+    unavailable_evs: tuple[str, ...] = (),
+) -> OutagePlan:
+    """Outage plan: 'milp' (time-limited HiGHS, warm-started, never worse than greedy) or 'greedy'.
+    Options as in `outage_input`."""
+    if method not in ("milp", "greedy"):
+        raise ValueError(f"method: '{method}' is not 'milp' or 'greedy'")
+    data = outage_input(
+        scenario,
+        start,
+        hours,
+        weather=weather,
+        pv_factor=pv_factor,
+        block_hours=block_hours,
+        candidate_shelters=candidate_shelters,
+        ev_soc=ev_soc,
+        battery_soc=battery_soc,
+        unavailable_evs=unavailable_evs,
+    )
+    return greedy_plan(data) if method == "greedy" else plan_outage(data, time_limit_s=time_limit_s)
+
+
+def survival(
+    scenario: Scenario,
+    period_start: pd.Timestamp,
+    period_end: pd.Timestamp,
+    hours: float = 72.0,
+    *,
+    weather: pd.DataFrame | None = None,
+    pv_factor: float = 1.0,
+    battery_soc: float | None = None,
+) -> pd.DataFrame:
+    """Survival table (see optimizer.outage.survival_table) for outages starting at every slot in
+    [period_start, period_end), each lasting `hours`."""
+    duration = round(hours * 2)
+    starts = pd.date_range(period_start, period_end, freq="30min", inclusive="left")
+    if len(starts) == 0:
+        raise ValueError("period: the end must be after the start")
+    index = pd.date_range(starts[0], periods=len(starts) + duration - 1, freq="30min")
+    pv, critical = shelter_series(scenario, index, weather, pv_factor)
+    data = survival_input_from_scenario(scenario, index, duration, pv, critical, battery_soc)
+    log.info(
+        "survival: %d starts x %d shelters, %d cars supporting", data.n_starts, len(data.shelter_ids), len(data.cars)
+    )
+    return survival_table(data)
+
+
+def readiness(
+    scenario: Scenario, event_time: pd.Timestamp, hours: float = 72.0, ev_target_soc: float = 0.95
+) -> tuple[ReadinessTargets, Scenario]:
+    """Raised reserves and pre-charge targets for an event, and the scenario carrying them for the
+    day-ahead planner (see `readiness_cost`)."""
+    targets = readiness_targets(scenario, event_time, hours, ev_target_soc)
+    return targets, readiness_scenario(scenario, targets)
+
+
+@dataclass(frozen=True)
+class ReadinessCost:
+    """Day-ahead plan cost (JPY over the horizon) without and with readiness, from 00:00 JST of plan_date.
+
+    money_*: the plan's objective without soft-target penalties (energy, wheeling, degradation, peak,
+    curtailment, terminal value); extra_money_jpy = money_ready - money_base is the cost of readiness.
+    missed_ready: soft targets the readiness plan could not meet (e.g. a reserve not reachable in time).
+    """
+
+    plan_date: dt.date
+    horizon_slots: int
+    objective_base_jpy: float
+    objective_ready_jpy: float
+    money_base_jpy: float
+    money_ready_jpy: float
+    status_base: str
+    status_ready: str
+    missed_ready: tuple[str, ...]
+
+    @property
+    def extra_money_jpy(self) -> float:
+        """What readiness costs in JPY (positive = more expensive)."""
+        return self.money_ready_jpy - self.money_base_jpy
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {**asdict(self), "plan_date": self.plan_date.isoformat(), "extra_money_jpy": self.extra_money_jpy}
+
+
+def readiness_cost(
+    scenario: Scenario,
+    event_time: pd.Timestamp,
+    hours: float = 72.0,
+    ev_target_soc: float = 0.95,
+    plan_date: dt.date | None = None,
+    horizon_slots: int = 96,
+) -> ReadinessCost:
+    """Run the day-ahead planner (runtime.facades.dayahead_planning.run_plan) with and without readiness;
+    plan_date defaults to the day before the event (JST), so a 96-slot horizon ends with the event day."""
+    from runtime.facades.dayahead_planning import run_plan
+
+    event = pd.Timestamp(event_time).tz_convert(TZ)
+    day = plan_date or (event - pd.Timedelta(days=1)).date()
+    _, ready_scenario = readiness(scenario, event, hours, ev_target_soc)
+    base = run_plan(scenario, day, horizon_slots).result
+    ready = run_plan(ready_scenario, day, horizon_slots).result
+
+    def money(result: PlanResult) -> float:
+        return float(sum(v for k, v in result.breakdown.items() if not k.startswith("penalty")))
+
+    missed = tuple(
+        f"{m.kind} {m.subject}: {m.shortfall:.2f} {m.unit}" for m in ready.missed if m.kind != "shelter_no_storage"
+    )
+    return ReadinessCost(
+        day,
+        horizon_slots,
+        base.objective_jpy,
+        ready.objective_jpy,
+        money(base),
+        money(ready),
+        base.status,
+        ready.status,
+        missed,
+    )
+
+
+def write_plan(result: OutagePlan, directory: Path) -> list[Path]:
+    """Write shelters.csv, itinerary.csv, shed_kw.csv and plan.json into directory; return the paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = [directory / n for n in ("shelters.csv", "itinerary.csv", "shed_kw.csv", "plan.json")]
+    result.shelter_table().to_csv(paths[0])
+    result.itinerary_table().to_csv(paths[1], index=False)
+    result.shed_table().to_csv(paths[2])
+    paths[3].write_text(result.to_json(), encoding="utf-8")
+    return paths
+
+
+def write_survival(table: pd.DataFrame, path: Path) -> Path:
+    """Write a survival table as CSV (suffix .csv) or JSON records (suffix .json)."""
+    flat = table.copy()
+    flat.columns = ["_".join(map(str, c)) for c in flat.columns]
+    if path.suffix == ".json":
+        records = flat.reset_index().replace({np.nan: None}).to_dict(orient="records")
+        path.write_text(json.dumps(records, indent=1), encoding="utf-8")
+    else:
+        flat.to_csv(path)
+    return path

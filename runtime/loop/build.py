@@ -1,0 +1,26 @@
+"""Assembling the service: a ``Service`` with the default forecaster (``runtime.loop.store_forecaster``) and
+planner (``runtime.loop.optimiser_planner.OptimizerPlanner``), built at the entry points (``ems up``/``serve``)."""
+
+from __future__ import annotations
+
+from runtime.loop.optimiser_planner import OptimizerPlanner
+from runtime.loop.service import Planner, Service, Telemetry
+from runtime.loop.store_forecaster import store_forecaster
+from runtime.security import ensure_user
+from runtime.settings import Settings
+from runtime.store.db import Store
+from scenarios.model import Scenario
+
+
+def default_planner() -> Planner:
+    """The optimiser (Pyomo + HiGHS rolling planner) behind the loop's Planner interface: a new
+    OptimizerPlanner, owned by the service it is given to (its models and lock are not shared)."""
+    return OptimizerPlanner()
+
+
+def build_service(settings: Settings, scenario: Scenario, store: Store, telemetry: Telemetry | None) -> Service:
+    """A Service with the default forecaster and planner; ensures the initial operator account exists."""
+    ensure_user(store, settings.admin_user, settings.admin_password.get_secret_value(), "operator")
+    return Service(
+        settings, scenario, store, telemetry, store_forecaster(store, settings.weather_file), default_planner()
+    )

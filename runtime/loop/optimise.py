@@ -1,0 +1,93 @@
+"""The optimise step: assemble the plan request (latest forecast, measured SoC, JEPX prices) and plan the rolling
+horizon through the one fallback chain (``runtime.loop.fallback``); what-if plans on the same inputs.
+
+Slots are 30 min named by their start (tz-aware); powers kW; prices JPY/kWh; SoC a fraction 0..1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+
+import pandas as pd
+
+from runtime.loop import fallback
+from runtime.loop.forecast import forecast
+from runtime.loop.horizon import horizon_index
+from runtime.loop.prices import price_series
+from runtime.loop.service import PlanRequest, Service
+from runtime.store import journal, plans, readings
+from runtime.store.models import Plan
+
+
+def measured_soc(svc: Service) -> dict[str, float]:
+    """Latest battery SoC (fraction) per 'facility/battery' key from stored values."""
+    kinds = {(f.id, b.id) for f in svc.scenario.facilities for b in f.batteries}
+    return {
+        f"{r.facility_id}/{r.device_id}": r.value
+        for r in readings.latest_values(svc.store)
+        if r.point == "soc" and (r.facility_id, r.device_id) in kinds
+    }
+
+
+def _forecast_series(svc: Service, now: dt.datetime, index: pd.DatetimeIndex) -> tuple[dict[str, pd.Series], ...]:
+    _, frames = journal.latest_forecast(svc.store)
+    if not frames or any(index[-1] not in frame.index for frame in frames.values()):
+        forecast(svc, now)
+        _, frames = journal.latest_forecast(svc.store)
+    pv = {f: frame["pv"].reindex(index).fillna(0.0) for f, frame in frames.items() if "pv" in frame}
+    load = {f: frame["load"].reindex(index).fillna(0.0) for f, frame in frames.items() if "load" in frame}
+    return pv, load
+
+
+def build_request(
+    svc: Service,
+    now: dt.datetime,
+    unavailable: Sequence[str] = (),
+    price: pd.Series | None = None,
+    price_area: str | None = None,
+) -> PlanRequest:
+    """The planner's input from the latest forecast, measured SoC and prices (overrides for what-ifs)."""
+    index, fraction = horizon_index(now)
+    pv, load = _forecast_series(svc, now, index)
+    notes: tuple[str, ...] = ()
+    if price is None:
+        price, note = price_series(svc.scenario, index, price_area)
+        notes = (note,)
+    else:
+        price = price.reindex(index).ffill().bfill()
+    return PlanRequest(
+        svc.scenario, index, fraction, pv, load, price, measured_soc(svc), frozenset(unavailable), svc.settings, notes
+    )
+
+
+def optimise(svc: Service, now: dt.datetime) -> Plan:
+    """Plan the rolling horizon from the latest SoC through the one fallback chain (runtime.loop.fallback: assemble
+    -> solve -> LP relaxation -> last plan shifted -> baseline -> safe). Never raises for a failed solve or
+    input; returns the stored plan. The job counts as failed unless the MILP itself gave the plan."""
+    started = time.perf_counter()
+    row, rung = fallback.plan_for_loop(svc, now, lambda: build_request(svc, now), horizon_index(now)[0])
+    ok = rung == "solve"
+    journal.mark_job(svc.store, "optimise", now, ok, f"plan v{row.version} {row.kind}")
+    svc.timed("optimise", started, ok)
+    return row
+
+
+def whatif(
+    svc: Service, now: dt.datetime, unavailable: Sequence[str], price: pd.Series | None, price_area: str | None = None
+) -> Plan:
+    """A what-if plan with batteries unavailable and/or another price series (explicit, or another JEPX
+    area's); stored as kind 'whatif'."""
+    request = build_request(svc, now, unavailable, price, price_area)
+    plan_in = svc.planner(request)
+    plan_in.kind, plan_in.status, plan_in.created_at = "whatif", "proposed", now
+    plan_in.inputs_summary = {
+        **plan_in.inputs_summary,
+        "unavailable_batteries": sorted(unavailable),
+        "price_override": price is not None,
+        "price_area": price_area,
+        "notes": list(request.notes),
+        "solver_kind": plan_in.solver_status,
+    }
+    return plans.save_plan(svc.store, plan_in)

@@ -1,0 +1,65 @@
+"""The poll step: read every device, store good values, substitute last good ones for stale devices.
+
+A device that does not answer (quality other than 'good') gets its last good values restated at `now` with
+quality 'substituted' and one 'stale_readings' event until it answers again ('readings_recovered'). Values in
+the units of ``devices.capabilities`` (kW, kWh, SoC fraction).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from runtime.loop.service import Sample, Service
+from runtime.store import journal, readings
+from runtime.store.readings import ReadingIn
+
+
+def _rows(sample: Sample, ts: dt.datetime, values: dict[str, float], quality: str) -> list[ReadingIn]:
+    return [ReadingIn(ts, sample.facility_id, sample.device_id, k, v, quality) for k, v in values.items()]
+
+
+def _substitute(svc: Service, sample: Sample, now: dt.datetime) -> list[ReadingIn]:
+    key = (sample.facility_id, sample.device_id)
+    if key not in svc.stale_devices:
+        svc.stale_devices.add(key)
+        journal.raise_event(
+            svc.store,
+            "stale_readings",
+            f"{sample.key}: {sample.quality}; using last good values",
+            facility_id=key[0],
+            details={"device": key[1], "quality": sample.quality},
+        )
+    if key not in svc.last_good:
+        return []
+    _, values = svc.last_good[key]
+    return _rows(sample, now, values, "substituted")
+
+
+async def poll(svc: Service, now: dt.datetime) -> int:
+    """Read every device, store good values, substitute last good ones for stale devices; returns rows stored."""
+    started, rows = time.perf_counter(), []
+    if svc.telemetry is None:
+        return 0
+    for sample in await svc.telemetry.poll(now):
+        values = {k: float(v) for k, v in sample.values.items() if v is not None}
+        key = (sample.facility_id, sample.device_id)
+        if sample.quality == "good" and values:
+            ts = sample.measured_at or now
+            svc.last_good[key] = (ts, values)
+            if key in svc.stale_devices:
+                svc.stale_devices.discard(key)
+                journal.raise_event(
+                    svc.store,
+                    "readings_recovered",
+                    f"{sample.key} answers again",
+                    severity="info",
+                    facility_id=key[0],
+                )
+            rows.extend(_rows(sample, ts, values, "good"))
+        else:
+            rows.extend(_substitute(svc, sample, now))
+    readings.write_readings(svc.store, rows)
+    journal.mark_job(svc.store, "poll", now, True, f"{len(rows)} rows")
+    svc.timed("poll", started, True)
+    return len(rows)

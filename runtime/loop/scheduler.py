@@ -1,0 +1,160 @@
+"""APScheduler 3 wiring of the loop: one AsyncIOScheduler per service, one job per step.
+
+poll every `poll_interval_s`; forecast every `forecast_interval_s`; optimise at each slot start (+5 s, JST
+grid) when the interval is 30 min, else on that interval; dispatch at each slot start (+15 s) and re-sent every
+`dispatch_resend_s` but at most half the shortest device watchdog (so held set-points never revert);
+settle the previous slot at +60 s; retention daily.
+Every job: max_instances=1, coalesce=True, misfire_grace_time from the settings. On start, the steps whose last
+recorded run (table job_runs) is older than their interval run at once in loop order (poll, forecast, optimise,
+dispatch) as a one-shot 'resume' job, so a restart resumes the schedule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from runtime.loop.dispatch import dispatch
+from runtime.loop.forecast import forecast
+from runtime.loop.optimise import optimise
+from runtime.loop.poll import poll
+from runtime.loop.service import Service
+from runtime.loop.settle import settle_previous
+from runtime.store import journal, readings
+from runtime.store.types import utcnow
+
+log = logging.getLogger(__name__)
+SLOT_S = 1800
+
+
+class LoopScheduler:
+    """Owns the AsyncIOScheduler of one service; start() inside a running event loop."""
+
+    def __init__(self, svc: Service) -> None:
+        self.svc = svc
+        self.scheduler = AsyncIOScheduler(timezone="Asia/Tokyo")
+        self.lock = asyncio.Lock()
+        self.stopping = False
+
+    def _guarded(self, name: str, step: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            async with self.lock:  # steps never overlap: poll, plan and dispatch share the store and devices
+                if self.stopping:
+                    return
+                try:
+                    await step()
+                except Exception as exc:  # a failed step raises an event; the schedule goes on
+                    log.exception("job %s failed", name)
+                    self.svc.failures[name] = self.svc.failures.get(name, 0) + 1
+                    journal.raise_event(
+                        self.svc.store, "job_failed", f"{name}: {type(exc).__name__}: {exc}", severity="alarm"
+                    )
+
+        return run
+
+    def resend_s(self) -> float:
+        """Seconds between set-point re-sends: the setting, but at most half the shortest device watchdog."""
+        endpoints = [b.modbus for f in self.svc.scenario.facilities for b in f.batteries]
+        endpoints += [c.modbus for f in self.svc.scenario.facilities for c in f.ev_chargers]
+        watchdogs = [e.watchdog_s for e in endpoints if e is not None and e.watchdog_s]
+        return min([self.svc.settings.dispatch_resend_s, *(0.5 * w for w in watchdogs)])
+
+    def jobs(self) -> dict[str, tuple[Callable[[], Awaitable[Any]], Any, float]]:
+        """name -> (coroutine function, trigger, nominal interval in s)."""
+        s, svc = self.svc.settings, self.svc
+        slot_cron = s.optimise_interval_s == SLOT_S
+        resend = self.resend_s()
+        return {
+            "poll": (lambda: poll(svc, utcnow()), IntervalTrigger(seconds=s.poll_interval_s), s.poll_interval_s),
+            "forecast": (
+                lambda: asyncio.to_thread(forecast, svc, utcnow()),
+                IntervalTrigger(seconds=s.forecast_interval_s),
+                s.forecast_interval_s,
+            ),
+            "optimise": (
+                lambda: asyncio.to_thread(optimise, svc, utcnow()),
+                CronTrigger(minute="0,30", second=5) if slot_cron else IntervalTrigger(seconds=s.optimise_interval_s),
+                s.optimise_interval_s,
+            ),
+            "dispatch_slot": (
+                lambda: dispatch(svc, utcnow()),
+                CronTrigger(minute="0,30", second=15),
+                SLOT_S,
+            ),
+            "dispatch": (lambda: dispatch(svc, utcnow()), IntervalTrigger(seconds=resend), resend),
+            "settle": (
+                lambda: asyncio.to_thread(settle_previous, svc, utcnow()),
+                CronTrigger(minute="1,31"),
+                SLOT_S,
+            ),
+            "retention": (
+                lambda: asyncio.to_thread(readings.apply_retention, svc.store, utcnow(), s.retention_days),
+                CronTrigger(hour=3, minute=10),
+                86400.0,
+            ),
+        }
+
+    def overdue(self) -> list[str]:
+        """Steps whose last recorded run is older than their interval (or never ran), in loop order."""
+        last = journal.job_runs(self.svc.store)
+        now = utcnow()
+        jobs = self.jobs()
+        return [
+            name
+            for name in ("poll", "forecast", "optimise", "dispatch")
+            if name not in last or now - last[name].last_run > dt.timedelta(seconds=jobs[name][2])
+        ]
+
+    def start(self) -> None:
+        """Add every job, plus a one-shot 'resume' job running the overdue steps in loop order, and start."""
+        jobs = self.jobs()
+        for name, (step, trigger, _interval) in jobs.items():
+            self.scheduler.add_job(
+                self._guarded(name, step),
+                trigger,
+                id=name,
+                name=name,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=self.svc.settings.misfire_grace_s,
+                replace_existing=True,
+            )
+        due = self.overdue()
+        if due:
+            steps = [self._guarded(name, jobs[name][0]) for name in due]
+
+            async def resume() -> None:
+                for step in steps:
+                    await step()
+
+            self.scheduler.add_job(
+                resume,
+                "date",
+                run_date=utcnow(),
+                id="resume",
+                name="resume " + ",".join(due),
+                misfire_grace_time=self.svc.settings.misfire_grace_s,
+            )
+        self.scheduler.start()
+        log.info("loop scheduler started with %d jobs", len(self.scheduler.get_jobs()))
+
+    def shutdown(self) -> None:
+        """Stop scheduling; a step in progress finishes (see `drain`), none starts after this."""
+        self.stopping = True
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    async def stop(self) -> None:
+        """Clean stop: no new step starts, the step in progress finishes, then the scheduler shuts down
+        (APScheduler's executor would cancel a running job, leaving e.g. a solve's thread orphaned)."""
+        self.stopping = True
+        async with self.lock:
+            pass
+        self.shutdown()

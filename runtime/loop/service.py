@@ -1,0 +1,131 @@
+"""The service state the loop steps and the API share, and the parts plugged into it.
+
+``Service`` holds the settings, scenario, store and the pluggable parts (telemetry, forecaster, planner) plus the
+loop's live state (last good values, stale devices, set-points sent, active alerts, job counters). The steps are
+plain functions in their own modules (``runtime.loop.poll``, ``forecast``, ``optimise``, ``dispatch``,
+``settle``), each taking the service and the current time `now` (tz-aware) so tests call them directly.
+Units: kW, kWh, JPY, SoC fraction; slots are 30 min named by their start (Asia/Tokyo).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pandas as pd
+
+from runtime.settings import Settings
+from runtime.store import journal, plans
+from runtime.store.db import Store
+from scenarios.device_identity import DeviceKey, DeviceKind
+from scenarios.model import Scenario
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One device's values from one poll (units and signs of ``devices.capabilities``); `measured_at` None if
+    never read."""
+
+    facility_id: str
+    device_id: str
+    kind: DeviceKind
+    values: dict[str, float | None]
+    quality: str
+    measured_at: dt.datetime | None
+
+    @property
+    def key(self) -> DeviceKey:
+        """The device's key (facility, asset id)."""
+        return DeviceKey(self.facility_id, self.device_id)
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    """Result of a guarded set-point write: the applied kW (None if not applied), ok flag and message."""
+
+    applied: float | None
+    ok: bool
+    message: str = ""
+
+
+class Telemetry(Protocol):
+    """Devices as the loop sees them (real devices or simulators)."""
+
+    async def poll(self, now: dt.datetime) -> list[Sample]:
+        """Read every device once."""
+
+    async def write(
+        self, facility_id: str, device_id: str, kind: DeviceKind, value_kw: float, actor: str, dry_run: bool
+    ) -> WriteOutcome:
+        """Write a kW set-point through the guarded path (clamp, allow-list, dry-run, device audit)."""
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What the planner gets: horizon, forecasts (kW per facility), prices, measured SoC, overrides."""
+
+    scenario: Scenario
+    index: pd.DatetimeIndex
+    first_slot_fraction: float
+    pv_kw: dict[str, pd.Series]
+    load_kw: dict[str, pd.Series]
+    price: pd.Series
+    battery_soc: dict[str, float]
+    unavailable_batteries: frozenset[str] = frozenset()
+    settings: Settings | None = None
+    notes: tuple[str, ...] = ()
+
+
+Forecaster = Callable[[Scenario, pd.DatetimeIndex], dict[str, pd.DataFrame]]
+Planner = Callable[[PlanRequest], plans.PlanIn]
+
+
+@dataclass
+class Service:
+    """Everything the loop and the API share: settings, scenario, store and the pluggable parts."""
+
+    settings: Settings
+    scenario: Scenario
+    store: Store
+    telemetry: Telemetry | None
+    forecaster: Forecaster
+    planner: Planner
+    durations_s: dict[str, float] = field(default_factory=dict)
+    runs: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)
+    last_good: dict[tuple[str, str], tuple[dt.datetime, dict[str, float]]] = field(default_factory=dict)
+    stale_devices: set[tuple[str, str]] = field(default_factory=set)
+    sent: dict[tuple[str, str], float] = field(default_factory=dict)
+    active_alerts: set[str] = field(default_factory=set)
+
+    def alert_once(
+        self, key: str, kind: str, message: str, severity: str = "warning", facility_id: str | None = None
+    ) -> None:
+        """Raise an event when condition `key` becomes active (not again while it stays active)."""
+        if key not in self.active_alerts:
+            self.active_alerts.add(key)
+            journal.raise_event(self.store, kind, message, severity=severity, facility_id=facility_id)
+
+    def clear_alert(self, key: str) -> None:
+        """Condition `key` is over; the next occurrence raises a new event."""
+        self.active_alerts.discard(key)
+
+    def timed(self, job: str, started: float, ok: bool) -> None:
+        """Record a job's duration (s) and outcome for /metrics."""
+        self.durations_s[job] = time.perf_counter() - started
+        self.runs[job] = self.runs.get(job, 0) + 1
+        if not ok:
+            self.failures[job] = self.failures.get(job, 0) + 1
+
+
+def summary(svc: Service) -> dict[str, Any]:
+    """Loop counters for /metrics and /health."""
+    return {
+        "durations_s": dict(svc.durations_s),
+        "runs": dict(svc.runs),
+        "failures": dict(svc.failures),
+        "stale_devices": len(svc.stale_devices),
+    }
