@@ -17,7 +17,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runtime.loop.service import Service, summary
+from runtime.loop.service import Service, loop_counters
 from runtime.store import plans, readings
 from scenarios.timegrid import utcnow
 
@@ -86,9 +86,9 @@ class LoopCollector:
 
     def collect(self) -> Iterator[Metric]:
         """The metric families with their current values; the reading age only once a reading is stored."""
-        counters = summary(self.service)
-        yield from _job_families(counters["durations_s"], counters["runs"], counters["failures"])
-        yield _gauge("ems_stale_devices", counters["stale_devices"])
+        counters = loop_counters(self.service)
+        yield from _job_families(counters.durations_s, counters.runs, counters.failures)
+        yield _gauge("ems_stale_devices", counters.stale_devices)
         latest = readings.latest_values(self.service.store)
         if latest:
             yield _gauge("ems_oldest_reading_age_seconds", max((utcnow() - r.ts).total_seconds() for r in latest))

@@ -5,6 +5,7 @@ on a real PostgreSQL in a unique schema dropped afterwards (parallel runs do not
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import socket
 import threading
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
+from sqlalchemy import JSON, column, insert, table
 
 from runtime.store.db import Store, drop_schema, open_store
 
@@ -145,17 +147,12 @@ def flat_planner(battery_kw: float):
     import pandas as pd
 
     from runtime.store import plans
+    from runtime.store.records import PlanSlotIn
 
     def planner(request):
         n = len(request.index)
         rows = [
-            {
-                "slot_start": t.to_pydatetime(),
-                "plant_kw": 20.0,
-                "jepx_buy_kw": 10.0,
-                "jepx_sell_kw": 0.0,
-                "price_jpy_per_kwh": 10.0,
-            }
+            PlanSlotIn(t.to_pydatetime(), plant_kw=20.0, jepx_buy_kw=10.0, jepx_sell_kw=0.0, price_jpy_per_kwh=10.0)
             for t in request.index
         ]
         return plans.PlanIn(
@@ -168,3 +165,121 @@ def flat_planner(battery_kw: float):
         )
 
     return planner
+
+
+# Rows as the code before issue 10 stored them (plain dicts in JSON columns): the typed records must still load them.
+# The tables are declared with plain JSON columns, so the rows go in exactly as they were (no TypedJSON on the way).
+OLD_T0 = dt.datetime(2024, 6, 10, 3, 0, tzinfo=dt.UTC)  # 12:00 JST
+OLD_PLANS = table(
+    "plans",
+    *(column(c) for c in ("id", "version", "created_at", "horizon_start", "horizon_end", "kind", "status")),
+    column("solver_status"),
+    column("objective_jpy"),
+    column("inputs_summary", JSON),
+    column("cost_breakdown", JSON),
+    column("slack_report", JSON),
+    column("setpoints", JSON),
+)
+OLD_EVENTS = table("events", *(column(c) for c in ("ts", "severity", "kind", "message")), column("details", JSON))
+OLD_RUNS = table("forecast_runs", *(column(c) for c in ("created_at", "source")), column("summary", JSON))
+
+OLD_OPTIMAL = {  # runtime/loop_planner.to_plan_in + runtime/fallback._record before issue 10
+    "facilities": 3,
+    "batteries": 1,
+    "evs": 1,
+    "slots": 96,
+    "termination": "optimal",
+    "mip_gap": 0.0,
+    "solve_s": 0.123,
+    "build_s": 0.456,
+    "notes": ["JEPX chugoku"],
+    "rung": "solve",
+    "battery_soc": {"centre/bat1": 0.8},
+}
+OLD_SHIFTED = {  # runtime/loop_plans.shifted_plan after a failed solve, plus a key no record knows
+    "reason": "HiGHS found no solution (TimeLimit); lp_relaxation: no binaries",
+    "base_plan_id": 1,  # (an id; no row needs to exist)
+    "base_version": 1,
+    "notes": [],
+    "rung": "last_plan_shifted",
+    "fallback_reasons": [
+        {"rung": "solve", "reason": "HiGHS found no solution (TimeLimit)"},
+        {"rung": "lp_relaxation", "reason": "no binaries"},
+    ],
+    "legacy_key": "kept as stored",
+}
+OLD_SLACK = [  # dataclasses.asdict(MissedTarget) with the slot written as str(pd.Timestamp)
+    {
+        "kind": "shelter_reserve",
+        "subject": "centre",
+        "slot": "2024-06-10 12:00:00+09:00",
+        "shortfall": 1.5,
+        "unit": "kWh",
+        "penalty_jpy": 1050.0,
+        "reason": "battery at its floor",
+    },
+    {"kind": "contract_peak", "subject": "office", "slot": None, "shortfall": 2.0, "unit": "kW", "penalty_jpy": 0.0},
+]
+
+
+def insert_old_rows(store) -> None:
+    """Two plans (optimal v1, shifted v2), two events and a forecast run, stored as plain JSON as before issue 10."""
+    t0 = OLD_T0
+    common = {"created_at": t0, "horizon_start": t0, "horizon_end": t0 + dt.timedelta(hours=1), "status": "proposed"}
+    with store.session() as session:
+        session.execute(
+            insert(OLD_PLANS),
+            [
+                {
+                    **common,
+                    "version": 1,
+                    "kind": "optimal",
+                    "solver_status": "optimal",
+                    "objective_jpy": 123.0,
+                    "inputs_summary": OLD_OPTIMAL,
+                    "cost_breakdown": {"energy": 100.0, "penalty_reserve": 23.0},
+                    "slack_report": OLD_SLACK,
+                    "setpoints": {"centre": {"bat1": [1.0, -2.0]}},
+                },
+                {
+                    **common,
+                    "version": 2,
+                    "kind": "shifted",
+                    "solver_status": "shifted from v1",
+                    "objective_jpy": None,
+                    "inputs_summary": OLD_SHIFTED,
+                    "cost_breakdown": {},
+                    "slack_report": [],
+                    "setpoints": {},
+                },
+            ],
+        )
+        session.execute(
+            insert(OLD_EVENTS),
+            [
+                {"ts": t0, "severity": "warning", "kind": "stale_readings", "message": "m", "details": {}},
+                {
+                    "ts": t0,
+                    "severity": "warning",
+                    "kind": "stale_readings",
+                    "message": "centre/bat1: error",
+                    "details": {"device": "bat1", "quality": "error"},
+                },
+            ],
+        )
+        session.execute(
+            insert(OLD_RUNS),
+            [
+                {
+                    "created_at": t0,
+                    "source": "store_forecaster",
+                    "summary": {
+                        "start": "2024-06-10T12:00:00+09:00",
+                        "slots": 96,
+                        "facilities": 3,
+                        "pv_inputs": {"clear_sky": 2, "none": 1},
+                        "weather_missing": [],
+                    },
+                }
+            ],
+        )

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from api.routers.deps import ServiceDep
 from api.schemas.common import Health
 from api.version import package_version
-from runtime.loop.service import summary
+from runtime.loop.service import loop_counters
 from runtime.store import readings
 
 router = APIRouter(tags=["health"])
@@ -22,16 +22,16 @@ def health(svc: ServiceDep) -> Health:
         database = "ok"
     except Exception as exc:  # report, do not crash
         database = f"error: {type(exc).__name__}"
-    counters = summary(svc)
+    counters = loop_counters(svc)
     return Health(
         status="ok" if database == "ok" else "degraded",
         version=package_version(),
         database=database,
         scenario=svc.scenario.name,
         facilities=len(svc.scenario.facilities),
-        loop_runs=counters["runs"],
-        loop_failures=counters["failures"],
-        stale_devices=counters["stale_devices"],
+        loop_runs=counters.runs,
+        loop_failures=counters.failures,
+        stale_devices=counters.stale_devices,
     )
 
 

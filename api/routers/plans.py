@@ -12,12 +12,21 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from api.routers.deps import ERRORS, IdPath, OperatorDep, PrincipalDep, ServiceDep, require
 from api.schemas.common import Message
 from api.schemas.journal import ImbalanceOut
-from api.schemas.plans import DecisionRequest, PlanOut, PlanSlotOut, PlanSummaryOut, WhatIfRequest
+from api.schemas.plans import (
+    DecisionRequest,
+    PlanInputsSummaryOut,
+    PlanOut,
+    PlanSlotOut,
+    PlanSummaryOut,
+    SlackEntryOut,
+    WhatIfRequest,
+)
 from runtime.loop.horizon import horizon_index
 from runtime.loop.optimise import whatif
 from runtime.loop.service import Service
 from runtime.store import journal, plans
 from runtime.store.models import Plan
+from runtime.store.records import EventDetails
 from scenarios.timegrid import TZ, jepx_slot_number, utcnow
 
 router = APIRouter(prefix="/plans", tags=["plans"])
@@ -40,9 +49,9 @@ def plan_out(svc: Service, plan: Plan) -> PlanOut:
     base = PlanSummaryOut.model_validate(plan).model_dump()
     return PlanOut(
         **base,
-        inputs_summary=plan.inputs_summary,
+        inputs_summary=PlanInputsSummaryOut.model_validate(plan.inputs_summary),
         cost_breakdown=plan.cost_breakdown,
-        slack_report=plan.slack_report,
+        slack_report=[SlackEntryOut.model_validate(m) for m in plan.slack_report],
         setpoints=plan.setpoints,
         slots=[PlanSlotOut.model_validate(s) for s in plans.plan_slots(svc.store, plan.id)],
     )
@@ -119,7 +128,7 @@ def decide(plan_id: IdPath, body: DecisionRequest, svc: ServiceDep, principal: O
         f"plan_{body.decision}",
         f"plan v{plan.version} {body.decision} by {user}",
         severity="info",
-        details={"plan_id": plan.id},
+        details=EventDetails(plan_id=plan.id),
     )
     return PlanSummaryOut.model_validate(row)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -22,6 +22,50 @@ class PlanSlotOut(Schema):
     interchange_kw: float
     load_kw: float
     price_jpy_per_kwh: float
+
+
+class FallbackReasonOut(Schema):
+    """A rung of the fallback chain that gave no plan, and why."""
+
+    rung: str = Field(description="solve | lp_relaxation | last_plan_shifted | baseline | safe")
+    reason: str
+
+
+class SlackEntryOut(Schema):
+    """One soft target the plan missed, by how much, what it costs and why."""
+
+    kind: str = Field(description="ev_departure | ev_trip | shelter_reserve | shelter_no_storage | contract_peak")
+    subject: str = Field(description="EV or facility id.")
+    slot: dt.datetime | None = Field(description="First slot missed (slot start).")
+    shortfall: float = Field(description="Shortfall in `unit` (kWh or kW).")
+    unit: str
+    penalty_jpy: float = Field(description="Penalty in JPY the plan pays for it.")
+    reason: str = Field(description="The binding limit that explains it.")
+
+
+class PlanInputsSummaryOut(Schema):
+    """What the plan was built on and how it was made; fields the plan's kind does not use are null or empty."""
+
+    facilities: int | None = Field(description="Facilities in the optimiser's inputs.")
+    batteries: int | None
+    evs: int | None
+    slots: int | None = Field(description="Slots of the horizon (30 min each).")
+    termination: str | None = Field(description="HiGHS termination of the solve.")
+    mip_gap: float | None = Field(description="Relative MIP gap at the end of the solve (fraction).")
+    solve_s: float | None = Field(description="Solve time in seconds.")
+    build_s: float | None = Field(description="Model build time in seconds.")
+    notes: list[str] = Field(description="Notes on the inputs (e.g. the JEPX proxy year used).")
+    rung: str | None = Field(description="Rung of the fallback chain the plan came from.")
+    reason: str = Field(description="Why the rungs before gave no plan ('' if the first rung gave it).")
+    fallback_reasons: list[FallbackReasonOut]
+    battery_soc: dict[str, float] = Field(description="Measured SoC (fraction) per 'facility/battery' at the start.")
+    base_plan_id: int | None = Field(description="A shifted plan's base plan (id).")
+    base_version: int | None = Field(description="A shifted plan's base plan (version).")
+    prices_known: bool | None = Field(description="A safe plan: whether JEPX prices were known.")
+    unavailable_batteries: list[str] = Field(description="A what-if's batteries out of service.")
+    price_override: bool | None = Field(description="A what-if with its own price series.")
+    price_area: str | None = Field(description="A what-if's JEPX price area, if another than the scenario's.")
+    solver_kind: str | None = Field(description="A what-if's solver status.")
 
 
 class PlanSummaryOut(Schema):
@@ -43,10 +87,12 @@ class PlanSummaryOut(Schema):
 class PlanOut(PlanSummaryOut):
     """A plan with inputs summary, cost breakdown, slack report, set-points and slots."""
 
-    inputs_summary: dict[str, Any]
-    cost_breakdown: dict[str, Any]
-    slack_report: list[Any]
-    setpoints: dict[str, dict[str, list[float]]]
+    inputs_summary: PlanInputsSummaryOut
+    cost_breakdown: dict[str, float] = Field(description="JPY by cost term of the plan's objective.")
+    slack_report: list[SlackEntryOut]
+    setpoints: dict[str, dict[str, list[float]]] = Field(
+        description="{facility: {device: [kW per slot]}}: battery + = discharge, EV charger + = charging the car."
+    )
     slots: list[PlanSlotOut]
 
 

@@ -28,7 +28,6 @@ from optimizer.dayahead.rolling import RollingPlanner
 from optimizer.dayahead.solve import baseline
 from runtime.facades.forecasting import EMHASS_SITE_TZ
 from runtime.loop.fallback import plan_result
-from runtime.settings import Settings
 from scenarios.datasets import emhass_load_pv, market_prices
 from scenarios.model import Scenario
 from scenarios.timegrid import SLOT, SLOT_FREQ, SLOT_HOURS, TZ, default_horizon
@@ -45,24 +44,12 @@ __all__ = [
     "plot_plan",
     "replan",
     "run_plan",
-    "solve_options",
     "uncertainty_reserve",
     "write_outputs",
 ]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
-
-
-def solve_options(settings: Settings) -> SolveOptions:
-    """HiGHS options from the service settings (time limit s, relative MIP gap, threads).
-
-    Note: the relative gap is measured on the whole day's net cost (~600,000 JPY for Yamaguchi), so 1 % may
-    leave ~6,000 JPY on the table; SolveOptions also stops at an absolute gap of 100 JPY, whichever comes first.
-    """
-    return SolveOptions(
-        time_limit_s=settings.highs_time_limit_s, mip_rel_gap=settings.highs_mip_gap, threads=settings.highs_threads
-    )
 
 
 def day_index(date: dt.date, horizon_slots: int = 96) -> pd.DatetimeIndex:

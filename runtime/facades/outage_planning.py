@@ -13,7 +13,6 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -192,9 +191,14 @@ class ReadinessCost:
         """What readiness costs in JPY (positive = more expensive)."""
         return self.money_ready_jpy - self.money_base_jpy
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return {**asdict(self), "plan_date": self.plan_date.isoformat(), "extra_money_jpy": self.extra_money_jpy}
+    def to_dict(self) -> dict[str, str | int | float | list[str]]:
+        """JSON-ready dict: the fields (plan_date ISO, missed_ready a list) and extra_money_jpy."""
+        return {
+            **{k: v for k, v in asdict(self).items() if k not in ("plan_date", "missed_ready")},
+            "plan_date": self.plan_date.isoformat(),
+            "missed_ready": list(self.missed_ready),
+            "extra_money_jpy": self.extra_money_jpy,
+        }
 
 
 def readiness_cost(

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
 
 from runtime.loop.following import TargetKey, fixed_plan_for_slot, follow_fixed_plan
 from runtime.loop.service import Service
 from runtime.store import journal, plans
 from runtime.store.models import Plan
+from runtime.store.records import SetpointAuditIn
 from scenarios.device_identity import DeviceKind
 from scenarios.timegrid import SLOT, floor_to_slot
 
@@ -73,13 +73,33 @@ def _apply_overrides(svc: Service, targets: dict[TargetKey, float], now: dt.date
     return applied
 
 
-async def dispatch(svc: Service, now: dt.datetime) -> list[dict[str, Any]]:
+async def _send(svc: Service, target: TargetKey, kw: float, source: str, note: str) -> SetpointAuditIn:
+    """Write one set-point (kW) through the telemetry's guarded path; the audit entry of the write."""
+    fid, dev, kind = target
+    dry_run = svc.settings.dry_run
+    outcome = await svc.telemetry.write(fid, dev, kind, kw, "loop", dry_run) if svc.telemetry is not None else None
+    svc.sent[(fid, dev)] = kw
+    return SetpointAuditIn(
+        facility_id=fid,
+        device_id=dev,
+        point="setpoint_kw",
+        requested=kw,
+        applied=outcome.applied if outcome else None,
+        source=source,
+        actor="loop",
+        dry_run=dry_run,
+        ok=bool(outcome and outcome.ok),
+        message=(outcome.message if outcome else "no telemetry") + note,
+    )
+
+
+async def dispatch(svc: Service, now: dt.datetime) -> list[SetpointAuditIn]:
     """Send the current slot's set-points (plan, overrides, plan following, safety) and audit each write."""
     started = time.perf_counter()
     plan = plans.latest_plan(svc.store)
     pos = slot_position(plan, now, svc) if plan is not None else None
     if pos is None:
-        svc.alert_once("no_plan", "no_plan_for_slot", "no plan covers this slot; safe set-points sent", "alarm")
+        svc.alert_once("no_plan", "no_plan_for_slot", "no plan covers this slot; safe set-points sent", "alarm", ts=now)
     else:
         svc.clear_alert("no_plan")
     targets = _targets(svc, plan, pos)
@@ -90,42 +110,18 @@ async def dispatch(svc: Service, now: dt.datetime) -> list[dict[str, Any]]:
         fixed = fixed_plan_for_slot(svc, plans.plan_slots(svc.store, plan.id)[pos].slot_start)
         if fixed is not None:  # follow the procurement fixed at gate closure, not a newer plan's
             correction = follow_fixed_plan(svc, fixed[1], targets, overridden | unsafe, now)
+    note = f"; following {correction:+.1f} kW" if correction is not None else ""
     audit = []
     for (fid, dev, kind), planned_kw in targets.items():
-        kw = planned_kw
-        source = "override" if (fid, dev) in overridden else (plan.kind if plan is not None else "safe")
+        kw, source = planned_kw, "override" if (fid, dev) in overridden else (plan.kind if plan is not None else "safe")
         if (fid, dev) in unsafe:
             kw, source = SAFE_KW, "safe"
-            svc.alert_once(
-                f"safe:{fid}/{dev}",
-                "safe_setpoint",
-                f"{fid}/{dev}: readings stale beyond {svc.settings.safe_after_s:g} s; safe set-point {SAFE_KW:g} kW",
-                facility_id=fid,
-            )
+            stale = f"{fid}/{dev}: readings stale beyond {svc.settings.safe_after_s:g} s; safe set-point {SAFE_KW:g} kW"
+            svc.alert_once(f"safe:{fid}/{dev}", "safe_setpoint", stale, facility_id=fid, ts=now)
         else:
             svc.clear_alert(f"safe:{fid}/{dev}")
-        outcome = (
-            await svc.telemetry.write(fid, dev, kind, kw, "loop", svc.settings.dry_run)
-            if svc.telemetry is not None
-            else None
-        )
-        audit.append(
-            {
-                "facility_id": fid,
-                "device_id": dev,
-                "point": "setpoint_kw",
-                "requested": kw,
-                "applied": outcome.applied if outcome else None,
-                "source": source,
-                "actor": "loop",
-                "dry_run": svc.settings.dry_run,
-                "ok": bool(outcome and outcome.ok),
-                "message": (outcome.message if outcome else "no telemetry")
-                + (f"; following {correction:+.1f} kW" if correction is not None else ""),
-            }
-        )
-        svc.sent[(fid, dev)] = kw
-    journal.record_audit(svc.store, audit)
+        audit.append(await _send(svc, (fid, dev, kind), kw, source, note))
+    journal.record_audit(svc.store, audit, ts=now)
     journal.mark_job(svc.store, "dispatch", now, True, f"{len(audit)} set-points")
     svc.timed("dispatch", started, True)
     return audit

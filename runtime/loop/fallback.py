@@ -31,6 +31,7 @@ from runtime.loop.fallback_plans import safe_plan, shifted_plan
 from runtime.store import journal, plans
 from runtime.store.models import Plan
 from runtime.store.plans import PlanIn
+from runtime.store.records import EventDetails, FallbackReason
 
 if TYPE_CHECKING:
     from runtime.loop.service import PlanRequest, Service
@@ -145,7 +146,7 @@ def _stored_shifted(svc: Service, now: dt.datetime) -> PlanIn | NoPlan:
     last = plans.last_valid_plan(svc.store)
     if last is None:
         return NoPlan("no valid plan to shift")
-    moved = shifted_plan(last, plans.plan_slots(svc.store, last.id), now, "")
+    moved = shifted_plan(last, plans.plan_slots(svc.store, last.id), now)
     return moved or NoPlan(f"plan v{last.version} has no slot left to follow")
 
 
@@ -186,8 +187,8 @@ def _loop_rungs(
     def safe_rung() -> PlanIn:
         if got:
             r = got[0]
-            return safe_plan(svc.scenario, r.index, r.pv_kw, r.load_kw, r.price, "")
-        return safe_plan(svc.scenario, index, {}, {}, None, "")
+            return safe_plan(svc.scenario, r.index, r.pv_kw, r.load_kw, r.price)
+        return safe_plan(svc.scenario, index, {}, {}, None)
 
     rungs = [
         ("solve", solve_rung),
@@ -204,26 +205,28 @@ def _record(svc: Service, chosen: Chosen[PlanIn], request: PlanRequest | None, n
     plan = chosen.plan
     plan.kind = "safe" if chosen.rung == "safe" else STORED_KIND[chosen.rung]
     plan.created_at = now
-    summary = dict(plan.inputs_summary)
-    notes = [*(request.notes if request else ()), *summary.get("notes", [])]
-    summary.update(notes=notes, rung=chosen.rung)
+    changes: dict[str, object] = {
+        "notes": [*(request.notes if request else ()), *plan.inputs_summary.notes],
+        "rung": chosen.rung,
+    }
     if request is not None:
-        summary["battery_soc"] = request.battery_soc
+        changes["battery_soc"] = request.battery_soc
     if chosen.skipped:
-        summary["reason"] = chosen.reason
-        summary["fallback_reasons"] = [{"rung": rung, "reason": reason} for rung, reason in chosen.skipped]
-    plan.inputs_summary = summary
+        changes["reason"] = chosen.reason
+        changes["fallback_reasons"] = [FallbackReason(rung=rung, reason=reason) for rung, reason in chosen.skipped]
+    plan.inputs_summary = plan.inputs_summary.updated(**changes)
     row = plans.save_plan(svc.store, plan)
     if chosen.rung in RUNG_EVENTS:
         kind, severity = RUNG_EVENTS[chosen.rung]
-        journal.raise_event(svc.store, kind, _event_text(chosen, row), severity=severity, details={"plan_id": row.id})
+        text = _event_text(chosen, row)
+        journal.raise_event(svc.store, kind, text, severity=severity, details=EventDetails(plan_id=row.id), ts=now)
     return row
 
 
 def _event_text(chosen: Chosen[PlanIn], row: Plan) -> str:
     why = chosen.reason
     if chosen.rung == "last_plan_shifted":
-        base = chosen.plan.inputs_summary.get("base_version")
+        base = chosen.plan.inputs_summary.base_version
         return f"solve failed ({why}); following plan v{base} shifted as v{row.version}"
     if chosen.rung == "safe":
         return f"solve failed ({why}) and no valid plan to shift; rule-based safe mode v{row.version}"

@@ -12,6 +12,7 @@ import time
 from runtime.loop.horizon import horizon_index
 from runtime.loop.service import Service
 from runtime.store import journal
+from runtime.store.records import ForecastRunSummary
 
 
 def forecast(svc: Service, now: dt.datetime) -> int:
@@ -23,7 +24,7 @@ def forecast(svc: Service, now: dt.datetime) -> int:
         svc.store,
         getattr(svc.forecaster, "__name__", "forecaster"),
         frames,
-        {"start": index[0].isoformat(), "slots": len(index), "facilities": len(frames)},
+        ForecastRunSummary(start=index[0].to_pydatetime(), slots=len(index), facilities=len(frames)),
     )
     journal.mark_job(svc.store, "forecast", now, True, f"run {run_id}")
     svc.timed("forecast", started, True)

@@ -82,12 +82,11 @@ def whatif(
     request = build_request(svc, now, unavailable, price, price_area)
     plan_in = svc.planner(request)
     plan_in.kind, plan_in.status, plan_in.created_at = "whatif", "proposed", now
-    plan_in.inputs_summary = {
-        **plan_in.inputs_summary,
-        "unavailable_batteries": sorted(unavailable),
-        "price_override": price is not None,
-        "price_area": price_area,
-        "notes": list(request.notes),
-        "solver_kind": plan_in.solver_status,
-    }
+    plan_in.inputs_summary = plan_in.inputs_summary.updated(
+        unavailable_batteries=sorted(unavailable),
+        price_override=price is not None,
+        price_area=price_area,
+        notes=list(request.notes),
+        solver_kind=plan_in.solver_status,
+    )
     return plans.save_plan(svc.store, plan_in)

@@ -9,9 +9,7 @@ Set-points: battery kW = discharge - charge (+ = discharge); EV charger kW = cha
 
 from __future__ import annotations
 
-import dataclasses
 import threading
-from typing import Any
 
 import numpy as np
 
@@ -22,19 +20,27 @@ from optimizer.dayahead.rolling import RollingPlanner
 from optimizer.dayahead.solve import baseline, solve_relaxed
 from runtime.loop.fallback import NoPlan
 from runtime.loop.service import PlanRequest
+from runtime.settings import Settings
 from runtime.store.plans import PlanIn
+from runtime.store.records import PlanInputsSummary, PlanSlotIn, Setpoints, SlackEntry
+from scenarios.device_identity import DeviceKey
 from scenarios.timegrid import SLOT
 
 
-def solve_options(request: PlanRequest) -> SolveOptions:
-    """HiGHS options of a request (its settings' time limit, gap and threads; defaults without settings)."""
-    s = request.settings
-    if s is None:
+def solve_options(settings: Settings | None) -> SolveOptions:
+    """HiGHS options from the service settings (time limit s, relative MIP gap, threads); defaults without.
+
+    Note: the relative gap is measured on the whole horizon's net cost (~600,000 JPY a day for Yamaguchi), so 1 %
+    may leave ~6,000 JPY on the table; SolveOptions also stops at an absolute gap of 100 JPY, whichever comes first.
+    """
+    if settings is None:
         return SolveOptions()
-    return SolveOptions(time_limit_s=s.highs_time_limit_s, mip_rel_gap=s.highs_mip_gap, threads=s.highs_threads)
+    return SolveOptions(
+        time_limit_s=settings.highs_time_limit_s, mip_rel_gap=settings.highs_mip_gap, threads=settings.highs_threads
+    )
 
 
-def plan_inputs(request: PlanRequest) -> PlanInputs:
+def request_inputs(request: PlanRequest) -> PlanInputs:
     """The optimiser's inputs for a request (measured SoC, unavailable batteries, the request's prices)."""
     overrides = Overrides(battery_soc=dict(request.battery_soc), unavailable_batteries=request.unavailable_batteries)
     return build_inputs(
@@ -63,11 +69,11 @@ class OptimizerPlanner:
 
     def inputs(self, request: PlanRequest) -> PlanInputs:
         """Assemble the optimiser's inputs (InputError naming the field on bad data)."""
-        return plan_inputs(request)
+        return request_inputs(request)
 
     def solve(self, request: PlanRequest, inputs: PlanInputs) -> PlanIn | NoPlan:
         """The MILP in the kept model (a what-if with unavailable batteries gets a model of its own)."""
-        options = solve_options(request)
+        options = solve_options(request.settings)
         if request.unavailable_batteries:  # a what-if keeps the rolling model's structure intact
             result = RollingPlanner(options).plan(inputs)
         else:
@@ -77,7 +83,7 @@ class OptimizerPlanner:
 
     def relaxed(self, request: PlanRequest, inputs: PlanInputs) -> PlanIn | NoPlan:
         """The LP relaxation, one-shot."""
-        result = solve_relaxed(inputs, solve_options(request))
+        result = solve_relaxed(inputs, solve_options(request.settings))
         return to_plan_in(result) if isinstance(result, PlanResult) else NoPlan(result.reason)
 
     def baseline(self, request: PlanRequest, inputs: PlanInputs) -> PlanIn:
@@ -98,35 +104,37 @@ def to_plan_in(result: PlanResult) -> PlanIn:
     inputs, d = result.inputs, result.dispatch
     proc = result.procurement
     hours = np.asarray(inputs.hours, dtype=float)
-    slots: list[dict[str, Any]] = []
-    for i, ts in enumerate(inputs.index):
-        slots.append(
-            {
-                "slot_start": ts.to_pydatetime(),
-                "plant_kw": float(d.plant_kw[i]),
-                "jepx_buy_kw": float(d.buy_kw[i]),
-                "jepx_sell_kw": float(d.sell_kw[i]),
-                "pv_kw": float(d.pv_used_kw[:, i].sum()) if d.pv_used_kw.size else 0.0,
-                "battery_kw": float((d.bat_discharge_kw[:, i] - d.bat_charge_kw[:, i]).sum())
-                if d.bat_charge_kw.size
-                else 0.0,
-                "interchange_kw": float(proc["interchange_kwh"].iloc[i] / hours[i]) if hours[i] > 0 else 0.0,
-                "load_kw": float(sum(f.load_kw[i] for f in inputs.facilities)),
-                "price_jpy_per_kwh": float(inputs.price_jpy_per_kwh[i]),
-            }
+    slots = [
+        PlanSlotIn(
+            slot_start=ts.to_pydatetime(),
+            plant_kw=float(d.plant_kw[i]),
+            jepx_buy_kw=float(d.buy_kw[i]),
+            jepx_sell_kw=float(d.sell_kw[i]),
+            pv_kw=float(d.pv_used_kw[:, i].sum()) if d.pv_used_kw.size else 0.0,
+            battery_kw=float((d.bat_discharge_kw[:, i] - d.bat_charge_kw[:, i]).sum()) if d.bat_charge_kw.size else 0.0,
+            interchange_kw=float(proc["interchange_kwh"].iloc[i] / hours[i]) if hours[i] > 0 else 0.0,
+            load_kw=float(sum(f.load_kw[i] for f in inputs.facilities)),
+            price_jpy_per_kwh=float(inputs.price_jpy_per_kwh[i]),
         )
-    setpoints: dict[str, dict[str, list[float]]] = {}
+        for i, ts in enumerate(inputs.index)
+    ]
+    setpoints: Setpoints = {}
     for j, b in enumerate(inputs.batteries):
         values = (d.bat_discharge_kw[j] - d.bat_charge_kw[j]).astype(float).round(3).tolist()
-        setpoints.setdefault(b.facility, {})[b.key.split("/", 1)[1]] = values
+        setpoints.setdefault(b.facility, {})[DeviceKey.parse(b.key).device_id] = values
     for j, e in enumerate(inputs.evs):
         values = (d.ev_charge_kw[j] - d.ev_discharge_kw[j]).astype(float).round(3).tolist()
         setpoints.setdefault(e.facility, {})[e.charger] = values
     slack = [
-        {
-            k: (v if isinstance(v, (int, float, str, bool)) or v is None else str(v))
-            for k, v in dataclasses.asdict(m).items()
-        }
+        SlackEntry(
+            kind=m.kind,
+            subject=m.subject,
+            slot=None if m.slot is None else m.slot.to_pydatetime(),
+            shortfall=float(m.shortfall),
+            unit=m.unit,
+            penalty_jpy=float(m.penalty_jpy),
+            reason=m.reason,
+        )
         for m in result.missed
     ]
     return PlanIn(
@@ -137,17 +145,17 @@ def to_plan_in(result: PlanResult) -> PlanIn:
         setpoints=setpoints,
         solver_status=result.status,
         objective_jpy=float(result.objective_jpy),
-        inputs_summary={
-            "facilities": len(inputs.facilities),
-            "batteries": len(inputs.batteries),
-            "evs": len(inputs.evs),
-            "slots": len(inputs.index),
-            "termination": result.termination,
-            "mip_gap": result.mip_gap,
-            "solve_s": round(result.solve_s, 3),
-            "build_s": round(result.build_s, 3),
-            "notes": list(getattr(inputs, "notes", ())),
-        },
+        inputs_summary=PlanInputsSummary(
+            facilities=len(inputs.facilities),
+            batteries=len(inputs.batteries),
+            evs=len(inputs.evs),
+            slots=len(inputs.index),
+            termination=result.termination,
+            mip_gap=result.mip_gap,
+            solve_s=round(result.solve_s, 3),
+            build_s=round(result.build_s, 3),
+            notes=list(inputs.notes),
+        ),
         cost_breakdown={k: float(v) for k, v in result.breakdown.items()},
         slack_report=slack,
     )

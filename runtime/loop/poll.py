@@ -13,6 +13,7 @@ import time
 from runtime.loop.service import Sample, Service
 from runtime.store import journal, readings
 from runtime.store.readings import ReadingIn
+from runtime.store.records import EventDetails
 
 
 def _rows(sample: Sample, ts: dt.datetime, values: dict[str, float], quality: str) -> list[ReadingIn]:
@@ -28,12 +29,13 @@ def _substitute(svc: Service, sample: Sample, now: dt.datetime) -> list[ReadingI
             "stale_readings",
             f"{sample.key}: {sample.quality}; using last good values",
             facility_id=key[0],
-            details={"device": key[1], "quality": sample.quality},
+            details=EventDetails(device=key[1], quality=sample.quality),
+            ts=now,
         )
     if key not in svc.last_good:
         return []
     _, values = svc.last_good[key]
-    return _rows(sample, now, values, "substituted")
+    return _rows(sample, now, values, readings.SUBSTITUTED)
 
 
 async def poll(svc: Service, now: dt.datetime) -> int:
@@ -55,6 +57,7 @@ async def poll(svc: Service, now: dt.datetime) -> int:
                     f"{sample.key} answers again",
                     severity="info",
                     facility_id=key[0],
+                    ts=now,
                 )
             rows.extend(_rows(sample, ts, values, "good"))
         else:

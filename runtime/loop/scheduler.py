@@ -28,7 +28,7 @@ from runtime.loop.poll import poll
 from runtime.loop.service import Service
 from runtime.loop.settle import settle_previous
 from runtime.store import journal, readings
-from runtime.store.types import utcnow
+from scenarios.timegrid import utcnow
 
 log = logging.getLogger(__name__)
 SLOT_S = 1800

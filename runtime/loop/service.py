@@ -13,7 +13,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import pandas as pd
 
@@ -102,12 +102,19 @@ class Service:
     active_alerts: set[str] = field(default_factory=set)
 
     def alert_once(
-        self, key: str, kind: str, message: str, severity: str = "warning", facility_id: str | None = None
+        self,
+        key: str,
+        kind: str,
+        message: str,
+        severity: str = "warning",
+        facility_id: str | None = None,
+        ts: dt.datetime | None = None,
     ) -> None:
-        """Raise an event when condition `key` becomes active (not again while it stays active)."""
+        """Raise an event (stamped `ts`, the step's clock) when condition `key` becomes active (not again while it
+        stays active)."""
         if key not in self.active_alerts:
             self.active_alerts.add(key)
-            journal.raise_event(self.store, kind, message, severity=severity, facility_id=facility_id)
+            journal.raise_event(self.store, kind, message, severity=severity, facility_id=facility_id, ts=ts)
 
     def clear_alert(self, key: str) -> None:
         """Condition `key` is over; the next occurrence raises a new event."""
@@ -121,11 +128,16 @@ class Service:
             self.failures[job] = self.failures.get(job, 0) + 1
 
 
-def summary(svc: Service) -> dict[str, Any]:
-    """Loop counters for /metrics and /health."""
-    return {
-        "durations_s": dict(svc.durations_s),
-        "runs": dict(svc.runs),
-        "failures": dict(svc.failures),
-        "stale_devices": len(svc.stale_devices),
-    }
+@dataclass(frozen=True)
+class LoopCounters:
+    """The loop's counters for /metrics and /health: last duration (s), runs and failures per job, stale devices."""
+
+    durations_s: dict[str, float]
+    runs: dict[str, int]
+    failures: dict[str, int]
+    stale_devices: int
+
+
+def loop_counters(svc: Service) -> LoopCounters:
+    """A snapshot of the service's loop counters."""
+    return LoopCounters(dict(svc.durations_s), dict(svc.runs), dict(svc.failures), len(svc.stale_devices))

@@ -8,7 +8,6 @@ import datetime as dt
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -19,6 +18,7 @@ from runtime.facades.forecasting import corrected_facility_pv, read_weather_file
 from runtime.loop.service import Forecaster
 from runtime.store import readings
 from runtime.store.db import Store
+from runtime.store.records import ForecastInputs
 from scenarios.device_identity import DeviceKind, asset_kinds
 from scenarios.model import Facility, Scenario
 
@@ -60,7 +60,7 @@ def default_forecaster(
             else pd.Series(0.0, index=index)
         )
         frame = pd.DataFrame({"pv": pv.to_numpy(dtype=float), "load": load.to_numpy(dtype=float)}, index=index)
-        frame.attrs.update(pv_provenance(f, pv, corrections, weather, load_learned=past is not None))
+        frame.attrs.update(pv_provenance(f, pv, corrections, weather, load_learned=past is not None).model_dump())
         frames[f.id] = frame
     return frames
 
@@ -76,8 +76,8 @@ def pv_provenance(
     corrections: Mapping[str, YieldCorrection],
     weather: pd.DataFrame | None,
     load_learned: bool = False,
-) -> dict[str, Any]:
-    """What a facility's forecast was built on.
+) -> ForecastInputs:
+    """What a facility's forecast was built on (the fields of :class:`~runtime.store.records.ForecastInputs`).
 
     pv_input: input tier of forecasts.sky.TIERS ('ghi_dni_dhi', 'ghi', 'cloud_cover', 'clear_sky'; 'none'
     without PV arrays); weather_missing: weather values missing while the sun was up (those slots fell back);
@@ -91,15 +91,15 @@ def pv_provenance(
     kwp = {a.id: a.kwp for a in facility.pv_arrays}
     scales = {a: corrections[a].scale if a in corrections else 1.0 for a in kwp}
     scale = sum(kwp[a] * scales[a] for a in kwp) / sum(kwp.values()) if kwp else 1.0
-    return {
-        "pv_input": str(pv.attrs.get("pv_input", "clear_sky")) if facility.pv_arrays else "none",
-        "weather_missing": bool(pv.attrs.get("weather_missing", False)) if facility.pv_arrays else False,
-        "weather_source": source if facility.pv_arrays else "",
-        "yield_corrected": any(_learned(c) for c in corrections.values()),
-        "yield_scale": float(scale),
-        "yield_scales": {a: float(c.scale) for a, c in corrections.items()},
-        "load_from_telemetry": load_learned,
-    }
+    return ForecastInputs(
+        pv_input=str(pv.attrs.get("pv_input", "clear_sky")) if facility.pv_arrays else "none",
+        weather_missing=bool(pv.attrs.get("weather_missing", False)) if facility.pv_arrays else False,
+        weather_source=source if facility.pv_arrays else "",
+        yield_corrected=any(_learned(c) for c in corrections.values()),
+        yield_scale=float(scale),
+        yield_scales={a: float(c.scale) for a, c in corrections.items()},
+        load_from_telemetry=load_learned,
+    )
 
 
 def load_weather_file(spec: str | Path) -> pd.DataFrame:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 from sqlalchemy import delete, func, insert, select
@@ -19,7 +20,8 @@ from runtime.store.models import (
     OverrideRequest,
     SetpointAudit,
 )
-from runtime.store.types import utcnow
+from runtime.store.records import EventDetails, ForecastInputs, ForecastRunSummary, SetpointAuditIn
+from scenarios.timegrid import TZ, utcnow
 
 SEVERITIES = ("info", "warning", "alarm")
 
@@ -30,7 +32,7 @@ def raise_event(
     message: str,
     severity: str = "warning",
     facility_id: str | None = None,
-    details: dict[str, Any] | None = None,
+    details: EventDetails | None = None,
     ts: dt.datetime | None = None,
 ) -> Event:
     """Record an event; severity is info | warning | alarm."""
@@ -43,7 +45,7 @@ def raise_event(
             kind=kind,
             facility_id=facility_id,
             message=message,
-            details=details or {},
+            details=details or EventDetails(),
         )
         session.add(row)
         return row
@@ -84,11 +86,12 @@ def acknowledge_event(store: Store, event_id: int, user: str) -> Event | None:
         return row
 
 
-def record_audit(store: Store, entries: list[dict[str, Any]]) -> int:
-    """Append set-point audit rows (keys of SetpointAudit); returns the count."""
+def record_audit(store: Store, entries: Sequence[SetpointAuditIn], ts: dt.datetime | None = None) -> int:
+    """Append set-point audit rows stamped `ts` (default: the wall clock now); returns the count."""
     if entries:
+        stamp = ts or utcnow()
         with store.session() as session:
-            session.execute(insert(SetpointAudit), [{"ts": utcnow(), **e} for e in entries])
+            session.execute(insert(SetpointAudit), [{"ts": stamp, **dataclasses.asdict(e)} for e in entries])
     return len(entries)
 
 
@@ -195,42 +198,23 @@ def list_imbalances(store: Store, start: dt.datetime, end: dt.datetime) -> list[
         return list(session.scalars(stmt.order_by(Imbalance.slot_start)))
 
 
-INPUT_FIELDS = (
-    "pv_input",
-    "weather_missing",
-    "weather_source",
-    "yield_corrected",
-    "yield_scale",
-    "yield_scales",
-    "load_from_telemetry",
-)
-"""Keys of a forecast frame's ``attrs`` stored per facility in forecast_inputs (see
-runtime.loop.store_forecaster.pv_provenance)."""
-INPUT_DEFAULTS: dict[str, Any] = {
-    "pv_input": "unknown",
-    "weather_missing": False,
-    "weather_source": "",
-    "yield_corrected": False,
-    "yield_scale": 1.0,
-    "yield_scales": {},
-    "load_from_telemetry": False,
-}
-
-
-def save_forecast(store: Store, source: str, frames: dict[str, pd.DataFrame], summary: dict[str, Any]) -> int:
+def save_forecast(
+    store: Store, source: str, frames: Mapping[str, pd.DataFrame], summary: ForecastRunSummary | None = None
+) -> int:
     """Store a forecast run: `frames[facility_id]` has columns 'pv' and 'load' in kW on a slot index.
 
-    The inputs each frame was built on (its ``attrs``, keys INPUT_FIELDS; 'unknown' tier if a forecaster does
-    not record them) go to forecast_inputs, and the run's summary gets 'pv_inputs': {tier: facility count}
-    and 'weather_missing': [facility ids].
+    The inputs each frame was built on (its ``attrs``, read as :class:`ForecastInputs`; tier 'unknown' if a
+    forecaster does not record them) go to forecast_inputs, and the run's summary gets the facility count per PV
+    input tier and the facilities whose weather was missing.
     """
-    inputs = {fid: {k: frame.attrs.get(k, INPUT_DEFAULTS[k]) for k in INPUT_FIELDS} for fid, frame in frames.items()}
-    tiers = pd.Series([i["pv_input"] for i in inputs.values()], dtype=object).value_counts()
-    summary = {
-        **summary,
-        "pv_inputs": {str(k): int(v) for k, v in tiers.items()},
-        "weather_missing": sorted(f for f, i in inputs.items() if i["weather_missing"]),
+    inputs = {
+        fid: ForecastInputs.from_attrs({str(k): v for k, v in frame.attrs.items()}) for fid, frame in frames.items()
     }
+    tiers = pd.Series([i.pv_input for i in inputs.values()], dtype=object).value_counts()
+    summary = (summary or ForecastRunSummary()).updated(
+        pv_inputs={str(k): int(v) for k, v in tiers.items()},
+        weather_missing=sorted(f for f, i in inputs.items() if i.weather_missing),
+    )
     with store.session() as session:
         run = ForecastRun(created_at=utcnow(), source=source, summary=summary)
         session.add(run)
@@ -239,15 +223,7 @@ def save_forecast(store: Store, source: str, frames: dict[str, pd.DataFrame], su
             ForecastInput(
                 run_id=run.id,
                 facility_id=fid,
-                **{
-                    **i,
-                    "weather_missing": bool(i["weather_missing"]),
-                    "yield_corrected": bool(i["yield_corrected"]),
-                    "yield_scale": float(i["yield_scale"]),
-                    "load_from_telemetry": bool(i["load_from_telemetry"]),
-                    "pv_input": str(i["pv_input"]),
-                    "weather_source": str(i["weather_source"])[:64],
-                },
+                **i.model_copy(update={"weather_source": i.weather_source[:64]}).model_dump(),
             )
             for fid, i in inputs.items()
         )
@@ -278,7 +254,7 @@ def latest_forecast(store: Store) -> tuple[ForecastRun | None, dict[str, pd.Data
     if not values:
         return run, {}
     frame = pd.DataFrame([{"f": v.facility_id, "k": v.kind, "t": v.slot_start, "kw": v.kw} for v in values])
-    frame["t"] = pd.to_datetime(frame["t"], utc=True).dt.tz_convert("Asia/Tokyo")
+    frame["t"] = pd.to_datetime(frame["t"], utc=True).dt.tz_convert(TZ)
     out = {
         str(fid): g.pivot_table(index="t", columns="k", values="kw").rename_axis(index="slot_start", columns=None)
         for fid, g in frame.groupby("f")

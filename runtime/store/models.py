@@ -5,10 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from runtime.store.types import UTCDateTime, utcnow
+from runtime.store.records import (
+    CostBreakdown,
+    EventDetails,
+    ForecastRunSummary,
+    PlanInputsSummary,
+    Setpoints,
+    SlackEntry,
+)
+from runtime.store.types import TypedJSON, UTCDateTime
+from scenarios.timegrid import utcnow
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
@@ -16,7 +25,7 @@ BigId = BigInteger().with_variant(Integer, "sqlite")
 class Base(DeclarativeBase):
     """Declarative base of every table."""
 
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime}
 
 
 class Reading(Base):
@@ -56,7 +65,7 @@ class ForecastRun(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     source: Mapped[str] = mapped_column(String(64), comment="Which forecaster produced it.")
-    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    summary: Mapped[ForecastRunSummary] = mapped_column(TypedJSON(ForecastRunSummary), default=ForecastRunSummary)
 
 
 class ForecastValue(Base):
@@ -87,7 +96,9 @@ class ForecastInput(Base):
     weather_source: Mapped[str] = mapped_column(String(64), default="", comment="provider[:station]; '' = none.")
     yield_corrected: Mapped[bool] = mapped_column(Boolean, comment="PV scaled by a measured-yield correction.")
     yield_scale: Mapped[float] = mapped_column(Float, comment="Facility PV scale (kWp-weighted mean), 1 = none.")
-    yield_scales: Mapped[dict[str, Any]] = mapped_column(default=dict, comment="{array id: scale}.")
+    yield_scales: Mapped[dict[str, float]] = mapped_column(
+        TypedJSON(dict[str, float]), default=dict, comment="{array id: scale}."
+    )
     load_from_telemetry: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -104,10 +115,12 @@ class Plan(Base):
     status: Mapped[str] = mapped_column(String(16), comment="proposed | approved | superseded | rejected")
     solver_status: Mapped[str] = mapped_column(String(64), default="")
     objective_jpy: Mapped[float | None] = mapped_column(Float, nullable=True)
-    inputs_summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    cost_breakdown: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    slack_report: Mapped[list[Any]] = mapped_column(default=list)
-    setpoints: Mapped[dict[str, Any]] = mapped_column(default=dict, comment="{facility: {device: [kW per slot]}}")
+    inputs_summary: Mapped[PlanInputsSummary] = mapped_column(TypedJSON(PlanInputsSummary), default=PlanInputsSummary)
+    cost_breakdown: Mapped[CostBreakdown] = mapped_column(TypedJSON(CostBreakdown), default=dict)
+    slack_report: Mapped[list[SlackEntry]] = mapped_column(TypedJSON(list[SlackEntry]), default=list)
+    setpoints: Mapped[Setpoints] = mapped_column(
+        TypedJSON(Setpoints), default=dict, comment="{facility: {device: [kW per slot]}}"
+    )
     approved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     approved_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
@@ -171,7 +184,7 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(String(48), index=True)
     facility_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     message: Mapped[str] = mapped_column(Text)
-    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    details: Mapped[EventDetails] = mapped_column(TypedJSON(EventDetails), default=EventDetails)
     acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 

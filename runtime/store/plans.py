@@ -6,43 +6,36 @@ tz-aware, 30 min each); battery kW is positive for discharge, EV charger kW posi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
 from runtime.store.db import Store
 from runtime.store.models import Plan, PlanSlot
-from runtime.store.types import utcnow
+from runtime.store.records import CostBreakdown, PlanInputsSummary, PlanSlotIn, Setpoints, SlackEntry
+from scenarios.timegrid import utcnow
 
 PLAN_KINDS = ("optimal", "shifted", "baseline", "safe", "whatif")
-SLOT_FIELDS = (
-    "plant_kw",
-    "jepx_buy_kw",
-    "jepx_sell_kw",
-    "pv_kw",
-    "battery_kw",
-    "interchange_kw",
-    "load_kw",
-    "price_jpy_per_kwh",
-)
+SLOT_FIELDS = tuple(f.name for f in dataclasses.fields(PlanSlotIn) if f.name != "slot_start")
+"""The per-slot quantities of a plan (kW, JPY/kWh), as in PlanSlotIn and the plan_slots table."""
 
 
 @dataclass
 class PlanIn:
-    """A plan to store. `slots` are dicts with 'slot_start' and the SLOT_FIELDS (kW, JPY/kWh)."""
+    """A plan to store: its slots (kW, JPY/kWh), set-points, solver status, objective (JPY) and records."""
 
     horizon_start: dt.datetime
     horizon_end: dt.datetime
     kind: str
-    slots: list[dict[str, Any]]
-    setpoints: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    slots: list[PlanSlotIn]
+    setpoints: Setpoints = field(default_factory=dict)
     solver_status: str = ""
     objective_jpy: float | None = None
-    inputs_summary: dict[str, Any] = field(default_factory=dict)
-    cost_breakdown: dict[str, Any] = field(default_factory=dict)
-    slack_report: list[Any] = field(default_factory=list)
+    inputs_summary: PlanInputsSummary = field(default_factory=PlanInputsSummary)
+    cost_breakdown: CostBreakdown = field(default_factory=dict)
+    slack_report: list[SlackEntry] = field(default_factory=list)
     status: str = "proposed"
     created_at: dt.datetime | None = None
 
@@ -73,7 +66,7 @@ def save_plan(store: Store, plan: PlanIn) -> Plan:
             session.execute(
                 insert(PlanSlot),
                 [
-                    {"plan_id": row.id, "slot_start": s["slot_start"], **{k: float(s.get(k, 0.0)) for k in SLOT_FIELDS}}
+                    {"plan_id": row.id, "slot_start": s.slot_start, **{k: float(getattr(s, k)) for k in SLOT_FIELDS}}
                     for s in plan.slots
                 ],
             )

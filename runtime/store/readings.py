@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 import pandas as pd
 from sqlalchemy import Select, delete, func, insert, select
@@ -34,28 +34,39 @@ class ReadingIn:
     quality: str = "good"
 
 
-def _rows(readings: Iterable[ReadingIn]) -> list[dict[str, Any]]:
-    rows = []
+class ReadingRow(TypedDict):
+    """A readings/latest_values row as handed to SQLAlchemy's executemany."""
+
+    ts: dt.datetime
+    facility_id: str
+    device_id: str
+    point: str
+    value: float
+    quality: str
+
+
+def _rows(readings: Iterable[ReadingIn]) -> list[ReadingRow]:
+    rows: list[ReadingRow] = []
     for r in readings:
         if r.ts.tzinfo is None:
             raise ValueError(f"reading {r.facility_id}/{r.device_id}/{r.point}: ts has no timezone")
         rows.append(
-            {
-                "ts": r.ts,
-                "facility_id": r.facility_id,
-                "device_id": r.device_id,
-                "point": r.point,
-                "value": float(r.value),
-                "quality": r.quality,
-            }
+            ReadingRow(
+                ts=r.ts,
+                facility_id=r.facility_id,
+                device_id=r.device_id,
+                point=r.point,
+                value=float(r.value),
+                quality=r.quality,
+            )
         )
     return rows
 
 
-def _upsert_latest(session: Session, rows: list[dict[str, Any]]) -> None:
+def _upsert_latest(session: Session, rows: list[ReadingRow]) -> None:
     """Keep the newest value per point. A 'substituted' row restates the last good value: it marks the
     latest value substituted but keeps its time, so the live status shows the true age of the data."""
-    newest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    newest: dict[tuple[str, str, str], ReadingRow] = {}
     for row in rows:
         key = (row["facility_id"], row["device_id"], row["point"])
         if key not in newest or row["ts"] >= newest[key]["ts"]:

@@ -1,17 +1,15 @@
-"""Column types shared by the models: timestamps stored as UTC, returned tz-aware on every backend."""
+"""Column types shared by the models: timestamps stored as UTC, returned tz-aware on every backend; JSON columns
+read back as typed records."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import DateTime
+from pydantic import TypeAdapter
+from sqlalchemy import JSON, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
-
-from scenarios.timegrid import utcnow
-
-__all__ = ["UTCDateTime", "utcnow"]  # utcnow lives in scenarios.timegrid; re-exported for the store's callers
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -37,3 +35,27 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if stored.tzinfo is None:
             return stored.replace(tzinfo=dt.UTC)
         return stored.astimezone(dt.UTC)
+
+
+class TypedJSON(TypeDecorator[Any]):
+    """A JSON column holding a typed value (a record of ``runtime.store.records``, or a typed dict/list of them).
+
+    Written as the value's JSON form (fields at their defaults left out); read back validated into the type, so an
+    older row lacking a newer field loads with that field's default. A stored NULL reads as None.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self, value_type: Any) -> None:
+        super().__init__()
+        self.value_type = value_type
+        self._adapter: TypeAdapter[Any] = TypeAdapter(value_type)
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return self._adapter.dump_python(self._adapter.validate_python(value), mode="json", exclude_defaults=True)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else self._adapter.validate_python(value)

@@ -39,7 +39,7 @@ def _seed(store, scenario) -> None:
     pv = {f.id: pd.Series(30.0 * shape, index=index) for f in scenario.supplied}
     load = {f.id: pd.Series(60.0 + 10 * shape, index=index) for f in scenario.supplied}
     price, _ = price_series(scenario, index)
-    plan = plans.save_plan(store, safe_plan(scenario, index, pv, load, price, "browser test"))
+    plan = plans.save_plan(store, safe_plan(scenario, index, pv, load, price))
     journal.save_imbalance(store, index[0].to_pydatetime(), plan.id, 100.0, 112.0, 12.0, 204.0)
     journal.raise_event(store, "plan_fallback_safe", "browser test event", severity="alarm")
 

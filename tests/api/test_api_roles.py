@@ -15,6 +15,7 @@ from api.app import create_app
 from runtime import security
 from runtime.store import journal, plans, readings
 from runtime.store.readings import ReadingIn
+from runtime.store.records import PlanSlotIn, SetpointAuditIn
 
 sqlite_store = service_fixtures.sqlite_store
 NOW = dt.datetime.now(dt.UTC)
@@ -35,10 +36,7 @@ def _seed(store) -> None:
             idx[0].to_pydatetime(),
             (idx[-1] + pd.Timedelta("30min")).to_pydatetime(),
             "optimal",
-            [
-                {"slot_start": t.to_pydatetime(), "plant_kw": 60.0, "jepx_buy_kw": 5.0, "price_jpy_per_kwh": 11.0}
-                for t in idx
-            ],
+            [PlanSlotIn(t.to_pydatetime(), plant_kw=60.0, jepx_buy_kw=5.0, price_jpy_per_kwh=11.0) for t in idx],
             setpoints={"centre": {"bat1": [1.0, 2.0]}},
         ),
     )
@@ -47,14 +45,7 @@ def _seed(store) -> None:
     journal.record_audit(
         store,
         [
-            {
-                "facility_id": f,
-                "device_id": "x",
-                "point": "setpoint_kw",
-                "requested": 1.0,
-                "applied": 1.0,
-                "source": "plan",
-            }
+            SetpointAuditIn(f, "x", "setpoint_kw", requested=1.0, applied=1.0, source="plan")
             for f in ("centre", "office")
         ],
     )

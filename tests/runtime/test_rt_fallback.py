@@ -16,6 +16,7 @@ from runtime.loop.fallback import NoPlan
 from runtime.loop.optimise import optimise
 from runtime.loop.optimiser_planner import OptimizerPlanner
 from runtime.store import journal, plans
+from runtime.store.records import FallbackReason
 from scenarios.loader import builtin_data, parse_scenario
 
 sqlite_store = service_fixtures.sqlite_store
@@ -66,8 +67,8 @@ def test_first_rung_solves_and_records_it(sqlite_store):
     row = optimise(svc, NOW)
     assert row.kind == "optimal"
     assert row.solver_status == "optimal"
-    assert row.inputs_summary["rung"] == "solve"
-    assert "fallback_reasons" not in row.inputs_summary
+    assert row.inputs_summary.rung == "solve"
+    assert row.inputs_summary.fallback_reasons == []  # no rung was skipped
     assert journal.list_events(svc.store) == []
     assert svc.failures.get("optimise", 0) == 0
 
@@ -77,8 +78,8 @@ def test_lp_relaxation_rung_when_the_milp_gives_nothing(sqlite_store):
     row = optimise(svc, NOW)
     assert row.kind == "optimal"
     assert row.solver_status == "relaxed"
-    assert row.inputs_summary["rung"] == "lp_relaxation"
-    assert "TimeLimit" in row.inputs_summary["reason"]
+    assert row.inputs_summary.rung == "lp_relaxation"
+    assert "TimeLimit" in row.inputs_summary.reason
     assert [e.kind for e in journal.list_events(svc.store)] == ["plan_fallback_relaxed"]
 
 
@@ -88,9 +89,9 @@ def test_shifted_rung_before_the_baseline(sqlite_store):
     svc.planner = NoMilp()
     row = optimise(svc, NOW + dt.timedelta(hours=1))
     assert row.kind == "shifted"
-    assert row.inputs_summary["base_plan_id"] == good.id
-    assert row.inputs_summary["fallback_reasons"][1]["rung"] == "lp_relaxation"
-    assert row.inputs_summary["fallback_reasons"][1]["reason"].startswith("LP relaxation: the model has no binary")
+    assert row.inputs_summary.base_plan_id == good.id
+    assert row.inputs_summary.fallback_reasons[1].rung == "lp_relaxation"
+    assert row.inputs_summary.fallback_reasons[1].reason.startswith("LP relaxation: the model has no binary")
     assert journal.list_events(svc.store, kind="plan_fallback_shifted")
 
 
@@ -99,8 +100,8 @@ def test_baseline_rung_without_a_plan_to_shift(sqlite_store):
     row = optimise(svc, NOW)
     assert row.kind == "baseline"
     assert row.solver_status == "baseline"
-    assert row.inputs_summary["rung"] == "baseline"
-    assert "no valid plan to shift" in row.inputs_summary["reason"]
+    assert row.inputs_summary.rung == "baseline"
+    assert "no valid plan to shift" in row.inputs_summary.reason
     assert "energy" in row.cost_breakdown  # priced by the optimiser's cost function, unlike the safe plan
     latest = plans.latest_plan(svc.store)
     assert latest is not None
@@ -114,8 +115,8 @@ def test_a_raising_rung_is_recorded_and_the_chain_goes_on(sqlite_store):
     svc = _service(sqlite_store, MilpRaises())
     row = optimise(svc, NOW)
     assert row.kind == "baseline"
-    first = row.inputs_summary["fallback_reasons"][0]
-    assert first == {"rung": "solve", "reason": "solve raised ZeroDivisionError: bug in a rung"}
+    first = row.inputs_summary.fallback_reasons[0]
+    assert first == FallbackReason(rung="solve", reason="solve raised ZeroDivisionError: bug in a rung")
 
 
 def test_failed_input_assembly_ends_in_the_safe_plan(sqlite_store):
@@ -123,7 +124,7 @@ def test_failed_input_assembly_ends_in_the_safe_plan(sqlite_store):
     svc.forecaster = _broken_forecaster
     row = optimise(svc, NOW)
     assert row.kind == "safe"
-    assert "assembling inputs failed: ValueError: weather feed" in row.inputs_summary["reason"]
+    assert "assembling inputs failed: ValueError: weather feed" in row.inputs_summary.reason
     assert all(v == 0 for v in row.setpoints["centre"]["bat1"])
     assert journal.list_events(svc.store, kind="plan_fallback_safe")[0].severity == "alarm"
 
@@ -134,8 +135,8 @@ def test_failed_input_assembly_follows_the_last_plan_shifted(sqlite_store):
     svc.forecaster = _broken_forecaster
     row = optimise(svc, NOW + dt.timedelta(minutes=30))
     assert row.kind == "shifted"
-    assert row.inputs_summary["base_plan_id"] == good.id
-    assert "assembling inputs failed" in row.inputs_summary["reason"]
+    assert row.inputs_summary.base_plan_id == good.id
+    assert "assembling inputs failed" in row.inputs_summary.reason
 
 
 def test_chain_raises_only_if_every_rung_fails():

@@ -73,7 +73,7 @@ async def test_correction_makes_up_the_energy_already_over_plan(svc):
     _measure(svc, SLOT + 10 * MIN, 22.0)
     audit = await dispatch(svc, SLOT + 10 * MIN)
     assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(3.0)
-    assert "following +3.0 kW" in audit[0]["message"]
+    assert "following +3.0 kW" in audit[0].message
 
 
 async def test_energy_under_plan_lets_the_battery_charge(svc):

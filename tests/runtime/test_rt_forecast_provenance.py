@@ -44,7 +44,7 @@ def test_clear_sky_run_records_tier_per_facility(any_store):
     assert inputs["centre"].weather_source == ""
     run, _ = journal.latest_forecast(any_store)
     assert run is not None
-    assert run.summary["pv_inputs"] == {"clear_sky": 2, "none": 1}
+    assert run.summary.pv_inputs == {"clear_sky": 2, "none": 1}
 
 
 def test_weather_file_setting_changes_the_tier_and_the_pv(sqlite_store):
@@ -66,7 +66,7 @@ def test_open_meteo_file_gives_the_full_irradiance_tier(sqlite_store):
     scenario = load_scenario("tiny")
     index = pd.date_range("2025-02-25 00:00", periods=48, freq="30min", tz="Asia/Tokyo")
     frames = store_forecaster(sqlite_store, OPEN_METEO)(scenario, index)
-    run_id = journal.save_forecast(sqlite_store, "test", frames, {})
+    run_id = journal.save_forecast(sqlite_store, "test", frames)
     inputs = journal.forecast_inputs(sqlite_store, run_id)
     assert inputs["school"].pv_input == "ghi_dni_dhi"
     assert inputs["school"].weather_source == "open-meteo"
@@ -78,7 +78,7 @@ def test_horizon_beyond_the_weather_is_flagged_missing(sqlite_store):
     frames = store_forecaster(sqlite_store, OPEN_METEO)(scenario, index)
     assert frames["centre"].attrs["pv_input"] == "ghi_dni_dhi"
     assert frames["centre"].attrs["weather_missing"] is True  # sunlit slots after the file's end fell back
-    inputs = journal.forecast_inputs(sqlite_store, journal.save_forecast(sqlite_store, "test", frames, {}))
+    inputs = journal.forecast_inputs(sqlite_store, journal.save_forecast(sqlite_store, "test", frames))
     assert inputs["centre"].weather_missing
     assert not inputs["office"].weather_missing
 
@@ -101,7 +101,7 @@ def test_measured_yield_correction_and_factor_are_recorded(any_store):
     index = pd.date_range("2024-06-10 00:00", periods=48, freq="30min", tz="Asia/Tokyo")
     service_fixtures.seed_measured_pv(any_store, scenario, "centre", index, 0.6)  # a plant at 60 % of its model
     frames = store_forecaster(any_store)(scenario, index)
-    run_id = journal.save_forecast(any_store, "store_forecaster", frames, {})
+    run_id = journal.save_forecast(any_store, "store_forecaster", frames)
     inputs = journal.forecast_inputs(any_store, run_id)
     assert inputs["centre"].yield_corrected is True
     assert inputs["centre"].yield_scale == pytest.approx(0.6, rel=1e-6)

@@ -19,6 +19,7 @@ from runtime.loop.service import Sample, WriteOutcome
 from runtime.loop.settle import imbalance_cost_jpy, settle
 from runtime.store import journal, plans, readings, status
 from runtime.store.readings import ReadingIn
+from runtime.store.records import PlanSlotIn
 from scenarios.device_identity import DeviceKind
 from scenarios.loader import load_scenario
 
@@ -57,13 +58,13 @@ def fixed_planner(value_kw: float):
     def plan(request):
         n = len(request.index)
         rows = [
-            {
-                "slot_start": t.to_pydatetime(),
-                "plant_kw": 20.0,
-                "jepx_buy_kw": 10.0,
-                "jepx_sell_kw": 0.0,
-                "price_jpy_per_kwh": float(request.price.iloc[i]),
-            }
+            PlanSlotIn(
+                t.to_pydatetime(),
+                plant_kw=20.0,
+                jepx_buy_kw=10.0,
+                jepx_sell_kw=0.0,
+                price_jpy_per_kwh=float(request.price.iloc[i]),
+            )
             for i, t in enumerate(request.index)
         ]
         return plans.PlanIn(
@@ -123,7 +124,7 @@ async def test_stale_beyond_limit_sends_safe_setpoints(svc):
     await poll(svc, late)
     audit = await dispatch(svc, late)
     assert svc.telemetry.writes[("centre", "bat1")] == 0.0
-    assert [a["source"] for a in audit if a["device_id"] == "bat1"] == ["safe"]
+    assert [a.source for a in audit if a.device_id == "bat1"] == ["safe"]
     await dispatch(svc, late + dt.timedelta(seconds=30))  # still stale: no second event
     assert len(journal.list_events(svc.store, kind="safe_setpoint")) == 1
 
@@ -141,7 +142,7 @@ async def test_failed_solve_falls_back_safe_then_shifted(svc):
     later = NOW + dt.timedelta(hours=1)  # two slots later
     shifted = optimise(svc, later)
     assert shifted.kind == "shifted"
-    assert shifted.inputs_summary["base_plan_id"] == good.id
+    assert shifted.inputs_summary.base_plan_id == good.id
     assert shifted.setpoints["centre"]["bat1"][:2] == good.setpoints["centre"]["bat1"][2:4]
     assert plans.plan_slots(svc.store, shifted.id)[0].slot_start == pd.Timestamp("2024-06-10 13:00", tz="Asia/Tokyo")
     assert journal.list_events(svc.store, kind="plan_fallback_shifted")
@@ -176,13 +177,13 @@ async def test_plan_following_corrects_toward_the_fixed_plan(svc):
     await poll(svc, NOW + dt.timedelta(seconds=10))
     audit = await dispatch(svc, NOW + dt.timedelta(seconds=10))
     assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(5.0)
-    assert "following +1.0 kW" in audit[0]["message"]
+    assert "following +1.0 kW" in audit[0].message
     # the extra 1 kW works: the meters show the plan again, and the correction must be held, not dropped
     svc.telemetry.meter_kw["office"] = 20.0
     await poll(svc, NOW + dt.timedelta(seconds=20))
     audit = await dispatch(svc, NOW + dt.timedelta(seconds=20))
     assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(5.0)
-    assert "following +1.0 kW" in audit[0]["message"]
+    assert "following +1.0 kW" in audit[0].message
     # a re-send with no new reading in between does not wind the correction up
     await dispatch(svc, NOW + dt.timedelta(seconds=25))
     assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(5.0)
@@ -302,7 +303,7 @@ async def test_following_uses_the_plan_fixed_at_gate_closure_not_a_newer_one(svc
     audit = await dispatch(svc, NOW + dt.timedelta(seconds=10))
     # set-point of the newer plan (its slot 0 -> 0 kW) corrected by +1 kW toward the fixed procurement
     assert svc.telemetry.writes[("centre", "bat1")] == pytest.approx(1.0)
-    assert "following +1.0 kW" in audit[0]["message"]
+    assert "following +1.0 kW" in audit[0].message
     settled = follow.plan_for_slot(svc, slot)
     assert settled is not None
     assert settled[0].id == fixed.id

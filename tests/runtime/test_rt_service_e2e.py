@@ -45,9 +45,9 @@ async def test_simulators_loop_api_and_restart(tmp_path):  # noqa: PLR0915 - one
         plan = optimise(svc, now)
         assert plan.kind == "optimal", journal.list_events(store)[0].message
         audit = await dispatch(svc, now)
-        sent = {(a["facility_id"], a["device_id"]): a for a in audit}
-        assert sent[("centre", "bat1")]["ok"], sent[("centre", "bat1")]["message"]
-        assert wset_kw(fleet, "centre/bat1") == sent[("centre", "bat1")]["applied"]
+        sent = {(a.facility_id, a.device_id): a for a in audit}
+        assert sent[("centre", "bat1")].ok, sent[("centre", "bat1")].message
+        assert wset_kw(fleet, "centre/bat1") == sent[("centre", "bat1")].applied
 
         with TestClient(create_app(svc)) as client:
             op = login(client, "op")

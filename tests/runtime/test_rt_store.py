@@ -15,6 +15,7 @@ from runtime.store import journal, plans, readings
 from runtime.store.db import open_store
 from runtime.store.models import Base
 from runtime.store.readings import ReadingIn
+from runtime.store.records import ForecastRunSummary, PlanInputsSummary, PlanSlotIn, SetpointAuditIn, SlackEntry
 
 any_store = service_fixtures.any_store
 T0 = dt.datetime(2025, 6, 2, 0, 0, tzinfo=dt.UTC)
@@ -77,11 +78,11 @@ def _plan(kind: str = "optimal") -> plans.PlanIn:
         horizon_start=idx[0].to_pydatetime(),
         horizon_end=end,
         kind=kind,
-        slots=[{"slot_start": t.to_pydatetime(), "plant_kw": 50.0, "jepx_buy_kw": 10.0} for t in idx],
+        slots=[PlanSlotIn(t.to_pydatetime(), plant_kw=50.0, jepx_buy_kw=10.0) for t in idx],
         setpoints={"centre": {"bat1": [1.0, -2.0]}},
         cost_breakdown={"energy_jpy": 123.0},
-        slack_report=[{"name": "reserve", "kwh": 0.5}],
-        inputs_summary={"facilities": 3},
+        slack_report=[SlackEntry(kind="shelter_reserve", subject="centre", shortfall=0.5, unit="kWh")],
+        inputs_summary=PlanInputsSummary(facilities=3),
     )
 
 
@@ -101,7 +102,7 @@ def test_plans_are_versioned_and_approval_supersedes(any_store):
     assert old.status == "superseded"
     assert got.status == "approved"
     assert got.cost_breakdown == {"energy_jpy": 123.0}
-    assert got.slack_report[0]["kwh"] == 0.5
+    assert got.slack_report[0].shortfall == 0.5
     assert got.setpoints["centre"]["bat1"] == [1.0, -2.0]
     slots = plans.plan_slots(any_store, p2.id)
     assert [s.plant_kw for s in slots] == [50.0, 50.0]
@@ -112,20 +113,11 @@ def test_journal_events_audit_forecast(any_store):
     journal.raise_event(any_store, "stale_readings", "bat1 silent", facility_id="centre")
     journal.record_audit(
         any_store,
-        [
-            {
-                "facility_id": "centre",
-                "device_id": "bat1",
-                "point": "p_kw",
-                "requested": 9.0,
-                "applied": 5.0,
-                "source": "plan",
-            }
-        ],
+        [SetpointAuditIn("centre", "bat1", "p_kw", requested=9.0, applied=5.0, source="plan")],
     )
     idx = pd.date_range("2025-06-02 09:00", periods=3, freq="30min", tz="Asia/Tokyo")
     frame = pd.DataFrame({"pv": [1.0, 2.0, 3.0], "load": [4.0, 5.0, 6.0]}, index=idx)
-    journal.save_forecast(any_store, "test", {"centre": frame}, {"n": 3})
+    journal.save_forecast(any_store, "test", {"centre": frame}, ForecastRunSummary(slots=3))
     assert journal.list_events(any_store)[0].kind == "stale_readings"
     assert journal.list_audit(any_store, facility_id="centre")[0].applied == 5.0
     _run, got = journal.latest_forecast(any_store)
