@@ -19,7 +19,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runtime.loop.service import Service, loop_counters
 from runtime.store import plans, readings
-from scenarios.timegrid import utcnow
 
 HTTP_LABELS = ("method", "route", "status")
 # Upper bounds in seconds: health and status reads take 5-400 ms (benchmarks/results/service.md); a what-if
@@ -91,7 +90,9 @@ class LoopCollector:
         yield _gauge("ems_stale_devices", counters.stale_devices)
         latest = readings.latest_values(self.service.store)
         if latest:
-            yield _gauge("ems_oldest_reading_age_seconds", max((utcnow() - r.ts).total_seconds() for r in latest))
+            yield _gauge(
+                "ems_oldest_reading_age_seconds", max((self.service.clock() - r.ts).total_seconds() for r in latest)
+            )
         plan = plans.latest_plan(self.service.store)
         yield _gauge("ems_plan_version", plan.version if plan else 0)
 

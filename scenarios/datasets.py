@@ -43,6 +43,12 @@ def _jepx_table(path: str) -> pd.DataFrame:
     return frame
 
 
+def jepx_span(path: str | Path | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last slot start (Asia/Tokyo) of the shipped JEPX price file (or the one at `path`)."""
+    table = _jepx_table(str(path or data_path(JEPX_FILE)))
+    return table.index[0], table.index[-1]
+
+
 def jepx_prices(
     start: dt.datetime | pd.Timestamp,
     end: dt.datetime | pd.Timestamp,

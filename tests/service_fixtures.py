@@ -17,7 +17,9 @@ import pytest
 import uvicorn
 from sqlalchemy import JSON, column, insert, table
 
+from runtime.loop.service import Sample, WriteOutcome
 from runtime.store.db import Store, drop_schema, open_store
+from scenarios.device_identity import DeviceKind
 
 PG_URL = os.environ.get("EMS_TEST_POSTGRES_URL")
 
@@ -53,9 +55,14 @@ USERS = {"op": ("operator", None), "mgr": ("facility_manager", "centre"), "disas
 PASSWORD = "test-password-123"
 
 
-def make_service(store: Store, scenario: str = "tiny", telemetry=None, planner=None):
-    """A Service on `store` for a built-in scenario with the service's forecaster (load learned from the store)
-    and the default planner."""
+TEST_NOW = dt.datetime(2024, 6, 10, 3, 10, tzinfo=dt.UTC)
+"""The service tests' clock: 2024-06-10 12:10 JST, a Monday inside the shipped JEPX data (no test reads the wall
+clock, so none depends on today's date)."""
+
+
+def make_service(store: Store, scenario: str = "tiny", telemetry=None, planner=None, clock=None):
+    """A Service on `store` for a built-in scenario with the service's forecaster (load learned from the store),
+    the default planner and a fixed clock (`clock`, default TEST_NOW) for the routes and the scheduler."""
     from runtime.loop.build import default_planner
     from runtime.loop.service import Service
     from runtime.loop.store_forecaster import store_forecaster
@@ -64,8 +71,41 @@ def make_service(store: Store, scenario: str = "tiny", telemetry=None, planner=N
 
     settings = Settings(poll_interval_s=10, stale_after_s=60, safe_after_s=300)
     return Service(
-        settings, load_scenario(scenario), store, telemetry, store_forecaster(store), planner or default_planner()
+        settings,
+        load_scenario(scenario),
+        store,
+        telemetry,
+        store_forecaster(store),
+        planner or default_planner(),
+        clock=clock or (lambda: TEST_NOW),
     )
+
+
+class FakeTelemetry:
+    """Devices of 'tiny' answering with a chosen quality; writes are recorded (clamped to nothing)."""
+
+    def __init__(self) -> None:
+        self.quality = "good"
+        self.meter_kw = {"centre": 10.0, "office": 20.0, "school": 0.0}
+        self.writes: dict[tuple[str, str], float] = {}
+
+    async def poll(self, now):
+        battery_kw = self.writes.get(("centre", "bat1"), 0.0)  # the battery follows its set-point
+        return [
+            Sample(
+                "centre",
+                "bat1",
+                DeviceKind.BATTERY,
+                {"soc": 0.8, "power_kw": battery_kw},
+                self.quality,
+                now if self.quality == "good" else None,
+            ),
+            *[Sample(f, "m1", DeviceKind.METER, {"power_kw": kw}, "good", now) for f, kw in self.meter_kw.items()],
+        ]
+
+    async def write(self, facility_id, device_id, kind, value_kw, actor, dry_run):
+        self.writes[(facility_id, device_id)] = value_kw
+        return WriteOutcome(value_kw, True, "ok")
 
 
 def add_users(store: Store) -> None:

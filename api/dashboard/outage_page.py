@@ -5,6 +5,7 @@ and download links (CSV, JSON). Facility managers get 403. Energies kWh, hours h
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape
 from typing import Annotated, Any
 
@@ -66,18 +67,19 @@ def _forbidden(user: Principal) -> Response:
     return response
 
 
-def _default_start() -> str:
-    return (pd.Timestamp.now(tz=TZ).floor("h") + pd.Timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+def _default_start(now: dt.datetime) -> str:
+    """The next full hour after `now`, JST, as the form's text."""
+    return (pd.Timestamp(now).tz_convert(TZ).floor("h") + pd.Timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
 
 
 @router.get("/outage")
-def outage_form(user: MaybeUser) -> Response:
+def outage_form(svc: ServiceDep, user: MaybeUser) -> Response:
     """The empty form (start defaults to the next full hour, JST)."""
     if user is None:
         return RedirectResponse("/login", status_code=303)
     if user.role not in ROLES:
         return _forbidden(user)
-    return page("Outage plan", _form(_default_start(), "72", "1.0", "milp"), user)
+    return page("Outage plan", _form(_default_start(svc.clock()), "72", "1.0", "milp"), user)
 
 
 def _parse(start: str, hours: str, pv_factor: str, method: str) -> tuple[pd.Timestamp, float, float]:

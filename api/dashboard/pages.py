@@ -17,7 +17,7 @@ from runtime import security
 from runtime.security import Principal
 from runtime.store import journal, plans, readings
 from runtime.store.status import city_status, summarise
-from scenarios.timegrid import SLOT, utcnow
+from scenarios.timegrid import SLOT
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).with_name("static")
@@ -94,7 +94,7 @@ def overview(svc: ServiceDep, user: MaybeUser) -> Response:
     if user is None:
         return RedirectResponse("/login", status_code=303)
     only = user.facility_id if user.role == "facility_manager" else None
-    statuses = city_status(svc.store, svc.scenario, utcnow(), only)
+    statuses = city_status(svc.store, svc.scenario, svc.clock(), only)
     summary = None if only else summarise(svc.scenario, statuses, svc.settings.stale_after_s)
     return page("Overview", views.overview(summary, statuses), user, refresh_s=15)
 
@@ -128,7 +128,7 @@ def facility(facility_id: str, svc: ServiceDep, user: MaybeUser) -> Response:
         return RedirectResponse("/login", status_code=303)
     if facility_id not in {f.id for f in svc.scenario.facilities} or not user.may_read(facility_id):
         return page("Facility", "<p>施設が見つかりません Facility not found.</p>", user)
-    status = city_status(svc.store, svc.scenario, utcnow(), facility_id)[0]
+    status = city_status(svc.store, svc.scenario, svc.clock(), facility_id)[0]
     _run, frames = journal.latest_forecast(svc.store)
     return page(status.name_en, views.facility(status, frames.get(facility_id)), user, refresh_s=15)
 

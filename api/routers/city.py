@@ -9,7 +9,6 @@ from api.schemas.common import Message
 from api.schemas.facilities import CitySummaryOut
 from runtime.store import journal, plans
 from runtime.store.status import city_status, summarise
-from scenarios.timegrid import utcnow
 
 router = APIRouter(prefix="/city", tags=["city"])
 
@@ -22,7 +21,7 @@ router = APIRouter(prefix="/city", tags=["city"])
 )
 def city_summary(svc: ServiceDep) -> CitySummaryOut:
     """Totals over the city, the plan in force and open alarms."""
-    summary = summarise(svc.scenario, city_status(svc.store, svc.scenario, utcnow()), svc.settings.stale_after_s)
+    summary = summarise(svc.scenario, city_status(svc.store, svc.scenario, svc.clock()), svc.settings.stale_after_s)
     plan = plans.latest_plan(svc.store)
     alarms = journal.count_open_alarms(svc.store)
     return CitySummaryOut(

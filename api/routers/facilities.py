@@ -8,7 +8,6 @@ from api.routers.deps import ERRORS, PrincipalDep, ServiceDep, check_facility
 from api.schemas.facilities import FacilityOut, StatusOut
 from runtime.store.status import city_status
 from scenarios.model import Facility
-from scenarios.timegrid import utcnow
 
 router = APIRouter(prefix="/facilities", tags=["facilities"])
 
@@ -42,7 +41,7 @@ def list_facilities(svc: ServiceDep, principal: PrincipalDep) -> list[FacilityOu
 def all_status(svc: ServiceDep, principal: PrincipalDep) -> list[StatusOut]:
     """Live status of every facility the caller may see."""
     only = principal.facility_id if principal.role == "facility_manager" else None
-    return [StatusOut.model_validate(s) for s in city_status(svc.store, svc.scenario, utcnow(), only)]
+    return [StatusOut.model_validate(s) for s in city_status(svc.store, svc.scenario, svc.clock(), only)]
 
 
 @router.get("/{facility_id}", response_model=FacilityOut, responses=ERRORS)
@@ -56,4 +55,4 @@ def get_facility(facility_id: str, svc: ServiceDep, principal: PrincipalDep) -> 
 def facility_status(facility_id: str, svc: ServiceDep, principal: PrincipalDep) -> StatusOut:
     """Live values, age and quality of one facility."""
     check_facility(svc, principal, facility_id)
-    return StatusOut.model_validate(city_status(svc.store, svc.scenario, utcnow(), facility_id)[0])
+    return StatusOut.model_validate(city_status(svc.store, svc.scenario, svc.clock(), facility_id)[0])

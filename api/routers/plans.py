@@ -27,7 +27,7 @@ from runtime.loop.service import Service
 from runtime.store import journal, plans
 from runtime.store.models import Plan
 from runtime.store.records import EventDetails
-from scenarios.timegrid import TZ, jepx_slot_number, utcnow
+from scenarios.timegrid import TZ, jepx_slot_number
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 READERS = require("operator", "disaster_office")
@@ -149,7 +149,7 @@ def run_whatif(body: WhatIfRequest, svc: ServiceDep, principal: PrincipalDep) ->
     unknown = [k for k in body.unavailable_batteries if k not in known]
     if unknown:
         raise HTTPException(422, f"unavailable_batteries: unknown battery {unknown[0]!r}; use 'facility/battery'")
-    now = utcnow()
+    now = svc.clock()
     price = None
     if body.price_jpy_per_kwh is not None:
         index, _ = horizon_index(now)
@@ -165,6 +165,6 @@ def run_whatif(body: WhatIfRequest, svc: ServiceDep, principal: PrincipalDep) ->
 @router.get("/imbalances/recent", response_model=list[ImbalanceOut], dependencies=[READERS], responses=ERRORS)
 def imbalances(svc: ServiceDep, hours: Annotated[int, Query(ge=1, le=24 * 31)] = 48) -> list[ImbalanceOut]:
     """Imbalance per slot over the last `hours` (kWh, JPY)."""
-    now = utcnow()
+    now = svc.clock()
     rows = journal.list_imbalances(svc.store, now - pd.Timedelta(hours=hours), now)
     return [ImbalanceOut.model_validate(r) for r in rows]

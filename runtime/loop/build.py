@@ -4,12 +4,13 @@ planner (``runtime.loop.optimiser_planner.OptimizerPlanner``), built at the entr
 from __future__ import annotations
 
 from runtime.loop.optimiser_planner import OptimizerPlanner
-from runtime.loop.service import Planner, Service, Telemetry
+from runtime.loop.service import Clock, Planner, Service, Telemetry
 from runtime.loop.store_forecaster import store_forecaster
 from runtime.security import ensure_user
 from runtime.settings import Settings
 from runtime.store.db import Store
 from scenarios.model import Scenario
+from scenarios.timegrid import utcnow
 
 
 def default_planner() -> Planner:
@@ -18,9 +19,11 @@ def default_planner() -> Planner:
     return OptimizerPlanner()
 
 
-def build_service(settings: Settings, scenario: Scenario, store: Store, telemetry: Telemetry | None) -> Service:
-    """A Service with the default forecaster and planner; ensures the initial operator account exists."""
+def build_service(
+    settings: Settings, scenario: Scenario, store: Store, telemetry: Telemetry | None, clock: Clock = utcnow
+) -> Service:
+    """A Service with the default forecaster and planner on `clock` (default: the wall clock); ensures the initial
+    operator account exists."""
     ensure_user(store, settings.admin_user, settings.admin_password.get_secret_value(), "operator")
-    return Service(
-        settings, scenario, store, telemetry, store_forecaster(store, settings.weather_file), default_planner()
-    )
+    forecaster = store_forecaster(store, settings.weather_file)
+    return Service(settings, scenario, store, telemetry, forecaster, default_planner(), clock=clock)

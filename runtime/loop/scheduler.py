@@ -28,7 +28,6 @@ from runtime.loop.poll import poll
 from runtime.loop.service import Service
 from runtime.loop.settle import settle_previous
 from runtime.store import journal, readings
-from scenarios.timegrid import utcnow
 
 log = logging.getLogger(__name__)
 SLOT_S = 1800
@@ -72,30 +71,30 @@ class LoopScheduler:
         slot_cron = s.optimise_interval_s == SLOT_S
         resend = self.resend_s()
         return {
-            "poll": (lambda: poll(svc, utcnow()), IntervalTrigger(seconds=s.poll_interval_s), s.poll_interval_s),
+            "poll": (lambda: poll(svc, svc.clock()), IntervalTrigger(seconds=s.poll_interval_s), s.poll_interval_s),
             "forecast": (
-                lambda: asyncio.to_thread(forecast, svc, utcnow()),
+                lambda: asyncio.to_thread(forecast, svc, svc.clock()),
                 IntervalTrigger(seconds=s.forecast_interval_s),
                 s.forecast_interval_s,
             ),
             "optimise": (
-                lambda: asyncio.to_thread(optimise, svc, utcnow()),
+                lambda: asyncio.to_thread(optimise, svc, svc.clock()),
                 CronTrigger(minute="0,30", second=5) if slot_cron else IntervalTrigger(seconds=s.optimise_interval_s),
                 s.optimise_interval_s,
             ),
             "dispatch_slot": (
-                lambda: dispatch(svc, utcnow()),
+                lambda: dispatch(svc, svc.clock()),
                 CronTrigger(minute="0,30", second=15),
                 SLOT_S,
             ),
-            "dispatch": (lambda: dispatch(svc, utcnow()), IntervalTrigger(seconds=resend), resend),
+            "dispatch": (lambda: dispatch(svc, svc.clock()), IntervalTrigger(seconds=resend), resend),
             "settle": (
-                lambda: asyncio.to_thread(settle_previous, svc, utcnow()),
+                lambda: asyncio.to_thread(settle_previous, svc, svc.clock()),
                 CronTrigger(minute="1,31"),
                 SLOT_S,
             ),
             "retention": (
-                lambda: asyncio.to_thread(readings.apply_retention, svc.store, utcnow(), s.retention_days),
+                lambda: asyncio.to_thread(readings.apply_retention, svc.store, svc.clock(), s.retention_days),
                 CronTrigger(hour=3, minute=10),
                 86400.0,
             ),
@@ -104,7 +103,7 @@ class LoopScheduler:
     def overdue(self) -> list[str]:
         """Steps whose last recorded run is older than their interval (or never ran), in loop order."""
         last = journal.job_runs(self.svc.store)
-        now = utcnow()
+        now = self.svc.clock()
         jobs = self.jobs()
         return [
             name
@@ -136,8 +135,7 @@ class LoopScheduler:
 
             self.scheduler.add_job(
                 resume,
-                "date",
-                run_date=utcnow(),
+                "date",  # no run_date: at once
                 id="resume",
                 name="resume " + ",".join(due),
                 misfire_grace_time=self.svc.settings.misfire_grace_s,

@@ -22,6 +22,7 @@ from runtime.store import journal, plans
 from runtime.store.db import Store
 from scenarios.device_identity import DeviceKey, DeviceKind
 from scenarios.model import Scenario
+from scenarios.timegrid import utcnow
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,18 @@ class PlanRequest:
     notes: tuple[str, ...] = ()
 
 
+Clock = Callable[[], dt.datetime]
+"""The wall clock (tz-aware) the scheduler's jobs and the API's routes read their `now` from."""
 Forecaster = Callable[[Scenario, pd.DatetimeIndex], dict[str, pd.DataFrame]]
 Planner = Callable[[PlanRequest], plans.PlanIn]
 
 
 @dataclass
 class Service:
-    """Everything the loop and the API share: settings, scenario, store and the pluggable parts."""
+    """Everything the loop and the API share: settings, scenario, store, the pluggable parts and the clock.
+
+    The steps take `now` as an argument; only the entry points (scheduler jobs, API routes) read ``clock()``, so a
+    test or a replay passes its own clock (default: ``scenarios.timegrid.utcnow``)."""
 
     settings: Settings
     scenario: Scenario
@@ -93,6 +99,7 @@ class Service:
     telemetry: Telemetry | None
     forecaster: Forecaster
     planner: Planner
+    clock: Clock = utcnow
     durations_s: dict[str, float] = field(default_factory=dict)
     runs: dict[str, int] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import os
 
@@ -11,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import service_fixtures
-from service_fixtures import CHROMIUM, CHROMIUM_ARGS, PASSWORD, add_users, make_service, serving
+from service_fixtures import CHROMIUM, CHROMIUM_ARGS, PASSWORD, TEST_NOW, add_users, make_service, serving
 
 from api.app import create_app
 from runtime.loop.fallback_plans import safe_plan
@@ -27,7 +26,7 @@ pytestmark = [
 
 
 def _seed(store, scenario) -> None:
-    now = dt.datetime.now(dt.UTC)
+    now = TEST_NOW  # the service's clock
     rows = []
     for k, f in enumerate(scenario.facilities):
         rows += [ReadingIn(now, f.id, a.id, "power_kw", 5.0 + k) for a in f.pv_arrays]

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import pytest
 import service_fixtures
@@ -18,7 +16,7 @@ from runtime.store.readings import ReadingIn
 from runtime.store.records import PlanSlotIn, SetpointAuditIn
 
 sqlite_store = service_fixtures.sqlite_store
-NOW = dt.datetime.now(dt.UTC)
+NOW = service_fixtures.TEST_NOW  # the service's clock
 
 
 def _seed(store) -> None:

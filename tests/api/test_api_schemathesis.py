@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from service_fixtures import PASSWORD, add_users, make_service
+from service_fixtures import PASSWORD, TEST_NOW, add_users, make_service
 
 from api.app import create_app
 from runtime import security
@@ -21,7 +20,7 @@ from runtime.store.readings import ReadingIn
 _dir = Path(tempfile.mkdtemp(prefix="ems_schemathesis_"))
 _store = open_store(f"sqlite:///{_dir / 'ems.db'}")
 add_users(_store)
-readings.write_readings(_store, [ReadingIn(dt.datetime.now(dt.UTC), "centre", "bat1", "soc", 0.6)])
+readings.write_readings(_store, [ReadingIn(TEST_NOW, "centre", "bat1", "soc", 0.6)])
 _service = make_service(_store)
 APP = create_app(_service)
 TOKEN = security.issue_token(

@@ -25,13 +25,14 @@ from runtime.store.db import open_store
 from runtime.store.readings import ReadingIn, write_readings
 from scenarios.loader import load_scenario
 
+NOW = dt.datetime(2024, 6, 10, 3, 10, tzinfo=dt.UTC)  # the app's clock: a scrape measures reading ages against it
 # A job name with every character the text format must escape in a label value: quote, backslash, newline.
 AWKWARD_JOB = 'say "hi" \\ then\nnewline'
 
 
 def _app(tmp_path: Path, name: str) -> FastAPI:
     store = open_store(f"sqlite:///{tmp_path / f'{name}.db'}")
-    service = build_service(Settings(), load_scenario("tiny"), store, None)
+    service = build_service(Settings(), load_scenario("tiny"), store, None, clock=lambda: NOW)
     return create_app(service)
 
 
@@ -100,7 +101,7 @@ def test_loop_state_with_awkward_label_values_round_trips(app: FastAPI) -> None:
 
 
 def test_reading_age_is_that_of_the_least_fresh_point(app: FastAPI) -> None:
-    now = dt.datetime.now(dt.UTC)  # the collector measures age against the wall clock at the scrape
+    now = NOW  # the collector measures age against the service's clock at the scrape
     store = app.state.service.store
     write_readings(
         store,

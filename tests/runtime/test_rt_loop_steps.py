@@ -9,49 +9,20 @@ import numpy as np
 import pandas as pd
 import pytest
 import service_fixtures
-from service_fixtures import make_service
+from service_fixtures import FakeTelemetry, make_service
 
 from runtime.loop import following as follow
 from runtime.loop.dispatch import dispatch
 from runtime.loop.optimise import optimise
 from runtime.loop.poll import poll
-from runtime.loop.service import Sample, WriteOutcome
 from runtime.loop.settle import imbalance_cost_jpy, settle
 from runtime.store import journal, plans, readings, status
 from runtime.store.readings import ReadingIn
 from runtime.store.records import PlanSlotIn
-from scenarios.device_identity import DeviceKind
 from scenarios.loader import load_scenario
 
 sqlite_store = service_fixtures.sqlite_store
 NOW = pd.Timestamp("2024-06-10 12:10", tz="Asia/Tokyo").to_pydatetime()  # JEPX data exists for this day
-
-
-class FakeTelemetry:
-    """Devices of 'tiny' answering with a chosen quality; writes are recorded (clamped to nothing)."""
-
-    def __init__(self) -> None:
-        self.quality = "good"
-        self.meter_kw = {"centre": 10.0, "office": 20.0, "school": 0.0}
-        self.writes: dict[tuple[str, str], float] = {}
-
-    async def poll(self, now):
-        battery_kw = self.writes.get(("centre", "bat1"), 0.0)  # the battery follows its set-point
-        return [
-            Sample(
-                "centre",
-                "bat1",
-                DeviceKind.BATTERY,
-                {"soc": 0.8, "power_kw": battery_kw},
-                self.quality,
-                now if self.quality == "good" else None,
-            ),
-            *[Sample(f, "m1", DeviceKind.METER, {"power_kw": kw}, "good", now) for f, kw in self.meter_kw.items()],
-        ]
-
-    async def write(self, facility_id, device_id, kind, value_kw, actor, dry_run):
-        self.writes[(facility_id, device_id)] = value_kw
-        return WriteOutcome(value_kw, True, "ok")
 
 
 def fixed_planner(value_kw: float):

@@ -37,7 +37,7 @@ async def test_simulators_loop_api_and_restart(tmp_path):  # noqa: PLR0915 - one
         telemetry = DeviceTelemetry(scenario, fleet.port_map)
         svc = make_service(store, "tiny", telemetry=telemetry)
         add_users(store)
-        now = dt.datetime.now(dt.UTC)
+        now = svc.clock()  # the fixed test clock
         for i in range(3):  # bounded number of iterations, the clock advanced by hand
             assert await poll(svc, now + dt.timedelta(seconds=10 * i)) > 0
         assert readings.count_readings(store) > 0
@@ -74,7 +74,7 @@ async def test_simulators_loop_api_and_restart(tmp_path):  # noqa: PLR0915 - one
     assert (readings.count_readings(again), len(plans.list_plans(again)), len(journal.list_audit(again))) == counts
     svc2 = make_service(again, "tiny")
     scheduler = LoopScheduler(svc2)
-    wall = dt.datetime.now(dt.UTC)
+    wall = svc2.clock()
     for job in ("poll", "forecast", "optimise"):
         journal.mark_job(again, job, wall, True)  # just ran: they wait their interval
     journal.mark_job(again, "dispatch", wall - dt.timedelta(minutes=10), True)  # overdue: runs at once
