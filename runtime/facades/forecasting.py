@@ -23,7 +23,7 @@ from forecasts.report import plot_skill
 from forecasts.sky import TIERS
 from scenarios.datasets import JMA_FILES, data_path, emhass_load_pv
 from scenarios.model import Facility, Scenario
-from scenarios.timegrid import SLOT_HOURS, day_slots
+from scenarios.timegrid import SLOT_HOURS, TZ, day_slots
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ def write_forecast_csv(result: ScenarioForecast, out_dir: str | Path, stem: str)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{stem}.csv"
     table = result.long_table()
-    table["slot_start"] = pd.DatetimeIndex(table["slot_start"]).tz_convert("Asia/Tokyo").map(pd.Timestamp.isoformat)
+    table["slot_start"] = pd.DatetimeIndex(table["slot_start"]).tz_convert(TZ).map(pd.Timestamp.isoformat)
     table.to_csv(path, index=False, float_format="%.4f")
     logger.info("forecast written to %s", path)
     return path

@@ -35,7 +35,7 @@ from optimizer.outage import (
     OutagePlan as OutagePlan,  # re-exported for api (which reaches optimizer only through runtime)
 )
 from scenarios.model import Scenario
-from scenarios.timegrid import TZ
+from scenarios.timegrid import SLOT_FREQ, TZ, floor_to_slot
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def outage_start(value: str | dt.datetime | pd.Timestamp) -> tuple[pd.Timestamp,
     stamp = pd.Timestamp(value)
     naive = stamp.tzinfo is None
     stamp = stamp.tz_localize(TZ) if naive else stamp.tz_convert(TZ)
-    return stamp.floor("30min"), naive
+    return floor_to_slot(stamp), naive
 
 
 def shelter_series(
@@ -83,7 +83,7 @@ def outage_input(
     n_slots = round(hours * 2)
     if block_hours not in (2.0, 2.5, 3.0, 3.5, 4.0):
         raise ValueError(f"block_hours: {block_hours} must be 2..4 h in half hours")
-    index = pd.date_range(start, periods=n_slots, freq="30min")
+    index = pd.date_range(start, periods=n_slots, freq=SLOT_FREQ)
     pv, critical = shelter_series(scenario, index, weather, pv_factor)
     return input_from_scenario(
         scenario,
@@ -146,10 +146,10 @@ def survival(
     """Survival table (see optimizer.outage.survival_table) for outages starting at every slot in
     [period_start, period_end), each lasting `hours`."""
     duration = round(hours * 2)
-    starts = pd.date_range(period_start, period_end, freq="30min", inclusive="left")
+    starts = pd.date_range(period_start, period_end, freq=SLOT_FREQ, inclusive="left")
     if len(starts) == 0:
         raise ValueError("period: the end must be after the start")
-    index = pd.date_range(starts[0], periods=len(starts) + duration - 1, freq="30min")
+    index = pd.date_range(starts[0], periods=len(starts) + duration - 1, freq=SLOT_FREQ)
     pv, critical = shelter_series(scenario, index, weather, pv_factor)
     data = survival_input_from_scenario(scenario, index, duration, pv, critical, battery_soc)
     log.info(

@@ -26,10 +26,9 @@ from pathlib import Path
 from devices.capabilities import AuditEntry, ListSink, Reading
 from devices.catalog import builtin_registry
 from devices.inventory import scenario_devices, with_ports
-from devices.modbus_client import DeviceError, ModbusConnection, quiet_pymodbus
+from devices.modbus_client import ModbusConnection, quiet_pymodbus
 from devices.poller import Poller, PollerConfig
 from devices.readplan import plan_blocks
-from devices.registry import DeviceConfigError
 from devices.simulators.fleet import Fleet, start_fleet
 from devices.simulators.server import Fault
 from devices.sunspec import discover, place, read_blocks
@@ -43,7 +42,6 @@ logger = logging.getLogger(__name__)
 PortMap = dict[DeviceKey, int]
 __all__ = [
     "AuditEntry",
-    "DeviceConfigError",
     "DeviceTelemetry",
     "Fault",
     "Fleet",
@@ -221,6 +219,3 @@ class DeviceTelemetry:
     def close(self) -> None:
         """Close every device connection."""
         self.poller.close()
-
-
-__all__ += ["DeviceError", "make_poller"]

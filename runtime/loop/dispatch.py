@@ -16,7 +16,7 @@ from runtime.loop.service import Service
 from runtime.store import journal, plans
 from runtime.store.models import Plan
 from runtime.store.records import SetpointAuditIn
-from scenarios.device_identity import DeviceKind
+from scenarios.device_identity import DeviceKey, DeviceKind
 from scenarios.timegrid import SLOT, floor_to_slot
 
 SAFE_KW = 0.0
@@ -114,12 +114,13 @@ async def dispatch(svc: Service, now: dt.datetime) -> list[SetpointAuditIn]:
     audit = []
     for (fid, dev, kind), planned_kw in targets.items():
         kw, source = planned_kw, "override" if (fid, dev) in overridden else (plan.kind if plan is not None else "safe")
+        key = DeviceKey(fid, dev)
         if (fid, dev) in unsafe:
             kw, source = SAFE_KW, "safe"
-            stale = f"{fid}/{dev}: readings stale beyond {svc.settings.safe_after_s:g} s; safe set-point {SAFE_KW:g} kW"
-            svc.alert_once(f"safe:{fid}/{dev}", "safe_setpoint", stale, facility_id=fid, ts=now)
+            stale = f"{key}: readings stale beyond {svc.settings.safe_after_s:g} s; safe set-point {SAFE_KW:g} kW"
+            svc.alert_once(f"safe:{key}", "safe_setpoint", stale, facility_id=fid, ts=now)
         else:
-            svc.clear_alert(f"safe:{fid}/{dev}")
+            svc.clear_alert(f"safe:{key}")
         audit.append(await _send(svc, (fid, dev, kind), kw, source, note))
     journal.record_audit(svc.store, audit, ts=now)
     journal.mark_job(svc.store, "dispatch", now, True, f"{len(audit)} set-points")

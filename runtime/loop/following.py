@@ -22,6 +22,7 @@ from runtime.store import plans, readings
 from runtime.store.models import Plan, PlanSlot
 from scenarios.assets import Battery
 from scenarios.device_identity import DeviceKey, DeviceKind
+from scenarios.model import Scenario
 from scenarios.timegrid import SLOT, SLOT_HOURS
 
 TargetKey = tuple[str, str, DeviceKind]
@@ -105,6 +106,11 @@ def metered_energy_kwh(
     return total
 
 
+def hours_left_in_slot(slot_start: dt.datetime, now: dt.datetime) -> float:
+    """Hours from `now` to the end of the slot starting at `slot_start`, at least MIN_LEFT_H."""
+    return max((slot_start + SLOT - now).total_seconds() / 3600.0, MIN_LEFT_H)
+
+
 def remaining_target_kw(planned_kw: float, done_kwh: float, slot_start: dt.datetime, now: dt.datetime) -> float:
     """Mean metered kW over the rest of the slot that makes the slot's energy equal the plan's.
 
@@ -113,8 +119,12 @@ def remaining_target_kw(planned_kw: float, done_kwh: float, slot_start: dt.datet
     """
     if now <= slot_start:
         return planned_kw
-    left_h = (slot_start + dt.timedelta(hours=SLOT_HOURS) - now).total_seconds() / 3600.0
-    return (planned_kw * SLOT_HOURS - done_kwh) / max(left_h, MIN_LEFT_H)
+    return (planned_kw * SLOT_HOURS - done_kwh) / hours_left_in_slot(slot_start, now)
+
+
+def grid_meters(scenario: Scenario) -> set[tuple[str, str]]:
+    """(facility id, meter id) of every supplied facility's grid meter: together they meter the balancing group."""
+    return {(f.id, m.id) for f in scenario.supplied for m in f.meters if m.role == "grid"}
 
 
 def _slot_energy_so_far(
@@ -151,7 +161,7 @@ def follow_fixed_plan(
     """
     latest = readings.latest_values(svc.store)
     supplied = {f.id for f in svc.scenario.supplied}
-    meters = {(f.id, m.id) for f in svc.scenario.supplied for m in f.meters if m.role == "grid"}
+    meters = grid_meters(svc.scenario)
     actual = {
         (r.facility_id, r.device_id): r.value
         for r in latest
@@ -162,7 +172,7 @@ def follow_fixed_plan(
     aim = remaining_target_kw(
         planned_demand_kw(slot), _slot_energy_so_far(svc, slot.slot_start, now, actual), slot.slot_start, now
     )
-    hours_left = max((slot.slot_start + SLOT - now).total_seconds() / 3600, MIN_LEFT_H)
+    hours_left = hours_left_in_slot(slot.slot_start, now)
     soc = {(r.facility_id, r.device_id): r.value for r in latest if r.point == "soc" and r.facility_id in supplied}
     power = {(r.facility_id, r.device_id): r.value for r in latest if r.point == "power_kw"}
     states = [

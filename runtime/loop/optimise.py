@@ -19,13 +19,14 @@ from runtime.loop.prices import price_series
 from runtime.loop.service import PlanRequest, Service
 from runtime.store import journal, plans, readings
 from runtime.store.models import Plan
+from scenarios.device_identity import DeviceKey
 
 
 def measured_soc(svc: Service) -> dict[str, float]:
     """Latest battery SoC (fraction) per 'facility/battery' key from stored values."""
     kinds = {(f.id, b.id) for f in svc.scenario.facilities for b in f.batteries}
     return {
-        f"{r.facility_id}/{r.device_id}": r.value
+        str(DeviceKey(r.facility_id, r.device_id)): r.value
         for r in readings.latest_values(svc.store)
         if r.point == "soc" and (r.facility_id, r.device_id) in kinds
     }

@@ -28,9 +28,11 @@ from runtime.loop.poll import poll
 from runtime.loop.service import Service
 from runtime.loop.settle import settle_previous
 from runtime.store import journal, readings
+from scenarios.timegrid import SLOT, TZ
 
 log = logging.getLogger(__name__)
-SLOT_S = 1800
+SLOT_S = SLOT.total_seconds()
+"""Seconds of a slot (the cadence of the slot-aligned jobs)."""
 
 
 class LoopScheduler:
@@ -38,7 +40,7 @@ class LoopScheduler:
 
     def __init__(self, svc: Service) -> None:
         self.svc = svc
-        self.scheduler = AsyncIOScheduler(timezone="Asia/Tokyo")
+        self.scheduler = AsyncIOScheduler(timezone=TZ)
         self.lock = asyncio.Lock()
         self.stopping = False
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from runtime.loop.following import plan_for_slot, planned_demand_kw
+from runtime.loop.following import grid_meters, plan_for_slot, planned_demand_kw
 from runtime.loop.service import Service
 from runtime.store import journal, readings
 from runtime.store.models import Imbalance
@@ -46,7 +46,7 @@ def settle(svc: Service, slot_start: dt.datetime) -> Imbalance | None:
     plan, slot = found
     end = slot_start + SLOT
     readings.aggregate_slots(svc.store, slot_start, end)
-    meters = {(f.id, m.id) for f in svc.scenario.supplied for m in f.meters if m.role == "grid"}
+    meters = grid_meters(svc.scenario)
     means = {
         str(DeviceKey(a.facility_id, a.device_id)): a.mean
         for a in readings.aggregates_between(svc.store, slot_start, end, point="power_kw")

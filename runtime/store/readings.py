@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from runtime.store.db import Store
 from runtime.store.models import Aggregate, LatestValue, Reading
+from scenarios.timegrid import SLOT_FREQ, floor_to_slot
 
 BATCH = 2000
 SUBSTITUTED = "substituted"  # quality of a last good value restated while its device does not answer
@@ -159,7 +160,7 @@ def aggregate_slots(store: Store, start: dt.datetime, end: dt.datetime) -> int:
             for r in rows
         ]
     )
-    frame["slot_start"] = pd.to_datetime(frame["ts"], utc=True).dt.floor("30min")
+    frame["slot_start"] = pd.to_datetime(frame["ts"], utc=True).dt.floor(SLOT_FREQ)
     grouped = frame.groupby(["slot_start", "facility_id", "device_id", "point"])["value"]
     stats = grouped.agg(["mean", "min", "max", "count"]).reset_index()
     out = [
@@ -204,12 +205,12 @@ def aggregates_between(
 
 def apply_retention(store: Store, now: dt.datetime, days: int) -> int:
     """Aggregate, then delete raw readings older than `days` before `now`; returns rows deleted."""
-    cutoff = pd.Timestamp(now).tz_convert("UTC").floor("30min") - pd.Timedelta(days=days)
+    cutoff = floor_to_slot(now) - pd.Timedelta(days=days)
     with store.session() as session:
         oldest = session.scalar(select(func.min(Reading.ts)).where(Reading.ts < cutoff))
     if oldest is None:
         return 0
-    aggregate_slots(store, pd.Timestamp(oldest).floor("30min").to_pydatetime(), cutoff.to_pydatetime())
+    aggregate_slots(store, floor_to_slot(oldest).to_pydatetime(), cutoff.to_pydatetime())
     with store.session() as session:
         result = session.execute(delete(Reading).where(Reading.ts < cutoff.to_pydatetime()))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
