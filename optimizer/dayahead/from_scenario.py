@@ -42,7 +42,7 @@ class Overrides:
     peak_this_month_kw: per facility id; ev_daily_km: assumed trip length per day (km);
     terminal_price_jpy_per_kwh: value of stored energy at the horizon end (None = median price + wheeling);
     extra_reserve_kwh: per shelter facility id, kWh added to its reserve (reserve_hours x critical load), e.g. a
-    forecast-uncertainty margin (runtime.planning.uncertainty_reserve).
+    forecast-uncertainty margin (runtime.facades.dayahead_planning.uncertainty_reserve).
     """
 
     battery_soc: Mapping[str, float] = field(default_factory=dict)

@@ -6,7 +6,7 @@
 * ``shifted(previous, inputs)``: the previous plan moved to the new start, or None if it does not fit.
 * ``baseline(inputs)``: the rule-based plan, priced with the same cost function.
 
-Which rung is used, in which order, is decided by the runtime (runtime.fallback). Invalid inputs are refused
+Which rung is used, in which order, is decided by the runtime (runtime.loop.fallback). Invalid inputs are refused
 earlier, when PlanInputs is built.
 """
 

@@ -98,6 +98,22 @@ class OptimizerPlanner:
         return plan
 
 
+def slack_report(result: PlanResult) -> list[SlackEntry]:
+    """The soft targets a plan missed, as stored records (slot start tz-aware)."""
+    return [
+        SlackEntry(
+            kind=m.kind,
+            subject=m.subject,
+            slot=None if m.slot is None else m.slot.to_pydatetime(),
+            shortfall=float(m.shortfall),
+            unit=m.unit,
+            penalty_jpy=float(m.penalty_jpy),
+            reason=m.reason,
+        )
+        for m in result.missed
+    ]
+
+
 def to_plan_in(result: PlanResult) -> PlanIn:
     """Convert an optimizer result into the stored plan (slots, set-points, costs, slack report); kind 'optimal'
     (the fallback chain sets the kind of the rung it came from)."""
@@ -125,18 +141,6 @@ def to_plan_in(result: PlanResult) -> PlanIn:
     for j, e in enumerate(inputs.evs):
         values = (d.ev_charge_kw[j] - d.ev_discharge_kw[j]).astype(float).round(3).tolist()
         setpoints.setdefault(e.facility, {})[e.charger] = values
-    slack = [
-        SlackEntry(
-            kind=m.kind,
-            subject=m.subject,
-            slot=None if m.slot is None else m.slot.to_pydatetime(),
-            shortfall=float(m.shortfall),
-            unit=m.unit,
-            penalty_jpy=float(m.penalty_jpy),
-            reason=m.reason,
-        )
-        for m in result.missed
-    ]
     return PlanIn(
         horizon_start=inputs.index[0].to_pydatetime(),
         horizon_end=(inputs.index[-1] + SLOT).to_pydatetime(),  # slots are named by their start
@@ -157,5 +161,5 @@ def to_plan_in(result: PlanResult) -> PlanIn:
             notes=list(inputs.notes),
         ),
         cost_breakdown={k: float(v) for k, v in result.breakdown.items()},
-        slack_report=slack,
+        slack_report=slack_report(result),
     )

@@ -1,4 +1,4 @@
-"""runtime.telemetry (the loop's Telemetry, port maps, scan) and the `ems devices` / `ems simulate` CLI."""
+"""runtime.facades.telemetry (the loop's Telemetry, port maps, scan) and the `ems devices` / `ems simulate` CLI."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The fallback chain on optimiser inputs (runtime.fallback.plan_result, what `ems plan` runs): a solve that
+"""The fallback chain on optimiser inputs (runtime.loop.fallback.plan_result, what `ems plan` runs): a solve that
 gives nothing falls back to the LP relaxation, the last plan shifted, then the baseline, and says so. The
 optimizer's own rungs never raise: solve() returns NoSolution with HiGHS's termination."""
 

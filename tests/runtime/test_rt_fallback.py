@@ -1,5 +1,5 @@
 # mypy: allow-untyped-defs, allow-incomplete-defs
-"""The loop's one fallback chain (runtime.fallback): assemble -> solve -> LP relaxation -> last plan shifted ->
+"""The loop's one fallback chain (runtime.loop.fallback): assemble -> solve -> LP relaxation -> last plan shifted ->
 baseline -> safe, with the real optimiser rungs on 'tiny', one test per rung."""
 
 from __future__ import annotations
