@@ -63,7 +63,7 @@ def make_engine(url: str, schema: str | None = None) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    connect_args: dict[str, Any] = {}
+    connect_args: dict[str, str] = {}
     if schema:
         connect_args["options"] = f"-csearch_path={schema}"
         with create_engine(url).begin() as conn:
