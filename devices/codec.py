@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 SIZES: dict[str, int] = {
     "int16": 1,
@@ -61,12 +61,14 @@ def _from_int(value: int, size: int, word_order: str) -> list[int]:
 
 
 def decode(  # noqa: PLR0911 - one return per SunSpec point type reads best
-    point_type: str, words: Sequence[int], word_order: str = "big"
+    point_type: str, words: Sequence[int], word_order: str = "big", invalid: Collection[int] | None = None
 ) -> int | float | str | None:
     """Decode the words of one point; ``None`` if the point holds its "not implemented" sentinel.
 
     Integer types return ``int`` (signed where the type is signed), float32 returns ``float``,
-    string returns ``str`` with trailing NULs stripped, pad returns ``None``.
+    string returns ``str`` with trailing NULs stripped, pad returns ``None``. ``invalid`` replaces the SunSpec
+    sentinels with the raw (unsigned, as the words read) values a vendor uses for "not available" (e.g. Huawei's
+    0x7FFFFFFF for int32); an empty collection means no sentinel at all. NaN floats are always None.
     """
     if point_type == "string":
         raw = b"".join(struct.pack(">H", w & 0xFFFF) for w in words)
@@ -80,6 +82,8 @@ def decode(  # noqa: PLR0911 - one return per SunSpec point type reads best
         raise CodecError(f"{point_type} needs {size} registers, got {len(words)}")
     unsigned = _to_int(words, word_order)
     bits = 16 * size
+    if invalid is not None:
+        return None if unsigned in invalid else _plain(point_type, unsigned, bits)
     if point_type in ("float32", "float64"):
         fmt = ">f" if size == 2 else ">d"
         value_f = struct.unpack(fmt, unsigned.to_bytes(2 * size, "big"))[0]
@@ -93,6 +97,21 @@ def decode(  # noqa: PLR0911 - one return per SunSpec point type reads best
     if point_type in ACCUMULATORS:
         return None if unsigned == 0 else unsigned
     return unsigned  # ipaddr, raw16, eui48, ipv6addr: no sentinel
+
+
+def int_words(raw: int, size: int, word_order: str = "big") -> list[int]:
+    """The words of an unsigned raw register integer (e.g. a vendor's "not available" value)."""
+    return _from_int(raw, size, word_order)
+
+
+def _plain(point_type: str, unsigned: int, bits: int) -> int | float | None:
+    """The value of an unsigned register integer without SunSpec sentinel semantics."""
+    if point_type in ("float32", "float64"):
+        value = struct.unpack(">f" if bits == 32 else ">d", unsigned.to_bytes(bits // 8, "big"))[0]
+        return None if math.isnan(value) else float(value)
+    if point_type in SIGNED:
+        return unsigned - (1 << bits) if unsigned >= 1 << (bits - 1) else unsigned
+    return unsigned
 
 
 def sentinel_words(point_type: str, size: int) -> list[int]:
@@ -121,12 +140,19 @@ def apply_sf(raw: int | float | None, sf: int | None) -> float | None:
 
 
 def encode(
-    point_type: str, value: int | float | str, sf: int | None = 0, size: int | None = None, word_order: str = "big"
+    point_type: str,
+    value: int | float | str,
+    sf: int | None = 0,
+    size: int | None = None,
+    word_order: str = "big",
+    *,
+    factor: float = 1.0,
+    invalid: Collection[int] | None = None,
 ) -> list[int]:
-    """Encode an engineering value into words: raw = round(value / 10^sf), range-checked, never wrapped.
+    """Encode an engineering value into words: raw = round(value / factor / 10^sf), range-checked, never wrapped.
 
     Raises ``CodecError`` if the SF is not implemented (``None``), the raw value overflows its type
-    or would equal the type's sentinel.
+    or would equal the type's sentinel (or one of the vendor's ``invalid`` raw values, if given).
     """
     if point_type == "string":
         count = size or 1
@@ -137,12 +163,19 @@ def encode(
     n = SIZES.get(point_type)
     if n is None:
         raise CodecError(f"unknown point type {point_type!r}")
+    if not factor:
+        raise CodecError("a point with factor 0 cannot be written")
     if point_type in ("float32", "float64"):
         fmt = ">f" if n == 2 else ">d"
-        as_int = int.from_bytes(struct.pack(fmt, float(value) / 10.0**sf), "big")
+        as_int = int.from_bytes(struct.pack(fmt, float(value) / factor / 10.0**sf), "big")
         return _from_int(as_int, n, word_order)
-    raw = round(float(value) / 10.0**sf)
+    raw = round(float(value) / factor / 10.0**sf)
     bits = 16 * n
+    if invalid is not None:
+        low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if point_type in SIGNED else (0, (1 << bits) - 1)
+        if not low <= raw <= high or (raw & ((1 << bits) - 1)) in invalid:
+            raise CodecError(f"value {value} gives raw {raw}: outside {point_type} range or a 'not available' value")
+        return _from_int(raw & ((1 << bits) - 1), n, word_order)
     if point_type in SIGNED:
         low, high = -(1 << (bits - 1)) + 1, (1 << (bits - 1)) - 1  # the minimum is the sentinel
     elif point_type in UNSIGNED_SENTINEL_MAX:

@@ -1,4 +1,11 @@
-"""The devices of a scenario: every asset with a Modbus endpoint, with its key, kind and driver family."""
+"""The devices of a scenario: every asset with a Modbus endpoint, with its key, kind, driver family and (for a
+vendor-map device) its resolved map.
+
+Several assets of one facility may share one endpoint (host, port, unit): one physical device with several
+capabilities, e.g. a hybrid inverter serving a PV array and a battery. Each asset stays a device of its own kind
+(its readings, set-points and plans are the asset's); the poller shares the unit's connection and, for SunSpec,
+its discovered map (:func:`shared_units` groups them).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from devices.maplibrary import MapError, MapLibrary, MapNotFoundError, packaged_maps
+from devices.vendormap import VendorMap
 from scenarios.assets import ModbusEndpoint
 from scenarios.device_identity import Asset, DeviceKey, DeviceKind, facility_assets
 from scenarios.model import Facility, Scenario
@@ -44,6 +53,8 @@ class DeviceSpec:
     asset: Asset
     kind: DeviceKind
     endpoint: ModbusEndpoint
+    vendor_map: VendorMap | None = None
+    map_error: str | None = None
 
     @property
     def family(self) -> DriverFamily:
@@ -60,18 +71,46 @@ class DeviceSpec:
         return self.with_endpoint(host=host, port=port)
 
     def with_endpoint(self, **changes: object) -> DeviceSpec:
-        """The same device with endpoint fields changed (e.g. ``timeout_s=0.2``)."""
+        """The same device with endpoint fields changed (e.g. ``timeout_s=0.2``; not ``register_map``: resolve
+        again with :func:`resolve_map` after changing the map)."""
         return dataclasses.replace(self, endpoint=self.endpoint.model_copy(update=changes))
 
+    @property
+    def unit(self) -> tuple[str, int, int]:
+        """(host, port, unit id): the Modbus unit the device answers as (shared by a hybrid's capabilities)."""
+        return self.endpoint.host, self.endpoint.port, self.endpoint.unit_id
 
-def scenario_devices(scenario: Scenario) -> list[DeviceSpec]:
-    """Every asset of the scenario that has a Modbus endpoint, in facility order (meters first)."""
+
+def resolve_map(spec: DeviceSpec, maps: MapLibrary | None = None) -> DeviceSpec:
+    """``spec`` with its vendor map loaded from ``maps`` (default: the packaged maps), or with ``map_error`` saying
+    why it cannot be (unknown name, malformed file); SunSpec devices are returned unchanged."""
+    if spec.family is not DriverFamily.VENDOR_MAP:
+        return spec
+    try:
+        vmap = (maps or packaged_maps()).get(spec.endpoint.register_map)
+    except (MapNotFoundError, MapError) as exc:
+        return dataclasses.replace(spec, vendor_map=None, map_error=str(exc))
+    return dataclasses.replace(spec, vendor_map=vmap, map_error=None)
+
+
+def scenario_devices(scenario: Scenario, maps: MapLibrary | None = None) -> list[DeviceSpec]:
+    """Every asset of the scenario that has a Modbus endpoint, in facility order (meters first), vendor maps
+    resolved from ``maps`` (a map that cannot be loaded is recorded on its device, never raised)."""
     return [
-        DeviceSpec(DeviceKey.of(facility, a.asset), facility, a.asset, a.kind, a.asset.modbus)
+        resolve_map(DeviceSpec(DeviceKey.of(facility, a.asset), facility, a.asset, a.kind, a.asset.modbus), maps)
         for facility in scenario.facilities
         for a in facility_assets(facility, POLL_ORDER)
         if a.asset.modbus is not None
     ]
+
+
+def shared_units(specs: Sequence[DeviceSpec]) -> dict[tuple[str, int, int], list[DeviceSpec]]:
+    """Devices grouped by the Modbus unit they answer as; a group of several is one device with several
+    capabilities (a hybrid inverter)."""
+    groups: dict[tuple[str, int, int], list[DeviceSpec]] = {}
+    for spec in specs:
+        groups.setdefault(spec.unit, []).append(spec)
+    return groups
 
 
 def with_ports(

@@ -55,8 +55,28 @@ class DeviceUnavailableError(DeviceError):
     kind = "unavailable"
 
 
+EXCEPTION_NAMES = {
+    1: "illegal function",
+    2: "illegal data address",
+    3: "illegal data value",
+    4: "server device failure",
+    5: "acknowledge",
+    6: "server device busy",
+    8: "memory parity error",
+    10: "gateway path unavailable",
+    11: "gateway target device failed to respond",
+}
+"""Modbus exception codes by number (Modbus Application Protocol v1.1b3, section 7)."""
+
+
+def exception_name(code: int) -> str:
+    """'exception 0x04 (server device failure)'."""
+    return f"exception {code:#04x} ({EXCEPTION_NAMES.get(code, 'unknown')})"
+
+
 class DeviceExceptionError(DeviceError):
-    """The device answered with a Modbus exception (``code``: 2 illegal address, 4 device failure, 11 gateway)."""
+    """The device answered with a Modbus exception (``code``: 2 illegal address, 4 device failure, 6 busy,
+    11 gateway target not responding; see :data:`EXCEPTION_NAMES`)."""
 
     kind = "exception"
 
@@ -101,6 +121,9 @@ class ModbusConnection:
         self.backoff_base_s, self.backoff_max_s = backoff_base_s, backoff_max_s
         self.connect_delay_s = connect_delay_s
         self.stats = ConnectionStats()
+        self.shared: dict[object, object] = {}
+        """What drivers of several units or capabilities behind this endpoint share (e.g. a discovered SunSpec map
+        per unit, so a hybrid inverter's PV and battery drivers walk its chain once)."""
         self._client: AsyncModbusTcpClient | None = None
         self._lock = asyncio.Lock()
         self._failures = 0
@@ -151,11 +174,14 @@ class ModbusConnection:
             self._client.close()
             self._client = None
 
-    async def read(self, address: int, count: int, unit: int = 1) -> list[int]:
-        """Read ``count`` (1..125) holding registers at 0-based ``address`` of unit ``unit``."""
+    async def read(self, address: int, count: int, unit: int = 1, table: str = "holding") -> list[int]:
+        """Read ``count`` (1..125) registers at 0-based ``address`` of unit ``unit``: holding registers (function 3)
+        or, with ``table="input"``, input registers (function 4)."""
         if not 1 <= count <= MAX_READ:
             raise ValueError(f"count {count} outside 1..{MAX_READ}: split the read on point boundaries")
-        return await self._request(address, count, unit, None)
+        if table not in ("holding", "input"):
+            raise ValueError(f"table {table!r}: use 'holding' or 'input'")
+        return await self._request(address, count, unit, None, table == "input")
 
     async def write(self, address: int, values: list[int], unit: int = 1) -> None:
         """Write 1..123 holding registers (function 16) at 0-based ``address``; no retries (writes are not repeated)."""
@@ -163,7 +189,9 @@ class ModbusConnection:
             raise ValueError(f"{len(values)} registers outside 1..{MAX_WRITE}")
         await self._request(address, len(values), unit, values)
 
-    async def _request(self, address: int, count: int, unit: int, values: list[int] | None) -> list[int]:
+    async def _request(
+        self, address: int, count: int, unit: int, values: list[int] | None, inputs: bool = False
+    ) -> list[int]:
         if self.backing_off:
             raise DeviceUnavailableError(f"{self.label}: backing off after {self._failures} failure(s)")
         async with self._lock:
@@ -171,7 +199,7 @@ class ModbusConnection:
                 raise DeviceUnavailableError(f"{self.label}: backing off after {self._failures} failure(s)")
             attempts = 1 if values is not None else self.retries + 1
             try:
-                result = await self._attempts(address, count, unit, values, attempts)
+                result = await self._attempts(address, count, unit, values, attempts, inputs)
             except DeviceExceptionError:
                 raise  # the device answered: no back-off
             except DeviceError:
@@ -181,13 +209,15 @@ class ModbusConnection:
             return result
 
     async def _attempts(
-        self, address: int, count: int, unit: int, values: list[int] | None, attempts: int
+        self, address: int, count: int, unit: int, values: list[int] | None, attempts: int, inputs: bool
     ) -> list[int]:
         for attempt in range(attempts):
             client = await self._ensure_connected()
             self.stats.requests += 1
             try:
-                if values is None:
+                if values is None and inputs:
+                    response = await client.read_input_registers(address, count=count, device_id=unit)
+                elif values is None:
                     response = await client.read_holding_registers(address, count=count, device_id=unit)
                 else:
                     response = await client.write_registers(address, values, device_id=unit)
@@ -202,6 +232,6 @@ class ModbusConnection:
                 raise DeviceTimeoutError(f"{self.label} unit {unit}: no answer at {address} ({exc})") from None
             if response.isError():
                 code = int(getattr(response, "exception_code", 0))
-                raise DeviceExceptionError(code, f"{self.label} unit {unit}: exception {code:#04x} at {address}")
+                raise DeviceExceptionError(code, f"{self.label} unit {unit}: {exception_name(code)} at {address}")
             return [] if values is not None else list(response.registers)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -23,7 +23,7 @@ from devices.catalog import builtin_registry
 from devices.codec import CodecError
 from devices.inventory import DeviceSpec
 from devices.modbus_client import DeviceError, ModbusConnection
-from devices.registry import DeviceType, DriverRegistry
+from devices.registry import DeviceConfigError, DeviceType, DriverRegistry
 from devices.sunspec import DiscoveryError
 from scenarios.assets import Battery, EVCharger, ModbusEndpoint, PVArray
 from scenarios.device_identity import DeviceKey
@@ -65,6 +65,14 @@ class DeviceState:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """A device the poller does not poll: its spec and why its driver could not be built (names the fix)."""
+
+    spec: DeviceSpec
+    reason: str
+
+
+@dataclass(frozen=True)
 class PointStatus:
     """A point's last good value, when it was actually read (UTC) and its quality now: stale when older than its
     cadence allows (fast points: 2 cycles; slow points: ``slow_every`` + 1 cycles)."""
@@ -90,8 +98,10 @@ def rating_kw(spec: DeviceSpec) -> float:
 class Poller:
     """Polls ``specs`` and hands each cycle's readings to ``sink`` (a connection per host:port, shared by units).
 
-    Drivers come from ``registry`` (default: the shipped types); a device no registered type can drive raises
-    :class:`~devices.registry.DeviceConfigError` naming it and the fix.
+    Drivers come from ``registry`` (default: the shipped types). A device whose driver cannot be built (no
+    registered type, a misspelt or malformed vendor map, a map of another kind) is not polled: it is logged once,
+    kept in ``skipped`` with the reason, and every cycle reports it as an ``error`` reading saying why, in its
+    place among the others; every other device is polled as usual.
     """
 
     def __init__(
@@ -106,9 +116,17 @@ class Poller:
         self.registry = registry or builtin_registry()
         self.connections: dict[tuple[str, int], ModbusConnection] = {}
         self.states: dict[DeviceKey, DeviceState] = {}
+        self.skipped: dict[DeviceKey, Skipped] = {}
+        self.order: list[DeviceKey] = []
         for spec in specs:
-            device_type = self.registry.for_spec(spec)
-            self.states[spec.key] = DeviceState(spec, device_type, device_type.driver(spec, self))
+            self.order.append(spec.key)
+            try:
+                device_type = self.registry.for_spec(spec)
+                self.states[spec.key] = DeviceState(spec, device_type, device_type.driver(spec, self))
+            except (DeviceConfigError, ValueError, KeyError) as exc:
+                reason = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+                self.skipped[spec.key] = Skipped(spec, reason)
+                logger.warning("%s not polled: %s", spec.key, reason)
         self.cycles = 0
         self._discovery_slots = asyncio.Semaphore(max(self.config.max_discoveries, 1))
 
@@ -216,7 +234,12 @@ class Poller:
             full = self.cycles % max(self.config.slow_every, 1) == 0
         self.cycles += 1
         now = utc_now()
-        readings = list(await asyncio.gather(*(self.poll_device(s, full, now) for s in self.states.values())))
+        polled = await asyncio.gather(*(self.poll_device(s, full, now) for s in self.states.values()))
+        by_key = {r.key: r for r in polled}
+        for key, skipped in self.skipped.items():
+            spec = skipped.spec
+            by_key[key] = Reading(key, spec.kind, now, Quality.ERROR, {}, None, f"not polled: {skipped.reason}")
+        readings = [by_key[key] for key in self.order]
         if self.sink is not None:
             self.sink.submit(readings)
         return readings

@@ -11,13 +11,13 @@ The built-in types are listed in :mod:`devices.catalog`; a new type is one more 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from devices.capabilities import FIELDS, CapabilityDriver
-from devices.inventory import DeviceSpec, DriverFamily
-from devices.registermap import vendor_map, vendor_map_names
+from devices.inventory import DeviceSpec, DriverFamily, resolve_map
+from devices.maplibrary import MapLibrary, packaged_maps
 from scenarios.checks import Problem
 from scenarios.device_identity import DeviceKey, DeviceKind, facility_assets
 from scenarios.model import Scenario
@@ -38,6 +38,7 @@ class Transports(Protocol):
 
 DriverFactory = Callable[[DeviceSpec, Transports], CapabilityDriver]
 SimulatorFactory = Callable[[DeviceSpec, "FacilitySim"], "Handler"]
+SharedSimulatorFactory = Callable[[Sequence[DeviceSpec], "FacilitySim"], "Handler"]
 TypeKey = tuple[DeviceKind, DriverFamily]
 
 
@@ -51,7 +52,9 @@ class DeviceType:
 
     ``driver`` builds the driver from the device's spec and the shared transports; ``simulator`` builds the
     simulated device's handler from its spec and the facility physics (None: not simulated); ``setpoint`` is
-    the capability point the guarded path may write (None: read-only).
+    the capability point the guarded path may write (None: read-only); ``shared_simulator`` builds one simulated
+    unit for several capabilities of one facility behind one Modbus address (a hybrid inverter; None: such a
+    unit cannot be simulated with this type).
     """
 
     kind: DeviceKind
@@ -59,6 +62,7 @@ class DeviceType:
     driver: DriverFactory
     simulator: SimulatorFactory | None = None
     setpoint: str | None = None
+    shared_simulator: SharedSimulatorFactory | None = None
 
     def __post_init__(self) -> None:
         if self.setpoint is not None and self.setpoint not in FIELDS[self.kind]:
@@ -75,20 +79,25 @@ class DeviceType:
         return f"{self.kind} over {self.family}"
 
 
-def config_problem(spec: DeviceSpec) -> str | None:
+def config_problem(spec: DeviceSpec, maps: MapLibrary | None = None) -> str | None:
     """Why a device's endpoint configuration is wrong independently of the registry (its vendor map is unknown,
-    malformed or for another kind), or None."""
+    malformed or serves other kinds, or it carries a SunSpec-only setting), or None."""
     if spec.family is not DriverFamily.VENDOR_MAP:
         return None
     name = spec.endpoint.register_map
-    try:
-        vmap = vendor_map(name)
-    except KeyError:
-        return f"register_map {name!r} is neither 'sunspec' nor a vendor map (known: {vendor_map_names()})"
-    except ValueError as exc:
-        return f"register_map {name!r}: {exc}"
-    if vmap.kind is not spec.kind:
-        return f"register_map {name!r} is a map for kind {vmap.kind}, not {spec.kind}; give a {spec.kind} map"
+    if spec.endpoint.base_address is not None:
+        return f"base_address is a SunSpec setting; a device with register_map {name!r} has none: remove it"
+    if spec.vendor_map is None and spec.map_error is None:
+        spec = resolve_map(spec, maps)
+    vmap = spec.vendor_map
+    if vmap is None:
+        if spec.map_error and spec.map_error.startswith("no vendor map"):
+            known = (maps or packaged_maps()).names()
+            return f"register_map {name!r} is neither 'sunspec' nor a vendor map (known: {known})"
+        return f"register_map {name!r}: {spec.map_error}"
+    if spec.kind not in vmap.kinds:
+        kinds = ", ".join(str(k) for k in vmap.kinds)
+        return f"register_map {name!r} is a map for kind {kinds}, not {spec.kind}; give a {spec.kind} map"
     return None
 
 
@@ -112,30 +121,34 @@ class DriverRegistry:
     def _known(self) -> str:
         return ", ".join(t.label for t in self)
 
-    def problem(self, spec: DeviceSpec) -> str | None:
+    def problem(self, spec: DeviceSpec, maps: MapLibrary | None = None) -> str | None:
         """Why no registered type can drive ``spec`` as configured, or None."""
-        problem = config_problem(spec)
+        problem = config_problem(spec, maps)
         if problem is None and spec.kind_family not in self._types:
             problem = f"no driver for {spec.kind} over {spec.family} (registered: {self._known()})"
+            if spec.family is DriverFamily.SUNSPEC:
+                problem += f"; a {spec.kind} needs a vendor map as register_map"
         return problem
 
-    def for_spec(self, spec: DeviceSpec) -> DeviceType:
+    def for_spec(self, spec: DeviceSpec, maps: MapLibrary | None = None) -> DeviceType:
         """The type of one device; DeviceConfigError naming the device and the fix if it cannot be driven."""
-        problem = self.problem(spec)
+        problem = self.problem(spec, maps)
         if problem is not None:
             raise DeviceConfigError(f"{spec.key}: {problem}")
         return self._types[spec.kind_family]
 
-    def problems(self, scenario: Scenario) -> list[Problem]:
-        """Every monitored asset of ``scenario`` that no registered type can drive, located at its register_map."""
+    def problems(self, scenario: Scenario, maps: MapLibrary | None = None) -> list[Problem]:
+        """Every monitored asset of ``scenario`` that no registered type can drive, located at its register_map
+        (``base_address`` for a SunSpec setting on a vendor-map device); vendor maps come from ``maps``."""
         found: list[Problem] = []
         for i, facility in enumerate(scenario.facilities):
             for a in facility_assets(facility):
                 if a.asset.modbus is None:
                     continue
                 spec = DeviceSpec(DeviceKey.of(facility, a.asset), facility, a.asset, a.kind, a.asset.modbus)
-                message = self.problem(spec)
+                message = self.problem(resolve_map(spec, maps), maps)
                 if message is not None:
-                    where = f"{a.path(i)}.modbus.register_map"
+                    leaf = "base_address" if message.startswith("base_address") else "register_map"
+                    where = f"{a.path(i)}.modbus.{leaf}"
                     found.append(Problem(where, f"facility '{facility.id}' {a.kind} '{a.asset.id}': {message}"))
         return found

@@ -5,7 +5,9 @@ device's type in the driver registry, :attr:`~devices.registry.DeviceType.setpoi
 limits from the scenario (battery −charge_kw..+discharge_kw, EV −discharge_kw..+power_kw with charge values
 below min_power_kw set to 0, PV limit 0..100 %), supports dry-run, writes with the device's revert timer
 (``watchdog_s``), reads back to confirm and hands an :class:`~devices.capabilities.AuditEntry` to the audit
-sink. Written set-points are re-sent by ``refresh_due`` before half the watchdog period has passed.
+sink. Written set-points are re-sent by ``refresh_due`` before half the watchdog period has passed; a refresh is
+audited when its outcome changes (the first failure of a held set-point, its recovery), not on every attempt:
+a dead device retried at every poll leaves one ``refresh-failed`` entry, not one per poll.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class Active:
     value: float
     sent: dt.datetime
     watchdog_s: float
+    last_result: str = "ok"
 
 
 class SetpointWriter:
@@ -77,10 +80,12 @@ class SetpointWriter:
         applied: float | None,
         result: str,
         detail: str = "",
+        record: bool = True,
     ) -> AuditEntry:
         entry = AuditEntry(who, key, point, utc_now(), requested, applied, result, detail)
-        self.audit.record(entry)
-        if result not in ("ok", "dry-run", "refresh-ok"):
+        if record:
+            self.audit.record(entry)
+        if record and result not in ("ok", "dry-run", "refresh-ok"):
             logger.warning("write %s %s=%s by %s: %s %s", key, point, requested, who, result, detail)
         return entry
 
@@ -88,7 +93,9 @@ class SetpointWriter:
         """Write one set-point through every guard; returns (and records) the audit entry."""
         state = self.poller.states.get(key)
         if state is None:
-            return self._entry(who, key, point, value, None, "refused", "unknown device")
+            skipped = self.poller.skipped.get(key)
+            detail = f"device not polled: {skipped.reason}" if skipped else "unknown device"
+            return self._entry(who, key, point, value, None, "refused", detail)
         spec, allowed = state.spec, state.type.setpoint
         if allowed is None or allowed != point:
             detail = f"{point!r} not in the allow-list for {state.type.label} (allowed: {allowed or 'nothing'})"
@@ -105,7 +112,15 @@ class SetpointWriter:
         return await self._send(who, spec, point, value, applied, detail, "ok")
 
     async def _send(
-        self, who: str, spec: DeviceSpec, point: str, requested: float, applied: float, detail: str, ok: str
+        self,
+        who: str,
+        spec: DeviceSpec,
+        point: str,
+        requested: float,
+        applied: float,
+        detail: str,
+        ok: str,
+        record: bool = True,
     ) -> AuditEntry:
         watchdog, key = spec.endpoint.watchdog_s, spec.key
         driver = self.poller.driver(key)
@@ -115,19 +130,35 @@ class SetpointWriter:
             back = await driver.write_setpoint(applied, watchdog)
         except (DeviceError, DiscoveryError, CodecError, PermissionError, KeyError) as exc:
             result = "failed" if ok == "ok" else "refresh-failed"
-            return self._entry(who, key, point, requested, applied, result, f"{detail} {exc}".strip())
+            return self._entry(who, key, point, requested, applied, result, f"{detail} {exc}".strip(), record)
         if back is None or abs(back - applied) > max(self.tolerance * abs(applied), 0.05):
-            return self._entry(who, key, point, requested, applied, "mismatch", f"{detail} read back {back}".strip())
+            detail = f"{detail} read back {back}".strip()
+            return self._entry(who, key, point, requested, applied, "mismatch", detail, record)
         if watchdog:
-            self.active[key] = Active(point, applied, utc_now(), watchdog)
-        return self._entry(who, key, point, requested, applied, ok, detail)
+            held = self.active.get(key)
+            if held is not None and ok == "refresh-ok":
+                held.sent = utc_now()
+            else:
+                self.active[key] = Active(point, applied, utc_now(), watchdog)
+        return self._entry(who, key, point, requested, applied, ok, detail, record)
 
     async def refresh_due(self, now: dt.datetime | None = None) -> list[AuditEntry]:
-        """Re-send every held set-point whose last send is older than half its watchdog period."""
+        """Re-send every held set-point whose last send is older than half its watchdog period.
+
+        Returns the outcome of every refresh attempted; the audit sink receives an entry only when a held
+        set-point's refresh outcome differs from the previous one (the write itself counts as ``ok``), so a dead
+        device retried at every poll is audited once when it fails and once when it answers again.
+        """
         now = now or utc_now()
         entries = []
         for key, held in list(self.active.items()):
-            if (now - held.sent).total_seconds() >= held.watchdog_s * REFRESH_FRACTION:
-                spec = self.poller.states[key].spec
-                entries.append(await self._send("watchdog", spec, held.point, held.value, held.value, "", "refresh-ok"))
+            if (now - held.sent).total_seconds() < held.watchdog_s * REFRESH_FRACTION:
+                continue
+            spec = self.poller.states[key].spec
+            entry = await self._send("watchdog", spec, held.point, held.value, held.value, "", "refresh-ok", False)
+            state = "ok" if entry.result == "refresh-ok" else entry.result
+            if state != held.last_result:
+                self._entry(entry.who, key, held.point, held.value, held.value, entry.result, entry.detail)
+                held.last_result = state
+            entries.append(entry)
         return entries

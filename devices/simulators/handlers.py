@@ -1,17 +1,18 @@
 """Glue between physics and register images: each handler fills its image from the physics on a read
 (``refresh``) and turns control-register writes into physics set-points (``on_write``), with revert timers.
+
+SunSpec PV inverter, battery and meter here; any vendor map in :mod:`devices.simulators.vendor_handler`; the
+SunSpec hybrid inverter (PV and battery behind one unit) in :mod:`devices.simulators.hybrid_handler`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Protocol, Self
 
 from devices.inventory import DeviceSpec
-from devices.registermap import vendor_map
 from devices.simulators.image import SunSpecImage, VendorImage
-from devices.simulators.physics import BatterySim, EVSim, FacilitySim, PVSim
+from devices.simulators.physics import BatterySim, FacilitySim, PVSim
 
 PV_MODELS = (1, 103, 120, 121, 123)
 BATTERY_MODELS = (1, 701, 702, 704, 713, 802)
@@ -55,9 +56,10 @@ def common(image: SunSpecImage, model: str, serial: str) -> None:
 class PVHandler:
     """PV inverter (models 1, 103, 120, 121, 123); curtailment via WMaxLimPct with a revert timer."""
 
-    def __init__(self, sim: PVSim, serial: str, base: int = 40000) -> None:
+    def __init__(self, sim: PVSim, serial: str, base: int = 40000, image: SunSpecImage | None = None) -> None:
+        """``image``: an image that already holds 1, 103, 120, 121 and 123 (a hybrid's), else a new one."""
         self.sim = sim
-        self.image = SunSpecImage(PV_MODELS, base, sf=0)
+        self.image = image if image is not None else SunSpecImage(PV_MODELS, base, sf=0)
         rated_w = sim.array.inverter_kw * 1000
         common(self.image, "PV inverter", serial)
         self.image.set_sf(103, "W_SF", sf_for(rated_w * 1.2))
@@ -174,44 +176,3 @@ class MeterHandler:
         self.image.set(203, "Hz", 60.0)
         self.image.set(203, "TotWhImp", max(self.facility.import_kwh * 1000, 1))
         self.image.set(203, "TotWhExp", max(self.facility.export_kwh * 1000, 1))
-
-
-class EVHandler:
-    """The ``ev_charger_generic`` vendor map: set-point with a watchdog (reverts to uncontrolled)."""
-
-    def __init__(self, sim: EVSim, map_name: str = "ev_charger_generic") -> None:
-        self.sim = sim
-        self.image = VendorImage(vendor_map(map_name))
-        c = sim.charger
-        self.image.set("max_charge_w", c.power_kw * 1000)
-        self.image.set("max_discharge_w", c.discharge_kw * 1000)
-        self.image.set("bidirectional", int(c.bidirectional))
-        for name, value in (("setpoint_w", 0), ("enable", 0), ("watchdog_s", 0)):
-            self.image.set(name, value)
-
-    @classmethod
-    def for_device(cls, spec: DeviceSpec, facility: FacilitySim) -> Self:
-        """The handler of one EV charger of the scenario (its physics and its endpoint's vendor map)."""
-        return cls(facility.charger_for(spec.asset), spec.endpoint.register_map)
-
-    def on_write(self, now: dt.datetime) -> None:
-        """Follow setpoint_w while enable=1; the watchdog re-arms on every write."""
-        sp = self.image.get("setpoint_w")
-        enabled = self.image.get("enable") == 1
-        self.sim.step(now)
-        self.sim.setpoint_kw = float(sp) / 1000 if enabled and isinstance(sp, (int, float)) else None
-        wd = self.image.get("watchdog_s") or 0
-        self.sim.setpoint_expires = now + dt.timedelta(seconds=float(wd)) if enabled and wd else None
-
-    def refresh(self, now: dt.datetime) -> None:
-        """Status, vehicle SoC, power, session energy."""
-        kw = self.sim.step(now)
-        if self.sim.setpoint_kw is None and self.image.get("enable") == 1:
-            self.image.set("enable", 0)
-        car = self.sim.car(now)
-        status = 0 if car is None else (2 if kw > 0 else 3 if kw < 0 else 1)
-        self.image.set("status", status)
-        soc = self.sim.socs.get(car.id) if car is not None else None
-        self.image.set("vehicle_soc_pct", None if soc is None else math.floor(soc * 100))
-        self.image.set("power_w", round(kw * 1000))
-        self.image.set("session_energy_wh", round(self.sim.energy_kwh * 1000))

@@ -5,6 +5,10 @@ gateway). Each :class:`SimulatedDevice` serves a register image; on every reques
 ``action`` hook refreshes the image from the physics, applies the device's fault, checks point
 boundaries (strict mode) and copies the image into the server's registers.
 
+Reads with function 4 are answered from the image's input registers (vendor maps that use them), function 3 from
+its holding registers; ``rejects_gaps`` makes a unit refuse (exception 2) any read touching a register no point of
+its map covers, as many real devices do.
+
 Faults (``Fault.kind``): none, no_answer (never responds), slow (answers after ``delay_s``),
 exception (Modbus exception ``code``, e.g. 4), gateway (exception 0x0B), drop (closes the connection),
 garbage (random words), sentinel (every point "not implemented"), sf_change (the power SF toggles
@@ -24,8 +28,11 @@ from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
 from devices.capabilities import utc_now
+from devices.registermap import HOLDING, INPUT
 from devices.simulators.handlers import Handler
 from devices.simulators.image import SunSpecImage, VendorImage
+
+READ_INPUT_REGISTERS = 4
 
 FAULT_KINDS = ("none", "no_answer", "slow", "exception", "gateway", "drop", "garbage", "sentinel", "sf_change")
 Clock = Callable[[], dt.datetime]
@@ -54,12 +61,14 @@ class SimulatedDevice:
     handler: Handler | None = None
     fault: Fault = field(default_factory=Fault)
     strict: bool = True
+    rejects_gaps: bool = False
     clock: Clock = utc_now
     refresh_s: float = 0.2
     requests: int = 0
     server: SimServer | None = None
     _boundaries: set[int] = field(default_factory=set)
     _writable: set[int] = field(default_factory=set)
+    _covered: dict[str, set[int]] = field(default_factory=dict)
     _refreshed: dt.datetime | None = None
     _rng: random.Random = field(default_factory=lambda: random.Random(7))  # noqa: S311 - simulated noise, not security
 
@@ -71,14 +80,15 @@ class SimulatedDevice:
         self._boundaries = self.image.boundaries()
         self._writable = set()
         if isinstance(self.image, SunSpecImage):
-            for address, definition, length in self.image.models.values():
-                for p in definition.points:
+            for address, table, length in self.image.models.values():
+                for p in table.points:
                     if p.writable and p.end <= length + 2:
                         self._writable.update(range(address + p.offset, address + p.end))
         else:
             for p in self.image.vmap.points:
-                if p.writable:
+                if p.writable and p.table == HOLDING:
                     self._writable.update(range(p.offset, p.end))
+            self._covered = {table: self.image.covered(table) for table in (HOLDING, INPUT)}
 
     def simdevice(self) -> SimDevice:
         """The pymodbus SimDevice serving this unit (one register block from base to end + 1 invalid)."""
@@ -88,17 +98,20 @@ class SimulatedDevice:
             simdata=[SimData(self.image.base, values=[0] * len(self.image.words), datatype=DataType.REGISTERS)],
         )
 
-    def _fault_words(self, address: int, count: int) -> list[int] | None:
+    def _refused(self, table: str, address: int, count: int, write: bool) -> bool:
+        """True if a request must be answered with exception 2: off point boundaries (strict), or a read touching
+        registers no point covers on a device that refuses gaps."""
+        if self.strict and (address not in self._boundaries or address + count not in self._boundaries):
+            return True
+        covered = self._covered.get(table, set())
+        return not write and self.rejects_gaps and not set(range(address, address + count)) <= covered
+
+    def _fault_words(self, table: str, address: int, count: int) -> list[int] | None:
         kind = self.fault.kind
         if kind == "garbage":
             return [self._rng.randint(0x4000, 0x7FFF) for _ in range(count)]
         if kind == "sentinel":
-            blank = (
-                SunSpecImage(list(self.image.models), self.image.base)
-                if isinstance(self.image, SunSpecImage)
-                else VendorImage(self.image.vmap)
-            )
-            return blank.words[address - blank.base : address - blank.base + count]
+            return self.image.blank().serve(table, address, count)
         if kind == "sf_change" and isinstance(self.image, SunSpecImage):
             for model_id, sf_name in ((103, "W_SF"), (701, "W_SF"), (203, "W_SF")):
                 if model_id in self.image.models:
@@ -107,9 +120,10 @@ class SimulatedDevice:
         return None
 
     async def _action(
-        self, _fc: int, start: int, address: int, count: int, regs: list[int], values: list[int] | list[bool] | None
+        self, fc: int, start: int, address: int, count: int, regs: list[int], values: list[int] | list[bool] | None
     ) -> ExcCodes | None:
         self.requests += 1
+        table = INPUT if fc == READ_INPUT_REGISTERS else HOLDING
         kind = self.fault.kind
         if kind in {"no_answer", "drop"}:
             if kind == "drop" and self.server is not None:
@@ -119,7 +133,7 @@ class SimulatedDevice:
             await asyncio.sleep(self.fault.delay_s)
         if kind in ("exception", "gateway"):
             return ExcCodes(0x0B if kind == "gateway" else self.fault.code)
-        if self.strict and (address not in self._boundaries or address + count not in self._boundaries):
+        if self._refused(table if values is None else HOLDING, address, count, values is not None):
             return ExcCodes.ILLEGAL_ADDRESS
         now = self.clock()
         if values is not None:
@@ -135,9 +149,9 @@ class SimulatedDevice:
         ):
             self.handler.refresh(now)
             self._refreshed = now
-        words = self._fault_words(address, count)
+        words = self._fault_words(table, address, count)
         if words is None:
-            words = self.image.words[address - self.image.base : address - self.image.base + count]
+            words = self.image.serve(table, address, count)
         regs[address - start : address - start + count] = words
         return None
 

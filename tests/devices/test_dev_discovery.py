@@ -32,7 +32,7 @@ async def test_chain_with_vendor_model_and_model_160(model1_length: int) -> None
     image = dev.image
     assert hasattr(image, "add_raw_model")
     image.words = image.words[:-2]  # take the end marker off, add models, put it back
-    image.add_raw_model(160, [0] * (8 + 2 * 20))  # MPPT with N=2 modules (not in our subset: skipped by L)
+    image.add_raw_model(160, [0] * (8 + 2 * 20))  # MPPT with 2 modules (laid out from L: legacy count 0)
     image.add_raw_model(64870, [1, 2, 3])  # an SMA-style vendor model
     image.words += [0xFFFF, 0]
     dev.reindex()
@@ -43,7 +43,12 @@ async def test_chain_with_vendor_model_and_model_160(model1_length: int) -> None
     assert not smap.models[0].short
     assert smap.models[1].address == 40002 + 2 + model1_length
     assert any("64870" in w for w in smap.warnings)
-    assert any("160" in w for w in smap.warnings)
+    assert not any("160" in w for w in smap.warnings)  # issue 14: model 160 is read, not skipped
+    mppt = smap.models[4].table
+    assert mppt is not None
+    # ID and L, the fixed part (8), module 1 (20), then module 2's ID, IDStr (8), DCA, DCV before its DCW
+    assert mppt.point("module[2].DCW").offset == 2 + 8 + 20 + 1 + 8 + 1 + 1
+    assert "module[3].DCW" not in mppt.by_name
 
 
 async def test_no_end_marker_ends_on_illegal_address() -> None:

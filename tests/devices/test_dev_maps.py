@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from devices.maplibrary import MapNotFoundError, packaged_maps
 from devices.maps.generate_sunspec import MODEL_IDS, build
-from devices.registermap import MAPS_DIR, sunspec_model, vendor_map
+from devices.registermap import MAPS_DIR, sunspec_model
+from scenarios.device_identity import DeviceKind
 
 
 def test_stored_models_equal_a_fresh_generation_from_pysunspec2() -> None:
@@ -72,20 +74,22 @@ def test_model_lengths() -> None:
 
 
 def test_vendor_map_loads_and_unknown_map_is_named() -> None:
-    vmap = vendor_map("ev_charger_generic")
+    vmap = packaged_maps().get("ev_charger_generic")
     assert vmap.point("setpoint_w").writable
     assert not vmap.point("power_w").writable
     assert vmap.point("power_w").size == 2
-    assert vmap.watchdog_point == "watchdog_s"
-    with pytest.raises(KeyError, match="ev_charger_generic"):
-        vendor_map("no_such_charger")
+    setpoint = vmap.capability(DeviceKind.EV).setpoint
+    assert setpoint is not None
+    assert setpoint.watchdog == "watchdog_s"
+    with pytest.raises(MapNotFoundError, match="ev_charger_generic"):
+        packaged_maps().get("no_such_charger")
 
 
 def test_ev_session_energy_zero_is_a_real_value_not_missing() -> None:
     """A new charging session starts at 0 Wh; only the uint32 sentinel means 'not implemented'."""
     from devices.codec import decode
 
-    point = next(p for p in vendor_map("ev_charger_generic").points if p.name == "session_energy_wh")
+    point = next(p for p in packaged_maps().get("ev_charger_generic").points if p.name == "session_energy_wh")
     assert decode(point.type, [0, 0]) == 0
     assert decode(point.type, [0, 1500]) == 1500
     assert decode(point.type, [0xFFFF, 0xFFFF]) is None

@@ -10,16 +10,24 @@ import yaml
 from typer.testing import CliRunner
 
 from api.cli import app
-from devices.capabilities import ListSink
+from devices.capabilities import ListSink, Quality
 from devices.catalog import builtin_registry
 from devices.inventory import DeviceSpec, DriverFamily, scenario_devices
 from devices.poller import Poller
 from devices.registry import DeviceConfigError, DeviceType, DriverRegistry, Transports
-from devices.simulators.fleet import build_devices
+from devices.simulators.fleet import build_fleet
 from devices.writes import SetpointWriter
-from scenarios.device_identity import DeviceKind
+from scenarios.device_identity import DeviceKey, DeviceKind
 from scenarios.loader import builtin_data, load_builtin, load_scenario_file
 from scenarios.model import Scenario
+
+
+def path_key(path: str, scenario: Scenario) -> DeviceKey:
+    """The device at a located problem path like ``facilities[0].batteries[0].modbus.register_map``."""
+    facility_part, group_part = path.split(".")[:2]
+    facility = scenario.facilities[int(facility_part[len("facilities[") : -1])]
+    group, index = group_part.rstrip("]").split("[")
+    return DeviceKey(facility.id, str(getattr(facility, group)[int(index)].id))
 
 
 def _tiny_with(edit: dict[str, Any], tmp_path: Path) -> tuple[Scenario, Path]:
@@ -39,14 +47,14 @@ def test_builtin_types_cover_every_device_of_the_shipped_scenarios() -> None:
         (DeviceKind.BATTERY, DriverFamily.SUNSPEC),
         (DeviceKind.METER, DriverFamily.SUNSPEC),
         (DeviceKind.EV, DriverFamily.VENDOR_MAP),
+        (DeviceKind.PV, DriverFamily.VENDOR_MAP),
+        (DeviceKind.BATTERY, DriverFamily.VENDOR_MAP),
+        (DeviceKind.METER, DriverFamily.VENDOR_MAP),
     }
-    setpoints = {t.kind: t.setpoint for t in registry}
-    assert setpoints == {
-        DeviceKind.PV: "limit_pct",
-        DeviceKind.BATTERY: "setpoint_kw",
-        DeviceKind.METER: None,
-        DeviceKind.EV: "setpoint_kw",
-    }
+    setpoints = {(t.kind, t.family): t.setpoint for t in registry}
+    expected = {DeviceKind.PV: "limit_pct", DeviceKind.BATTERY: "setpoint_kw", DeviceKind.METER: None}
+    expected |= {DeviceKind.EV: "setpoint_kw"}
+    assert setpoints == {key: expected[key[0]] for key in registry.keys()}  # noqa: SIM118 - DriverRegistry is not a dict
     for name in ("tiny", "yamaguchi"):
         assert registry.problems(load_builtin(name)) == [], name
 
@@ -78,11 +86,17 @@ async def test_poller_and_writer_take_drivers_and_allow_list_from_the_registry()
     assert "meter over sunspec (allowed: nothing)" in entry.detail
 
 
-def test_a_kind_without_a_registered_family_is_refused_with_the_registered_ones() -> None:
+async def test_a_kind_without_a_registered_family_is_skipped_with_the_registered_ones() -> None:
     meter = next(s for s in scenario_devices(load_builtin("tiny")) if s.kind is DeviceKind.METER)
     only_pv = DriverRegistry([t for t in builtin_registry() if t.kind is DeviceKind.PV])
     with pytest.raises(DeviceConfigError, match=r"centre/m1: no driver for meter over sunspec \(registered: pv_inv"):
-        Poller([meter], registry=only_pv)
+        only_pv.for_spec(meter)
+    poller = Poller([meter], registry=only_pv)  # issue 14: flagged and skipped, not a crash of the poller
+    assert meter.key in poller.skipped
+    (reading,) = await poller.cycle()
+    assert reading.quality is Quality.ERROR
+    assert reading.error is not None
+    assert reading.error.startswith("not polled: centre/m1: no driver for meter over sunspec")
 
 
 def test_registry_refuses_duplicates_and_setpoints_the_kind_does_not_have() -> None:
@@ -109,7 +123,7 @@ def test_registry_refuses_duplicates_and_setpoints_the_kind_does_not_have() -> N
         (
             {"facility": "centre", "group": "meters", "changes": {"register_map": "sunpsec"}},
             "facilities[0].meters[0].modbus.register_map",
-            "'sunpsec' is neither 'sunspec' nor a vendor map (known: ['ev_charger_generic'])",
+            "'sunpsec' is neither 'sunspec' nor a vendor map (known: ['ev_charger_generic', 'huawei_sun2000', 'sig",
         ),
     ],
 )
@@ -120,10 +134,14 @@ def test_misconfigured_devices_are_located_problems_of_the_scenario_check(
     problems = builtin_registry().problems(scenario)
     assert [p.path for p in problems] == [path]
     assert message in problems[0].message
-    with pytest.raises(DeviceConfigError, match=r"register_map|no driver"):  # not a crash deep in the poller
-        Poller(scenario_devices(scenario))
-    with pytest.raises(DeviceConfigError):
-        build_devices(scenario)
+    specs = scenario_devices(scenario)
+    bad = path_key(path, scenario)
+    poller = Poller(specs)  # issue 14: the bad device is flagged and skipped, the poller is built for the others
+    assert set(poller.skipped) == {bad}
+    assert set(poller.states) == {s.key for s in specs} - {bad}
+    built = build_fleet(scenario)
+    assert set(built.skipped) == {bad}
+    assert set(built.devices) == {s.key for s in specs} - {bad}
     result = CliRunner().invoke(app, ["scenario", "check", str(file)])
     assert result.exit_code == 2
     assert f"{path}: " in result.output
@@ -133,5 +151,7 @@ def test_a_type_without_simulator_cannot_be_simulated() -> None:
     no_sim = DriverRegistry(
         [DeviceType(t.kind, t.family, driver=t.driver, setpoint=t.setpoint) for t in builtin_registry()]
     )
-    with pytest.raises(DeviceConfigError, match="has no simulator"):
-        build_devices(load_builtin("tiny"), registry=no_sim)
+    built = build_fleet(load_builtin("tiny"), registry=no_sim)
+    assert built.devices == {}
+    assert len(built.skipped) == len(scenario_devices(load_builtin("tiny")))
+    assert all("has no simulator" in reason for reason in built.skipped.values())
