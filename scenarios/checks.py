@@ -138,9 +138,25 @@ def check_evs(s: Scenario) -> list[Problem]:
     return problems
 
 
+def _shared_unit_problem(path: str, first: tuple[str, str, str, str], here: tuple[str, str, str, str]) -> str | None:
+    """Why an asset may not share the unit another asset already uses, or None (a hybrid: one facility, other
+    kinds, the same register map). Entries are (path, facility id, kind, register_map)."""
+    first_path, facility, kind, register_map = first
+    _, here_facility, here_kind, here_map = here
+    if here_facility != facility:
+        return f"{first_path} of facility '{facility}': only assets of one facility can share a device"
+    if here_kind == kind:
+        return f"{first_path}: two {kind} assets cannot be one device (a hybrid shares a unit between kinds)"
+    if here_map != register_map:
+        return f"{first_path} with register_map {register_map!r}: one device has one map; give both the same"
+    return None
+
+
 def check_modbus(s: Scenario) -> list[Problem]:
-    """No two devices share one (host, port, unit_id)."""
-    seen: dict[tuple[str, int, int], str] = {}
+    """No two devices share one (host, port, unit_id), except the capabilities of one physical device: assets of
+    different kinds in one facility with the same register_map (a hybrid inverter's PV array and battery, and the
+    grid meter it reads)."""
+    seen: dict[tuple[str, int, int], list[tuple[str, str, str, str]]] = {}
     problems: list[Problem] = []
     for i, f in enumerate(s.facilities):
         for a in facility_assets(f):
@@ -148,11 +164,13 @@ def check_modbus(s: Scenario) -> list[Problem]:
             if endpoint is None:
                 continue
             key = (endpoint.host, endpoint.port, endpoint.unit_id)
-            path = f"{a.path(i)}.modbus"
-            if key in seen:
-                problems.append(Problem(path, f"{key[0]}:{key[1]} unit {key[2]} is also used by {seen[key]}"))
-            else:
-                seen[key] = path
+            here = (f"{a.path(i)}.modbus", f.id, a.kind.value, endpoint.register_map)
+            for first in seen.get(key, []):
+                reason = _shared_unit_problem(here[0], first, here)
+                if reason is not None:
+                    problems.append(Problem(here[0], f"{key[0]}:{key[1]} unit {key[2]} is also used by {reason}"))
+                    break
+            seen.setdefault(key, []).append(here)
     return problems
 
 
