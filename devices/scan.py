@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from devices.blockreader import BlockReader
 from devices.modbus_client import ModbusConnection
-from devices.sunspec import ModelInstance, SunSpecMap, discover, place
 from devices.readplan import plan_blocks
+from devices.sunspec import ModelInstance, SunSpecMap, discover, place
 
 ScannedValues = dict[str, float | int | str | None]
 

@@ -135,7 +135,7 @@ def to_field(name: str, point: Point, value: float | int | str | None, source: F
         mapped = source.values.get(float(value))
         return None if mapped is None else float(mapped)
     factor = unit_factor(point.units, field_unit(name))
-    return None if factor is None else float(value) * factor
+    return None if factor is None else float(value) * factor + 0.0  # + 0.0: no -0.0 from a sign flip of 0
 
 
 def from_field(name: str, point: Point, value: float, source: FieldSource | None = None) -> float | None:

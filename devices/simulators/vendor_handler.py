@@ -55,6 +55,7 @@ class VendorMapHandler:
     def _ratings(self, cap: Capability, sim: Physics) -> None:
         if isinstance(sim, PVSim):
             self._put(cap, "rated_kw", sim.array.inverter_kw)
+            self._no_limit(cap, sim)
         elif isinstance(sim, BatterySim):
             self._put(cap, "charge_limit_kw", sim.battery.charge_kw)
             self._put(cap, "discharge_limit_kw", sim.battery.discharge_kw)
@@ -64,6 +65,17 @@ class VendorMapHandler:
                 self._put(cap, name, value)
             self._put(cap, "bidirectional", float(c.bidirectional))
 
+    def _no_limit(self, cap: Capability, sim: PVSim) -> None:
+        """Put the PV limit register at "no limit" (100 %, or the rated power)."""
+        sp = cap.setpoint
+        if sp is None or sp.point is None:
+            return
+        point = self.vmap.point(sp.point)
+        if unit_factor(point.units, "%") is not None:
+            self.image.set(point.name, 100.0)
+        else:
+            self.image.set(point.name, from_field("setpoint_kw", point, sim.array.inverter_kw))
+
     def refresh(self, now: dt.datetime) -> None:
         """Every capability's live values from its physics (meters last: they sum the others)."""
         for kind, sim in sorted(self.sims.items(), key=lambda kv: kv[0] is DeviceKind.METER):
@@ -71,6 +83,7 @@ class VendorMapHandler:
             if isinstance(sim, PVSim):
                 if self.limit_expires is not None and now >= self.limit_expires:
                     sim.limit_pct, self.limit_expires = 100.0, None
+                    self._no_limit(cap, sim)
                 self._put(cap, "power_kw", sim.step(now))
                 self._put(cap, "energy_kwh", max(sim.energy_kwh, 0.001))
             elif isinstance(sim, BatterySim):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-from dev_helpers import connect, serve, sunspec_device
+import re
 
+import pytest
+from dev_helpers import Fault, connect, serve, sunspec_device
+
+from devices.modbus_client import DeviceExceptionError
 from devices.sunspec import DiscoveryError, discover
 
 
@@ -90,3 +93,29 @@ async def test_two_model_1_blocks_are_two_logical_devices() -> None:
     assert [(m.model_id, m.logical_device) for m in smap.models] == [(1, 0), (103, 0), (1, 1), (124, 1)]
     assert smap.find(124, 1) is not None
     assert smap.find(124, 0) is None
+
+
+@pytest.mark.parametrize(
+    ("fault", "text"),
+    [
+        (Fault("exception", code=4), "exception 0x04 (server device failure) while looking for 'SunS' at 40000"),
+        (Fault("exception", code=6), "exception 0x06 (server device busy) while looking for 'SunS' at 40000"),
+        (Fault("gateway"), "exception 0x0b (gateway target device failed to respond) while looking for 'SunS'"),
+    ],
+)
+async def test_discovery_reports_device_exceptions_as_what_they_are(fault: Fault, text: str) -> None:
+    """Issue 14: exceptions 4/6/0x0B used to end in "no 'SunS' marker"; only 1-3 (nothing here) try the next base."""
+    dev = sunspec_device((1, 103))
+    dev.fault = fault
+    async with serve(dev) as server:
+        with pytest.raises(DeviceExceptionError, match=re.escape(text)) as caught:
+            await discover(connect(server), 1)
+    assert caught.value.code == (fault.code if fault.kind == "exception" else 0x0B)
+
+
+async def test_illegal_address_at_every_base_is_still_no_marker() -> None:
+    dev = sunspec_device((1, 103), base=0)
+    dev.fault = Fault("exception", code=2)
+    async with serve(dev) as server:
+        with pytest.raises(DiscoveryError, match="no 'SunS' marker at \\[40000, 0, 50000\\]"):
+            await discover(connect(server), 1)
