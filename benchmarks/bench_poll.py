@@ -7,14 +7,20 @@ EV chargers; one pymodbus server per device, all in a separate server process) i
 * the floor: the same requests (same addresses and counts, one already-open bare pymodbus client per
   device, all devices concurrently) measured in the same run;
 * reads per second, client memory (RSS growth for the poller and its connections) and the server RSS;
-* one dead device (never answers, time-out 1 s): its own reading time and the others' latency.
+* one dead device (never answers, time-out 1 s): its own reading time and the others' latency;
+* 1,000 devices with 10 % faulty (every tenth device: no answer, slow beyond the time-out, exception 4, gateway
+  0x0B, dropped connections, garbage, every point "not implemented"), polled in the same run as the same 1,000
+  devices without faults: cycle times, the healthy devices' reading times, and whether exactly the faulty devices
+  were flagged (ratio faulty / clean).
 
-Run: ``.venv/bin/python benchmarks/bench_poll.py`` (writes benchmarks/results/devices.md).
+Run: ``.venv/bin/python benchmarks/bench_poll.py`` (writes benchmarks/results/devices.md);
+``--faulty-only`` runs only the 10 %-faulty comparison (and prints its table).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import statistics
@@ -45,6 +51,18 @@ def rss_mb(pid: int | str = "self") -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
+FAULTY_EVERY = 10
+FAULTY_TIMEOUT_S = 3.0
+FAULT_KINDS = ("no_answer", "slow", "exception", "gateway", "drop", "garbage", "sentinel")
+
+
+def fault_of(i: int, every: int) -> str | None:
+    """The fault injected into device ``i`` when every ``every``-th device is faulty (kinds in turn), or None."""
+    if not every or i % every != every // 2:
+        return None
+    return FAULT_KINDS[(i // every) % len(FAULT_KINDS)]
+
+
 def device_specs(n: int) -> list[DeviceSpec]:
     """``n`` device specs: the Yamaguchi devices repeated, device ids suffixed with the copy number."""
     base = scenario_devices(load_builtin("yamaguchi"))
@@ -52,11 +70,11 @@ def device_specs(n: int) -> list[DeviceSpec]:
     for i in range(n):
         spec = base[i % len(base)]
         key = DeviceKey(spec.key.facility_id, f"{spec.key.device_id}#{i // len(base)}")
-        specs.append(DeviceSpec(key, spec.facility, spec.asset, spec.kind, spec.endpoint))
+        specs.append(dataclasses.replace(spec, key=key))
     return specs
 
 
-async def serve(n: int, dead: int | None) -> None:
+async def serve(n: int, dead: int | None, faulty_every: int = 0) -> None:
     """Server process: start ``n`` simulators, print the ports as JSON, run until stdin closes."""
     from devices.simulators.fleet import build_devices
     from devices.simulators.server import Fault, SimServer
@@ -71,6 +89,9 @@ async def serve(n: int, dead: int | None) -> None:
                 break
             if dead is not None and len(servers) == dead:
                 device.fault = Fault("no_answer")
+            kind = fault_of(len(servers), faulty_every)
+            if kind is not None:
+                device.fault = Fault(kind, delay_s=2 * FAULTY_TIMEOUT_S)
             server = SimServer([device])
             ports.append(await server.start())
             servers.append(server)
@@ -80,9 +101,12 @@ async def serve(n: int, dead: int | None) -> None:
         await server.stop()
 
 
-def start_servers(n: int, dead: int | None = None) -> tuple[subprocess.Popen[str], list[int], float]:
+def start_servers(
+    n: int, dead: int | None = None, faulty_every: int = 0
+) -> tuple[subprocess.Popen[str], list[int], float]:
     """Start the server process; returns it, the ports and its RSS in MB."""
     args = [sys.executable, __file__, "--serve", str(n)] + (["--dead", str(dead)] if dead is not None else [])
+    args += ["--faulty", str(faulty_every)] if faulty_every else []
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     info = json.loads(proc.stdout.readline())
@@ -221,6 +245,79 @@ async def dead_device(n: int = 200, timeout_s: float = 1.0, cycles: int = 5) -> 
     return {"timeout_s": timeout_s, "n": n, "rows": rows}
 
 
+async def faulty_fleet(n: int = 1000, every: int = FAULTY_EVERY, cycles: int = 5) -> dict[str, object]:
+    """``n`` devices with every ``every``-th one faulty, and the same ``n`` devices without faults, polled by two
+    pollers with cycles interleaved in the same run (first cycle: connect + discovery + full read).
+
+    Per cycle kind: the cycle time of each poller, the healthy devices' median and 99th-percentile reading times,
+    and the flagged devices compared with the faulty ones (false positives, faulty devices read as good).
+    """
+    faulty_proc, faulty_ports, _ = start_servers(n, faulty_every=every)
+    clean_proc, clean_ports, _ = start_servers(n)
+    try:
+        pollers = {
+            "faulty": make_poller(n, faulty_ports, FAULTY_TIMEOUT_S),
+            "clean": make_poller(n, clean_ports, FAULTY_TIMEOUT_S),
+        }
+        keys = list(pollers["faulty"].states)
+        faulty = {keys[i] for i in range(n) if fault_of(i, every)}
+        timers = {name: timed_poller(p) for name, p in pollers.items()}
+        rows: dict[str, dict[str, list[float]]] = {"first": {}, "fast": {}}
+        checks = {"false_positives": 0, "missed": 0, "cycles": 0}
+        for label in ["first"] + ["fast"] * cycles:
+            for name, poller in pollers.items():
+                started = time.perf_counter()
+                readings = await poller.cycle(full=label == "first")
+                elapsed = time.perf_counter() - started
+                bad = {r.key for r in readings if r.quality is not Quality.GOOD}
+                expected = faulty if name == "faulty" else set()
+                checks["false_positives"] += len(bad - expected)
+                checks["missed"] += len(expected - bad)
+                healthy = sorted(t for k, t in timers[name].items() if k not in faulty)
+                p99 = healthy[min(len(healthy) - 1, int(0.99 * len(healthy)))]
+                for metric, value in (("cycle", elapsed), ("median", statistics.median(healthy)), ("p99", p99)):
+                    rows[label].setdefault(f"{name} {metric}", []).append(value)
+            checks["cycles"] += 1
+        for poller in pollers.values():
+            poller.close()
+    finally:
+        stop_servers(faulty_proc)
+        stop_servers(clean_proc)
+    summary = {label: {k: statistics.median(v) for k, v in metrics.items()} for label, metrics in rows.items()}
+    return {"n": n, "faulty": len(faulty), "cycles": cycles, "rows": summary, "checks": checks}
+
+
+def faulty_table(result: dict[str, object]) -> list[str]:
+    """The Markdown rows of the 10 %-faulty comparison."""
+    rows: dict[str, dict[str, float]] = result["rows"]  # type: ignore[assignment]
+    checks: dict[str, int] = result["checks"]  # type: ignore[assignment]
+    lines = [
+        "",
+        f"{result['n']} devices, {result['faulty']} of them faulty (every {FAULTY_EVERY}th: "
+        + ", ".join(FAULT_KINDS)
+        + f"; slow = 2 × the {FAULTY_TIMEOUT_S:g} s time-out), against the same {result['n']} devices without faults, "
+        "two pollers with cycles interleaved in the same run (back-off 5 s). Seconds; fast rows are medians of "
+        f"{result['cycles']} cycles:",
+        "",
+        "| cycle | faulty: cycle | clean: cycle | ratio | healthy devices, faulty run: median / p99 | "
+        "clean run: median / p99 |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label, name in (("first", "first (connect + discovery + full read)"), ("fast", "fast")):
+        r = rows[label]
+        ratio = r["faulty cycle"] / r["clean cycle"]
+        lines.append(
+            f"| {name} | {r['faulty cycle']:.3f} | {r['clean cycle']:.3f} | {ratio:.2f} | "
+            f"{r['faulty median']:.3f} / {r['faulty p99']:.3f} | {r['clean median']:.3f} / {r['clean p99']:.3f} |"
+        )
+    lines += [
+        "",
+        f"Flagged devices over {checks['cycles']} cycles of each poller: {checks['false_positives']} healthy devices "
+        f"flagged (false positives), {checks['missed']} faulty devices read as good.",
+    ]
+    return lines
+
+
 def table(results: list[dict[str, float]], dead: dict[str, object]) -> str:
     """The Markdown report."""
     lines = [
@@ -259,9 +356,13 @@ def table(results: list[dict[str, float]], dead: dict[str, object]) -> str:
 
 async def main() -> None:
     """Run every measurement and print/write the tables."""
+    if "--faulty-only" in sys.argv:
+        print("\n".join(faulty_table(await faulty_fleet())))
+        return
     results = [await measure(200), await measure(1000)]
     dead = await dead_device(200)
-    text = table(results, dead)
+    faulty = await faulty_fleet()
+    text = table(results, dead) + "\n".join(faulty_table(faulty)) + "\n"
     print(text)
     RESULTS.write_text(text, encoding="utf-8")
 
@@ -270,6 +371,7 @@ if __name__ == "__main__":
     quiet_pymodbus()  # the dead device would log every request
     if "--serve" in sys.argv:
         dead_index = int(sys.argv[sys.argv.index("--dead") + 1]) if "--dead" in sys.argv else None
-        asyncio.run(serve(int(sys.argv[sys.argv.index("--serve") + 1]), dead_index))
+        every = int(sys.argv[sys.argv.index("--faulty") + 1]) if "--faulty" in sys.argv else 0
+        asyncio.run(serve(int(sys.argv[sys.argv.index("--serve") + 1]), dead_index, every))
     else:
         asyncio.run(main())

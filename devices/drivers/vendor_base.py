@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, ClassVar, Self
 from devices.blockreader import BlockReader
 from devices.capabilities import Values
 from devices.codec import CodecError, encode
+from devices.inventory import resolve_map
 from devices.modbus_client import ModbusConnection
 from devices.readplan import PlacedPoint, plan_blocks
 from devices.registry import DeviceConfigError
@@ -48,7 +49,10 @@ class VendorDriver:
 
     @classmethod
     def from_spec(cls, spec: DeviceSpec, transports: Transports) -> Self:
-        """The driver of one device: its endpoint's shared connection, its resolved vendor map and unit id."""
+        """The driver of one device: its endpoint's shared connection, its resolved vendor map and unit id (a spec
+        built without resolving is resolved from the packaged maps)."""
+        if spec.vendor_map is None and spec.map_error is None:
+            spec = resolve_map(spec)
         if spec.vendor_map is None:
             raise DeviceConfigError(f"{spec.key}: register_map {spec.endpoint.register_map!r}: {spec.map_error}")
         return cls(transports.modbus(spec.endpoint), spec.vendor_map, spec.endpoint.unit_id)

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Self
 
-from devices.inventory import DeviceSpec
+from devices.inventory import DeviceSpec, resolve_map
 from devices.simulators.image import VendorImage
 from devices.simulators.physics import BatterySim, EVSim, FacilitySim, PVSim
 from devices.vendormap import Capability, SetpointSpec, VendorMap, from_field, unit_factor
@@ -35,9 +35,10 @@ class VendorMapHandler:
     @classmethod
     def for_devices(cls, specs: Sequence[DeviceSpec], facility: FacilitySim) -> Self:
         """The handler of the capabilities ``specs`` (one unit, one map) of ``facility``."""
-        vmap = specs[0].vendor_map
+        first = specs[0] if specs[0].vendor_map or specs[0].map_error else resolve_map(specs[0])
+        vmap = first.vendor_map
         if vmap is None:
-            raise ValueError(f"{specs[0].key}: {specs[0].map_error}")
+            raise ValueError(f"{first.key}: {first.map_error}")
         return cls(vmap, {s.kind: _physics(s, facility) for s in specs})
 
     @classmethod
