@@ -13,12 +13,14 @@ from dev_helpers import TIMEOUT, serve
 from typer.testing import CliRunner
 
 from api.cli import app
+from devices.capabilities import ListSink
 from devices.catalog import builtin_registry
 from devices.inventory import DeviceSpec, scenario_devices, with_ports
 from devices.maplibrary import MapError, MapLibrary, load_map, packaged_maps
 from devices.poller import Poller
 from devices.simulators.fleet import build_fleet, start_fleet
 from devices.simulators.server import SimulatedDevice
+from devices.writes import SetpointWriter
 from scenarios.device_identity import DeviceKey, DeviceKind
 from scenarios.loader import load_scenario_file
 
@@ -227,3 +229,33 @@ async def test_a_broken_map_among_good_devices_is_skipped_and_the_rest_is_polled
         poller.close()
     finally:
         await fleet.stop()
+
+
+async def test_the_howto_example_map_drives_a_simulated_pcs(tmp_path: Path) -> None:
+    """docs/howto/add-a-device-type.md's example map, from a user folder: no code, a battery read and written."""
+    howto = Path(__file__).parents[2] / "docs" / "howto" / "add-a-device-type.md"
+    block = howto.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
+    _write_map(tmp_path, "battery_pcs_example", block)
+    maps = MapLibrary([tmp_path])
+    data = yaml.safe_load(HYBRIDS.read_text(encoding="utf-8"))
+    facility = next(f for f in data["facilities"] if f["id"] == "sigen")
+    facility["pv_arrays"], facility["meters"] = [], []
+    facility["batteries"][0]["modbus"] = {"port": 22010, "register_map": "battery_pcs_example", "watchdog_s": 60}
+    path = tmp_path / "city.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    scenario = load_scenario_file(path)
+    assert builtin_registry().problems(scenario, maps) == []
+    spec = next(s for s in scenario_devices(scenario, maps) if s.key == DeviceKey("sigen", "bat1"))
+    fleet = await start_fleet(scenario, port_base=0, maps=maps)
+    try:
+        poller = Poller(with_ports([spec.with_endpoint(timeout_s=TIMEOUT)], fleet.port_map))
+        entry = await SetpointWriter(poller, ListSink()).write(spec.key, "setpoint_kw", 4.0)
+        reading = (await poller.cycle(full=True))[0]
+        poller.close()
+    finally:
+        await fleet.stop()
+    assert (entry.result, entry.applied) == ("ok", 4.0)
+    assert reading.values["setpoint_kw"] == pytest.approx(4.0)
+    assert reading.values["power_kw"] == pytest.approx(4.0)  # the PCS counts charging as positive: sign -1
+    image = fleet.devices[spec.key].image
+    assert image.serve("holding", 101, 2) == [0xFFFF, 0xF060]  # raw: -4000 W (int32) in the vendor's convention
