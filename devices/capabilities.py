@@ -32,8 +32,9 @@ class Quality(StrEnum):
     """Quality of a reading.
 
     good: read in this cycle and plausible. stale: this cycle failed; the values are the last good ones
-    (``measured_at`` says when). missing: the device answered but the capability's main value is not
-    implemented (sentinel). error: this cycle failed and no earlier value exists, or the answer was garbage.
+    (``measured_at`` says when). missing: the device answered but none of the capability's main values
+    (:data:`MAIN_FIELDS`) is implemented (sentinel). error: this cycle failed and no earlier value exists, or
+    the answer was garbage.
     """
 
     GOOD = "good"
@@ -80,6 +81,10 @@ MAIN_FIELD: dict[DeviceKind, str] = {
     DeviceKind.EV: "power_kw",
     DeviceKind.METER: "power_kw",
 }
+MAIN_FIELDS: dict[DeviceKind, tuple[str, ...]] = {kind: (field,) for kind, field in MAIN_FIELD.items()}
+MAIN_FIELDS[DeviceKind.BATTERY] = ("power_kw", "soc")
+"""The fields of which at least one must be implemented for a reading to be good (a battery reporting its SoC but
+no power, e.g. a 124-only SunSpec unit, is still read: the plan needs its SoC)."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from devices.capabilities import MAIN_FIELD, CapabilityDriver, Quality, Reading, ReadingSink, Values, utc_now
+from devices.capabilities import MAIN_FIELDS, CapabilityDriver, Quality, Reading, ReadingSink, Values, utc_now
 from devices.catalog import builtin_registry
 from devices.codec import CodecError
 from devices.inventory import DeviceSpec
@@ -222,9 +222,11 @@ class Poller:
         problem = f"garbage scale factor in {invalid}" if invalid else self._implausible(spec, values)
         if problem:
             return Reading(spec.key, spec.kind, now, Quality.ERROR, values, now, problem)
-        main = MAIN_FIELD[spec.kind]
-        if values.get(main) is None:
-            return Reading(spec.key, spec.kind, now, Quality.MISSING, values, now, f"{main} not implemented")
+        main = MAIN_FIELDS[spec.kind]
+        if all(values.get(name) is None for name in main):
+            return Reading(
+                spec.key, spec.kind, now, Quality.MISSING, values, now, f"{' and '.join(main)} not implemented"
+            )
         self._remember(state, values, full, now)
         return Reading(spec.key, spec.kind, now, Quality.GOOD, dict(values), now)
 

@@ -9,12 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from dev_helpers import TIMEOUT, serve, sunspec_device
 from ss2_images import device_words, plain_server
 
+from devices.capabilities import Quality
 from devices.drivers.sunspec_battery import BatteryDriver
 from devices.drivers.sunspec_meter import MeterDriver
 from devices.drivers.sunspec_pv import PVInverterDriver
+from devices.inventory import scenario_devices, with_ports
 from devices.modbus_client import ModbusConnection
+from devices.poller import Poller
+from scenarios.device_identity import DeviceKey
+from scenarios.loader import load_builtin
 
 METER = {"W": -2345, "W_SF": -1, "TotWhImp": 1234567, "TotWhExp": 7654321, "TotWh_SF": 0, "Hz": 600, "Hz_SF": -1}
 FLOAT_METER = {"W": 1234.5, "TotWhImp": 98765.25, "TotWhExp": 4321.5, "Hz": 60.0}
@@ -110,3 +116,23 @@ async def test_a_pv_inverter_without_storage_keeps_the_ac_power_even_with_160() 
     mppt = {"DCA_SF": 0, "DCV_SF": 0, "DCW_SF": 0, "DCWH_SF": 0, "N": 2, "module": FRONIUS_MODULES[:2]}
     pv, _ = await _read(PVInverterDriver, [(103, inverter), (160, mppt)])
     assert pv["power_kw"] == pytest.approx(3.9)
+
+
+async def test_a_124_only_battery_is_good_with_its_soc_though_it_reports_no_power() -> None:
+    """124 alone (no 701/802, no 160 ports): ChaState 62 % is the SoC; power_kw is None, yet the reading is good (a
+    battery needs power or SoC), so the runtime keeps the SoC instead of dropping a 'missing' reading."""
+    spec = next(s for s in scenario_devices(load_builtin("tiny")) if s.key == DeviceKey("centre", "bat1"))
+    dev = sunspec_device((1, 124))
+    dev.image.set_sf(124, "ChaState_SF", 0)
+    dev.image.set(124, "ChaState", 62)
+    async with serve(dev) as server:
+        poller = Poller(with_ports([spec.with_endpoint(timeout_s=TIMEOUT)], {spec.key: server.port}))
+        reading = (await poller.cycle(full=True))[0]
+        dev.image.set(124, "ChaState", None)
+        missing = (await poller.cycle(full=True))[0]
+        poller.close()
+    assert reading.quality is Quality.GOOD
+    assert reading.values["soc"] == pytest.approx(0.62)
+    assert reading.values["power_kw"] is None
+    assert missing.quality is Quality.MISSING
+    assert missing.error == "power_kw and soc not implemented"
