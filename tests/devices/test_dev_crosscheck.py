@@ -1,7 +1,7 @@
 """Conformance 10: cross-check against pysunspec2 (its own Modbus client, not pymodbus).
 
-pysunspec2 scans our simulators and reads the same values; our driver scans a pysunspec2 device image
-(device_1547.json) served by a plain pymodbus server and reads the same values as pysunspec2's file client.
+pysunspec2 scans our simulators and reads the same values; our scan reads pysunspec2's shipped device image
+(device_1547.json) served by a plain pymodbus server and gets the same values as pysunspec2's file client.
 """
 
 from __future__ import annotations
@@ -17,13 +17,11 @@ import sunspec2
 import sunspec2.file.client as file_client
 import sunspec2.modbus.client as modbus_client
 from dev_helpers import serve, sunspec_device
-from pymodbus.server import ModbusTcpServer
-from pymodbus.simulator import DataType, SimData, SimDevice
+from ss2_images import flatten, plain_server
 
 from devices.modbus_client import ModbusConnection
-from devices.readplan import plan_blocks
 from devices.registermap import sunspec_models
-from devices.sunspec import discover, place, read_blocks
+from devices.scan import scan_unit
 
 DEVICE_1547 = Path(sunspec2.__file__).parent / "tests" / "test_data" / "device_1547.json"
 
@@ -83,31 +81,41 @@ async def test_pysunspec2_reads_our_simulator() -> None:
     assert theirs[1]["Mn"] == "YGE-Sim"
 
 
-async def test_our_driver_reads_a_pysunspec2_device_image() -> None:
+async def test_our_scan_reads_every_model_of_pysunspec2s_shipped_1547_image() -> None:
+    """device_1547.json (pysunspec2's own test image: models 1 and 701-713, curves included) served by a plain pymodbus
+    server: our scan reads every point of every model, 703 and 705-712 too (skipped before issue 14), as pysunspec2's
+    file client computes it. Where the image's SF is 0x8000 pysunspec2 returns the raw value, we return None (a
+    point with a not-implemented SF is invalid in SunSpec); those points are counted and checked to be None."""
     image = file_client.FileClientDevice(str(DEVICE_1547))
     image.scan()
     raw = image.get_mb()
     words = [0x5375, 0x6E53, *struct.unpack(f">{len(raw) // 2}H", raw), 0xFFFF, 0]
-    server = ModbusTcpServer(
-        SimDevice(id=1, simdata=[SimData(40000, values=words, datatype=DataType.REGISTERS)]), address=("127.0.0.1", 0)
-    )
-    await server.serve_forever(background=True)
-    port = int(server.transport.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
-    try:
+    async with plain_server(words) as port:
         conn = ModbusConnection("127.0.0.1", port, timeout_s=1.0)
-        smap = await discover(conn, 1)
-        theirs = {k: v for k, v in image.models.items() if isinstance(k, int)}
-        assert smap.model_ids == list(theirs)
-        checked = 0
-        for model_id in (1, 701, 702, 704, 713):
-            model = sunspec_models()[model_id]
-            wanted = [(model_id, p.name) for p in model.points if p.type != "pad" and "." not in p.name]
-            ours = (await read_blocks(conn, 1, plan_blocks(place(smap, wanted)))).values
-            for name, point in theirs[model_id][0].points.items():
-                if (model_id, name) in wanted:
-                    assert _same(ours[f"{model_id}.{name}"], point.cvalue), (model_id, name, ours, point.cvalue)
-                    checked += 1
+        scanned = await scan_unit(conn, 1)
         conn.close()
-    finally:
-        await server.shutdown()
-    assert checked >= 180  # every numeric/string point of 1, 701, 702, 704 (fixed part), 713
+    theirs = {k: v[0] for k, v in image.models.items() if isinstance(k, int)}
+    assert [m.model_id for m in scanned.models] == list(theirs)
+    checked = unscaled = 0
+    for model in scanned.models:
+        expected = flatten(theirs[model.model_id])
+        assert set(model.values) == set(expected), (model.model_id, sorted(set(model.values) ^ set(expected))[:4])
+        for name, (value, sf) in expected.items():
+            sf_raw = _sf_of(theirs[model.model_id], name, sf)
+            if sf is not None and sf_raw is None and value is not None:  # SF 0x8000: pysunspec2 gives raw
+                assert model.values[name] is None, (model.model_id, name)
+                unscaled += 1
+            else:
+                assert _same(model.values[name], value), (model.model_id, name, model.values[name], value)
+            checked += 1
+    assert {703, 705, 706, 707, 708, 709, 710, 711, 712} <= {m.model_id for m in scanned.models if m.values}
+    assert checked >= 400  # 412 points in pysunspec2 1.3.7's image
+    assert unscaled > 0  # the image has SFs at 0x8000 (e.g. 704 WSet_SF), so the rule is exercised
+
+
+def _sf_of(model: Any, name: str, sf: str | None) -> int | None:
+    """The raw value of the SF point ``sf`` (top-level in every stored model), or None."""
+    if sf is None:
+        return None
+    point = model.points.get(sf)
+    return None if point is None else point.value
