@@ -102,22 +102,21 @@ class Decoded:
 
 @dataclass
 class Registers:
-    """The registers answered in one cycle, by table and address."""
+    """The answers of one cycle: per table, (first address, words) of each block read."""
 
-    words: dict[str, dict[int, int]] = field(default_factory=dict)
+    answers: dict[str, list[tuple[int, Sequence[int]]]] = field(default_factory=dict)
 
     def add(self, block: Block, answer: Sequence[int]) -> None:
         """Record the answer to one block."""
-        table = self.words.setdefault(block.table, {})
-        table.update({block.address + i: int(w) for i, w in enumerate(answer)})
+        self.answers.setdefault(block.table, []).append((block.address, answer))
 
-    def get(self, table: str, address: int, count: int) -> list[int] | None:
-        """``count`` words from ``address``, or None if any of them was not read."""
-        source = self.words.get(table, {})
-        try:
-            return [source[a] for a in range(address, address + count)]
-        except KeyError:
-            return None
+    def get(self, table: str, address: int, count: int) -> Sequence[int] | None:
+        """``count`` words from ``address`` out of one answer, or None if no answer covers them."""
+        for start, words in self.answers.get(table, ()):
+            offset = address - start
+            if offset >= 0 and offset + count <= len(words):
+                return words[offset : offset + count]
+        return None
 
 
 def _scale(

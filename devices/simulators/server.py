@@ -69,6 +69,7 @@ class SimulatedDevice:
     _boundaries: set[int] = field(default_factory=set)
     _writable: set[int] = field(default_factory=set)
     _covered: dict[str, set[int]] = field(default_factory=dict)
+    _blank: SunSpecImage | VendorImage | None = None
     _refreshed: dt.datetime | None = None
     _rng: random.Random = field(default_factory=lambda: random.Random(7))  # noqa: S311 - simulated noise, not security
 
@@ -78,6 +79,7 @@ class SimulatedDevice:
     def reindex(self) -> None:
         """Recompute point boundaries and writable addresses (after changing the image layout)."""
         self._boundaries = self.image.boundaries()
+        self._blank = None
         self._writable = set()
         if isinstance(self.image, SunSpecImage):
             for address, table, length in self.image.models.values():
@@ -111,7 +113,9 @@ class SimulatedDevice:
         if kind == "garbage":
             return [self._rng.randint(0x4000, 0x7FFF) for _ in range(count)]
         if kind == "sentinel":
-            return self.image.blank().serve(table, address, count)
+            if self._blank is None:
+                self._blank = self.image.blank()
+            return self._blank.serve(table, address, count)
         if kind == "sf_change" and isinstance(self.image, SunSpecImage):
             for model_id, sf_name in ((103, "W_SF"), (701, "W_SF"), (203, "W_SF")):
                 if model_id in self.image.models:
