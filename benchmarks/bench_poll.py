@@ -14,7 +14,8 @@ EV chargers; one pymodbus server per device, all in a separate server process) i
   were flagged (ratio faulty / clean).
 
 Run: ``.venv/bin/python benchmarks/bench_poll.py`` (writes benchmarks/results/devices.md);
-``--faulty-only`` runs only the 10 %-faulty comparison (and prints its table).
+``--faulty-only`` runs only the 10 %-faulty comparison (and prints its table); ``--measure-only`` only the poll
+cycle against the floor at 200 and 1,000 devices (copied into an older tree, it measures that tree's poller).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -139,7 +141,8 @@ async def bare_clients(poller: Poller) -> list[tuple[AsyncModbusTcpClient, list[
     Yamaguchi devices read holding registers only)."""
     pairs = []
     for state in poller.states.values():
-        blocks = state.driver._readers[False].blocks  # type: ignore[attr-defined]
+        driver: Any = state.driver
+        blocks = driver._readers[False].blocks if hasattr(driver, "_readers") else driver._plans[False]
         endpoint = state.spec.endpoint
         client = AsyncModbusTcpClient(endpoint.host, port=endpoint.port, timeout=3, retries=0)
         await client.connect()
@@ -362,6 +365,12 @@ async def main() -> None:
     """Run every measurement and print/write the tables."""
     if "--faulty-only" in sys.argv:
         print("\n".join(faulty_table(await faulty_fleet())))
+        return
+    if "--measure-only" in sys.argv:  # also runs against an older tree (copy this script into it)
+        for n in (200, 1000):
+            r = await measure(n)
+            ratio = r["cycle_s"] / r["floor_s"]
+            print(f"{n} devices: cycle {r['cycle_s']:.3f} s, floor {r['floor_s']:.3f} s, ratio {ratio:.2f}")
         return
     results = [await measure(200), await measure(1000)]
     dead = await dead_device(200)
