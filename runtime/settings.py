@@ -6,8 +6,12 @@ reads the environment. Cadences are in seconds, HiGHS time limit in seconds, gap
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import os
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-secret-change-me"  # noqa: S105 - the development default, refused in production
 DEFAULT_ADMIN_PASSWORD = "ems-dev-password"  # noqa: S105 - the development default, refused in production
@@ -32,6 +36,11 @@ class Settings(BaseSettings):
     database_url: str = Field("sqlite:///./var/ems.db", description="SQLAlchemy URL (SQLite file or PostgreSQL).")
     scenario: str = Field("yamaguchi", description="Built-in scenario name or path to a scenario YAML file.")
     simulate: bool = Field(True, description="True: start in-process device simulators; False: real devices.")
+    device_maps: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Folders of vendor device maps (YAML, docs/device-maps.md) searched before the packaged ones, "
+        "separated by ':' (os.pathsep): EMS_DEVICE_MAPS=/etc/ems/maps:/opt/site/maps.",
+    )
     dry_run: bool = Field(False, description="True: compute set-points and audit them but never write devices.")
     weather_file: str | None = Field(
         None,
@@ -61,6 +70,18 @@ class Settings(BaseSettings):
     admin_user: str = Field("operator", min_length=1, description="Initial operator account name.")
     admin_password: SecretStr = Field(SecretStr(DEFAULT_ADMIN_PASSWORD), description="Initial operator password.")
     session_hours: float = Field(12.0, gt=0, le=720, description="Lifetime of a login token in hours.")
+
+    @field_validator("device_maps", mode="before")
+    @classmethod
+    def _split_folders(cls, value: object) -> object:
+        """EMS_DEVICE_MAPS is a path list like PATH; each folder must exist (a typo would hide its maps)."""
+        if isinstance(value, str):
+            value = [part for part in value.split(os.pathsep) if part.strip()]
+        if isinstance(value, list):
+            missing = [str(v) for v in value if not Path(v).is_dir()]
+            if missing:
+                raise ValueError(f"EMS_DEVICE_MAPS: {missing} is not a folder; give existing folders of map files")
+        return value
 
     @property
     def development(self) -> bool:

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from api.cli.app import app, console, err_console
-from api.cli.scenario import open_scenario
+from api.cli.scenario import device_map_dirs, open_scenario
 
 
 def _telemetry() -> ModuleType:
@@ -53,7 +53,7 @@ def simulate(
 
     async def run() -> None:
         try:
-            fleet = await _telemetry().start_simulators(s, port_base=port_base, host=host)
+            fleet = await _telemetry().start_simulators(s, port_base=port_base, host=host, map_dirs=device_map_dirs())
         except OSError as exc:
             err_console.print(f"[red]cannot listen: {exc}. Pick another --port-base (or 0 for ephemeral).[/red]")
             raise typer.Exit(1) from None
@@ -125,9 +125,11 @@ def poll(
             err_console.print(f"[red]--port-map: {exc}[/red]")
             raise typer.Exit(2) from None
 
+    maps = device_map_dirs()
+
     async def run() -> None:
         while True:
-            console.print(_table(await _telemetry().poll_once(s, port_map=ports, host=host)))
+            console.print(_table(await _telemetry().poll_once(s, port_map=ports, host=host, map_dirs=maps)))
             if once:
                 return
             await asyncio.sleep(cadence)

@@ -28,22 +28,38 @@ def _exit_with_problems(error: ScenarioError, source: str) -> NoReturn:
     raise typer.Exit(2) from None
 
 
-def checked_devices(s: Scenario, source: str) -> Scenario:
-    """``s`` if every device it monitors has a registered driver; else print each located problem and exit 2."""
+def device_map_dirs() -> list[Path]:
+    """The user folders of vendor device maps (the ``device_maps`` setting, ``EMS_DEVICE_MAPS``); settings that do
+    not validate are printed and exit 2."""
+    from runtime.settings import Settings
+
+    try:
+        return list(Settings().device_maps)
+    except ValueError as exc:
+        err_console.print(f"[red]settings refused:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+
+
+def checked_devices(s: Scenario, source: str, *, strict: bool = True) -> Scenario:
+    """``s`` if every device it monitors has a registered driver; else print each located problem and exit 2
+    (``strict``, ``ems scenario check``), or print them as warnings and go on (commands that run: those devices are
+    not polled or simulated, every other one is)."""
     from runtime.facades.telemetry import (
         device_problems,  # imported here: only device commands need the driver registry
     )
     from scenarios.checks import ScenarioError
 
-    problems = device_problems(s)
-    if problems:
+    problems = device_problems(s, device_map_dirs())
+    if problems and strict:
         _exit_with_problems(ScenarioError(problems, source), source)
+    for problem in problems:
+        err_console.print(f"warning: not polled: {problem}", markup=False, highlight=False)
     return s
 
 
 def open_scenario(name_or_path: str, *, devices: bool = False) -> Scenario:
-    """Load a scenario for a command (``devices``: also check its device configuration); print every problem and
-    exit 2 on failure."""
+    """Load a scenario for a command (``devices``: also check its device configuration and warn about every device
+    that cannot be driven, which the command then leaves out); print every scenario problem and exit 2."""
     from scenarios.checks import ScenarioError
     from scenarios.loader import load_scenario
 
@@ -51,7 +67,7 @@ def open_scenario(name_or_path: str, *, devices: bool = False) -> Scenario:
         s = load_scenario(name_or_path)
     except ScenarioError as exc:
         _exit_with_problems(exc, exc.source)
-    return checked_devices(s, name_or_path) if devices else s
+    return checked_devices(s, name_or_path, strict=False) if devices else s
 
 
 @scenario_app.command("list")

@@ -57,16 +57,18 @@ async def _run(settings: Settings, simulate: bool) -> None:
     import uvicorn
 
     from api.app import create_app
-    from runtime.facades.telemetry import DeviceTelemetry, quiet_device_logs, start_simulators
+    from runtime.facades.telemetry import DeviceTelemetry, quiet_device_logs, raise_skipped_events, start_simulators
     from runtime.loop.build import build_service
     from runtime.store.db import open_store
 
     quiet_device_logs()
     scenario = open_scenario(settings.scenario, devices=True)
     store = open_store(settings.database_url)
-    fleet = await start_simulators(scenario, port_base=0) if simulate else None
-    telemetry = DeviceTelemetry(scenario, fleet.port_map if fleet else None)
+    maps = settings.device_maps
+    fleet = await start_simulators(scenario, port_base=0, map_dirs=maps) if simulate else None
+    telemetry = DeviceTelemetry(scenario, fleet.port_map if fleet else None, map_dirs=maps)
     service = build_service(settings, scenario, store, telemetry)
+    raise_skipped_events(telemetry, store)
     server = _server(
         uvicorn.Config(create_app(service, run_loop=True), host=settings.host, port=settings.port, log_level="warning")
     )

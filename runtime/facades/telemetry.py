@@ -6,7 +6,11 @@
 * :func:`scan`: discover a SunSpec device and read every point of its known models.
 * :class:`DeviceTelemetry`: the loop's ``Telemetry`` (poll → ``Sample``; guarded kW writes with audit).
 * :func:`device_problems`: the scenario's devices that no registered driver can drive (``ems scenario check``).
+* :func:`raise_skipped_events`: one event per device the service does not poll (its driver cannot be built).
 * :func:`quiet_device_logs`: called by entry points that talk to devices.
+
+Vendor maps come from the packaged ones and the folders of the ``device_maps`` setting (``EMS_DEVICE_MAPS``),
+passed in as ``map_dirs`` by the entry points.
 
 Devices are named by :class:`~scenarios.device_identity.DeviceKey` (text form ``"facility/asset"`` in port map
 files); kinds are :class:`~scenarios.device_identity.DeviceKind`. Units as in :mod:`devices.capabilities`
@@ -18,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,14 +30,17 @@ from pathlib import Path
 from devices.capabilities import AuditEntry, ListSink, Reading
 from devices.catalog import builtin_registry
 from devices.inventory import scenario_devices, with_ports
+from devices.maplibrary import library
 from devices.modbus_client import ModbusConnection, quiet_pymodbus
 from devices.poller import Poller, PollerConfig
-from devices.readplan import plan_blocks
+from devices.scan import scan_unit
 from devices.simulators.fleet import Fleet, start_fleet
 from devices.simulators.server import Fault
-from devices.sunspec import discover, place, read_blocks
 from devices.writes import SetpointWriter
 from runtime.loop.service import Sample, WriteOutcome
+from runtime.store import journal
+from runtime.store.db import Store
+from runtime.store.records import EventDetails
 from scenarios.checks import Problem
 from scenarios.device_identity import DeviceKey, DeviceKind
 from scenarios.model import Scenario
@@ -50,6 +57,7 @@ __all__ = [
     "device_problems",
     "poll_once",
     "quiet_device_logs",
+    "raise_skipped_events",
     "read_port_map",
     "running_simulators",
     "scan",
@@ -64,10 +72,11 @@ def quiet_device_logs() -> None:
     quiet_pymodbus()
 
 
-def device_problems(scenario: Scenario) -> list[Problem]:
-    """Every device of ``scenario`` that no registered driver can drive (wrong kind for its vendor map, a
-    misspelt map, SunSpec asked of a kind with no SunSpec driver), located at its ``register_map``."""
-    return builtin_registry().problems(scenario)
+def device_problems(scenario: Scenario, map_dirs: Sequence[Path] = ()) -> list[Problem]:
+    """Every device of ``scenario`` that no registered driver can drive (a misspelt or malformed vendor map, a map
+    for another kind, a SunSpec setting on a vendor-map device, SunSpec asked of a kind with no SunSpec driver),
+    located at its ``register_map`` (or ``base_address``); maps from ``map_dirs`` and the packaged ones."""
+    return builtin_registry().problems(scenario, library(map_dirs))
 
 
 async def start_simulators(
@@ -76,9 +85,11 @@ async def start_simulators(
     port_base: int | None = 0,
     host: str = "127.0.0.1",
     faults: dict[DeviceKey, Fault] | None = None,
+    map_dirs: Sequence[Path] = (),
 ) -> Fleet:
-    """Start simulators for every device; ``port_base`` None = scenario ports, 0 = ephemeral, N = N + index."""
-    return await start_fleet(scenario, host=host, port_base=port_base, faults=faults)
+    """Start simulators for every device; ``port_base`` None = scenario ports, 0 = ephemeral, N = N + index.
+    A device that cannot be simulated is left out (``fleet.skipped`` says why)."""
+    return await start_fleet(scenario, host=host, port_base=port_base, faults=faults, maps=library(map_dirs))
 
 
 @asynccontextmanager
@@ -88,9 +99,10 @@ async def running_simulators(
     port_base: int | None = 0,
     host: str = "127.0.0.1",
     faults: dict[DeviceKey, Fault] | None = None,
+    map_dirs: Sequence[Path] = (),
 ) -> AsyncIterator[Fleet]:
     """Async context manager: simulators running inside, stopped on exit. ``fleet.port_map`` gives the ports."""
-    fleet = await start_simulators(scenario, port_base=port_base, host=host, faults=faults)
+    fleet = await start_simulators(scenario, port_base=port_base, host=host, faults=faults, map_dirs=map_dirs)
     try:
         yield fleet
     finally:
@@ -118,9 +130,11 @@ def make_poller(
     host: str = "127.0.0.1",
     config: PollerConfig | None = None,
     sink: ListSink | None = None,
+    map_dirs: Sequence[Path] = (),
 ) -> Poller:
-    """A poller over every Modbus device of ``scenario`` (moved to ``port_map`` ports if given)."""
-    specs = scenario_devices(scenario)
+    """A poller over every Modbus device of ``scenario`` (moved to ``port_map`` ports if given); a device whose
+    driver cannot be built is skipped and reported in every cycle (``poller.skipped``)."""
+    specs = scenario_devices(scenario, library(map_dirs))
     if port_map:
         specs = with_ports(specs, port_map, host)
     return Poller(specs, sink, config)
@@ -132,9 +146,10 @@ async def poll_once(
     port_map: PortMap | None = None,
     host: str = "127.0.0.1",
     config: PollerConfig | None = None,
+    map_dirs: Sequence[Path] = (),
 ) -> list[Reading]:
     """One full poll of every device (fast and slow points); readings in device order."""
-    poller = make_poller(scenario, port_map, host, config)
+    poller = make_poller(scenario, port_map, host, config, map_dirs=map_dirs)
     try:
         return await poller.cycle(full=True)
     finally:
@@ -151,22 +166,18 @@ class ScanResult:
 
 
 async def scan(host: str, port: int, unit: int = 1, timeout_s: float = 2.0) -> ScanResult:
-    """Discover a SunSpec device and read every point of every known model (values scaled, sentinels None)."""
+    """Discover a SunSpec device and read every point of every known model, repeating groups included (values
+    scaled, sentinels None; ``devices.scan``)."""
     conn = ModbusConnection(host, port, timeout_s=timeout_s, retries=1)
     try:
-        smap = await discover(conn, unit)
-        result = ScanResult(smap.base_address, warnings=list(smap.warnings))
-        for model in smap.models:
-            values: dict[str, float | int | str | None] = {}
-            if model.definition is not None:
-                wanted = [(model.model_id, p.name) for p in model.definition.points if p.type not in ("pad",)]
-                placed = place(smap, wanted, model.logical_device)
-                decoded = await read_blocks(conn, unit, plan_blocks(placed))
-                values = {k.split(".", 1)[1]: v for k, v in decoded.values.items()}
-            result.models.append((model.model_id, model.address, model.length, values))
-        return result
+        scanned = await scan_unit(conn, unit)
     finally:
         conn.close()
+    result = ScanResult(scanned.base_address, warnings=list(scanned.warnings))
+    for model in scanned.models:
+        result.models.append((model.model_id, model.address, model.length, model.values))
+        result.warnings += [f"model {model.model_id} {name}: garbage scale factor" for name in model.garbage]
+    return result
 
 
 class DeviceTelemetry:
@@ -178,10 +189,16 @@ class DeviceTelemetry:
         port_map: PortMap | None = None,
         host: str = "127.0.0.1",
         config: PollerConfig | None = None,
+        map_dirs: Sequence[Path] = (),
     ) -> None:
         self.sink = ListSink()
-        self.poller = make_poller(scenario, port_map, host, config)
+        self.poller = make_poller(scenario, port_map, host, config, map_dirs=map_dirs)
         self.writer = SetpointWriter(self.poller, self.sink)
+
+    @property
+    def skipped(self) -> dict[DeviceKey, str]:
+        """Devices not polled, and why (their driver could not be built: the reason names the fix)."""
+        return {key: s.reason for key, s in self.poller.skipped.items()}
 
     async def poll(self, now: dt.datetime) -> list[Sample]:
         """Read every device once (full read every ``slow_every`` cycles); also refresh held set-points.
@@ -219,3 +236,17 @@ class DeviceTelemetry:
     def close(self) -> None:
         """Close every device connection."""
         self.poller.close()
+
+
+def raise_skipped_events(telemetry: DeviceTelemetry, store: Store) -> int:
+    """One warning event per device the service does not poll (kind ``device_not_polled``, with the reason);
+    returns how many. The service runs on with the other devices."""
+    for key, reason in telemetry.skipped.items():
+        journal.raise_event(
+            store,
+            "device_not_polled",
+            f"{key}: not polled: {reason}",
+            facility_id=key.facility_id,
+            details=EventDetails.model_validate({"device": key.device_id, "reason": reason}),
+        )
+    return len(telemetry.skipped)
