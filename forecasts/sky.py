@@ -11,7 +11,8 @@ Input preference per weather row (the first tier whose columns are all present i
 2. ``ghi``: GHI only, split into DNI/DHI with pvlib's Erbs decomposition.
 3. ``cloud_cover``: clear-sky GHI scaled by Kasten & Czeplak (1980): GHI = GHI_cs (1 - 0.75 (C/100)^3.4),
    then Erbs.
-4. ``clear_sky``: pvlib Ineichen clear sky with pvlib's shipped Linke turbidity climatology (offline).
+4. ``clear_sky``: pvlib Ineichen clear sky, its own GHI, DNI and DHI, with pvlib's shipped Linke turbidity
+   climatology interpolated to the day of year as ``pvlib.clearsky.lookup_linke_turbidity`` does (offline).
 
 Between weather rows the clear-sky index kt = GHI/GHI_cs is interpolated linearly in time, so the shape
 of a day follows the sun even when the weather is hourly.
@@ -19,6 +20,7 @@ of a day follows the sun even when the weather is hourly.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -87,11 +89,30 @@ def evaluation_times(index: pd.DatetimeIndex, sampling: str = "interval") -> tup
 
 
 @lru_cache(maxsize=64)
-def _linke(lat: float, lon: float) -> np.ndarray:
-    """Monthly Linke turbidity (12 values) from pvlib's shipped climatology for one site."""
-    months = pd.date_range("2020-01-15", periods=12, freq="MS", tz="UTC") + pd.Timedelta(days=14)
-    values = pvlib.clearsky.lookup_linke_turbidity(months, lat, lon, interp_turbidity=False)
+def _linke_monthly(lat: float, lon: float) -> np.ndarray:
+    """Monthly Linke turbidity, January first (12 values), from pvlib's shipped climatology for one site."""
+    mid_months = pd.DatetimeIndex([pd.Timestamp(2020, m, 15, tz="UTC") for m in range(1, 13)])
+    values = pvlib.clearsky.lookup_linke_turbidity(mid_months, lat, lon, interp_turbidity=False)
     return np.asarray(values, dtype=float)
+
+
+def _month_middles(year: int) -> np.ndarray:
+    """Day of year of each month's middle, with the previous December's and the next January's around it
+    (as pvlib's ``_calendar_month_middles``: 14 values)."""
+    days = np.array([calendar.monthrange(year, m)[1] for m in range(1, 13)], dtype=float)
+    return np.concatenate([[-31 / 2.0], np.cumsum(days) - days / 2.0, [days.sum() + 31 / 2.0]])
+
+
+def linke_turbidity(latitude: float, longitude: float, times: pd.DatetimeIndex) -> np.ndarray:
+    """Linke turbidity (dimensionless) at ``times``: pvlib's monthly climatology interpolated to the day of
+    year (UTC) between month middles, exactly as ``pvlib.clearsky.lookup_linke_turbidity`` does by default."""
+    monthly = _linke_monthly(round(latitude, 3), round(longitude, 3))
+    wrapped = np.concatenate([[monthly[-1]], monthly, [monthly[0]]])
+    utc = pd.DatetimeIndex(times).tz_convert("UTC")
+    day = utc.day_of_year.to_numpy()
+    leap = np.interp(day, _month_middles(2016), wrapped)
+    common = np.interp(day, _month_middles(2015), wrapped)
+    return np.asarray(np.where(utc.is_leap_year, leap, common), dtype=float)
 
 
 def clear_sky(facility: Facility, times: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -108,7 +129,7 @@ def clear_sky_at(
     airmass_rel = pvlib.atmosphere.get_relative_airmass(solpos["apparent_zenith"])
     pressure = pvlib.atmosphere.alt2pres(altitude_m)
     airmass_abs = pvlib.atmosphere.get_absolute_airmass(airmass_rel, pressure)
-    linke = _linke(round(latitude, 3), round(longitude, 3))[times.tz_convert("UTC").month.to_numpy() - 1]
+    linke = linke_turbidity(latitude, longitude, times)
     dni_extra = pvlib.irradiance.get_extra_radiation(times)
     cs = pvlib.clearsky.ineichen(
         solpos["apparent_zenith"], airmass_abs, linke, altitude=altitude_m, dni_extra=dni_extra
@@ -231,6 +252,10 @@ def sky_state(
     with np.errstate(invalid="ignore", divide="ignore"):
         dni = np.where(zenith < 87.0, (ghi - dhi) / np.maximum(cosz, 0.065), 0.0)
     dni = np.clip(np.nan_to_num(dni), 0.0, solpos["dni_extra"].to_numpy())
+    clear = tier_sub == TIERS.index("clear_sky")  # no weather here: Ineichen's own components, not a re-split
+    ghi = np.where(clear, ghi_cs, ghi)
+    dni = np.where(clear, cs["dni"].to_numpy(), dni)
+    dhi = np.where(clear, cs["dhi"].to_numpy(), dhi)
     return SkyState(
         times=times,
         n_sub=n_sub,
