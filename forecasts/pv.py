@@ -19,6 +19,7 @@ import pandas as pd
 import pvlib
 
 from forecasts.sky import TIERS, SkyState, sky_state
+from forecasts.weather import weather_distance_km
 from scenarios.assets import PVArray
 from scenarios.model import Facility
 from scenarios.timegrid import require_aware_index
@@ -34,12 +35,15 @@ class PVForecast:
     ``source`` is the input the forecast was built on (one of ``forecasts.sky.TIERS``: 'ghi_dni_dhi',
     'ghi', 'cloud_cover', 'clear_sky'), ``slot_source`` the input used in each slot (slots without weather
     fall back to clear sky) and ``missing`` flags slots whose weather values were missing while the sun was up.
+    ``station_km`` is the distance in km from the weather's recorded position to the site (None if the
+    weather records no position or there is no weather; see :func:`forecasts.weather.station_distance`).
     """
 
     ac_kw: pd.Series
     source: str
     slot_source: pd.Series
     missing: pd.Series
+    station_km: float | None = None
 
     @property
     def any_missing(self) -> bool:
@@ -91,7 +95,8 @@ def forecast_array(
     index = require_aware_index(index, "index")
     sky = sky_state(facility, index, weather, sampling)
     ac = slot_mean(array_ac_kw(array, sky), sky, index, f"{array.id}_kw")
-    return PVForecast(ac_kw=ac, source=_dominant(sky.source), slot_source=sky.source, missing=sky.missing)
+    km = weather_distance_km(weather, facility.latitude, facility.longitude)
+    return PVForecast(ac, _dominant(sky.source), sky.source, sky.missing, km)
 
 
 def forecast_array_pv(
@@ -100,7 +105,8 @@ def forecast_array_pv(
     """AC power in kW of one array, interval average over each 30-min slot named by its start.
 
     ``weather`` None means clear sky (pvlib Ineichen with pvlib's Linke turbidity, offline). The input used
-    is in ``result.attrs['pv_input']`` and missing weather in ``result.attrs['weather_missing']`` (bool).
+    is in ``result.attrs['pv_input']``, missing weather in ``result.attrs['weather_missing']`` (bool) and the
+    weather position's distance from the site in ``result.attrs['station_km']`` (km or None).
     """
     result = forecast_array(array, facility, index, weather)
     return _with_attrs(result.ac_kw, result)
@@ -121,7 +127,8 @@ def forecast_facility(
     columns = {a.id: slot_mean(array_ac_kw(a, sky), sky, index, a.id).to_numpy() for a in facility.pv_arrays}
     frame = pd.DataFrame(columns, index=index)
     total = frame.sum(axis=1).rename("pv_kw")
-    return frame, PVForecast(total, _dominant(sky.source), sky.source, sky.missing)
+    km = weather_distance_km(weather, facility.latitude, facility.longitude)
+    return frame, PVForecast(total, _dominant(sky.source), sky.source, sky.missing, km)
 
 
 def forecast_facility_pv(facility: Facility, index: pd.DatetimeIndex, weather: pd.DataFrame | None = None) -> pd.Series:
@@ -140,4 +147,5 @@ def _with_attrs(series: pd.Series, result: PVForecast) -> pd.Series:
     out = series.copy()
     out.attrs["pv_input"] = result.source
     out.attrs["weather_missing"] = result.any_missing
+    out.attrs["station_km"] = result.station_km
     return out

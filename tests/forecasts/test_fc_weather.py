@@ -221,3 +221,35 @@ def test_naive_weather_refused() -> None:
     weather = pd.DataFrame({"ghi_wm2": [100.0, 200.0]}, index=pd.date_range("2024-06-21 10:00", periods=2, freq="1h"))
     with pytest.raises(NaiveTimeError, match="weather"):
         forecast_array(ARRAY, site(), pd.date_range("2024-06-21 10:00", periods=2, freq="30min", tz="UTC"), weather)
+
+
+def test_distant_station_warns_and_returns_its_distance(caplog: pytest.LogCaptureFixture) -> None:
+    from forecasts.weather import station_distance
+
+    tokyo = read_jma_csv(data_path("jma_hourly_tokyo_2024.csv"))
+    yamaguchi = site()
+    with caplog.at_level("WARNING", logger="forecasts.weather"):
+        far = station_distance(tokyo, yamaguchi.latitude, yamaguchi.longitude)
+    assert far is not None
+    # by hand: haversine 34.18 N 131.47 E -> 35.6917 N 139.75 E is about 776 km; noon (139.75 - 131.47) x 4 min
+    assert far.distance_km == pytest.approx(776, abs=5)
+    assert far.noon_shift_min == pytest.approx(-33.1, abs=0.1)
+    assert far.warning is not None
+    assert "Tokyo" in far.warning
+    assert "33 min earlier" in far.warning
+    assert any("Tokyo" in r.getMessage() for r in caplog.records)
+    # the forecast records the distance per facility
+    index = pd.date_range("2024-06-21", periods=48, freq="30min", tz="Asia/Tokyo")
+    result = forecast_array(ARRAY, yamaguchi, index, tokyo)
+    assert result.station_km == pytest.approx(far.distance_km)
+    assert forecast_array(ARRAY, yamaguchi, index, None).station_km is None
+    # weather at the site itself: no warning; a frame that records no position: no distance at all
+    caplog.clear()
+    here = tokyo.copy()
+    here.attrs = {**tokyo.attrs, "latitude": 34.18, "longitude": 131.47}
+    near = station_distance(here, yamaguchi.latitude, yamaguchi.longitude)
+    assert near is not None
+    assert near.distance_km == pytest.approx(0.0, abs=1e-6)
+    assert near.warning is None
+    assert not caplog.records
+    assert station_distance(read_openmeteo(OPENMETEO), 34.18, 131.47) is None
