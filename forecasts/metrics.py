@@ -59,18 +59,42 @@ def scores(forecast: np.ndarray, actual: np.ndarray, reference: np.ndarray, capa
 
 
 def scores_by_lead(
-    pairs: pd.DataFrame, models: list[str], reference: str = "persistence", capacity: float | None = None
+    pairs: pd.DataFrame,
+    models: list[str],
+    reference: str = "persistence",
+    capacity: float | None = None,
+    extra_references: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """One row per (lead bucket, model) from a pairs table.
 
     ``pairs`` has columns ``lead`` (a label such as '1-3 h'), ``actual``, ``reference`` and one column per model.
-    The result has columns lead, model, n, mae, rmse, nmae, skill (the reference itself has skill 0).
+    The result has columns lead, model, n, mae, rmse, nmae, skill (RMSE skill against ``reference``, which
+    itself scores 0) and one more skill column per entry of ``extra_references`` (output column -> reference
+    model, e.g. {'skill_smart': 'smart_persistence'}), each on the same pairs. Every reference is also scored
+    as a model row of its own.
     """
+    others = extra_references or {}
     rows = []
-    for lead, group in pairs.groupby("lead", sort=False):
-        for model in [*models, reference]:
-            s = scores(group[model].to_numpy(), group["actual"].to_numpy(), group[reference].to_numpy(), capacity)
-            rows.append(
-                {"lead": lead, "model": model, "n": s.n, "mae": s.mae, "rmse": s.rmse, "nmae": s.nmae, "skill": s.skill}
-            )
+    listed = list(dict.fromkeys([*models, *others.values(), reference]))
+    for lead, bucket in pairs.groupby("lead", sort=False):
+        finite = np.isfinite(bucket[list(dict.fromkeys([reference, *others.values()]))].to_numpy(dtype=float)).all(
+            axis=1
+        )
+        group = bucket[finite]  # one common sample for every skill column of the bucket
+        actual = group["actual"].to_numpy()
+        for model in listed:
+            forecast = group[model].to_numpy()
+            s = scores(forecast, actual, group[reference].to_numpy(), capacity)
+            row = {
+                "lead": lead,
+                "model": model,
+                "n": s.n,
+                "mae": s.mae,
+                "rmse": s.rmse,
+                "nmae": s.nmae,
+                "skill": s.skill,
+            }
+            for column, other in others.items():
+                row[column] = scores(forecast, actual, group[other].to_numpy(), capacity).skill
+            rows.append(row)
     return pd.DataFrame(rows)
