@@ -47,29 +47,39 @@ def day_type_profile(
     half_life_days). Falls back to all day types when no day of that type exists; NaN if the slot has no
     history at all.
     """
+    hist = history.dropna()
+    frame = day_type_profile_frame(hist.to_frame("kw"), index, half_life_days, lookback_days)
+    return pd.Series(frame["kw"].to_numpy(), index=index, name="load_kw", dtype=float)
+
+
+def day_type_profile_frame(
+    history: pd.DataFrame,
+    index: pd.DatetimeIndex,
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+) -> pd.DataFrame:
+    """:func:`day_type_profile` of every column of ``history`` at once (same weights, rows with any NaN dropped)."""
     index = require_aware_index(index, "index")
     hist = history.dropna()
     hist = hist[hist.index >= hist.index.max() - pd.Timedelta(days=lookback_days)]
     local_h = pd.DatetimeIndex(hist.index).tz_convert(TZ)
     end_day = local_h.max().normalize()
-    frame = pd.DataFrame(
-        {
-            "kw": hist.to_numpy(dtype=float),
-            "slot": _slot_of_day(local_h),
-            "type": _day_types(local_h),
-            "w": 0.5 ** (((end_day - local_h.normalize()) / pd.Timedelta(days=1)).to_numpy() / half_life_days),
-        }
-    )
-    frame["wkw"] = frame["w"] * frame["kw"]
-    by_type = frame.groupby(["type", "slot"])[["wkw", "w"]].sum()
-    by_slot = frame.groupby("slot")[["wkw", "w"]].sum()
-    typed = (by_type["wkw"] / by_type["w"]).to_dict()
-    pooled = (by_slot["wkw"] / by_slot["w"]).to_dict()
+    weight = 0.5 ** (((end_day - local_h.normalize()) / pd.Timedelta(days=1)).to_numpy() / half_life_days)
+    columns = list(hist.columns)
+    frame = pd.DataFrame(hist.to_numpy(dtype=float) * weight[:, None], columns=columns)
+    frame["w"] = weight
+    frame["slot"] = _slot_of_day(local_h)
+    frame["type"] = _day_types(local_h)
+    by_type = frame.groupby(["type", "slot"])[[*columns, "w"]].sum()
+    by_slot = frame.groupby("slot")[[*columns, "w"]].sum()
+    typed = by_type[columns].div(by_type["w"], axis=0)
+    pooled = by_slot[columns].div(by_slot["w"], axis=0)
     local = index.tz_convert(TZ)
-    values = [
-        typed.get((t, s), pooled.get(s, np.nan)) for t, s in zip(_day_types(local), _slot_of_day(local), strict=True)
-    ]
-    return pd.Series(values, index=index, name="load_kw", dtype=float)
+    keys = pd.MultiIndex.from_arrays([_day_types(local), _slot_of_day(local)])
+    values = typed.reindex(keys).to_numpy()
+    fallback = pooled.reindex(_slot_of_day(local)).to_numpy()
+    values = np.where(np.isnan(values), fallback, values)
+    return pd.DataFrame(values, index=index, columns=columns)
 
 
 def forecast_facility_load(facility: Facility, index: pd.DatetimeIndex, history: pd.Series | None = None) -> pd.Series:
