@@ -64,5 +64,5 @@ def test_backtest_scores_the_model_against_the_profile() -> None:
     model = table[table["model"] == "load_weather"]
     # the weather model knows each day's temperature; the profile cannot: positive skill against it in the
     # afternoon bucket (the 12:00-18:00 slots end 12.5-18 h after the 00:00 issue: the 12-24 h bucket)
-    assert float(model.set_index("lead").loc["12-24 h", "skill_profile"]) > 0.5
+    assert model.set_index("lead")["skill_profile"]["12-24 h"] > 0.5
     assert (table[table["model"] == "day_type_profile"]["skill_profile"] == 0.0).all()
