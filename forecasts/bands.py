@@ -44,7 +44,8 @@ def check_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     if "scale" in pairs:
         scale = pairs["scale"].to_numpy(dtype=float)
         keep &= np.isfinite(scale) & (scale > 0)
-    return pairs[keep]
+    usable: pd.DataFrame = pairs[keep]
+    return usable
 
 
 def learn_bands(
