@@ -99,3 +99,18 @@ def test_ar1_error_fit_and_construction() -> None:
     assert fitted.at_step(pd.Timedelta("1h")) == pytest.approx(fitted.phi**2)
     with pytest.raises(ValueError, match="at least 10"):
         fit_kt_error_ar1(truth.iloc[:5], truth.iloc[:5])
+
+
+def test_suite_names_what_was_measured_on_what() -> None:
+    from forecasts.suite import BACKTESTS, recorded_forecast_error, run_backtest
+
+    error = recorded_forecast_error()  # the EMHASS recorded PV forecast against the measured PV
+    assert 0.1 < error.sigma < 0.6
+    assert 0.0 < error.phi < 1.0
+    pairs, table = run_backtest("jma_hiroshima_ghi")
+    assert {"nwp_constructed", "nwp_constructed_blend", "smart_persistence", "persistence"} <= set(table["model"])
+    assert "skill_smart" in table.columns
+    assert len(pairs) > 10_000
+    assert "jepx_volume_tokyo" in BACKTESTS
+    with pytest.raises(ValueError, match="unknown 'nope'"):
+        run_backtest("nope")
