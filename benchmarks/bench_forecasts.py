@@ -241,8 +241,10 @@ def band_pairs(name: str, pairs: pd.DataFrame) -> tuple[pd.DataFrame, str]:
         frame = pairs.assign(forecast=pairs[model]).assign(scale=lambda f: f["forecast"].clip(lower=1e-3))
     else:
         model = "recorded_blend" if "recorded_blend" in pairs else "nwp_constructed_blend"
-        hours = pd.DatetimeIndex(pairs["issue"]).tz_convert("Asia/Tokyo").hour
-        frame = pairs[(hours % 6 == 0) & (pd.DatetimeIndex(pairs["issue"]).minute == 0)]
+        issue = pd.Series(pd.DatetimeIndex(pairs["issue"]).tz_convert("Asia/Tokyo"), index=pairs.index)
+        hour = issue.dt.floor("h")
+        first_of_hour = issue == issue.groupby(hour).transform("min")
+        frame = pairs[(hour.dt.hour % 6 == 0) & first_of_hour]
         frame = frame.assign(forecast=frame[model], scale=frame["clear"])
     return frame[["target", "lead_h", "forecast", "actual", "scale"]], model
 
@@ -250,8 +252,8 @@ def band_pairs(name: str, pairs: pd.DataFrame) -> tuple[pd.DataFrame, str]:
 def band_table(all_pairs: dict[str, pd.DataFrame]) -> str:
     lines = [
         "| backtest | forecast | days on own bands / fallback | P10-P90 coverage, own bands (target 0.80) | "
-        "mean P90-P10 width | P10-P90 coverage, fallback days |",
-        "|---|---|---:|---:|---:|---:|",
+        "mean P90-P10 width | width / mean actual | P10-P90 coverage, fallback days |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for name in ("emhass_load", "jepx_volume_tokyo", "emhass_pv", "jma_hiroshima_ghi"):
         frame, model = band_pairs(name, all_pairs[name])
@@ -264,7 +266,7 @@ def band_table(all_pairs: dict[str, pd.DataFrame]) -> str:
         unit = "W/m²" if name.startswith("jma") else ("MW" if name.startswith("jepx") else "kW")
         lines.append(
             f"| {name} | {model} | {len(own)} / {len(other)} | {cov:.3f} | {own['width_kw'].mean():.3f} {unit} | "
-            f"{cov_fb:.3f} |"
+            f"{own['width_kw'].mean() / frame['actual'].mean():.2f} | {cov_fb:.3f} |"
         )
         print(lines[-1], f"({time.perf_counter() - start:.1f} s)", flush=True)
     return "\n".join(lines)

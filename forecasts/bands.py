@@ -107,4 +107,4 @@ def rolling_coverage(
                 "width_kw": float((band["p90"] - band["p10"]).mean()),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["day", "source", "n", "coverage", "width_kw"])
