@@ -108,3 +108,24 @@ def rolling_coverage(
             }
         )
     return pd.DataFrame(rows, columns=["day", "source", "n", "coverage", "width_kw"])
+
+
+def pairs_from_runs(runs: list[tuple[pd.Timestamp, pd.Series]], measured: pd.Series) -> pd.DataFrame:
+    """A pairs frame from stored forecast runs and the measurement: each run is (issue time, forecast kW per
+    slot start); each forecast slot that has a measured value (kW per slot start) becomes one pair with
+    lead_h = hours from the issue to the slot's end. Slots ending after a later run's issue are kept (each run
+    is its own forecast). Columns target, lead_h, forecast, actual, issue; scale = the forecast (load)."""
+    measured = measured.dropna()
+    chunks = []
+    for issue, forecast in runs:
+        joined = pd.concat({"forecast": forecast, "actual": measured}, axis=1, join="inner").dropna()
+        if joined.empty:
+            continue
+        target = pd.DatetimeIndex(joined.index)
+        lead = ((target - issue) / pd.Timedelta(hours=1)).to_numpy() + 0.5
+        frame = joined.assign(target=target, lead_h=lead, issue=issue)
+        chunks.append(frame[frame["lead_h"] > 0])
+    if not chunks:
+        return pd.DataFrame(columns=["target", "lead_h", "forecast", "actual", "issue", "scale"])
+    pairs = pd.concat(chunks, ignore_index=True)
+    return pairs.assign(scale=pairs["forecast"].clip(lower=1e-3))

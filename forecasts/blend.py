@@ -61,3 +61,23 @@ def blend_forecast_kw(
     out = pd.Series(values, index=forecast_kw.index, name=forecast_kw.name)
     out.attrs = {**forecast_kw.attrs, "kt_measured": kt_measured}
     return out
+
+
+def last_clear_sky_index(
+    measured_kw: pd.Series, clear_kw: pd.Series, issue: pd.Timestamp, min_clear_fraction: float = 0.1
+) -> float | None:
+    """Clear-sky index (measured / clear-sky kW) of the last slot that ends by ``issue`` with enough sun
+    (clear-sky power >= ``min_clear_fraction`` of its maximum), or None if there is none (night, no data).
+
+    Both series are per 30-min slot named by its start (tz-aware); capped at KT_CAP.
+    """
+    frame = pd.concat({"m": measured_kw, "c": clear_kw}, axis=1).dropna()
+    if frame.empty:
+        return None
+    ends = pd.DatetimeIndex(frame.index) + pd.Timedelta(minutes=30)
+    sunny = frame["c"] >= min_clear_fraction * max(float(frame["c"].max()), 1e-9)
+    usable = frame[(ends <= issue) & sunny.to_numpy() & (frame["c"].to_numpy() > 0)]
+    if usable.empty:
+        return None
+    last = usable.iloc[-1]
+    return float(min(last["m"] / last["c"], KT_CAP))

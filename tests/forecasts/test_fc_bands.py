@@ -75,3 +75,21 @@ def test_rolling_coverage_is_held_out_and_near_nominal() -> None:
 def test_bad_pairs_frame_names_the_column() -> None:
     with pytest.raises(ValueError, match=r"missing column\(s\) \['forecast'\]"):
         learn_bands(pd.DataFrame({"target": [], "lead_h": [], "actual": []}), WIDE)
+
+
+def test_pairs_from_stored_runs() -> None:
+    from forecasts.bands import pairs_from_runs
+
+    slots = pd.date_range("2024-05-01 00:00", periods=6, freq="30min", tz="Asia/Tokyo")
+    measured = pd.Series([1.0, 2.0, 3.0, np.nan, 5.0, 6.0], index=slots)
+    run_a = (slots[0], pd.Series(10.0, index=slots))
+    run_b = (slots[2], pd.Series(20.0, index=slots[2:]))
+    pairs = pairs_from_runs([run_a, run_b], measured)
+    # run a: 5 measured slots, leads 0.5..3.0 h (slot 3 has no measurement); run b: slots 2, 4, 5
+    assert len(pairs) == 5 + 3
+    a = pairs[pairs["issue"] == slots[0]]
+    assert list(a["lead_h"]) == [0.5, 1.0, 1.5, 2.5, 3.0]
+    b = pairs[pairs["issue"] == slots[2]]
+    assert list(b["actual"]) == [3.0, 5.0, 6.0]
+    assert (b["forecast"] == 20.0).all()
+    assert pairs_from_runs([], measured).empty

@@ -114,3 +114,15 @@ def test_suite_names_what_was_measured_on_what() -> None:
     assert "jepx_volume_tokyo" in BACKTESTS
     with pytest.raises(ValueError, match="unknown 'nope'"):
         run_backtest("nope")
+
+
+def test_last_clear_sky_index() -> None:
+    from forecasts.blend import last_clear_sky_index
+
+    slots = pd.date_range("2024-06-21 09:00", periods=4, freq="30min", tz="Asia/Tokyo")
+    clear = pd.Series([20.0, 30.0, 40.0, 40.0], index=slots)
+    measured = pd.Series([10.0, 15.0, 30.0, np.nan], index=slots)
+    # issued at 10:30: the 10:00 slot ended at 10:30 -> 30 / 40; the 10:30 slot has no measurement
+    assert last_clear_sky_index(measured, clear, slots[3]) == pytest.approx(0.75)
+    assert last_clear_sky_index(measured, clear, slots[2]) == pytest.approx(0.5)  # 09:30 slot: 15 / 30
+    assert last_clear_sky_index(measured, clear, slots[0]) is None  # nothing has ended yet
