@@ -1,5 +1,6 @@
 """Physics of the simulated devices: PV from clear sky × clouds, a battery integrating its set-point,
-an EV charger following the cars' plug schedules, and the facility load; the meter sums them.
+an EV charger following the cars' plug schedules, and the facility load (the scenario's own load shape with a
+few per cent of variation); the meter sums them.
 
 All powers in kW with the signs of :mod:`devices.capabilities` (battery + = discharge, EV + = charging
 the car, meter + = import). Times are tz-aware; state integrates over the wall-clock time between steps.
@@ -8,15 +9,18 @@ the car, meter + = import). Times are tz-aware; state integrates over the wall-c
 from __future__ import annotations
 
 import datetime as dt
-import math
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+
 from devices.simulators.solar import cloud_factor, pv_ac_kw
 from scenarios.assets import Battery, EVCharger, PVArray
+from scenarios.datasets import load_shape_kw
 from scenarios.device_identity import Asset
 from scenarios.model import ElectricVehicle, Facility
 from scenarios.timegrid import TZ
@@ -30,15 +34,36 @@ def seed_of(name: str) -> int:
     return zlib.crc32(name.encode()) % 1000
 
 
+LOAD_DAY_SPREAD = 0.03  # ± day-to-day level the forecaster cannot know (weather, events), fraction
+LOAD_SLOT_SPREAD = 0.02  # ± slot-to-slot variation around it, fraction
+
+
+def _unit_noise(*parts: object) -> float:
+    """A deterministic number in [-1, 1) from the parts (stable across runs and processes)."""
+    return zlib.crc32("/".join(str(p) for p in parts).encode()) / 2**31 - 1.0
+
+
+@lru_cache(maxsize=512)
+def _day_shape_kw(source: str, annual_kwh: float, day: dt.date) -> tuple[float, ...]:
+    """The 48 slot loads (kW) of one JST day from the scenario's load shape (one pandas call per day)."""
+    index = pd.date_range(pd.Timestamp(day).tz_localize(TZ), periods=48, freq="30min")
+    return tuple(float(v) for v in load_shape_kw(source, annual_kwh, index).to_numpy())
+
+
 def load_kw(facility: Facility, when: dt.datetime) -> float:
-    """Facility load in kW: annual energy spread with a day-time bump (local time), ≥ 0."""
+    """Facility load in kW: the scenario's own load shape (``facility.load``: source scaled to annual kWh, the
+    same data the forecaster falls back to and learns from) in the 30-min slot holding ``when``, times a
+    deterministic day level (± LOAD_DAY_SPREAD) and slot variation (± LOAD_SLOT_SPREAD); ≥ 0."""
     if facility.load is None:
         return 0.0
-    mean_kw = facility.load.annual_kwh / 8760.0
     local = when.astimezone(LOCAL)
-    hour = local.hour + local.minute / 60
-    shape = 0.55 + 1.0 * math.exp(-(((hour - 13.0) / 4.0) ** 2))  # integrates to ~1 over a day
-    return mean_kw * shape
+    slot_start = local.replace(minute=30 * (local.minute // 30), second=0, microsecond=0)
+    base = _day_shape_kw(facility.load.source, facility.load.annual_kwh, slot_start.date())[
+        slot_start.hour * 2 + slot_start.minute // 30
+    ]
+    day = 1.0 + LOAD_DAY_SPREAD * _unit_noise(facility.id, slot_start.date())
+    slot = 1.0 + LOAD_SLOT_SPREAD * _unit_noise(facility.id, slot_start.isoformat())
+    return max(0.0, base * day * slot)
 
 
 @dataclass
