@@ -87,12 +87,17 @@ def survival(
     scenario: str = typer.Option("yamaguchi", help="Scenario name or YAML path."),
     period: str = typer.Option(..., help="Outage starts, START/END dates, e.g. 2024-07-01/2024-09-30 (inclusive)."),
     hours: float = typer.Option(72.0, min=0.5, max=336.0, help="Outage length in hours."),
-    pv_factor: float = typer.Option(1.0, help="Fraction of clear-sky PV."),
+    pv_factor: float = typer.Option(1.0, help="Fraction of the forecast PV (clear sky, or --weather)."),
+    weather: Path = typer.Option(
+        None, "--weather", "-w", help="Recorded weather for the period: JMA hourly CSV or Open-Meteo CSV/JSON."
+    ),
+    station: str = typer.Option(None, "--station", help="Station in a multi-station JMA CSV."),
     out: Path = typer.Option(None, help="Write the table to this .csv or .json file."),
 ) -> None:
     """Survival hours per shelter over outage starts at every slot of the period, without and with EVs."""
     import pandas as pd
 
+    from runtime.facades import forecasting
     from runtime.facades import outage_planning as outage_rt
 
     try:
@@ -103,10 +108,21 @@ def survival(
         raise typer.Exit(2) from None
     start, _ = outage_rt.outage_start(first)
     end, _ = outage_rt.outage_start(last if "T" in last_text else last + pd.Timedelta(days=1))
-    table = outage_rt.survival(open_scenario(scenario), start, end, hours, pv_factor=pv_factor)
+    s = open_scenario(scenario)
+    frame, sky = None, "clear-sky PV"
+    if weather is not None:
+        try:
+            frame = forecasting.read_weather_file(weather, station)
+        except (OSError, ValueError) as exc:
+            err_console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from None
+        sky = f"PV from {forecasting.weather_label(frame)}"
+        for warning in forecasting.distance_warnings(s, frame):
+            console.print(f"[yellow]warning: {warning}[/yellow]")
+    table = outage_rt.survival(s, start, end, hours, weather=frame, pv_factor=pv_factor)
     console.print(
         f"outage starts every 30 min from {start.isoformat()} to {end.isoformat()} (Asia/Tokyo), "
-        f"{hours:g} h each; clear-sky PV × {pv_factor:g}"
+        f"{hours:g} h each; {sky} × {pv_factor:g} (clear sky where the weather has no values)"
     )
     titles = {"no_ev": "Without EVs (PV + battery)", "ev": "With the EV fleet (home cars + allotted fleet cars)"}
     for label, title in titles.items():

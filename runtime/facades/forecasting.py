@@ -21,6 +21,7 @@ from forecasts.providers import read_jma_csv, read_openmeteo
 from forecasts.pv import forecast_array_pv, forecast_facility
 from forecasts.report import plot_skill
 from forecasts.sky import TIERS
+from forecasts.weather import station_distance
 from scenarios.datasets import JMA_FILES, data_path, emhass_load_pv
 from scenarios.model import Facility, Scenario
 from scenarios.timegrid import SLOT_HOURS, TZ, day_slots
@@ -135,6 +136,25 @@ def read_weather_file(path: str | Path, station: str | None = None) -> pd.DataFr
     if path.suffix.lower() == ".csv" and "station" in pd.read_csv(path, nrows=0).columns:
         return read_jma_csv(path, station)
     return read_openmeteo(path)
+
+
+def weather_label(weather: pd.DataFrame) -> str:
+    """provider[:station] of a weather frame, e.g. 'jma:Hiroshima'."""
+    return ":".join(str(weather.attrs[k]) for k in ("provider", "station") if weather.attrs.get(k)) or "weather"
+
+
+def distance_warnings(scenario: Scenario, weather: pd.DataFrame) -> list[str]:
+    """One warning per distinct message for the scenario's PV facilities whose weather is beyond
+    forecasts.weather.DEFAULT_MAX_STATION_KM (the farthest facility's sentence, which names the km and the
+    solar-noon shift); empty if the weather records no position or is near every facility."""
+    worst = None
+    for facility in scenario.facilities:
+        if not facility.pv_arrays:
+            continue
+        found = station_distance(weather, facility.latitude, facility.longitude)
+        if found is not None and found.warning and (worst is None or found.distance_km > worst.distance_km):
+            worst = found
+    return [worst.warning] if worst is not None and worst.warning else []
 
 
 def forecast_scenario_day(scenario: Scenario, day: dt.date, weather: pd.DataFrame | None = None) -> ScenarioForecast:

@@ -118,3 +118,33 @@ def test_readiness_cost_runs_the_day_ahead_plan_twice() -> None:
     assert cost.objective_ready_jpy >= cost.objective_base_jpy - 1e-6
     assert cost.extra_money_jpy == pytest.approx(cost.money_ready_jpy - cost.money_base_jpy)
     assert cost.to_dict()["extra_money_jpy"] == pytest.approx(cost.extra_money_jpy)
+
+
+def test_survival_with_recorded_weather(tmp_path: Path) -> None:
+    from runtime.facades.forecasting import read_weather_file
+    from scenarios.datasets import data_path
+
+    tiny = load_scenario("tiny")
+    jma = data_path("jma_hourly_hiroshima_fukuoka_2025.csv")
+    weather = read_weather_file(jma, "Hiroshima")
+    start = pd.Timestamp("2025-09-01", tz="Asia/Tokyo")
+    cloudy = rt.survival(tiny, start, start + pd.Timedelta(days=7), hours=24, weather=weather)
+    clear = rt.survival(tiny, start, start + pd.Timedelta(days=7), hours=24)
+    # measured sky is never brighter than clear sky by more than the kt cap allows, and on average darker:
+    # the shelters serve fewer hours with the week's recorded weather than under clear sky
+    assert cloudy[("no_ev", "served_mean_h")].sum() < clear[("no_ev", "served_mean_h")].sum()
+    result = CliRunner().invoke(
+        app,
+        [
+            "outage", "survival", "--scenario", "tiny", "--period", "2025-09-01/2025-09-07", "--hours", "24",
+            "--weather", str(jma), "--station", "Hiroshima",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "PV from jma:Hiroshima" in result.output
+    assert "km from the site" in result.output  # Hiroshima is ~95 km east of Yamaguchi: warned
+    missing = CliRunner().invoke(
+        app, ["outage", "survival", "--period", "2025-09-01/2025-09-02", "--weather", str(tmp_path / "none.csv")]
+    )
+    assert missing.exit_code == 2
+    assert "no file at" in missing.output
