@@ -14,6 +14,7 @@ import pandas as pd
 from forecasts.correction import YieldCorrection
 from forecasts.load import forecast_facility_load
 from forecasts.pv import forecast_facility_pv
+from forecasts.weather import weather_distance_km
 from runtime.facades.forecasting import corrected_facility_pv, read_weather_file
 from runtime.loop.service import Forecaster
 from runtime.store import readings
@@ -83,7 +84,8 @@ def pv_provenance(
     without PV arrays); weather_missing: weather values missing while the sun was up (those slots fell back);
     weather_source: provider[:station] of the weather frame ('' without one); yield_corrected: any array
     scaled by a measured-yield correction; yield_scale: facility scale (kWp-weighted mean of the arrays',
-    dimensionless); yield_scales: {array id: scale}; load_from_telemetry: load learned from stored telemetry.
+    dimensionless); yield_scales: {array id: scale}; load_from_telemetry: load learned from stored telemetry;
+    station_km: km from the weather's recorded position to the facility (None without weather or position).
     """
     source = ""
     if weather is not None:
@@ -99,6 +101,7 @@ def pv_provenance(
         yield_scale=float(scale),
         yield_scales={a: float(c.scale) for a, c in corrections.items()},
         load_from_telemetry=load_learned,
+        station_km=weather_distance_km(weather, facility.latitude, facility.longitude) if facility.pv_arrays else None,
     )
 
 

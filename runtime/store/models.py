@@ -100,6 +100,11 @@ class ForecastInput(Base):
         TypedJSON(dict[str, float]), default=dict, comment="{array id: scale}."
     )
     load_from_telemetry: Mapped[bool] = mapped_column(Boolean, default=False)
+    station_km: Mapped[float | None] = mapped_column(
+        Float,
+        nullable=True,
+        comment="Distance in km from the weather's recorded position to the facility; NULL = unknown/none.",
+    )
 
 
 class Plan(Base):

@@ -109,6 +109,9 @@ class ForecastInputs(BaseModel):
     yield_scale: float = Field(1.0, description="Facility PV scale (kWp-weighted mean of the arrays'), 1 = none.")
     yield_scales: dict[str, float] = Field(default_factory=dict, description="{array id: scale}.")
     load_from_telemetry: bool = Field(False, description="Load learned from stored telemetry.")
+    station_km: float | None = Field(
+        None, description="km from the weather's recorded position to the facility; None = no weather or no position."
+    )
 
     @classmethod
     def from_attrs(cls, attrs: Mapping[str, object]) -> ForecastInputs:

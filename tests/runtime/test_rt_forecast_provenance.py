@@ -110,3 +110,25 @@ def test_measured_yield_correction_and_factor_are_recorded(any_store):
     assert inputs["school"].yield_scale == 1.0
     newest = journal.forecast_inputs(any_store)  # default: the newest run
     assert {f: r.run_id for f, r in newest.items()} == dict.fromkeys(inputs, run_id)
+
+
+def test_distant_station_is_stored_and_raises_one_event(any_store):
+    svc = build_service(_settings(f"{JMA}#Hiroshima"), load_scenario("tiny"), any_store, None)
+    run_id = forecast(svc, dt.datetime(2025, 8, 10, 0, 10, tzinfo=JST))
+    inputs = journal.forecast_inputs(any_store, run_id)
+    # by hand: Hiroshima 34.3983 N 132.4617 E -> the centre 34.16 N 131.455 E, haversine about 96 km
+    assert inputs["centre"].station_km == pytest.approx(96, abs=3)
+    assert inputs["office"].station_km is None  # no PV array: the weather is not used there
+    events = journal.list_events(any_store, kind="weather_distant")
+    assert len(events) == 1
+    assert "jma:Hiroshima" in events[0].message
+    assert "km from" in events[0].message
+    forecast(svc, dt.datetime(2025, 8, 10, 0, 40, tzinfo=JST))
+    assert len(journal.list_events(any_store, kind="weather_distant")) == 1  # once while it lasts
+
+
+def test_clear_sky_records_no_station(sqlite_store):
+    svc = build_service(_settings(None), load_scenario("tiny"), sqlite_store, None)
+    inputs = journal.forecast_inputs(sqlite_store, forecast(svc, dt.datetime(2025, 8, 10, 0, 10, tzinfo=JST)))
+    assert inputs["centre"].station_km is None
+    assert journal.list_events(sqlite_store, kind="weather_distant") == []
