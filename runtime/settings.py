@@ -47,6 +47,13 @@ class Settings(BaseSettings):
         description="Path to a weather file the PV forecaster uses (Open-Meteo CSV/JSON or a JMA hourly CSV, "
         "read by forecasts.providers on every forecast run); None = clear sky (pvlib, offline).",
     )
+    jepx_spot_source: str | None = Field(
+        None,
+        description="Today's published JEPX spot prices for the live plan: a JEPX spot file (spot_YYYY.csv / "
+        "spot_summary_YYYY.csv, Shift_JIS) or an http(s) URL template with {fiscal_year}; read on every "
+        "optimise. None = the shipped recorded prices (a proxy year outside FY2023-FY2024).",
+    )
+    jepx_timeout_s: float = Field(10.0, gt=0, le=120, description="Time-out in seconds of a JEPX price download.")
     highs_time_limit_s: float = Field(30.0, gt=0, le=3600, description="HiGHS time limit per solve in seconds.")
     highs_mip_gap: float = Field(
         1e-4,

@@ -10,12 +10,13 @@ import datetime as dt
 import time
 from collections.abc import Sequence
 
+import httpx
 import pandas as pd
 
 from runtime.loop import fallback
 from runtime.loop.forecast import forecast
 from runtime.loop.horizon import horizon_index
-from runtime.loop.prices import price_series
+from runtime.loop.prices import live_price_series, price_series
 from runtime.loop.service import PlanRequest, Service
 from runtime.store import journal, plans, readings
 from runtime.store.models import Plan
@@ -42,6 +43,27 @@ def _forecast_series(svc: Service, now: dt.datetime, index: pd.DatetimeIndex) ->
     return pv, load
 
 
+def horizon_prices(svc: Service, index: pd.DatetimeIndex, price_area: str | None = None) -> tuple[pd.Series, str]:
+    """Prices for the horizon: today's published JEPX prices when ``EMS_JEPX_SPOT_SOURCE`` is set (the rest of
+    the horizon from the recorded data), else the recorded/proxy series; a source that fails raises one
+    'price_source_failed' event while it fails and the plan uses the recorded/proxy series."""
+    source = svc.settings.jepx_spot_source
+    if source is None or price_area not in (None, svc.scenario.market.price_area):
+        return price_series(svc.scenario, index, price_area)
+    try:
+        series, note = live_price_series(svc.scenario, index, source, svc.settings.jepx_timeout_s, svc.http_client)
+    except (OSError, ValueError, httpx.HTTPError) as exc:
+        svc.alert_once(
+            "price_source_failed",
+            "price_source_failed",
+            f"JEPX spot source {source} failed ({exc}); planning on the recorded prices instead",
+        )
+        series, note = price_series(svc.scenario, index, price_area)
+        return series, f"{note} (published prices unavailable)"
+    svc.clear_alert("price_source_failed")
+    return series, note
+
+
 def build_request(
     svc: Service,
     now: dt.datetime,
@@ -54,7 +76,7 @@ def build_request(
     pv, load = _forecast_series(svc, now, index)
     notes: tuple[str, ...] = ()
     if price is None:
-        price, note = price_series(svc.scenario, index, price_area)
+        price, note = horizon_prices(svc, index, price_area)
         notes = (note,)
     else:
         price = price.reindex(index).ffill().bfill()

@@ -16,11 +16,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+import httpx
 import pandas as pd
 
+from forecasts.providers import get_jepx_spot, read_jepx_spot
 from scenarios.datasets import jepx_prices, jepx_span
 from scenarios.model import Scenario
-from scenarios.timegrid import SLOT
+from scenarios.timegrid import SLOT, TZ
 
 DAYS_PER_YEAR = 365.2425
 """Mean Gregorian year in days."""
@@ -68,3 +70,51 @@ def price_series(scenario: Scenario, index: pd.DatetimeIndex, area: str | None =
         f"price: no recorded JEPX {area} prices cover {start.isoformat()}..{end.isoformat()} in any year "
         f"(data {first.date()} to {last.date()}); the horizon must be shorter than the data and free of gaps"
     )
+
+
+def fiscal_years(index: pd.DatetimeIndex) -> list[int]:
+    """JEPX fiscal years (April to March, named by the April's year) the slots of `index` fall in."""
+    local = pd.DatetimeIndex(index).tz_convert(TZ)
+    return sorted({int(y) for y in (local.year - (local.month < 4).astype(int))})
+
+
+def published_prices(
+    source: str, index: pd.DatetimeIndex, area: str, timeout_s: float = 10.0, client: httpx.Client | None = None
+) -> pd.Series:
+    """The published JEPX spot prices (JPY/kWh) of `area` for the slots of `index` that have them (NaN where the
+    exchange has not published yet, e.g. tomorrow before about 10:00 JST). `source` is a JEPX spot file or an
+    http(s) URL template with {fiscal_year}; raises OSError/ValueError/httpx errors as the readers do."""
+    parts = []
+    for year in fiscal_years(index):
+        if source.startswith(("http://", "https://")):
+            parts.append(get_jepx_spot(year, area, url=source, timeout=timeout_s, client=client))
+        else:
+            parts.append(read_jepx_spot(source.format(fiscal_year=year), area))
+            if "{fiscal_year}" not in source:
+                break
+    prices = pd.concat(parts).sort_index()
+    prices = prices[~prices.index.duplicated(keep="last")]
+    on_index: pd.Series = prices.reindex(index).rename("price_jpy_per_kwh")
+    return on_index
+
+
+def live_price_series(
+    scenario: Scenario,
+    index: pd.DatetimeIndex,
+    source: str,
+    timeout_s: float = 10.0,
+    client: httpx.Client | None = None,
+) -> tuple[pd.Series, str]:
+    """Published prices where the exchange has them, the recorded/proxy series (:func:`price_series`) for the
+    rest of the horizon; the note says how many slots are published. Raises like :func:`published_prices` when
+    the source cannot be read, and ValueError when it has none of the horizon's slots."""
+    area = scenario.market.price_area
+    published = published_prices(source, index, area, timeout_s, client)
+    known = int(published.notna().sum())
+    if known == 0:
+        raise ValueError(f"JEPX spot source {source}: no published price for {index[0].isoformat()} onwards")
+    if known == len(index):
+        return published, f"JEPX {area} published ({known} slots)"
+    proxy, note = price_series(scenario, index, area)
+    merged = published.fillna(proxy)
+    return merged.rename("price_jpy_per_kwh"), f"JEPX {area} published for {known} of {len(index)} slots; rest: {note}"

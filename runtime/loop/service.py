@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import httpx
 import pandas as pd
 
 from runtime.settings import Settings
@@ -100,6 +101,7 @@ class Service:
     forecaster: Forecaster
     planner: Planner
     clock: Clock = utcnow
+    http_client: httpx.Client | None = None  # injected transport for downloads (tests); None = a new client
     durations_s: dict[str, float] = field(default_factory=dict)
     runs: dict[str, int] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
