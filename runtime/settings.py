@@ -47,6 +47,13 @@ class Settings(BaseSettings):
         description="Path to a weather file the PV forecaster uses (Open-Meteo CSV/JSON or a JMA hourly CSV, "
         "read by forecasts.providers on every forecast run); None = clear sky (pvlib, offline).",
     )
+    weather_fetch: bool = Field(
+        False,
+        description="True: fetch Open-Meteo's JMA forecast (models=jma_seamless) for the city every "
+        "weather_fetch_interval_s and forecast PV on the newest stored one (EMS_WEATHER_FILE, if set, wins).",
+    )
+    weather_fetch_interval_s: float = Field(3600.0, gt=0, description="Seconds between weather fetches.")
+    weather_timeout_s: float = Field(10.0, gt=0, le=120, description="Time-out in seconds of a weather fetch.")
     jepx_spot_source: str | None = Field(
         None,
         description="Today's published JEPX spot prices for the live plan: a JEPX spot file (spot_YYYY.csv / "

@@ -7,9 +7,10 @@ prices (JPY/kWh) and volumes (kWh) per 30-min slot start in Asia/Tokyo.
 from forecasts.providers.jepx_intraday import read_jepx_intraday
 from forecasts.providers.jepx_spot import get_jepx_spot, read_jepx_spot, read_jepx_spot_table
 from forecasts.providers.jma import read_jma_csv
-from forecasts.providers.openmeteo import get_openmeteo, parse_openmeteo_json, read_openmeteo
+from forecasts.providers.openmeteo import fetch_openmeteo_json, get_openmeteo, parse_openmeteo_json, read_openmeteo
 
 __all__ = [
+    "fetch_openmeteo_json",
     "get_jepx_spot",
     "get_openmeteo",
     "parse_openmeteo_json",

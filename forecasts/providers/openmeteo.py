@@ -115,27 +115,62 @@ def read_openmeteo(path: str | Path, latitude: float = np.nan, longitude: float 
     raise ValueError(f"{path}: expected a .csv or .json Open-Meteo recording")
 
 
-def get_openmeteo(
-    latitude: float, longitude: float, timeout: float = 10.0, forecast_days: int = 3, client: httpx.Client | None = None
-) -> pd.DataFrame:
-    """Fetch a 15-minute Open-Meteo forecast for a site and parse it (raises httpx errors on failure/time-out).
+HOURLY_VARIABLES = (
+    "temperature_2m",
+    "cloud_cover",
+    "wind_speed_10m",
+    "shortwave_radiation",
+    "diffuse_radiation",
+    "direct_normal_irradiance",
+)
 
+
+def fetch_openmeteo_json(
+    latitude: float,
+    longitude: float,
+    timeout: float = 10.0,
+    forecast_days: int = 3,
+    client: httpx.Client | None = None,
+    model: str | None = None,
+) -> dict[str, Any]:
+    """The raw Open-Meteo forecast JSON for a site (raises httpx errors on failure or time-out).
+
+    ``model`` e.g. 'jma_seamless' (JMA's MSM/GSM): hourly variables (interval means over the preceding hour,
+    moved to their midpoints by :func:`parse_openmeteo_json`); None: Open-Meteo's best match at 15 minutes.
     ``timeout`` in seconds bounds the whole request; ``client`` lets callers inject a transport (tests).
     """
     params: dict[str, str | float | int] = {
         "latitude": latitude,
         "longitude": longitude,
-        "minutely_15": ",".join(MINUTELY_15_VARIABLES),
         "forecast_days": forecast_days,
         "timezone": "UTC",
     }
+    if model is None:
+        params["minutely_15"] = ",".join(MINUTELY_15_VARIABLES)
+    else:
+        params["hourly"] = ",".join(HOURLY_VARIABLES)
+        params["models"] = model
     owned = client is None
     http = client or httpx.Client(timeout=timeout)
     try:
         response = http.get(API_URL, params=params, timeout=timeout)
         response.raise_for_status()
-        logger.info("open-meteo forecast fetched for %.4f, %.4f", latitude, longitude)
-        return parse_openmeteo_json(response.json())
+        payload: dict[str, Any] = response.json()
+        logger.info("open-meteo forecast fetched for %.4f, %.4f (model %s)", latitude, longitude, model or "best")
+        return payload
     finally:
         if owned:
             http.close()
+
+
+def get_openmeteo(
+    latitude: float,
+    longitude: float,
+    timeout: float = 10.0,
+    forecast_days: int = 3,
+    client: httpx.Client | None = None,
+    model: str | None = None,
+) -> pd.DataFrame:
+    """Fetch an Open-Meteo forecast for a site (:func:`fetch_openmeteo_json`) and parse it into the canonical
+    weather frame (raises httpx errors on failure/time-out)."""
+    return parse_openmeteo_json(fetch_openmeteo_json(latitude, longitude, timeout, forecast_days, client, model))

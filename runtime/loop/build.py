@@ -25,5 +25,5 @@ def build_service(
     """A Service with the default forecaster and planner on `clock` (default: the wall clock); ensures the initial
     operator account exists."""
     ensure_user(store, settings.admin_user, settings.admin_password.get_secret_value(), "operator")
-    forecaster = store_forecaster(store, settings.weather_file)
+    forecaster = store_forecaster(store, settings.weather_file, live_weather=settings.weather_fetch)
     return Service(settings, scenario, store, telemetry, forecaster, default_planner(), clock=clock)

@@ -27,6 +27,7 @@ from runtime.loop.optimise import optimise
 from runtime.loop.poll import poll
 from runtime.loop.service import Service
 from runtime.loop.settle import settle_previous
+from runtime.loop.weather import fetch_weather
 from runtime.store import journal, readings
 from scenarios.timegrid import SLOT, TZ
 
@@ -72,7 +73,14 @@ class LoopScheduler:
         s, svc = self.svc.settings, self.svc
         slot_cron = s.optimise_interval_s == SLOT_S
         resend = self.resend_s()
-        return {
+        jobs: dict[str, tuple[Callable[[], Awaitable[Any]], Any, float]] = {}
+        if s.weather_fetch:
+            jobs["weather"] = (
+                lambda: asyncio.to_thread(fetch_weather, svc, svc.clock()),
+                IntervalTrigger(seconds=s.weather_fetch_interval_s),
+                s.weather_fetch_interval_s,
+            )
+        return jobs | {
             "poll": (lambda: poll(svc, svc.clock()), IntervalTrigger(seconds=s.poll_interval_s), s.poll_interval_s),
             "forecast": (
                 lambda: asyncio.to_thread(forecast, svc, svc.clock()),

@@ -17,6 +17,7 @@ from forecasts.pv import forecast_facility_pv
 from forecasts.weather import weather_distance_km
 from runtime.facades.forecasting import corrected_facility_pv, read_weather_file
 from runtime.loop.service import Forecaster
+from runtime.loop.weather import stored_weather
 from runtime.store import readings
 from runtime.store.db import Store
 from runtime.store.records import ForecastInputs
@@ -155,13 +156,15 @@ def array_pv_history(facility: Facility, table: pd.DataFrame) -> dict[str, pd.Se
     return {a.id: table[a.id].dropna() for a in facility.pv_arrays if a.id in table.columns}
 
 
-def store_forecaster(store: Store, weather_file: str | Path | None = None) -> Forecaster:
+def store_forecaster(store: Store, weather_file: str | Path | None = None, live_weather: bool = False) -> Forecaster:
     """The default forecaster with each supplied facility's load and PV yield learned from its stored telemetry
     (the aggregates of the last HISTORY_DAYS days before the horizon's first slot).
 
     ``weather_file`` (the ``EMS_WEATHER_FILE`` setting, see :func:`load_weather_file`) is re-read on every run,
     so a file refreshed by a fetch job is picked up; if it cannot be read the run logs a warning and uses
-    clear sky (recorded as pv_input 'clear_sky', weather_missing true).
+    clear sky (recorded as pv_input 'clear_sky', weather_missing true). ``live_weather`` (the
+    ``EMS_WEATHER_FETCH`` setting): without a weather file, each run uses the newest weather forecast the service
+    fetched and stored (``runtime.loop.weather``), clear sky while none is stored.
     """
     if weather_file is not None:
         load_weather_file(weather_file)  # fail at start-up with a clear message, not at the first forecast
@@ -174,6 +177,8 @@ def store_forecaster(store: Store, weather_file: str | Path | None = None) -> Fo
             except (OSError, ValueError) as exc:
                 log.warning("weather file %s unreadable, forecasting clear sky: %s", weather_file, exc)
                 failed = True
+        elif live_weather:
+            weather = stored_weather(store)
         end = pd.Timestamp(index[0]).to_pydatetime()
         load: dict[str, pd.Series] = {}
         pv: dict[str, dict[str, pd.Series]] = {}

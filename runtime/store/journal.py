@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import delete, func, insert, select
@@ -19,6 +20,7 @@ from runtime.store.models import (
     JobRun,
     OverrideRequest,
     SetpointAudit,
+    WeatherForecast,
 )
 from runtime.store.records import EventDetails, ForecastInputs, ForecastRunSummary, SetpointAuditIn
 from scenarios.timegrid import TZ, utcnow
@@ -287,3 +289,24 @@ def job_runs(store: Store) -> dict[str, JobRun]:
     """Last run of each job by name."""
     with store.session() as session:
         return {r.job: r for r in session.scalars(select(JobRun))}
+
+
+def save_weather(
+    store: Store, issued_at: dt.datetime, provider: str, latitude: float, longitude: float, payload: dict[str, Any]
+) -> int:
+    """Store a fetched weather forecast (the provider's JSON) with its issue time; returns its id."""
+    with store.session() as session:
+        row = WeatherForecast(
+            issued_at=issued_at, provider=provider[:32], latitude=latitude, longitude=longitude, payload=payload
+        )
+        session.add(row)
+        session.flush()
+        return int(row.id)
+
+
+def latest_weather(store: Store) -> WeatherForecast | None:
+    """The newest stored weather forecast, or None."""
+    with store.session() as session:
+        return session.scalars(
+            select(WeatherForecast).order_by(WeatherForecast.issued_at.desc(), WeatherForecast.id.desc()).limit(1)
+        ).first()

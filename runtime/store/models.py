@@ -107,6 +107,18 @@ class ForecastInput(Base):
     )
 
 
+class WeatherForecast(Base):
+    """A fetched weather forecast (the provider's JSON as received) with its issue time, for the PV forecaster."""
+
+    __tablename__ = "weather_forecasts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True, comment="When it was fetched (UTC).")
+    provider: Mapped[str] = mapped_column(String(32), comment="e.g. open-meteo:jma_seamless.")
+    latitude: Mapped[float] = mapped_column(Float, comment="Requested position, degrees N.")
+    longitude: Mapped[float] = mapped_column(Float, comment="Requested position, degrees E.")
+    payload: Mapped[dict[str, Any]] = mapped_column(TypedJSON(dict[str, Any]), comment="The response JSON.")
+
+
 class Plan(Base):
     """A versioned plan with its inputs summary, status, cost breakdown (JPY) and slack report."""
 
