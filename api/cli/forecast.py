@@ -116,7 +116,8 @@ def backtest(
     out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="Directory for the skill plot (PNG) and tables (CSV)."),
     only: list[str] | None = typer.Option(None, "--only", help="Run only these backtests (repeatable)."),
 ) -> None:
-    """MAE, RMSE, nMAE and RMSE skill vs persistence by lead time on the shipped recorded data; plot to PNG."""
+    """MAE, RMSE, nMAE and RMSE skill vs persistence and vs smart persistence (load: vs the day-type profile) by
+    lead time on the shipped recorded data; plot to PNG."""
     rt = _forecasting()
     names = tuple(only) if only else rt.BACKTESTS
     unknown = [n for n in names if n not in rt.BACKTESTS]
@@ -127,7 +128,9 @@ def backtest(
     tables, plot = rt.run_backtests(names, plot_path=out / "forecast_backtest_skill.png")
     for name, scores in tables.items():
         table = Table(title=f"Backtest {name}")
-        for column in ("lead", "model", "n", "MAE", "RMSE", "nMAE", "skill"):
+        extra = {"skill_smart": "skill vs smart persistence", "skill_profile": "skill vs profile"}
+        shown = [c for c in extra if c in scores.columns]
+        for column in ("lead", "model", "n", "MAE", "RMSE", "nMAE", "skill vs persistence", *(extra[c] for c in shown)):
             table.add_column(column, justify="left" if column in ("lead", "model") else "right")
         for row in scores.itertuples(index=False):
             table.add_row(
@@ -138,6 +141,7 @@ def backtest(
                 f"{row.rmse:.3f}",
                 f"{row.nmae:.3f}",
                 f"{row.skill:+.3f}",
+                *(f"{getattr(row, c):+.3f}" for c in shown),
             )
         console.print(table)
         scores.to_csv(out / f"forecast_backtest_{name}.csv", index=False, float_format="%.5f")

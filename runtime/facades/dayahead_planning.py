@@ -88,7 +88,7 @@ def load_error_model() -> ErrorQuantiles:
     That series is a single household, far more volatile than a public building, so the band (P90 about
     +100 % of the forecast) is a conservative stand-in until the service has the facilities' own pairs.
     """
-    pairs = load_pairs(relabel_wall_time(emhass_load_pv()["load_kw"], EMHASS_SITE_TZ))
+    pairs = load_pairs(relabel_wall_time(emhass_load_pv()["load_kw"], EMHASS_SITE_TZ), with_weather_model=False)
     forecast = pairs["day_type_profile"].to_numpy(dtype=float)
     return fit_error_quantiles(
         forecast, pairs["actual"].to_numpy(dtype=float), pairs["lead_h"].to_numpy(dtype=float), scale=forecast

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecasts.backtest import ghi_backtest, pv_backtest
-from forecasts.backtest_load import load_backtest, relabel_wall_time
+from forecasts import suite
 from forecasts.correction import YieldCorrection, apply_yield_correction, fit_clear_day_correction
 from forecasts.load import critical_load_kw, forecast_facility_load
 from forecasts.providers import read_jma_csv, read_openmeteo
@@ -22,13 +21,12 @@ from forecasts.pv import forecast_array_pv, forecast_facility
 from forecasts.report import plot_skill
 from forecasts.sky import TIERS
 from forecasts.weather import station_distance
-from scenarios.datasets import JMA_FILES, data_path, emhass_load_pv
 from scenarios.model import Facility, Scenario
 from scenarios.timegrid import SLOT_HOURS, TZ, day_slots
 
 logger = logging.getLogger(__name__)
 
-BACKTESTS = ("jma_hiroshima_ghi", "jma_fukuoka_ghi", "emhass_pv", "emhass_load")
+BACKTESTS = suite.BACKTESTS
 EMHASS_SITE_TZ = "Europe/Paris"  # the EMHASS author's home (undocumented; probably France)
 
 
@@ -175,22 +173,10 @@ def write_forecast_csv(result: ScenarioForecast, out_dir: str | Path, stem: str)
     return path
 
 
-def _jma_ghi(station: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    weather = read_jma_csv(data_path(JMA_FILES[station]), station)
-    return ghi_backtest(weather, weather.attrs["latitude"], weather.attrs["longitude"], weather.attrs["altitude_m"])
-
-
 def run_backtest(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(pairs, score table) of one named backtest of BACKTESTS on the shipped recorded data."""
-    if name == "jma_hiroshima_ghi":
-        return _jma_ghi("Hiroshima")
-    if name == "jma_fukuoka_ghi":
-        return _jma_ghi("Fukuoka")
-    if name == "emhass_pv":
-        return pv_backtest(emhass_load_pv())
-    if name == "emhass_load":
-        return load_backtest(relabel_wall_time(emhass_load_pv()["load_kw"], EMHASS_SITE_TZ))
-    raise ValueError(f"backtest: unknown '{name}'; use one of {list(BACKTESTS)}")
+    """(pairs, score table) of one named backtest of BACKTESTS on the shipped recorded data
+    (``forecasts.suite``: skill against persistence, and against smart persistence or the day-type profile)."""
+    return suite.run_backtest(name)
 
 
 def run_backtests(
