@@ -77,6 +77,12 @@ class Battery(Strict):
             raise ValueError(f"soc_min ({self.soc_min}) must be < soc_max ({self.soc_max})")
         return self
 
+    @property
+    def floor_soc(self) -> float:
+        """Lowest SoC (fraction) the battery is ever discharged to, by the plan and by the real-time follower
+        alike: max(soc_min, reserve_soc). The one definition of the floor (issue 12)."""
+        return max(self.soc_min, self.reserve_soc)
+
 
 class EVCharger(Strict):
     """An EV charge point; bidirectional ones can discharge the car (V2H)."""

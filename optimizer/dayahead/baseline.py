@@ -17,7 +17,8 @@ from optimizer.dayahead.inputs import PlanInputs
 
 
 def _battery_floors(inputs: PlanInputs) -> np.ndarray:
-    """Lowest energy (kWh) each battery may be discharged to: soc_min plus its share of the shelter reserve."""
+    """Lowest energy (kWh) each battery may be discharged to: soc_min plus its share of the shelter reserve,
+    never below the battery's floor (max(soc_min, reserve_soc), the model's and the follower's)."""
     reserve = {f.id: f.reserve_kwh for f in inputs.facilities}
     caps: dict[str, float] = {}
     for b in inputs.batteries:

@@ -171,6 +171,7 @@ def _battery(f: Facility, i: int, ov: Overrides) -> BatteryInput:
         initial_kwh=soc * b.capacity_kwh,
         degradation_jpy_per_kwh=b.degradation_cost_jpy_per_kwh,
         available=key not in ov.unavailable_batteries,
+        reserve_floor_kwh=b.reserve_soc * b.capacity_kwh,
     )
 
 

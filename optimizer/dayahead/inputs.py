@@ -64,7 +64,11 @@ class FacilityInput:
 
 @dataclass(frozen=True)
 class BatteryInput:
-    """A stationary battery (key 'facility/battery'); energies in kWh, powers in kW, efficiencies 0..1."""
+    """A stationary battery (key 'facility/battery'); energies in kWh, powers in kW, efficiencies 0..1.
+
+    soc_min_kwh is the battery's own protection limit (the shelter reserve is counted above it);
+    reserve_floor_kwh the energy kept for outages (``reserve_soc`` x capacity), which the real-time follower
+    never discharges below: the plan's hard floor is the higher of the two (``floor_kwh``)."""
 
     key: str
     facility: str
@@ -78,11 +82,18 @@ class BatteryInput:
     initial_kwh: float
     degradation_jpy_per_kwh: float
     available: bool = True
+    reserve_floor_kwh: float = 0.0
+
+    @property
+    def floor_kwh(self) -> float:
+        """Lowest stored energy in kWh the plan discharges to: max(soc_min_kwh, reserve_floor_kwh), the same
+        floor as the real-time follower's max(soc_min, reserve_soc) (``scenarios.assets.Battery.floor_soc``)."""
+        return max(self.soc_min_kwh, self.reserve_floor_kwh)
 
     @property
     def lower_kwh(self) -> float:
-        """Hard lower SoC bound in kWh: soc_min, or the initial energy if it already starts below it."""
-        return min(self.soc_min_kwh, self.initial_kwh)
+        """Hard lower SoC bound in kWh: the floor, or the initial energy if it already starts below it."""
+        return min(self.floor_kwh, self.initial_kwh)
 
     @property
     def upper_kwh(self) -> float:
@@ -292,6 +303,11 @@ def _check_battery(b: BatteryInput, ids: set[str]) -> None:
         raise InputError(f"{prefix}.facility: '{b.facility}' is not a supplied facility of this plan")
     if not 0 <= b.soc_min_kwh < b.soc_max_kwh <= b.capacity_kwh:
         raise InputError(f"{prefix}: need 0 <= soc_min_kwh < soc_max_kwh <= capacity_kwh")
+    if not 0 <= b.reserve_floor_kwh <= b.soc_max_kwh:
+        raise InputError(
+            f"{prefix}.reserve_floor_kwh: {b.reserve_floor_kwh:g} kWh outside 0..soc_max_kwh {b.soc_max_kwh:g}; "
+            "give reserve_soc x capacity"
+        )
     if not 0 <= b.initial_kwh <= b.capacity_kwh:
         raise InputError(f"{prefix}.initial_kwh: {b.initial_kwh:g} kWh outside 0..{b.capacity_kwh:g}; give SoC 0..1")
     if not (0 < b.charge_efficiency <= 1 and 0 < b.discharge_efficiency <= 1):

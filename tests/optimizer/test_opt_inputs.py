@@ -140,3 +140,14 @@ def test_plug_window_off_the_slot_grid_counts_only_whole_slots() -> None:
     assert plugged[37:].sum() == 11  # from 18:30
     assert np.flatnonzero(target).tolist() == [13]
     assert target[13] == pytest.approx(window.departure_soc)
+
+
+def test_battery_floor_is_the_followers_floor() -> None:
+    # tiny's centre battery: soc_min 0.1 (schema default), reserve_soc 0.5, 16.4 kWh: both the plan and the
+    # real-time follower stop discharging at 0.5 x 16.4 = 8.2 kWh (scenarios.assets.Battery.floor_soc).
+    scenario_battery = load_builtin("tiny").facility("centre").batteries[0]
+    assert scenario_battery.floor_soc == 0.5
+    planned = tiny_inputs().batteries[0]
+    assert planned.floor_kwh == pytest.approx(scenario_battery.floor_soc * scenario_battery.capacity_kwh)
+    assert planned.lower_kwh == pytest.approx(8.2)
+    assert planned.soc_min_kwh == pytest.approx(1.64)  # the shelter reserve is still counted above soc_min

@@ -284,3 +284,22 @@ def test_tiny_miss_below_minimum_power_is_explained() -> None:
     assert missed[0].shortfall == pytest.approx(0.1)
     assert "less than one slot at the charger's minimum 4 kW" in missed[0].reason
     assert result.objective_jpy == pytest.approx(20.0)
+
+
+def test_reserve_soc_is_the_plan_floor_as_for_the_follower() -> None:
+    # Battery 20 kWh, 10 kW (5 kWh per slot), eta 1, starting at 16 kWh; soc_min 0.1 (2 kWh) and reserve_soc
+    # 0.5 (10 kWh), the floor the real-time follower keeps. Load 20 kW (10 kWh per slot) at 40 then 50 JPY/kWh.
+    # With only soc_min the battery would give 5 + 5 kWh (16 -> 11 -> 6): buy 5 x 44 + 5 x 54 = 490 JPY. The
+    # floor is max(soc_min, reserve_soc) = 10 kWh, so 6 kWh: 5 in the dear slot, 1 in the other (16 -> 15 ->
+    # 10): buy 9 x 44 + 5 x 54 = 666 JPY.
+    from dataclasses import replace
+
+    bat = replace(battery("a", 20.0, 10.0, 16.0, soc_min=2.0), reserve_floor_kwh=10.0)
+    assert bat.floor_kwh == 10.0
+    case = plan([facility("a", [20.0, 20.0])], [40.0, 50.0], batteries=(bat,))
+    result = solved(case)
+    assert result.dispatch.bat_soc_kwh[0].tolist() == pytest.approx([15.0, 10.0], abs=1e-6)
+    assert result.objective_jpy == pytest.approx(666.0, abs=1e-6)
+    assert baseline(case).dispatch.bat_soc_kwh[0].min() >= 10.0 - 1e-9  # the baseline keeps the same floor
+    free = solved(replace(case, batteries=(replace(bat, reserve_floor_kwh=0.0),)))
+    assert free.objective_jpy == pytest.approx(490.0, abs=1e-6)
