@@ -2,7 +2,7 @@
 matrices (vectorised per family, no Pyomo) and solved by highspy.
 
 It is the model of optimizer/dayahead/model, family by family: the same columns in the same declaration order
-(plant_out, bat_charge, bat_discharge, bat_soc, ev_charge, ev_discharge, ev_soc, ev_trip_short,
+(plant_out, plant_self, bat_charge, bat_discharge, bat_soc, ev_charge, ev_discharge, ev_soc, ev_trip_short,
 ev_departure_short, ev_on, x_charging, link_flow, fac_import, fac_export, fac_pv_used, market_buy, market_sell,
 reserve_short, peak_kw, peak_excess), the same rows in the same order and sign convention as Pyomo's
 standard-form compiler writes them (mixed form: equality, '<=' or '>=' rows, constants moved to the bounds),
@@ -102,6 +102,9 @@ def build(inputs: Any, relax: bool = False) -> dict[str, Any]:  # noqa: PLR0912,
     plant = inputs.plant
     # columns, in the model's declaration order
     plant_out = b.columns((n,), plant.min_kw, plant.forecast_kw) if plant is not None else None
+    site = plant.facility if plant is not None else None
+    site_load = next((f.load_kw for f in facs if f.id == site), None)
+    plant_self = b.columns((n,), 0.0, site_load) if site_load is not None else None
     avail = np.array([1.0 if x.available else 0.0 for x in bats])
     bat_ch = b.columns((nb, n), 0.0, (np.array([x.charge_kw for x in bats]) * avail)[:, None] if nb else 0.0)
     bat_dis = b.columns((nb, n), 0.0, (np.array([x.discharge_kw for x in bats]) * avail)[:, None] if nb else 0.0)
@@ -151,6 +154,16 @@ def build(inputs: Any, relax: bool = False) -> dict[str, Any]:  # noqa: PLR0912,
     peak_kw, peak_excess = b.columns((len(fp),)), b.columns((len(fp),))
     t = np.arange(n)
     # rows, in the model's declaration order
+    if plant is not None and plant_out is not None and plant.ramp_up_kw is not None:
+        up, down = np.asarray(plant.ramp_up_kw, dtype=float), np.asarray(plant.ramp_down_kw, dtype=float)
+        upper = up.copy()
+        upper[0] += plant.initial_kw
+        b.block(n, -INF, upper, [(t, plant_out, 1.0), (t[1:], plant_out[:-1], -1.0)])
+        upper = down.copy()
+        upper[0] -= plant.initial_kw
+        b.block(n, -INF, upper, [(t, plant_out, -1.0), (t[1:], plant_out[:-1], 1.0)])
+    if plant_self is not None and plant_out is not None:
+        b.block(n, -INF, 0.0, [(t, plant_self, 1.0), (t, plant_out, -1.0)])
     if nb:
         eta_c = np.array([x.charge_efficiency for x in bats])[:, None]
         eta_d = np.array([x.discharge_efficiency for x in bats])[:, None]
@@ -194,12 +207,16 @@ def build(inputs: Any, relax: bool = False) -> dict[str, Any]:  # noqa: PLR0912,
     if nl:
         terms.append((r[[fac_of[lk.b] for lk in links]], link, 1.0))
         terms.append((r[[fac_of[lk.a] for lk in links]], link, -1.0))
+    if plant_self is not None:
+        terms.append((r[fac_of[site]], plant_self, 1.0))
     load = np.array([f.load_kw for f in facs]).reshape(-1)
     b.block(nf * n, load, load, terms)
     # group balance: buy - sell + plant - sum(import) + sum(export) == 0
     terms = [(t, buy, 1.0), (t, sell, -1.0)]
     if plant_out is not None:
         terms.append((t, plant_out, 1.0))
+    if plant_self is not None:
+        terms.append((t, plant_self, -1.0))
     terms += [(np.tile(t, (nf, 1)), imp, -1.0), (np.tile(t, (nf, 1)), exp, 1.0)]
     b.block(n, 0.0, 0.0, terms)
     if res_ids:

@@ -47,7 +47,11 @@ class SupplyPlant(Strict):
     id: str = Field(pattern=IDENTIFIER, description="Plant id.")
     name_ja: str = Field(description="Japanese name.")
     name_en: str = Field(description="Romanised / English name.")
-    facility_id: str | None = Field(None, description="Facility where the plant stands, if supplied too.")
+    facility_id: str | None = Field(
+        None,
+        description="Facility where the plant stands, if supplied too: its load is served behind that facility's "
+        "meter (self-consumption, no wheeling) before the rest goes to the grid.",
+    )
     capacity_kw: float = Field(gt=0, description="Maximum net export to the grid in kW.")
     must_run_min_kw: float = Field(ge=0, description="Lowest output in kW while the incinerator runs.")
     typical_output_kw: float = Field(gt=0, description="Usual steady net output in kW (forecast default).")
@@ -56,6 +60,12 @@ class SupplyPlant(Strict):
     )
     availability: list[AvailabilityWindow] = Field(
         default_factory=list, description="Planned outages / derates (maintenance windows)."
+    )
+    ramp_kw_per_slot: float | None = Field(
+        None,
+        gt=0,
+        description="Most the output may change from one 30-min slot to the next, in kW (up and down); planned "
+        "windows are ramped into ahead of time, a forced outage drops at once. None = no limit.",
     )
 
     @model_validator(mode="after")

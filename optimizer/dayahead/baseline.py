@@ -3,9 +3,9 @@
 Rules per facility and slot: all PV is used on site; EVs charge at full power from the slot they are
 plugged until full (a plain charger; chargers with a minimum power stop when less than it would fit);
 surplus PV charges the batteries; a deficit is covered by discharging the batteries down to their
-minimum plus the shelter reserve share; the rest is imported or exported. Batteries never charge from
-the grid, EVs never discharge, links carry nothing, the plant runs at its forecast; JEPX trades the
-balancing group's net position.
+minimum plus the shelter reserve share; at the plant's facility the plant's output covers what is left
+behind the meter; the rest is imported or exported. Batteries never charge from the grid, EVs never
+discharge, links carry nothing, the plant runs at its forecast; JEPX trades the balancing group's net position.
 """
 
 from __future__ import annotations
@@ -88,21 +88,27 @@ def baseline_dispatch(inputs: PlanInputs) -> Dispatch:
         ev_soc_kwh=zeros((ne, n)),
         ev_trip_short_kwh=zeros((ne, n)),
         link_kw=zeros((len(inputs.links), n)),
+        plant_self_kw=zeros(n),
     )
     bat_soc = np.array([b.initial_kwh for b in inputs.batteries])
     ev_soc = np.array([e.initial_kwh for e in inputs.evs])
     floors = _battery_floors(inputs) if nb else np.zeros(0)
     ev_fac = [e.facility for e in inputs.evs]
+    site = inputs.plant.facility if inputs.plant is not None else None
+    site_load = next((f.load_kw for f in inputs.facilities if f.id == site), np.zeros(n))
     for t in range(n):
         _evs_slot(inputs, d, ev_soc, t)
         net = {f.id: float(f.load_kw[t] - f.pv_kw[t]) for f in inputs.facilities}
         for i, fid in enumerate(ev_fac):
             net[fid] += d.ev_charge_kw[i, t]
         _batteries_slot(inputs, d, bat_soc, net, t, floors)
+        if site is not None:  # the plant serves its facility's load (at most that) behind the meter
+            d.plant_self_kw[t] = min(d.plant_kw[t], max(0.0, net[site]), float(site_load[t]))
+            net[site] -= d.plant_self_kw[t]
         for j, f in enumerate(inputs.facilities):
             d.import_kw[j, t] = max(0.0, net[f.id])
             d.export_kw[j, t] = max(0.0, -net[f.id])
-        position = d.import_kw[:, t].sum() - d.export_kw[:, t].sum() - d.plant_kw[t]
+        position = d.import_kw[:, t].sum() - d.export_kw[:, t].sum() - (d.plant_kw[t] - d.plant_self_kw[t])
         d.buy_kw[t] = max(0.0, position)
         d.sell_kw[t] = max(0.0, -position)
     return d

@@ -17,7 +17,9 @@ from optimizer.dayahead.inputs import PlanInputs
 
 @dataclass(frozen=True)
 class Dispatch:
-    """Decisions for every slot; trip_short_kwh is energy a car lacked for its trip (a soft-target miss)."""
+    """Decisions for every slot; trip_short_kwh is energy a car lacked for its trip (a soft-target miss);
+    plant_self_kw is the part of plant_kw used behind the plant facility's meter (so it never reaches the grid:
+    the group balance is plant - plant_self + buy - sell = sum(import - export))."""
 
     plant_kw: np.ndarray
     buy_kw: np.ndarray
@@ -33,6 +35,7 @@ class Dispatch:
     ev_soc_kwh: np.ndarray
     ev_trip_short_kwh: np.ndarray
     link_kw: np.ndarray
+    plant_self_kw: np.ndarray
 
     def shifted(self, slots: int) -> Dispatch:
         """The plan moved `slots` earlier; the tail repeats the last slot (the 'last plan shifted' fallback)."""
@@ -64,6 +67,7 @@ def dispatch_from_model(
         return flat.reshape(rows, cols)
 
     plant = _values(m.plant_out, 1, n)[0] if hasattr(m, "plant_out") else np.zeros(n)
+    plant_self = _values(m.plant_self, 1, n)[0] if hasattr(m, "plant_self") else np.zeros(n)
     pv_rows = [j for j, f in enumerate(inputs.facilities) if f.has_pv]
     pv_used = np.zeros((nf, n))
     pv_used[pv_rows] = _values(m.fac_pv_used, len(pv_rows), n)
@@ -82,4 +86,5 @@ def dispatch_from_model(
         ev_soc_kwh=_values(m.ev_soc, ne, n),
         ev_trip_short_kwh=_values(m.ev_trip_short, ne, n),
         link_kw=_values(m.link_flow, len(inputs.links), n),
+        plant_self_kw=plant_self,
     )

@@ -27,10 +27,13 @@ from optimizer.dayahead.inputs import (
     PlantInput,
 )
 from optimizer.dayahead.penalties import DEFAULT_PENALTIES, EV_DAILY_KM_DEFAULT, Penalties
+from optimizer.dayahead.plant_profile import plant_available_kw, plant_forecast_kw, plant_profile
 from scenarios.assets import EVCharger
 from scenarios.datasets import day_type
-from scenarios.model import ElectricVehicle, Facility, PlugWindow, Scenario, SupplyPlant
+from scenarios.model import AvailabilityWindow, ElectricVehicle, Facility, PlugWindow, Scenario, SupplyPlant
 from scenarios.timegrid import SLOT, SLOT_HOURS, TZ
+
+__all__ = ["Overrides", "build_inputs", "plant_available_kw", "plant_forecast_kw", "plug_schedule", "windows_for"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class Overrides:
     terminal_price_jpy_per_kwh: value of stored energy at the horizon end (None = median price + wheeling);
     extra_reserve_kwh: per shelter facility id, kWh added to its reserve (reserve_hours x critical load), e.g. a
     forecast-uncertainty margin (runtime.facades.dayahead_planning.uncertainty_reserve).
+    plant_forced_outages: forced outages / derates of the plant (a line tripped), on top of the scenario's
+    planned windows: the output drops at once and ramps up after (optimizer.dayahead.plant_profile);
+    plant_output_kw: measured plant output in the slot before the horizon (kW; None = its expected output).
     """
 
     battery_soc: Mapping[str, float] = field(default_factory=dict)
@@ -53,6 +59,8 @@ class Overrides:
     terminal_price_jpy_per_kwh: float | None = None
     penalties: Penalties = DEFAULT_PENALTIES
     extra_reserve_kwh: Mapping[str, float] = field(default_factory=dict)
+    plant_forced_outages: tuple[AvailabilityWindow, ...] = ()
+    plant_output_kw: float | None = None
 
 
 def build_inputs(
@@ -108,7 +116,7 @@ def build_inputs(
         facilities=facilities,
         batteries=batteries,
         evs=evs,
-        plant=_plant(scenario.plant, index) if scenario.plant else None,
+        plant=_plant(scenario.plant, index, ov, {f.id for f in facilities}) if scenario.plant else None,
         links=links,
         terminal_price_jpy_per_kwh=max(0.0, terminal),
         penalties=ov.penalties,
@@ -175,30 +183,18 @@ def _battery(f: Facility, i: int, ov: Overrides) -> BatteryInput:
     )
 
 
-def plant_available_kw(plant: SupplyPlant, index: pd.DatetimeIndex) -> np.ndarray:
-    """Plant availability in kW per slot: capacity, lowered by every availability window a slot starts in."""
-    avail = np.full(len(index), plant.capacity_kw)
-    for w in plant.availability:
-        inside = (index >= pd.Timestamp(w.start)) & (index < pd.Timestamp(w.end))
-        avail[inside] = np.minimum(avail[inside], w.available_kw)
-    return avail
-
-
-def plant_forecast_kw(plant: SupplyPlant, index: pd.DatetimeIndex) -> np.ndarray:
-    """The plant's expected output in kW per slot: its typical output within its availability (the one place
-    availability windows are applied; the runtime's safe plan uses it too)."""
-    return np.asarray(np.minimum(plant.typical_output_kw, plant_available_kw(plant, index)), dtype=float)
-
-
-def _plant(plant: SupplyPlant, index: pd.DatetimeIndex) -> PlantInput:
-    avail = plant_available_kw(plant, index)
-    forecast = plant_forecast_kw(plant, index)
+def _plant(plant: SupplyPlant, index: pd.DatetimeIndex, ov: Overrides, supplied: set[str]) -> PlantInput:
+    profile = plant_profile(plant, index, ov.plant_forced_outages, ov.plant_output_kw)
     return PlantInput(
         id=plant.id,
-        forecast_kw=forecast,
-        min_kw=np.minimum(plant.must_run_min_kw, forecast),
-        available_kw=avail,
+        forecast_kw=profile.forecast_kw,
+        min_kw=np.minimum(plant.must_run_min_kw, profile.forecast_kw),
+        available_kw=profile.available_kw,
         curtailment_cost_jpy_per_kwh=plant.curtailment_cost_jpy_per_kwh,
+        facility=plant.facility_id if plant.facility_id in supplied else None,
+        ramp_up_kw=profile.ramp_up_kw,
+        ramp_down_kw=profile.ramp_down_kw,
+        initial_kw=profile.initial_kw,
     )
 
 

@@ -129,13 +129,27 @@ class EVInput:
 
 @dataclass(frozen=True)
 class PlantInput:
-    """The supply plant: forecast output, must-run minimum and availability (kW per slot)."""
+    """The supply plant: forecast output, must-run minimum and availability (kW per slot).
+
+    facility: the supplied facility the plant stands at (None: none); its load is served by the plant behind
+    that facility's meter (no wheeling), only the rest reaches the grid. ramp_up_kw / ramp_down_kw: per slot,
+    the most the output may rise / fall against the slot before (kW; None: no ramp limit); initial_kw: the
+    output in the slot before the horizon (kW, the reference of slot 0's ramp)."""
 
     id: str
     forecast_kw: np.ndarray
     min_kw: np.ndarray
     available_kw: np.ndarray
     curtailment_cost_jpy_per_kwh: float
+    facility: str | None = None
+    ramp_up_kw: np.ndarray | None = None
+    ramp_down_kw: np.ndarray | None = None
+    initial_kw: float = 0.0
+
+    @property
+    def has_ramps(self) -> bool:
+        """True if the plant has ramp limits (ramp rows in the model)."""
+        return self.ramp_up_kw is not None
 
 
 @dataclass(frozen=True)
@@ -194,7 +208,7 @@ class PlanInputs:
                     f"links[{link.id}]: ends '{link.a}', '{link.b}' must be two different supplied facilities"
                 )
         if self.plant is not None:
-            _check_plant(self.plant, n)
+            _check_plant(self.plant, n, ids)
 
     @property
     def n_slots(self) -> int:
@@ -260,7 +274,7 @@ class PlanInputs:
             bats,
             evs,
             tuple((lk.id, lk.a, lk.b, lk.limit_kw) for lk in self.links),
-            self.plant is not None,
+            None if self.plant is None else (self.plant.facility, self.plant.has_ramps),
             self.wheeling_jpy_per_kwh,
             self.sale_discount_jpy_per_kwh,
             self.penalties,
@@ -333,10 +347,28 @@ def _check_ev(e: EVInput, ids: set[str], n: int) -> None:
         raise InputError(f"{prefix}: need 0 <= min_charge_kw <= charge_kw, discharge_kw >= 0, 0 < efficiency <= 1")
 
 
-def _check_plant(p: PlantInput, n: int) -> None:
+def _check_plant(p: PlantInput, n: int, ids: set[str]) -> None:
     prefix = f"plant[{p.id}]"
     object.__setattr__(p, "forecast_kw", frozen_array(p.forecast_kw, f"{prefix}.forecast_kw", n, minimum=0.0))
     object.__setattr__(p, "min_kw", frozen_array(p.min_kw, f"{prefix}.min_kw", n, minimum=0.0))
     object.__setattr__(p, "available_kw", frozen_array(p.available_kw, f"{prefix}.available_kw", n, minimum=0.0))
     if (p.min_kw > p.forecast_kw + 1e-9).any() or (p.forecast_kw > p.available_kw + 1e-9).any():
         raise InputError(f"{prefix}: need min_kw <= forecast_kw <= available_kw in every slot")
+    if p.facility is not None and p.facility not in ids:
+        raise InputError(f"{prefix}.facility: '{p.facility}' is not a supplied facility of this plan; give None")
+    if (p.ramp_up_kw is None) != (p.ramp_down_kw is None):
+        raise InputError(f"{prefix}: give both ramp_up_kw and ramp_down_kw, or neither")
+    if p.ramp_up_kw is None or p.ramp_down_kw is None:
+        return
+    up = frozen_array(p.ramp_up_kw, f"{prefix}.ramp_up_kw", n, minimum=0.0)
+    down = frozen_array(p.ramp_down_kw, f"{prefix}.ramp_down_kw", n, minimum=0.0)
+    object.__setattr__(p, "ramp_up_kw", up)
+    object.__setattr__(p, "ramp_down_kw", down)
+    step = np.diff(np.concatenate([[p.initial_kw], p.forecast_kw]))
+    bad = (step > up + 1e-6) | (-step > down + 1e-6)
+    if bad.any():
+        t = int(np.argmax(bad))
+        raise InputError(
+            f"{prefix}.forecast_kw: changes by {step[t]:+.1f} kW into slot {t}, beyond its ramp limits; give a "
+            "ramp-feasible forecast (optimizer.dayahead.plant_profile)"
+        )

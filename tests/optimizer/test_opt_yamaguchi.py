@@ -40,13 +40,25 @@ def test_energy_balance_every_facility_and_slot(day: tuple[PlanInputs, PlanResul
                 supply = supply + d.ev_discharge_kw[i] - d.ev_charge_kw[i]
         for k, link in enumerate(inputs.links):
             supply = supply + (d.link_kw[k] if link.b == f.id else 0) - (d.link_kw[k] if link.a == f.id else 0)
+        if inputs.plant is not None and f.id == inputs.plant.facility:
+            supply = supply + d.plant_self_kw  # the plant's output used behind the cleaning plant's meter
         np.testing.assert_allclose(supply, f.load_kw + d.export_kw[j], atol=TOL, err_msg=f.id)
         assert (d.pv_used_kw[j] <= f.pv_kw + TOL).all()
-    group = d.plant_kw + d.buy_kw - d.sell_kw
+    # the group's supply: the plant's output less what its own facility uses behind the meter, plus JEPX
+    group = d.plant_kw - d.plant_self_kw + d.buy_kw - d.sell_kw
     np.testing.assert_allclose(group, d.import_kw.sum(axis=0) - d.export_kw.sum(axis=0), atol=1e-4)
     assert inputs.plant is not None
+    assert inputs.plant.facility == "cleaning-plant"
     assert (d.plant_kw >= inputs.plant.min_kw - TOL).all()
     assert (d.plant_kw <= inputs.plant.forecast_kw + TOL).all()
+    assert (d.plant_self_kw <= d.plant_kw + TOL).all()
+    plant_site = inputs.facility_ids.index("cleaning-plant")
+    assert d.import_kw[plant_site].max() < TOL  # its load is served by the plant: no wheeling on it
+    assert inputs.plant.ramp_up_kw is not None
+    assert inputs.plant.ramp_down_kw is not None
+    step = np.diff(np.concatenate([[inputs.plant.initial_kw], d.plant_kw]))
+    assert (step <= inputs.plant.ramp_up_kw + TOL).all()
+    assert (-step <= inputs.plant.ramp_down_kw + TOL).all()
     for k, link in enumerate(inputs.links):
         assert (np.abs(d.link_kw[k]) <= link.limit_kw + TOL).all()
 
@@ -109,7 +121,7 @@ def test_optimised_never_costs_more_than_baseline(day: tuple[PlanInputs, PlanRes
     assert result.objective_jpy <= rules.objective_jpy + 1e-6
     # the baseline is a feasible plan of the same model: its own physics holds too
     d = rules.dispatch
-    group = d.plant_kw + d.buy_kw - d.sell_kw
+    group = d.plant_kw - d.plant_self_kw + d.buy_kw - d.sell_kw
     np.testing.assert_allclose(group, d.import_kw.sum(axis=0) - d.export_kw.sum(axis=0), atol=1e-6)
     for i, b in enumerate(inputs.batteries):
         assert (d.bat_soc_kwh[i] >= b.lower_kwh - TOL).all()

@@ -22,7 +22,8 @@ def facility_params(inputs: PlanInputs) -> ParamValues:
 
 def add_facility_balance(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
     """fac_import, fac_export (kW at the meter), fac_pv_used (<= forecast, facilities with PV only; the rest
-    is curtailed) and fac_balance[f,t]: import - export + pv_used + discharge - charge + link inflow = load."""
+    is curtailed) and fac_balance[f,t]: import - export + pv_used + discharge - charge + link inflow (+ the plant's
+    output used behind the meter at its facility) = load."""
     values = facility_params(inputs)
     declare(m, "pv_kw", (m.FPV, m.T), values["pv_kw"], "PV forecast kW")
     declare(m, "load_kw", (m.F, m.T), values["load_kw"], "load forecast kW")
@@ -34,6 +35,7 @@ def add_facility_balance(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
     evs = {f.id: [e.id for e in inputs.evs if e.facility == f.id] for f in inputs.facilities}
     links_in = {f.id: [lk.id for lk in inputs.links if lk.b == f.id] for f in inputs.facilities}
     links_out = {f.id: [lk.id for lk in inputs.links if lk.a == f.id] for f in inputs.facilities}
+    plant_site = inputs.plant.facility if inputs.plant is not None else None
 
     def balance(m: pyo.ConcreteModel, f: str, t: int) -> pyo.Expression:
         # one flat sum of terms, the load (a Param) alone on the right: the cheapest form to compile
@@ -43,6 +45,8 @@ def add_facility_balance(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
         terms += [m.bat_discharge[b, t] for b in bats[f]] + [-m.bat_charge[b, t] for b in bats[f]]
         terms += [m.ev_discharge[e, t] for e in evs[f]] + [-m.ev_charge[e, t] for e in evs[f]]
         terms += [m.link_flow[k, t] for k in links_in[f]] + [-m.link_flow[k, t] for k in links_out[f]]
+        if f == plant_site:
+            terms.append(m.plant_self[t])
         return pyo.quicksum(terms) == m.load_kw[f, t]
 
     m.fac_balance = pyo.Constraint(m.F, m.T, rule=balance)

@@ -15,15 +15,18 @@ def market_params(inputs: PlanInputs) -> ParamValues:
 
 def add_market(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
     """market_buy/market_sell (kW) and market_group_balance[t]:
-    plant_out + market_buy - market_sell = sum_f (fac_import - fac_export). Needs add_facility_balance first."""
+    plant_out - plant_self + market_buy - market_sell = sum_f (fac_import - fac_export) (the plant's output
+    used behind its facility's meter never reaches the grid). Needs add_facility_balance first."""
     values = market_params(inputs)
     declare(m, "price", (m.T,), values["price"], "JEPX price JPY/kWh")
     m.market_buy = pyo.Var(m.T, within=pyo.NonNegativeReals, doc="JEPX purchase kW")
     m.market_sell = pyo.Var(m.T, within=pyo.NonNegativeReals, doc="JEPX sale kW")
-    has_plant = hasattr(m, "plant_out")
+    has_plant, has_self = hasattr(m, "plant_out"), hasattr(m, "plant_self")
 
     def balance(m: pyo.ConcreteModel, t: int) -> pyo.Expression:
         supply = m.market_buy[t] - m.market_sell[t] + (m.plant_out[t] if has_plant else 0)
+        if has_self:
+            supply = supply - m.plant_self[t]
         return supply == sum(m.fac_import[f, t] - m.fac_export[f, t] for f in m.F)
 
     m.market_group_balance = pyo.Constraint(m.T, rule=balance)
