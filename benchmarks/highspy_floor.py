@@ -3,7 +3,7 @@ matrices (vectorised per family, no Pyomo) and solved by highspy.
 
 It is the model of optimizer/dayahead/model, family by family: the same columns in the same declaration order
 (plant_out, plant_self, bat_charge, bat_discharge, bat_soc, ev_charge, ev_discharge, ev_soc, ev_trip_short,
-ev_departure_short, ev_on, x_charging, link_flow, fac_import, fac_export, fac_pv_used, market_buy, market_sell,
+ev_departure_short, ev_on, link_ab, link_ba, x_charging, fac_import, fac_export, fac_pv_used, market_buy, market_sell,
 reserve_short, peak_kw, peak_excess), the same rows in the same order and sign convention as Pyomo's
 standard-form compiler writes them (mixed form: equality, '<=' or '>=' rows, constants moved to the bounds),
 and the same objective, so HiGHS sees the same problem (bench_optimizer.py checks the matrices and the
@@ -135,10 +135,12 @@ def build(inputs: Any, relax: bool = False) -> dict[str, Any]:  # noqa: PLR0912,
     units += [
         ("ev", i, e.charge_kw, e.discharge_kw) for i, e in enumerate(evs) if e.discharge_kw > 0 and e.charge_kw > 0
     ]
+    lim = np.array([lk.limit_kw for lk in links]).reshape(nl, 1)
+    link_ab = b.columns((nl, n), 0.0, lim)
+    link_ba = b.columns((nl, n), 0.0, lim)
+    units += [("link", i, lk.limit_kw, lk.limit_kw) for i, lk in enumerate(links) if lk.loss_fraction > 0]
     units = units if slots else []
     x_chg = b.columns((len(units), len(slots)), 0.0, 1.0, integer=not relax)
-    lim = np.array([lk.limit_kw for lk in links]).reshape(nl, 1)
-    link = b.columns((nl, n), -lim, lim)
     peak_ids = inputs.peak_facilities()
     refs = np.array([f.peak_reference_kw for f in facs]).reshape(nf, 1)
     capable = np.array([f.id in peak_ids for f in facs]).reshape(nf, 1)
@@ -191,8 +193,10 @@ def build(inputs: Any, relax: bool = False) -> dict[str, Any]:  # noqa: PLR0912,
         b.block(r.size, -INF, 0.0, [(r, ev_on, p_min), (r, ev_ch[binary], -1.0)])
     if units:
         r = _grid(len(units), len(slots))
-        charge = np.array([[(bat_ch if k == "bat" else ev_ch)[i, s] for s in slots] for k, i, _, _ in units])
-        dis = np.array([[(bat_dis if k == "bat" else ev_dis)[i, s] for s in slots] for k, i, _, _ in units])
+        into = {"bat": bat_ch, "ev": ev_ch, "link": link_ab}
+        out_of = {"bat": bat_dis, "ev": ev_dis, "link": link_ba}
+        charge = np.array([[into[k][i, s] for s in slots] for k, i, _, _ in units])
+        dis = np.array([[out_of[k][i, s] for s in slots] for k, i, _, _ in units])
         p_c = np.array([u[2] for u in units]).reshape(-1, 1)
         p_d = np.array([u[3] for u in units]).reshape(-1, 1)
         b.block(r.size, -INF, 0.0, [(r, charge, 1.0), (r, x_chg, -p_c)])
@@ -205,8 +209,9 @@ def build(inputs: Any, relax: bool = False) -> dict[str, Any]:  # noqa: PLR0912,
     ev_rows = r[[fac_of[e.facility] for e in evs]] if ne else np.zeros((0, n), dtype=int)
     terms += [(bat_rows, bat_dis, 1.0), (bat_rows, bat_ch, -1.0), (ev_rows, ev_dis, 1.0), (ev_rows, ev_ch, -1.0)]
     if nl:
-        terms.append((r[[fac_of[lk.b] for lk in links]], link, 1.0))
-        terms.append((r[[fac_of[lk.a] for lk in links]], link, -1.0))
+        kept = np.array([1 - lk.loss_fraction for lk in links]).reshape(nl, 1)
+        at_b, at_a = r[[fac_of[lk.b] for lk in links]], r[[fac_of[lk.a] for lk in links]]
+        terms += [(at_b, link_ab, kept), (at_b, link_ba, -1.0), (at_a, link_ab, -1.0), (at_a, link_ba, kept)]
     if plant_self is not None:
         terms.append((r[fac_of[site]], plant_self, 1.0))
     load = np.array([f.load_kw for f in facs]).reshape(-1)
@@ -239,6 +244,10 @@ def build(inputs: Any, relax: bool = False) -> dict[str, Any]:  # noqa: PLR0912,
     b.add_cost(buy, h * price)
     b.add_cost(sell, -(h * (price - fee)))
     b.add_cost(imp, inputs.wheeling_jpy_per_kwh * h)
+    if nl:
+        fee_link = np.array([lk.charge_jpy_per_kwh for lk in links]).reshape(nl, 1)
+        b.add_cost(link_ab, fee_link * h)
+        b.add_cost(link_ba, fee_link * h)
     if nb:
         deg = np.array([x.degradation_jpy_per_kwh for x in bats])[:, None]
         b.add_cost(bat_ch, deg * h)

@@ -209,6 +209,12 @@ class Link(Strict):
     from_facility: str = Field(description="Facility id at one end.")
     to_facility: str = Field(description="Facility id at the other end.")
     limit_kw: float = Field(gt=0, description="Thermal limit in kW, both directions.")
+    loss_fraction: float = Field(
+        0.0, ge=0, lt=0.5, description="Share of the power sent that is lost on the way (line and transformer)."
+    )
+    charge_jpy_per_kwh: float = Field(
+        0.0, ge=0, description="Fee per kWh sent over the link (either direction), e.g. its owner's wheeling, JPY/kWh."
+    )
 
 
 class Travel(Strict):

@@ -87,7 +87,8 @@ def baseline_dispatch(inputs: PlanInputs) -> Dispatch:
         ev_discharge_kw=zeros((ne, n)),
         ev_soc_kwh=zeros((ne, n)),
         ev_trip_short_kwh=zeros((ne, n)),
-        link_kw=zeros((len(inputs.links), n)),
+        link_ab_kw=zeros((len(inputs.links), n)),
+        link_ba_kw=zeros((len(inputs.links), n)),
         plant_self_kw=zeros(n),
     )
     bat_soc = np.array([b.initial_kwh for b in inputs.batteries])

@@ -1,7 +1,8 @@
 """The cost function (JPY) of a plan, shared by the optimiser's result and the rule-based baseline.
 
 Terms (same names as the model's cost_<term> Expressions): energy = sum h (price buy - (price - fee) sell);
-wheeling = wheeling x imported kWh; degradation = throughput cost x (charged + discharged kWh);
+wheeling = wheeling x imported kWh; link = links' charge x kWh sent; degradation = throughput cost x
+(charged + discharged kWh);
 peak = peak price x kW above max(contract, month peak); curtailment = plant kWh below its forecast x cost;
 penalty_* = soft-target shortfalls x penalty prices; terminal_value = - value of energy stored at the end.
 """
@@ -45,6 +46,14 @@ def shortfalls(inputs: PlanInputs, d: Dispatch) -> Shortfalls:
     return Shortfalls(departure, d.ev_trip_short_kwh.copy(), reserve, peak)
 
 
+def _link_charges(inputs: PlanInputs, d: Dispatch) -> float:
+    """JPY of the links' per-kWh charges on the energy sent (both directions)."""
+    if not inputs.links:
+        return 0.0
+    charge = np.array([lk.charge_jpy_per_kwh for lk in inputs.links])[:, None]
+    return float((charge * (d.link_ab_kw + d.link_ba_kw) * inputs.hours).sum())
+
+
 def cost_breakdown(inputs: PlanInputs, d: Dispatch) -> dict[str, float]:
     """Cost of a dispatch by term in JPY (sum of values = total cost; terminal_value is <= 0)."""
     h, price, pen = inputs.hours, inputs.price_jpy_per_kwh, inputs.penalties
@@ -61,6 +70,7 @@ def cost_breakdown(inputs: PlanInputs, d: Dispatch) -> dict[str, float]:
     return {
         "energy": float((h * (price * d.buy_kw - (price - inputs.sale_discount_jpy_per_kwh) * d.sell_kw)).sum()),
         "wheeling": inputs.wheeling_jpy_per_kwh * float((d.import_kw * h).sum()),
+        "link": _link_charges(inputs, d),
         "degradation": float((deg * throughput).sum()),
         "peak": pen.peak_jpy_per_kw * float(s.peak_kw.sum()),
         "curtailment": curtail,

@@ -1,7 +1,8 @@
 """A plan as plain arrays (what the optimiser or the baseline decided), independent of Pyomo.
 
 Shapes: per facility (F, T), per battery (B, T), per EV (E, T), per link (L, T), group series (T,), in the
-order of ``PlanInputs``. Powers in kW (slot means), energies in kWh at slot end.
+order of ``PlanInputs``. Powers in kW (slot means), energies in kWh at slot end. Link powers are what is sent
+at the sending end (a link delivers (1 - loss) of it).
 """
 
 from __future__ import annotations
@@ -34,8 +35,14 @@ class Dispatch:
     ev_discharge_kw: np.ndarray
     ev_soc_kwh: np.ndarray
     ev_trip_short_kwh: np.ndarray
-    link_kw: np.ndarray
+    link_ab_kw: np.ndarray
+    link_ba_kw: np.ndarray
     plant_self_kw: np.ndarray
+
+    @property
+    def link_kw(self) -> np.ndarray:
+        """Net power sent over each link from its 'a' end (kW, + = a -> b; (L, T)), before losses."""
+        return np.asarray(self.link_ab_kw - self.link_ba_kw)
 
     def shifted(self, slots: int) -> Dispatch:
         """The plan moved `slots` earlier; the tail repeats the last slot (the 'last plan shifted' fallback)."""
@@ -85,6 +92,7 @@ def dispatch_from_model(
         ev_discharge_kw=_values(m.ev_discharge, ne, n),
         ev_soc_kwh=_values(m.ev_soc, ne, n),
         ev_trip_short_kwh=_values(m.ev_trip_short, ne, n),
-        link_kw=_values(m.link_flow, len(inputs.links), n),
+        link_ab_kw=_values(m.link_ab, len(inputs.links), n),
+        link_ba_kw=_values(m.link_ba, len(inputs.links), n),
         plant_self_kw=plant_self,
     )

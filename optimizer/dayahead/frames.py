@@ -69,17 +69,23 @@ def schedule_frame(inputs: PlanInputs, d: Dispatch) -> pd.DataFrame:
 
 def interchange_kwh(inputs: PlanInputs, d: Dispatch) -> np.ndarray:
     """Energy (kWh) per slot that facilities supplied to each other inside the group: exports used by other
-    facilities' imports (min of the two totals) plus energy moved over physical links."""
+    facilities' imports (min of the two totals) plus energy received over physical links (after losses)."""
     via_grid = np.minimum(d.export_kw.sum(axis=0), d.import_kw.sum(axis=0))
-    via_links = np.abs(d.link_kw).sum(axis=0) if len(d.link_kw) else 0.0
+    via_links = link_received_kw(inputs, d).sum(axis=0) if inputs.links else 0.0
     return np.asarray((via_grid + via_links) * inputs.hours, dtype=float)
+
+
+def link_received_kw(inputs: PlanInputs, d: Dispatch) -> np.ndarray:
+    """Power arriving at the far end of each link (kW, (L, T)): (1 - loss) x (sent a->b + sent b->a)."""
+    kept = np.array([1 - lk.loss_fraction for lk in inputs.links]).reshape(-1, 1)
+    return np.asarray(kept * (d.link_ab_kw + d.link_ba_kw))
 
 
 def interchange_flows(inputs: PlanInputs, d: Dispatch) -> pd.DataFrame:
     """Aggregate from -> to energy (kWh) over the horizon, largest first.
 
     In each slot the interchanged energy is allocated proportionally: flow(i -> j) = export_i / total export x
-    import_j / total import x interchanged; link flows are added as they are.
+    import_j / total import x interchanged; link flows are added as received at the far end (after losses).
     """
     ids = inputs.facility_ids
     total = np.zeros((len(ids), len(ids)))
@@ -91,9 +97,9 @@ def interchange_flows(inputs: PlanInputs, d: Dispatch) -> pd.DataFrame:
         share_in = d.import_kw[:, ok] / imp_sum[ok]
         total += np.einsum("it,jt,t->ij", share_out, share_in, shared[ok])
     pos = {fid: k for k, fid in enumerate(ids)}
-    for row, lk in zip(d.link_kw, inputs.links, strict=True):
-        total[pos[lk.a], pos[lk.b]] += float((np.clip(row, 0, None) * inputs.hours).sum())
-        total[pos[lk.b], pos[lk.a]] += float((np.clip(-row, 0, None) * inputs.hours).sum())
+    for ab, ba, lk in zip(d.link_ab_kw, d.link_ba_kw, inputs.links, strict=True):
+        total[pos[lk.a], pos[lk.b]] += float((ab * (1 - lk.loss_fraction) * inputs.hours).sum())
+        total[pos[lk.b], pos[lk.a]] += float((ba * (1 - lk.loss_fraction) * inputs.hours).sum())
     i, j = np.nonzero(total > 1e-6)
     frame = pd.DataFrame({"from_facility": [ids[k] for k in i], "to_facility": [ids[k] for k in j], "kwh": total[i, j]})
     return frame.sort_values("kwh", ascending=False, ignore_index=True)

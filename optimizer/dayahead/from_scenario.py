@@ -103,7 +103,7 @@ def build_inputs(
     evs, notes = _evs(scenario, index, ov)
     ids = {f.id for f in facilities}
     links = tuple(
-        LinkInput(lk.id, lk.from_facility, lk.to_facility, lk.limit_kw)
+        LinkInput(lk.id, lk.from_facility, lk.to_facility, lk.limit_kw, lk.loss_fraction, lk.charge_jpy_per_kwh)
         for lk in scenario.links
         if lk.from_facility in ids and lk.to_facility in ids
     )

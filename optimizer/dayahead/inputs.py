@@ -154,12 +154,16 @@ class PlantInput:
 
 @dataclass(frozen=True)
 class LinkInput:
-    """A physical feeder between facilities a and b with a thermal limit in kW (both directions)."""
+    """A physical feeder between facilities a and b with a thermal limit in kW (both directions, at the sending
+    end). loss_fraction (0..0.5): share of the power sent that does not arrive; charge_jpy_per_kwh: fee per kWh
+    sent (either direction)."""
 
     id: str
     a: str
     b: str
     limit_kw: float
+    loss_fraction: float = 0.0
+    charge_jpy_per_kwh: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -203,10 +207,7 @@ class PlanInputs:
         for e in self.evs:
             _check_ev(e, ids, n)
         for link in self.links:
-            if link.a not in ids or link.b not in ids or link.a == link.b:
-                raise InputError(
-                    f"links[{link.id}]: ends '{link.a}', '{link.b}' must be two different supplied facilities"
-                )
+            _check_link(link, ids)
         if self.plant is not None:
             _check_plant(self.plant, n, ids)
 
@@ -273,7 +274,7 @@ class PlanInputs:
             tuple((f.id, f.has_pv) for f in self.facilities),
             bats,
             evs,
-            tuple((lk.id, lk.a, lk.b, lk.limit_kw) for lk in self.links),
+            tuple((lk.id, lk.a, lk.b, lk.limit_kw, lk.loss_fraction, lk.charge_jpy_per_kwh) for lk in self.links),
             None if self.plant is None else (self.plant.facility, self.plant.has_ramps),
             self.wheeling_jpy_per_kwh,
             self.sale_discount_jpy_per_kwh,
@@ -345,6 +346,17 @@ def _check_ev(e: EVInput, ids: set[str], n: int) -> None:
         raise InputError(f"{prefix}.initial_kwh: {e.initial_kwh:g} kWh outside 0..{e.capacity_kwh:g}")
     if not 0 <= e.min_charge_kw <= e.charge_kw or e.discharge_kw < 0 or not 0 < e.efficiency <= 1:
         raise InputError(f"{prefix}: need 0 <= min_charge_kw <= charge_kw, discharge_kw >= 0, 0 < efficiency <= 1")
+
+
+def _check_link(link: LinkInput, ids: set[str]) -> None:
+    if link.a not in ids or link.b not in ids or link.a == link.b:
+        raise InputError(f"links[{link.id}]: ends '{link.a}', '{link.b}' must be two different supplied facilities")
+    if not 0 <= link.loss_fraction < 0.5:
+        raise InputError(f"links[{link.id}].loss_fraction: {link.loss_fraction} must be in [0, 0.5)")
+    if not (np.isfinite(link.charge_jpy_per_kwh) and link.charge_jpy_per_kwh >= 0):
+        raise InputError(f"links[{link.id}].charge_jpy_per_kwh: {link.charge_jpy_per_kwh} must be >= 0 JPY/kWh")
+    if not link.limit_kw > 0:
+        raise InputError(f"links[{link.id}].limit_kw: {link.limit_kw} must be > 0 kW")
 
 
 def _check_plant(p: PlantInput, n: int, ids: set[str]) -> None:

@@ -303,3 +303,54 @@ def test_reserve_soc_is_the_plan_floor_as_for_the_follower() -> None:
     assert baseline(case).dispatch.bat_soc_kwh[0].min() >= 10.0 - 1e-9  # the baseline keeps the same floor
     free = solved(replace(case, batteries=(replace(bat, reserve_floor_kwh=0.0),)))
     assert free.objective_jpy == pytest.approx(490.0, abs=1e-6)
+
+
+def link_case(loss: float = 0.0, charge: float = 0.0, loads: tuple[float, float] = (0.0, 50.0)) -> PlanInputs:
+    from optimizer.dayahead.inputs import LinkInput
+
+    pv = 50.0 if loads[0] == 0.0 else 0.0
+    return plan(
+        [facility("a", [loads[0]], pv=[pv]), facility("b", [loads[1]])],
+        [20.0],
+        links=(LinkInput("feeder", "a", "b", 20.0, loss_fraction=loss, charge_jpy_per_kwh=charge),),
+    )
+
+
+def test_link_losses_weigh_against_wheeling() -> None:
+    # A's 50 kW of PV, B's 50 kW load, a 20 kW feeder losing 10 %. Sending x kW delivers 0.9x to B, so B imports
+    # 50 - 0.9x (wheeling 4 x 0.5 h) and the group buys the 0.1x lost at 20: cost 100 - 1.8x + x = 100 - 0.8x,
+    # least at x = 20: 84 JPY (wheeling 64, energy 20). The link pays while 4 (1 - loss) > 20 loss, i.e. loss <
+    # 1/6: at 25 % the cost would be 100 + x, so nothing is sent and B takes all 50 kW through the grid: 100 JPY.
+    lossy = solved(link_case(loss=0.1))
+    assert lossy.dispatch.link_kw[0, 0] == pytest.approx(20.0)
+    assert lossy.dispatch.import_kw[1, 0] == pytest.approx(32.0)
+    assert lossy.objective_jpy == pytest.approx(84.0)
+    assert lossy.breakdown["wheeling"] == pytest.approx(64.0)
+    # interchange: 18 kW x 0.5 h = 9 kWh arrive over the link, and 15 kWh of A's 30 kW export serve B's import
+    assert lossy.interchange["kwh"].sum() == pytest.approx(24.0)
+    too_lossy = solved(link_case(loss=0.25))
+    assert too_lossy.dispatch.link_kw[0, 0] == pytest.approx(0.0, abs=1e-9)
+    assert too_lossy.objective_jpy == pytest.approx(100.0)
+
+
+def test_link_charge_is_paid_only_when_cheaper_than_wheeling() -> None:
+    # No losses; a 3 JPY/kWh link fee beats the 4 JPY/kWh wheeling: 20 kW over the link (3 x 10 kWh = 30) and 30
+    # kW through the grid (4 x 15 kWh = 60): 90 JPY. At 5 JPY/kWh the link stays idle: 100 JPY of wheeling.
+    cheap = solved(link_case(charge=3.0))
+    assert cheap.dispatch.link_kw[0, 0] == pytest.approx(20.0)
+    assert cheap.breakdown["link"] == pytest.approx(30.0)
+    assert cheap.objective_jpy == pytest.approx(90.0)
+    dear = solved(link_case(charge=5.0))
+    assert dear.dispatch.link_kw[0, 0] == pytest.approx(0.0, abs=1e-9)
+    assert dear.objective_jpy == pytest.approx(100.0)
+
+
+def test_lossy_link_carries_nothing_when_it_saves_nothing() -> None:
+    # Both ends import 10 kW; moving power over the feeder only shifts wheeling from one meter to the other, so
+    # without losses the flow is arbitrary. With 2.5 % losses any flow costs energy: it is exactly 0 and the
+    # plan is the two imports, 2 x 5 kWh x (20 + 4) = 240 JPY.
+    result = solved(link_case(loss=0.025, loads=(10.0, 10.0)))
+    assert np.abs(result.dispatch.link_ab_kw).max() == 0.0
+    assert np.abs(result.dispatch.link_ba_kw).max() == 0.0
+    assert result.objective_jpy == pytest.approx(240.0)
+    assert result.interchange.empty

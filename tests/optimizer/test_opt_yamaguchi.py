@@ -38,8 +38,9 @@ def test_energy_balance_every_facility_and_slot(day: tuple[PlanInputs, PlanResul
         for i, e in enumerate(inputs.evs):
             if e.facility == f.id:
                 supply = supply + d.ev_discharge_kw[i] - d.ev_charge_kw[i]
-        for k, link in enumerate(inputs.links):
-            supply = supply + (d.link_kw[k] if link.b == f.id else 0) - (d.link_kw[k] if link.a == f.id else 0)
+        for k, link in enumerate(inputs.links):  # what arrives is (1 - loss) x what the other end sends
+            kept, ab, ba = 1 - link.loss_fraction, d.link_ab_kw[k], d.link_ba_kw[k]
+            supply = supply + (kept * ab - ba if link.b == f.id else 0) + (kept * ba - ab if link.a == f.id else 0)
         if inputs.plant is not None and f.id == inputs.plant.facility:
             supply = supply + d.plant_self_kw  # the plant's output used behind the cleaning plant's meter
         np.testing.assert_allclose(supply, f.load_kw + d.export_kw[j], atol=TOL, err_msg=f.id)
@@ -60,7 +61,10 @@ def test_energy_balance_every_facility_and_slot(day: tuple[PlanInputs, PlanResul
     assert (step <= inputs.plant.ramp_up_kw + TOL).all()
     assert (-step <= inputs.plant.ramp_down_kw + TOL).all()
     for k, link in enumerate(inputs.links):
-        assert (np.abs(d.link_kw[k]) <= link.limit_kw + TOL).all()
+        assert link.loss_fraction > 0
+        assert (d.link_ab_kw[k] <= link.limit_kw + TOL).all()
+        assert (d.link_ba_kw[k] <= link.limit_kw + TOL).all()
+        assert (np.minimum(d.link_ab_kw[k], d.link_ba_kw[k]) <= TOL).all(), "a link sends both ways at once"
 
 
 def test_battery_soc_and_power_limits_every_slot(day: tuple[PlanInputs, PlanResult]) -> None:

@@ -1,6 +1,6 @@
 """The plan model, built from one ``PlanInputs`` by named steps (one module per family).
 
-Order: sets -> add_supply -> add_battery -> add_ev -> add_exclusive -> add_interchange -> add_facility_balance ->
+Order: sets -> add_supply -> add_battery -> add_ev -> add_interchange -> add_exclusive -> add_facility_balance ->
 add_market -> add_reserve -> add_peak -> add_objective. Component names carry the family prefix
 (plant_, market_, fac_, bat_, ev_, link_, reserve_, peak_, cost_) so they are searchable.
 """
@@ -39,8 +39,8 @@ def build_model(inputs: PlanInputs, relax: bool = False) -> pyo.ConcreteModel:
         add_supply(m, inputs)
         add_battery(m, inputs)
         add_ev(m, inputs, relax=relax)
-        add_exclusive(m, inputs, relax=relax)
         add_interchange(m, inputs)
+        add_exclusive(m, inputs, relax=relax)
         add_facility_balance(m, inputs)
         add_market(m, inputs)
         add_reserve(m, inputs)

@@ -22,8 +22,8 @@ def facility_params(inputs: PlanInputs) -> ParamValues:
 
 def add_facility_balance(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
     """fac_import, fac_export (kW at the meter), fac_pv_used (<= forecast, facilities with PV only; the rest
-    is curtailed) and fac_balance[f,t]: import - export + pv_used + discharge - charge + link inflow (+ the plant's
-    output used behind the meter at its facility) = load."""
+    is curtailed) and fac_balance[f,t]: import - export + pv_used + discharge - charge + link received - link
+    sent (+ the plant's output used behind the meter at its facility) = load."""
     values = facility_params(inputs)
     declare(m, "pv_kw", (m.FPV, m.T), values["pv_kw"], "PV forecast kW")
     declare(m, "load_kw", (m.F, m.T), values["load_kw"], "load forecast kW")
@@ -33,8 +33,9 @@ def add_facility_balance(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
     has_pv = set(m.FPV)
     bats = {f.id: [b.key for b in inputs.batteries if b.facility == f.id] for f in inputs.facilities}
     evs = {f.id: [e.id for e in inputs.evs if e.facility == f.id] for f in inputs.facilities}
-    links_in = {f.id: [lk.id for lk in inputs.links if lk.b == f.id] for f in inputs.facilities}
-    links_out = {f.id: [lk.id for lk in inputs.links if lk.a == f.id] for f in inputs.facilities}
+    # per facility: (link id, kept share 1 - loss) of the links it is the 'b' end / the 'a' end of
+    at_b = {f.id: [(lk.id, 1 - lk.loss_fraction) for lk in inputs.links if lk.b == f.id] for f in inputs.facilities}
+    at_a = {f.id: [(lk.id, 1 - lk.loss_fraction) for lk in inputs.links if lk.a == f.id] for f in inputs.facilities}
     plant_site = inputs.plant.facility if inputs.plant is not None else None
 
     def balance(m: pyo.ConcreteModel, f: str, t: int) -> pyo.Expression:
@@ -44,7 +45,8 @@ def add_facility_balance(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
             terms.append(m.fac_pv_used[f, t])
         terms += [m.bat_discharge[b, t] for b in bats[f]] + [-m.bat_charge[b, t] for b in bats[f]]
         terms += [m.ev_discharge[e, t] for e in evs[f]] + [-m.ev_charge[e, t] for e in evs[f]]
-        terms += [m.link_flow[k, t] for k in links_in[f]] + [-m.link_flow[k, t] for k in links_out[f]]
+        terms += [kept * m.link_ab[k, t] for k, kept in at_b[f]] + [-m.link_ba[k, t] for k, _ in at_b[f]]
+        terms += [-m.link_ab[k, t] for k, _ in at_a[f]] + [kept * m.link_ba[k, t] for k, kept in at_a[f]]
         if f == plant_site:
             terms.append(m.plant_self[t])
         return pyo.quicksum(terms) == m.load_kw[f, t]

@@ -14,6 +14,7 @@ from optimizer.dayahead.model.sets import slot_hours
 TERMS = (
     "energy",
     "wheeling",
+    "link",
     "degradation",
     "peak",
     "curtailment",
@@ -55,6 +56,12 @@ def add_objective(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
     )
     m.cost_wheeling = pyo.Expression(
         expr=pyo.quicksum([(wheeling * h[t]) * m.fac_import[f, t] for f in m.F for t in m.T])
+    )
+    charge = {lk.id: lk.charge_jpy_per_kwh for lk in inputs.links}
+    m.cost_link = pyo.Expression(
+        expr=pyo.quicksum(
+            [(charge[k] * h[t]) * var[k, t] for k in m.L for t in m.T for var in (m.link_ab, m.link_ba) if charge[k]]
+        )
     )
     m.cost_degradation = pyo.Expression(
         expr=pyo.quicksum(
