@@ -3,11 +3,11 @@ matrices (vectorised per family, no Pyomo) and solved by highspy.
 
 It is the model of optimizer/dayahead/model, family by family: the same columns in the same declaration order
 (plant_out, plant_self, bat_charge, bat_discharge, bat_soc, ev_charge, ev_discharge, ev_soc, ev_trip_short,
-ev_departure_short, ev_on, link_ab, link_ba, x_charging, fac_import, fac_export, fac_pv_used, market_buy, market_sell,
-reserve_short, peak_kw, peak_excess), the same rows in the same order and sign convention as Pyomo's
-standard-form compiler writes them (mixed form: equality, '<=' or '>=' rows, constants moved to the bounds),
-and the same objective, so HiGHS sees the same problem (bench_optimizer.py checks the matrices and the
-objectives agree). Units as in the model: kW, kWh, JPY.
+ev_departure_short, ev_on, ev_v2h_used, link_ab, link_ba, x_charging, fac_import, fac_export, fac_pv_used,
+market_buy, market_sell, reserve_short, peak_kw, peak_excess), the same rows in the same order and sign
+convention as Pyomo's standard-form compiler writes them (mixed form: equality, '<=' or '>=' rows, constants
+moved to the bounds), and the same objective, so HiGHS sees the same problem (bench_optimizer.py checks the
+matrices and the objectives agree). Units as in the model: kW, kWh, JPY.
 """
 
 from __future__ import annotations
@@ -126,6 +126,8 @@ def build(inputs: Any, relax: bool = False) -> dict[str, Any]:  # noqa: PLR0912,
     ev_dep = b.columns((ne, n))
     binary = [i for i, e in enumerate(evs) if e.min_charge_kw > 0]
     ev_on = b.columns((len(binary), n), 0.0, 1.0, integer=not relax)
+    capped = [i for i, e in enumerate(evs) if e.discharge_kw > 0 and e.v2h_max_kwh_per_24h is not None]
+    v2h_used = b.columns((len(capped), n))
     slots = inputs.disposal_slots()
     units = [
         ("bat", i, x.charge_kw, x.discharge_kw)
@@ -191,6 +193,13 @@ def build(inputs: Any, relax: bool = False) -> dict[str, Any]:  # noqa: PLR0912,
         p_min = np.array([evs[i].min_charge_kw for i in binary]).reshape(-1, 1)
         b.block(r.size, -INF, 0.0, [(r, ev_ch[binary], 1.0), (r, ev_on, -p_max)])
         b.block(r.size, -INF, 0.0, [(r, ev_on, p_min), (r, ev_ch[binary], -1.0)])
+    if capped:
+        r = _grid(len(capped), n)
+        b.block(r.size, 0.0, 0.0, [(r, v2h_used, 1.0), (r, ev_dis[capped], -h), (r[:, 1:], v2h_used[:, :-1], -1.0)])
+        cap = np.array([evs[i].v2h_max_kwh_per_24h for i in capped], dtype=float).reshape(-1, 1)
+        room = np.maximum(0.0, cap - np.array([evs[i].v2h_prior_kwh for i in capped]).reshape(-1, 1))
+        upper = np.where(np.arange(n) < 48, room, cap)
+        b.block(r.size, -INF, upper.reshape(-1), [(r, v2h_used, 1.0), (r[:, 48:], v2h_used[:, :-48], -1.0)])
     if units:
         r = _grid(len(units), len(slots))
         into = {"bat": bat_ch, "ev": ev_ch, "link": link_ab}
@@ -252,6 +261,8 @@ def build(inputs: Any, relax: bool = False) -> dict[str, Any]:  # noqa: PLR0912,
         deg = np.array([x.degradation_jpy_per_kwh for x in bats])[:, None]
         b.add_cost(bat_ch, deg * h)
         b.add_cost(bat_dis, deg * h)
+    if ne:
+        b.add_cost(ev_dis, np.array([e.degradation_jpy_per_kwh for e in evs]).reshape(ne, 1) * h)
     b.add_cost(peak_excess, pen.peak_jpy_per_kw)
     if plant_out is not None:
         cost = plant.curtailment_cost_jpy_per_kwh

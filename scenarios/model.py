@@ -177,6 +177,23 @@ class PlugWindow(Strict):
     departure_soc: float = Field(0.8, ge=0, le=1, description="SoC wanted at 'end' (fraction).")
 
 
+class Booking(Strict):
+    """A booking of a fleet car from the car-sharing calendar: the car is away from its charger from `start` to
+    `end` (tz-aware), driving `km`, and should leave with at least `departure_soc`."""
+
+    start: AwareDatetime = Field(description="When the car leaves its charger (tz-aware).")
+    end: AwareDatetime = Field(description="When it is back at its charger (tz-aware).")
+    km: float = Field(0.0, ge=0, le=2000, description="Distance driven on the booking in km.")
+    departure_soc: float = Field(0.8, ge=0, le=1, description="SoC wanted when the car leaves (fraction).")
+    note: str = Field("", description="Who or what, e.g. 'citizen share, Hagi round trip'.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Booking:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
 class ElectricVehicle(Strict):
     """One vehicle of the car-sharing fleet or a dealer car lent in disasters."""
 
@@ -194,6 +211,18 @@ class ElectricVehicle(Strict):
     disaster_only: bool = Field(False, description="True if only available in a disaster (dealer cars).")
     weekday: list[PlugWindow] = Field(default_factory=list, description="Weekday plug-in windows.")
     weekend: list[PlugWindow] = Field(default_factory=list, description="Weekend/holiday plug-in windows.")
+    bookings: list[Booking] = Field(
+        default_factory=list, description="Dated bookings from the fleet calendar; they override the plug windows."
+    )
+    v2h_wear_jpy_per_kwh: float = Field(
+        10.0,
+        ge=0,
+        description="Battery wear per kWh discharged through V2H, JPY/kWh (assumed default: a pack at about "
+        "20,000 JPY/kWh lasting about 2,000 full cycles).",
+    )
+    v2h_max_kwh_per_24h: float | None = Field(
+        None, gt=0, description="The car owner's limit on V2H energy in any 24 hours, kWh (None = no limit)."
+    )
 
     @model_validator(mode="after")
     def _disaster_car_can_supply(self) -> ElectricVehicle:

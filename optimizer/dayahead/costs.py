@@ -1,8 +1,8 @@
 """The cost function (JPY) of a plan, shared by the optimiser's result and the rule-based baseline.
 
 Terms (same names as the model's cost_<term> Expressions): energy = sum h (price buy - (price - fee) sell);
-wheeling = wheeling x imported kWh; link = links' charge x kWh sent; degradation = throughput cost x
-(charged + discharged kWh);
+wheeling = wheeling x imported kWh; link = links' charge x kWh sent; degradation = batteries' throughput cost
+x (charged + discharged kWh) + EVs' V2H wear x discharged kWh;
 peak = peak price x kW above max(contract, month peak); curtailment = plant kWh below its forecast x cost;
 penalty_* = soft-target shortfalls x penalty prices; terminal_value = - value of energy stored at the end.
 """
@@ -60,6 +60,8 @@ def cost_breakdown(inputs: PlanInputs, d: Dispatch) -> dict[str, float]:
     s = shortfalls(inputs, d)
     deg = np.array([b.degradation_jpy_per_kwh for b in inputs.batteries])
     throughput = ((d.bat_charge_kw + d.bat_discharge_kw) * h).sum(axis=1) if len(deg) else np.zeros(0)
+    wear = np.array([e.degradation_jpy_per_kwh for e in inputs.evs])
+    v2h_kwh = (d.ev_discharge_kw * h).sum(axis=1) if len(wear) else np.zeros(0)
     curtail = 0.0
     if inputs.plant is not None:
         curtail = inputs.plant.curtailment_cost_jpy_per_kwh * float(((inputs.plant.forecast_kw - d.plant_kw) * h).sum())
@@ -71,7 +73,7 @@ def cost_breakdown(inputs: PlanInputs, d: Dispatch) -> dict[str, float]:
         "energy": float((h * (price * d.buy_kw - (price - inputs.sale_discount_jpy_per_kwh) * d.sell_kw)).sum()),
         "wheeling": inputs.wheeling_jpy_per_kwh * float((d.import_kw * h).sum()),
         "link": _link_charges(inputs, d),
-        "degradation": float((deg * throughput).sum()),
+        "degradation": float((deg * throughput).sum() + (wear * v2h_kwh).sum()),
         "peak": pen.peak_jpy_per_kw * float(s.peak_kw.sum()),
         "curtailment": curtail,
         "penalty_ev_departure": pen.ev_departure_jpy_per_kwh * float(s.departure_kwh.sum()),

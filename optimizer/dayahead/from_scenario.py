@@ -1,22 +1,21 @@
 """Build ``PlanInputs`` from a Scenario plus time series (pure: the series are passed in, nothing is read).
 
 EVs: a car is planned when it is not disaster-only and its home facility is supplied and has a charger;
-cars are matched to chargers in order (V2H-capable cars first to bidirectional chargers). Plug windows come
-from the car's weekday/weekend ``PlugWindow`` list chosen by the Japanese day type of the local date
-(Saturdays, Sundays and holidays use ``weekend``); a slot is plugged when its start lies in a window.
-The departure target applies to the last plugged slot before the window's end; the trip energy
-(``ev_daily_km`` x consumption) is removed in the slot the car returns.
+cars are matched to chargers in order (V2H-capable cars first to bidirectional chargers). When a car is at
+its charger, its departure targets and trip energy come from its plug windows and fleet-calendar bookings
+(``optimizer.dayahead.ev_schedule``); a car that can discharge carries its V2H wear cost and the owner's
+limit on V2H energy per 24 h.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from optimizer.dayahead.ev_schedule import car_schedule, plug_schedule, windows_for
 from optimizer.dayahead.inputs import (
     BatteryInput,
     EVInput,
@@ -29,9 +28,8 @@ from optimizer.dayahead.inputs import (
 from optimizer.dayahead.penalties import DEFAULT_PENALTIES, EV_DAILY_KM_DEFAULT, Penalties
 from optimizer.dayahead.plant_profile import plant_available_kw, plant_forecast_kw, plant_profile
 from scenarios.assets import EVCharger
-from scenarios.datasets import day_type
-from scenarios.model import AvailabilityWindow, ElectricVehicle, Facility, PlugWindow, Scenario, SupplyPlant
-from scenarios.timegrid import SLOT, SLOT_HOURS, TZ
+from scenarios.model import AvailabilityWindow, ElectricVehicle, Facility, Scenario, SupplyPlant
+from scenarios.timegrid import SLOT_HOURS
 
 __all__ = ["Overrides", "build_inputs", "plant_available_kw", "plant_forecast_kw", "plug_schedule", "windows_for"]
 
@@ -198,34 +196,6 @@ def _plant(plant: SupplyPlant, index: pd.DatetimeIndex, ov: Overrides, supplied:
     )
 
 
-def windows_for(ev: ElectricVehicle, day: dt.date) -> list[PlugWindow]:
-    """The car's plug windows on a local date: weekday list on Japanese weekdays, weekend list otherwise."""
-    return ev.weekday if day_type(day) == "weekday" else ev.weekend
-
-
-def plug_schedule(ev: ElectricVehicle, index: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
-    """(plugged 0/1 per slot, departure SoC fraction at the last plugged slot before each departure, else 0).
-
-    A slot counts as plugged only if the car is at the charger for all of it (windows off the 30-min grid are
-    rounded inwards: a car arriving 18:15 and leaving 07:15 is plugged in the slots 18:30 .. 06:30), so a plan
-    never charges a car that has left or not yet arrived."""
-    local = index.tz_convert(TZ)
-    plugged = np.zeros(len(index))
-    target = np.zeros(len(index))
-    days = sorted({d - dt.timedelta(days=1) for d in local.date} | set(local.date))
-    for day in days:
-        for w in windows_for(ev, day):
-            start = pd.Timestamp(dt.datetime.combine(day, w.start)).tz_localize(TZ)
-            end_day = day + dt.timedelta(days=1) if w.end <= w.start else day
-            end = pd.Timestamp(dt.datetime.combine(end_day, w.end)).tz_localize(TZ)
-            inside = (local >= start) & (local + SLOT <= end)
-            plugged[inside] = 1.0
-            last = np.flatnonzero(inside)
-            if len(last) and local[last[-1]] + 2 * SLOT > end:  # no later whole slot: the car leaves after it
-                target[last[-1]] = max(target[last[-1]], w.departure_soc)
-    return plugged, target
-
-
 def _evs(scenario: Scenario, index: pd.DatetimeIndex, ov: Overrides) -> tuple[tuple[EVInput, ...], list[str]]:
     out: list[EVInput] = []
     notes: list[str] = []
@@ -250,9 +220,7 @@ def _ev(car: ElectricVehicle, facility: str, charger: EVCharger, index: pd.Datet
     soc = ov.ev_soc.get(car.id, car.initial_soc)
     if not 0 <= soc <= 1:
         raise InputError(f"overrides.ev_soc[{car.id}]: SoC {soc} must be a fraction 0..1")
-    plugged, target_soc = plug_schedule(car, index)
-    arrivals = (plugged == 1) & (np.concatenate([[plugged[0]], plugged[:-1]]) == 0)
-    trip = np.where(arrivals, ov.ev_daily_km * car.consumption_kwh_per_km, 0.0)
+    schedule = car_schedule(car, index, ov.ev_daily_km)
     charge_kw = min(car.charge_kw, charger.power_kw)
     discharge = min(car.v2h_kw, charger.discharge_kw) if charger.bidirectional else 0.0
     return EVInput(
@@ -266,7 +234,9 @@ def _ev(car: ElectricVehicle, facility: str, charger: EVCharger, index: pd.Datet
         efficiency=charger.efficiency,
         floor_kwh=car.soc_floor * car.capacity_kwh,
         initial_kwh=soc * car.capacity_kwh,
-        plugged=plugged,
-        target_kwh=target_soc * car.capacity_kwh,
-        trip_kwh=trip,
+        plugged=schedule.plugged,
+        target_kwh=schedule.target_soc * car.capacity_kwh,
+        trip_kwh=schedule.trip_kwh,
+        degradation_jpy_per_kwh=car.v2h_wear_jpy_per_kwh if discharge > 0 else 0.0,
+        v2h_max_kwh_per_24h=car.v2h_max_kwh_per_24h if discharge > 0 else None,
     )

@@ -105,7 +105,10 @@ class BatteryInput:
 class EVInput:
     """An EV at its home charger. plugged[t] is 1 while at the charger; target_kwh[t] > 0 means the car
     departs after slot t and wants that much energy; trip_kwh[t] is the energy its trip used, removed when it
-    returns in slot t. min_charge_kw > 0 makes charging semi-continuous (0 or in [min, max]; a binary)."""
+    returns in slot t. min_charge_kw > 0 makes charging semi-continuous (0 or in [min, max]; a binary).
+    degradation_jpy_per_kwh: wear per kWh discharged through V2H (JPY/kWh); v2h_max_kwh_per_24h: the owner's
+    limit on V2H energy in any 48 consecutive slots (kWh; None = none), of which v2h_prior_kwh (kWh) was
+    already used in the 24 h before the horizon (counted against the windows that reach back before it)."""
 
     id: str
     facility: str
@@ -120,6 +123,9 @@ class EVInput:
     plugged: np.ndarray
     target_kwh: np.ndarray
     trip_kwh: np.ndarray
+    degradation_jpy_per_kwh: float = 0.0
+    v2h_max_kwh_per_24h: float | None = None
+    v2h_prior_kwh: float = 0.0
 
     @property
     def lower_kwh(self) -> float:
@@ -222,6 +228,11 @@ class PlanInputs:
         return [f.id for f in self.facilities]
 
     @property
+    def capped_evs(self) -> list[str]:
+        """V2H cars with an owner's limit on V2H energy per 24 h (these get the ev_v2h_* rows)."""
+        return [e.id for e in self.evs if e.discharge_kw > 0 and e.v2h_max_kwh_per_24h is not None]
+
+    @property
     def binary_evs(self) -> list[str]:
         """EVs whose charger has a minimum power (> 0 kW): these need a binary per slot."""
         return [e.id for e in self.evs if e.min_charge_kw > 0]
@@ -269,11 +280,13 @@ class PlanInputs:
             (e.id, e.facility, e.capacity_kwh, e.charge_kw, e.min_charge_kw, e.discharge_kw, e.efficiency)
             for e in self.evs
         )
+        ev_costs = tuple((e.degradation_jpy_per_kwh, e.v2h_max_kwh_per_24h is not None) for e in self.evs)
         return (
             self.n_slots,
             tuple((f.id, f.has_pv) for f in self.facilities),
             bats,
             evs,
+            ev_costs,
             tuple((lk.id, lk.a, lk.b, lk.limit_kw, lk.loss_fraction, lk.charge_jpy_per_kwh) for lk in self.links),
             None if self.plant is None else (self.plant.facility, self.plant.has_ramps),
             self.wheeling_jpy_per_kwh,
@@ -346,6 +359,11 @@ def _check_ev(e: EVInput, ids: set[str], n: int) -> None:
         raise InputError(f"{prefix}.initial_kwh: {e.initial_kwh:g} kWh outside 0..{e.capacity_kwh:g}")
     if not 0 <= e.min_charge_kw <= e.charge_kw or e.discharge_kw < 0 or not 0 < e.efficiency <= 1:
         raise InputError(f"{prefix}: need 0 <= min_charge_kw <= charge_kw, discharge_kw >= 0, 0 < efficiency <= 1")
+    for name in ("degradation_jpy_per_kwh", "v2h_prior_kwh"):
+        if not (np.isfinite(getattr(e, name)) and getattr(e, name) >= 0):
+            raise InputError(f"{prefix}.{name}: {getattr(e, name)} must be a finite value >= 0")
+    if e.v2h_max_kwh_per_24h is not None and not e.v2h_max_kwh_per_24h > 0:
+        raise InputError(f"{prefix}.v2h_max_kwh_per_24h: {e.v2h_max_kwh_per_24h} must be > 0 kWh or None")
 
 
 def _check_link(link: LinkInput, ids: set[str]) -> None:

@@ -3,6 +3,8 @@
 Binaries: only for chargers with min_power_kw > 0 (semi-continuous charging: 0 or in [min, max] kW), one
 ``ev_on[e,t]`` per such EV and slot; ``relax=True`` makes them continuous in [0, 1] (pure LP).
 Soft: the departure target (ev_departure_short) and the trip energy / SoC floor (ev_trip_short).
+The owner's limit on V2H energy per 24 h (``EVInput.v2h_max_kwh_per_24h``) is hard: ev_v2h_used[e,t] counts
+the kWh discharged since the horizon start, and every window of 48 slots ending at t stays within the limit.
 """
 
 from __future__ import annotations
@@ -13,10 +15,19 @@ from optimizer.dayahead.inputs import PlanInputs
 from optimizer.dayahead.model.params import ParamValues, declare
 from optimizer.dayahead.model.sets import slot_hours
 
+SLOTS_PER_24H = 48
+
 
 def ev_params(inputs: PlanInputs) -> ParamValues:
-    """ev_soc0, ev_lo (kWh); ev_plugged (0/1), ev_target (kWh, 0 = none), ev_trip (kWh) per EV and slot."""
+    """ev_soc0, ev_lo (kWh); ev_plugged (0/1), ev_target (kWh, 0 = none), ev_trip (kWh) per EV and slot;
+    ev_v2h_cap (kWh per 24 h) and ev_v2h_room (kWh left in the first windows: cap - what the 24 h before the
+    horizon used, >= 0) per capped V2H car."""
     out: ParamValues = {"ev_soc0": {}, "ev_lo": {}, "ev_plugged": {}, "ev_target": {}, "ev_trip": {}}
+    capped = set(inputs.capped_evs)
+    out["ev_v2h_cap"] = {e.id: float(e.v2h_max_kwh_per_24h or 0.0) for e in inputs.evs if e.id in capped}
+    out["ev_v2h_room"] = {
+        e.id: max(0.0, float(e.v2h_max_kwh_per_24h or 0.0) - e.v2h_prior_kwh) for e in inputs.evs if e.id in capped
+    }
     for e in inputs.evs:
         out["ev_soc0"][e.id] = e.initial_kwh
         out["ev_lo"][e.id] = e.lower_kwh
@@ -81,3 +92,28 @@ def add_ev(m: pyo.ConcreteModel, inputs: PlanInputs, relax: bool = False) -> Non
     m.ev_charge_min_on = pyo.Constraint(
         m.EB, m.T, rule=lambda m, e, t: m.ev_charge[e, t] >= spec[e].min_charge_kw * m.ev_on[e, t]
     )
+    _add_v2h_limit(m, inputs, values)
+
+
+def _add_v2h_limit(m: pyo.ConcreteModel, inputs: PlanInputs, values: ParamValues) -> None:
+    """EV2 (capped V2H cars): ev_v2h_used[e,t] (kWh discharged from the horizon start to the end of slot t);
+    ev_v2h_count[e,t]: used[t] - used[t-1] - h discharge[t] = 0; ev_v2h_24h[e,t]: used[t] - used[t-48] <= cap
+    (t >= 48) and used[t] <= room (t < 48: those windows reach back before the horizon)."""
+    m.EV2 = pyo.Set(initialize=inputs.capped_evs, ordered=True, doc="V2H cars with a 24-h V2H energy limit")
+    declare(m, "ev_v2h_cap", (m.EV2,), values["ev_v2h_cap"], "V2H kWh allowed in any 24 h")
+    declare(m, "ev_v2h_room", (m.EV2,), values["ev_v2h_room"], "V2H kWh left for windows reaching before the start")
+    m.ev_v2h_used = pyo.Var(m.EV2, m.T, within=pyo.NonNegativeReals, doc="kWh discharged since the horizon start")
+
+    def count(m: pyo.ConcreteModel, e: str, t: int) -> pyo.Expression:
+        terms = [m.ev_v2h_used[e, t], -slot_hours(m, t) * m.ev_discharge[e, t]]
+        if t > 0:
+            terms.append(-m.ev_v2h_used[e, t - 1])
+        return pyo.quicksum(terms) == 0
+
+    def window(m: pyo.ConcreteModel, e: str, t: int) -> pyo.Expression:
+        if t < SLOTS_PER_24H:
+            return m.ev_v2h_used[e, t] <= m.ev_v2h_room[e]
+        return m.ev_v2h_used[e, t] - m.ev_v2h_used[e, t - SLOTS_PER_24H] <= m.ev_v2h_cap[e]
+
+    m.ev_v2h_count = pyo.Constraint(m.EV2, m.T, rule=count)
+    m.ev_v2h_24h = pyo.Constraint(m.EV2, m.T, rule=window)

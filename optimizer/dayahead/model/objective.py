@@ -63,9 +63,11 @@ def add_objective(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
             [(charge[k] * h[t]) * var[k, t] for k in m.L for t in m.T for var in (m.link_ab, m.link_ba) if charge[k]]
         )
     )
+    wear = {e.id: e.degradation_jpy_per_kwh for e in inputs.evs}
     m.cost_degradation = pyo.Expression(
         expr=pyo.quicksum(
-            [(deg[b] * h[t]) * var[b, t] for b in m.B for t in m.T for var in (m.bat_charge, m.bat_discharge)],
+            [(deg[b] * h[t]) * var[b, t] for b in m.B for t in m.T for var in (m.bat_charge, m.bat_discharge)]
+            + [(wear[e] * h[t]) * m.ev_discharge[e, t] for e in m.E for t in m.T if wear[e]],
         )
     )
     m.cost_peak = pyo.Expression(expr=pen.peak_jpy_per_kw * sum(m.peak_excess[f] for f in m.FP))
