@@ -4,10 +4,10 @@ matrices (vectorised per family, no Pyomo) and solved by highspy.
 It is the model of optimizer/dayahead/model, family by family: the same columns in the same declaration order
 (plant_out, plant_self, bat_charge, bat_discharge, bat_soc, ev_charge, ev_discharge, ev_soc, ev_trip_short,
 ev_departure_short, ev_on, ev_v2h_used, link_ab, link_ba, x_charging, fac_import, fac_export, fac_pv_used,
-market_buy, market_sell, reserve_short, peak_kw, peak_excess), the same rows in the same order and sign
-convention as Pyomo's standard-form compiler writes them (mixed form: equality, '<=' or '>=' rows, constants
-moved to the bounds), and the same objective, so HiGHS sees the same problem (bench_optimizer.py checks the
-matrices and the objectives agree). Units as in the model: kW, kWh, JPY.
+market_buy, market_sell, reserve_short, peak_kw, peak_excess, cap_peak, cap_excess), the same rows in the
+same order and sign convention as Pyomo's standard-form compiler writes them (mixed form: equality, '<=' or
+'>=' rows, constants moved to the bounds), and the same objective, so HiGHS sees the same problem
+(bench_optimizer.py checks the matrices and the objectives agree). Units as in the model: kW, kWh, JPY.
 """
 
 from __future__ import annotations
@@ -147,7 +147,8 @@ def build(inputs: Any, relax: bool = False) -> dict[str, Any]:  # noqa: PLR0912,
     refs = np.array([f.peak_reference_kw for f in facs]).reshape(nf, 1)
     capable = np.array([f.id in peak_ids for f in facs]).reshape(nf, 1)
     imp = b.columns((nf, n), 0.0, np.where(capable, INF, refs))
-    exp = b.columns((nf, n))
+    limits = np.array([INF if f.export_limit_kw is None else f.export_limit_kw for f in facs]).reshape(nf, 1)
+    exp = b.columns((nf, n), 0.0, limits)
     pv_rows = [j for j, f in enumerate(facs) if f.has_pv]
     pv_used = b.columns((len(pv_rows), n), 0.0, np.array([facs[j].pv_kw for j in pv_rows]).reshape(len(pv_rows), n))
     buy, sell = b.columns((n,)), b.columns((n,))
@@ -156,6 +157,8 @@ def build(inputs: Any, relax: bool = False) -> dict[str, Any]:  # noqa: PLR0912,
     res_short = b.columns((len(res_ids), n))
     fp = [j for j, f in enumerate(facs) if f.id in peak_ids]
     peak_kw, peak_excess = b.columns((len(fp),)), b.columns((len(fp),))
+    cap_slots = list(inputs.capacity_slots)
+    cap_peak, cap_excess = (b.columns((1,)), b.columns((1,))) if cap_slots else (None, None)
     t = np.arange(n)
     # rows, in the model's declaration order
     if plant is not None and plant_out is not None and plant.ramp_up_kw is not None:
@@ -243,11 +246,29 @@ def build(inputs: Any, relax: bool = False) -> dict[str, Any]:  # noqa: PLR0912,
                 if x.facility == fid and x.available:
                     terms.append((r[k], bat_soc[i], 1.0))
         b.block(r.size, np.repeat([level[f] for f in res_ids], n), INF, terms)
+    metered = np.array([f.metered_kwh_first_slot for f in facs])
+    share = np.ones(n)
+    share[0] = h[0] / 0.5  # slot 0's demand counts the energy metered before the plan: (metered + h0 import) / 0.5
     if fp:
         r = _grid(len(fp), n)
-        b.block(r.size, -INF, 0.0, [(r, imp[fp], 1.0), (r, np.repeat(peak_kw[:, None], n, axis=1), -1.0)])
+        upper = np.zeros((len(fp), n))
+        upper[:, 0] = -metered[fp] / 0.5
+        terms = [(r, imp[fp], share), (r, np.repeat(peak_kw[:, None], n, axis=1), -1.0)]
+        b.block(r.size, -INF, upper.reshape(-1), terms)
         rows = np.arange(len(fp))
         b.block(len(fp), -INF, refs[fp, 0], [(rows, peak_kw, 1.0), (rows, peak_excess, -1.0)])
+    if cap_peak is not None and cap_excess is not None:
+        k = len(cap_slots)
+        r = np.arange(k)
+        upper = np.where(np.array(cap_slots) == 0, -metered.sum() / 0.5, 0.0)
+        terms = [(np.tile(r, (nf, 1)), imp[:, cap_slots], share[cap_slots]), (r, np.repeat(cap_peak, k), -1.0)]
+        b.block(k, -INF, upper, terms)
+        b.block(
+            1,
+            -INF,
+            inputs.capacity_peak_so_far_kw,
+            [(np.zeros(1, int), cap_peak, 1.0), (np.zeros(1, int), cap_excess, -1.0)],
+        )
     # objective
     price, fee = np.asarray(inputs.price_jpy_per_kwh, dtype=float), inputs.sale_discount_jpy_per_kwh
     b.add_cost(buy, h * price)
@@ -263,7 +284,10 @@ def build(inputs: Any, relax: bool = False) -> dict[str, Any]:  # noqa: PLR0912,
         b.add_cost(bat_dis, deg * h)
     if ne:
         b.add_cost(ev_dis, np.array([e.degradation_jpy_per_kwh for e in evs]).reshape(ne, 1) * h)
-    b.add_cost(peak_excess, pen.peak_jpy_per_kw)
+    if fp:
+        b.add_cost(peak_excess, np.array([inputs.demand_charge_jpy_per_kw_month * facs[j].demand_bills for j in fp]))
+    if cap_excess is not None:
+        b.add_cost(cap_excess, inputs.capacity_jpy_per_kw)
     if plant_out is not None:
         cost = plant.curtailment_cost_jpy_per_kwh
         b.add_cost(plant_out, -cost * h)
@@ -271,13 +295,13 @@ def build(inputs: Any, relax: bool = False) -> dict[str, Any]:  # noqa: PLR0912,
     b.add_cost(ev_dep, pen.ev_departure_jpy_per_kwh)
     b.add_cost(ev_trip, pen.ev_trip_jpy_per_kwh)
     b.add_cost(res_short, pen.reserve_jpy_per_kwh_h * h)
-    tp = inputs.terminal_price_jpy_per_kwh  # value of stored energy at the end, as the model's terminal_params
+    default = inputs.terminal_price_jpy_per_kwh  # stored energy's value at the end, as the model's terminal_params
+    tp = {f.id: default if f.terminal_price_jpy_per_kwh is None else f.terminal_price_jpy_per_kwh for f in facs}
     if nb:
-        b.add_cost(
-            bat_soc[:, -1], -np.array([max(0.0, tp * x.discharge_efficiency - x.degradation_jpy_per_kwh) for x in bats])
-        )
+        values = [max(0.0, tp[x.facility] * x.discharge_efficiency - x.degradation_jpy_per_kwh) for x in bats]
+        b.add_cost(bat_soc[:, -1], -np.array(values))
     if ne:
-        b.add_cost(ev_soc[:, -1], -np.array([tp * e.efficiency for e in evs]))
+        b.add_cost(ev_soc[:, -1], -np.array([tp[e.facility] * e.efficiency for e in evs]))
     return b.matrices()
 
 

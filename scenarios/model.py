@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import AwareDatetime, Field, model_validator
 
@@ -87,6 +88,44 @@ class ImbalanceParams(Strict):
     cap_from_2026_10_jpy_per_kwh: float = Field(300.0, gt=0, description="Cap from 2026-10 in JPY/kWh.")
 
 
+class CapacityContribution(Strict):
+    """容量拠出金: the capacity-market contribution a retailer pays, allocated by its share of the area's peak
+    demand in summer (Jul-Sep, for the next fiscal year's Apr-Sep bills) and winter (Dec-Feb, for its Oct-Mar
+    bills) (OCCTO, https://www.occto.or.jp/capacity-market/kouri/schedule). The plan prices each kW the balancing
+    group's summed 30-min demand rises above its season peak so far at half a year's price."""
+
+    price_jpy_per_kw_year: float = Field(
+        9534.0,
+        ge=0,
+        description="Contribution per kW of peak demand and year, JPY/kW/yr (FY2024 average, secondary source "
+        "yoshihiromagokoro.com: verify against OCCTO's published unit price).",
+    )
+    summer_months: list[int] = Field(default_factory=lambda: [7, 8, 9], description="Months of the summer peak.")
+    winter_months: list[int] = Field(default_factory=lambda: [12, 1, 2], description="Months of the winter peak.")
+    summer_peak_so_far_kw: float = Field(
+        0.0,
+        ge=0,
+        description="The group's highest summed 30-min demand so far this summer, kW (offline plans; "
+        "the service measures it).",
+    )
+    winter_peak_so_far_kw: float = Field(0.0, ge=0, description="The same for the winter season, kW.")
+
+    def peak_so_far_kw(self, month: int) -> float:
+        """The season's peak so far for a plan starting in `month` (0 outside the seasons)."""
+        if month in self.summer_months:
+            return self.summer_peak_so_far_kw
+        return self.winter_peak_so_far_kw if month in self.winter_months else 0.0
+
+    @property
+    def jpy_per_season_kw(self) -> float:
+        """JPY one kW of a season's peak costs: it sets six monthly bills, half a year's price."""
+        return self.price_jpy_per_kw_year * 6 / 12
+
+    def in_season(self, month: int) -> bool:
+        """True if a peak in this month (1..12) counts for the contribution."""
+        return month in self.summer_months or month in self.winter_months
+
+
 class Market(Strict):
     """JEPX spot market access of the balancing group."""
 
@@ -103,6 +142,15 @@ class Market(Strict):
     )
     gate_closure_min: int = Field(60, ge=0, le=1440, description="Minutes before a slot when plans freeze.")
     imbalance: ImbalanceParams = Field(default_factory=ImbalanceParams, description="Imbalance pricing.")
+    basic_charge_jpy_per_kw_month: float = Field(
+        1800.0,
+        ge=0,
+        description="Basic (demand) charge per kW of contract demand and month, JPY/kW/month (assumed: a "
+        "Chugoku high-voltage 業務用 tariff's order of magnitude; verify against the contract).",
+    )
+    capacity: CapacityContribution = Field(
+        default_factory=CapacityContribution, description="Capacity contribution (容量拠出金)."
+    )
 
 
 class LoadProfile(Strict):
@@ -142,11 +190,33 @@ class Facility(Strict):
     critical_load_kw: float = Field(0.0, ge=0, description="Critical load in kW for non-shelters (e.g. HQ).")
     grid_contract_kw: float = Field(ge=0, description="Contracted demand (契約電力) in kW, 30-min average.")
     peak_this_month_kw: float = Field(0.0, ge=0, description="30-min peak already set this month in kW.")
+    peak_12_months_kw: float = Field(
+        0.0, ge=0, description="Highest 30-min demand of this month and the 11 before, kW (the ratchet's base)."
+    )
+    demand_contract: Literal["ratchet", "fixed"] | None = Field(
+        None,
+        description="'ratchet' (高圧 実量制: the contract kW is the highest 30-min demand of the last 12 months, so a "
+        "new peak is billed 12 times) or 'fixed' (agreed contract kW: a peak above it is billed this month); "
+        "None = by size: ratchet for 50-499 kW, fixed otherwise.",
+    )
+    export_limit_kw: float | None = Field(
+        None,
+        ge=0,
+        description="Reverse-flow (逆潮流) limit at the grid connection in kW: 0 = no export allowed (RPR relay), "
+        "None = no limit stated (the equipment's own ratings bound it).",
+    )
     load: LoadProfile | None = Field(None, description="Load shape; None means no load (EV base only).")
     pv_arrays: list[PVArray] = Field(default_factory=list, description="PV arrays.")
     batteries: list[Battery] = Field(default_factory=list, description="Stationary batteries.")
     ev_chargers: list[EVCharger] = Field(default_factory=list, description="EV charge points.")
     meters: list[Meter] = Field(default_factory=list, description="Meters.")
+
+    @property
+    def demand_ratchet(self) -> bool:
+        """True if the contract kW follows the 12-month peak (see ``demand_contract``)."""
+        if self.demand_contract is not None:
+            return self.demand_contract == "ratchet"
+        return 50 <= self.grid_contract_kw < 500
 
     @property
     def is_shelter(self) -> bool:

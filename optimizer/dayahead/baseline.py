@@ -1,11 +1,12 @@
 """Rule-based baseline on the same inputs (no optimisation), priced with the same cost function.
 
-Rules per facility and slot: all PV is used on site; EVs charge at full power from the slot they are
-plugged until full (a plain charger; chargers with a minimum power stop when less than it would fit);
-surplus PV charges the batteries; a deficit is covered by discharging the batteries down to their
-minimum plus the shelter reserve share; at the plant's facility the plant's output covers what is left
-behind the meter; the rest is imported or exported. Batteries never charge from the grid, EVs never
-discharge, links carry nothing, the plant runs at its forecast; JEPX trades the balancing group's net position.
+Rules per facility and slot: all PV is used (curtailed only above the facility's export limit); EVs charge
+at full power from the slot they are plugged until full (a plain charger; chargers with a minimum power stop
+when less than it would fit); surplus PV charges the batteries; a deficit is covered by discharging the
+batteries down to their floor plus the shelter reserve share; at the plant's facility the plant's output
+covers what is left behind the meter; the rest is imported or exported. Batteries never charge from the grid,
+EVs never discharge, links carry nothing, the plant runs at its forecast; JEPX trades the balancing group's net
+position.
 """
 
 from __future__ import annotations
@@ -109,6 +110,9 @@ def baseline_dispatch(inputs: PlanInputs) -> Dispatch:
         for j, f in enumerate(inputs.facilities):
             d.import_kw[j, t] = max(0.0, net[f.id])
             d.export_kw[j, t] = max(0.0, -net[f.id])
+            if f.export_limit_kw is not None and d.export_kw[j, t] > f.export_limit_kw:  # curtail PV above it
+                d.pv_used_kw[j, t] -= d.export_kw[j, t] - f.export_limit_kw
+                d.export_kw[j, t] = f.export_limit_kw
         position = d.import_kw[:, t].sum() - d.export_kw[:, t].sum() - (d.plant_kw[t] - d.plant_self_kw[t])
         d.buy_kw[t] = max(0.0, position)
         d.sell_kw[t] = max(0.0, -position)

@@ -10,7 +10,7 @@ limit on V2H energy per 24 h.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -27,9 +27,10 @@ from optimizer.dayahead.inputs import (
 )
 from optimizer.dayahead.penalties import DEFAULT_PENALTIES, EV_DAILY_KM_DEFAULT, Penalties
 from optimizer.dayahead.plant_profile import plant_available_kw, plant_forecast_kw, plant_profile
+from optimizer.dayahead.terminal import terminal_prices
 from scenarios.assets import EVCharger
 from scenarios.model import AvailabilityWindow, ElectricVehicle, Facility, Scenario, SupplyPlant
-from scenarios.timegrid import SLOT_HOURS
+from scenarios.timegrid import SLOT_HOURS, TZ
 
 __all__ = ["Overrides", "build_inputs", "plant_available_kw", "plant_forecast_kw", "plug_schedule", "windows_for"]
 
@@ -40,8 +41,13 @@ class Overrides:
 
     battery_soc: SoC fraction per battery key 'facility/battery'; ev_soc: SoC fraction per EV id;
     unavailable_batteries: battery keys out of service (no charge/discharge, not counted in reserves);
-    peak_this_month_kw: per facility id; ev_daily_km: assumed trip length per day (km);
-    terminal_price_jpy_per_kwh: value of stored energy at the horizon end (None = median price + wheeling);
+    peak_this_month_kw / peak_12_months_kw: measured 30-min demand peaks per facility id (kW; this month, and
+    this month with the 11 before); metered_kwh_first_slot: per facility id, kWh imported in the current slot
+    before the plan starts (a partial first slot); capacity_peak_kw: the group's highest summed 30-min demand so
+    far in the current capacity season (kW; None = the scenario's value for the season); ev_daily_km: assumed
+    trip length per day (km);
+    terminal_price_jpy_per_kwh: value of stored energy at the horizon end for every facility (None = each
+    facility's by the rule of optimizer.dayahead.terminal);
     extra_reserve_kwh: per shelter facility id, kWh added to its reserve (reserve_hours x critical load), e.g. a
     forecast-uncertainty margin (runtime.facades.dayahead_planning.uncertainty_reserve).
     plant_forced_outages: forced outages / derates of the plant (a line tripped), on top of the scenario's
@@ -53,6 +59,9 @@ class Overrides:
     ev_soc: Mapping[str, float] = field(default_factory=dict)
     unavailable_batteries: frozenset[str] = frozenset()
     peak_this_month_kw: Mapping[str, float] = field(default_factory=dict)
+    peak_12_months_kw: Mapping[str, float] = field(default_factory=dict)
+    metered_kwh_first_slot: Mapping[str, float] = field(default_factory=dict)
+    capacity_peak_kw: float | None = None
     ev_daily_km: float = EV_DAILY_KM_DEFAULT
     terminal_price_jpy_per_kwh: float | None = None
     penalties: Penalties = DEFAULT_PENALTIES
@@ -82,6 +91,44 @@ def build_inputs(
         raise InputError(f"first_slot_fraction: {first_slot_fraction} must be in (0, 1]")
     hours = np.full(len(index), SLOT_HOURS)
     hours[0] *= first_slot_fraction
+    _check_overrides(scenario, ov)
+    price = _aligned(price_jpy_per_kwh, index, "price_jpy_per_kwh")
+    facilities = tuple(_facility(f, index, pv_kw, load_kw, ov) for f in scenario.supplied)
+    ids = {f.id for f in facilities}
+    plant = _plant(scenario.plant, index, ov, ids) if scenario.plant else None
+    facilities, terminal = _terminal(scenario, facilities, price, plant, ov)
+    evs, notes = _evs(scenario, index, ov)
+    capacity = scenario.market.capacity
+    return PlanInputs(
+        index=index,
+        hours=hours,
+        price_jpy_per_kwh=price,
+        wheeling_jpy_per_kwh=scenario.market.wheeling_charge_jpy_per_kwh,
+        sale_discount_jpy_per_kwh=scenario.market.sale_discount_jpy_per_kwh,
+        facilities=facilities,
+        batteries=tuple(_battery(f, i, ov) for f in scenario.supplied for i in range(len(f.batteries))),
+        evs=evs,
+        plant=plant,
+        links=tuple(
+            LinkInput(lk.id, lk.from_facility, lk.to_facility, lk.limit_kw, lk.loss_fraction, lk.charge_jpy_per_kwh)
+            for lk in scenario.links
+            if lk.from_facility in ids and lk.to_facility in ids
+        ),
+        terminal_price_jpy_per_kwh=terminal,
+        penalties=ov.penalties,
+        notes=tuple(notes),
+        demand_charge_jpy_per_kw_month=scenario.market.basic_charge_jpy_per_kw_month,
+        capacity_jpy_per_kw=capacity.jpy_per_season_kw,
+        capacity_months=tuple(sorted({*capacity.summer_months, *capacity.winter_months})),
+        capacity_peak_so_far_kw=(
+            capacity.peak_so_far_kw(index.tz_convert(TZ)[0].month)
+            if ov.capacity_peak_kw is None
+            else ov.capacity_peak_kw
+        ),
+    )
+
+
+def _check_overrides(scenario: Scenario, ov: Overrides) -> None:
     known = {b_key for f in scenario.facilities for b_key in (f"{f.id}/{b.id}" for b in f.batteries)}
     for key in [*ov.battery_soc, *ov.unavailable_batteries]:
         if key not in known:
@@ -92,34 +139,38 @@ def build_inputs(
             raise InputError(f"overrides.extra_reserve_kwh: '{fid}' is not a supplied shelter; use {sorted(shelters)}")
         if not (np.isfinite(kwh) and kwh >= 0):
             raise InputError(f"overrides.extra_reserve_kwh[{fid}]: {kwh} must be a finite kWh >= 0")
-    facilities = tuple(_facility(f, index, pv_kw, load_kw, ov) for f in scenario.supplied)
-    batteries = tuple(_battery(f, i, ov) for f in scenario.supplied for i in range(len(f.batteries)))
-    price = _aligned(price_jpy_per_kwh, index, "price_jpy_per_kwh")
-    terminal = ov.terminal_price_jpy_per_kwh
-    if terminal is None:
-        terminal = float(np.median(price)) + scenario.market.wheeling_charge_jpy_per_kwh
-    evs, notes = _evs(scenario, index, ov)
-    ids = {f.id for f in facilities}
-    links = tuple(
-        LinkInput(lk.id, lk.from_facility, lk.to_facility, lk.limit_kw, lk.loss_fraction, lk.charge_jpy_per_kwh)
-        for lk in scenario.links
-        if lk.from_facility in ids and lk.to_facility in ids
+    supplied = {f.id for f in scenario.supplied}
+    for name in ("peak_this_month_kw", "peak_12_months_kw", "metered_kwh_first_slot"):
+        for fid, value in getattr(ov, name).items():
+            if fid not in supplied:
+                raise InputError(f"overrides.{name}: '{fid}' is not a supplied facility")
+            if not (np.isfinite(value) and value >= 0):
+                raise InputError(f"overrides.{name}[{fid}]: {value} must be a finite value >= 0")
+    if ov.capacity_peak_kw is not None and not (np.isfinite(ov.capacity_peak_kw) and ov.capacity_peak_kw >= 0):
+        raise InputError(f"overrides.capacity_peak_kw: {ov.capacity_peak_kw} must be a finite kW >= 0")
+
+
+def _terminal(
+    scenario: Scenario,
+    facilities: tuple[FacilityInput, ...],
+    price: np.ndarray,
+    plant: PlantInput | None,
+    ov: Overrides,
+) -> tuple[tuple[FacilityInput, ...], float]:
+    """Facilities with their terminal prices (optimizer.dayahead.terminal) and the plan's default one; an
+    override sets one price for all."""
+    if ov.terminal_price_jpy_per_kwh is not None:
+        return facilities, max(0.0, ov.terminal_price_jpy_per_kwh)
+    values = terminal_prices(
+        facilities,
+        price,
+        scenario.market.wheeling_charge_jpy_per_kwh,
+        scenario.market.sale_discount_jpy_per_kwh,
+        None if plant is None else plant.forecast_kw,
+        None if plant is None else plant.facility,
     )
-    return PlanInputs(
-        index=index,
-        hours=hours,
-        price_jpy_per_kwh=price,
-        wheeling_jpy_per_kwh=scenario.market.wheeling_charge_jpy_per_kwh,
-        sale_discount_jpy_per_kwh=scenario.market.sale_discount_jpy_per_kwh,
-        facilities=facilities,
-        batteries=batteries,
-        evs=evs,
-        plant=_plant(scenario.plant, index, ov, {f.id for f in facilities}) if scenario.plant else None,
-        links=links,
-        terminal_price_jpy_per_kwh=max(0.0, terminal),
-        penalties=ov.penalties,
-        notes=tuple(notes),
-    )
+    priced = tuple(replace(f, terminal_price_jpy_per_kwh=values[f.id]) for f in facilities)
+    return priced, float(np.median(list(values.values())))
 
 
 def _aligned(series: pd.Series | None, index: pd.DatetimeIndex, name: str) -> np.ndarray:
@@ -152,6 +203,10 @@ def _facility(
         load_kw=load_kw,
         contract_kw=f.grid_contract_kw,
         peak_so_far_kw=ov.peak_this_month_kw.get(f.id, f.peak_this_month_kw),
+        peak_12_months_kw=ov.peak_12_months_kw.get(f.id, f.peak_12_months_kw),
+        demand_ratchet=f.demand_ratchet,
+        metered_kwh_first_slot=ov.metered_kwh_first_slot.get(f.id, 0.0),
+        export_limit_kw=f.export_limit_kw,
         reserve_kwh=reserve,
         is_shelter=f.is_shelter,
         has_pv=bool(f.pv_arrays),

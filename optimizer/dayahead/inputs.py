@@ -13,39 +13,49 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
 
+from optimizer.dayahead.input_checks import (
+    InputError,
+    check_battery,
+    check_ev,
+    check_facility,
+    check_index,
+    check_link,
+    check_plan_scalars,
+    check_plant,
+    check_unique,
+    frozen_array,
+)
 from optimizer.dayahead.penalties import DEFAULT_PENALTIES, Penalties
+from scenarios.timegrid import TZ
+
+__all__ = [
+    "PEAK_MARGIN",
+    "BatteryInput",
+    "EVInput",
+    "FacilityInput",
+    "InputError",
+    "LinkInput",
+    "PlanInputs",
+    "PlantInput",
+    "frozen_array",
+]
 
 # A facility gets peak rows when its largest possible import exceeds this share of its peak reference.
 PEAK_MARGIN = 0.8
 
 
-class InputError(ValueError):
-    """An input is invalid; the message names the field and the fix."""
-
-
-def frozen_array(values: ArrayLike, name: str, length: int | None = None, minimum: float | None = None) -> np.ndarray:
-    """A read-only float array; InputError naming `name` if it has the wrong length, NaNs or values < minimum."""
-    arr = np.array(values, dtype=float).reshape(-1)
-    if length is not None and arr.size != length:
-        raise InputError(f"{name}: expected {length} values (one per slot), got {arr.size}")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        raise InputError(
-            f"{name}: {int(bad.sum())} missing/non-finite value(s) (first at slot {int(np.argmax(bad))});"
-            " fill them before planning"
-        )
-    if minimum is not None and (arr < minimum - 1e-9).any():
-        first = int(np.argmax(arr < minimum - 1e-9))
-        raise InputError(f"{name}: value {arr[first]:g} at slot {first} is below {minimum:g}")
-    arr.setflags(write=False)
-    return arr
-
-
 @dataclass(frozen=True)
 class FacilityInput:
-    """One supplied facility: forecasts (kW per slot), contract and peak (kW), shelter reserve (kWh)."""
+    """One supplied facility: forecasts (kW per slot), contract and peaks (kW), shelter reserve (kWh).
+
+    Demand (30-min average import, kW): peak_so_far_kw is this month's highest, peak_12_months_kw the highest of
+    this month and the 11 before; with demand_ratchet (high-voltage 実量制) the contract kW follows the 12-month
+    peak, so a new peak is billed on 12 monthly bills, else on this month's only (``demand_bills``).
+    metered_kwh_first_slot: energy already imported in slot 0 before the plan starts (kWh; only when slot 0 is
+    partial): slot 0's demand is (that + hours[0] x import) / 0.5 h. export_limit_kw: reverse-flow limit at
+    the meter (kW; None = none). terminal_price_jpy_per_kwh: value of a kWh stored here at the horizon end
+    (None: the plan's ``terminal_price_jpy_per_kwh``)."""
 
     id: str
     pv_kw: np.ndarray
@@ -55,11 +65,23 @@ class FacilityInput:
     reserve_kwh: float = 0.0
     is_shelter: bool = False
     has_pv: bool = True
+    peak_12_months_kw: float = 0.0
+    demand_ratchet: bool = False
+    metered_kwh_first_slot: float = 0.0
+    export_limit_kw: float | None = None
+    terminal_price_jpy_per_kwh: float | None = None
 
     @property
     def peak_reference_kw(self) -> float:
-        """Import level in kW above which the peak charge applies: max(contract, peak this month)."""
-        return max(self.contract_kw, self.peak_so_far_kw)
+        """Demand in kW above which a new peak is billed: max(contract, this month's peak), and the 12-month
+        peak for a ratchet contract."""
+        ratchet = self.peak_12_months_kw if self.demand_ratchet else 0.0
+        return max(self.contract_kw, self.peak_so_far_kw, ratchet)
+
+    @property
+    def demand_bills(self) -> int:
+        """Monthly bills a kW of new peak is charged on: 12 under the ratchet, else 1."""
+        return 12 if self.demand_ratchet else 1
 
 
 @dataclass(frozen=True)
@@ -189,33 +211,35 @@ class PlanInputs:
     terminal_price_jpy_per_kwh: float = 0.0
     penalties: Penalties = DEFAULT_PENALTIES
     notes: tuple[str, ...] = field(default=())
+    demand_charge_jpy_per_kw_month: float = 1800.0
+    capacity_jpy_per_kw: float = 0.0
+    capacity_months: tuple[int, ...] = ()
+    capacity_peak_so_far_kw: float = 0.0
 
     def __post_init__(self) -> None:
-        _check_index(self.index)
+        check_index(self.index)
         n = len(self.index)
         object.__setattr__(self, "hours", frozen_array(self.hours, "hours", n, minimum=0.0))
         if (self.hours > 0.5 + 1e-9).any() or (self.hours[1:] < 0.5 - 1e-9).any() or self.hours[0] <= 0:
             raise InputError("hours: every slot lasts 0.5 h except the first, which may be shorter but > 0")
         object.__setattr__(self, "price_jpy_per_kwh", frozen_array(self.price_jpy_per_kwh, "price_jpy_per_kwh", n))
-        for name in ("wheeling_jpy_per_kwh", "sale_discount_jpy_per_kwh", "terminal_price_jpy_per_kwh"):
-            if not np.isfinite(getattr(self, name)) or getattr(self, name) < 0:
-                raise InputError(f"{name}: must be a finite value >= 0 JPY/kWh")
+        check_plan_scalars(self)
         if not self.facilities:
             raise InputError("facilities: at least one supplied facility is needed")
-        _check_unique([f.id for f in self.facilities], "facilities")
-        _check_unique([b.key for b in self.batteries], "batteries")
-        _check_unique([e.id for e in self.evs], "evs")
+        check_unique([f.id for f in self.facilities], "facilities")
+        check_unique([b.key for b in self.batteries], "batteries")
+        check_unique([e.id for e in self.evs], "evs")
         ids = {f.id for f in self.facilities}
         for f in self.facilities:
-            _check_facility(f, n)
+            check_facility(f, n, float(self.hours[0]))
         for b in self.batteries:
-            _check_battery(b, ids)
+            check_battery(b, ids)
         for e in self.evs:
-            _check_ev(e, ids, n)
+            check_ev(e, ids, n)
         for link in self.links:
-            _check_link(link, ids)
+            check_link(link, ids)
         if self.plant is not None:
-            _check_plant(self.plant, n, ids)
+            check_plant(self.plant, n, ids)
 
     @property
     def n_slots(self) -> int:
@@ -226,6 +250,15 @@ class PlanInputs:
     def facility_ids(self) -> list[str]:
         """Facility ids in model order."""
         return [f.id for f in self.facilities]
+
+    @property
+    def capacity_slots(self) -> tuple[int, ...]:
+        """Slots (numbers) whose local (Asia/Tokyo) month is in ``capacity_months``: where the group's demand
+        counts for the capacity contribution; empty without a capacity price."""
+        if not (self.capacity_months and self.capacity_jpy_per_kw > 0):
+            return ()
+        months = self.index.tz_convert(TZ).month
+        return tuple(int(t) for t in np.flatnonzero(np.isin(months, self.capacity_months)))
 
     @property
     def capped_evs(self) -> list[str]:
@@ -255,7 +288,9 @@ class PlanInputs:
             extra = sum(b.charge_kw for b in self.batteries if b.facility == f.id and b.available)
             extra += sum(e.charge_kw for e in self.evs if e.facility == f.id)
             extra += sum(lk.limit_kw for lk in self.links if f.id in (lk.a, lk.b))
-            if float(f.load_kw.max()) + extra > PEAK_MARGIN * f.peak_reference_kw:
+            top = float(f.load_kw.max()) + extra
+            first = (f.metered_kwh_first_slot + self.hours[0] * (float(f.load_kw[0]) + extra)) / 0.5
+            if max(top, first) > PEAK_MARGIN * f.peak_reference_kw:
                 out.append(f.id)
         return out
 
@@ -283,7 +318,7 @@ class PlanInputs:
         ev_costs = tuple((e.degradation_jpy_per_kwh, e.v2h_max_kwh_per_24h is not None) for e in self.evs)
         return (
             self.n_slots,
-            tuple((f.id, f.has_pv) for f in self.facilities),
+            tuple((f.id, f.has_pv, f.demand_bills, f.export_limit_kw) for f in self.facilities),
             bats,
             evs,
             ev_costs,
@@ -294,111 +329,5 @@ class PlanInputs:
             self.penalties,
             tuple(self.peak_facilities()),
             tuple(self.disposal_slots()),
-        )
-
-
-def _check_index(index: pd.DatetimeIndex) -> None:
-    if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
-        raise InputError("index: expected a tz-aware DatetimeIndex of slot starts; localise it (e.g. Asia/Tokyo)")
-    if len(index) == 0:
-        raise InputError("index: the horizon has no slots; give at least one")
-    if len(index) > 1 and not (index[1:] - index[:-1] == pd.Timedelta(minutes=30)).all():
-        raise InputError("index: slot starts must be exactly 30 minutes apart")
-
-
-def _check_unique(ids: list[str], name: str) -> None:
-    seen: set[str] = set()
-    for i in ids:
-        if i in seen:
-            raise InputError(f"{name}: duplicate id '{i}'")
-        seen.add(i)
-
-
-def _check_facility(f: FacilityInput, n: int) -> None:
-    prefix = f"facilities[{f.id}]"
-    object.__setattr__(f, "pv_kw", frozen_array(f.pv_kw, f"{prefix}.pv_kw", n, minimum=0.0))
-    object.__setattr__(f, "load_kw", frozen_array(f.load_kw, f"{prefix}.load_kw", n, minimum=0.0))
-    for name in ("contract_kw", "peak_so_far_kw", "reserve_kwh"):
-        if not getattr(f, name) >= 0:
-            raise InputError(f"{prefix}.{name}: must be >= 0, got {getattr(f, name)}")
-    if not f.has_pv and f.pv_kw.any():
-        raise InputError(f"{prefix}.pv_kw: the facility has no PV (has_pv false) but the forecast is not zero")
-
-
-def _check_battery(b: BatteryInput, ids: set[str]) -> None:
-    prefix = f"batteries[{b.key}]"
-    if b.facility not in ids:
-        raise InputError(f"{prefix}.facility: '{b.facility}' is not a supplied facility of this plan")
-    if not 0 <= b.soc_min_kwh < b.soc_max_kwh <= b.capacity_kwh:
-        raise InputError(f"{prefix}: need 0 <= soc_min_kwh < soc_max_kwh <= capacity_kwh")
-    if not 0 <= b.reserve_floor_kwh <= b.soc_max_kwh:
-        raise InputError(
-            f"{prefix}.reserve_floor_kwh: {b.reserve_floor_kwh:g} kWh outside 0..soc_max_kwh {b.soc_max_kwh:g}; "
-            "give reserve_soc x capacity"
-        )
-    if not 0 <= b.initial_kwh <= b.capacity_kwh:
-        raise InputError(f"{prefix}.initial_kwh: {b.initial_kwh:g} kWh outside 0..{b.capacity_kwh:g}; give SoC 0..1")
-    if not (0 < b.charge_efficiency <= 1 and 0 < b.discharge_efficiency <= 1):
-        raise InputError(f"{prefix}: efficiencies must be in (0, 1]")
-    if b.charge_kw < 0 or b.discharge_kw < 0 or b.degradation_jpy_per_kwh < 0:
-        raise InputError(f"{prefix}: powers and degradation cost must be >= 0")
-
-
-def _check_ev(e: EVInput, ids: set[str], n: int) -> None:
-    prefix = f"evs[{e.id}]"
-    if e.facility not in ids:
-        raise InputError(f"{prefix}.facility: '{e.facility}' is not a supplied facility of this plan")
-    object.__setattr__(e, "plugged", frozen_array(e.plugged, f"{prefix}.plugged", n, minimum=0.0))
-    if ((e.plugged != 0) & (e.plugged != 1)).any():
-        raise InputError(f"{prefix}.plugged: values must be 0 or 1")
-    object.__setattr__(e, "target_kwh", frozen_array(e.target_kwh, f"{prefix}.target_kwh", n, minimum=0.0))
-    object.__setattr__(e, "trip_kwh", frozen_array(e.trip_kwh, f"{prefix}.trip_kwh", n, minimum=0.0))
-    if (e.target_kwh > e.capacity_kwh + 1e-9).any():
-        raise InputError(f"{prefix}.target_kwh: a target exceeds the capacity {e.capacity_kwh:g} kWh")
-    if not 0 <= e.initial_kwh <= e.capacity_kwh:
-        raise InputError(f"{prefix}.initial_kwh: {e.initial_kwh:g} kWh outside 0..{e.capacity_kwh:g}")
-    if not 0 <= e.min_charge_kw <= e.charge_kw or e.discharge_kw < 0 or not 0 < e.efficiency <= 1:
-        raise InputError(f"{prefix}: need 0 <= min_charge_kw <= charge_kw, discharge_kw >= 0, 0 < efficiency <= 1")
-    for name in ("degradation_jpy_per_kwh", "v2h_prior_kwh"):
-        if not (np.isfinite(getattr(e, name)) and getattr(e, name) >= 0):
-            raise InputError(f"{prefix}.{name}: {getattr(e, name)} must be a finite value >= 0")
-    if e.v2h_max_kwh_per_24h is not None and not e.v2h_max_kwh_per_24h > 0:
-        raise InputError(f"{prefix}.v2h_max_kwh_per_24h: {e.v2h_max_kwh_per_24h} must be > 0 kWh or None")
-
-
-def _check_link(link: LinkInput, ids: set[str]) -> None:
-    if link.a not in ids or link.b not in ids or link.a == link.b:
-        raise InputError(f"links[{link.id}]: ends '{link.a}', '{link.b}' must be two different supplied facilities")
-    if not 0 <= link.loss_fraction < 0.5:
-        raise InputError(f"links[{link.id}].loss_fraction: {link.loss_fraction} must be in [0, 0.5)")
-    if not (np.isfinite(link.charge_jpy_per_kwh) and link.charge_jpy_per_kwh >= 0):
-        raise InputError(f"links[{link.id}].charge_jpy_per_kwh: {link.charge_jpy_per_kwh} must be >= 0 JPY/kWh")
-    if not link.limit_kw > 0:
-        raise InputError(f"links[{link.id}].limit_kw: {link.limit_kw} must be > 0 kW")
-
-
-def _check_plant(p: PlantInput, n: int, ids: set[str]) -> None:
-    prefix = f"plant[{p.id}]"
-    object.__setattr__(p, "forecast_kw", frozen_array(p.forecast_kw, f"{prefix}.forecast_kw", n, minimum=0.0))
-    object.__setattr__(p, "min_kw", frozen_array(p.min_kw, f"{prefix}.min_kw", n, minimum=0.0))
-    object.__setattr__(p, "available_kw", frozen_array(p.available_kw, f"{prefix}.available_kw", n, minimum=0.0))
-    if (p.min_kw > p.forecast_kw + 1e-9).any() or (p.forecast_kw > p.available_kw + 1e-9).any():
-        raise InputError(f"{prefix}: need min_kw <= forecast_kw <= available_kw in every slot")
-    if p.facility is not None and p.facility not in ids:
-        raise InputError(f"{prefix}.facility: '{p.facility}' is not a supplied facility of this plan; give None")
-    if (p.ramp_up_kw is None) != (p.ramp_down_kw is None):
-        raise InputError(f"{prefix}: give both ramp_up_kw and ramp_down_kw, or neither")
-    if p.ramp_up_kw is None or p.ramp_down_kw is None:
-        return
-    up = frozen_array(p.ramp_up_kw, f"{prefix}.ramp_up_kw", n, minimum=0.0)
-    down = frozen_array(p.ramp_down_kw, f"{prefix}.ramp_down_kw", n, minimum=0.0)
-    object.__setattr__(p, "ramp_up_kw", up)
-    object.__setattr__(p, "ramp_down_kw", down)
-    step = np.diff(np.concatenate([[p.initial_kw], p.forecast_kw]))
-    bad = (step > up + 1e-6) | (-step > down + 1e-6)
-    if bad.any():
-        t = int(np.argmax(bad))
-        raise InputError(
-            f"{prefix}.forecast_kw: changes by {step[t]:+.1f} kW into slot {t}, beyond its ramp limits; give a "
-            "ramp-feasible forecast (optimizer.dayahead.plant_profile)"
+            (self.demand_charge_jpy_per_kw_month, self.capacity_jpy_per_kw, self.capacity_slots),
         )

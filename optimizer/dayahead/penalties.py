@@ -1,4 +1,4 @@
-"""Penalty prices of the soft targets and the peak charge: the one place they are defined.
+"""Penalty prices of the soft targets: the one place they are defined.
 
 Physics (energy balance, SoC dynamics, power limits) is hard in the model; the targets below are soft: a
 shortfall is allowed but costs the stated price, so a plan always exists and every miss is reported.
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Penalties:
-    """Soft-target penalty prices and the 30-minute peak (demand) charge.
+    """Soft-target penalty prices (the demand charge is money, not a penalty: ``PlanInputs``'
+    ``demand_charge_jpy_per_kw_month``, from the scenario's market).
 
     ev_departure_jpy_per_kwh: per kWh an EV is short of its departure target at departure.
     ev_trip_jpy_per_kwh: per kWh a car lacks for its assumed trip (or falls below its SoC floor on return).
@@ -23,17 +24,14 @@ class Penalties:
         slot below costs half of it per kWh, so 700 makes that 350 JPY/kWh: above the imbalance price cap
         (300 JPY/kWh from 2026-10) + wheeling, so no spot spike buys a shelter's reserve away. (At the former
         100, i.e. 50 JPY/kWh per slot, a spike above ~70 JPY/kWh drained the reserve for that slot.)
-    peak_jpy_per_kw: per kW of 30-min average import above max(contract kW, peak already set this month);
-        one month of a high-voltage basic charge (assumed 1,800 JPY/kW; the 12-month ratchet is ignored).
     """
 
     ev_departure_jpy_per_kwh: float = 200.0
     ev_trip_jpy_per_kwh: float = 500.0
     reserve_jpy_per_kwh_h: float = 700.0
-    peak_jpy_per_kw: float = 1800.0
 
     def __post_init__(self) -> None:
-        for name in ("ev_departure_jpy_per_kwh", "ev_trip_jpy_per_kwh", "reserve_jpy_per_kwh_h", "peak_jpy_per_kw"):
+        for name in ("ev_departure_jpy_per_kwh", "ev_trip_jpy_per_kwh", "reserve_jpy_per_kwh_h"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"penalties.{name}: must be >= 0 JPY, got {getattr(self, name)}")
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from optimizer.dayahead.costs import shortfalls
+from optimizer.dayahead.costs import demand_kw, shortfalls
 from optimizer.dayahead.decisions import Dispatch
 from optimizer.dayahead.inputs import EVInput, PlanInputs
 
@@ -17,7 +17,8 @@ TOL = 1e-4
 @dataclass(frozen=True)
 class MissedTarget:
     """One missed soft target. kind: 'ev_departure', 'ev_trip', 'shelter_reserve', 'shelter_no_storage' or
-    'contract_peak'; subject: EV or facility id; slot: first slot missed; shortfall in `unit` (kWh or kW)."""
+    'contract_peak'; subject: EV or facility id; slot: first slot missed; shortfall in `unit` (kWh or kW);
+    penalty_jpy: what the miss costs (for 'contract_peak' the demand charge, money in the 'demand' term)."""
 
     kind: str
     subject: str
@@ -147,11 +148,13 @@ def _reserve_misses(inputs: PlanInputs, d: Dispatch, reserve: dict[str, np.ndarr
 
 
 def _peak_misses(inputs: PlanInputs, d: Dispatch, peak: np.ndarray) -> list[MissedTarget]:
+    """New demand peaks: money (the 'demand' term), reported here with the limit that explains them."""
     out = []
+    demand = demand_kw(inputs, d)
     for j, f in enumerate(inputs.facilities):
         if peak[j] <= TOL:
             continue
-        t = int(np.argmax(d.import_kw[j]))
+        t = int(np.argmax(demand[j]))
         dis = sum(b.discharge_kw for b in inputs.batteries if b.facility == f.id and b.available)
         floor = f.load_kw[t] - f.pv_kw[t] - dis
         if floor > f.peak_reference_kw - TOL:
@@ -161,6 +164,8 @@ def _peak_misses(inputs: PlanInputs, d: Dispatch, peak: np.ndarray) -> list[Miss
             )
         else:
             why = "battery energy too small to shave the import over the whole peak period"
+        price = inputs.demand_charge_jpy_per_kw_month * f.demand_bills
+        why += f"; billed {f.demand_bills} month(s) at {inputs.demand_charge_jpy_per_kw_month:g} JPY/kW"
         out.append(
             MissedTarget(
                 "contract_peak",
@@ -168,7 +173,7 @@ def _peak_misses(inputs: PlanInputs, d: Dispatch, peak: np.ndarray) -> list[Miss
                 inputs.index[t],
                 float(peak[j]),
                 "kW",
-                inputs.penalties.peak_jpy_per_kw * float(peak[j]),
+                price * float(peak[j]),
                 why,
             )
         )

@@ -59,7 +59,7 @@ def test_v2h_wear_above_the_saving_keeps_the_car_idle() -> None:
     # wear the car serves it (5 x 10 = 50 JPY of wear); at 40 JPY/kWh it stays idle and the load is bought (170).
     worn = solved(plan([0.0, 10.0], [10.0, 30.0], car(2, 20.0, degradation_jpy_per_kwh=10.0)))
     assert worn.dispatch.ev_discharge_kw[0].tolist() == pytest.approx([0.0, 10.0])
-    assert worn.breakdown["degradation"] == pytest.approx(50.0)
+    assert worn.breakdown["wear"] == pytest.approx(50.0)
     assert worn.objective_jpy == pytest.approx(50.0)
     dear = solved(plan([0.0, 10.0], [10.0, 30.0], car(2, 20.0, degradation_jpy_per_kwh=40.0)))
     assert dear.dispatch.ev_discharge_kw.max() == pytest.approx(0.0, abs=1e-9)

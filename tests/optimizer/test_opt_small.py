@@ -88,7 +88,7 @@ def test_battery_arbitrage_objective_to_the_yen() -> None:
     assert d.bat_discharge_kw[0].tolist() == pytest.approx([0.0, 8.0], abs=1e-6)
     assert d.buy_kw.tolist() == pytest.approx([10.0, 0.0], abs=1e-6)
     assert result.breakdown["energy"] == pytest.approx(50.0)
-    assert result.breakdown["degradation"] == pytest.approx(9.0)
+    assert result.breakdown["wear"] == pytest.approx(9.0)
     assert baseline(inputs).objective_jpy == pytest.approx(136.0)
 
 
@@ -226,7 +226,7 @@ def test_peak_above_contract_reported_with_binding_limit() -> None:
     assert len(missed) == 1
     assert missed[0].shortfall == pytest.approx(10.0, abs=1e-6)
     assert "exceeds the reference 30 kW" in missed[0].reason
-    assert result.breakdown["peak"] == pytest.approx(1800.0 * 10.0, abs=1e-3)
+    assert result.breakdown["demand"] == pytest.approx(1800.0 * 10.0, abs=1e-3)
 
 
 def test_physical_link_carries_up_to_its_limit_without_wheeling() -> None:

@@ -1,8 +1,8 @@
 """The plan model, built from one ``PlanInputs`` by named steps (one module per family).
 
 Order: sets -> add_supply -> add_battery -> add_ev -> add_interchange -> add_exclusive -> add_facility_balance ->
-add_market -> add_reserve -> add_peak -> add_objective. Component names carry the family prefix
-(plant_, market_, fac_, bat_, ev_, link_, reserve_, peak_, cost_) so they are searchable.
+add_market -> add_reserve -> add_peak -> add_capacity -> add_objective. Component names carry the family prefix
+(plant_, market_, fac_, bat_, ev_, link_, reserve_, peak_, cap_, cost_) so they are searchable.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pyomo.common.gc_manager import PauseGC
 
 from optimizer.dayahead.inputs import PlanInputs
 from optimizer.dayahead.model.battery import add_battery, battery_params
+from optimizer.dayahead.model.capacity import add_capacity, capacity_params
 from optimizer.dayahead.model.ev import add_ev, ev_params
 from optimizer.dayahead.model.exclusive import add_exclusive
 from optimizer.dayahead.model.facility import add_facility_balance, facility_params
@@ -45,6 +46,7 @@ def build_model(inputs: PlanInputs, relax: bool = False) -> pyo.ConcreteModel:
         add_market(m, inputs)
         add_reserve(m, inputs)
         add_peak(m, inputs)
+        add_capacity(m, inputs)
         add_objective(m, inputs)
     return m
 
@@ -61,6 +63,7 @@ def param_values(inputs: PlanInputs) -> ParamValues:
         ev_params,
         reserve_params,
         peak_params,
+        capacity_params,
         terminal_params,
     ):
         out.update(family(inputs))

@@ -21,14 +21,16 @@ def facility_params(inputs: PlanInputs) -> ParamValues:
 
 
 def add_facility_balance(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
-    """fac_import, fac_export (kW at the meter), fac_pv_used (<= forecast, facilities with PV only; the rest
-    is curtailed) and fac_balance[f,t]: import - export + pv_used + discharge - charge + link received - link
-    sent (+ the plant's output used behind the meter at its facility) = load."""
+    """fac_import, fac_export (kW at the meter; export within the facility's reverse-flow limit), fac_pv_used
+    (<= forecast, facilities with PV only; the rest is curtailed) and fac_balance[f,t]: import - export +
+    pv_used + discharge - charge + link received - link sent (+ the plant's output used behind the meter at its
+    facility) = load."""
     values = facility_params(inputs)
     declare(m, "pv_kw", (m.FPV, m.T), values["pv_kw"], "PV forecast kW")
     declare(m, "load_kw", (m.F, m.T), values["load_kw"], "load forecast kW")
     m.fac_import = pyo.Var(m.F, m.T, within=pyo.NonNegativeReals, doc="grid import kW")
-    m.fac_export = pyo.Var(m.F, m.T, within=pyo.NonNegativeReals, doc="grid export kW")
+    limit = {f.id: f.export_limit_kw for f in inputs.facilities}  # part of the structure key
+    m.fac_export = pyo.Var(m.F, m.T, bounds=lambda m, f, t: (0, limit[f]), doc="grid export kW (reverse flow)")
     m.fac_pv_used = pyo.Var(m.FPV, m.T, bounds=lambda m, f, t: (0, m.pv_kw[f, t]), doc="PV used kW")
     has_pv = set(m.FPV)
     bats = {f.id: [b.key for b in inputs.batteries if b.facility == f.id] for f in inputs.facilities}

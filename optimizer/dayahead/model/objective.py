@@ -15,8 +15,9 @@ TERMS = (
     "energy",
     "wheeling",
     "link",
-    "degradation",
-    "peak",
+    "wear",
+    "demand",
+    "capacity",
     "curtailment",
     "penalty_ev_departure",
     "penalty_ev_trip",
@@ -25,15 +26,25 @@ TERMS = (
 )
 
 
+def terminal_prices(inputs: PlanInputs) -> dict[str, float]:
+    """JPY per kWh stored at each facility at the horizon end: its own terminal price, else the plan's."""
+    default = inputs.terminal_price_jpy_per_kwh
+    return {
+        f.id: default if f.terminal_price_jpy_per_kwh is None else f.terminal_price_jpy_per_kwh
+        for f in inputs.facilities
+    }
+
+
 def terminal_params(inputs: PlanInputs) -> ParamValues:
-    """Value (JPY per stored kWh) of energy left at the horizon end: terminal price x discharge efficiency
-    minus the battery's throughput cost; EVs: terminal price x charger efficiency."""
-    tp = inputs.terminal_price_jpy_per_kwh
+    """Value (JPY per stored kWh) of energy left at the horizon end: the facility's terminal price x discharge
+    efficiency minus the battery's throughput cost; EVs: terminal price x charger efficiency."""
+    tp = terminal_prices(inputs)
     return {
         "bat_terminal_value": {
-            b.key: max(0.0, tp * b.discharge_efficiency - b.degradation_jpy_per_kwh) for b in inputs.batteries
+            b.key: max(0.0, tp[b.facility] * b.discharge_efficiency - b.degradation_jpy_per_kwh)
+            for b in inputs.batteries
         },
-        "ev_terminal_value": {e.id: tp * e.efficiency for e in inputs.evs},
+        "ev_terminal_value": {e.id: tp[e.facility] * e.efficiency for e in inputs.evs},
     }
 
 
@@ -64,13 +75,15 @@ def add_objective(m: pyo.ConcreteModel, inputs: PlanInputs) -> None:
         )
     )
     wear = {e.id: e.degradation_jpy_per_kwh for e in inputs.evs}
-    m.cost_degradation = pyo.Expression(
+    m.cost_wear = pyo.Expression(
         expr=pyo.quicksum(
             [(deg[b] * h[t]) * var[b, t] for b in m.B for t in m.T for var in (m.bat_charge, m.bat_discharge)]
             + [(wear[e] * h[t]) * m.ev_discharge[e, t] for e in m.E for t in m.T if wear[e]],
         )
     )
-    m.cost_peak = pyo.Expression(expr=pen.peak_jpy_per_kw * sum(m.peak_excess[f] for f in m.FP))
+    bills = {f.id: inputs.demand_charge_jpy_per_kw_month * f.demand_bills for f in inputs.facilities}
+    m.cost_demand = pyo.Expression(expr=pyo.quicksum([bills[f] * m.peak_excess[f] for f in m.FP]))
+    m.cost_capacity = pyo.Expression(expr=inputs.capacity_jpy_per_kw * m.cap_excess if len(m.CT) else 0.0)
     m.cost_curtailment = pyo.Expression(
         expr=sum(m.plant_curtail_cost * h[t] * m.plant_curtail_kw[t] for t in m.T) if hasattr(m, "plant_out") else 0.0
     )
