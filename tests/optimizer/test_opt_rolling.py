@@ -101,3 +101,42 @@ def test_peak_rows_only_where_a_peak_is_possible_and_key_tracks_it() -> None:
     heavy = inputs_at(dt.datetime(2024, 8, 1, tzinfo=JST), 1.0, 0.5, 40.0)
     assert "office" in heavy.peak_facilities()
     assert heavy.structure_key() != base.structure_key()  # a rolling planner rebuilds for it
+
+
+def rich_inputs(start: dt.datetime, price_scale: float, soc: float, metered: float):  # type: ignore[no-untyped-def]
+    """tiny with every family that has Params: the plant behind the school's meter with a ramp, a lossy
+    charged link, a capped V2H car, a capacity season and a partial first slot with metered energy."""
+    data = builtin_data("tiny")
+    data["plant"].update(facility_id="school", ramp_kw_per_slot=15.0)
+    data["links"] = [
+        {"id": "feeder", "from_facility": "centre", "to_facility": "school", "limit_kw": 10.0, "loss_fraction": 0.03}
+    ]
+    data["evs"][0]["v2h_max_kwh_per_24h"] = 5.0
+    data["facilities"][0]["export_limit_kw"] = 2.0
+    data["market"] = {"capacity": {"summer_peak_so_far_kw": 5.0}}
+    s = parse_scenario(data)
+    idx = pd.date_range(pd.Timestamp(start).floor("30min"), periods=48, freq="30min")
+    hours = (idx.hour + idx.minute / 60).to_numpy()
+    sun = np.clip(np.sin(np.pi * (hours - 6) / 13), 0, None)
+    pv = {"centre": pd.Series(12 * sun, index=idx), "school": pd.Series(16 * sun, index=idx)}
+    load = {f.id: pd.Series(9.0 + 4 * (hours > 8) * (hours < 18), index=idx) for f in s.facilities}
+    price = pd.Series(price_scale * (10 + 8 * (hours > 16) * (hours < 21)), index=idx, dtype=float)
+    ov = Overrides(battery_soc={"centre/bat1": soc}, metered_kwh_first_slot={"office": metered}, plant_output_kw=50.0)
+    return build_inputs(s, idx, pv, load, price, first_slot_fraction=0.5, overrides=ov)
+
+
+def test_replan_with_every_cost_family_equals_fresh_build() -> None:
+    planner = RollingPlanner(EXACT)
+    first = rich_inputs(dt.datetime(2024, 8, 1, 0, 15, tzinfo=JST), 1.0, 0.6, 2.0)
+    assert first.capacity_slots
+    assert first.plant is not None
+    assert first.plant.facility == "school"
+    assert first.plant.ramp_up_kw is not None
+    assert first.capped_evs == ["ev1"]
+    planned(planner, first)
+    changed = rich_inputs(dt.datetime(2024, 8, 1, 0, 45, tzinfo=JST), 1.4, 0.8, 3.5)
+    again = planned(planner, changed)
+    assert planner.rebuilds == 1  # every new family's data are Params
+    fresh = solved(changed, EXACT)
+    assert again.objective_jpy == pytest.approx(fresh.objective_jpy, abs=1e-4)
+    np.testing.assert_allclose(again.dispatch.plant_kw, fresh.dispatch.plant_kw, atol=1e-4)
