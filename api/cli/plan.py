@@ -16,22 +16,46 @@ if TYPE_CHECKING:
     from runtime.facades.dayahead_planning import PlanRun
 
 
+def _money_table(run: PlanRun) -> Table:
+    """Money by term apart from penalties and the stored-energy value, optimised vs baseline (JPY)."""
+    from runtime.facades.dayahead_planning import split_costs
+
+    mine, theirs = split_costs(run.result.breakdown), split_costs(run.baseline.breakdown)
+    inputs = run.result.inputs
+    table = Table(
+        title=f"Plan: {inputs.index[0]:%Y-%m-%d %H:%M} JST, {inputs.n_slots} slots, {len(inputs.facilities)} "
+        "facilities: money (JPY, + paid / - earned) apart from penalties"
+    )
+    for column in ("JPY", "optimised", "baseline", "baseline - optimised"):
+        table.add_column(column, justify="left" if column == "JPY" else "right")
+
+    def row(name: str, opt: float, base: float, style: str | None = None) -> None:
+        table.add_row(name, f"{opt:,.0f}", f"{base:,.0f}", f"{base - opt:,.0f}", style=style)
+
+    for term in dict.fromkeys([*mine.money_jpy, *theirs.money_jpy]):
+        row(f"  {term}", mine.money_jpy.get(term, 0.0), theirs.money_jpy.get(term, 0.0))
+    row("money", mine.money_total_jpy, theirs.money_total_jpy, "bold")
+    for term in dict.fromkeys([*mine.penalties_jpy, *theirs.penalties_jpy]):
+        row(f"  {term}", mine.penalties_jpy.get(term, 0.0), theirs.penalties_jpy.get(term, 0.0))
+    row("penalties (not money)", mine.penalties_total_jpy, theirs.penalties_total_jpy, "bold")
+    row("stored energy value (not money)", mine.stored_energy_value_jpy, theirs.stored_energy_value_jpy)
+    row("objective (money + penalties - stored value)", run.result.objective_jpy, run.baseline.objective_jpy)
+    return table
+
+
 def _summary_table(run: PlanRun) -> Table:
     s = run.summary()
-    table = Table(
-        title=f"Plan: {run.result.inputs.index[0]:%Y-%m-%d %H:%M} JST, {run.result.inputs.n_slots} slots, "
-        f"{len(run.result.inputs.facilities)} facilities"
-    )
+    table = Table(title="Plan figures")
     table.add_column("figure")
     table.add_column("value", justify="right")
     rows = [
-        ("optimised cost (JPY)", f"{s.optimised_jpy:,.0f}"),
-        ("baseline cost (JPY)", f"{s.baseline_jpy:,.0f}"),
-        ("saving (JPY)", f"{s.saving_jpy:,.0f} ({s.saving_pct:.2f} %)"),
+        ("money saved vs baseline (JPY)", f"{s.money_saving_jpy:,.0f}"),
+        ("objective saving (JPY, incl. penalties)", f"{s.saving_jpy:,.0f} ({s.saving_pct:.2f} %)"),
         ("JEPX purchase (MWh)", f"{s.purchase_mwh:.3f}"),
         ("JEPX sale (MWh)", f"{s.sale_mwh:.3f}"),
         ("interchange (MWh)", f"{s.interchange_mwh:.3f}"),
-        ("peak group import (kW)", f"{s.peak_import_kw:,.1f}"),
+        ("peak of the facilities' summed import (kW)", f"{s.peak_facilities_import_kw:,.1f}"),
+        ("peak JEPX purchase (kW)", f"{s.peak_jepx_purchase_kw:,.1f}"),
         ("missed targets", str(s.missed_targets)),
         ("status", s.status),
         ("uncertainty reserve (kWh)", f"{s.uncertainty_reserve_kwh:,.1f}" if run.uncertainty else "off"),
@@ -103,6 +127,7 @@ def plan(
     except ValueError as exc:
         err_console.print(f"[red]{exc}[/red]", markup=False)
         raise typer.Exit(2) from None
+    console.print(_money_table(run))
     console.print(_summary_table(run))
     if run.result.fallback_used:
         console.print(f"[yellow]fallback used: {run.result.fallback_used}: {run.result.fallback_reason}[/yellow]")

@@ -13,6 +13,7 @@ from api.routers.deps import ERRORS, IdPath, OperatorDep, PrincipalDep, ServiceD
 from api.schemas.common import Message
 from api.schemas.journal import ImbalanceOut
 from api.schemas.plans import (
+    CostSummaryOut,
     DecisionRequest,
     PlanInputsSummaryOut,
     PlanOut,
@@ -21,6 +22,7 @@ from api.schemas.plans import (
     SlackEntryOut,
     WhatIfRequest,
 )
+from runtime.facades.plan_costs import cost_summary
 from runtime.loop.horizon import horizon_index
 from runtime.loop.optimise import whatif
 from runtime.loop.service import Service
@@ -51,6 +53,7 @@ def plan_out(svc: Service, plan: Plan) -> PlanOut:
         **base,
         inputs_summary=PlanInputsSummaryOut.model_validate(plan.inputs_summary),
         cost_breakdown=plan.cost_breakdown,
+        cost_summary=CostSummaryOut(**cost_summary(plan.cost_breakdown)),
         slack_report=[SlackEntryOut.model_validate(m) for m in plan.slack_report],
         setpoints=plan.setpoints,
         slots=[PlanSlotOut.model_validate(s) for s in plans.plan_slots(svc.store, plan.id)],

@@ -84,11 +84,24 @@ class PlanSummaryOut(Schema):
     approved_at: dt.datetime | None
 
 
+class CostSummaryOut(Schema):
+    """A plan's costs as an operator reads them (JPY): money (+ paid, - earned) by term apart from the
+    soft-target penalties (not money) and the value of the energy left in storage at the end."""
+
+    money_jpy: dict[str, float] = Field(description="Energy, wheeling, link, demand, capacity, wear, ... in JPY.")
+    money_total_jpy: float
+    penalties_jpy: dict[str, float] = Field(description="Soft-target penalties by target (not money), JPY.")
+    penalties_total_jpy: float
+    stored_energy_value_jpy: float = Field(description="Value of the energy left in storage at the end, JPY.")
+
+
 class PlanOut(PlanSummaryOut):
-    """A plan with inputs summary, cost breakdown, slack report, set-points and slots."""
+    """A plan with inputs summary, cost breakdown (flat, by term) and its money/penalty summary, slack report,
+    set-points and slots."""
 
     inputs_summary: PlanInputsSummaryOut
     cost_breakdown: dict[str, float] = Field(description="JPY by cost term of the plan's objective.")
+    cost_summary: CostSummaryOut
     slack_report: list[SlackEntryOut]
     setpoints: dict[str, dict[str, list[float]]] = Field(
         description="{facility: {device: [kW per slot]}}: battery + = discharge, EV charger + = charging the car."

@@ -1,6 +1,9 @@
-"""Tables of a plan: the tidy schedule, the procurement plan per slot and the interchange between facilities.
+"""Tables of a plan: the schedule (tidy, and one row per device with one unit per column), the procurement
+plan per slot and the interchange between facilities.
 
-Slots are named by their start (tz-aware); powers are slot means in kW, energies in kWh.
+Slots are named by their start (tz-aware); powers are slot means in kW, energies in kWh; stored energy is the
+state at the END of the slot. Signs: import, export, charge, discharge are >= 0 in their named direction;
+``link_in_kw`` is + when the facility receives over the link and - when it sends.
 """
 
 from __future__ import annotations
@@ -31,9 +34,9 @@ def _block(
 def schedule_frame(inputs: PlanInputs, d: Dispatch) -> pd.DataFrame:
     """Tidy schedule: one row per (slot, facility, device, variable) with its value (kW or kWh or 0/1).
 
-    Facility rows (device ''): load_kw, pv_forecast_kw, pv_used_kw, import_kw, export_kw; battery rows:
-    charge_kw, discharge_kw, soc_kwh; EV rows: charge_kw, discharge_kw, soc_kwh, plugged; link rows
-    (facility = the link's 'a' end): flow_kw (positive a -> b).
+    Facility rows (device ''): load_kw, pv_forecast_kw, pv_used_kw, import_kw, export_kw, and plant_used_kw at
+    the plant's facility; battery rows: charge_kw, discharge_kw, soc_kwh (at slot end); EV rows: charge_kw,
+    discharge_kw, soc_kwh (at slot end), plugged; link rows at both ends (device = link id): link_in_kw.
     """
     idx = inputs.index
     fids = inputs.facility_ids
@@ -45,6 +48,8 @@ def schedule_frame(inputs: PlanInputs, d: Dispatch) -> pd.DataFrame:
         _block(idx, fids, blank, "import_kw", d.import_kw),
         _block(idx, fids, blank, "export_kw", d.export_kw),
     ]
+    if inputs.plant is not None and inputs.plant.facility is not None:
+        parts.append(_block(idx, [inputs.plant.facility], [""], "plant_used_kw", d.plant_self_kw.reshape(1, -1)))
     if inputs.batteries:
         bf = [b.facility for b in inputs.batteries]
         bid = [b.key.split("/", 1)[1] for b in inputs.batteries]
@@ -63,8 +68,84 @@ def schedule_frame(inputs: PlanInputs, d: Dispatch) -> pd.DataFrame:
             _block(idx, ef, eid, "plugged", np.array([e.plugged for e in inputs.evs])),
         ]
     if inputs.links:
-        parts.append(_block(idx, [lk.a for lk in inputs.links], [lk.id for lk in inputs.links], "flow_kw", d.link_kw))
+        ends, ids, _, flows = link_ends(inputs, d)
+        parts.append(_block(idx, ends, ids, "link_in_kw", flows))
     return pd.concat(parts, ignore_index=True)
+
+
+def link_ends(inputs: PlanInputs, d: Dispatch) -> tuple[list[str], list[str], list[str], np.ndarray]:
+    """Each link seen from both ends: (facility, link id, the other end, link_in_kw (2L, T)) with link_in_kw =
+    what arrives there minus what it sends: at a (1 - loss) b->a - a->b, at b (1 - loss) a->b - b->a."""
+    ends, ids, peers, flows = [], [], [], []
+    for k, lk in enumerate(inputs.links):
+        kept = 1 - lk.loss_fraction
+        ab, ba = d.link_ab_kw[k], d.link_ba_kw[k]
+        ends += [lk.a, lk.b]
+        ids += [lk.id, lk.id]
+        peers += [lk.b, lk.a]
+        flows += [kept * ba - ab, kept * ab - ba]
+    return ends, ids, peers, np.array(flows).reshape(len(flows), inputs.n_slots)
+
+
+def _device_rows(
+    index: pd.DatetimeIndex, kind: str, facility: list[str], device: list[str], columns: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    rows, n = len(facility), len(index)
+    frame = pd.DataFrame(
+        {
+            "slot_start": np.tile(index, rows),
+            "facility": np.repeat(facility, n),
+            "kind": kind,
+            "device": np.repeat(device, n),
+        }
+    )
+    for name, values in columns.items():
+        frame[name] = np.asarray(values, dtype=float).reshape(-1)
+    return frame
+
+
+def device_schedule(inputs: PlanInputs, d: Dispatch) -> pd.DataFrame:
+    """The schedule with one row per (slot, facility, device) and one quantity per column (NaN where it does not
+    apply): kind 'facility' (device ''): load, PV forecast and used, import, export, plant output used behind
+    its meter (kW, the plant's facility only); 'battery'/'ev': charge, discharge (kW), soc_end_kwh (stored
+    energy at slot end), plugged (EVs, 0/1); 'link' (at each end, peer = the other end): link_in_kw.
+    Rows ordered by slot, then facility."""
+    idx, fids, n = inputs.index, inputs.facility_ids, inputs.n_slots
+    site = inputs.plant.facility if inputs.plant is not None else None
+    plant_used = np.array([d.plant_self_kw if f == site else np.full(n, np.nan) for f in fids])
+    facility_cols = {
+        "load_kw": np.array([f.load_kw for f in inputs.facilities]),
+        "pv_forecast_kw": np.array([f.pv_kw for f in inputs.facilities]),
+        "pv_used_kw": d.pv_used_kw,
+        "import_kw": d.import_kw,
+        "export_kw": d.export_kw,
+        "plant_used_kw": plant_used,
+    }
+    parts = [_device_rows(idx, "facility", fids, [""] * len(fids), facility_cols)]
+    if inputs.batteries:
+        parts.append(
+            _device_rows(
+                idx,
+                "battery",
+                [b.facility for b in inputs.batteries],
+                [b.key.split("/", 1)[1] for b in inputs.batteries],
+                {"charge_kw": d.bat_charge_kw, "discharge_kw": d.bat_discharge_kw, "soc_end_kwh": d.bat_soc_kwh},
+            )
+        )
+    if inputs.evs:
+        ev_cols = {"charge_kw": d.ev_charge_kw, "discharge_kw": d.ev_discharge_kw, "soc_end_kwh": d.ev_soc_kwh}
+        ev_cols["plugged"] = np.array([e.plugged for e in inputs.evs])
+        parts.append(_device_rows(idx, "ev", [e.facility for e in inputs.evs], [e.id for e in inputs.evs], ev_cols))
+    if inputs.links:
+        ends, ids, peers, flows = link_ends(inputs, d)
+        links = _device_rows(idx, "link", ends, ids, {"link_in_kw": flows})
+        links.insert(4, "peer", np.repeat(peers, n))
+        parts.append(links)
+    frame = pd.concat(parts, ignore_index=True)
+    frame["peer"] = frame["peer"].fillna("") if "peer" in frame else ""
+    order = {fid: k for k, fid in enumerate(fids)}
+    frame = frame.assign(_f=frame["facility"].map(order)).sort_values(["slot_start", "_f"], kind="stable")
+    return frame.drop(columns="_f").reset_index(drop=True)
 
 
 def interchange_kwh(inputs: PlanInputs, d: Dispatch) -> np.ndarray:
@@ -106,7 +187,8 @@ def interchange_flows(inputs: PlanInputs, d: Dispatch) -> pd.DataFrame:
 
 
 def procurement_frame(inputs: PlanInputs, d: Dispatch) -> pd.DataFrame:
-    """The procurement plan per slot (計画値): JEPX purchase/sale, plant output, group totals, interchange."""
+    """The procurement plan per slot (計画値): JEPX purchase/sale, plant output (of which plant_self used behind its
+    facility's meter), group totals, interchange; kW columns are slot means, kWh columns the slot's energy."""
     h = inputs.hours
     curtailed = (inputs.plant.forecast_kw - d.plant_kw) if inputs.plant else np.zeros(inputs.n_slots)
     return pd.DataFrame(
@@ -115,11 +197,15 @@ def procurement_frame(inputs: PlanInputs, d: Dispatch) -> pd.DataFrame:
             "hours": h,
             "price_jpy_per_kwh": inputs.price_jpy_per_kwh,
             "plant_kw": d.plant_kw,
+            "plant_self_kw": d.plant_self_kw,
             "plant_curtailed_kw": curtailed,
             "purchase_kw": d.buy_kw,
             "sale_kw": d.sell_kw,
             "purchase_kwh": d.buy_kw * h,
             "sale_kwh": d.sell_kw * h,
+            "plant_kwh": d.plant_kw * h,
+            "plant_self_kwh": d.plant_self_kw * h,
+            "plant_curtailed_kwh": curtailed * h,
             "facilities_import_kwh": d.import_kw.sum(axis=0) * h,
             "facilities_export_kwh": d.export_kw.sum(axis=0) * h,
             "interchange_kwh": interchange_kwh(inputs, d),

@@ -21,18 +21,22 @@ from forecasts.backtest_load import load_pairs, relabel_wall_time
 from forecasts.load import critical_load_kw, forecast_facility_load
 from forecasts.pv import forecast_facility_pv
 from forecasts.uncertainty import ErrorQuantiles, apply_error_quantiles, fit_error_quantiles
+from optimizer.dayahead.costs import demand_kw
 from optimizer.dayahead.from_scenario import Overrides, build_inputs
+from optimizer.dayahead.headline import CostSplit, split_costs
 from optimizer.dayahead.inputs import PlanInputs
 from optimizer.dayahead.result import PlanResult, SolveOptions
 from optimizer.dayahead.rolling import RollingPlanner
 from optimizer.dayahead.solve import baseline
 from runtime.facades.forecasting import EMHASS_SITE_TZ
+from runtime.facades.plan_files import write_tables
 from runtime.loop.fallback import plan_result
 from scenarios.datasets import emhass_load_pv, market_prices
 from scenarios.model import Scenario
 from scenarios.timegrid import SLOT, SLOT_FREQ, SLOT_HOURS, TZ, default_horizon
 
 __all__ = [
+    "CostSplit",
     "PlanRun",
     "PlanSummary",
     "RollingPlanner",
@@ -44,6 +48,7 @@ __all__ = [
     "plot_plan",
     "replan",
     "run_plan",
+    "split_costs",
     "uncertainty_reserve",
     "write_outputs",
 ]
@@ -140,16 +145,32 @@ def uncertainty_reserve(
 
 @dataclass(frozen=True)
 class PlanSummary:
-    """Headline figures: JPY totals (optimised, baseline, saving and %), JEPX MWh, interchange MWh, peak kW."""
+    """Headline figures (JPY, MWh, kW), money apart from penalties (optimizer.dayahead.headline).
+
+    *_money_jpy: money paid (+) or earned (-) over the horizon (energy, wheeling, links, demand, capacity,
+    wear, curtailment); money_saving_jpy = baseline - optimised money. *_penalties_jpy: soft-target penalties
+    (not money). *_stored_value_jpy: value of the energy left in storage at the end. *_jpy (optimised,
+    baseline, saving, saving_pct): the objective, money + penalties - stored value. peak_facilities_import_kw:
+    the highest 30-min sum of the facilities' meter imports (the group's demand, what the capacity contribution
+    is allocated on); peak_jepx_purchase_kw: the highest JEPX purchase of the group.
+    """
 
     optimised_jpy: float
     baseline_jpy: float
     saving_jpy: float
     saving_pct: float
+    optimised_money_jpy: float
+    baseline_money_jpy: float
+    money_saving_jpy: float
+    optimised_penalties_jpy: float
+    baseline_penalties_jpy: float
+    optimised_stored_value_jpy: float
+    baseline_stored_value_jpy: float
     purchase_mwh: float
     sale_mwh: float
     interchange_mwh: float
-    peak_import_kw: float
+    peak_facilities_import_kw: float
+    peak_jepx_purchase_kw: float
     missed_targets: int
     status: str
     fallback: str | None
@@ -168,16 +189,26 @@ class PlanRun:
         """The figures the CLI prints."""
         proc = self.result.procurement
         opt, base = self.result.objective_jpy, self.baseline.objective_jpy
+        mine, theirs = split_costs(self.result.breakdown), split_costs(self.baseline.breakdown)
         missed = [m for m in self.result.missed if m.kind != "shelter_no_storage"]
+        demand = demand_kw(self.result.inputs, self.result.dispatch)
         return PlanSummary(
             optimised_jpy=opt,
             baseline_jpy=base,
             saving_jpy=base - opt,
             saving_pct=100.0 * (base - opt) / abs(base) if base else 0.0,
+            optimised_money_jpy=mine.money_total_jpy,
+            baseline_money_jpy=theirs.money_total_jpy,
+            money_saving_jpy=theirs.money_total_jpy - mine.money_total_jpy,
+            optimised_penalties_jpy=mine.penalties_total_jpy,
+            baseline_penalties_jpy=theirs.penalties_total_jpy,
+            optimised_stored_value_jpy=mine.stored_energy_value_jpy,
+            baseline_stored_value_jpy=theirs.stored_energy_value_jpy,
             purchase_mwh=float(proc["purchase_kwh"].sum()) / 1000,
             sale_mwh=float(proc["sale_kwh"].sum()) / 1000,
             interchange_mwh=float(proc["interchange_kwh"].sum()) / 1000,
-            peak_import_kw=float(self.result.dispatch.import_kw.sum(axis=0).max()),
+            peak_facilities_import_kw=float(demand.sum(axis=0).max()),
+            peak_jepx_purchase_kw=float(self.result.dispatch.buy_kw.max()),
             missed_targets=len(missed),
             status=self.result.status,
             fallback=self.result.fallback_used,
@@ -285,20 +316,20 @@ def plot_plan(result: PlanResult, path: Path) -> Path:
 
 
 def write_outputs(run: PlanRun, out_dir: Path) -> dict[str, Path]:
-    """Write schedule.csv (tidy), procurement.csv (per slot), slack.csv, interchange.csv, summary.json, plan.png."""
+    """Write schedule.csv, procurement.csv, slack.csv, interchange.csv (each with a CSV-on-the-Web sidecar
+    describing its columns, runtime.facades.plan_files), summary.json and plan.png."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {
-        name: out_dir / name
-        for name in ("schedule.csv", "procurement.csv", "slack.csv", "interchange.csv", "summary.json", "plan.png")
-    }
-    schedule = run.result.schedule
-    schedule["slot"] = schedule["slot"].map(lambda ts: ts.isoformat())
-    schedule.to_csv(paths["schedule.csv"], index=False)
-    run.result.procurement.to_csv(paths["procurement.csv"], date_format="%Y-%m-%dT%H:%M:%S%z")
-    run.result.slack.to_csv(paths["slack.csv"], index=False)
-    run.result.interchange.to_csv(paths["interchange.csv"], index=False)
+    paths = write_tables(run.result, out_dir)
+    paths.update({name: out_dir / name for name in ("summary.json", "plan.png")})
+    mine, theirs = split_costs(run.result.breakdown), split_costs(run.baseline.breakdown)
     body = {
         "summary": asdict(run.summary()),
+        "money_jpy": {"optimised": mine.money_jpy, "baseline": theirs.money_jpy},
+        "penalties_jpy": {"optimised": mine.penalties_jpy, "baseline": theirs.penalties_jpy},
+        "stored_energy_value_jpy": {
+            "optimised": mine.stored_energy_value_jpy,
+            "baseline": theirs.stored_energy_value_jpy,
+        },
         "breakdown_jpy": run.result.breakdown,
         "baseline_breakdown_jpy": run.baseline.breakdown,
         "mip_gap": run.result.mip_gap,

@@ -16,15 +16,17 @@ def test_plan_command_writes_files(tmp_path: Path) -> None:
         app, ["plan", "--scenario", "tiny", "--date", "2024-08-01", "--horizon", "12", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    assert "optimised cost (JPY)" in result.output
-    assert "baseline cost (JPY)" in result.output
+    # the headline shows money apart from penalties (issue 12; before it printed one "cost" per plan)
+    assert "money saved vs baseline (JPY)" in result.output
+    assert "penalties (not money)" in result.output
     for name in ("schedule.csv", "procurement.csv", "slack.csv", "interchange.csv", "summary.json", "plan.png"):
         assert (out / name).stat().st_size > 0, name
     procurement = pd.read_csv(out / "procurement.csv")
     assert len(procurement) == 12
     assert {"purchase_kwh", "sale_kwh", "interchange_kwh"} <= set(procurement.columns)
+    # one row per device with one unit per column (issue 12; before: a tidy 'value' column mixing kW and kWh)
     schedule = pd.read_csv(out / "schedule.csv")
-    assert {"slot", "facility", "device", "variable", "value"} == set(schedule.columns)
+    assert {"slot_start", "facility", "kind", "device", "peer", "soc_end_kwh", "import_kw"} <= set(schedule.columns)
     assert (out / "plan.png").read_bytes()[:4] == b"\x89PNG"
 
 

@@ -12,7 +12,7 @@ from opt_helpers import solved
 
 from optimizer.dayahead.ev_schedule import car_schedule
 from optimizer.dayahead.inputs import EVInput, FacilityInput, InputError, PlanInputs
-from runtime.planning import day_index
+from runtime.facades.dayahead_planning import day_index
 from scenarios.loader import builtin_data, parse_scenario
 from scenarios.model import Booking
 
