@@ -49,11 +49,12 @@ def _bounds(b: BatteryState) -> tuple[float, float]:
     """(lowest, highest) kW this battery may be set to now (SoC limits respected, reserve kept).
 
     With ``hours_left`` (h, > 0) and a SoC, the rate is also limited so that holding it for the hours left
-    neither draws the battery below max(soc_min, reserve_soc) nor charges it above soc_max.
+    neither draws the battery below its floor max(soc_min, reserve_soc) (``Battery.floor_soc``, the plan's floor
+    too) nor charges it above soc_max.
     """
     low, high = -b.battery.charge_kw, b.battery.discharge_kw
     if b.soc is not None:
-        floor = max(b.battery.soc_min, b.battery.reserve_soc)
+        floor = b.battery.floor_soc
         if b.soc <= floor:
             high = 0.0
         if b.soc >= b.battery.soc_max:

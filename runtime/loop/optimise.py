@@ -14,6 +14,7 @@ import httpx
 import pandas as pd
 
 from runtime.loop import fallback
+from runtime.loop.demand import measured_demand
 from runtime.loop.forecast import forecast
 from runtime.loop.horizon import horizon_index
 from runtime.loop.prices import live_price_series, price_series
@@ -71,7 +72,8 @@ def build_request(
     price: pd.Series | None = None,
     price_area: str | None = None,
 ) -> PlanRequest:
-    """The planner's input from the latest forecast, measured SoC and prices (overrides for what-ifs)."""
+    """The planner's input from the latest forecast, measured SoC, prices (overrides for what-ifs) and the
+    measured demand peaks the demand and capacity charges start from (runtime.loop.demand)."""
     index, fraction = horizon_index(now)
     pv, load = _forecast_series(svc, now, index)
     notes: tuple[str, ...] = ()
@@ -80,8 +82,22 @@ def build_request(
         notes = (note,)
     else:
         price = price.reindex(index).ffill().bfill()
+    measured = measured_demand(svc, now, index[0].to_pydatetime(), partial=fraction < 1)
     return PlanRequest(
-        svc.scenario, index, fraction, pv, load, price, measured_soc(svc), frozenset(unavailable), svc.settings, notes
+        svc.scenario,
+        index,
+        fraction,
+        pv,
+        load,
+        price,
+        measured_soc(svc),
+        frozenset(unavailable),
+        svc.settings,
+        notes,
+        peak_this_month_kw=measured.peak_this_month_kw,
+        peak_12_months_kw=measured.peak_12_months_kw,
+        metered_kwh_first_slot=measured.metered_kwh_first_slot,
+        capacity_peak_kw=measured.capacity_peak_kw,
     )
 
 

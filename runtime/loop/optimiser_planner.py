@@ -41,8 +41,16 @@ def solve_options(settings: Settings | None) -> SolveOptions:
 
 
 def request_inputs(request: PlanRequest) -> PlanInputs:
-    """The optimiser's inputs for a request (measured SoC, unavailable batteries, the request's prices)."""
-    overrides = Overrides(battery_soc=dict(request.battery_soc), unavailable_batteries=request.unavailable_batteries)
+    """The optimiser's inputs for a request (measured SoC, unavailable batteries, the request's prices, the
+    measured demand peaks and the energy already metered in a partial first slot)."""
+    overrides = Overrides(
+        battery_soc=dict(request.battery_soc),
+        unavailable_batteries=request.unavailable_batteries,
+        peak_this_month_kw=dict(request.peak_this_month_kw),
+        peak_12_months_kw=dict(request.peak_12_months_kw),
+        metered_kwh_first_slot=dict(request.metered_kwh_first_slot),
+        capacity_peak_kw=request.capacity_peak_kw,
+    )
     return build_inputs(
         request.scenario,
         request.index,

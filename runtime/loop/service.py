@@ -67,7 +67,9 @@ class Telemetry(Protocol):
 
 @dataclass(frozen=True)
 class PlanRequest:
-    """What the planner gets: horizon, forecasts (kW per facility), prices, measured SoC, overrides."""
+    """What the planner gets: horizon, forecasts (kW per facility), prices, measured SoC, overrides, and the
+    measured demand the billing terms start from (runtime.loop.demand: 30-min peaks this month and over 12
+    months per facility in kW, kWh metered in a partial first slot, the group's capacity-season peak in kW)."""
 
     scenario: Scenario
     index: pd.DatetimeIndex
@@ -79,6 +81,10 @@ class PlanRequest:
     unavailable_batteries: frozenset[str] = frozenset()
     settings: Settings | None = None
     notes: tuple[str, ...] = ()
+    peak_this_month_kw: dict[str, float] = field(default_factory=dict)
+    peak_12_months_kw: dict[str, float] = field(default_factory=dict)
+    metered_kwh_first_slot: dict[str, float] = field(default_factory=dict)
+    capacity_peak_kw: float | None = None
 
 
 Clock = Callable[[], dt.datetime]
