@@ -19,8 +19,8 @@ every size, and after each run that both objectives agree within the MIP stoppin
 pair; the table shows the median and the range over the runs.
 
 Also: optimised vs rule-based baseline over a week of real JEPX prices (one 336-slot plan per week, and seven
-day-ahead plans). Usage: python benchmarks/bench_optimizer.py [--scales 1,5,20] [--repeat 5] [--no-week].
-Writes benchmarks/results/optimizer.md.
+day-ahead plans; benchmarks/week_comparison.py), money apart from penalties. Usage: python
+benchmarks/bench_optimizer.py [--scales 1,5,20] [--repeat 5] [--no-week]. Writes benchmarks/results/optimizer.md.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from week_comparison import daily_week, render_weeks, week_comparison
 
 RESULTS = Path(__file__).resolve().parent / "results" / "optimizer.md"
 DAY = dt.date(2024, 8, 1)
@@ -402,110 +403,6 @@ def agree(a: float, b: float) -> bool:
     return abs(a - b) <= 2 * max(100.0, 1e-4 * abs(a)) + 1e-6
 
 
-def week_comparison(start: dt.date) -> dict[str, Any]:
-    """Optimised vs baseline on one 7-day (336-slot) horizon of real JEPX prices, Yamaguchi, clear-sky PV."""
-    from optimizer.dayahead.result import PlanResult, SolveOptions
-    from optimizer.dayahead.solve import baseline, solve
-    from runtime.facades.dayahead_planning import day_index, plan_inputs
-    from scenarios.loader import load_builtin
-
-    inputs = plan_inputs(load_builtin("yamaguchi"), day_index(start, 7 * 48))
-    tick = time.perf_counter()
-    result = solve(inputs, SolveOptions(time_limit_s=300.0))
-    seconds = time.perf_counter() - tick
-    assert isinstance(result, PlanResult), result.reason
-    rules = baseline(inputs)
-    terms = ("energy", "wheeling", "degradation", "peak", "curtailment")
-    return {
-        "start": start.isoformat(),
-        "optimised": result.objective_jpy,
-        "baseline": rules.objective_jpy,
-        "opt_operating": sum(result.breakdown[t] for t in terms),
-        "base_operating": sum(rules.breakdown[t] for t in terms),
-        "opt_penalties": sum(v for k, v in result.breakdown.items() if k.startswith("penalty")),
-        "base_penalties": sum(v for k, v in rules.breakdown.items() if k.startswith("penalty")),
-        "opt_terminal": result.breakdown["terminal_value"],
-        "base_terminal": rules.breakdown["terminal_value"],
-        "status": result.status,
-        "seconds": seconds,
-        "price_mean": float(inputs.price_jpy_per_kwh.mean()),
-    }
-
-
-def _head(inputs: Any, n: int) -> Any:
-    """The first n slots of a PlanInputs (what a day-ahead plan executes before the next one replaces it)."""
-    import dataclasses
-
-    cut = dataclasses.replace
-    plant = inputs.plant and cut(
-        inputs.plant,
-        forecast_kw=inputs.plant.forecast_kw[:n],
-        min_kw=inputs.plant.min_kw[:n],
-        available_kw=inputs.plant.available_kw[:n],
-    )
-    return cut(
-        inputs,
-        index=inputs.index[:n],
-        hours=inputs.hours[:n],
-        price_jpy_per_kwh=inputs.price_jpy_per_kwh[:n],
-        facilities=tuple(cut(f, pv_kw=f.pv_kw[:n], load_kw=f.load_kw[:n]) for f in inputs.facilities),
-        evs=tuple(
-            cut(e, plugged=e.plugged[:n], target_kwh=e.target_kwh[:n], trip_kwh=e.trip_kwh[:n]) for e in inputs.evs
-        ),
-        plant=plant,
-    )
-
-
-def daily_week(start: dt.date) -> dict[str, Any]:
-    """Seven day-ahead plans (96-slot horizon each, the first 48 slots executed, SoC carried to the next day),
-    optimised vs the rule-based baseline (each carrying its own SoC). Costs of executed slots only; the
-    value of stored energy counts once, at the end of the week."""
-    from optimizer.dayahead.baseline import baseline_dispatch
-    from optimizer.dayahead.costs import cost_breakdown
-    from optimizer.dayahead.decisions import Dispatch
-    from optimizer.dayahead.from_scenario import Overrides
-    from optimizer.dayahead.result import NoSolution, SolveOptions
-    from optimizer.dayahead.solve import solve
-    from runtime.facades.dayahead_planning import day_index, plan_inputs
-    from scenarios.loader import load_builtin
-
-    scenario = load_builtin("yamaguchi")
-    state: dict[str, Overrides] = {"opt": Overrides(), "base": Overrides()}
-    totals = {"opt": 0.0, "base": 0.0}
-    seconds, statuses = 0.0, set()
-    for day in range(7):
-        for who in ("opt", "base"):
-            inputs = plan_inputs(scenario, day_index(start + dt.timedelta(days=day), 96), overrides=state[who])
-            if who == "opt":
-                tick = time.perf_counter()
-                result = solve(inputs, SolveOptions(time_limit_s=120.0))
-                seconds += time.perf_counter() - tick
-                assert not isinstance(result, NoSolution), result.reason
-                statuses.add(result.status)
-                dispatch = result.dispatch
-            else:
-                dispatch = baseline_dispatch(inputs)
-            done = Dispatch(**{k: v[..., :48] for k, v in dispatch.__dict__.items()})
-            costs = cost_breakdown(_head(inputs, 48), done)
-            totals[who] += sum(v for k, v in costs.items() if k != "terminal_value" or day == 6)
-            state[who] = Overrides(
-                battery_soc={
-                    b.key: min(1.0, max(0.0, done.bat_soc_kwh[i, -1] / b.capacity_kwh))
-                    for i, b in enumerate(inputs.batteries)
-                },
-                ev_soc={
-                    e.id: min(1.0, max(0.0, done.ev_soc_kwh[i, -1] / e.capacity_kwh)) for i, e in enumerate(inputs.evs)
-                },
-            )
-    return {
-        "start": start.isoformat(),
-        "optimised": totals["opt"],
-        "baseline": totals["base"],
-        "status": "/".join(sorted(statuses)),
-        "seconds": seconds,
-    }
-
-
 def one_shot(r: dict[str, Any]) -> float:
     """One-shot seconds of a worker run: build + (compile) + hand-over + HiGHS."""
     return float(r["build_s"] + r.get("compile_s", 0.0) + r["handover_s"] + r["highs_s"])
@@ -602,48 +499,7 @@ def render(
     ]
     for scale, runs_p, runs_f in sizes:
         lines += size_rows(scale, runs_p, runs_f)
-    if weeks:
-        lines += [
-            "",
-            "## Optimised vs rule-based baseline, a week of real JEPX prices as one 336-slot plan (perfect foresight)",
-            "",
-            "Clear-sky PV and shape-based load forecasts; costs from the shared cost function (JPY, negative ="
-            " net revenue). Operating = energy + wheeling + degradation + peak + curtailment.",
-            "",
-            "| week from | mean price JPY/kWh | baseline JPY | optimised JPY | saving JPY | saving % of "
-            "abs(baseline) | operating saving JPY | penalties base/opt | terminal value base/opt | status |"
-            " solve s |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
-        ]
-        for w in weeks:
-            saving = w["baseline"] - w["optimised"]
-            lines.append(
-                f"| {w['start']} | {w['price_mean']:.2f} | {w['baseline']:,.0f} | {w['optimised']:,.0f} | "
-                f"{saving:,.0f} | {100 * saving / abs(w['baseline']):.2f} % | "
-                f"{w['base_operating'] - w['opt_operating']:,.0f} | {w['base_penalties']:,.0f} / "
-                f"{w['opt_penalties']:,.0f} | {w['base_terminal']:,.0f} / {w['opt_terminal']:,.0f} | "
-                f"{w['status']} | {w['seconds']:.1f} |"
-            )
-    if daily:
-        lines += [
-            "",
-            "## The same weeks operated day by day (realistic day-ahead)",
-            "",
-            "Each day at 00:00 a 96-slot plan (today + tomorrow) is made from that day's forecasts; its first "
-            "48 slots are executed and the SoC carried over. The baseline runs its rules on the same days. "
-            "Costs of executed slots (shared cost function, penalties included; stored energy valued once, "
-            "at the end of the week).",
-            "",
-            "| week from | baseline JPY | optimised JPY | saving JPY | saving % of abs(baseline) | status | "
-            "HiGHS+Pyomo s (7 plans) |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for w in daily:
-            saving = w["baseline"] - w["optimised"]
-            lines.append(
-                f"| {w['start']} | {w['baseline']:,.0f} | {w['optimised']:,.0f} | {saving:,.0f} | "
-                f"{100 * saving / abs(w['baseline']):.2f} % | {w['status']} | {w['seconds']:.1f} |"
-            )
+    lines += render_weeks(weeks, daily)
     return "\n".join(lines) + "\n"
 
 
