@@ -95,8 +95,10 @@ def scaled_scenario(scale: int) -> tuple[Any, dict[str, str]]:
                 }
             )
     data.update(facilities=facilities, evs=evs, links=links)
-    if data.get("plant"):
-        data["plant"]["facility_id"] = None
+    capacity = data.get("market", {}).get("capacity", {})
+    for season in ("summer_peak_so_far_kw", "winter_peak_so_far_kw"):  # the group's demand scales with it
+        if season in capacity:
+            capacity[season] *= scale
     return parse_scenario(data), origin
 
 

@@ -56,7 +56,7 @@ def check_unique_ids(s: Scenario) -> list[Problem]:
 
 
 def check_references(s: Scenario) -> list[Problem]:
-    """EV home facilities, link ends and the plant's facility exist."""
+    """EV home facilities, link ends and the plant's facility exist (the plant's is supplied)."""
     ids = {f.id for f in s.facilities}
     problems: list[Problem] = []
     for i, e in enumerate(s.evs):
@@ -69,8 +69,18 @@ def check_references(s: Scenario) -> list[Problem]:
                 problems.append(Problem(f"links[{i}].{end}", f"link '{link.id}': unknown facility '{target}'"))
         if link.from_facility == link.to_facility:
             problems.append(Problem(f"links[{i}].to_facility", f"link '{link.id}' joins a facility to itself"))
-    if s.plant is not None and s.plant.facility_id is not None and s.plant.facility_id not in ids:
-        problems.append(Problem("plant.facility_id", f"unknown facility '{s.plant.facility_id}'"))
+    if s.plant is not None and s.plant.facility_id is not None:
+        site = next((f for f in s.facilities if f.id == s.plant.facility_id), None)
+        if site is None:
+            problems.append(Problem("plant.facility_id", f"unknown facility '{s.plant.facility_id}'"))
+        elif not site.supplied:
+            problems.append(
+                Problem(
+                    "plant.facility_id",
+                    f"facility '{site.id}' is not supplied: the plant cannot serve its load behind the meter; "
+                    "set supplied: true there or remove facility_id",
+                )
+            )
     return problems
 
 

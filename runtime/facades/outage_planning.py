@@ -171,8 +171,8 @@ def readiness(
 class ReadinessCost:
     """Day-ahead plan cost (JPY over the horizon) without and with readiness, from 00:00 JST of plan_date.
 
-    money_*: the plan's objective without soft-target penalties (energy, wheeling, degradation, peak,
-    curtailment, terminal value); extra_money_jpy = money_ready - money_base is the cost of readiness.
+    money_*: the plan's objective without soft-target penalties (energy, wheeling, link, wear, demand,
+    capacity, curtailment, terminal value); extra_money_jpy = money_ready - money_base is the cost of readiness.
     missed_ready: soft targets the readiness plan could not meet (e.g. a reserve not reachable in time).
     """
 

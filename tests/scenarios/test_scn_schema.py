@@ -101,6 +101,25 @@ def test_duplicate_ids_and_v2h_without_bidirectional_charger() -> None:
     assert any(p.startswith("evs[0].v2h_kw: EV 'ev1' has v2h_kw 6.0 but facility 'office'") for p in found)
 
 
+def test_new_cost_fields_are_validated_with_their_location() -> None:
+    data = tiny_data()
+    data["plant"]["facility_id"] = "school"
+    data["facilities"][2]["supplied"] = False
+    data["plant"]["ramp_kw_per_slot"] = -5
+    data["facilities"][0]["export_limit_kw"] = -1
+    data["evs"][0]["v2h_max_kwh_per_24h"] = 0
+    data["evs"][0]["bookings"] = [{"start": "2024-08-01T10:00:00+09:00", "end": "2024-08-01T09:00:00+09:00"}]
+    found = problems_of(data)
+    assert any(p.startswith("plant.ramp_kw_per_slot:") for p in found), found
+    assert any(p.startswith("facilities[0].export_limit_kw:") for p in found), found
+    assert any(p.startswith("evs[0].v2h_max_kwh_per_24h:") for p in found), found
+    assert any(p.startswith("evs[0].bookings[0]") and "end must be after start" in p for p in found), found
+    data = tiny_data()
+    data["plant"]["facility_id"] = "school"
+    data["facilities"][2]["supplied"] = False
+    assert any(p.startswith("plant.facility_id: facility 'school' is not supplied") for p in problems_of(data))
+
+
 def test_charger_discharge_needs_bidirectional() -> None:
     data = tiny_data()
     data["facilities"][1]["ev_chargers"][0]["bidirectional"] = False
