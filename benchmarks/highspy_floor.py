@@ -98,7 +98,6 @@ def build(inputs: Any, relax: bool = False) -> dict[str, Any]:  # noqa: PLR0912,
     n, h = inputs.n_slots, np.asarray(inputs.hours, dtype=float)
     bats, evs, facs, links = inputs.batteries, inputs.evs, inputs.facilities, inputs.links
     nb, ne, nf, nl = len(bats), len(evs), len(facs), len(links)
-    pen = inputs.penalties
     plant = inputs.plant
     # columns, in the model's declaration order
     plant_out = b.columns((n,), plant.min_kw, plant.forecast_kw) if plant is not None else None
@@ -269,40 +268,65 @@ def build(inputs: Any, relax: bool = False) -> dict[str, Any]:  # noqa: PLR0912,
             inputs.capacity_peak_so_far_kw,
             [(np.zeros(1, int), cap_peak, 1.0), (np.zeros(1, int), cap_excess, -1.0)],
         )
-    # objective
+    cols = {
+        "buy": buy,
+        "sell": sell,
+        "imp": imp,
+        "link_ab": link_ab,
+        "link_ba": link_ba,
+        "bat_ch": bat_ch,
+        "bat_dis": bat_dis,
+        "bat_soc": bat_soc,
+        "ev_dis": ev_dis,
+        "ev_soc": ev_soc,
+        "ev_dep": ev_dep,
+        "ev_trip": ev_trip,
+        "res_short": res_short,
+        "peak_excess": peak_excess,
+        "cap_excess": cap_excess,
+        "plant_out": plant_out,
+    }
+    _objective(b, inputs, cols, fp)
+    return b.matrices()
+
+
+def _objective(b: Builder, inputs: Any, c: dict[str, Any], fp: list[int]) -> None:
+    """The objective's coefficients (and offset) on the columns `c`, as the model's cost_<term> Expressions."""
+    h, pen, plant = np.asarray(inputs.hours, dtype=float), inputs.penalties, inputs.plant
+    bats, evs, facs, links = inputs.batteries, inputs.evs, inputs.facilities, inputs.links
     price, fee = np.asarray(inputs.price_jpy_per_kwh, dtype=float), inputs.sale_discount_jpy_per_kwh
-    b.add_cost(buy, h * price)
-    b.add_cost(sell, -(h * (price - fee)))
-    b.add_cost(imp, inputs.wheeling_jpy_per_kwh * h)
-    if nl:
-        fee_link = np.array([lk.charge_jpy_per_kwh for lk in links]).reshape(nl, 1)
-        b.add_cost(link_ab, fee_link * h)
-        b.add_cost(link_ba, fee_link * h)
-    if nb:
+    b.add_cost(c["buy"], h * price)
+    b.add_cost(c["sell"], -(h * (price - fee)))
+    b.add_cost(c["imp"], inputs.wheeling_jpy_per_kwh * h)
+    if links:
+        fee_link = np.array([lk.charge_jpy_per_kwh for lk in links]).reshape(len(links), 1)
+        b.add_cost(c["link_ab"], fee_link * h)
+        b.add_cost(c["link_ba"], fee_link * h)
+    if bats:
         deg = np.array([x.degradation_jpy_per_kwh for x in bats])[:, None]
-        b.add_cost(bat_ch, deg * h)
-        b.add_cost(bat_dis, deg * h)
-    if ne:
-        b.add_cost(ev_dis, np.array([e.degradation_jpy_per_kwh for e in evs]).reshape(ne, 1) * h)
+        b.add_cost(c["bat_ch"], deg * h)
+        b.add_cost(c["bat_dis"], deg * h)
+    if evs:
+        b.add_cost(c["ev_dis"], np.array([e.degradation_jpy_per_kwh for e in evs]).reshape(len(evs), 1) * h)
     if fp:
-        b.add_cost(peak_excess, np.array([inputs.demand_charge_jpy_per_kw_month * facs[j].demand_bills for j in fp]))
-    if cap_excess is not None:
-        b.add_cost(cap_excess, inputs.capacity_jpy_per_kw)
-    if plant_out is not None:
+        bills = [inputs.demand_charge_jpy_per_kw_month * facs[j].demand_bills for j in fp]
+        b.add_cost(c["peak_excess"], np.array(bills))
+    if c["cap_excess"] is not None:
+        b.add_cost(c["cap_excess"], inputs.capacity_jpy_per_kw)
+    if c["plant_out"] is not None:
         cost = plant.curtailment_cost_jpy_per_kwh
-        b.add_cost(plant_out, -cost * h)
+        b.add_cost(c["plant_out"], -cost * h)
         b.offset = float((cost * h * plant.forecast_kw).sum())
-    b.add_cost(ev_dep, pen.ev_departure_jpy_per_kwh)
-    b.add_cost(ev_trip, pen.ev_trip_jpy_per_kwh)
-    b.add_cost(res_short, pen.reserve_jpy_per_kwh_h * h)
+    b.add_cost(c["ev_dep"], pen.ev_departure_jpy_per_kwh)
+    b.add_cost(c["ev_trip"], pen.ev_trip_jpy_per_kwh)
+    b.add_cost(c["res_short"], pen.reserve_jpy_per_kwh_h * h)
     default = inputs.terminal_price_jpy_per_kwh  # stored energy's value at the end, as the model's terminal_params
     tp = {f.id: default if f.terminal_price_jpy_per_kwh is None else f.terminal_price_jpy_per_kwh for f in facs}
-    if nb:
+    if bats:
         values = [max(0.0, tp[x.facility] * x.discharge_efficiency - x.degradation_jpy_per_kwh) for x in bats]
-        b.add_cost(bat_soc[:, -1], -np.array(values))
-    if ne:
-        b.add_cost(ev_soc[:, -1], -np.array([tp[e.facility] * e.efficiency for e in evs]))
-    return b.matrices()
+        b.add_cost(c["bat_soc"][:, -1], -np.array(values))
+    if evs:
+        b.add_cost(c["ev_soc"][:, -1], -np.array([tp[e.facility] * e.efficiency for e in evs]))
 
 
 def pass_model(h: highspy.Highs, mat: dict[str, Any]) -> None:
