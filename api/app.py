@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from api.dashboard import outage_page
 from api.dashboard import pages as dashboard
 from api.metrics import RequestMetrics, app_metrics
-from api.routers import audit, auth, city, events, facilities, health, outage, overrides, plans, survival
+from api.routers import audit, auth, city, events, facilities, health, ngsi, outage, overrides, plans, survival
 from api.version import package_version
 from runtime.loop.scheduler import LoopScheduler
 from runtime.loop.service import Service
@@ -55,6 +55,7 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
     for module in (auth, facilities, city, plans, audit, events, overrides, outage, survival, health):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(health.metrics_router)
+    app.include_router(ngsi.router)  # /ngsi-ld/v1: the city data platform's NGSI-LD endpoint
     app.include_router(dashboard.router)
     app.include_router(outage_page.router)
     dashboard.mount_static(app)

@@ -7,6 +7,7 @@ reads the environment. Cadences are in seconds, HiGHS time limit in seconds, gap
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -84,6 +85,24 @@ class Settings(BaseSettings):
     admin_user: str = Field("operator", min_length=1, description="Initial operator account name.")
     admin_password: SecretStr = Field(SecretStr(DEFAULT_ADMIN_PASSWORD), description="Initial operator password.")
     session_hours: float = Field(12.0, gt=0, le=720, description="Lifetime of a login token in hours.")
+    ngsi_broker_url: str | None = Field(
+        None,
+        description="NGSI-LD context broker of the city data platform (base URL, e.g. http://broker:1026); the "
+        "loop upserts every entity there (POST /ngsi-ld/v1/entityOperations/upsert). None = no push.",
+    )
+    ngsi_push_interval_s: float = Field(60.0, gt=0, le=86400, description="Seconds between pushes to the broker.")
+    ngsi_timeout_s: float = Field(10.0, gt=0, le=300, description="Time-out of one broker request in seconds.")
+    ngsi_retries: int = Field(3, ge=0, le=10, description="Retries of a failed batch (time-out, 5xx, 429).")
+    ngsi_backoff_s: float = Field(
+        1.0, ge=0, le=60, description="First retry delay in seconds; doubled at each retry (at most 60 s)."
+    )
+    ngsi_batch_size: int = Field(100, ge=1, le=1000, description="Entities per upsert request.")
+    ngsi_tenant: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="NGSILD-Tenant header for a multi-tenant broker."
+    )
+    ngsi_broker_token: SecretStr | None = Field(
+        None, description="Bearer token for the broker (its API gateway / PEP proxy); None = no Authorization."
+    )
 
     @field_validator("device_maps", mode="before")
     @classmethod
@@ -96,6 +115,17 @@ class Settings(BaseSettings):
             if missing:
                 raise ValueError(f"EMS_DEVICE_MAPS: {missing} is not a folder; give existing folders of map files")
         return value
+
+    @field_validator("ngsi_broker_url")
+    @classmethod
+    def _broker_url(cls, value: str | None) -> str | None:
+        """An http(s) base URL without spaces; the trailing slash is dropped."""
+        if value is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError(
+                f"EMS_NGSI_BROKER_URL: '{value}' is not an http(s) base URL; give the broker's address, "
+                "e.g. http://broker:1026"
+            )
+        return value.rstrip("/") if value else value
 
     @property
     def development(self) -> bool:

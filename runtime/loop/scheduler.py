@@ -28,6 +28,7 @@ from runtime.loop.poll import poll
 from runtime.loop.service import Service
 from runtime.loop.settle import settle_previous
 from runtime.loop.weather import fetch_weather
+from runtime.ngsi.push import push_jobs
 from runtime.store import journal, readings
 from scenarios.timegrid import SLOT, TZ
 
@@ -108,6 +109,7 @@ class LoopScheduler:
                 CronTrigger(hour=3, minute=10),
                 86400.0,
             ),
+            **push_jobs(svc),  # NGSI-LD push to the city data platform, when EMS_NGSI_BROKER_URL is set
         }
 
     def overdue(self) -> list[str]:
