@@ -16,6 +16,7 @@ matches if any element does; an entity without the attribute does not match. Att
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
 import re
 from collections.abc import Callable
@@ -30,6 +31,7 @@ MAX_DEPTH = 16
 OPERATORS = ("==", "!=", ">=", "<=", "!~=", "~=", ">", "<")
 Predicate = Callable[[Entity], bool]
 MISSING = object()
+DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})")
 ORDER: dict[str, Callable[[Any, Any], Any]] = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 
 
@@ -78,6 +80,7 @@ def _compare(left: Any, op: str, right: Any) -> bool:
         inside = _ordered(left, ">=", right.low) and _ordered(left, "<=", right.high)
         return inside if op == "==" else not inside if op == "!=" else False
     if op in ("==", "!="):
+        left, right = _as_time(left), _as_time(right)
         same = type(left) is type(right) or (_number(left) and _number(right))
         equal = same and left == right
         return equal if op == "==" else same and not equal
@@ -88,7 +91,20 @@ def _number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
 
 
+def _as_time(value: Any) -> Any:
+    """A date-time string as an aware datetime (so 03:07:00Z equals 03:07:00.000Z), anything else unchanged."""
+    if isinstance(value, str) and DATE_TIME.fullmatch(value):
+        try:
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    return value
+
+
 def _ordered(left: Any, op: str, right: Any) -> bool:
+    left, right = _as_time(left), _as_time(right)
+    if isinstance(left, dt.datetime) and isinstance(right, dt.datetime):
+        return bool(ORDER[op](left, right))
     comparable = (_number(left) and _number(right)) or (isinstance(left, str) and isinstance(right, str))
     if not comparable:
         return False
