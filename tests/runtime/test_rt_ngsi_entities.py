@@ -99,7 +99,9 @@ def test_building_has_the_scenario_location_names_and_autonomy(catalogue):
     }
     assert centre["tier1AutonomyWithFleet"]["value"] == 30.0
     assert centre["targetAutonomy"]["value"] == 72.0
-    assert entity_context("Building")[-2]["tier1Autonomy"].startswith("urn:yamaguchi-ems:")
+    terms = entity_context("Building")[-2]
+    assert isinstance(terms, dict)
+    assert terms["tier1Autonomy"].startswith("urn:yamaguchi-ems:")
 
 
 def test_live_values_carry_units_and_measurement_times(catalogue):
@@ -187,7 +189,12 @@ def test_autonomy_is_computed_once_per_slot(tmp_path, monkeypatch):
     from runtime.store.db import open_store
 
     calls = []
-    monkeypatch.setattr(autonomy, "shelter_autonomy", lambda s, now, soc, h: calls.append(now) or autonomy_of(s))
+
+    def counted(scenario, now, soc, hours):
+        calls.append(now)
+        return autonomy_of(scenario)
+
+    monkeypatch.setattr(autonomy, "shelter_autonomy", counted)
     tiny = load_builtin("tiny")
     store = open_store(f"sqlite:///{tmp_path / 'ems.db'}")
     cache = AutonomyCache()

@@ -150,8 +150,10 @@ async def test_the_step_returns_before_a_slow_broker_answers_and_skips_while_sen
 
 async def test_an_entity_failing_validation_is_left_out_with_an_event(svc, broker, monkeypatch):
     from runtime.ngsi import push
+    from runtime.ngsi.autonomy import AutonomyCache
+    from runtime.ngsi.catalogue import live_catalogue
 
-    good = push.live_catalogue(svc.store, svc.scenario, TEST_NOW, push.AutonomyCache())
+    good = live_catalogue(svc.store, svc.scenario, TEST_NOW, AutonomyCache())
     broken = Published({**good[0].entity, "stateOfCharge": {"type": "Property", "value": 7}}, "centre")
     monkeypatch.setattr(push, "live_catalogue", lambda *a: [*good[1:], broken])
     result = await push_once(NgsiPusher(svc, BrokerConfig(broker.url)))
@@ -182,7 +184,9 @@ def test_the_scheduler_gets_a_push_job_only_with_a_broker_url(sqlite_store):
     _step, trigger, interval = jobs["ngsi_push"]
     assert interval == 120
     assert trigger.interval.total_seconds() == 120
-    assert BrokerConfig.from_settings(svc.settings).url == "http://127.0.0.1:9"
+    config = BrokerConfig.from_settings(svc.settings)
+    assert config is not None
+    assert config.url == "http://127.0.0.1:9"
 
 
 def test_settings_refuse_a_broker_url_that_is_not_http():
