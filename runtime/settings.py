@@ -103,6 +103,19 @@ class Settings(BaseSettings):
     ngsi_broker_token: SecretStr | None = Field(
         None, description="Bearer token for the broker (its API gateway / PEP proxy); None = no Authorization."
     )
+    dask_workers: int | None = Field(
+        None,
+        ge=0,
+        le=256,
+        description="Worker processes of the local Dask cluster that runs batches (backtests, outage and "
+        "investment sweeps); None = min(2, CPU cores); 0 = run the tasks in-process, one after the other "
+        "(debugging). Ignored when EMS_DASK_SCHEDULER is set.",
+    )
+    dask_scheduler: str | None = Field(
+        None,
+        description="Address of an existing Dask scheduler (e.g. tcp://10.0.0.5:8786) to run batches on; "
+        "None = start a local cluster for each batch and close it afterwards.",
+    )
 
     @field_validator("device_maps", mode="before")
     @classmethod
@@ -114,6 +127,17 @@ class Settings(BaseSettings):
             missing = [str(v) for v in value if not Path(v).is_dir()]
             if missing:
                 raise ValueError(f"EMS_DEVICE_MAPS: {missing} is not a folder; give existing folders of map files")
+        return value
+
+    @field_validator("dask_scheduler")
+    @classmethod
+    def _scheduler_address(cls, value: str | None) -> str | None:
+        """A Dask scheduler address: protocol://host:port (tcp, tls, ws, wss, inproc)."""
+        if value is not None and not re.fullmatch(r"(tcp|tls|ws|wss|inproc)://[^\s/]+(:\d+)?(/[^\s]*)?", value):
+            raise ValueError(
+                f"EMS_DASK_SCHEDULER: '{value}' is not a Dask scheduler address; give protocol://host:port, "
+                "e.g. tcp://127.0.0.1:8786 (or unset it to use a local cluster)"
+            )
         return value
 
     @field_validator("ngsi_broker_url")
