@@ -16,7 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forecasts.load import critical_load_kw
 from forecasts.uncertainty import ErrorQuantiles, apply_error_quantiles, coverage, fit_error_quantiles
+from scenarios.model import Facility
+
+SLOT_H = 0.5
 
 MIN_FACILITY_PAIRS = 336  # a week of day-ahead slots (7 x 48): fewer, and P10/P90 rest on a handful of days
 DEFAULT_WINDOW_DAYS = 28  # long enough for stable tails, short enough to follow the season
@@ -129,3 +133,46 @@ def pairs_from_runs(runs: list[tuple[pd.Timestamp, pd.Series]], measured: pd.Ser
         return pd.DataFrame(columns=["target", "lead_h", "forecast", "actual", "issue", "scale"])
     pairs = pd.concat(chunks, ignore_index=True)
     return pairs.assign(scale=pairs["forecast"].clip(lower=1e-3))
+
+
+def learn_facility_bands(
+    pairs_by_facility: dict[str, pd.DataFrame],
+    fallback: ErrorQuantiles,
+    min_pairs: int = MIN_FACILITY_PAIRS,
+    window_days: float = DEFAULT_WINDOW_DAYS,
+) -> dict[str, LearnedBands]:
+    """Bands per facility: its own pairs once it has ``min_pairs``; otherwise the city's pooled pairs (all
+    facilities' relative errors together, source 'pooled') once the pool has them; otherwise ``fallback``."""
+    usable = {fid: check_pairs(p) for fid, p in pairs_by_facility.items()}
+    frames = [p for p in usable.values() if len(p)]
+    pool = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(PAIR_COLUMNS))
+    pooled = learn_bands(pool, fallback, min_pairs, window_days)
+    if pooled.source == "facility":
+        pooled = LearnedBands(pooled.quantiles, "pooled", pooled.n_pairs, f"city pool of {pooled.n_pairs} pairs")
+    out = {}
+    for fid, pairs in usable.items():
+        own = learn_bands(pairs, pooled.quantiles, min_pairs, window_days)
+        out[fid] = (
+            own
+            if own.source == "facility"
+            else LearnedBands(pooled.quantiles, pooled.source, own.n_pairs, f"{own.reason}; {pooled.reason}")
+        )
+    return out
+
+
+def shelter_reserve_margin_kwh(
+    facility: Facility, index: pd.DatetimeIndex, quantiles: ErrorQuantiles, hours: float | None = None
+) -> tuple[float, float]:
+    """Extra reserve (kWh) a shelter keeps for load-forecast error, and the window it covers (h).
+
+    Sum over the first N hours of ``index`` of max(0, P90 - P50) of the shelter's critical load (kW) x 0.5 h,
+    N = ``hours`` or the shelter's reserve_hours, capped at the horizon; P50/P90 from relative error quantiles
+    by lead (slot t has lead (t + 1) x 0.5 h). (0, 0) for a facility that is not a shelter.
+    """
+    if facility.shelter is None:
+        return 0.0, 0.0
+    n = min(len(index), round((hours if hours is not None else facility.shelter.reserve_hours) / SLOT_H))
+    critical = critical_load_kw(facility, index[:n])
+    lead_h = (np.arange(n) + 1) * SLOT_H
+    bands = apply_error_quantiles(critical, lead_h, quantiles, scale=critical.to_numpy())
+    return float((bands["p90"] - bands["p50"]).clip(lower=0.0).sum() * SLOT_H), n * SLOT_H

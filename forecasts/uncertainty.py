@@ -80,3 +80,12 @@ def coverage(actual: np.ndarray, low: np.ndarray, high: np.ndarray) -> float:
     a, lo, hi = (np.asarray(x, dtype=float) for x in (actual, low, high))
     keep = np.isfinite(a) & np.isfinite(lo) & np.isfinite(hi)
     return float(np.mean((a[keep] >= lo[keep]) & (a[keep] <= hi[keep]))) if keep.any() else float("nan")
+
+
+def constant_error_quantiles(
+    q10: float = 0.0, q50: float = 0.0, q90: float = 0.0, bins_h: tuple[float, ...] = LEAD_BINS_H
+) -> ErrorQuantiles:
+    """The same relative error quantiles in every lead bucket (zeros: a band of no width, "nothing learned")."""
+    labels = lead_labels(np.asarray(bins_h[1:]), bins_h)
+    table = pd.DataFrame({"q10": q10, "q50": q50, "q90": q90}, index=pd.Index(labels))
+    return ErrorQuantiles(table=table, bins_h=bins_h)

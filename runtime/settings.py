@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         "city-day's net cost (~6,000 JPY) would be a third of the optimiser's saving, hence the tight default.",
     )
     highs_threads: int = Field(1, ge=1, le=64, description="HiGHS threads.")
+    uncertainty_reserve: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="Shelters' extra reserve for load-forecast error (P90 - P50 of critical load, runtime.loop.bands): "
+        "auto = only from bands learned from the facilities' own (or the city's pooled) stored forecast-vs-measured "
+        "pairs; on = also the shipped household bands where none are learned; off = none.",
+    )
     poll_interval_s: float = Field(10.0, gt=0, le=3600, description="Seconds between device polls.")
     forecast_interval_s: float = Field(1800.0, gt=0, description="Seconds between forecasts (30 min).")
     optimise_interval_s: float = Field(1800.0, gt=0, description="Seconds between optimisations (slot-aligned).")

@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from forecasts.backtest_load import load_pairs, relabel_wall_time
-from forecasts.load import critical_load_kw, forecast_facility_load
+from forecasts.bands import shelter_reserve_margin_kwh
+from forecasts.load import forecast_facility_load
 from forecasts.pv import forecast_facility_pv
-from forecasts.uncertainty import ErrorQuantiles, apply_error_quantiles, fit_error_quantiles
+from forecasts.uncertainty import ErrorQuantiles, fit_error_quantiles
 from optimizer.dayahead.costs import demand_kw
 from optimizer.dayahead.from_scenario import Overrides, build_inputs
 from optimizer.dayahead.headline import CostSplit, split_costs
@@ -33,7 +34,7 @@ from runtime.facades.plan_files import write_tables
 from runtime.loop.fallback import plan_result
 from scenarios.datasets import emhass_load_pv, market_prices
 from scenarios.model import Scenario
-from scenarios.timegrid import SLOT, SLOT_FREQ, SLOT_HOURS, TZ, default_horizon
+from scenarios.timegrid import SLOT, SLOT_FREQ, TZ, default_horizon
 
 __all__ = [
     "CostSplit",
@@ -120,26 +121,27 @@ class UncertaintyReserve:
 
 
 def uncertainty_reserve(
-    scenario: Scenario, index: pd.DatetimeIndex, model: ErrorQuantiles | None = None, hours: float | None = None
+    scenario: Scenario,
+    index: pd.DatetimeIndex,
+    model: ErrorQuantiles | None = None,
+    hours: float | None = None,
+    models: Mapping[str, ErrorQuantiles] | None = None,
 ) -> UncertaintyReserve:
     """The extra reserve of every supplied shelter on the plan ``index`` (see :class:`UncertaintyReserve`).
 
     ``model``: relative error quantiles of the load forecast (default :func:`load_error_model`);
-    ``hours``: look-ahead N in hours (default each shelter's reserve_hours), capped at the horizon.
+    ``hours``: look-ahead N in hours (default each shelter's reserve_hours), capped at the horizon;
+    ``models``: per facility id, its own quantiles (e.g. learned by forecasts.bands.learn_facility_bands), which
+    win over ``model`` for that shelter.
     """
     if hours is not None and not hours > 0:
         raise ValueError(f"hours: {hours} must be > 0 (look-ahead of the uncertainty margin)")
-    quantiles = model if model is not None else load_error_model()
     extra, window = {}, {}
     for f in scenario.supplied:
         if f.shelter is None:
             continue
-        n = min(len(index), round((hours if hours is not None else f.shelter.reserve_hours) / SLOT_HOURS))
-        critical = critical_load_kw(f, index[:n])
-        lead_h = (np.arange(n) + 1) * SLOT_HOURS
-        bands = apply_error_quantiles(critical, lead_h, quantiles, scale=critical.to_numpy())
-        extra[f.id] = float((bands["p90"] - bands["p50"]).clip(lower=0.0).sum() * SLOT_HOURS)
-        window[f.id] = n * SLOT_HOURS
+        own = (models or {}).get(f.id) or model or load_error_model()
+        extra[f.id], window[f.id] = shelter_reserve_margin_kwh(f, index, own, hours)
     return UncertaintyReserve(extra_kwh=extra, window_h=window)
 
 

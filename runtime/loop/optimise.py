@@ -14,6 +14,7 @@ import httpx
 import pandas as pd
 
 from runtime.loop import fallback
+from runtime.loop.bands import reserve_margin
 from runtime.loop.demand import measured_demand
 from runtime.loop.forecast import forecast
 from runtime.loop.horizon import horizon_index
@@ -83,6 +84,7 @@ def build_request(
     else:
         price = price.reindex(index).ffill().bfill()
     measured = measured_demand(svc, now, index[0].to_pydatetime(), partial=fraction < 1)
+    margin = reserve_margin(svc, now, index)
     return PlanRequest(
         svc.scenario,
         index,
@@ -93,11 +95,12 @@ def build_request(
         measured_soc(svc),
         frozenset(unavailable),
         svc.settings,
-        notes,
+        (*notes, margin.note),
         peak_this_month_kw=measured.peak_this_month_kw,
         peak_12_months_kw=measured.peak_12_months_kw,
         metered_kwh_first_slot=measured.metered_kwh_first_slot,
         capacity_peak_kw=measured.capacity_peak_kw,
+        extra_reserve_kwh=margin.extra_kwh,
     )
 
 

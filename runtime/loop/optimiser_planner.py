@@ -50,6 +50,7 @@ def request_inputs(request: PlanRequest) -> PlanInputs:
         peak_12_months_kw=dict(request.peak_12_months_kw),
         metered_kwh_first_slot=dict(request.metered_kwh_first_slot),
         capacity_peak_kw=request.capacity_peak_kw,
+        extra_reserve_kwh=dict(request.extra_reserve_kwh),
     )
     return build_inputs(
         request.scenario,

@@ -13,7 +13,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 import pandas as pd
@@ -85,6 +85,7 @@ class PlanRequest:
     peak_12_months_kw: dict[str, float] = field(default_factory=dict)
     metered_kwh_first_slot: dict[str, float] = field(default_factory=dict)
     capacity_peak_kw: float | None = None
+    extra_reserve_kwh: dict[str, float] = field(default_factory=dict)
 
 
 Clock = Callable[[], dt.datetime]
@@ -115,6 +116,7 @@ class Service:
     stale_devices: set[tuple[str, str]] = field(default_factory=set)
     sent: dict[tuple[str, str], float] = field(default_factory=dict)
     active_alerts: set[str] = field(default_factory=set)
+    bands_cache: dict[str, Any] = field(default_factory=dict)  # learned forecast bands per kind (runtime.loop.bands)
 
     def alert_once(
         self,

@@ -310,3 +310,52 @@ def latest_weather(store: Store) -> WeatherForecast | None:
         return session.scalars(
             select(WeatherForecast).order_by(WeatherForecast.issued_at.desc(), WeatherForecast.id.desc()).limit(1)
         ).first()
+
+
+def forecast_runs_for_pairs(
+    store: Store,
+    facility_ids: Sequence[str],
+    start: dt.datetime,
+    end: dt.datetime,
+    kind: str = "load",
+    every_h: float = 3.0,
+) -> dict[str, list[tuple[pd.Timestamp, pd.Series]]]:
+    """Stored forecasts of ``kind`` (kW per slot start, JST index) for targets in [start, end), per facility, as
+    (issue time, series) pairs for :func:`forecasts.bands.pairs_from_runs`. At most one run per ``every_h``
+    hours is taken (the first of each block, by issue time), which keeps a month of 30-min runs small while
+    still covering every lead time."""
+    with store.session() as session:
+        runs = list(
+            session.execute(
+                select(ForecastRun.id, ForecastRun.created_at)
+                .where(ForecastRun.created_at >= start - dt.timedelta(days=2), ForecastRun.created_at < end)
+                .order_by(ForecastRun.created_at)
+            )
+        )
+        kept: dict[int, pd.Timestamp] = {}
+        last_block: int | None = None
+        for run_id, created in runs:
+            issue = pd.Timestamp(created).tz_localize("UTC") if created.tzinfo is None else pd.Timestamp(created)
+            block = int(issue.timestamp() // (every_h * 3600))
+            if block != last_block:
+                kept[int(run_id)], last_block = issue, block
+        if not kept:
+            return {}
+        rows = session.execute(
+            select(ForecastValue.run_id, ForecastValue.facility_id, ForecastValue.slot_start, ForecastValue.kw).where(
+                ForecastValue.run_id.in_(list(kept)),
+                ForecastValue.facility_id.in_(list(facility_ids)),
+                ForecastValue.kind == kind,
+                ForecastValue.slot_start >= start,
+                ForecastValue.slot_start < end,
+            )
+        ).all()
+    if not rows:
+        return {}
+    frame = pd.DataFrame(rows, columns=["run", "facility", "t", "kw"])
+    frame["t"] = pd.to_datetime(frame["t"], utc=True).dt.tz_convert(TZ)
+    out: dict[str, list[tuple[pd.Timestamp, pd.Series]]] = {}
+    for (rid, fid), group in frame.groupby(["run", "facility"], sort=True):
+        series = pd.Series(group["kw"].to_numpy(dtype=float), index=pd.DatetimeIndex(group["t"]), name="forecast")
+        out.setdefault(str(fid), []).append((kept[int(str(rid))], series.sort_index()))
+    return out
