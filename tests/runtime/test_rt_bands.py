@@ -106,7 +106,12 @@ def test_bands_are_learned_once_a_day(any_store, monkeypatch):
     svc = service(any_store, "auto")
     calls = []
     real = loop_bands.facility_pairs
-    monkeypatch.setattr(loop_bands, "facility_pairs", lambda s, now: calls.append(now) or real(s, now))
+
+    def counted(s, now):
+        calls.append(now)
+        return real(s, now)
+
+    monkeypatch.setattr(loop_bands, "facility_pairs", counted)
     loop_bands.learned_load_bands(svc, TEST_NOW)
     loop_bands.learned_load_bands(svc, TEST_NOW + dt.timedelta(hours=2))
     assert len(calls) == 1
