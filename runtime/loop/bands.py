@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from forecasts.bands import LearnedBands, learn_facility_bands, pairs_from_runs, shelter_reserve_margin_kwh
+from forecasts.bands import PAIR_COLUMNS, LearnedBands, learn_facility_bands, shelter_reserve_margin_kwh
 from forecasts.uncertainty import ErrorQuantiles, constant_error_quantiles
 from runtime.loop.service import Service
 from runtime.loop.store_forecaster import device_history, facility_load_history
@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 WINDOW_DAYS = 14
 """Days of pairs the bands are learned from (two weeks: both day types twice, and the season of now)."""
+RUN_EVERY_H = 3.0
+"""Hours between the stored forecast runs the pairs are taken from (the loop stores one every 30 min)."""
 LEARNED = ("facility", "pooled")
 
 
@@ -53,21 +55,31 @@ def _shipped_model() -> ErrorQuantiles:
     return load_error_model()
 
 
-def facility_pairs(svc: Service, now: dt.datetime, days: int = WINDOW_DAYS) -> dict[str, pd.DataFrame]:
-    """Forecast-vs-measured load pairs (forecasts.bands pairs frames) of every supplied shelter for targets in
-    the ``days`` before ``now``; an empty frame for a shelter without stored forecasts or measured load."""
+def facility_pairs(
+    svc: Service, now: dt.datetime, days: int = WINDOW_DAYS, every_h: float = RUN_EVERY_H
+) -> dict[str, pd.DataFrame]:
+    """Forecast-vs-measured load pairs (forecasts.bands pairs frames: target, lead_h = hours from the issue to the
+    slot's end, forecast, actual, scale = the forecast, all kW) of every supplied shelter for targets in the
+    ``days`` before ``now`` (one stored run per ``every_h`` hours); an empty frame for a shelter without stored
+    forecasts or measured load."""
     shelters = [f for f in svc.scenario.supplied if f.shelter is not None]
     start = now - dt.timedelta(days=days)
-    runs = journal.forecast_runs_for_pairs(svc.store, [f.id for f in shelters], start, now)
+    stored = journal.stored_forecasts_for_pairs(svc.store, [f.id for f in shelters], start, now, every_h=every_h)
+    by_facility = dict(iter(stored.groupby("facility_id")))
     out: dict[str, pd.DataFrame] = {}
     for f in shelters:
         table = device_history(svc.store, f, now, days=days)
         measured = facility_load_history(f, table) if not table.empty else None
-        if measured is None or f.id not in runs:
-            out[f.id] = pairs_from_runs([], pd.Series(dtype=float))
+        forecasts = by_facility.get(f.id)
+        if measured is None or forecasts is None:
+            out[f.id] = pd.DataFrame(columns=[*PAIR_COLUMNS, "scale"])
             continue
-        measured.index = pd.DatetimeIndex(measured.index).tz_convert(TZ)
-        out[f.id] = pairs_from_runs(runs[f.id], measured)
+        actual = pd.Series(measured.to_numpy(dtype=float), index=pd.DatetimeIndex(measured.index).tz_convert(TZ))
+        joined = forecasts.assign(actual=actual.reindex(pd.DatetimeIndex(forecasts["target"])).to_numpy())
+        joined = joined.dropna(subset=["actual"])
+        lead_h = (joined["target"] - joined["issue"]).dt.total_seconds() / 3600.0 + 0.5
+        pairs = joined.assign(lead_h=lead_h.to_numpy(), scale=joined["forecast"].clip(lower=1e-3))
+        out[f.id] = pairs[pairs["lead_h"] > 0][[*PAIR_COLUMNS, "scale"]].reset_index(drop=True)
     return out
 
 

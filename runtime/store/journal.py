@@ -312,35 +312,34 @@ def latest_weather(store: Store) -> WeatherForecast | None:
         ).first()
 
 
-def forecast_runs_for_pairs(
+def stored_forecasts_for_pairs(
     store: Store,
     facility_ids: Sequence[str],
     start: dt.datetime,
     end: dt.datetime,
     kind: str = "load",
     every_h: float = 3.0,
-) -> dict[str, list[tuple[pd.Timestamp, pd.Series]]]:
-    """Stored forecasts of ``kind`` (kW per slot start, JST index) for targets in [start, end), per facility, as
-    (issue time, series) pairs for :func:`forecasts.bands.pairs_from_runs`. At most one run per ``every_h``
-    hours is taken (the first of each block, by issue time), which keeps a month of 30-min runs small while
-    still covering every lead time."""
+) -> pd.DataFrame:
+    """Stored forecasts of ``kind`` for targets in [start, end) of the given facilities, one row per (run, facility,
+    slot): ``issue`` (the run's time, UTC), ``facility_id``, ``target`` (slot start, JST), ``forecast`` (kW). At
+    most one run per ``every_h`` hours is taken (the first of each block, by issue time), which keeps a month of
+    30-min runs small while still covering every lead time."""
+    columns = ["issue", "facility_id", "target", "forecast"]
     with store.session() as session:
-        runs = list(
-            session.execute(
-                select(ForecastRun.id, ForecastRun.created_at)
-                .where(ForecastRun.created_at >= start - dt.timedelta(days=2), ForecastRun.created_at < end)
-                .order_by(ForecastRun.created_at)
-            )
-        )
-        kept: dict[int, pd.Timestamp] = {}
+        runs = session.execute(
+            select(ForecastRun.id, ForecastRun.created_at)
+            .where(ForecastRun.created_at >= start - dt.timedelta(days=2), ForecastRun.created_at < end)
+            .order_by(ForecastRun.created_at)
+        ).all()
+        kept: dict[int, dt.datetime] = {}
         last_block: int | None = None
         for run_id, created in runs:
-            issue = pd.Timestamp(created).tz_localize("UTC") if created.tzinfo is None else pd.Timestamp(created)
+            issue = created if created.tzinfo is not None else created.replace(tzinfo=dt.UTC)
             block = int(issue.timestamp() // (every_h * 3600))
             if block != last_block:
                 kept[int(run_id)], last_block = issue, block
         if not kept:
-            return {}
+            return pd.DataFrame(columns=columns)
         rows = session.execute(
             select(ForecastValue.run_id, ForecastValue.facility_id, ForecastValue.slot_start, ForecastValue.kw).where(
                 ForecastValue.run_id.in_(list(kept)),
@@ -350,12 +349,7 @@ def forecast_runs_for_pairs(
                 ForecastValue.slot_start < end,
             )
         ).all()
-    if not rows:
-        return {}
-    frame = pd.DataFrame(rows, columns=["run", "facility", "t", "kw"])
-    frame["t"] = pd.to_datetime(frame["t"], utc=True).dt.tz_convert(TZ)
-    out: dict[str, list[tuple[pd.Timestamp, pd.Series]]] = {}
-    for (rid, fid), group in frame.groupby(["run", "facility"], sort=True):
-        series = pd.Series(group["kw"].to_numpy(dtype=float), index=pd.DatetimeIndex(group["t"]), name="forecast")
-        out.setdefault(str(fid), []).append((kept[int(str(rid))], series.sort_index()))
-    return out
+    frame = pd.DataFrame(rows, columns=["run", "facility_id", "target", "forecast"])
+    frame["issue"] = pd.to_datetime(frame["run"].map(kept), utc=True)
+    frame["target"] = pd.to_datetime(frame["target"], utc=True).dt.tz_convert(TZ)
+    return frame[columns]
