@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.dashboard import outage_page
+from api.dashboard import events_page, facility_page, map_page, outage_page, plans_page, supply_page
 from api.dashboard import pages as dashboard
 from api.metrics import RequestMetrics, app_metrics
 from api.routers import audit, auth, city, events, facilities, health, ngsi, outage, overrides, plans, survival
@@ -57,6 +57,7 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
     app.include_router(health.metrics_router)
     app.include_router(ngsi.router)  # /ngsi-ld/v1: the city data platform's NGSI-LD endpoint
     app.include_router(dashboard.router)
-    app.include_router(outage_page.router)
+    for page in (supply_page, facility_page, events_page, plans_page, map_page, outage_page):
+        app.include_router(page.router)
     dashboard.mount_static(app)
     return app

@@ -8,12 +8,21 @@ clock at each tick and the date where it changes); hours count from the outage s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 
 W, LEFT, RIGHT, TOP, ROW, GAP = 960, 200, 120, 46, 20, 8
 COLORS = {"served": "#16a34a", "partial": "#f59e0b", "dark": "#1f2937"}
-LABELS = {"served": "供給 Served", "partial": "一部遮断 Partly shed", "dark": "停電 Dark"}
+LABELS = {
+    "served": "供給",
+    "partial": "一部遮断",
+    "dark": "停電",
+    "ev": "EV 給電",
+    "first_dark": "停電開始",
+    "no_dark": "停電なし",
+}
+"""The default (Japanese) labels; the dashboard passes its catalogue's labels of the same keys."""
 
 
 @dataclass(frozen=True)
@@ -69,12 +78,14 @@ def _axis(total_h: float, slot_hours: float, times: list[str], bottom: float) ->
     return parts
 
 
-def _row(r: TimelineRow, y: float, slot_w: float, slot_hours: float, times: list[str]) -> str:
+def _row(
+    r: TimelineRow, y: float, slot_w: float, slot_hours: float, times: list[str], labels: Mapping[str, str]
+) -> str:
     parts = [
         f'<text x="{LEFT - 8}" y="{y + ROW / 2 + 4:.1f}" text-anchor="end" font-size="12">{escape(r.label)}</text>'
     ]
     for first, end, state in _runs(r.states):
-        label = LABELS.get(str(state), str(state))
+        label = labels.get(str(state), str(state))
         parts.append(
             f'<rect class="slot-{escape(str(state))}" x="{LEFT + slot_w * first:.2f}" y="{y:.1f}" '
             f'width="{slot_w * (end - first):.2f}" height="{ROW - 5}" fill="{COLORS.get(str(state), "#999")}">'
@@ -88,24 +99,24 @@ def _row(r: TimelineRow, y: float, slot_w: float, slot_hours: float, times: list
                 f'width="{slot_w * (end - first):.2f}" height="4" fill="#2563eb"/>'
             )
     if r.dark_hour is None:
-        note = '<tspan fill="#15803d">停電なし No dark</tspan>'
+        note = f'<tspan fill="#15803d">{escape(labels["no_dark"])}</tspan>'
     else:
         x = LEFT + slot_w * r.dark_hour / slot_hours
         parts.append(
             f'<line class="dark-at" x1="{x:.1f}" y1="{y - 2:.1f}" x2="{x:.1f}" y2="{y + ROW:.1f}" '
             'stroke="#dc2626" stroke-width="2.5"/>'
         )
-        note = f'<tspan fill="#b91c1c">停電 dark +{r.dark_hour:g} h</tspan>'
+        note = f'<tspan fill="#b91c1c">{escape(labels["dark"])} +{r.dark_hour:g} h</tspan>'
     parts.append(f'<text x="{W - RIGHT + 8}" y="{y + ROW / 2 + 4:.1f}" font-size="11">{note}</text>')
     dark = "" if r.dark_hour is None else f"{r.dark_hour:g}"
     return f'<g class="timeline-row" data-shelter="{escape(r.shelter_id)}" data-dark-hour="{dark}">{"".join(parts)}</g>'
 
 
-def _legend(y: float) -> str:
+def _legend(y: float, labels: Mapping[str, str]) -> str:
     items = [
-        *((COLORS[k], LABELS[k]) for k in ("served", "partial", "dark")),
-        ("#2563eb", "EV 給電 EV supplying"),
-        ("#dc2626", "停電開始 First dark"),
+        *((COLORS[k], labels[k]) for k in ("served", "partial", "dark")),
+        ("#2563eb", labels["ev"]),
+        ("#dc2626", labels["first_dark"]),
     ]
     return "".join(
         f'<rect x="{LEFT + i * 150}" y="{y:.1f}" width="12" height="10" fill="{c}"/>'
@@ -114,8 +125,12 @@ def _legend(y: float) -> str:
     )
 
 
-def timeline_chart(rows: list[TimelineRow], slot_hours: float, times: list[str], title: str) -> str:
-    """The timeline SVG: rows of equal length n_slots = len(times); `times` are JST labels of the slot starts."""
+def timeline_chart(
+    rows: list[TimelineRow], slot_hours: float, times: list[str], title: str, labels: Mapping[str, str] | None = None
+) -> str:
+    """The timeline SVG: rows of equal length n_slots = len(times); `times` are JST labels of the slot starts;
+    `labels` (keys of LABELS) in the page's language."""
+    labels = {**LABELS, **(labels or {})}
     n = len(times)
     if n == 0 or any(len(r.states) != n or len(r.ev) != n for r in rows):
         raise ValueError("timeline: every row needs one state and one EV flag per slot")
@@ -123,10 +138,10 @@ def timeline_chart(rows: list[TimelineRow], slot_hours: float, times: list[str],
     slot_w = (W - LEFT - RIGHT) / n
     bottom = TOP + len(rows) * (ROW + GAP)
     parts = _axis(total_h, slot_hours, times, bottom)
-    parts += [_row(r, TOP + k * (ROW + GAP), slot_w, slot_hours, times) for k, r in enumerate(rows)]
+    parts += [_row(r, TOP + k * (ROW + GAP), slot_w, slot_hours, times, labels) for k, r in enumerate(rows)]
     height = bottom + 30
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
         f'viewBox="0 0 {W} {height:.0f}" width="100%"><rect width="100%" height="100%" fill="#fff"/>'
-        f"{''.join(parts)}{_legend(bottom + 10)}</svg>"
+        f"{''.join(parts)}{_legend(bottom + 10, labels)}</svg>"
     )

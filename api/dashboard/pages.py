@@ -1,78 +1,57 @@
-"""Dashboard routes: login, city overview, supply chart, facility page, events (session cookie auth)."""
+"""Dashboard routes: login and logout, the static files (style sheet, scripts, vendored ECharts), and the today
+page (energy flow of the balancing group now and the day's money). Facility managers land on their facility."""
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
-from fastapi import APIRouter, Depends, FastAPI, Form
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.dashboard import views
-from api.routers.deps import COOKIE, ServiceDep, optional_principal
+from api.dashboard.access import MaybeUser, gate, to_login
+from api.dashboard.chart_spec import sankey
+from api.dashboard.flow import flow_links, flow_now
+from api.dashboard.i18n import catalogue
+from api.dashboard.money import day_bounds, day_money
+from api.dashboard.templating import page_lang, render
+from api.routers.deps import COOKIE, ServiceDep
 from runtime import security
-from runtime.security import Principal
-from runtime.store import journal, plans, readings
+from runtime.loop.service import Service
+from runtime.store import journal, plans
+from runtime.store.models import Plan, PlanSlot
 from runtime.store.status import city_status, summarise
-from scenarios.timegrid import SLOT
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).with_name("static")
-MaybeUser = Annotated[Principal | None, Depends(optional_principal)]
+FLOW_NODES = ("plant", "jepx_buy", "jepx_sell", "group", "grid", "pv", "bat_out", "bat_in", "facilities", "ev")
 
 
 def mount_static(app: FastAPI) -> None:
-    """Serve the dashboard's CSS."""
+    """Serve the dashboard's style sheet, scripts and the vendored chart library under /static."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
-def page(title: str, body: str, user: Principal | None, refresh_s: int | None = None) -> HTMLResponse:
-    """A full HTML page with the navigation bar."""
-    meta = f'<meta http-equiv="refresh" content="{refresh_s}">' if refresh_s else ""
-    nav = ""
-    if user is not None:
-        nav = (
-            '<a href="/">概要 Overview</a><a href="/supply">需給 Supply</a><a href="/events">イベント Events</a>'
-            + ('<a href="/outage">停電計画 Outage plan</a>' if user.role in ("operator", "disaster_office") else "")
-            + f'<span class="user">{escape(user.username)} ({escape(user.role)}) · <a href="/logout">'
-            "ログアウト Log out</a></span>"
-        )
-    return HTMLResponse(
-        f'<!doctype html><html lang="ja"><head><meta charset="utf-8">{meta}<title>{escape(title)}'
-        '</title><link rel="stylesheet" href="/static/style.css"></head><body><header>'
-        f"<strong>山口EMS Yamaguchi EMS</strong>{nav}</header><main>{body}</main></body></html>"
-    )
-
-
-def _login_form(error: str = "") -> str:
-    message = f'<p class="error" id="login-error">{escape(error)}</p>' if error else ""
-    return (
-        '<form class="login" method="post" action="/login"><h1>ログイン Log in</h1>'
-        + message
-        + '<label for="username">ユーザー名 User name</label><input id="username" name="username" required>'
-        '<label for="password">パスワード Password</label>'
-        '<input id="password" name="password" type="password" required>'
-        '<button type="submit" id="login-button">ログイン Log in</button></form>'
-    )
-
-
 @router.get("/login")
-def login_page(user: MaybeUser) -> Response:
+def login_page(request: Request) -> Response:
     """The login form."""
-    return page("Login", _login_form(), None)
+    return render(request, "login.html", None, {"title": catalogue(page_lang(request)).t("login.title")})
 
 
 @router.post("/login")
 def login_submit(
-    svc: ServiceDep, username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=256)]
+    request: Request,
+    svc: ServiceDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
 ) -> Response:
-    """Check the password, set the session cookie and go to the overview."""
+    """Check the password, set the session cookie and go to the start page of the role."""
     principal = security.authenticate(svc.store, username, password)
     if principal is None:
-        return page("Login", _login_form("ユーザー名またはパスワードが違います / Wrong user name or password"), None)
+        t = catalogue(page_lang(request)).t
+        return render(request, "login.html", None, {"title": t("login.title"), "error": t("login.wrong")})
     hours = svc.settings.session_hours
     token = security.issue_token(principal, svc.settings.secret_key.get_secret_value(), hours)
     response = RedirectResponse("/", status_code=303)
@@ -88,55 +67,52 @@ def logout() -> Response:
     return response
 
 
-@router.get("/")
-def overview(svc: ServiceDep, user: MaybeUser) -> Response:
-    """City overview (facility managers see their facility)."""
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
-    only = user.facility_id if user.role == "facility_manager" else None
-    statuses = city_status(svc.store, svc.scenario, svc.clock(), only)
-    summary = None if only else summarise(svc.scenario, statuses, svc.settings.stale_after_s)
-    return page("Overview", views.overview(summary, statuses), user, refresh_s=15)
+def current_slot(slots: list[PlanSlot], now: pd.Timestamp) -> PlanSlot | None:
+    """The plan row of the slot containing `now`, if the plan covers it."""
+    start = now.floor("30min")
+    return next((s for s in slots if pd.Timestamp(s.slot_start) == start), None)
 
 
-@router.get("/supply")
-def supply(svc: ServiceDep, user: MaybeUser) -> Response:
-    """Supply-plan chart: plan per slot, planned vs actual grid, imbalance."""
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
-    if user.role == "facility_manager":
-        return page("Supply", "<p>権限がありません Not permitted for facility managers.</p>", user)
-    plan = plans.latest_plan(svc.store)
+def today_context(svc: Service, plan: Plan | None, lang: str) -> dict[str, object]:
+    """Everything the today page shows: flow now (kW), sankey, the day's money (JPY), plan and alarms."""
+    t = catalogue(lang).t
+    now = svc.clock()
     slots = plans.plan_slots(svc.store, plan.id) if plan else []
-    actual: dict[pd.Timestamp, float] = {}
-    imbalances = []
-    if slots:
-        start, end = slots[0].slot_start, slots[-1].slot_start + SLOT
-        meters = {(f.id, m.id) for f in svc.scenario.supplied for m in f.meters if m.role == "grid"}
-        for agg in readings.aggregates_between(svc.store, start, end, point="power_kw"):
-            if (agg.facility_id, agg.device_id) in meters:
-                key = pd.Timestamp(agg.slot_start)
-                actual[key] = actual.get(key, 0.0) + agg.mean
-        imbalances = journal.list_imbalances(svc.store, start - pd.Timedelta(hours=24), end)
-    return page("Supply", views.supply(plan, slots, actual, imbalances), user, refresh_s=60)
+    statuses = city_status(svc.store, svc.scenario, now)
+    summary = summarise(svc.scenario, statuses, svc.settings.stale_after_s)
+    flow = flow_now(current_slot(slots, pd.Timestamp(now)), summary)
+    names = {k: t(f"flow.{k}") for k in FLOW_NODES}
+    start, end = day_bounds(now)
+    settled = journal.list_imbalances(svc.store, start.to_pydatetime(), end.to_pydatetime())
+    money = day_money(
+        now,
+        settled,
+        lambda plan_id: plans.plan_slots(svc.store, plan_id),
+        slots,
+        svc.scenario.market.sale_discount_jpy_per_kwh,
+    )
+    return {
+        "title": t("today.title"),
+        "now": now,
+        "plan": plan,
+        "flow": flow,
+        "summary": summary,
+        "statuses": statuses,
+        "money": money,
+        "flow_spec": sankey(flow_links(flow, names), "kW"),
+        "open_alarms": journal.count_open_alarms(svc.store),
+    }
 
 
-@router.get("/facility/{facility_id}")
-def facility(facility_id: str, svc: ServiceDep, user: MaybeUser) -> Response:
-    """One facility's live points and forecast."""
+@router.get("/")
+def today(request: Request, svc: ServiceDep, user: MaybeUser) -> Response:
+    """Today: the balancing group's energy flow now and the day's money; facility managers go to their facility."""
+    if user is not None and user.role == "facility_manager" and user.facility_id:
+        return RedirectResponse(f"/facility/{user.facility_id}", status_code=303)
     if user is None:
-        return RedirectResponse("/login", status_code=303)
-    if facility_id not in {f.id for f in svc.scenario.facilities} or not user.may_read(facility_id):
-        return page("Facility", "<p>施設が見つかりません Facility not found.</p>", user)
-    status = city_status(svc.store, svc.scenario, svc.clock(), facility_id)[0]
-    _run, frames = journal.latest_forecast(svc.store)
-    return page(status.name_en, views.facility(status, frames.get(facility_id)), user, refresh_s=15)
-
-
-@router.get("/events")
-def events(svc: ServiceDep, user: MaybeUser) -> Response:
-    """Recent events."""
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
-    only = user.facility_id if user.role == "facility_manager" else None
-    return page("Events", views.events(journal.list_events(svc.store, 200, only)), user, refresh_s=30)
+        return to_login()
+    denied = gate(request, user)
+    if denied is not None:
+        return denied
+    context = today_context(svc, plans.latest_plan(svc.store), page_lang(request))
+    return render(request, "today.html", user, context, refresh_s=30)

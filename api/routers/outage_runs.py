@@ -35,6 +35,14 @@ class OutageRuns:
                 self._runs.popitem(last=False)
         return run_id
 
+    def latest(self) -> tuple[str, OutagePlan] | None:
+        """The newest run (id, plan), or None before the first run."""
+        with self._lock:
+            if not self._runs:
+                return None
+            run_id = next(reversed(self._runs))
+            return run_id, self._runs[run_id]
+
     def get(self, run_id: str) -> OutagePlan:
         """The plan of `run_id`; 404 naming the field if unknown or expired."""
         with self._lock:
