@@ -147,7 +147,7 @@ def test_outage_page_roles_form_and_result(client):
     assert "<svg" not in bad.text
     bad = client.post("/outage", data={"start": "yesterday", "hours": "24"}, headers=dis)
     assert bad.status_code == 422
-    assert "start: &#x27;yesterday&#x27;" in bad.text
+    assert "start: &#39;yesterday&#39;" in bad.text
     page = client.post(
         "/outage",
         data={"start": "2024-09-01T14:00", "hours": "24", "pv_factor": "0.5", "method": "greedy"},
@@ -158,8 +158,8 @@ def test_outage_page_roles_form_and_result(client):
     assert 'id="outage-timeline"' in text
     assert text.count('class="timeline-row"') == 1
     assert text.count('class="move-row"') >= 1
-    assert "停電計画 Outage plan" in text
-    assert "避難所 Shelter" in text
+    assert "停電計画" in text and "Outage plan" not in text
+    assert "避難所" in text
     found = re.search(r"/api/v1/outage-plans/([A-Za-z0-9_-]+)/itinerary\.csv", text)
     assert found is not None
     run_id = found.group(1)
