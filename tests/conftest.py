@@ -5,9 +5,24 @@ from __future__ import annotations
 import os
 
 import matplotlib
+import pytest
 
 from devices.modbus_client import quiet_pymodbus
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
 quiet_pymodbus()  # the suite injects dead and faulty devices on purpose; pymodbus would log every request
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    """One headless Debian Chromium (Playwright) for the whole session; tests open their own contexts."""
+    from playwright.sync_api import sync_playwright
+    from service_fixtures import CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian chromium not at /usr/bin/chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -6,10 +6,11 @@ access, the language switch, escaping, and no inline script (the CSP is script-s
 from __future__ import annotations
 
 import json
-import os
 import re
 import uuid
 from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
 
 import dash_seed
 import pytest
@@ -59,7 +60,7 @@ def number(text: str) -> float:
     return float(text.replace(",", "").replace("円", "").strip())
 
 
-def spec(html: str, element_id: str) -> dict:
+def spec(html: str, element_id: str) -> dict[str, Any]:
     found = re.search(rf'<script type="application/json" id="{element_id}">(.*?)</script>', html, re.S)
     assert found is not None, f"no data block #{element_id}"
     return json.loads(found.group(1))
@@ -116,24 +117,29 @@ def test_supply_charts_the_settled_slots(dash):
     html = dash.get("/supply", headers=dash.users["op"]).text
     chart = spec(html, "supply-spec")
     x = chart["x"]
-    assert x[0] == "06/09 12:00" and "06/10 11:00" in x  # 24 h back, labelled with dates (JST)
-    assert chart["unit"] == "kW" and chart["unit2"] == "JPY/kWh"
+    assert x[0] == "06/09 12:00"
+    assert "06/10 11:00" in x
+    assert chart["unit"] == "kW"
+    assert chart["unit2"] == "JPY/kWh"
     by_name = {s["name"]: s for s in chart["series"]}
     t = catalogue("ja").t
     actual = by_name[t("series.actual_grid")]["data"]
     planned = by_name[t("series.planned_grid")]["data"]
     at = x.index("06/10 11:00")
-    assert actual[at] == 28.0 and planned[at] == 24.0  # settled: 14 and 12 kWh over 0.5 h
+    assert actual[at] == 28.0
+    assert planned[at] == 24.0
     assert actual[x.index("06/10 11:30")] == 22.0
     assert actual[x.index("06/09 23:30")] == 26.0
     now = x.index("06/10 12:00")
-    assert planned[now] == EXPECT["planned_grid_kw"] and actual[now] is None  # not settled, no meter slot yet
+    assert planned[now] == EXPECT["planned_grid_kw"]
+    assert actual[now] is None
     assert by_name[t("series.jepx_sell")]["data"][now] == -2.0
     assert by_name[t("series.price")]["axis"] == 1
     assert html.count('class="imbalance-row"') == 3
     api = dash.get("/api/v1/plans/imbalances/recent?hours=24", headers=dash.users["op"]).json()
     assert sum(r["imbalance_kwh"] for r in api) == EXPECT["imbalance_kwh"]
-    assert "+4.0 kWh" in text_of(html, "imbalance-total") and "+120 円" in text_of(html, "imbalance-total")
+    assert "+4.0 kWh" in text_of(html, "imbalance-total")
+    assert "+120 円" in text_of(html, "imbalance-total")
     imbalance = spec(html, "imbalance-spec")
     assert imbalance["x"] == ["06/09 23:30", "06/10 11:00", "06/10 11:30"]
     assert imbalance["series"][0]["data"] == [3.0, 2.0, -1.0]
@@ -147,24 +153,29 @@ def test_facility_page_soc_plan_history_and_totals(dash):
     assert soc["x"][0] == "06/10 12:30"  # the SoC at the end of the first slot
     assert soc["series"][0]["data"][:2] == [round(v, 3) for v in EXPECT["soc_pct"]]
     hist = spec(html, "history-spec")
-    assert hist["x"][0] == "06/09 00:00" and len(hist["x"]) == 48
+    assert hist["x"][0] == "06/09 00:00"
+    assert len(hist["x"]) == 48
     meter = next(s for s in hist["series"] if s["name"] == catalogue("ja").t("kind_device.meter"))
     assert meter["data"][:3] == [10.0, 20.0, None]
-    assert re.search(r'class="kwh-meter">15.0<', html) and re.search(r'class="kwh-pv_inverter">4.0<', html)
+    assert re.search(r'class="kwh-meter">15.0<', html)
+    assert re.search(r'class="kwh-pv_inverter">4.0<', html)
     assert number(text_of(html, "grid-cost")) == round(dash_seed.history_cost_jpy(dash.svc.scenario))
     bad = dash.get("/facility/centre?date=yesterday", headers=dash.users["op"])
-    assert bad.status_code == 422 and "date: &#39;yesterday&#39;" in bad.text
+    assert bad.status_code == 422
+    assert "date: &#39;yesterday&#39;" in bad.text
 
 
 def test_plans_page_explains_and_shows_safe_mode(dash):
     html = dash.get("/plans", headers=dash.users["op"]).text
-    assert 'data-plan="2"' in html and 'id="approve"' in html
+    assert 'data-plan="2"' in html
+    assert 'id="approve"' in html
     assert "battery at its floor" in html  # the binding limit of the missed target
     assert "JEPX chugoku FY2024 &lt;recorded&gt;" in html  # the optimiser's note, escaped
     assert number(text_of(html, "money-total")) == 1334.0  # energy + wheeling; the penalty apart
     assert number(text_of(html, "penalties-total")) == 1050.0
     readonly = dash.get("/plans", headers=dash.users["disaster"]).text
-    assert 'id="approve"' not in readonly and 'id="plan-detail"' in readonly
+    assert 'id="approve"' not in readonly
+    assert 'id="plan-detail"' in readonly
 
 
 def test_safe_plan_is_shown_as_safe_mode(tmp_path):
@@ -198,7 +209,8 @@ def test_events_page_counts_and_ack_buttons(dash):
     assert "safe plan &lt;b&gt;in force&lt;/b&gt;" in html  # escaped
     assert f'data-post="/api/v1/events/{dash.ids["alarm"]}/ack"' in html
     mgr = dash.get("/events", headers=dash.users["mgr"]).text
-    assert "office note" not in mgr and "centre/bat1 stale" in mgr  # their facility only
+    assert "office note" not in mgr
+    assert "centre/bat1 stale" in mgr
     assert "ack-button" not in mgr
 
 
@@ -208,7 +220,10 @@ def test_map_draws_every_facility_at_its_coordinates(dash):
     found = dict(re.findall(r'<g class="marker[^"]*" data-facility="([^"]+)" data-state="([^"]+)"', html))
     assert set(found) == {f.id for f in scenario.facilities}
     assert found["centre"] == "good"
-    xs = {fid: float(x) for fid, x in re.findall(r'data-facility="([^"]+)"[^>]*>\s*<(?:circle cx|rect x)="([\d.]+)"', html)}
+    xs = {
+        fid: float(x)
+        for fid, x in re.findall(r'data-facility="([^"]+)"[^>]*>\s*<(?:circle cx|rect x)="([\d.]+)"', html)
+    }
     assert xs["centre"] < xs["school"] < xs["office"]  # 131.455 < 131.47 < 131.474 degrees east
     autonomy = dash.get("/map?mode=autonomy", headers=dash.users["disaster"]).text
     assert 'id="no-outage-run"' in autonomy
@@ -245,26 +260,37 @@ def test_roles(dash, user, path, status):
 
 def test_navigation_by_role(dash):
     mgr = dash.get("/facility/centre", headers=dash.users["mgr"]).text
-    assert 'href="/supply"' not in mgr and 'href="/outage"' not in mgr and 'href="/facility/centre"' in mgr
-    assert 'id="override-send"' in mgr and "申請" in text_of(mgr, "override-send")  # a manager requests
+    assert 'href="/supply"' not in mgr
+    assert 'href="/outage"' not in mgr
+    assert 'href="/facility/centre"' in mgr
+    assert 'id="override-send"' in mgr
+    assert "申請" in text_of(mgr, "override-send")
     assert 'class="approve"' not in mgr  # only operators decide
     dis = dash.get("/", headers=dash.users["disaster"]).text
-    assert 'href="/outage"' in dis and 'href="/map"' in dis
+    assert 'href="/outage"' in dis
+    assert 'href="/map"' in dis
 
 
 def test_one_language_per_page_and_the_switch(dash):
     op = dash.users["op"]
     ja = dash.get("/supply", headers=op)
-    assert '<html lang="ja">' in ja.text and "需給計画と実績" in ja.text and "Supply plan and actuals" not in ja.text
+    assert '<html lang="ja">' in ja.text
+    assert "需給計画と実績" in ja.text
+    assert "Supply plan and actuals" not in ja.text
     en = dash.get("/supply?lang=en", headers=op)
-    assert '<html lang="en">' in en.text and "Supply plan and actuals" in en.text and "需給計画と実績" not in en.text
+    assert '<html lang="en">' in en.text
+    assert "Supply plan and actuals" in en.text
+    assert "需給計画と実績" not in en.text
     assert en.cookies.get("ems_lang") == "en" or "ems_lang=en" in en.headers.get("set-cookie", "")
     kept = dash.get("/plans", headers=op)  # the cookie keeps the choice
-    assert '<html lang="en">' in kept.text and "Plan versions" in kept.text
+    assert '<html lang="en">' in kept.text
+    assert "Plan versions" in kept.text
     back = dash.get("/plans?lang=ja", headers=op)
     assert '<html lang="ja">' in back.text
     dash.cookies.clear()
-    assert choose_lang("fr", None) == "ja" and choose_lang(None, "en") == "en" and choose_lang("ja", "en") == "ja"
+    assert choose_lang("fr", None) == "ja"
+    assert choose_lang(None, "en") == "en"
+    assert choose_lang("ja", "en") == "ja"
 
 
 def test_catalogues_have_the_same_keys():
@@ -289,8 +315,9 @@ def test_no_inline_script_on_any_page(dash):
 
 def test_vendored_chart_library_is_served_with_its_licence(dash):
     js = dash.get("/static/vendor/echarts/echarts.min.js")
-    assert js.status_code == 200 and len(js.content) > 500_000
+    assert js.status_code == 200
+    assert len(js.content) > 500_000
     assert "Apache License" in dash.get("/static/vendor/echarts/LICENSE").text
-    here = os.path.dirname(os.path.abspath(__file__))
-    version = open(os.path.join(here, "../../api/dashboard/static/vendor/echarts/VERSION.md"), encoding="utf-8").read()
-    assert "6.1.0" in version and "Apache-2.0" in version
+    version = (Path(__file__).parents[2] / "api/dashboard/static/vendor/echarts/VERSION.md").read_text(encoding="utf-8")
+    assert "6.1.0" in version
+    assert "Apache-2.0" in version

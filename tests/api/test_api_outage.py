@@ -158,7 +158,8 @@ def test_outage_page_roles_form_and_result(client):
     assert 'id="outage-timeline"' in text
     assert text.count('class="timeline-row"') == 1
     assert text.count('class="move-row"') >= 1
-    assert "停電計画" in text and "Outage plan" not in text
+    assert "停電計画" in text
+    assert "Outage plan" not in text
     assert "避難所" in text
     found = re.search(r"/api/v1/outage-plans/([A-Za-z0-9_-]+)/itinerary\.csv", text)
     assert found is not None
