@@ -38,7 +38,8 @@ def window(now: dt.datetime, slots: list[PlanSlot]) -> pd.DatetimeIndex:
 
 
 def metered_kw(svc: Service, start: pd.Timestamp, end: pd.Timestamp) -> dict[pd.Timestamp, float]:
-    """Sum of the supplied facilities' grid-meter slot means (kW) per slot in [start, end)."""
+    """Sum of the supplied facilities' grid-meter slot means (kW) per slot in [start, end) (read only for the
+    finished slots that have no settlement: a settled slot's actual is its Imbalance row)."""
     meters = grid_meters(svc.scenario)
     total: dict[pd.Timestamp, float] = {}
     for agg in readings.aggregates_between(svc.store, start.to_pydatetime(), end.to_pydatetime(), point="power_kw"):
@@ -123,7 +124,9 @@ def supply_context(svc: Service, lang: str) -> dict[str, object]:
     index = window(now, slots)
     rows = journal.list_imbalances(svc.store, index[0].to_pydatetime(), (index[-1] + SLOT).to_pydatetime())
     settled = {pd.Timestamp(r.slot_start).tz_convert("UTC"): r for r in rows}
-    metered = metered_kw(svc, index[0], index[-1] + SLOT)
+    current = pd.Timestamp(now).tz_convert("UTC").floor("30min")
+    unsettled = [k for k in index if k not in settled and k < current]  # finished slots without a settlement
+    metered = metered_kw(svc, unsettled[0], current) if unsettled else {}
     return {
         "title": t.t("supply.title"),
         "now": now,

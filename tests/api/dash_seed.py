@@ -29,6 +29,8 @@ HISTORY = (  # (device, slot start UTC, kW) on 2024-06-09 JST
     ("m1", dt.datetime(2024, 6, 8, 15, 30, tzinfo=UTC), 20.0),  # 00:30 JST
     ("pv1", dt.datetime(2024, 6, 9, 3, 0, tzinfo=UTC), 8.0),  # 12:00 JST
 )
+UNSETTLED_SLOT = dt.datetime(2024, 6, 10, 1, 30, tzinfo=UTC)  # 10:30 JST: metered but not settled
+UNSETTLED = (("centre", "m1", 7.0), ("office", "m1", 8.0), ("centre", "pv1", 99.0))  # PV is not a grid meter
 EXPECT = {
     # live totals: grid 10 + 20 + 5, PV 6 + 4, battery 1.5 discharging, EV 3 charging
     "grid_kw": 35.0,
@@ -138,6 +140,19 @@ def seed(store) -> dict[str, int]:
                 Aggregate(
                     slot_start=t,
                     facility_id="centre",
+                    device_id=device,
+                    point="power_kw",
+                    mean=kw,
+                    minimum=kw,
+                    maximum=kw,
+                    count=3,
+                )
+            )
+        for facility, device, kw in UNSETTLED:
+            session.add(
+                Aggregate(
+                    slot_start=UNSETTLED_SLOT,
+                    facility_id=facility,
                     device_id=device,
                     point="power_kw",
                     mean=kw,

@@ -67,7 +67,7 @@ def spec(html: str, element_id: str) -> dict[str, Any]:
 
 
 class ScriptCheck(HTMLParser):
-    """Collects inline scripts and inline event handlers."""
+    """Collects inline scripts, inline event handlers, javascript: URLs and inline style attributes."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -78,6 +78,8 @@ class ScriptCheck(HTMLParser):
         for name in names:
             if name.startswith("on"):
                 self.problems.append(f"<{tag} {name}=...>")
+        if "style" in names:
+            self.problems.append(f"<{tag} style=...> (a strict style-src would block it)")
         if tag == "script" and "src" not in names and names.get("type") != "application/json":
             self.problems.append("inline <script>")
         for value in names.values():
@@ -130,6 +132,8 @@ def test_supply_charts_the_settled_slots(dash):
     assert planned[at] == 24.0
     assert actual[x.index("06/10 11:30")] == 22.0
     assert actual[x.index("06/09 23:30")] == 26.0
+    assert actual[x.index("06/10 10:30")] == 15.0  # not settled: the grid meters' slot means (7 + 8 kW, no PV)
+    assert actual[x.index("06/10 10:00")] is None  # no meter data, no settlement: a gap
     now = x.index("06/10 12:00")
     assert planned[now] == EXPECT["planned_grid_kw"]
     assert actual[now] is None
