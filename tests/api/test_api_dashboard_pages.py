@@ -312,6 +312,17 @@ def test_no_inline_script_on_any_page(dash):
             check = ScriptCheck()
             check.feed(response.text)
             assert check.problems == [], (user, path, check.problems)
+    result = dash.post(
+        "/outage?lang=en",
+        data={"start": "2024-09-01T14:00", "hours": "8", "method": "greedy"},
+        headers=dash.users["disaster"],
+    )
+    assert result.status_code == 200
+    assert '<html lang="en">' in result.text
+    assert "Shelter timeline" in result.text
+    check = ScriptCheck()
+    check.feed(result.text)
+    assert check.problems == []
     sources = set(re.findall(r'<script src="([^"?]+)', dash.get("/", headers=dash.users["op"]).text))
     for src in sources:
         assert dash.get(src).status_code == 200, src
