@@ -14,9 +14,13 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 quiet_pymodbus()  # the suite injects dead and faulty devices on purpose; pymodbus would log every request
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_browser():
-    """One headless Debian Chromium (Playwright) for the whole session; tests open their own contexts."""
+    """One headless Debian Chromium (Playwright) per test module; tests open their own contexts.
+
+    Module, not session: Playwright's sync API keeps an event loop running in this thread while it is open, and
+    the asyncio tests of later modules (asyncio.run) would then fail with "cannot be called from a running event
+    loop"."""
     from playwright.sync_api import sync_playwright
     from service_fixtures import CHROMIUM, CHROMIUM_ARGS
 

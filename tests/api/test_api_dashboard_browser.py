@@ -1,5 +1,5 @@
 # mypy: allow-untyped-defs, allow-incomplete-defs
-"""The dashboard in a real headless Chromium (one browser for the session), served by uvicorn under the CSP
+"""The dashboard in a real headless Chromium (one browser for the module), served by uvicorn under the CSP
 `script-src 'self'`: every page as each role with the charts drawn by the vendored ECharts and no console error,
 the numbers shown equal to the API's, the controls (approve, reject, acknowledge, override) changing state, the
 language switch, and the map drawing every Yamaguchi facility. Screenshots go to var/screenshots/ (CI artefacts).
