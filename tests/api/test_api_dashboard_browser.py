@@ -152,6 +152,17 @@ def test_numbers_shown_equal_the_api(chromium_browser, tiny):
     box = page.locator("#supply-chart").bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5)
     page.wait_for_function("() => document.querySelector('#supply-chart').innerText.includes('kW')")
+    # zoom the time axis; the zoom survives the page's own refresh (a reload)
+    page.evaluate(
+        "() => echarts.getInstanceByDom(document.getElementById('supply-chart'))"
+        ".dispatchAction({type: 'dataZoom', start: 40, end: 60})"
+    )
+    page.reload()
+    charts_drawn(page)
+    zoom = page.evaluate(
+        "() => echarts.getInstanceByDom(document.getElementById('supply-chart')).getOption().dataZoom[0]"
+    )
+    assert (zoom["start"], zoom["end"]) == (40, 60)
     page.evaluate(
         "() => echarts.getInstanceByDom(document.getElementById('supply-chart'))"
         ".dispatchAction({type: 'legendToggleSelect', name: document.getElementById('supply-chart') && "

@@ -70,7 +70,18 @@
     var spec = readSpec(el.dataset.spec);
     if (!spec || typeof echarts === "undefined") { return; }
     var chart = echarts.init(el, null, { renderer: "svg" });
-    chart.setOption(spec.kind === "sankey" ? sankeyOption(spec) : timeOption(spec));
+    var option = spec.kind === "sankey" ? sankeyOption(spec) : timeOption(spec);
+    var key = "ems-zoom:" + location.pathname + ":" + el.id;
+    if (option.dataZoom) {
+      /* the page refreshes itself (live data): keep the operator's zoom across the reload */
+      var kept = JSON.parse(sessionStorage.getItem(key) || "null");
+      if (kept) { option.dataZoom.forEach(function (z) { z.start = kept.start; z.end = kept.end; }); }
+    }
+    chart.setOption(option);
+    chart.on("datazoom", function () {
+      var zoom = chart.getOption().dataZoom[0];
+      sessionStorage.setItem(key, JSON.stringify({ start: zoom.start, end: zoom.end }));
+    });
     window.addEventListener("resize", function () { chart.resize(); });
     el.dataset.rendered = "1";
   }
