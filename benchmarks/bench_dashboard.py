@@ -51,7 +51,11 @@ def _plan(store: Store, scenario: Scenario, start: pd.Timestamp) -> None:
     pv = {f.id: pd.Series(20.0 * shape, index=index) for f in scenario.supplied}
     load = {f.id: pd.Series(50.0 + 10 * shape, index=index) for f in scenario.supplied}
     price, _ = price_series(scenario, index)
-    plans.save_plan(store, safe_plan(scenario, index, pv, load, price))
+    plan = safe_plan(scenario, index, pv, load, price)
+    plan.created_at = (
+        start - pd.Timedelta(minutes=5)
+    ).to_pydatetime()  # made just before its horizon, as the loop does
+    plans.save_plan(store, plan)
 
 
 def fresh_store(path: Path, scenario: Scenario) -> Store:

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.dashboard.access import MaybeUser, gate, to_login
+from api.dashboard.binding import binding_slots
 from api.dashboard.chart_spec import sankey
 from api.dashboard.flow import flow_links, flow_now
 from api.dashboard.i18n import catalogue
@@ -74,10 +75,11 @@ def current_slot(slots: list[PlanSlot], now: pd.Timestamp) -> PlanSlot | None:
 
 
 def today_context(svc: Service, plan: Plan | None, lang: str) -> dict[str, object]:
-    """Everything the today page shows: flow now (kW), sankey, the day's money (JPY), plan and alarms."""
+    """Everything the today page shows: flow now (kW), sankey, the day's money (JPY), plan and alarms. "Planned"
+    is the binding row of each slot (the plan fixed at gate closure once it has passed, else the plan in force)."""
     t = catalogue(lang).t
     now = svc.clock()
-    slots = plans.plan_slots(svc.store, plan.id) if plan else []
+    slots = [b.row for b in binding_slots(svc, plans.plan_slots(svc.store, plan.id), now)] if plan else []
     statuses = city_status(svc.store, svc.scenario, now)
     summary = summarise(svc.scenario, statuses, svc.settings.stale_after_s)
     flow = flow_now(current_slot(slots, pd.Timestamp(now)), summary)

@@ -4,7 +4,9 @@ One chart per 30-min slot (JST labels with dates): the plan's supply stacked (pl
 negative, PV, battery, interchange; kW), the planned and the metered grid demand of the group (kW: for a settled
 slot the planned line is the plan fixed for it and the actual line its metered energy / 0.5 h; before settlement
 the grid meters' slot means), the JEPX price (JPY/kWh, right axis). Below: the imbalance of every settled slot
-(kWh, JPY) and the submitted plan (計画値) per JEPX slot. Operators and the disaster office; managers get 403.
+(kWh, JPY) and the plan per JEPX slot (計画値): for a slot past gate closure the row fixed then (what was
+submitted; `binding.py`), later slots from the plan in force. The bars and the planned line use the same rows.
+Operators and the disaster office; managers get 403.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.dashboard.access import MaybeUser, gate
+from api.dashboard.binding import BindingSlot, binding_slots
 from api.dashboard.chart_spec import Series, slot_labels, time_chart
 from api.dashboard.i18n import Catalogue, catalogue
 from api.dashboard.templating import page_lang, render
@@ -96,13 +99,16 @@ def imbalance_chart(t: Catalogue, rows: list[Imbalance]) -> dict[str, object]:
     return time_chart(slot_labels(index), series, "kWh", "JPY")
 
 
-def submitted_rows(slots: list[PlanSlot]) -> list[dict[str, object]]:
-    """The submitted plan per slot: JEPX slot number (コマ), start JST, plant, JEPX buy and sell kWh, demand kWh."""
-    out = []
-    for s in slots:
+def submitted_rows(binding: list[BindingSlot]) -> list[dict[str, object]]:
+    """The plan per slot as submitted or to be submitted: JEPX slot number (コマ), start JST, plant, JEPX buy and
+    sell kWh, demand kWh, price, and the version fixed at gate closure (None = may still change)."""
+    out: list[dict[str, object]] = []
+    for b in binding:
+        s = b.row
         local = pd.Timestamp(s.slot_start).tz_convert(TZ)
         out.append(
             {
+                "fixed_version": b.fixed_version,
                 "koma": jepx_slot_number(local),
                 "start": local,
                 "plant_kwh": s.plant_kw * SLOT_HOURS,
@@ -120,7 +126,8 @@ def supply_context(svc: Service, lang: str) -> dict[str, object]:
     t = catalogue(lang)
     now = svc.clock()
     plan = plans.latest_plan(svc.store)
-    slots = plans.plan_slots(svc.store, plan.id) if plan else []
+    binding = binding_slots(svc, plans.plan_slots(svc.store, plan.id), now) if plan else []
+    slots = [b.row for b in binding]
     index = window(now, slots)
     rows = journal.list_imbalances(svc.store, index[0].to_pydatetime(), (index[-1] + SLOT).to_pydatetime())
     settled = {pd.Timestamp(r.slot_start).tz_convert("UTC"): r for r in rows}
@@ -136,7 +143,7 @@ def supply_context(svc: Service, lang: str) -> dict[str, object]:
         "imbalances": rows,
         "imbalance_kwh": sum(r.imbalance_kwh for r in rows),
         "imbalance_jpy": sum(r.cost_jpy for r in rows),
-        "submitted": submitted_rows(slots),
+        "submitted": submitted_rows(binding),
     }
 
 

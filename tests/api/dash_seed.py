@@ -38,16 +38,20 @@ EXPECT = {
     "battery_kw": 1.5,
     "ev_kw": 3.0,
     "facilities_kw": 35.0 + 10.0 + 1.5 - 3.0,
-    # plan v2 in the current slot: plant 20, buy 10, sell 2 -> planned demand 28, deviation 35 - 28
-    "planned_grid_kw": 28.0,
-    "deviation_kw": 7.0,
+    # gate closure 60 min: the slots 12:00 and 12:30 were fixed at 11:00 and 11:30, before v2 (made 11:55), so v1
+    # binds them; 13:00 (closure 12:00) is fixed at v2; from 13:30 v2 may still change.
+    "fixed_versions": {"12:00": 1, "12:30": 1, "13:00": 2, "13:30": None},
+    # the current slot binds v1: plant 20, buy 4, sell 0 -> planned demand 24, deviation 35 - 24
+    "planned_grid_kw": 24.0,
+    "deviation_kw": 11.0,
     # money: v1's JEPX buy 4 kW x 0.5 h x 12 JPY/kWh = 24 JPY in each of today's two settled slots; imbalance
-    # 30 - 10; the rest of the day (12:00-24:00, 24 slots) in v2: 10 x 0.5 x 10 - 2 x 0.5 x (10 - 0.5) = 40.5 each
+    # 30 - 10; the rest of the day (12:00-24:00, 24 slots): 12:00 and 12:30 in v1 (24 JPY each), the 22 others in
+    # v2: 10 x 0.5 x 10 - 2 x 0.5 x (10 - 0.5) = 40.5 each
     "jepx_so_far": 48.0,
     "imbalance_so_far": 20.0,
     "so_far": 68.0,
-    "planned": 24 * 40.5,
-    "day_total": 68.0 + 972.0,
+    "planned": 2 * 24.0 + 22 * 40.5,
+    "day_total": 68.0 + 48.0 + 891.0,
     # supply page: the three settled slots of the last 24 h
     "imbalance_kwh": 3.0 + 2.0 - 1.0,
     "imbalance_jpy": 120.0,

@@ -90,8 +90,8 @@ class ScriptCheck(HTMLParser):
 def test_today_shows_the_flow_and_money_worked_out_by_hand(dash):
     html = dash.get("/", headers=dash.users["op"]).text
     assert number(text_of(html, "flow-plant")) == 20.0
-    assert number(text_of(html, "flow-jepx-buy")) == 10.0
-    assert number(text_of(html, "flow-jepx-sell")) == 2.0
+    assert number(text_of(html, "flow-jepx-buy")) == 4.0  # v1, fixed at gate closure, binds the current slot
+    assert number(text_of(html, "flow-jepx-sell")) == 0.0
     assert number(text_of(html, "flow-grid")) == EXPECT["grid_kw"]
     assert number(text_of(html, "flow-deviation")) == EXPECT["deviation_kw"]
     assert number(text_of(html, "flow-facilities")) == EXPECT["facilities_kw"]
@@ -137,7 +137,9 @@ def test_supply_charts_the_settled_slots(dash):
     now = x.index("06/10 12:00")
     assert planned[now] == EXPECT["planned_grid_kw"]
     assert actual[now] is None
-    assert by_name[t("series.jepx_sell")]["data"][now] == -2.0
+    assert by_name[t("series.jepx_sell")]["data"][now] == 0.0  # v1 binds the current slot
+    assert by_name[t("series.jepx_sell")]["data"][x.index("06/10 13:30")] == -2.0  # v2 from 13:30
+    assert by_name[t("series.jepx_buy")]["data"][x.index("06/10 13:00")] == 10.0  # fixed at v2
     assert by_name[t("series.price")]["axis"] == 1
     assert html.count('class="imbalance-row"') == 3
     api = dash.get("/api/v1/plans/imbalances/recent?hours=24", headers=dash.users["op"]).json()
@@ -147,7 +149,11 @@ def test_supply_charts_the_settled_slots(dash):
     imbalance = spec(html, "imbalance-spec")
     assert imbalance["x"] == ["06/09 23:30", "06/10 11:00", "06/10 11:30"]
     assert imbalance["series"][0]["data"] == [3.0, 2.0, -1.0]
-    assert html.count('class="submitted-row"') == 96
+    assert html.count('class="submitted-row') == 96
+    fixed = re.findall(r'data-fixed="(\d*)"><td>\d+</td><td class="name">2024-06-10 (\d\d:\d\d)<', html)
+    shown = {clock: int(v) if v else None for v, clock in fixed}
+    assert {k: shown[k] for k in EXPECT["fixed_versions"]} == EXPECT["fixed_versions"]
+    assert re.search(r'data-fixed="1"><td>25</td><td class="name">2024-06-10 12:00</td><td>10.0</td><td>2.0</td>', html)
     assert "<td>25</td>" in html  # 12:00 JST is JEPX slot 25
 
 

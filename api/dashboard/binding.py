@@ -1,0 +1,41 @@
+"""Which plan row binds each slot: once a slot's gate closure has passed (slot start - gate_closure_min <= now)
+its procurement is the one fixed then (`runtime.loop.following.fixed_plan_for_slot`: the newest plan made by gate
+closure), which is what was submitted and what the slot will be settled against; later slots follow the plan in
+force and may still change. The dashboard shows the binding rows wherever it says "planned"."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from runtime.loop.following import fixed_plan_for_slot
+from runtime.loop.service import Service
+from runtime.store.models import PlanSlot
+
+
+@dataclass(frozen=True)
+class BindingSlot:
+    """A slot's binding plan row and, once gate closure has passed, the version of the plan fixed for it (None =
+    the plan in force, which may still change)."""
+
+    row: PlanSlot
+    fixed_version: int | None
+
+
+def binding_slots(svc: Service, slots: list[PlanSlot], now: dt.datetime) -> list[BindingSlot]:
+    """The binding rows of the in-force plan's `slots`: the fixed plan's row for each slot whose gate closure has
+    passed (from the current slot on), the plan in force's row otherwise."""
+    current = pd.Timestamp(now).floor("30min")
+    closure = pd.Timedelta(minutes=svc.scenario.market.gate_closure_min)
+    out = []
+    for s in slots:
+        start = pd.Timestamp(s.slot_start)
+        if start >= current and start - closure <= pd.Timestamp(now):
+            found = fixed_plan_for_slot(svc, start.to_pydatetime())
+            if found is not None:
+                out.append(BindingSlot(found[1], found[0].version))
+                continue
+        out.append(BindingSlot(s, None))
+    return out
