@@ -342,3 +342,20 @@ def test_vendored_chart_library_is_served_with_its_licence(dash):
     version = (Path(__file__).parents[2] / "api/dashboard/static/vendor/echarts/VERSION.md").read_text(encoding="utf-8")
     assert "6.1.0" in version
     assert "Apache-2.0" in version
+
+
+def test_binding_rows_match_runtime_with_few_or_many_plans_read(dash, monkeypatch):
+    from api.dashboard import binding
+    from runtime.loop.following import fixed_plan_for_slot
+    from runtime.store import plans
+
+    svc = dash.svc
+    slots = plans.plan_slots(svc.store, dash.ids["v2"])
+    now = svc.clock()
+    many = binding.binding_slots(svc, slots, now)
+    monkeypatch.setattr(binding, "RECENT", 1)  # the fixed plan v1 is not among the plans read: runtime's search
+    few = binding.binding_slots(svc, slots, now)
+    assert [b.fixed_version for b in many[:4]] == [b.fixed_version for b in few[:4]] == [1, 1, 2, None]
+    for b in many[:3]:
+        plan, row = fixed_plan_for_slot(svc, b.row.slot_start)
+        assert (plan.version, row.id) == (b.fixed_version, b.row.id)
