@@ -357,5 +357,7 @@ def test_binding_rows_match_runtime_with_few_or_many_plans_read(dash, monkeypatc
     few = binding.binding_slots(svc, slots, now)
     assert [b.fixed_version for b in many[:4]] == [b.fixed_version for b in few[:4]] == [1, 1, 2, None]
     for b in many[:3]:
-        plan, row = fixed_plan_for_slot(svc, b.row.slot_start)
+        found = fixed_plan_for_slot(svc, b.row.slot_start)
+        assert found is not None
+        plan, row = found
         assert (plan.version, row.id) == (b.fixed_version, b.row.id)
