@@ -73,6 +73,14 @@ class BatchSettings:
         return min(2, os.cpu_count() or 1) if self.workers is None else self.workers
 
 
+def quiet_dask(level: int = logging.WARNING) -> None:
+    """Set distributed's loggers (configured by dask at import, INFO) to ``level``; for entry points only."""
+    import distributed  # noqa: F401  # importing it applies dask's logging configuration first
+
+    for name in ("distributed", "distributed.scheduler", "distributed.core", "distributed.worker", "distributed.nanny"):
+        logging.getLogger(name).setLevel(level)
+
+
 def run_tasks(
     fn: Callable[[T], R],
     items: Sequence[T],
@@ -126,7 +134,7 @@ def _client(settings: BatchSettings) -> Iterator[Client]:
             n_workers=settings.local_workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
             silence_logs=logging.WARNING,
         ) as cluster,
         Client(cluster) as client,  # type: ignore[no-untyped-call]

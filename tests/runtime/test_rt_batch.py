@@ -25,7 +25,7 @@ EXPECTED = [120, 1, 6, 5040, 1, 24]
 def cluster() -> Iterator[LocalCluster]:
     """An existing two-worker cluster, started by the test (as an operator would run ``dask scheduler``)."""
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.WARNING
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.WARNING
     ) as c:
         yield c
 
