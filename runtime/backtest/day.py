@@ -19,7 +19,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,7 @@ from runtime.backtest.actuals import DaySeries, simulate
 from runtime.backtest.config import BacktestConfig
 from runtime.backtest.execute import Executed, Segment, execute, state_at
 from runtime.backtest.market import PriceForecaster, clear, naive_price_forecast, point_bid
+from scenarios.datasets import market_prices
 from scenarios.model import Scenario
 from scenarios.timegrid import SLOT_FREQ, SLOT_HOURS, SLOTS_PER_DAY, TZ
 
@@ -88,8 +89,6 @@ def day_series(scenario: Scenario, day: dt.date, config: BacktestConfig) -> DayS
 
 def day_market(scenario: Scenario, day: dt.date, forecaster: PriceForecaster = naive_price_forecast) -> DayMarket:
     """Real prices of ``day`` and the forecast the operator had at 10:00 D-1."""
-    from scenarios.datasets import market_prices
-
     index = day_index(day)
     spot = market_prices(scenario.market.price_source, index[0], index[-1] + pd.Timedelta(SLOT_FREQ))
     forecast, method = forecaster(scenario.market.price_source, day)
@@ -193,8 +192,6 @@ def _forecast_engine(
 
 def _keep_day_start(now: Overrides, start: Overrides) -> Overrides:
     """The state at a re-plan: measured SoC, peaks and plant output, the day's other overrides kept."""
-    from dataclasses import replace
-
     return replace(
         start,
         battery_soc=now.battery_soc,
