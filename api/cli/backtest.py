@@ -67,6 +67,12 @@ def backtest(
     out: Path = typer.Option(Path("backtest-out"), "--out", "-o", help="Directory for the CSV files and the plot."),
     replan_hours: int = typer.Option(3, "--replan-hours", min=1, max=24, help="Hours between intraday re-plans."),
     seed: int = typer.Option(2023, "--seed", help="Seed of the simulated forecast errors."),
+    intraday_price: str = typer.Option(
+        "average",
+        "--intraday-price",
+        help="'average': trade intraday at the slot's average; 'adverse': buy at "
+        "its high and sell at its low (a pessimistic bound).",
+    ),
 ) -> None:
     """Replay bid, plan, intraday re-plans and settlement day by day: baseline vs engine vs perfect foresight."""
     s = open_scenario(scenario)
@@ -80,7 +86,7 @@ def backtest(
         quiet_dask()
 
     try:
-        config = BacktestConfig(replan_every_h=replan_hours, seed=seed)
+        config = BacktestConfig(replan_every_h=replan_hours, seed=seed, intraday_price=intraday_price)
         batch = BatchSettings.from_settings(Settings(), workers=workers)
         columns = (TextColumn("[bold]weeks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console) as bar:

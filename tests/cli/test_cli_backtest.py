@@ -56,3 +56,12 @@ def test_backtest_refuses_a_bad_date() -> None:
     result = CliRunner().invoke(app, ["backtest", "--scenario", "tiny", "--from", "July", "--to", "2023-07-01"])
     assert result.exit_code == 2
     assert "--from: 'July' is not a date" in result.output
+
+
+def test_backtest_refuses_an_unknown_intraday_price() -> None:
+    result = CliRunner().invoke(
+        app,
+        ["backtest", "--scenario", "tiny", "--from", "2023-07-04", "--to", "2023-07-04", "--intraday-price", "best"],
+    )
+    assert result.exit_code == 2
+    assert "intraday_price" in result.output

@@ -17,7 +17,7 @@ from runtime.backtest.actuals import DaySeries, simulate
 from runtime.backtest.config import BacktestConfig, weeks
 from runtime.backtest.day import Counters, DayRun, day_market, day_series, run_day
 from runtime.backtest.execute import Segment, execute, next_day_state, stitch
-from runtime.backtest.market import naive_price_forecast
+from runtime.backtest.market import intraday_prices, naive_price_forecast
 from runtime.backtest.run import run_backtest
 from runtime.backtest.settle import settle_day
 from runtime.batch import BatchSettings
@@ -99,6 +99,17 @@ def test_a_fill_off_the_plan_is_traded_intraday_where_the_slot_traded() -> None:
     s = settle_day(run, prices, ImbalanceParams(spread_jpy_per_kwh=5.0), DAY, with_stored_value=True)
     assert (s.terms["energy"], s.terms["intraday"], s.terms["imbalance"]) == (0.0, 60.0, 125.0)
     assert (s.intraday_kwh, s.imbalance_kwh) == (5.0, 5.0)
+
+
+def test_adverse_intraday_prices_are_the_high_and_the_low_of_the_slot() -> None:
+    average, same = intraday_prices(DAY, "average")
+    high, low = intraday_prices(DAY, "adverse")
+    traded = ~np.isnan(high)
+    assert traded.sum() > 40  # nearly every slot of a 2023 day traded intraday
+    assert np.array_equal(average, same, equal_nan=True)
+    assert (high[traded] >= average[traded]).all()
+    assert (low[traded] <= average[traded]).all()
+    assert np.isnan(intraday_prices(dt.date(2030, 1, 1))[0]).all()  # outside the shipped file: no trade
 
 
 def test_stitching_takes_each_slot_from_the_latest_plan_in_force() -> None:
