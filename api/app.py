@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from api.dashboard import events_page, facility_page, map_page, outage_page, plans_page, supply_page
 from api.dashboard import pages as dashboard
 from api.metrics import RequestMetrics, app_metrics
-from api.routers import audit, auth, city, events, facilities, health, ngsi, outage, overrides, plans, survival
+from api.routers import audit, auth, city, events, facilities, health, invest, ngsi, outage, overrides, plans, survival
 from api.version import package_version
 from runtime.loop.scheduler import LoopScheduler
 from runtime.loop.service import Service
@@ -52,7 +52,7 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
     async def value_error(_request: Request, exc: ValueError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
 
-    for module in (auth, facilities, city, plans, audit, events, overrides, outage, survival, health):
+    for module in (auth, facilities, city, plans, audit, events, overrides, outage, survival, invest, health):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(health.metrics_router)
     app.include_router(ngsi.router)  # /ngsi-ld/v1: the city data platform's NGSI-LD endpoint

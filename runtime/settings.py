@@ -122,6 +122,10 @@ class Settings(BaseSettings):
         description="Address of an existing Dask scheduler (e.g. tcp://10.0.0.5:8786) to run batches on; "
         "None = start a local cluster for each batch and close it afterwards.",
     )
+    invest_dir: Path = Field(
+        Path("var/invest"),
+        description="Folder where `ems invest` writes its last run (JSON, CSV, plots) and the API reads it.",
+    )
 
     @field_validator("device_maps", mode="before")
     @classmethod

@@ -205,6 +205,13 @@ class Facility(Strict):
         description="Reverse-flow (逆潮流) limit at the grid connection in kW: 0 = no export allowed (RPR relay), "
         "None = no limit stated (the equipment's own ratings bound it).",
     )
+    roof_pv_limit_kwp: float | None = Field(
+        None,
+        ge=0,
+        le=10_000,
+        description="Most PV DC nameplate the roof takes in kWp, existing arrays included (investment planning); "
+        "None = not surveyed (the investment configuration's default limit applies).",
+    )
     load: LoadProfile | None = Field(None, description="Load shape; None means no load (EV base only).")
     pv_arrays: list[PVArray] = Field(default_factory=list, description="PV arrays.")
     batteries: list[Battery] = Field(default_factory=list, description="Stationary batteries.")

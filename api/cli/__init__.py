@@ -15,5 +15,6 @@ from api.cli import devices as _devices  # noqa: F401  isort: skip
 from api.cli import plan as _plan  # noqa: F401  isort: skip
 from api.cli import forecast as _forecast  # noqa: F401  isort: skip
 from api.cli import backtest as _backtest  # noqa: F401  isort: skip
+from api.cli import invest as _invest  # noqa: F401  isort: skip
 
 __all__ = ["app"]

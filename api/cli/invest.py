@@ -1,0 +1,123 @@
+"""`ems invest`: which shelters should get how much PV, battery and V2H, and which cars go where, so every
+shelter survives 72 hours at least cost (or: the best resilience for a budget).
+
+The planning stack (pandas, pvlib, Pyomo) is imported when the command runs, so that `ems` starts fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from api.cli.app import app, console, err_console
+from api.cli.scenario import open_scenario
+
+if TYPE_CHECKING:
+    from runtime.facades.invest_planning import InvestRun
+
+CURVE_TARGETS = (0.5, 0.7, 0.9, 0.95, 0.99)
+
+
+def _table(run: InvestRun) -> Table:
+    from runtime.facades.invest_files import shelter_table
+
+    frame = shelter_table(run)
+    table = Table(title=f"{run.scenario}: P({run.plan.hours:g} h) target {run.plan.target:.2f}")
+    for name in ("shelter", "+PV kWp", "+bat kWh", "+bat kW", "+V2H", "cars", "P before", "P after", "P alone"):
+        table.add_column(name, justify="left" if name in ("shelter", "cars") else "right")
+    for site, row in frame.iterrows():
+        table.add_row(
+            str(site),
+            f"{row.pv_kwp:.1f}",
+            f"{row.battery_kwh:.1f}",
+            f"{row.battery_kw:.1f}",
+            str(int(row.v2h_chargers)),
+            str(row.cars),
+            f"{row.p72_before:.3f}",
+            f"{row.p72_after_fleet:.3f}",
+            f"{row.p72_after_alone:.3f}",
+        )
+    return table
+
+
+def _money(run: InvestRun) -> None:
+    m = run.money
+    payback = "none (no saving)" if m.payback_years is None else f"{m.payback_years:.1f} years"
+    console.print(
+        f"capex after subsidy {m.capex_jpy:,.0f} JPY; annual cost {m.annual_cost_jpy:,.0f} JPY/yr; saving "
+        f"{m.saving_jpy_per_year:,.0f} JPY/yr; payback {payback}; NPV (20 yr) {m.npv_jpy:,.0f} JPY; "
+        f"CO2 avoided {m.co2_t_per_year:,.1f} t/yr",
+        highlight=False,
+    )
+    d = run.plan.design
+    console.print(
+        f"cars bought: {', '.join(d.cars_bought) or 'none'}; verified over the year: {run.plan.verified}; "
+        f"rounds {len(run.plan.iterations)}",
+        highlight=False,
+    )
+
+
+@app.command("invest")
+def invest(
+    scenario: str = typer.Option("yamaguchi", help="Scenario name or YAML path."),
+    target: float = typer.Option(0.95, min=0.01, max=1.0, help="P(72 h) every shelter must reach (0..1)."),
+    budget: float = typer.Option(None, help="Budget mode: capex after subsidy in JPY; best resilience for it."),
+    costs: Path = typer.Option(None, help="Investment configuration YAML (default: the shipped one)."),
+    weather: str = typer.Option("tokyo-2024", help="'tokyo-2024' (shipped JMA year), 'clear-sky' or a file."),
+    no_fleet: bool = typer.Option(False, "--no-fleet", help="Plan without any car (batteries and PV only)."),
+    curve: bool = typer.Option(False, "--curve", help="Also the cost vs resilience curve over 0.5-0.99."),
+    time_limit: float = typer.Option(120.0, help="HiGHS time limit per sizing solve, seconds."),
+    max_rounds: int = typer.Option(8, min=1, max=30, help="Most size-and-verify rounds."),
+    out: Path = typer.Option(None, help="Output folder (default: EMS_INVEST_DIR, var/invest)."),
+) -> None:
+    """Size PV, batteries, V2H chargers and fleet cars per shelter; print sizes, cost and P(72 h) before -> after."""
+    from runtime.facades import invest_files, invest_planning
+    from runtime.settings import Settings
+    from scenarios.invest_costs import load_invest_costs
+
+    city = open_scenario(scenario)
+    try:
+        config = load_invest_costs(costs)
+    except (OSError, ValueError) as exc:
+        err_console.print(f"[red]--costs: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    folder = out or Settings().invest_dir
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task("series for the year", total=None)
+
+        def say(message: str) -> None:
+            bar.update(task, description=message)
+
+        try:
+            year = invest_planning.year_series(city, weather)
+            run = invest_planning.run_invest(
+                city,
+                config,
+                target,
+                year=year,
+                weather=weather,
+                budget_jpy=budget,
+                with_fleet=not no_fleet,
+                max_rounds=max_rounds,
+                time_limit_s=time_limit,
+                on_progress=say,
+            )
+            runs = None
+            if curve:
+                runs = invest_planning.resilience_curve(
+                    city, CURVE_TARGETS, config, year=year, on_progress=say, time_limit_s=time_limit
+                )
+        except (OSError, ValueError) as exc:
+            err_console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+    console.print(_table(run))
+    _money(run)
+    paths = invest_files.write_run(run, folder, runs)
+    console.print("wrote " + ", ".join(str(p) for p in paths.values()), highlight=False)
+    if not run.plan.design.ok:
+        err_console.print(f"[red]no design: {run.plan.design.status}[/red]")
+        raise typer.Exit(1)

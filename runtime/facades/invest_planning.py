@@ -1,0 +1,240 @@
+"""Investment planning for the disaster office and the utility: a year of series from the scenario, the
+sizing loop (optimizer.invest) with its verifications run through runtime.invest_tasks, finance, and the
+cost-vs-resilience curve. The CLI and benchmarks call these; results are written by runtime.facades.invest_files.
+
+The analysis year is the 365 days from 2024-01-01 JST: JEPX Chugoku prices are recorded for all of it. PV:
+pvlib with a measured weather year (default: JMA Tokyo 2024, the only full recorded year shipped, a stand-in
+for Yamaguchi's cloud variability, not its resource; 'clear-sky' is the optimistic alternative, or a weather
+file). Load: the facilities' load shapes; critical load: the shelter duty. Units: kW, kWh, JPY, h.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from forecasts.load import critical_load_kw, forecast_facility_load
+from forecasts.providers.jma import read_jma_csv
+from forecasts.pv import forecast_facility_pv
+from optimizer.invest import (
+    Finance,
+    InvestInput,
+    InvestPlan,
+    RepresentativeDays,
+    YearSeries,
+    finance,
+    initial_starts,
+    invest_cars,
+    invest_input,
+    pick_days,
+    plan_investment,
+    wrap,
+)
+from optimizer.invest.verify import SiteTask, SiteVerdict
+from runtime.facades.forecasting import read_weather_file
+from runtime.invest_tasks import run_evaluations
+from runtime.loop.prices import price_series
+from scenarios.assets import PVArray
+from scenarios.datasets import data_path, day_type
+from scenarios.invest_costs import InvestCosts, load_invest_costs
+from scenarios.model import Scenario
+from scenarios.timegrid import SLOT_FREQ, SLOTS_PER_DAY, TZ
+
+log = logging.getLogger(__name__)
+
+YEAR_START = pd.Timestamp("2024-01-01", tz=TZ)
+YEAR_DAYS = 365
+DEFAULT_WEATHER = "tokyo-2024"
+BUDGET_QUANTILES = (0.5, 0.8, 0.9, 0.95, 0.99)
+
+
+def weather_frame(weather: str) -> pd.DataFrame | None:
+    """'tokyo-2024' (shipped JMA year), 'clear-sky' (None) or a weather file path."""
+    if weather == "clear-sky":
+        return None
+    if weather == DEFAULT_WEATHER:
+        return read_jma_csv(data_path("jma_hourly_tokyo_2024.csv"), "Tokyo")
+    return read_weather_file(weather)
+
+
+def _per_kwp(facility_pv: Callable[[PVArray], pd.Series]) -> np.ndarray:
+    """AC kW of 1 kWp of new PV (south, 20 degrees, inverter sized 1 kW)."""
+    return facility_pv(PVArray(id="new", kwp=1.0, inverter_kw=1.0)).to_numpy()
+
+
+def year_series(
+    scenario: Scenario, weather: str = DEFAULT_WEATHER, start: pd.Timestamp = YEAR_START, duration_slots: int = 144
+) -> YearSeries:
+    """The year's series for every shelter (see the module docstring); outage series wrap past the year end."""
+    index = pd.date_range(start, periods=YEAR_DAYS * SLOTS_PER_DAY, freq=SLOT_FREQ)
+    frame = weather_frame(weather)
+    cols: dict[str, list[np.ndarray]] = {"load": [], "critical": [], "pv": [], "per_kwp": []}
+    for f in scenario.shelters:
+        cols["load"].append(forecast_facility_load(f, index).to_numpy())
+        cols["critical"].append(critical_load_kw(f, index).to_numpy())
+        cols["pv"].append(forecast_facility_pv(f, index, frame).to_numpy())
+
+        def one(array: PVArray, fac: object = f) -> pd.Series:
+            return forecast_facility_pv(fac.model_copy(update={"pv_arrays": [array]}), index, frame)  # type: ignore[attr-defined]
+
+        cols["per_kwp"].append(_per_kwp(one))
+    price, note = price_series(scenario, index)
+    log.info("invest year %s..: %s, weather %s", index[0].date(), note, weather)
+    stack = {k: np.column_stack(v) for k, v in cols.items()}
+    return YearSeries(
+        index=index,
+        shelter_ids=tuple(f.id for f in scenario.shelters),
+        load_kw=stack["load"],
+        critical_kw=wrap(stack["critical"], duration_slots),
+        pv_existing_kw=wrap(stack["pv"], duration_slots),
+        pv_per_kwp=wrap(stack["per_kwp"], duration_slots),
+        price_jpy_per_kwh=price.to_numpy(dtype=float),
+        duration_slots=duration_slots,
+    )
+
+
+def representative_days(year: YearSeries) -> RepresentativeDays:
+    """Medoid day per season and day type of the shelters' summed load, mean PV per kWp and the price."""
+    n = year.n_slots
+    features = np.column_stack(
+        [
+            year.load_kw.sum(axis=1).reshape(-1, SLOTS_PER_DAY),
+            year.pv_per_kwp[:n].mean(axis=1).reshape(-1, SLOTS_PER_DAY),
+            year.price_jpy_per_kwh.reshape(-1, SLOTS_PER_DAY),
+        ]
+    )
+    days = [ts.date() for ts in year.index[::SLOTS_PER_DAY].tz_convert(TZ)]
+    months = np.array([d.month for d in days])
+    holidays = np.array([day_type(d) != "weekday" for d in days])
+    return pick_days(features, months, holidays)
+
+
+@dataclass(frozen=True)
+class InvestRun:
+    """A finished run: the plan, its finance, and what it was run on."""
+
+    scenario: str
+    weather: str
+    plan: InvestPlan
+    money: Finance
+    days: RepresentativeDays
+    with_fleet: bool
+    budget_jpy: float | None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _mapper(on_progress: Callable[[str], None] | None) -> Callable[..., list[SiteVerdict]]:
+    def run(fn: Callable[[SiteTask], SiteVerdict], items: list[SiteTask], label: str) -> list[SiteVerdict]:
+        def tick(done: int, total: int) -> None:
+            if on_progress is not None and done == total:
+                on_progress(f"{label}: {total} shelters verified")
+
+        return run_evaluations(fn, items, label, tick)
+
+    return run
+
+
+def budget_starts(year: YearSeries) -> dict[str, list[int]]:
+    """Budget mode's windows: per shelter the starts at the BUDGET_QUANTILES of the year's 72-h energy need."""
+    out: dict[str, list[int]] = {}
+    for q in BUDGET_QUANTILES:
+        for site, starts in initial_starts(year, q).items():
+            out.setdefault(site, [])
+            out[site] += [s for s in starts if s not in out[site]]
+    return out
+
+
+def run_invest(
+    scenario: Scenario,
+    costs: InvestCosts | None = None,
+    target: float = 0.95,
+    *,
+    weather: str = DEFAULT_WEATHER,
+    year: YearSeries | None = None,
+    budget_jpy: float | None = None,
+    with_fleet: bool = True,
+    shelters: list[str] | None = None,
+    max_rounds: int = 8,
+    time_limit_s: float = 120.0,
+    on_progress: Callable[[str], None] | None = None,
+) -> InvestRun:
+    """Size the shelters' PV, batteries, V2H and fleet cars (least cost for P(72 h) ≥ target, or best resilience
+    for `budget_jpy` of capex after subsidy). shelters: plan only these (their own home cars only, no shared
+    fleet: REopt's one-site way) when given."""
+    tick = time.perf_counter()
+    costs = costs or load_invest_costs()
+    year = year or year_series(scenario)
+    if shelters is not None:
+        year = _subset(year, [f.id for f in scenario.shelters if f.id in shelters])
+    loaded = time.perf_counter() - tick
+    days = representative_days(year)
+    planned = _restricted(scenario, year)
+    cars = invest_cars(planned, costs)
+    if shelters is not None:
+        cars = tuple(c for c in cars if c.base in shelters and not c.candidate)
+
+    def build(starts: dict[str, list[int]]) -> InvestInput:
+        return invest_input(planned, costs, year, days, starts, with_fleet=with_fleet, budget_jpy=budget_jpy, cars=cars)
+
+    first = budget_starts(year) if budget_jpy is not None else initial_starts(year, target)
+    plan = plan_investment(
+        build,
+        year,
+        first,
+        target=target,
+        mapper=_mapper(on_progress),
+        max_rounds=1 if budget_jpy is not None else max_rounds,
+        time_limit_s=time_limit_s,
+        on_progress=on_progress,
+    )
+    seconds = {"series": loaded, "total": time.perf_counter() - tick}
+    seconds["milp"] = sum(r.milp_s for r in plan.iterations)
+    seconds["verify"] = sum(r.verify_s for r in plan.iterations)
+    return InvestRun(scenario.name, weather, plan, finance(plan, costs), days, with_fleet, budget_jpy, seconds)
+
+
+def _subset(year: YearSeries, shelters: list[str]) -> YearSeries:
+    cols = [year.column(s) for s in shelters]
+    return replace(
+        year,
+        shelter_ids=tuple(shelters),
+        load_kw=year.load_kw[:, cols],
+        critical_kw=year.critical_kw[:, cols],
+        pv_existing_kw=year.pv_existing_kw[:, cols],
+        pv_per_kwp=year.pv_per_kwp[:, cols],
+    )
+
+
+def _restricted(scenario: Scenario, year: YearSeries) -> Scenario:
+    """The scenario with only the year's shelters kept as shelters (order as in the year series)."""
+    if len(year.shelter_ids) == len(scenario.shelters):
+        return scenario
+    keep = set(year.shelter_ids)
+    facilities = [
+        f if f.shelter is None or f.id in keep else f.model_copy(update={"shelter": None}) for f in scenario.facilities
+    ]
+    return scenario.model_copy(update={"facilities": facilities})
+
+
+def resilience_curve(
+    scenario: Scenario,
+    targets: tuple[float, ...] = (0.5, 0.7, 0.9, 0.95, 0.99),
+    costs: InvestCosts | None = None,
+    *,
+    year: YearSeries | None = None,
+    on_progress: Callable[[str], None] | None = None,
+    time_limit_s: float = 120.0,
+) -> list[InvestRun]:
+    """Least-cost plans over the targets (the cost-vs-resilience curve), on one year of series."""
+    year = year or year_series(scenario)
+    runs = []
+    for t in targets:
+        if on_progress is not None:
+            on_progress(f"curve: target {t:.2f}")
+        runs.append(run_invest(scenario, costs, t, year=year, time_limit_s=time_limit_s))
+    return runs
