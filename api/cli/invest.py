@@ -71,7 +71,7 @@ def invest(
     no_fleet: bool = typer.Option(False, "--no-fleet", help="Plan without any car (batteries and PV only)."),
     curve: bool = typer.Option(False, "--curve", help="Also the cost vs resilience curve over 0.5-0.99."),
     time_limit: float = typer.Option(120.0, help="HiGHS time limit per sizing solve, seconds."),
-    max_rounds: int = typer.Option(8, min=1, max=30, help="Most size-and-verify rounds."),
+    max_rounds: int = typer.Option(10, min=1, max=30, help="Most size-and-verify rounds."),
     out: Path = typer.Option(None, help="Output folder (default: EMS_INVEST_DIR, var/invest)."),
 ) -> None:
     """Size PV, batteries, V2H chargers and fleet cars per shelter; print sizes, cost and P(72 h) before -> after."""

@@ -9,6 +9,7 @@ configured model at each fleet base.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 import numpy as np
@@ -22,6 +23,7 @@ from scenarios.model import Facility, Scenario
 from scenarios.timegrid import TZ
 
 SUMMER, WINTER = (7, 8, 9), (12, 1, 2)
+log = logging.getLogger(__name__)
 
 
 def existing_battery(facility: Facility) -> ExistingBattery | None:
@@ -47,7 +49,13 @@ def existing_battery(facility: Facility) -> ExistingBattery | None:
 def invest_cars(scenario: Scenario, costs: InvestCosts) -> tuple[InvestCar, ...]:
     """The scenario's cars that can supply a shelter, then the candidate cars at the fleet bases."""
     shelters = scenario.shelters
-    bases = sorted({e.home_facility for e in scenario.evs} | set(costs.fleet_bases))
+    known = {f.id for f in scenario.facilities}
+    fleet_bases = [b for b in costs.fleet_bases if b in known]
+    for b in sorted(set(costs.fleet_bases) - known):
+        log.warning(
+            "fleet_bases: '%s' is not a facility of scenario '%s'; no new cars are based there", b, scenario.name
+        )
+    bases = sorted({e.home_facility for e in scenario.evs} | set(fleet_bases))
     sites = shelters + [scenario.facility(b) for b in bases if b not in {s.id for s in shelters}]
     km, steps = travel_matrices(sites, scenario.travel.road_factor, scenario.travel.disaster_speed_kmh)
     where = {f.id: i for i, f in enumerate(sites)}
@@ -62,7 +70,7 @@ def invest_cars(scenario: Scenario, costs: InvestCosts) -> tuple[InvestCar, ...]
             InvestCar(e.id, e.home_facility, np.maximum(usable, 0.0), steps[row, :n].copy(), e.v2h_kw, e.v2l_kw)
         )
     model = costs.fleet_car
-    for base in costs.fleet_bases:
+    for base in fleet_bases:
         row = where[base]
         usable = (
             model.capacity_kwh * (model.outage_start_soc - model.soc_floor) - km[row, :n] * model.consumption_kwh_per_km

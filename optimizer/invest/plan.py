@@ -70,18 +70,30 @@ def nothing_added(data: InvestInput) -> InvestDesign:
     return InvestDesign("today", 0.0, 0.0, tuple(SiteSizes(s.id, 0.0, 0.0, 0.0, 0) for s in data.sites))
 
 
-def start_to_add(verdict: SiteVerdict, target: float, hours: float, modelled: list[int]) -> int | None:
-    """The failing start this shelter must survive to reach `target` (None if it already does)."""
+def starts_to_add(
+    verdict: SiteVerdict, target: float, hours: float, modelled: list[int], per_round: int = 4, spacing: int = 48
+) -> list[int]:
+    """The failing starts this shelter must survive to reach `target` (empty if it does): the `need`-th easiest
+    failure (see the module docstring) and up to per_round - 1 easier ones, each `spacing` slots from the others
+    and from the modelled starts (different weather), all of which the target needs too."""
     values = verdict.hours_fleet
     served = values if verdict.served_fleet is None else verdict.served_fleet
-    n = len(values)
-    need = math.ceil(target * n - 1e-9) - int((values >= hours - 1e-9).sum())
+    need = math.ceil(target * len(values) - 1e-9) - int((values >= hours - 1e-9).sum())
     if need <= 0:
-        return None
+        return []
     failing = np.flatnonzero(values < hours - 1e-9)
-    order = failing[np.argsort(-served[failing], kind="stable")]
-    candidates = [int(s) for s in order[need - 1 :] if int(s) not in modelled]
-    return candidates[0] if candidates else None
+    order = [int(s) for s in failing[np.argsort(-served[failing], kind="stable")]]
+    chosen: list[int] = []
+    first = next((s for s in order[need - 1 :] if s not in modelled), None)
+    if first is None:
+        return []
+    chosen.append(first)
+    for s in reversed(order[: need - 1]):
+        if len(chosen) >= per_round:
+            break
+        if all(abs(s - o) >= spacing for o in [*chosen, *modelled]):
+            chosen.append(s)
+    return chosen
 
 
 def plan_investment(
@@ -92,7 +104,7 @@ def plan_investment(
     target: float = 0.95,
     hours: float = 72.0,
     mapper: Mapper = serial_map,
-    max_rounds: int = 8,
+    max_rounds: int = 10,
     time_limit_s: float = 120.0,
     on_progress: Progress | None = None,
 ) -> InvestPlan:
@@ -127,10 +139,9 @@ def plan_investment(
         log.info("invest round %d: %d windows, %d shelters below %.2f", r, design.windows, len(below), target)
         added = 0
         for v in below:
-            start = start_to_add(v, target, hours, starts.setdefault(v.site, []))
-            if start is not None:
-                starts[v.site].append(start)
-                added += 1
+            new = starts_to_add(v, target, hours, starts.setdefault(v.site, []))
+            starts[v.site] += new
+            added += len(new)
         if not below or not added:
             break
     verified = design.ok and all(v.p_survive(hours) >= target - 1e-9 for v in after)

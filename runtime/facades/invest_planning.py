@@ -159,7 +159,7 @@ def run_invest(
     budget_jpy: float | None = None,
     with_fleet: bool = True,
     shelters: list[str] | None = None,
-    max_rounds: int = 8,
+    max_rounds: int = 10,
     time_limit_s: float = 120.0,
     on_progress: Callable[[str], None] | None = None,
 ) -> InvestRun:

@@ -9,7 +9,7 @@ from invest_helpers import SLOTS, invest_input, lossless_costs, one_site
 
 from optimizer.invest import YearSeries, pick_days, plan_investment, wrap
 from optimizer.invest.inputs import InvestInput
-from optimizer.invest.plan import start_to_add
+from optimizer.invest.plan import starts_to_add
 from optimizer.invest.verify import SiteVerdict
 
 DAYS = 10
@@ -66,13 +66,15 @@ def test_the_year_verification_catches_a_design_that_passed_only_on_the_modelled
 
 def test_start_to_add_takes_the_failure_needed_for_the_target() -> None:
     """Hours per start [24, 10, 20, 24, 5]: P(24 h) = 0.4; for 0.6 one more start must survive: the easiest
-    failure (20 h, start 2); for 0.8 two more: the second easiest (10 h, start 1), which covers the first."""
+    failure (20 h, start 2); for 0.8 two more: the second easiest (10 h, start 1) and the easier one with it
+    unless it is within `spacing` slots."""
     hours = np.array([24.0, 10.0, 20.0, 24.0, 5.0])
     verdict = SiteVerdict("s1", hours, hours, np.zeros(1), 0.0, 0.0, 0.0)
-    assert start_to_add(verdict, 0.6, 24.0, []) == 2
-    assert start_to_add(verdict, 0.8, 24.0, []) == 1
-    assert start_to_add(verdict, 0.8, 24.0, [1]) == 4
-    assert start_to_add(verdict, 0.4, 24.0, []) is None
+    assert starts_to_add(verdict, 0.6, 24.0, [], spacing=1) == [2]
+    assert starts_to_add(verdict, 0.8, 24.0, [], spacing=1) == [1, 2]
+    assert starts_to_add(verdict, 0.8, 24.0, [], spacing=2) == [1]
+    assert starts_to_add(verdict, 0.8, 24.0, [1], spacing=1) == [4, 2]
+    assert starts_to_add(verdict, 0.4, 24.0, []) == []
 
 
 def test_representative_days_are_group_medoids_weighted_to_the_year() -> None:
