@@ -73,6 +73,8 @@ def invest(
     time_limit: float = typer.Option(120.0, help="HiGHS time limit per sizing solve, seconds."),
     max_rounds: int = typer.Option(10, min=1, max=30, help="Most size-and-verify rounds."),
     out: Path = typer.Option(None, help="Output folder (default: EMS_INVEST_DIR, var/invest)."),
+    workers: int = typer.Option(0, min=0, max=64, help="Dask workers for the verifications (0 = in process)."),
+    scheduler: str = typer.Option(None, help="Address of an existing Dask scheduler (instead of --workers)."),
 ) -> None:
     """Size PV, batteries, V2H chargers and fleet cars per shelter; print sizes, cost and P(72 h) before -> after."""
     from runtime.facades import invest_files, invest_planning
@@ -105,6 +107,8 @@ def invest(
                 max_rounds=max_rounds,
                 time_limit_s=time_limit,
                 on_progress=say,
+                workers=workers,
+                scheduler=scheduler,
             )
             runs = None
             if curve:

@@ -128,13 +128,15 @@ class InvestRun:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _mapper(on_progress: Callable[[str], None] | None) -> Callable[..., list[SiteVerdict]]:
+def _mapper(
+    on_progress: Callable[[str], None] | None, workers: int, scheduler: str | None
+) -> Callable[..., list[SiteVerdict]]:
     def run(fn: Callable[[SiteTask], SiteVerdict], items: list[SiteTask], label: str) -> list[SiteVerdict]:
         def tick(done: int, total: int) -> None:
-            if on_progress is not None and done == total:
-                on_progress(f"{label}: {total} shelters verified")
+            if on_progress is not None:
+                on_progress(f"{label}: {done}/{total} shelters verified")
 
-        return run_evaluations(fn, items, label, tick)
+        return run_evaluations(fn, items, label, tick, workers=workers, scheduler=scheduler)
 
     return run
 
@@ -162,6 +164,8 @@ def run_invest(
     max_rounds: int = 10,
     time_limit_s: float = 120.0,
     on_progress: Callable[[str], None] | None = None,
+    workers: int = 0,
+    scheduler: str | None = None,
 ) -> InvestRun:
     """Size the shelters' PV, batteries, V2H and fleet cars (least cost for P(72 h) ≥ target, or best resilience
     for `budget_jpy` of capex after subsidy). shelters: plan only these (their own home cars only, no shared
@@ -187,7 +191,7 @@ def run_invest(
         year,
         first,
         target=target,
-        mapper=_mapper(on_progress),
+        mapper=_mapper(on_progress, workers, scheduler),
         max_rounds=1 if budget_jpy is not None else max_rounds,
         time_limit_s=time_limit_s,
         on_progress=on_progress,
