@@ -202,6 +202,22 @@ def run_invest(
     return InvestRun(scenario.name, weather, plan, finance(plan, costs), days, with_fleet, budget_jpy, seconds)
 
 
+def invest_input_for(
+    scenario: Scenario,
+    year: YearSeries,
+    starts: dict[str, list[int]],
+    costs: InvestCosts | None = None,
+    *,
+    with_fleet: bool = True,
+    budget_jpy: float | None = None,
+) -> InvestInput:
+    """The sizing input of the whole city for these outage starts (representative days of `year`)."""
+    costs = costs or load_invest_costs()
+    return invest_input(
+        scenario, costs, year, representative_days(year), starts, with_fleet=with_fleet, budget_jpy=budget_jpy
+    )
+
+
 def _subset(year: YearSeries, shelters: list[str]) -> YearSeries:
     cols = [year.column(s) for s in shelters]
     return replace(

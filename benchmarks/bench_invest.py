@@ -1,0 +1,140 @@
+"""Investment planning on Yamaguchi: the recommended portfolio, its cost and P(72 h) per shelter; seconds of the
+sizing MILP and of the year verification with the verification run in process, on 1 and on 2 Dask workers (the
+in-process run is the baseline measured in the same run); and the comparison with sizing each shelter alone
+(REopt's one-site way: each shelter's own cars only, no shared fleet, no new cars).
+
+Costs: the sizing objective, JPY/yr (annualised capex net of subsidy + O&M + the shelters' year of operation
+on the representative days); capex after subsidy, JPY. P(72 h) from the verification over all 17,520 starts.
+
+    .venv/bin/python benchmarks/bench_invest.py [--target 0.95] [--out benchmarks/results/invest.md] [--no-alone]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import time
+from pathlib import Path
+
+from optimizer.invest.verify import site_tasks, verify_site
+from runtime.facades.invest_planning import InvestRun, invest_input_for, run_invest, year_series
+from runtime.invest_tasks import run_evaluations
+from scenarios.invest_costs import load_invest_costs
+from scenarios.loader import load_builtin
+
+
+def shelter_rows(run: InvestRun) -> list[str]:
+    """Markdown rows per shelter: additions, capex after subsidy, P(72 h) before -> after (fleet, alone)."""
+    costs = load_invest_costs()
+    rows = []
+    before = {v.site: v for v in run.plan.before}
+    for sizes, after in zip(run.plan.design.sizes, run.plan.after, strict=True):
+        capex = (
+            costs.pv.net_capex_jpy * sizes.pv_kwp
+            + costs.battery_energy.net_capex_jpy * sizes.battery_kwh
+            + costs.battery_power.net_capex_jpy * sizes.battery_kw
+            + costs.v2h_charger.net_capex_jpy * sizes.v2h_chargers
+        )
+        cars = " ".join(sorted(c for c, s in run.plan.design.allotment.items() if s == sizes.site))
+        rows.append(
+            f"| {sizes.site} | {sizes.pv_kwp:.1f} | {sizes.battery_kwh:.1f} | {sizes.battery_kw:.1f} | "
+            f"{sizes.v2h_chargers} | {cars} | {capex:,.0f} | {before[sizes.site].p_survive(72, False):.3f} | "
+            f"{after.p_survive(72):.3f} | {after.p_survive(72, False):.3f} |"
+        )
+    return rows
+
+
+def verification_timing(run: InvestRun, scenario_name: str) -> list[tuple[str, float]]:
+    """Seconds of one year verification of the chosen design: in process, Dask with 1 and with 2 workers
+    (cluster start-up included), run one after the other on the same tasks."""
+    scenario = load_builtin(scenario_name)
+    year = year_series(scenario)
+    data = invest_input_for(scenario, year, run.plan.starts)
+    tasks = site_tasks(data, year, run.plan.design)
+    out = []
+    for label, workers in (("in process", 0), ("Dask, 1 worker", 1), ("Dask, 2 workers", 2)):
+        tick = time.perf_counter()
+        run_evaluations(verify_site, tasks, "bench", workers=workers)
+        out.append((label, time.perf_counter() - tick))
+    return out
+
+
+def alone_runs(scenario_name: str, target: float) -> list[InvestRun]:
+    """Each shelter sized on its own (its own cars only), on the same year of series."""
+    scenario = load_builtin(scenario_name)
+    year = year_series(scenario)
+    return [run_invest(scenario, target=target, year=year, shelters=[f.id]) for f in scenario.shelters]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--target", type=float, default=0.95)
+    parser.add_argument("--scenario", default="yamaguchi")
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--no-alone", action="store_true", help="Skip the one-site comparison.")
+    args = parser.parse_args()
+    scenario = load_builtin(args.scenario)
+    tick = time.perf_counter()
+    year = year_series(scenario)
+    series_s = time.perf_counter() - tick
+    city = run_invest(scenario, target=args.target, year=year)
+    lines = [
+        f"# Investment planning benchmark ({args.scenario}, target P(72 h) >= {args.target})",
+        "",
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, Python {platform.python_version()}; "
+        f"`python benchmarks/bench_invest.py --target {args.target}`",
+        "",
+        f"City-wide plan: verified {city.plan.verified} after {len(city.plan.iterations)} rounds; "
+        f"cars bought {', '.join(city.plan.design.cars_bought) or 'none'}; "
+        f"annual cost {city.plan.design.annual_cost_jpy:,.0f} JPY/yr; capex after subsidy "
+        f"{city.plan.design.capex_jpy:,.0f} JPY; NPV {city.money.npv_jpy:,.0f} JPY; CO2 avoided "
+        f"{city.money.co2_t_per_year:,.1f} t/yr.",
+        "",
+        "| shelter | +PV kWp | +battery kWh | +battery kW | +V2H | cars allotted | capex JPY | P72 before | "
+        "P72 after (fleet) | P72 after (alone) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        *shelter_rows(city),
+        "",
+        "| round | windows | MILP status | MILP s | verification s | shelters below target | worst P72 |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        *[
+            f"| {it.round} | {it.windows} | {it.status} | {it.milp_s:.1f} | {it.verify_s:.2f} | "
+            f"{len(it.below_target)} | {it.worst_p:.3f} |"
+            for it in city.plan.iterations
+        ],
+        "",
+        f"Series for the year: {series_s:.1f} s; MILP total {city.seconds['milp']:.1f} s; "
+        f"verification total {city.seconds['verify']:.2f} s.",
+        "",
+    ]
+    timing = verification_timing(city, args.scenario)
+    base = timing[0][1]
+    lines += ["| one year verification of the design | seconds | ratio to in process |", "| --- | --- | --- |"]
+    lines += [f"| {label} | {s:.2f} | {s / base:.2f} |" for label, s in timing]
+    lines.append("")
+    if not args.no_alone:
+        alone = alone_runs(args.scenario, args.target)
+        cost = sum(r.plan.design.annual_cost_jpy for r in alone)
+        capex = sum(r.plan.design.capex_jpy for r in alone)
+        worst = min(v.p_survive(72) for r in alone for v in r.plan.after)
+        lines += [
+            "| plan | annual cost JPY/yr | capex after subsidy JPY | worst shelter P72 | all verified |",
+            "| --- | --- | --- | --- | --- |",
+            f"| city-wide (shared fleet) | {city.plan.design.annual_cost_jpy:,.0f} | "
+            f"{city.plan.design.capex_jpy:,.0f} | "
+            f"{min(v.p_survive(72) for v in city.plan.after):.3f} | {city.plan.verified} |",
+            f"| each shelter alone (own cars) | {cost:,.0f} | {capex:,.0f} | {worst:.3f} | "
+            f"{all(r.plan.verified for r in alone)} |",
+            f"| city-wide / alone | {city.plan.design.annual_cost_jpy / cost:.3f} | "
+            f"{city.plan.design.capex_jpy / capex if capex else float('nan'):.3f} | | |",
+            "",
+        ]
+    text = "\n".join(lines)
+    print(text)
+    if args.out is not None:
+        args.out.write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
