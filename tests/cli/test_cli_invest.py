@@ -80,3 +80,27 @@ def test_bad_costs_file_names_the_field(tmp_path: Path) -> None:
     result = runner.invoke(app, ["invest", "--scenario", "tiny", "--costs", str(path)])
     assert result.exit_code == 2
     assert "battery_energy.subsidy_share" in result.output
+
+
+def test_budget_mode_on_tiny_spends_at_most_the_budget(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["invest", "--scenario", "tiny", "--budget", "3000000", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "invest.json").read_text(encoding="utf-8"))
+    assert summary["mode"] == "budget"
+    assert summary["finance"]["capex_jpy"] <= 3_000_000 + 1e-3
+
+
+def test_cost_rises_with_the_resilience_target(tmp_path: Path) -> None:
+    """The cost-vs-resilience curve on tiny: a stricter target never costs less; files and plot written."""
+    from runtime.facades import invest_files, invest_planning
+    from scenarios.loader import load_scenario
+
+    tiny = load_scenario("tiny")
+    year = invest_planning.year_series(tiny)
+    runs = invest_planning.resilience_curve(tiny, (0.5, 0.9), year=year)
+    curve = invest_files.curve_table(runs)
+    assert list(curve["target"]) == [0.5, 0.9]
+    assert curve["annual_cost_jpy"].is_monotonic_increasing
+    assert all(curve["worst_p72"] >= curve["target"] - 1e-9)
+    paths = invest_files.write_run(runs[-1], tmp_path, runs)
+    assert paths["curve_plot"].stat().st_size > 0
