@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from optimizer.invest.verify import site_tasks, verify_site
+from runtime.batch import BatchSettings, run_tasks
 from runtime.facades.invest_planning import InvestRun, invest_input_for, run_invest, year_series
-from runtime.invest_tasks import run_evaluations
 from scenarios.invest_costs import load_invest_costs
 from scenarios.loader import load_builtin
 
@@ -55,7 +55,7 @@ def verification_timing(run: InvestRun, scenario_name: str) -> list[tuple[str, f
     out = []
     for label, workers in (("in process", 0), ("Dask, 1 worker", 1), ("Dask, 2 workers", 2)):
         tick = time.perf_counter()
-        run_evaluations(verify_site, tasks, "bench", workers=workers)
+        run_tasks(verify_site, tasks, label="bench", settings=BatchSettings(workers=workers))
         out.append((label, time.perf_counter() - tick))
     return out
 

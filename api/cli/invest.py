@@ -73,10 +73,12 @@ def invest(
     time_limit: float = typer.Option(120.0, help="HiGHS time limit per sizing solve, seconds."),
     max_rounds: int = typer.Option(10, min=1, max=30, help="Most size-and-verify rounds."),
     out: Path = typer.Option(None, help="Output folder (default: EMS_INVEST_DIR, var/invest)."),
-    workers: int = typer.Option(0, min=0, max=64, help="Dask workers for the verifications (0 = in process)."),
-    scheduler: str = typer.Option(None, help="Address of an existing Dask scheduler (instead of --workers)."),
+    workers: int = typer.Option(
+        None, min=0, max=256, help="Dask workers for the verifications (default EMS_DASK_WORKERS; 0 = in process)."
+    ),
 ) -> None:
     """Size PV, batteries, V2H chargers and fleet cars per shelter; print sizes, cost and P(72 h) before -> after."""
+    from runtime.batch import BatchSettings
     from runtime.facades import invest_files, invest_planning
     from runtime.settings import Settings
     from scenarios.invest_costs import load_invest_costs
@@ -87,7 +89,9 @@ def invest(
     except (OSError, ValueError) as exc:
         err_console.print(f"[red]--costs: {exc}[/red]")
         raise typer.Exit(2) from exc
-    folder = out or Settings().invest_dir
+    settings = Settings()
+    folder = out or settings.invest_dir
+    batch = BatchSettings.from_settings(settings, workers=workers)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
         task = bar.add_task("series for the year", total=None)
 
@@ -107,8 +111,7 @@ def invest(
                 max_rounds=max_rounds,
                 time_limit_s=time_limit,
                 on_progress=say,
-                workers=workers,
-                scheduler=scheduler,
+                batch=batch,
             )
             runs = None
             if curve:

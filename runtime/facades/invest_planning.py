@@ -1,5 +1,5 @@
 """Investment planning for the disaster office and the utility: a year of series from the scenario, the
-sizing loop (optimizer.invest) with its verifications run through runtime.invest_tasks, finance, and the
+sizing loop (optimizer.invest) with its verifications run as tasks of the batch module (runtime.batch), finance, and the
 cost-vs-resilience curve. The CLI and benchmarks call these; results are written by runtime.facades.invest_files.
 
 The analysis year is the 365 days from 2024-01-01 JST: JEPX Chugoku prices are recorded for all of it. PV:
@@ -36,8 +36,8 @@ from optimizer.invest import (
     wrap,
 )
 from optimizer.invest.verify import SiteTask, SiteVerdict
+from runtime.batch import BatchSettings, run_tasks
 from runtime.facades.forecasting import read_weather_file
-from runtime.invest_tasks import run_evaluations
 from runtime.loop.prices import price_series
 from scenarios.assets import PVArray
 from scenarios.datasets import data_path, day_type
@@ -128,15 +128,15 @@ class InvestRun:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _mapper(
-    on_progress: Callable[[str], None] | None, workers: int, scheduler: str | None
-) -> Callable[..., list[SiteVerdict]]:
+def _mapper(on_progress: Callable[[str], None] | None, batch: BatchSettings) -> Callable[..., list[SiteVerdict]]:
+    """The sizing loop's mapper: the verifications as tasks of the batch module (runtime.batch)."""
+
     def run(fn: Callable[[SiteTask], SiteVerdict], items: list[SiteTask], label: str) -> list[SiteVerdict]:
         def tick(done: int, total: int) -> None:
             if on_progress is not None:
                 on_progress(f"{label}: {done}/{total} shelters verified")
 
-        return run_evaluations(fn, items, label, tick, workers=workers, scheduler=scheduler)
+        return run_tasks(fn, items, label=label, on_progress=tick, settings=batch)
 
     return run
 
@@ -164,8 +164,7 @@ def run_invest(
     max_rounds: int = 10,
     time_limit_s: float = 120.0,
     on_progress: Callable[[str], None] | None = None,
-    workers: int = 0,
-    scheduler: str | None = None,
+    batch: BatchSettings | None = None,
 ) -> InvestRun:
     """Size the shelters' PV, batteries, V2H and fleet cars (least cost for P(72 h) ≥ target, or best resilience
     for `budget_jpy` of capex after subsidy). shelters: plan only these (their own home cars only, no shared
@@ -191,7 +190,7 @@ def run_invest(
         year,
         first,
         target=target,
-        mapper=_mapper(on_progress, workers, scheduler),
+        mapper=_mapper(on_progress, batch or BatchSettings(workers=0)),
         max_rounds=1 if budget_jpy is not None else max_rounds,
         time_limit_s=time_limit_s,
         on_progress=on_progress,

@@ -1,4 +1,5 @@
-"""Investment verifications as tasks: in process and on a real Dask LocalCluster, same results in the same order."""
+"""Investment verifications as tasks of the batch module: in process and on a real Dask LocalCluster, the same
+results in the same order (the task function and its items travel to the worker processes)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import pandas as pd
 
 from optimizer.invest.verify import SiteTask, verify_site
 from optimizer.outage.inputs import StationaryBattery
-from runtime.invest_tasks import run_evaluations
+from runtime.batch import BatchSettings, run_tasks
 
 
 def task(site: str, kwh: float) -> SiteTask:
-    """1 kW for a day of 48 slots with a 24-h outage window (a single start): kwh of battery, no PV."""
+    """1 kW for a day of 48 slots with a 24-h outage window (a single start): kwh of lossless battery, no PV."""
     n = 48
     return SiteTask(
         site=site,
@@ -35,11 +36,9 @@ def task(site: str, kwh: float) -> SiteTask:
 def test_dask_and_in_process_agree() -> None:
     """30 kWh x 0.8 = 24 kWh carries 1 kW for 24 h; 15 kWh gives 12 h. A day of 1 kW at 14 JPY/kWh = 336 JPY."""
     tasks = [task("a", 30.0), task("b", 15.0)]
-    seen: list[tuple[int, int]] = []
-    local = run_evaluations(verify_site, tasks, "test", lambda d, t: seen.append((d, t)))
-    remote = run_evaluations(verify_site, tasks, "test", workers=1)
+    local = run_tasks(verify_site, tasks, label="test", settings=BatchSettings(workers=0))
+    remote = run_tasks(verify_site, tasks, label="test", settings=BatchSettings(workers=1))
     assert [v.site for v in remote] == ["a", "b"]
     assert [float(v.hours_fleet[0]) for v in local] == [24.0, 12.0]
     assert [float(v.hours_fleet[0]) for v in remote] == [24.0, 12.0]
     assert local[0].energy_jpy == remote[0].energy_jpy == 48 * 0.5 * 14.0
-    assert seen == [(1, 2), (2, 2)]
