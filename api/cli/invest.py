@@ -7,7 +7,7 @@ The planning stack (pandas, pvlib, Pyomo) is imported when the command runs, so 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -18,6 +18,8 @@ from api.cli.scenario import open_scenario
 
 if TYPE_CHECKING:
     from runtime.facades.invest_planning import InvestRun
+    from scenarios.invest_costs import InvestCosts
+    from scenarios.model import Scenario
 
 CURVE_TARGETS = (0.5, 0.7, 0.9, 0.95, 0.99)
 
@@ -61,6 +63,34 @@ def _money(run: InvestRun) -> None:
     )
 
 
+def _plan(
+    city: Scenario, config: InvestCosts, target: float, options: dict[str, Any], curve: bool
+) -> tuple[InvestRun, list[InvestRun] | None]:
+    """The run (and the curve's runs) under a progress bar; `options` are run_invest's keywords."""
+    from runtime.facades import invest_planning
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task("series for the year", total=None)
+
+        def say(message: str) -> None:
+            bar.update(task, description=message)
+
+        year = invest_planning.year_series(city, options["weather"])
+        run = invest_planning.run_invest(city, config, target, year=year, on_progress=say, **options)
+        if not curve:
+            return run, None
+        runs = invest_planning.resilience_curve(
+            city,
+            CURVE_TARGETS,
+            config,
+            year=year,
+            on_progress=say,
+            time_limit_s=options["time_limit_s"],
+            batch=options["batch"],
+        )
+        return run, runs
+
+
 @app.command("invest")
 def invest(
     scenario: str = typer.Option("yamaguchi", help="Scenario name or YAML path."),
@@ -79,7 +109,7 @@ def invest(
 ) -> None:
     """Size PV, batteries, V2H chargers and fleet cars per shelter; print sizes, cost and P(72 h) before -> after."""
     from runtime.batch import BatchSettings
-    from runtime.facades import invest_files, invest_planning
+    from runtime.facades import invest_files
     from runtime.settings import Settings
     from scenarios.invest_costs import load_invest_costs
 
@@ -90,40 +120,22 @@ def invest(
         err_console.print(f"[red]--costs: {exc}[/red]")
         raise typer.Exit(2) from exc
     settings = Settings()
-    folder = out or settings.invest_dir
-    batch = BatchSettings.from_settings(settings, workers=workers)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
-        task = bar.add_task("series for the year", total=None)
-
-        def say(message: str) -> None:
-            bar.update(task, description=message)
-
-        try:
-            year = invest_planning.year_series(city, weather)
-            run = invest_planning.run_invest(
-                city,
-                config,
-                target,
-                year=year,
-                weather=weather,
-                budget_jpy=budget,
-                with_fleet=not no_fleet,
-                max_rounds=max_rounds,
-                time_limit_s=time_limit,
-                on_progress=say,
-                batch=batch,
-            )
-            runs = None
-            if curve:
-                runs = invest_planning.resilience_curve(
-                    city, CURVE_TARGETS, config, year=year, on_progress=say, time_limit_s=time_limit
-                )
-        except (OSError, ValueError) as exc:
-            err_console.print(f"[red]{exc}[/red]")
-            raise typer.Exit(2) from exc
+    options = {
+        "weather": weather,
+        "budget_jpy": budget,
+        "with_fleet": not no_fleet,
+        "max_rounds": max_rounds,
+        "time_limit_s": time_limit,
+        "batch": BatchSettings.from_settings(settings, workers=workers),
+    }
+    try:
+        run, runs = _plan(city, config, target, options, curve)
+    except (OSError, ValueError) as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
     console.print(_table(run))
     _money(run)
-    paths = invest_files.write_run(run, folder, runs)
+    paths = invest_files.write_run(run, out or settings.invest_dir, runs)
     console.print("wrote " + ", ".join(str(p) for p in paths.values()), highlight=False)
     if not run.plan.design.ok:
         err_console.print(f"[red]no design: {run.plan.design.status}[/red]")

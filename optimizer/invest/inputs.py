@@ -93,7 +93,9 @@ class InvestInput:
     per kW-year, imbalance spread. budget_jpy: None = least-cost mode (every window survived); a number = budget
     mode (most windows survived for at most that much capex after subsidy). with_fleet False: no cars.
     car_candidates: shelters each car may be allotted to (the nearest it reaches with energy); fixed: sizes
-    pinned, 'pv_new:<site>' / 'bat_kwh:<site>' / 'bat_kw:<site>' / 'v2h_new:<site>' -> value.
+    pinned, 'pv_new:<site>' / 'bat_kwh:<site>' / 'bat_kw:<site>' / 'v2h_new:<site>' -> value. fixed_fleet:
+    (allotment car -> shelter, cars bought) pinned from an earlier solve (the loop's later rounds), so only
+    the sizes (and V2H counts) are re-optimised.
     """
 
     sites: tuple[InvestSite, ...]
@@ -114,6 +116,7 @@ class InvestInput:
     budget_jpy: float | None = None
     fixed: dict[str, float] = field(default_factory=dict)
     car_candidates: int = 6
+    fixed_fleet: tuple[dict[str, str], tuple[str, ...]] | None = None
 
     @property
     def n_days(self) -> int:

@@ -38,6 +38,7 @@ def build_model(data: InvestInput) -> pyo.ConcreteModel:
     add_fleet(m, data)
     add_operation(m, data)
     add_outage(m, data)
+    add_outage_cars(m, data)
     add_objective(m, data)
     return m
 
@@ -97,6 +98,14 @@ def add_fleet(m: pyo.ConcreteModel, data: InvestInput) -> None:
     m.twin_order = pyo.Constraint(pyo.Set(dimen=2, initialize=twins), rule=lambda _m, a, b: _m.buy[a] >= _m.buy[b])
     m.alloc = pyo.Var(m.CJ, domain=pyo.Binary)
     m.hold = pyo.Var(m.CJH, bounds=(0.0, 1.0))
+    if data.fixed_fleet is not None:
+        allotment, bought = data.fixed_fleet
+        ids = [s.id for s in data.sites]
+        for c, j in pairs:
+            m.alloc[c, j].fix(1 if allotment.get(cars[c].id) == ids[j] else 0)
+        for c, car in enumerate(cars):
+            if car.candidate:
+                m.buy[c].fix(1 if car.id in bought else 0)
     m.one_place = pyo.Constraint(
         m.C, rule=lambda _m, c: sum(_m.alloc[c, j] for (cc, j) in _m.CJ if cc == c) <= _m.buy[c]
     )
@@ -161,10 +170,9 @@ def add_operation(m: pyo.ConcreteModel, data: InvestInput) -> None:
 
 
 def add_outage(m: pyo.ConcreteModel, data: InvestInput) -> None:
-    """Each outage window of a shelter: battery from the outage-ready SoC, PV, cars allotted (after their travel,
-    within their energy); critical load served in full (or unserved kW that forfeits the window, budget mode)."""
+    """Each outage window of a shelter: battery from the outage-ready SoC, PV, the allotted cars (their delivery
+    in add_outage_cars); critical load served in full (or unserved kW that forfeits the window, budget mode)."""
     sites, h, c = data.sites, data.slot_hours, data.costs
-    cars = data.cars if data.with_fleet else ()
     eta_c, eta_d = c.new_battery.charge_efficiency, c.new_battery.discharge_efficiency
     m.och = pyo.Var(m.W, m.U, bounds=(0.0, None))
     m.odis = pyo.Var(m.W, m.U, bounds=(0.0, None))
@@ -205,6 +213,22 @@ def add_outage(m: pyo.ConcreteModel, data: InvestInput) -> None:
     m.o_floor = pyo.Constraint(m.W, m.U1, rule=lambda _m, j, k, u: _m.osoc[j, k, u] >= _floor(data, _m, j))
     m.o_top = pyo.Constraint(m.W, m.U1, rule=lambda _m, j, k, u: _m.osoc[j, k, u] <= _ceiling(data, _m, j))
 
+    if budget:
+        m.o_forfeit = pyo.Constraint(
+            m.W,
+            m.U,
+            rule=lambda _m, j, k, u: (
+                _m.unserved[j, k, u] <= float(window(j, k).critical_kw[u]) * (1 - _m.survived[j, k])
+            ),
+        )
+
+
+def add_outage_cars(m: pyo.ConcreteModel, data: InvestInput) -> None:
+    """Car delivery in each outage window: from each allotted car's arrival, v2l_kw (v2h_kw holding a V2H
+    charger) per car, and in all at most the cars' usable energy × their discharge efficiency."""
+    cars = data.cars if data.with_fleet else ()
+    h = data.slot_hours
+
     def car_power(_m: pyo.ConcreteModel, j: int, k: int, u: int) -> pyo.Expression:
         terms = []
         for cc, car in enumerate(cars):
@@ -227,14 +251,6 @@ def add_outage(m: pyo.ConcreteModel, data: InvestInput) -> None:
         return h * sum(_m.oev[j, k, u] for u in _m.U) <= sum(energy)
 
     m.o_car_energy = pyo.Constraint(m.W, rule=car_energy)
-    if budget:
-        m.o_forfeit = pyo.Constraint(
-            m.W,
-            m.U,
-            rule=lambda _m, j, k, u: (
-                _m.unserved[j, k, u] <= float(window(j, k).critical_kw[u]) * (1 - _m.survived[j, k])
-            ),
-        )
 
 
 def capex_expression(m: pyo.ConcreteModel, data: InvestInput, annualised: bool) -> pyo.Expression:

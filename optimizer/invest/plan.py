@@ -13,7 +13,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -107,9 +107,12 @@ def plan_investment(
     max_rounds: int = 10,
     time_limit_s: float = 120.0,
     on_progress: Progress | None = None,
+    fix_fleet_after_first: bool = True,
 ) -> InvestPlan:
     """Iterate sizing and verification (see the module docstring). `build(starts)` makes the sizing input for
-    the outage starts per shelter; `year` is the YearSeries the starts index into."""
+    the outage starts per shelter; `year` is the YearSeries the starts index into. fix_fleet_after_first: the
+    later rounds keep the first round's car purchases and allotment and re-size only the equipment (an LP with
+    the V2H counts as the only integers: the later rounds stay fast; the fleet decision is the first round's)."""
     if not 0 < target <= 1:
         raise ValueError(f"target: {target} must be in (0, 1] (share of the year's outage starts survived)")
     say = on_progress or (lambda _msg: None)
@@ -118,15 +121,20 @@ def plan_investment(
     before = tuple(mapper(verify_site, site_tasks(data, year, nothing_added(data)), "invest: verify today"))
     rounds: list[Iteration] = []
     design, after = nothing_added(data), before
+    fleet: tuple[dict[str, str], tuple[str, ...]] | None = None
     for r in range(1, max_rounds + 1):
-        data = build(starts)
+        data = replace(build(starts), fixed_fleet=fleet)
         say(f"round {r}: sizing MILP over {sum(len(s.outages) for s in data.sites)} outage windows")
         tick = time.perf_counter()
-        design = solve_sizing(data, time_limit_s=time_limit_s)
+        trial = solve_sizing(data, time_limit_s=time_limit_s)
         milp_s = time.perf_counter() - tick
-        if not design.ok:
-            rounds.append(Iteration(r, design.windows, design.status, milp_s, 0.0, (), 0.0))
+        if not trial.ok:
+            rounds.append(Iteration(r, trial.windows, trial.status, milp_s, 0.0, (), 0.0))
+            log.warning("invest round %d: %s; keeping the previous design", r, trial.status)
+            design = trial if r == 1 else design
             break
+        design = trial
+        fleet = (dict(design.allotment), design.cars_bought) if fix_fleet_after_first else None
         say(f"round {r}: verifying {len(data.sites)} shelters over the year")
         tick = time.perf_counter()
         after = tuple(mapper(verify_site, site_tasks(data, year, design), f"invest: verify round {r}"))
@@ -144,5 +152,5 @@ def plan_investment(
             added += len(new)
         if not below or not added:
             break
-    verified = design.ok and all(v.p_survive(hours) >= target - 1e-9 for v in after)
+    verified = design.ok and len(after) == len(design.sizes) and all(v.p_survive(hours) >= target - 1e-9 for v in after)
     return InvestPlan(target, hours, design, after, before, tuple(rounds), starts, verified)

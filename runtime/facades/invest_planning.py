@@ -248,6 +248,7 @@ def resilience_curve(
     year: YearSeries | None = None,
     on_progress: Callable[[str], None] | None = None,
     time_limit_s: float = 120.0,
+    batch: BatchSettings | None = None,
 ) -> list[InvestRun]:
     """Least-cost plans over the targets (the cost-vs-resilience curve), on one year of series."""
     year = year or year_series(scenario)
@@ -255,5 +256,5 @@ def resilience_curve(
     for t in targets:
         if on_progress is not None:
             on_progress(f"curve: target {t:.2f}")
-        runs.append(run_invest(scenario, costs, t, year=year, time_limit_s=time_limit_s))
+        runs.append(run_invest(scenario, costs, t, year=year, time_limit_s=time_limit_s, batch=batch))
     return runs
