@@ -116,3 +116,14 @@ def test_bad_input_names_the_field() -> None:
         solve_sizing(invest_input((bad,), costs))
     with pytest.raises(InvestInputError, match="critical_kw"):
         solve_sizing(invest_input((one_site(2.0, windows=(flat_window(2.0, 10),)),), costs))
+
+
+def test_a_pinned_fleet_is_kept() -> None:
+    """The loop's later rounds pin the allotment: with the car pinned away the battery carries all 72 kWh."""
+    costs = lossless_costs()
+    data = invest_input((one_site(1.0, windows=(flat_window(1.0, 144),)),), costs, cars=(_car(40.0),))
+    pinned = solve_sizing(replace(data, fixed_fleet=({}, ())))
+    assert pinned.allotment == {}
+    assert pinned.size("s1").battery_kwh == pytest.approx(72 / 0.8, abs=1e-4)
+    kept = solve_sizing(replace(data, fixed_fleet=({"car": "s1"}, ())))
+    assert kept.size("s1").battery_kwh == pytest.approx((72 - 40 * 0.92) / 0.8, abs=1e-4)
