@@ -28,7 +28,8 @@ def _table(run: InvestRun) -> Table:
     from runtime.facades.invest_files import shelter_table
 
     frame = shelter_table(run)
-    table = Table(title=f"{run.scenario}: P({run.plan.hours:g} h) target {run.plan.target:.2f}")
+    goal = f"budget {run.budget_jpy:,.0f} JPY" if run.budget_jpy is not None else f"target {run.plan.target:.2f}"
+    table = Table(title=f"{run.scenario}: P({run.plan.hours:g} h), {goal}")
     for name in ("shelter", "+PV kWp", "+bat kWh", "+bat kW", "+V2H", "cars", "P before", "P after", "P alone"):
         table.add_column(name, justify="left" if name in ("shelter", "cars") else "right")
     for site, row in frame.iterrows():
@@ -133,10 +134,13 @@ def invest(
     except (OSError, ValueError) as exc:
         err_console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
+    if not run.plan.design.ok:
+        err_console.print(
+            f"[red]no design: the sizing MILP ended '{run.plan.design.status}' without a solution; raise "
+            "--time-limit or lower the target[/red]"
+        )
+        raise typer.Exit(1)
     console.print(_table(run))
     _money(run)
     paths = invest_files.write_run(run, out or settings.invest_dir, runs)
     console.print("wrote " + ", ".join(str(p) for p in paths.values()), highlight=False)
-    if not run.plan.design.ok:
-        err_console.print(f"[red]no design: {run.plan.design.status}[/red]")
-        raise typer.Exit(1)

@@ -24,7 +24,11 @@ def solve_sizing(data: InvestInput, time_limit_s: float = 120.0, mip_gap: float 
     model = build_model(data)
     built = time.perf_counter() - tick
     held = HighsModel(model)
-    run = held.solve(HighsOptions(time_limit_s=time_limit_s, mip_rel_gap=mip_gap))
+    # budget mode: offer "nothing bought, nothing survived" (integers at 0) as a start, which HiGHS completes
+    # with the continuous part, so a time-limited solve still returns a design
+    run = held.solve(
+        HighsOptions(time_limit_s=time_limit_s, mip_rel_gap=mip_gap), warm_start=data.budget_jpy is not None
+    )
     seconds = {"build": built, "compile": run.compile_s, "handover": run.handover_s, "highs": run.highs_s}
     windows = sum(len(s.outages) for s in data.sites)
     if not run.has_solution or run.values is None:
