@@ -93,7 +93,7 @@ class LoopCollector:
             yield _gauge(
                 "ems_oldest_reading_age_seconds", max((self.service.clock() - r.ts).total_seconds() for r in latest)
             )
-        plan = plans.latest_plan(self.service.store)
+        plan = plans.plan_in_force(self.service.store, self.service.settings.auto_approve)
         yield _gauge("ems_plan_version", plan.version if plan else 0)
 
 

@@ -126,6 +126,26 @@ class Settings(BaseSettings):
         Path("var/invest"),
         description="Folder where `ems invest` writes its last run (JSON, CSV, plots) and the API reads it.",
     )
+    auto_approve: bool = Field(
+        True,
+        description="True (the demo): every loop plan is approved by 'auto' and dispatched; False: only a plan "
+        "an operator approved is dispatched, and the last approved one stays in force.",
+    )
+    spool_dir: Path = Field(
+        Path("./var/spool"),
+        description="Folder of the durable audit spool used while the database is unwritable (keep it off the "
+        "database's disk if you can): set-point audit records are fsynced here before the write.",
+    )
+    buffer_max_rows: int = Field(
+        200_000, ge=100, le=10_000_000, description="Readings kept in memory while storage fails (oldest dropped)."
+    )
+    buffer_max_s: float = Field(
+        6 * 3600.0, gt=0, description="Seconds of readings kept in memory while storage fails (older dropped)."
+    )
+    heavy_jobs: int = Field(
+        2, ge=1, le=16, description="Heavy requests (outage plans, what-ifs) solved at once, each in its own process."
+    )
+    heavy_queue: int = Field(4, ge=0, le=100, description="Heavy requests queued beyond those; more get HTTP 429.")
 
     @field_validator("device_maps", mode="before")
     @classmethod

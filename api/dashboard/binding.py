@@ -57,8 +57,9 @@ def _fixed(
 ) -> tuple[Plan, PlanSlot] | None:
     """`fixed_plan_for_slot` over the plans already read (the newest non-what-if plan made by gate closure with a
     row for the slot), reading each plan's rows once; runtime's search if none of them fixes the slot."""
+    ignored = ("rejected",) if svc.settings.auto_approve else ("rejected", "proposed")  # as fixed_plan_for_slot
     for plan in recent:
-        if plan.kind == "whatif" or plan.created_at > closure:
+        if plan.kind == "whatif" or plan.status in ignored or plan.created_at > closure:
             continue
         if plan.id not in rows:
             rows[plan.id] = {pd.Timestamp(r.slot_start): r for r in plans.plan_slots(svc.store, plan.id)}

@@ -111,7 +111,7 @@ def facility_context(
     now = svc.clock()
     status = city_status(svc.store, svc.scenario, now, facility.id)[0]
     _run, frames = journal.latest_forecast(svc.store)
-    plan = plans.latest_plan(svc.store)
+    plan = plans.plan_in_force(svc.store, svc.settings.auto_approve)
     h = history(svc, facility, day)
     return {
         "title": facility.name_ja if lang == "ja" else facility.name_en,

@@ -116,5 +116,5 @@ def today(request: Request, svc: ServiceDep, user: MaybeUser) -> Response:
     denied = gate(request, user)
     if denied is not None:
         return denied
-    context = today_context(svc, plans.latest_plan(svc.store), page_lang(request))
+    context = today_context(svc, plans.plan_in_force(svc.store, svc.settings.auto_approve), page_lang(request))
     return render(request, "today.html", user, context, refresh_s=30)

@@ -27,7 +27,7 @@ def plans_page(request: Request, svc: ServiceDep, user: MaybeUser, id: int | Non
     if denied is not None:
         return denied
     versions = plans.list_plans(svc.store, LIMIT)
-    in_force = plans.latest_plan(svc.store)
+    in_force = plans.plan_in_force(svc.store, svc.settings.auto_approve)
     chosen = in_force if id is None else plans.get_plan(svc.store, id)
     if id is not None and chosen is None:
         return message(request, user, "plans.title", "plans.not_found", 404)

@@ -125,7 +125,7 @@ def supply_context(svc: Service, lang: str) -> dict[str, object]:
     """The page's data: plan, both charts, settled imbalances with totals, the submitted plan."""
     t = catalogue(lang)
     now = svc.clock()
-    plan = plans.latest_plan(svc.store)
+    plan = plans.plan_in_force(svc.store, svc.settings.auto_approve)
     binding = binding_slots(svc, plans.plan_slots(svc.store, plan.id), now) if plan else []
     slots = [b.row for b in binding]
     index = window(now, slots)

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/city", tags=["city"])
 def city_summary(svc: ServiceDep) -> CitySummaryOut:
     """Totals over the city, the plan in force and open alarms."""
     summary = summarise(svc.scenario, city_status(svc.store, svc.scenario, svc.clock()), svc.settings.stale_after_s)
-    plan = plans.latest_plan(svc.store)
+    plan = plans.plan_in_force(svc.store, svc.settings.auto_approve)
     alarms = journal.count_open_alarms(svc.store)
     return CitySummaryOut(
         **summary.__dict__,

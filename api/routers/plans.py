@@ -7,7 +7,7 @@ import io
 from typing import Annotated
 
 import pandas as pd
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
 from api.routers.deps import ERRORS, IdPath, OperatorDep, PrincipalDep, ServiceDep, require
 from api.schemas.common import Message
@@ -24,7 +24,7 @@ from api.schemas.plans import (
 )
 from runtime.facades.plan_costs import cost_summary
 from runtime.loop.horizon import horizon_index
-from runtime.loop.optimise import whatif
+from runtime.loop.optimise import optimise, whatif
 from runtime.loop.service import Service
 from runtime.store import journal, plans
 from runtime.store.models import Plan
@@ -61,9 +61,13 @@ def plan_out(svc: Service, plan: Plan) -> PlanOut:
 
 
 def _get(svc: Service, plan_id: int | None) -> Plan:
-    plan = plans.latest_plan(svc.store) if plan_id is None else plans.get_plan(svc.store, plan_id)
+    if plan_id is None:
+        plan = plans.plan_in_force(svc.store, svc.settings.auto_approve)
+    else:
+        plan = plans.get_plan(svc.store, plan_id)
     if plan is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "plan_id: no such plan" if plan_id else "no plan yet")
+        missing = "plan_id: no such plan" if plan_id else "no plan in force yet (none approved)"
+        raise HTTPException(status.HTTP_404_NOT_FOUND, missing)
     return plan
 
 
@@ -75,8 +79,15 @@ def list_plans(svc: ServiceDep, limit: Annotated[int, Query(ge=1, le=500)] = 50)
 
 @router.get("/latest", response_model=PlanOut, dependencies=[READERS], responses=ERRORS)
 def latest(svc: ServiceDep) -> PlanOut:
-    """The plan in force (newest optimal, shifted or safe plan)."""
+    """The plan in force, the one dispatch follows: with ``auto_approve`` the newest loop plan not rejected,
+    else the approved plan (or the one approved before it, if it was rejected). Proposals: ``/plans/pending``."""
     return plan_out(svc, _get(svc, None))
+
+
+@router.get("/pending", response_model=list[PlanSummaryOut], dependencies=[READERS], responses=ERRORS)
+def pending(svc: ServiceDep) -> list[PlanSummaryOut]:
+    """Loop plans awaiting an operator's decision (status 'proposed'), newest first."""
+    return [PlanSummaryOut.model_validate(p) for p in plans.pending_plans(svc.store)]
 
 
 @router.get("/latest/procurement.csv", dependencies=[READERS], responses={200: {"content": {"text/csv": {}}}, **ERRORS})
@@ -119,21 +130,40 @@ def _csv(svc: Service, plan: Plan) -> Response:
 
 
 @router.post("/{plan_id}/decision", response_model=PlanSummaryOut, responses={**ERRORS, 409: {"model": Message}})
-def decide(plan_id: IdPath, body: DecisionRequest, svc: ServiceDep, principal: OperatorDep) -> PlanSummaryOut:
-    """Approve or reject a plan (operators); approving supersedes the previously approved plan."""
-    plan = _get(svc, plan_id)
-    if plan.kind == "whatif" and body.decision == "approved":
-        raise HTTPException(status.HTTP_409_CONFLICT, "plan_id: a what-if plan cannot be approved")
-    user = principal.username
-    row = plans.set_plan_status(svc.store, plan.id, body.decision, user)
+def decide(
+    plan_id: IdPath, body: DecisionRequest, request: Request, svc: ServiceDep, principal: OperatorDep
+) -> PlanSummaryOut:
+    """Approve or reject a plan (operators). Approving supersedes the previously approved plan; a rejection is
+    final for that version and triggers an immediate re-plan (a new proposal; with ``auto_approve`` off the
+    approved plan stays in force meanwhile). 409 for a rejected plan, a what-if approval or a second approval."""
+    _get(svc, plan_id)
+    user, now = principal.username, svc.clock()
+    try:
+        row = plans.decide_plan(svc.store, plan_id, body.decision, user, now)
+    except plans.DecisionRefused as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"plan_id: {exc}") from None
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "plan_id: no such plan")
     journal.raise_event(
         svc.store,
         f"plan_{body.decision}",
-        f"plan v{plan.version} {body.decision} by {user}",
+        f"plan v{row.version} {body.decision} by {user}",
         severity="info",
-        details=EventDetails(plan_id=plan.id),
+        details=EventDetails(plan_id=row.id),
+        ts=now,
     )
+    if body.decision == "rejected" and row.kind != "whatif":
+        _replan(request, svc, f"plan v{row.version} rejected by {user}")
     return PlanSummaryOut.model_validate(row)
+
+
+def _replan(request: Request, svc: Service, why: str) -> None:
+    """Re-plan at once: through the loop's scheduler when it runs (under its step lock), else here."""
+    scheduler = getattr(request.app.state, "scheduler", None)
+    if scheduler is not None:
+        scheduler.replan_now(why)
+    else:
+        optimise(svc, svc.clock())
 
 
 @router.post(

@@ -82,6 +82,8 @@ class PlanSummaryOut(Schema):
     objective_jpy: float | None
     approved_by: str | None
     approved_at: dt.datetime | None
+    decided_by: str | None = Field(description="Who approved or rejected it ('auto' under auto_approve).")
+    decided_at: dt.datetime | None = Field(description="When it was approved or rejected.")
 
 
 class CostSummaryOut(Schema):

@@ -96,7 +96,7 @@ async def _send(svc: Service, target: TargetKey, kw: float, source: str, note: s
 async def dispatch(svc: Service, now: dt.datetime) -> list[SetpointAuditIn]:
     """Send the current slot's set-points (plan, overrides, plan following, safety) and audit each write."""
     started = time.perf_counter()
-    plan = plans.latest_plan(svc.store)
+    plan = plans.plan_in_force(svc.store, svc.settings.auto_approve)
     pos = slot_position(plan, now, svc) if plan is not None else None
     if pos is None:
         svc.alert_once("no_plan", "no_plan_for_slot", "no plan covers this slot; safe set-points sent", "alarm", ts=now)

@@ -205,6 +205,8 @@ def _record(svc: Service, chosen: Chosen[PlanIn], request: PlanRequest | None, n
     plan = chosen.plan
     plan.kind = "safe" if chosen.rung == "safe" else STORED_KIND[chosen.rung]
     plan.created_at = now
+    if svc.settings.auto_approve:  # the demo default: the loop approves its own plans, recorded as 'auto'
+        plan.status, plan.decided_by = "approved", "auto"
     changes: dict[str, object] = {
         "notes": [*(request.notes if request else ()), *plan.inputs_summary.notes],
         "rung": chosen.rung,

@@ -7,8 +7,8 @@ hours left (:func:`remaining_target_kw`). At the slot start this is the planned 
 
 The balancing group's planned metered demand in a slot is plant + JEPX buy - JEPX sell (kW averages); the
 actual is the sum of the supplied facilities' grid meters (kW, + = import). The binding plan of a slot is the
-newest non-what-if plan made at or before gate closure (:func:`fixed_plan_for_slot`); ``runtime.loop.settle``
-settles the slot against it. Battery kW + = discharge.
+newest non-what-if plan made at or before gate closure, not rejected (and approved unless ``auto_approve``)
+(:func:`fixed_plan_for_slot`); ``runtime.loop.settle`` settles the slot against it. Battery kW + = discharge.
 """
 
 from __future__ import annotations
@@ -196,9 +196,10 @@ def follow_fixed_plan(
 def _newest_covering(
     svc: Service, slot_start: dt.datetime, made_before: dt.datetime, inclusive: bool
 ) -> tuple[Plan, PlanSlot] | None:
+    ignored = ("rejected",) if svc.settings.auto_approve else ("rejected", "proposed")
     for plan in plans.list_plans(svc.store, limit=100):
         late = plan.created_at > made_before if inclusive else plan.created_at >= made_before
-        if plan.kind == "whatif" or late:
+        if plan.kind == "whatif" or plan.status in ignored or late:
             continue
         for slot in plans.plan_slots(svc.store, plan.id):
             if slot.slot_start == slot_start:

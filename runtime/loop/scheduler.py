@@ -155,6 +155,21 @@ class LoopScheduler:
         self.scheduler.start()
         log.info("loop scheduler started with %d jobs", len(self.scheduler.get_jobs()))
 
+    def replan_now(self, why: str) -> None:
+        """Re-plan at once (a one-shot job: optimise, then dispatch, under the step lock), e.g. after a rejection."""
+        jobs = self.jobs()
+        optimise_step = self._guarded("optimise", jobs["optimise"][0])
+        dispatch_step = self._guarded("dispatch", jobs["dispatch"][0])
+
+        async def replan() -> None:
+            await optimise_step()
+            await dispatch_step()
+
+        log.info("re-plan requested: %s", why)
+        self.scheduler.add_job(
+            replan, "date", id="replan", name=f"replan ({why})", replace_existing=True, misfire_grace_time=None
+        )
+
     def shutdown(self) -> None:
         """Stop scheduling; a step in progress finishes (see `drain`), none starts after this."""
         self.stopping = True

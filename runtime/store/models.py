@@ -140,6 +140,10 @@ class Plan(Base):
     )
     approved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     approved_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(
+        String(64), nullable=True, comment="Who approved or rejected the plan."
+    )
+    decided_at: Mapped[dt.datetime | None] = mapped_column(nullable=True, comment="When it was decided (UTC).")
 
 
 class PlanSlot(Base):

@@ -38,6 +38,8 @@ class PlanIn:
     slack_report: list[SlackEntry] = field(default_factory=list)
     status: str = "proposed"
     created_at: dt.datetime | None = None
+    decided_by: str | None = None
+    """Who approved it when stored already approved ('auto' under the auto_approve setting)."""
 
 
 def save_plan(store: Store, plan: PlanIn) -> Plan:
@@ -46,6 +48,10 @@ def save_plan(store: Store, plan: PlanIn) -> Plan:
         raise ValueError(f"kind: unknown plan kind '{plan.kind}'; use one of {PLAN_KINDS}")
     with store.session() as session:
         version = int(session.scalar(select(func.coalesce(func.max(Plan.version), 0))) or 0) + 1
+        created = plan.created_at or utcnow()
+        approved = plan.status == "approved"
+        if approved:
+            session.execute(update(Plan).where(Plan.status == "approved").values(status="superseded"))
         row = Plan(
             version=version,
             horizon_start=plan.horizon_start,
@@ -58,7 +64,11 @@ def save_plan(store: Store, plan: PlanIn) -> Plan:
             cost_breakdown=plan.cost_breakdown,
             slack_report=plan.slack_report,
             setpoints=plan.setpoints,
-            created_at=plan.created_at or utcnow(),
+            created_at=created,
+            approved_by=plan.decided_by if approved else None,
+            approved_at=created if approved else None,
+            decided_by=plan.decided_by if approved else None,
+            decided_at=created if approved else None,
         )
         session.add(row)
         session.flush()
@@ -104,19 +114,67 @@ def plan_slots(store: Store, plan_id: int) -> list[PlanSlot]:
         return list(session.scalars(stmt))
 
 
-def set_plan_status(store: Store, plan_id: int, status: str, user: str) -> Plan | None:
-    """Approve or reject a plan; approving supersedes the previously approved one. None if no such plan."""
-    if status not in ("approved", "rejected"):
-        raise ValueError(f"status: must be 'approved' or 'rejected', not '{status}'")
+class DecisionRefused(ValueError):
+    """A decision the plan's state does not allow (the message names the plan and why)."""
+
+
+def plan_in_force(store: Store, auto_approve: bool) -> Plan | None:
+    """The plan dispatch follows and ``/plans/latest`` shows.
+
+    With `auto_approve` the newest loop plan not rejected (the loop stores its plans approved by 'auto');
+    without it the approved plan, else the newest one approved before and superseded since (so rejecting the
+    approved plan hands over to the previously approved one, never to a proposal nobody approved)."""
+    if auto_approve:
+        return latest_plan(store)
+    loop_kinds = Plan.kind.in_(("optimal", "shifted", "baseline", "safe"))
     with store.session() as session:
-        row = session.get(Plan, plan_id)
+        for wanted in ("approved", "superseded"):
+            stmt = select(Plan).where(loop_kinds, Plan.status == wanted).order_by(Plan.version.desc()).limit(1)
+            row = session.scalars(stmt).first()
+            if row is not None:
+                return row
+    return None
+
+
+def pending_plans(store: Store, limit: int = 20) -> list[Plan]:
+    """Loop plans awaiting a decision (status 'proposed'), newest first."""
+    stmt = select(Plan).where(Plan.kind != "whatif", Plan.status == "proposed").order_by(Plan.version.desc())
+    with store.session() as session:
+        return list(session.scalars(stmt.limit(limit)))
+
+
+def _refusal(row: Plan, decision: str, now: dt.datetime) -> str | None:
+    if row.status == "rejected":
+        return f"plan v{row.version} was rejected by {row.decided_by}; a rejection is final for that version"
+    if decision == "approved" and row.kind == "whatif":
+        return f"plan v{row.version} is a what-if plan; a what-if plan cannot be approved"
+    if decision == "approved" and row.status == "approved":
+        return f"plan v{row.version} is already approved"
+    if decision == "approved" and row.horizon_end <= now:
+        return f"plan v{row.version} ends at {row.horizon_end.isoformat()}, before now; approve a newer plan"
+    return None
+
+
+def decide_plan(store: Store, plan_id: int, decision: str, user: str, now: dt.datetime) -> Plan | None:
+    """Approve or reject a plan as `user` at `now` (tz-aware); None if no such plan.
+
+    Approving supersedes the previously approved plan and records ``approved_by``/``approved_at``; both decisions
+    record ``decided_by``/``decided_at``. Raises DecisionRefused for a rejected plan (final), a what-if approval,
+    a second approval, or approving a plan whose horizon is over."""
+    if decision not in ("approved", "rejected"):
+        raise ValueError(f"decision: must be 'approved' or 'rejected', not '{decision}'")
+    with store.session() as session:
+        row = session.get(Plan, plan_id, with_for_update=True)
         if row is None:
             return None
-        if status == "approved":
+        refused = _refusal(row, decision, now)
+        if refused is not None:
+            raise DecisionRefused(refused)
+        if decision == "approved":
             session.execute(
                 update(Plan).where(Plan.status == "approved", Plan.id != plan_id).values(status="superseded")
             )
-        row.status = status
-        row.approved_by = user
-        row.approved_at = utcnow()
+            row.approved_by, row.approved_at = user, now
+        row.status, row.decided_by, row.decided_at = decision, user, now
         return row
+

@@ -94,8 +94,9 @@ def test_plans_are_versioned_and_approval_supersedes(any_store):
     latest = plans.latest_plan(any_store)
     assert latest is not None
     assert latest.id == p2.id
-    plans.set_plan_status(any_store, p1.id, "approved", "op")
-    plans.set_plan_status(any_store, p2.id, "approved", "op")
+    when = dt.datetime(2025, 6, 2, 0, 10, tzinfo=dt.UTC)  # inside the plans' horizon
+    plans.decide_plan(any_store, p1.id, "approved", "op", when)
+    plans.decide_plan(any_store, p2.id, "approved", "op", when)
     old, got = plans.get_plan(any_store, p1.id), plans.get_plan(any_store, p2.id)
     assert old is not None
     assert got is not None
