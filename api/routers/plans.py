@@ -140,7 +140,7 @@ def decide(
     user, now = principal.username, svc.clock()
     try:
         row = plans.decide_plan(svc.store, plan_id, body.decision, user, now)
-    except plans.DecisionRefused as exc:
+    except plans.DecisionRefusedError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, f"plan_id: {exc}") from None
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "plan_id: no such plan")

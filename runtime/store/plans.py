@@ -114,7 +114,7 @@ def plan_slots(store: Store, plan_id: int) -> list[PlanSlot]:
         return list(session.scalars(stmt))
 
 
-class DecisionRefused(ValueError):
+class DecisionRefusedError(ValueError):
     """A decision the plan's state does not allow (the message names the plan and why)."""
 
 
@@ -159,7 +159,7 @@ def decide_plan(store: Store, plan_id: int, decision: str, user: str, now: dt.da
     """Approve or reject a plan as `user` at `now` (tz-aware); None if no such plan.
 
     Approving supersedes the previously approved plan and records ``approved_by``/``approved_at``; both decisions
-    record ``decided_by``/``decided_at``. Raises DecisionRefused for a rejected plan (final), a what-if approval,
+    record ``decided_by``/``decided_at``. Raises DecisionRefusedError for a rejected plan (final), a what-if approval,
     a second approval, or approving a plan whose horizon is over."""
     if decision not in ("approved", "rejected"):
         raise ValueError(f"decision: must be 'approved' or 'rejected', not '{decision}'")
@@ -169,7 +169,7 @@ def decide_plan(store: Store, plan_id: int, decision: str, user: str, now: dt.da
             return None
         refused = _refusal(row, decision, now)
         if refused is not None:
-            raise DecisionRefused(refused)
+            raise DecisionRefusedError(refused)
         if decision == "approved":
             session.execute(
                 update(Plan).where(Plan.status == "approved", Plan.id != plan_id).values(status="superseded")
@@ -177,4 +177,3 @@ def decide_plan(store: Store, plan_id: int, decision: str, user: str, now: dt.da
             row.approved_by, row.approved_at = user, now
         row.status, row.decided_by, row.decided_at = decision, user, now
         return row
-

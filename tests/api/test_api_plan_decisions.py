@@ -32,7 +32,7 @@ def test_rejection_is_final_recorded_and_replans(client):
     rejected = client.post(f"/api/v1/plans/{latest['id']}/decision", json={"decision": "rejected"})
     assert rejected.status_code == 200, rejected.text
     body = rejected.json()
-    assert (body["status"], body["decided_by"], body["approved_by"]) == ("rejected", "op", "auto")  # who approved it before
+    assert (body["status"], body["decided_by"], body["approved_by"]) == ("rejected", "op", "auto")
     assert body["decided_at"] is not None
     now_latest = client.get("/api/v1/plans/latest")
     assert now_latest.status_code == 200  # the immediate re-plan: a new plan is in force, not a 404

@@ -65,7 +65,8 @@ def test_only_an_approved_plan_is_dispatched_and_the_last_approved_stays_in_forc
     plans.decide_plan(store, v2, "approved", "op", LATER)
     assert _sent_kw(manual) == (3.0, "optimal")
     first = plans.get_plan(store, v1)
-    assert first is not None and first.status == "superseded"
+    assert first is not None
+    assert first.status == "superseded"
 
 
 def test_rejecting_the_approved_plan_hands_back_to_the_previous_approved_one_never_to_safe(manual):
@@ -77,9 +78,9 @@ def test_rejecting_the_approved_plan_hands_back_to_the_previous_approved_one_nev
     assert rejected is not None
     assert (rejected.status, rejected.decided_by, rejected.decided_at) == ("rejected", "boss", LATER)
     assert _sent_kw(manual) == (1.0, "optimal")  # v1 again, not 0 kW
-    with pytest.raises(plans.DecisionRefused, match="final"):
+    with pytest.raises(plans.DecisionRefusedError, match="final"):
         plans.decide_plan(store, v2, "approved", "op", LATER)
-    with pytest.raises(plans.DecisionRefused, match="final"):
+    with pytest.raises(plans.DecisionRefusedError, match="final"):
         plans.decide_plan(store, v2, "rejected", "op", LATER)
 
 
@@ -88,15 +89,18 @@ def test_rejecting_a_proposal_leaves_the_approved_plan_in_force(manual):
     v1, v2 = _plan(store, 1.0), _plan(store, 3.0)
     plans.decide_plan(store, v1, "approved", "op", TEST_NOW)
     row = plans.decide_plan(store, v2, "rejected", "op", LATER)
-    assert row is not None and row.approved_by is None and row.decided_by == "op"
+    assert row is not None
+    assert row.approved_by is None
+    assert row.decided_by == "op"
     in_force = plans.plan_in_force(store, auto_approve=False)
-    assert in_force is not None and in_force.id == v1
+    assert in_force is not None
+    assert in_force.id == v1
     assert _sent_kw(manual) == (1.0, "optimal")
 
 
 def test_approving_a_plan_whose_horizon_is_over_is_refused(manual):
     v1 = _plan(manual.store, 1.0)
-    with pytest.raises(plans.DecisionRefused, match="before now"):
+    with pytest.raises(plans.DecisionRefusedError, match="before now"):
         plans.decide_plan(manual.store, v1, "approved", "op", TEST_NOW + dt.timedelta(days=1))
 
 
@@ -107,9 +111,11 @@ def test_auto_approve_stores_loop_plans_approved_by_auto(any_store):
     assert (first.status, first.decided_by, first.approved_by) == ("approved", "auto", "auto")
     second = optimise(svc, LATER)
     again = plans.get_plan(any_store, first.id)
-    assert again is not None and again.status == "superseded"
+    assert again is not None
+    assert again.status == "superseded"
     in_force = plans.plan_in_force(any_store, auto_approve=True)
-    assert in_force is not None and in_force.id == second.id
+    assert in_force is not None
+    assert in_force.id == second.id
 
 
 def test_manual_mode_loop_plans_are_proposals(any_store):

@@ -33,9 +33,7 @@ def upgrade() -> None:
         sa.column("decided_at", UTCDateTime()),
     )
     decided = plans.c.status.in_(("approved", "superseded", "rejected"))
-    op.execute(
-        plans.update().where(decided).values(decided_by=plans.c.approved_by, decided_at=plans.c.approved_at)
-    )
+    op.execute(plans.update().where(decided).values(decided_by=plans.c.approved_by, decided_at=plans.c.approved_at))
     # a rejection used to be recorded as an approval: it is not one
     op.execute(plans.update().where(plans.c.status == "rejected").values(approved_by=None, approved_at=None))
 
