@@ -3,10 +3,11 @@
 poll every `poll_interval_s`; forecast every `forecast_interval_s`; optimise at each slot start (+5 s, JST
 grid) when the interval is 30 min, else on that interval; dispatch at each slot start (+15 s) and re-sent every
 `dispatch_resend_s` but at most half the shortest device watchdog (so held set-points never revert);
-settle the previous slot at +60 s; retention daily.
+settle at +60 s every slot not settled yet (the previous one, and any missed); retention daily.
 Every job: max_instances=1, coalesce=True, misfire_grace_time from the settings. On start, the steps whose last
 recorded run (table job_runs) is older than their interval run at once in loop order (poll, forecast, optimise,
-dispatch) as a one-shot 'resume' job, so a restart resumes the schedule.
+dispatch) as a one-shot 'resume' job, and a one-shot 'catch_up_settle' settles every slot missed while
+stopped, so a restart resumes the schedule.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from runtime.loop.forecast import forecast
 from runtime.loop.optimise import optimise
 from runtime.loop.poll import poll
 from runtime.loop.service import Service
-from runtime.loop.settle import settle_previous
+from runtime.loop.settle import settle_missed
 from runtime.loop.weather import fetch_weather
 from runtime.ngsi.push import push_jobs
 from runtime.store import journal, readings
@@ -100,7 +101,7 @@ class LoopScheduler:
             ),
             "dispatch": (lambda: dispatch(svc, svc.clock()), IntervalTrigger(seconds=resend), resend),
             "settle": (
-                lambda: asyncio.to_thread(settle_previous, svc, svc.clock()),
+                lambda: asyncio.to_thread(settle_missed, svc, svc.clock()),
                 CronTrigger(minute="1,31"),
                 SLOT_S,
             ),
@@ -152,6 +153,13 @@ class LoopScheduler:
                 name="resume " + ",".join(due),
                 misfire_grace_time=self.svc.settings.misfire_grace_s,
             )
+        self.scheduler.add_job(  # every slot missed while the service was stopped is settled now
+            self._guarded("settle", jobs["settle"][0]),
+            "date",
+            id="catch_up_settle",
+            name="catch up settle",
+            misfire_grace_time=self.svc.settings.misfire_grace_s,
+        )
         self.scheduler.start()
         log.info("loop scheduler started with %d jobs", len(self.scheduler.get_jobs()))
 

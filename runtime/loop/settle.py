@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from runtime.loop.following import grid_meters, plan_for_slot, planned_demand_kw
 from runtime.loop.service import Service
 from runtime.store import journal, readings
 from runtime.store.models import Imbalance
 from scenarios.device_identity import DeviceKey
 from scenarios.model import ImbalanceParams
-from scenarios.timegrid import SLOT, SLOT_HOURS, floor_to_slot
+from scenarios.timegrid import SLOT, SLOT_FREQ, SLOT_HOURS, floor_to_slot
 
 
 def imbalance_cost_jpy(
@@ -63,3 +65,30 @@ def settle(svc: Service, slot_start: dt.datetime) -> Imbalance | None:
 def settle_previous(svc: Service, now: dt.datetime) -> Imbalance | None:
     """Settle the slot before the one containing `now`."""
     return settle(svc, (floor_to_slot(now) - SLOT).to_pydatetime())
+
+
+CATCH_UP_SLOTS = 96
+"""How far back (slots, 48 h) a catch-up looks when settle never ran."""
+
+
+def missed_slots(svc: Service, now: dt.datetime, max_slots: int = CATCH_UP_SLOTS) -> list[dt.datetime]:
+    """Finished slots (starts, tz-aware) not settled yet: from the slot the last settle run settled (table
+    job_runs), at most `max_slots` back, to the slot before the one containing `now`."""
+    last_finished = floor_to_slot(now) - SLOT
+    earliest = last_finished - (max_slots - 1) * SLOT
+    last = journal.job_runs(svc.store).get("settle")
+    if last is not None:
+        earliest = max(earliest, floor_to_slot(last.last_run) - SLOT)
+    if earliest > last_finished:
+        return []
+    done = {i.slot_start for i in journal.list_imbalances(svc.store, earliest.to_pydatetime(), now)}
+    slots = [t.to_pydatetime() for t in pd.date_range(earliest, last_finished, freq=SLOT_FREQ)]
+    return [t for t in slots if t not in done]
+
+
+def settle_missed(svc: Service, now: dt.datetime) -> list[Imbalance]:
+    """Settle every finished slot not settled yet (catch-up after a restart or a failed run; the scheduled job
+    too, so a gap never stays open); records the run in job_runs. Returns the imbalances recorded."""
+    done = [imb for slot in missed_slots(svc, now) if (imb := settle(svc, slot)) is not None]
+    journal.mark_job(svc.store, "settle", now, True, f"{len(done)} slots settled")
+    return done
