@@ -17,6 +17,7 @@ from api.routers import audit, auth, city, events, facilities, health, invest, n
 from api.version import package_version
 from runtime.loop.scheduler import LoopScheduler
 from runtime.loop.service import Service
+from runtime.store.db import STORAGE_ERRORS
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
@@ -51,6 +52,14 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
     @app.exception_handler(ValueError)
     async def value_error(_request: Request, exc: ValueError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    async def storage_error(_request: Request, exc: Exception) -> JSONResponse:
+        service.outbox.fail(exc, service.clock())
+        detail = f"storage unavailable ({type(exc).__name__}); the service keeps running, try again shortly"
+        return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "5"})
+
+    for error in STORAGE_ERRORS:  # a failing database is a JSON 503, never a plain-text 500
+        app.add_exception_handler(error, storage_error)
 
     for module in (auth, facilities, city, plans, audit, events, overrides, outage, survival, invest, health):
         app.include_router(module.router, prefix=API_PREFIX)

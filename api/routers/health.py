@@ -8,30 +8,31 @@ from api.routers.deps import ServiceDep
 from api.schemas.common import Health
 from api.version import package_version
 from runtime.loop.service import loop_counters
-from runtime.store import readings
 
 router = APIRouter(tags=["health"])
 metrics_router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=Health)
-def health(svc: ServiceDep) -> Health:
-    """Database reachable, scenario loaded, loop counters."""
-    try:
-        readings.latest_values(svc.store, "__health__")
-        database = "ok"
-    except Exception as exc:  # report, do not crash
-        database = f"error: {type(exc).__name__}"
+@router.get("/health", response_model=Health, responses={503: {"model": Health}})
+def health(svc: ServiceDep, response: Response) -> Health:
+    """Storage writable (a probe write at most every 2 s, and the loop's own store calls), scenario loaded, loop
+    counters. HTTP 503 naming the failing part (`failing`) while storage fails; `waiting` counts what the loop
+    buffers meanwhile."""
+    error = svc.outbox.check(svc.store, svc.clock())
     counters = loop_counters(svc)
+    if error is not None:
+        response.status_code = 503
     return Health(
-        status="ok" if database == "ok" else "degraded",
+        status="ok" if error is None else "failing",
         version=package_version(),
-        database=database,
+        database="ok" if error is None else f"error: {error}",
         scenario=svc.scenario.name,
         facilities=len(svc.scenario.facilities),
         loop_runs=counters.runs,
         loop_failures=counters.failures,
         stale_devices=counters.stale_devices,
+        failing=[] if error is None else ["storage"],
+        waiting={k: v for k, v in svc.outbox.pending().items() if v},
     )
 
 

@@ -28,3 +28,9 @@ class Health(Schema):
     loop_runs: dict[str, int]
     loop_failures: dict[str, int]
     stale_devices: int
+    failing: list[str] = Field(
+        default_factory=list, description="Parts failing (e.g. 'storage'); non-empty means HTTP 503."
+    )
+    waiting: dict[str, int] = Field(
+        default_factory=dict, description="Records waiting for storage: readings, events, audit (spooled)."
+    )

@@ -2,19 +2,23 @@
 
 Set-points in kW: battery + = discharge, EV charger + = charge. The safe set-point is 0 kW (idle), sent to a
 device whose readings are stale beyond ``safe_after_s``. An approved override holds to the end of the slot it
-was first sent in. Once a slot's procurement is fixed at gate closure, ``runtime.loop.following`` corrects the
-battery targets toward it.
+was first sent in. Each write's audit record is stored before the write (or, while storage fails, fsynced to the
+audit spool, the plan in force then coming from memory); no write without it. Once a slot's procurement is
+fixed at gate closure, ``runtime.loop.following`` corrects the battery targets toward it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
+from dataclasses import dataclass
 
 from runtime.loop.following import TargetKey, fixed_plan_for_slot, follow_fixed_plan
 from runtime.loop.service import Service
 from runtime.store import journal, plans
-from runtime.store.models import Plan
+from runtime.store.db import STORAGE_ERRORS
+from runtime.store.models import Plan, PlanSlot
 from runtime.store.records import SetpointAuditIn
 from scenarios.device_identity import DeviceKey, DeviceKind
 from scenarios.timegrid import SLOT, floor_to_slot
@@ -22,13 +26,10 @@ from scenarios.timegrid import SLOT, floor_to_slot
 SAFE_KW = 0.0
 
 
-def slot_position(plan: Plan, now: dt.datetime, svc: Service) -> int | None:
-    """Index of the slot containing `now` in the plan's slots, or None if outside."""
+def slot_position(slots: list[PlanSlot], now: dt.datetime) -> int | None:
+    """Index of the slot containing `now` in a plan's slots (time order), or None if outside."""
     start = floor_to_slot(now)
-    for i, s in enumerate(plans.plan_slots(svc.store, plan.id)):
-        if s.slot_start == start:
-            return i
-    return None
+    return next((i for i, s in enumerate(slots) if s.slot_start == start), None)
 
 
 def _targets(svc: Service, plan: Plan | None, pos: int | None) -> dict[TargetKey, float]:
@@ -73,47 +74,66 @@ def _apply_overrides(svc: Service, targets: dict[TargetKey, float], now: dt.date
     return applied
 
 
-async def _send(svc: Service, target: TargetKey, kw: float, source: str, note: str) -> SetpointAuditIn:
-    """Write one set-point (kW) through the telemetry's guarded path; the audit entry of the write."""
+async def _send(svc: Service, target: TargetKey, intent: SetpointAuditIn) -> SetpointAuditIn:
+    """Write one set-point (kW) through the telemetry's guarded path; the audit entry with the outcome."""
     fid, dev, kind = target
-    dry_run = svc.settings.dry_run
-    outcome = await svc.telemetry.write(fid, dev, kind, kw, "loop", dry_run) if svc.telemetry is not None else None
+    kw = intent.requested
+    outcome = (
+        await svc.telemetry.write(fid, dev, kind, kw, "loop", intent.dry_run) if svc.telemetry is not None else None
+    )
     svc.sent[(fid, dev)] = kw
-    return SetpointAuditIn(
-        facility_id=fid,
-        device_id=dev,
-        point="setpoint_kw",
-        requested=kw,
+    return dataclasses.replace(
+        intent,
         applied=outcome.applied if outcome else None,
-        source=source,
-        actor="loop",
-        dry_run=dry_run,
         ok=bool(outcome and outcome.ok),
-        message=(outcome.message if outcome else "no telemetry") + note,
+        message=(outcome.message if outcome else "no telemetry") + intent.message,
     )
 
 
-async def dispatch(svc: Service, now: dt.datetime) -> list[SetpointAuditIn]:
-    """Send the current slot's set-points (plan, overrides, plan following, safety) and audit each write."""
-    started = time.perf_counter()
+@dataclass
+class SlotTargets:
+    """The slot's plan (None: no plan in force), set-points per device (kW), overridden devices and the
+    plan-following correction (kW, None if not following), and a note for the audit."""
+
+    plan: Plan | None
+    pos: int | None
+    targets: dict[TargetKey, float]
+    overridden: set[tuple[str, str]]
+    correction: float | None = None
+    note: str = ""
+
+
+def _read_targets(svc: Service, now: dt.datetime, unsafe: set[tuple[str, str]]) -> SlotTargets:
+    """The slot's set-points from the stored plan in force, overrides and plan following (reads storage)."""
     plan = plans.plan_in_force(svc.store, svc.settings.auto_approve)
-    pos = slot_position(plan, now, svc) if plan is not None else None
-    if pos is None:
-        svc.alert_once("no_plan", "no_plan_for_slot", "no plan covers this slot; safe set-points sent", "alarm", ts=now)
-    else:
-        svc.clear_alert("no_plan")
+    slots = plans.plan_slots(svc.store, plan.id) if plan is not None else []
+    svc.plan_memory = (plan, slots) if plan is not None else None
+    pos = slot_position(slots, now)
     targets = _targets(svc, plan, pos)
     overridden = _apply_overrides(svc, targets, now)
-    unsafe = _stale_for_safety(svc, now)
     correction = None
     if plan is not None and pos is not None:
-        fixed = fixed_plan_for_slot(svc, plans.plan_slots(svc.store, plan.id)[pos].slot_start)
+        fixed = fixed_plan_for_slot(svc, slots[pos].slot_start)
         if fixed is not None:  # follow the procurement fixed at gate closure, not a newer plan's
             correction = follow_fixed_plan(svc, fixed[1], targets, overridden | unsafe, now)
     note = f"; following {correction:+.1f} kW" if correction is not None else ""
-    audit = []
-    for (fid, dev, kind), planned_kw in targets.items():
-        kw, source = planned_kw, "override" if (fid, dev) in overridden else (plan.kind if plan is not None else "safe")
+    return SlotTargets(plan, pos, targets, overridden, correction, note)
+
+
+def _remembered_targets(svc: Service, now: dt.datetime) -> SlotTargets:
+    """The slot's set-points from the plan in force as last read (storage failing: no overrides, no following)."""
+    plan, slots = svc.plan_memory or (None, [])
+    pos = slot_position(slots, now)
+    note = "; storage failing: plan from memory"
+    return SlotTargets(plan, pos, _targets(svc, plan, pos), set(), None, note)
+
+
+def _intents(svc: Service, slot: SlotTargets, unsafe: set[tuple[str, str]], now: dt.datetime) -> list[SetpointAuditIn]:
+    """The audit records of the writes to make (requested kW and source; outcome not known yet)."""
+    out = []
+    for fid, dev, _kind in slot.targets:
+        kw = slot.targets[(fid, dev, _kind)]
+        source = "override" if (fid, dev) in slot.overridden else (slot.plan.kind if slot.plan else "safe")
         key = DeviceKey(fid, dev)
         if (fid, dev) in unsafe:
             kw, source = SAFE_KW, "safe"
@@ -121,8 +141,35 @@ async def dispatch(svc: Service, now: dt.datetime) -> list[SetpointAuditIn]:
             svc.alert_once(f"safe:{key}", "safe_setpoint", stale, facility_id=fid, ts=now)
         else:
             svc.clear_alert(f"safe:{key}")
-        audit.append(await _send(svc, (fid, dev, kind), kw, source, note))
-    journal.record_audit(svc.store, audit, ts=now)
-    journal.mark_job(svc.store, "dispatch", now, True, f"{len(audit)} set-points")
+        dry = svc.settings.dry_run
+        out.append(SetpointAuditIn(fid, dev, "setpoint_kw", kw, None, source, "loop", dry, False, slot.note))
+    return out
+
+
+async def dispatch(svc: Service, now: dt.datetime) -> list[SetpointAuditIn]:
+    """Send the current slot's set-points (plan in force, overrides, plan following, safety), each write's audit
+    record stored (or durably spooled) before the write; none is sent if neither is possible."""
+    started = time.perf_counter()
+    unsafe = _stale_for_safety(svc, now)
+    try:
+        slot = _read_targets(svc, now, unsafe)
+    except STORAGE_ERRORS as exc:  # the database is failing: dispatch the plan in force from memory
+        svc.outbox.fail(exc, now)
+        slot = _remembered_targets(svc, now)
+    if slot.pos is None:
+        svc.alert_once("no_plan", "no_plan_for_slot", "no plan covers this slot; safe set-points sent", "alarm", ts=now)
+    else:
+        svc.clear_alert("no_plan")
+    intents = _intents(svc, slot, unsafe, now)
+    ticket = svc.outbox.audit_before(svc.store, intents, now)
+    if ticket is None:
+        held = "set-points held: their audit records can be neither stored nor spooled"
+        svc.alert_once("dispatch_held", "dispatch_held", held, "alarm", ts=now)
+        svc.timed("dispatch", started, False)
+        return []
+    svc.clear_alert("dispatch_held")
+    audit = [await _send(svc, target, intent) for target, intent in zip(slot.targets, intents, strict=True)]
+    svc.outbox.audit_after(svc.store, ticket, audit, now)
+    svc.outbox.mark_job(svc.store, "dispatch", now, True, f"{len(audit)} set-points")
     svc.timed("dispatch", started, True)
     return audit

@@ -1,8 +1,9 @@
 """The poll step: read every device, store good values, substitute last good ones for stale devices.
 
-A device that does not answer (quality other than 'good') gets its last good values restated at `now` with
-quality 'substituted' and one 'stale_readings' event until it answers again ('readings_recovered'). Values in
-the units of ``devices.capabilities`` (kW, kWh, SoC fraction).
+While storage fails, rows, events and the job mark wait in the service's outbox (``runtime.store.outbox``)
+and are written once it returns. A device that does not answer (quality other than 'good') gets its last good
+values restated at `now` with quality 'substituted' and one 'stale_readings' event until it answers again
+('readings_recovered'). Values in the units of ``devices.capabilities`` (kW, kWh, SoC fraction).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import datetime as dt
 import time
 
 from runtime.loop.service import Sample, Service
-from runtime.store import journal, readings
+from runtime.store import readings
 from runtime.store.readings import ReadingIn
 from runtime.store.records import EventDetails
 
@@ -24,7 +25,7 @@ def _substitute(svc: Service, sample: Sample, now: dt.datetime) -> list[ReadingI
     key = (sample.facility_id, sample.device_id)
     if key not in svc.stale_devices:
         svc.stale_devices.add(key)
-        journal.raise_event(
+        svc.outbox.event(
             svc.store,
             "stale_readings",
             f"{sample.key}: {sample.quality}; using last good values",
@@ -51,7 +52,7 @@ async def poll(svc: Service, now: dt.datetime) -> int:
             svc.last_good[key] = (ts, values)
             if key in svc.stale_devices:
                 svc.stale_devices.discard(key)
-                journal.raise_event(
+                svc.outbox.event(
                     svc.store,
                     "readings_recovered",
                     f"{sample.key} answers again",
@@ -62,7 +63,7 @@ async def poll(svc: Service, now: dt.datetime) -> int:
             rows.extend(_rows(sample, ts, values, "good"))
         else:
             rows.extend(_substitute(svc, sample, now))
-    readings.write_readings(svc.store, rows)
-    journal.mark_job(svc.store, "poll", now, True, f"{len(rows)} rows")
+    stored = svc.outbox.write_readings(svc.store, rows, now)  # buffered in memory while storage fails
+    svc.outbox.mark_job(svc.store, "poll", now, True, f"{len(rows)} rows ({stored} stored now)")
     svc.timed("poll", started, True)
     return len(rows)

@@ -19,8 +19,10 @@ import httpx
 import pandas as pd
 
 from runtime.settings import Settings
-from runtime.store import journal, plans
+from runtime.store import plans
 from runtime.store.db import Store
+from runtime.store.models import Plan, PlanSlot
+from runtime.store.outbox import Outbox
 from scenarios.device_identity import DeviceKey, DeviceKind
 from scenarios.model import Scenario
 from scenarios.timegrid import utcnow
@@ -117,6 +119,14 @@ class Service:
     sent: dict[tuple[str, str], float] = field(default_factory=dict)
     active_alerts: set[str] = field(default_factory=set)
     bands_cache: dict[str, Any] = field(default_factory=dict)  # learned forecast bands per kind (runtime.loop.bands)
+    outbox: Outbox = field(init=False)
+    """The storage state and what waits for storage (buffered readings, events, spooled audit records)."""
+    plan_memory: tuple[Plan, list[PlanSlot]] | None = None
+    """The plan in force with its slots as last read, for dispatching from memory while storage fails."""
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.outbox = Outbox(s.spool_dir, s.buffer_max_rows, s.buffer_max_s)
 
     def alert_once(
         self,
@@ -131,7 +141,7 @@ class Service:
         stays active)."""
         if key not in self.active_alerts:
             self.active_alerts.add(key)
-            journal.raise_event(self.store, kind, message, severity=severity, facility_id=facility_id, ts=ts)
+            self.outbox.event(self.store, kind, message, severity=severity, facility_id=facility_id, ts=ts)
 
     def clear_alert(self, key: str) -> None:
         """Condition `key` is over; the next occurrence raises a new event."""

@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
+STORAGE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+"""What a failing database raises (SQLite disk I/O or read-only, PostgreSQL gone or refusing connections)."""
 
 
 @dataclass

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from runtime.store.db import Store
 from runtime.store.models import (
@@ -95,6 +95,32 @@ def record_audit(store: Store, entries: Sequence[SetpointAuditIn], ts: dt.dateti
         with store.session() as session:
             session.execute(insert(SetpointAudit), [{"ts": stamp, **dataclasses.asdict(e)} for e in entries])
     return len(entries)
+
+
+def record_audit_ids(store: Store, entries: Sequence[SetpointAuditIn], ts: dt.datetime) -> list[int]:
+    """Append audit rows stamped `ts` (before the writes they record are made); returns their ids in order."""
+    if not entries:
+        return []
+    stmt = insert(SetpointAudit).returning(SetpointAudit.id, sort_by_parameter_order=True)
+    with store.session() as session:
+        return list(session.scalars(stmt, [{"ts": ts, **dataclasses.asdict(e)} for e in entries]))
+
+
+def complete_audit(store: Store, ids: Sequence[int], entries: Sequence[SetpointAuditIn]) -> None:
+    """Record the outcome (applied kW, ok, message) of the writes whose audit rows `ids` were stored before."""
+    if ids:
+        rows = [
+            {"id": i, "applied": e.applied, "ok": e.ok, "message": e.message} for i, e in zip(ids, entries, strict=True)
+        ]
+        with store.session() as session:
+            session.execute(update(SetpointAudit), rows)
+
+
+def record_stamped_audit(store: Store, records: Sequence[tuple[dt.datetime, SetpointAuditIn]]) -> None:
+    """Append audit rows each with its own time (records drained from the audit spool)."""
+    if records:
+        with store.session() as session:
+            session.execute(insert(SetpointAudit), [{"ts": ts, **dataclasses.asdict(e)} for ts, e in records])
 
 
 def list_audit(store: Store, limit: int = 200, facility_id: str | None = None) -> list[SetpointAudit]:
