@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 import service_fixtures
@@ -37,13 +38,18 @@ def _audit_rows(store) -> int:
         return int(session.scalar(select(func.count()).select_from(SetpointAudit)) or 0)
 
 
-class AuditWitness(FakeTelemetry):
-    """Fake devices that check, at each write, that its audit record is already in the database or the spool."""
+class AuditWitness:
+    """Fake devices (FakeTelemetry) that check, at each write, that its audit record is already in the database
+    or the spool."""
 
-    def __init__(self, svc_ref: list) -> None:
-        super().__init__()
+    def __init__(self, svc_ref: list[Any]) -> None:
+        self.devices = FakeTelemetry()
+        self.writes = self.devices.writes
         self.svc_ref = svc_ref
         self.unaudited: list[tuple[str, str]] = []
+
+    async def poll(self, now):
+        return await self.devices.poll(now)
 
     async def write(self, facility_id, device_id, kind, value_kw, actor, dry_run):
         svc = self.svc_ref[0]
@@ -58,12 +64,12 @@ class AuditWitness(FakeTelemetry):
         )
         if not (spooled or stored):
             self.unaudited.append((facility_id, device_id))
-        return await super().write(facility_id, device_id, kind, value_kw, actor, dry_run)
+        return await self.devices.write(facility_id, device_id, kind, value_kw, actor, dry_run)
 
 
 @pytest.fixture
 def svc(any_store, tmp_path):
-    ref: list = []
+    ref: list[Any] = []
     service = make_service(any_store, telemetry=AuditWitness(ref))
     ref.append(service)
     spool = tmp_path / "spool"
