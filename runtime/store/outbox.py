@@ -63,6 +63,8 @@ class Outbox:
         self._lock = threading.RLock()
         self._probe_lock = threading.Lock()
         self._probed_at: float | None = None  # time.monotonic() of the last probe
+        self.probe_every_s = 1.0
+        """Seconds between storage probes of /health (a write each)."""
 
     @property
     def failing(self) -> bool:
@@ -79,16 +81,16 @@ class Outbox:
                 text = f"storage failed ({self.last_error}); the loop runs from memory and buffers what it stores"
                 self.events.append(PendingEvent("storage_failed", text, "alarm", None, None, now))
 
-    def check(self, store: Store, now: dt.datetime, every_s: float = 2.0) -> str | None:
+    def check(self, store: Store, now: dt.datetime) -> str | None:
         """Is storage writable? Flushes what waits and writes a probe mark (job 'health_probe'), at most every
-        `every_s` seconds (cached in between, and while another thread probes); the error text, or None."""
+        ``probe_every_s`` seconds (cached in between, and while another thread probes); the error text, or None."""
         if not self._probe_lock.acquire(blocking=False):
             return self.last_error or None
         try:
             tick = time.monotonic()
-            if self._probed_at is None or tick - self._probed_at >= every_s or self.failing:
+            if self._probed_at is None or tick - self._probed_at >= self.probe_every_s or self.failing:
                 self._probed_at = tick
-                self.mark_job(store, "health_probe", now, True, "storage probe")
+                self.mark_job(store, "health_probe", now, True, f"storage probe {tick:.6f}")  # always a write
             return (self.last_error or "storage failing") if self.failing else None
         finally:
             self._probe_lock.release()
