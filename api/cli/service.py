@@ -40,7 +40,13 @@ def _server(config: uvicorn.Config) -> uvicorn.Server:
 
 def _main(settings: Settings, simulate: bool) -> None:
     """Run until Ctrl-C (or SIGTERM), then stop the server, the loop, the simulators and the database."""
-    asyncio.run(_run(settings, simulate))
+    from runtime.store.db import StorageUnavailableError
+
+    try:
+        asyncio.run(_run(settings, simulate))
+    except StorageUnavailableError as exc:  # one line, no traceback
+        err_console.print(f"[red]cannot start:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
 
 
 def _settings(**overrides: object) -> Settings:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -74,13 +74,26 @@ def make_engine(url: str, schema: str | None = None) -> Engine:
     return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
 
 
-def open_store(url: str, schema: str | None = None, migrate: bool = True) -> Store:
-    """Open the database at `url` and bring its schema to the latest Alembic revision."""
-    store = Store(make_engine(url, schema), schema=schema)
-    if migrate:
-        from runtime.store.migrate import upgrade
+class StorageUnavailableError(RuntimeError):
+    """The database cannot be reached or opened; the message is one line naming the URL (password hidden)."""
 
-        upgrade(store.engine)
+
+def open_store(url: str, schema: str | None = None, migrate: bool = True) -> Store:
+    """Open the database at `url` and bring its schema to the latest Alembic revision.
+
+    Raises StorageUnavailableError (one line, naming EMS_DATABASE_URL without its password) if it cannot."""
+    try:
+        store = Store(make_engine(url, schema), schema=schema)
+        if migrate:
+            from runtime.store.migrate import upgrade
+
+            upgrade(store.engine)
+    except STORAGE_ERRORS as exc:
+        shown = make_url(url).render_as_string(hide_password=True)
+        cause = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StorageUnavailableError(
+            f"EMS_DATABASE_URL: cannot open the database {shown} ({cause}); start the database or fix the URL"
+        ) from None
     return store
 
 
