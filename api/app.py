@@ -13,7 +13,21 @@ from fastapi.responses import JSONResponse
 from api.dashboard import events_page, facility_page, map_page, outage_page, plans_page, supply_page
 from api.dashboard import pages as dashboard
 from api.metrics import RequestMetrics, app_metrics
-from api.routers import audit, auth, city, events, facilities, health, invest, ngsi, outage, overrides, plans, survival
+from api.routers import (
+    audit,
+    auth,
+    city,
+    events,
+    facilities,
+    health,
+    invest,
+    ngsi,
+    outage,
+    outage_jobs,
+    overrides,
+    plans,
+    survival,
+)
 from api.version import package_version
 from runtime.loop.scheduler import LoopScheduler
 from runtime.loop.service import Service
@@ -37,6 +51,7 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
         finally:
             if scheduler is not None:
                 await scheduler.stop()  # a running step finishes: no half-written plan, no cancelled write
+            service.jobs.shutdown()  # the heavy-job worker processes
 
     app = FastAPI(
         title="Yamaguchi EMS",
@@ -61,7 +76,7 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
     for error in STORAGE_ERRORS:  # a failing database is a JSON 503, never a plain-text 500
         app.add_exception_handler(error, storage_error)
 
-    for module in (auth, facilities, city, plans, audit, events, overrides, outage, survival, invest, health):
+    for module in (auth, facilities, city, plans, audit, events, overrides, outage_jobs, outage, survival, invest, health):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(health.metrics_router)
     app.include_router(ngsi.router)  # /ngsi-ld/v1: the city data platform's NGSI-LD endpoint

@@ -14,6 +14,7 @@ from api.routers.outage_runs import runs_of
 from api.schemas.outage import MoveOut, OutagePlanDetail, OutageRequest, ShelterOutcome, ShelterPlanRow
 from runtime.facades import outage_planning as outage
 from runtime.facades.outage_planning import OutagePlan
+from runtime.jobs.pool import Job, JobsFullError
 from runtime.loop.service import Service
 from runtime.security import Principal
 from runtime.store import journal
@@ -31,6 +32,57 @@ RunId = Annotated[
 ]
 
 
+def start_plan(
+    svc: Service,
+    principal: Principal,
+    start: pd.Timestamp,
+    hours: float,
+    method: str,
+    time_limit_s: float,
+    pv_factor: float,
+) -> Job:
+    """Submit runtime.facades.outage_planning.plan for the service's scenario to the heavy-job pool (a worker
+    process: the loop and the read endpoints are not slowed); 429 when the pool and its queue are full."""
+    if not svc.scenario.shelters:
+        raise HTTPException(422, "scenario: it has no shelters to plan for")
+    try:
+        return svc.jobs.submit(
+            "outage",
+            principal.username,
+            outage.plan,
+            svc.scenario,
+            start,
+            hours,
+            time_limit_s,
+            method,
+            pv_factor=pv_factor,
+        )
+    except JobsFullError as exc:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc), headers={"Retry-After": "10"}) from None
+
+
+def finish_plan(svc: Service, job: Job, timeout_s: float | None = None) -> OutagePlan:
+    """Wait for an outage job (`timeout_s`, None = until done) and journal it once. ValueError for bad input (the
+    message names the field), 503 if the planner failed otherwise."""
+    try:
+        result: OutagePlan = job.future.result(timeout=timeout_s)
+    except ValueError:
+        raise
+    except Exception as exc:  # a failed plan is an answer, not a crash
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"outage plan failed: {exc}") from None
+    if not job.extra.get("journaled"):
+        job.extra["journaled"] = True
+        shed = float(result.shed_kw.sum() * result.h)
+        journal.raise_event(
+            svc.store,
+            "outage_plan_run",
+            f"{job.owner}: {result.data.n_slots * result.h:g} h outage from "
+            f"{result.data.start.isoformat()} ({result.method}, {result.status}): shed {shed:.0f} kWh",
+            severity="info",
+        )
+    return result
+
+
 def execute_plan(
     svc: Service,
     principal: Principal,
@@ -40,25 +92,8 @@ def execute_plan(
     time_limit_s: float,
     pv_factor: float,
 ) -> OutagePlan:
-    """Run runtime.facades.outage_planning.plan for the service's scenario and journal it. ValueError for bad input (the
-    message names the field), 503 if the planner fails otherwise."""
-    if not svc.scenario.shelters:
-        raise HTTPException(422, "scenario: it has no shelters to plan for")
-    try:
-        result = outage.plan(svc.scenario, start, hours, time_limit_s, method, pv_factor=pv_factor)
-    except ValueError:
-        raise
-    except Exception as exc:  # a failed plan is an answer, not a crash
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"outage plan failed: {exc}") from None
-    shed = float(result.shed_kw.sum() * result.h)
-    journal.raise_event(
-        svc.store,
-        "outage_plan_run",
-        f"{principal.username}: {hours:g} h outage from "
-        f"{start.isoformat()} ({result.method}, {result.status}): shed {shed:.0f} kWh",
-        severity="info",
-    )
-    return result
+    """Plan an outage in the heavy-job pool and wait for it (the caller's thread waits, not the event loop)."""
+    return finish_plan(svc, start_plan(svc, principal, start, hours, method, time_limit_s, pv_factor))
 
 
 def plan_detail(result: OutagePlan, run_id: str) -> OutagePlanDetail:
@@ -103,9 +138,11 @@ def plan_detail(result: OutagePlan, run_id: str) -> OutagePlanDetail:
     )
 
 
-@router.post("", response_model=OutagePlanDetail, responses={**ERRORS, 422: {}, 503: {}})
+@router.post("", response_model=OutagePlanDetail, responses={**ERRORS, 422: {}, 429: {}, 503: {}})
 def run_outage_plan(body: OutageRequest, request: Request, svc: ServiceDep, principal: DisasterDep) -> OutagePlanDetail:
-    """Plan the shelters' supply (PV, batteries, EVs) for an outage; disaster office and operators."""
+    """Plan the shelters' supply (PV, batteries, EVs) for an outage; disaster office and operators. Solved in a
+    worker process and answered when done; 429 when the heavy-job pool is full. Not waiting:
+    ``POST /outage-plans/jobs`` (202) and ``GET /outage-plans/jobs/{job_id}``."""
     start, _ = outage.outage_start(pd.Timestamp(body.start))
     result = execute_plan(svc, principal, start, body.hours, body.method, body.time_limit_s, body.pv_factor)
     return plan_detail(result, runs_of(request).add(result))

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import httpx
 import pandas as pd
 
+from runtime.jobs.pool import HeavyJobs
 from runtime.settings import Settings
 from runtime.store import plans
 from runtime.store.db import Store
@@ -119,6 +120,8 @@ class Service:
     sent: dict[tuple[str, str], float] = field(default_factory=dict)
     active_alerts: set[str] = field(default_factory=set)
     bands_cache: dict[str, Any] = field(default_factory=dict)  # learned forecast bands per kind (runtime.loop.bands)
+    jobs: HeavyJobs = field(init=False)
+    """Heavy requests (outage plans, what-ifs) solved in worker processes, bounded (runtime.jobs.pool)."""
     outbox: Outbox = field(init=False)
     """The storage state and what waits for storage (buffered readings, events, spooled audit records)."""
     plan_memory: tuple[Plan, list[PlanSlot]] | None = None
@@ -127,6 +130,7 @@ class Service:
     def __post_init__(self) -> None:
         s = self.settings
         self.outbox = Outbox(s.spool_dir, s.buffer_max_rows, s.buffer_max_s)
+        self.jobs = HeavyJobs(s.heavy_jobs, s.heavy_queue)
 
     def alert_once(
         self,
