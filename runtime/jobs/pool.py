@@ -1,7 +1,8 @@
 """A bounded pool of heavy jobs (outage MILPs, what-if plans) in worker processes, with a job table.
 
 Solves run in separate processes (``ProcessPoolExecutor``, 'forkserver' start method: workers fork from a clean
-single-threaded server that imported the solvers once, never from the service's threaded process), so a MILP holds neither the event loop nor the GIL the poll step and the read endpoints need.
+single-threaded server that imported the solvers once, never from the service's threaded process), so a MILP
+holds neither the event loop nor the GIL the poll step and the read endpoints need.
 At most `workers` jobs run at once and `queue` more wait; past that :meth:`HeavyJobs.submit` raises
 :class:`JobsFullError` (HTTP 429 with Retry-After). Finished jobs stay in the table (newest `keep`) for
 polling. Times tz-aware UTC, durations in seconds.
