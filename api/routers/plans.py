@@ -23,6 +23,7 @@ from api.schemas.plans import (
     WhatIfRequest,
 )
 from runtime.facades.plan_costs import cost_summary
+from runtime.jobs.pool import JobsFullError
 from runtime.loop.horizon import horizon_index
 from runtime.loop.optimise import optimise, whatif
 from runtime.loop.service import Service
@@ -170,10 +171,11 @@ def _replan(request: Request, svc: Service, why: str) -> None:
     "/whatif",
     response_model=PlanOut,
     status_code=201,
-    responses={**ERRORS, 422: {"model": Message}, 503: {"model": Message}},
+    responses={**ERRORS, 422: {"model": Message}, 429: {"model": Message}, 503: {"model": Message}},
 )
 def run_whatif(body: WhatIfRequest, svc: ServiceDep, principal: PrincipalDep) -> PlanOut:
-    """Plan the current horizon with overrides (batteries unavailable, another price series); operators only."""
+    """Plan the current horizon with overrides (batteries unavailable, another price series); operators only.
+    Solved in the heavy-job pool (a worker process): 429 when it is full."""
     if principal.role != "operator":
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"role '{principal.role}' may not run what-ifs")
     if body.price_jpy_per_kwh is not None and body.price_area is not None:
@@ -189,7 +191,9 @@ def run_whatif(body: WhatIfRequest, svc: ServiceDep, principal: PrincipalDep) ->
         values = list(body.price_jpy_per_kwh) + [body.price_jpy_per_kwh[-1]] * len(index)
         price = pd.Series(values[: len(index)], index=index)
     try:
-        plan = whatif(svc, now, body.unavailable_batteries, price, body.price_area)
+        plan = whatif(svc, now, body.unavailable_batteries, price, body.price_area, principal.username)
+    except JobsFullError as exc:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc), headers={"Retry-After": "10"}) from None
     except Exception as exc:  # a failed solve is an answer, not a crash
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"what-if solve failed: {exc}") from None
     return plan_out(svc, plan)

@@ -117,12 +117,23 @@ def optimise(svc: Service, now: dt.datetime) -> Plan:
 
 
 def whatif(
-    svc: Service, now: dt.datetime, unavailable: Sequence[str], price: pd.Series | None, price_area: str | None = None
+    svc: Service,
+    now: dt.datetime,
+    unavailable: Sequence[str],
+    price: pd.Series | None,
+    price_area: str | None = None,
+    owner: str = "operator",
 ) -> Plan:
     """A what-if plan with batteries unavailable and/or another price series (explicit, or another JEPX
-    area's); stored as kind 'whatif'."""
+    area's); stored as kind 'whatif'. The service's optimiser solves it in the heavy-job pool (a worker process,
+    a model of its own; JobsFullError past the pool's bound), another planner (tests) in this thread."""
+    from runtime.loop.optimiser_planner import OptimizerPlanner
+
     request = build_request(svc, now, unavailable, price, price_area)
-    plan_in = svc.planner(request)
+    if isinstance(svc.planner, OptimizerPlanner):
+        plan_in: plans.PlanIn = svc.jobs.submit("whatif", owner, plan_in_worker, request).future.result()
+    else:
+        plan_in = svc.planner(request)
     plan_in.kind, plan_in.status, plan_in.created_at = "whatif", "proposed", now
     plan_in.inputs_summary = plan_in.inputs_summary.updated(
         unavailable_batteries=sorted(unavailable),
@@ -132,3 +143,10 @@ def whatif(
         solver_kind=plan_in.solver_status,
     )
     return plans.save_plan(svc.store, plan_in)
+
+
+def plan_in_worker(request: PlanRequest) -> plans.PlanIn:
+    """Plan `request` with a new optimiser (runs in a heavy-job worker process)."""
+    from runtime.loop.build import default_planner
+
+    return default_planner()(request)

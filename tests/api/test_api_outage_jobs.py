@@ -59,3 +59,16 @@ def test_past_the_bound_heavy_requests_get_429(client):
     assert client.post("/api/v1/outage-plans/jobs", json=PLAN).status_code == 429
     busy.future.result(timeout=60)
     assert client.post("/api/v1/outage-plans", json=PLAN).status_code == 200
+
+
+def test_whatif_runs_in_the_pool_and_gets_429_when_it_is_full(client):
+    svc = client.app.state.service
+    op = login(client, "op")
+    busy = svc.jobs.submit("outage", "someone", time.sleep, 5)
+    full = client.post("/api/v1/plans/whatif", json={"unavailable_batteries": ["centre/bat1"]}, headers=op)
+    assert full.status_code == 429, full.text
+    busy.future.result(timeout=60)
+    done = client.post("/api/v1/plans/whatif", json={"unavailable_batteries": ["centre/bat1"]}, headers=op)
+    assert done.status_code == 201, done.text
+    kinds = [j.kind for j in svc.jobs._jobs.values()]
+    assert kinds == ["outage", "whatif"]  # solved as a heavy job, not on the request's thread
