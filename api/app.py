@@ -3,6 +3,7 @@ the loop's scheduler (APScheduler AsyncIOScheduler) when asked."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -44,6 +45,7 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scheduler = LoopScheduler(service) if run_loop else None
         if scheduler is not None:
+            await asyncio.to_thread(service.jobs.warm)  # heavy-job workers up before the first request needs one
             scheduler.start()
         app.state.scheduler = scheduler
         try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import multiprocessing
+import os
 import secrets
 import threading
 from collections import OrderedDict
@@ -24,6 +25,8 @@ from typing import Any
 from scenarios.timegrid import utcnow
 
 log = logging.getLogger(__name__)
+WORKER_NICE = 10
+"""Workers run at a lower CPU priority than the service, so solves yield to the loop and the reads."""
 PRELOAD = ("runtime.facades.outage_planning", "runtime.loop.build")
 """Modules the fork server imports once, so each new worker starts with them loaded (Pyomo, pandas, HiGHS)."""
 
@@ -74,7 +77,9 @@ class HeavyJobs:
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(list(PRELOAD))
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=os.nice, initargs=(WORKER_NICE,)
+            )
         return self._pool
 
     def active(self) -> int:

@@ -81,6 +81,15 @@ class Outbox:
                 text = f"storage failed ({self.last_error}); the loop runs from memory and buffers what it stores"
                 self.events.append(PendingEvent("storage_failed", text, "alarm", None, None, now))
 
+    def probe_due(self) -> bool:
+        """True if :meth:`check` would write a probe now (else it answers from the last one)."""
+        tick = time.monotonic()
+        return self.failing or self._probed_at is None or tick - self._probed_at >= self.probe_every_s
+
+    def status(self) -> str | None:
+        """The storage error as last seen (None: working), without touching the database."""
+        return (self.last_error or "storage failing") if self.failing else None
+
     def check(self, store: Store, now: dt.datetime) -> str | None:
         """Is storage writable? Flushes what waits and writes a probe mark (job 'health_probe'), at most every
         ``probe_every_s`` seconds (cached in between, and while another thread probes); the error text, or None."""
