@@ -78,7 +78,20 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
     for error in STORAGE_ERRORS:  # a failing database is a JSON 503, never a plain-text 500
         app.add_exception_handler(error, storage_error)
 
-    for module in (auth, facilities, city, plans, audit, events, overrides, outage_jobs, outage, survival, invest, health):
+    for module in (
+        auth,
+        facilities,
+        city,
+        plans,
+        audit,
+        events,
+        overrides,
+        outage_jobs,
+        outage,
+        survival,
+        invest,
+        health,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(health.metrics_router)
     app.include_router(ngsi.router)  # /ngsi-ld/v1: the city data platform's NGSI-LD endpoint
