@@ -8,12 +8,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
+from api import docs_ui
 from api.dashboard import events_page, facility_page, map_page, outage_page, plans_page, supply_page
 from api.dashboard import pages as dashboard
+from api.errors import add_error_handlers, document_errors
 from api.metrics import RequestMetrics, app_metrics
+from api.middleware import MetricsGuard, OriginCheck, SecurityHeaders
 from api.routers import (
     audit,
     auth,
@@ -29,6 +31,7 @@ from api.routers import (
     plans,
     survival,
 )
+from api.sessions import throttle_for
 from api.version import package_version
 from runtime.loop.scheduler import LoopScheduler
 from runtime.loop.service import Service
@@ -59,16 +62,17 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
         title="Yamaguchi EMS",
         version=package_version(),
         lifespan=lifespan,
+        docs_url=None,  # /docs is served from the package's Swagger UI (api.docs_ui): offline, no inline script
+        redoc_url=None,
         description="YGE energy management: live status, plans, procurement, audit, events. "
         "Units: kW, kWh, JPY, JPY/kWh, SoC fraction; times ISO 8601 with zone.",
     )
     app.state.service = service
     app.state.metrics = app_metrics(service)  # this app's own registry: apps in one process do not collide
+    app.state.login_throttle = throttle_for(service)
     app.add_middleware(RequestMetrics, http=app.state.metrics.http, api_prefix=API_PREFIX)
-
-    @app.exception_handler(ValueError)
-    async def value_error(_request: Request, exc: ValueError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+    _harden(app, service)
+    add_error_handlers(app)
 
     async def storage_error(_request: Request, exc: Exception) -> JSONResponse:
         service.outbox.fail(exc, service.clock())
@@ -99,4 +103,19 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
     for page in (supply_page, facility_page, events_page, plans_page, map_page, outage_page):
         app.include_router(page.router)
     dashboard.mount_static(app)
+    docs_ui.mount(app)
+    document_errors(app)
     return app
+
+
+def _harden(app: FastAPI, service: Service) -> None:
+    """Security headers, the Origin check, the /metrics guard and (outermost) the trusted proxies' headers."""
+    settings = service.settings
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(OriginCheck, allowed=settings.allowed_origins)
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    app.add_middleware(MetricsGuard, token=token)
+    if settings.trusted_proxies:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

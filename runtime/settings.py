@@ -20,6 +20,18 @@ MIN_SECRET_CHARS = 32
 MIN_PASSWORD_CHARS = 12
 
 
+def _loopback(host: str) -> bool:
+    """True for localhost and loopback IP addresses (127.0.0.0/8, ::1)."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class UnsafeSettingsError(ValueError):
     """A setting is unsafe for production; the message names the setting and the fix."""
 
@@ -87,10 +99,35 @@ class Settings(BaseSettings):
     misfire_grace_s: int = Field(30, ge=1, description="APScheduler misfire grace time in seconds.")
     host: str = Field("127.0.0.1", description="HTTP bind address.")
     port: int = Field(8000, ge=1, le=65535, description="HTTP port.")
-    secret_key: SecretStr = Field(SecretStr(DEFAULT_SECRET), description="Key signing session tokens.")
+    secret_key: SecretStr = Field(
+        SecretStr(DEFAULT_SECRET),
+        description="Key of the session-token hashes. Unset in development: a random key generated once per "
+        "installation and kept beside the database (runtime.installation); required (>= 32 chars) in production.",
+    )
     admin_user: str = Field("operator", min_length=1, description="Initial operator account name.")
     admin_password: SecretStr = Field(SecretStr(DEFAULT_ADMIN_PASSWORD), description="Initial operator password.")
     session_hours: float = Field(12.0, gt=0, le=720, description="Lifetime of a login token in hours.")
+    login_free_attempts: int = Field(
+        5, ge=1, le=100, description="Failed logins per account before back-off (then 1 s, 2 s, 4 s ... waits)."
+    )
+    login_address_free_attempts: int = Field(
+        20, ge=1, le=1000, description="Failed logins per client address (any user name) before back-off."
+    )
+    login_backoff_s: float = Field(1.0, gt=0, le=60, description="First back-off wait in seconds; doubled each time.")
+    login_backoff_max_s: float = Field(900.0, gt=0, le=86400, description="Longest back-off wait in seconds.")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed, "
+        "comma-separated (EMS_TRUSTED_PROXIES=127.0.0.1); empty = none (cookies are Secure when the proxy says https).",
+    )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins besides the service's own allowed to send state-changing requests, comma-separated "
+        "(e.g. https://ems.example.jp); any other Origin/Referer gets 403.",
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token /metrics requires; None = /metrics answers loopback clients only."
+    )
     ngsi_broker_url: str | None = Field(
         None,
         description="NGSI-LD context broker of the city data platform (base URL, e.g. http://broker:1026); the "
@@ -170,6 +207,14 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("trusted_proxies", "allowed_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        """Comma-separated lists from the environment."""
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
     @field_validator("ngsi_broker_url")
     @classmethod
     def _broker_url(cls, value: str | None) -> str | None:
@@ -189,6 +234,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
         if self.development:
+            if not _loopback(self.host):
+                raise UnsafeSettingsError(
+                    f"EMS_HOST: '{self.host}' is not a loopback address, refused in development mode (default "
+                    "credentials); bind 127.0.0.1, or set EMS_MODE=production with EMS_SECRET_KEY and "
+                    "EMS_ADMIN_PASSWORD"
+                )
             return self
         secret = self.secret_key.get_secret_value()
         if secret == DEFAULT_SECRET or len(secret) < MIN_SECRET_CHARS:

@@ -10,6 +10,7 @@ from api.cli.app import app
 # Command groups (each module adds its commands to `app` on import).
 from api.cli import scenario as _scenario  # noqa: F401  isort: skip
 from api.cli import service as _service  # noqa: F401  isort: skip
+from api.cli import users as _users  # noqa: F401  isort: skip
 from api.cli import outage as _outage  # noqa: F401  isort: skip
 from api.cli import devices as _devices  # noqa: F401  isort: skip
 from api.cli import plan as _plan  # noqa: F401  isort: skip

@@ -39,23 +39,38 @@ def _server(config: uvicorn.Config) -> uvicorn.Server:
 
 
 def _main(settings: Settings, simulate: bool) -> None:
-    """Run until Ctrl-C (or SIGTERM), then stop the server, the loop, the simulators and the database."""
+    """Run until Ctrl-C (or SIGTERM), then stop the server, the loop, the simulators and the database. Unsafe
+    production accounts (weak passwords) are one error line and exit code 2; an unreachable database one line and
+    exit code 1."""
+    from runtime.settings import UnsafeSettingsError
     from runtime.store.db import StorageUnavailableError
 
     try:
         asyncio.run(_run(settings, simulate))
+    except UnsafeSettingsError as exc:
+        err_console.print(f"[red]refused:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
     except StorageUnavailableError as exc:  # one line, no traceback
         err_console.print(f"[red]cannot start:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 
 def _settings(**overrides: object) -> Settings:
+    from pydantic import ValidationError
+
     from runtime.settings import Settings
 
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            (f"EMS_{str(e['loc'][0]).upper()}: " if e["loc"] else "") + str(e["msg"]).removeprefix("Value error, ")
+            for e in exc.errors()
+        )
+        err_console.print(f"[red]settings refused:[/red] {problems}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     except ValueError as exc:
-        err_console.print(f"[red]settings refused:[/red] {exc}", markup=True, highlight=False)
+        err_console.print(f"[red]settings refused:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -64,9 +79,11 @@ async def _run(settings: Settings, simulate: bool) -> None:
 
     from api.app import create_app
     from runtime.facades.telemetry import DeviceTelemetry, quiet_device_logs, raise_skipped_events, start_simulators
+    from runtime.installation import with_installation_secret
     from runtime.loop.build import build_service
-    from runtime.store.db import open_store
+    from runtime.store.db import masked_url, open_store
 
+    settings = with_installation_secret(settings)
     quiet_device_logs()
     scenario = open_scenario(settings.scenario, devices=True)
     store = open_store(settings.database_url)
@@ -76,12 +93,19 @@ async def _run(settings: Settings, simulate: bool) -> None:
     service = build_service(settings, scenario, store, telemetry)
     raise_skipped_events(telemetry, store)
     server = _server(
-        uvicorn.Config(create_app(service, run_loop=True), host=settings.host, port=settings.port, log_level="warning")
+        uvicorn.Config(
+            create_app(service, run_loop=True),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            proxy_headers=False,  # the app's own middleware applies them, from EMS_TRUSTED_PROXIES only
+            server_header=False,
+        )
     )
     url = f"http://{settings.host}:{settings.port}"
     console.print(
         f"Yamaguchi EMS: scenario '{scenario.name}' ({len(scenario.facilities)} facilities), "
-        f"{'simulated devices' if fleet else 'real devices'}, database {settings.database_url}"
+        f"{'simulated devices' if fleet else 'real devices'}, database {masked_url(settings.database_url)}"
     )
     console.print(f"Dashboard: {url}/   API: {url}/api/v1   OpenAPI: {url}/docs   Metrics: {url}/metrics")
     if settings.development:
@@ -122,55 +146,3 @@ def serve(
     """Run the loop and the API against the real Modbus devices of a scenario file."""
     settings = _settings(scenario=str(scenario), port=port, database_url=database_url, dry_run=dry_run, simulate=False)
     _main(settings, simulate=False)
-
-
-users_app = typer.Typer(help="Accounts of the service (held in the database).", no_args_is_help=True)
-app.add_typer(users_app, name="users")
-
-
-@users_app.command("add")
-def add_user(
-    username: str = typer.Argument(..., help="User name."),
-    role: str = typer.Option(..., help="operator | facility_manager | disaster_office."),
-    facility: str = typer.Option(None, help="Facility id (facility managers)."),
-    password: str = typer.Option(
-        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="Password (prompted when omitted)."
-    ),
-) -> None:
-    """Create an account."""
-    from runtime import security
-    from runtime.store.db import open_store
-
-    settings = _settings()
-    store = open_store(settings.database_url)
-    try:
-        if facility is not None:
-            open_scenario(settings.scenario).facility(facility)
-        security.create_user(store, username, password, role, facility)
-    except (ValueError, KeyError) as exc:
-        err_console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    finally:
-        store.dispose()
-    console.print(f"user '{username}' ({role}{', ' + facility if facility else ''}) created")
-
-
-@users_app.command("key")
-def add_key(
-    username: str = typer.Argument(..., help="User the key acts as."),
-    label: str = typer.Option("", help="What the key is for."),
-) -> None:
-    """Create an API key for a user (send it in the X-API-Key header; it is shown once)."""
-    from runtime import security
-    from runtime.store.db import open_store
-
-    settings = _settings()
-    store = open_store(settings.database_url)
-    try:
-        key = security.create_api_key(store, username, label)
-    except ValueError as exc:
-        err_console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    finally:
-        store.dispose()
-    console.print(key)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -18,8 +18,8 @@ from api.dashboard.flow import flow_links, flow_now
 from api.dashboard.i18n import catalogue
 from api.dashboard.money import day_bounds, day_money
 from api.dashboard.templating import page_lang, render
-from api.routers.deps import COOKIE, ServiceDep
-from runtime import security
+from api.routers.deps import ServiceDep
+from api.sessions import check_login, close_session, open_session
 from runtime.loop.service import Service
 from runtime.store import journal, plans
 from runtime.store.models import Plan, PlanSlot
@@ -48,23 +48,27 @@ def login_submit(
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
 ) -> Response:
-    """Check the password, set the session cookie and go to the start page of the role."""
-    principal = security.authenticate(svc.store, username, password)
-    if principal is None:
+    """Check the password (with the login back-off: 429 while waiting), open a server-side session, set its cookie
+    and go to the start page of the role."""
+    try:
+        principal = check_login(svc, request, username, password)
+    except HTTPException as exc:
         t = catalogue(page_lang(request)).t
-        return render(request, "login.html", None, {"title": t("login.title"), "error": t("login.wrong")})
-    hours = svc.settings.session_hours
-    token = security.issue_token(principal, svc.settings.secret_key.get_secret_value(), hours)
+        error = t("login.wrong") if exc.status_code == 401 else str(exc.detail)
+        answer = render(request, "login.html", None, {"title": t("login.title"), "error": error})
+        answer.status_code = exc.status_code
+        answer.headers.update(exc.headers or {})
+        return answer
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(COOKIE, token, max_age=int(hours * 3600), httponly=True, samesite="strict")
+    open_session(svc, request, response, principal)
     return response
 
 
 @router.get("/logout")
-def logout() -> Response:
-    """Clear the session and go to the login page."""
+def logout(svc: ServiceDep, request: Request) -> Response:
+    """End the session (revoked server-side) and go to the login page."""
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE)
+    close_session(svc, request, response)
     return response
 
 

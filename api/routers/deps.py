@@ -8,11 +8,11 @@ from fastapi import Depends, HTTPException, Path, Request, Security, status
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.schemas.common import Message
+from api.sessions import COOKIE
 from runtime import security
 from runtime.loop.service import Service
 from runtime.security import Principal
 
-COOKIE = "ems_session"
 bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/login (or an API key).")
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key held in the database.")
 cookie = APIKeyCookie(name=COOKIE, auto_error=False, description="Session cookie set by the login.")
@@ -32,7 +32,7 @@ def _resolve(svc: Service, token: str | None) -> Principal | None:
         return None
     if token.startswith(security.KEY_PREFIX):
         return security.principal_for_api_key(svc.store, token)
-    return security.principal_for_token(svc.store, token, svc.settings.secret_key.get_secret_value())
+    return security.principal_for_session(svc.store, token, svc.settings.secret_key.get_secret_value(), svc.clock())
 
 
 def optional_principal(

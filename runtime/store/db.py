@@ -101,3 +101,14 @@ def drop_schema(url: str, schema: str) -> None:
     """Drop a PostgreSQL schema with everything in it (test cleanup)."""
     with create_engine(url).begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+def masked_url(url: str) -> str:
+    """`url` with its password replaced by ``***`` (for banners and logs)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unreadable database URL>"

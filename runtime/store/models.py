@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from runtime.store.records import (
@@ -239,6 +239,12 @@ class User(Base):
     facility_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    password_ok: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=false(),
+        comment="True when the password was checked against the policy as it was set.",
+    )
 
 
 class ApiKey(Base):
@@ -252,6 +258,21 @@ class ApiKey(Base):
     label: Mapped[str] = mapped_column(String(64), default="")
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(nullable=True, comment="Revocation time (UTC).")
+
+
+class LoginSession(Base):
+    """A server-side login session: only the keyed hash of its bearer token/cookie is stored; logout, a password
+    change or disabling the user sets revoked_at, and the token stops working at once."""
+
+    __tablename__ = "sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, comment="HMAC-SHA256 of the token.")
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(comment="Login time (UTC).")
+    expires_at: Mapped[dt.datetime] = mapped_column(comment="End of validity (UTC).")
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(nullable=True, comment="Logout or revocation time (UTC).")
+    address: Mapped[str] = mapped_column(String(64), default="", server_default="", comment="Client address at login.")
 
 
 class JobRun(Base):

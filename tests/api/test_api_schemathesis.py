@@ -23,9 +23,11 @@ add_users(_store)
 readings.write_readings(_store, [ReadingIn(TEST_NOW, "centre", "bat1", "soc", 0.6)])
 _service = make_service(_store)
 APP = create_app(_service)
-TOKEN = security.issue_token(
+TOKEN = security.start_session(
+    _store,
     security.authenticate(_store, "op", PASSWORD),  # type: ignore[arg-type]
     _service.settings.secret_key.get_secret_value(),
+    TEST_NOW,
     1.0,
 )
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)

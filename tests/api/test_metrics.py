@@ -16,6 +16,8 @@ from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
 from prometheus_client.parser import text_string_to_metric_families
+
+LOOPBACK = ("127.0.0.1", 50000)  # /metrics answers loopback clients only (no EMS_METRICS_TOKEN)
 from prometheus_client.samples import Sample
 
 from api.app import create_app
@@ -59,7 +61,7 @@ def _value(samples: dict[str, list[Sample]], name: str, **labels: str) -> float:
 
 
 def test_requests_counted_and_timed_per_route(app: FastAPI) -> None:
-    with TestClient(app) as client:
+    with TestClient(app, client=LOOPBACK) as client:
         for _ in range(3):
             assert client.get("/api/v1/health").status_code == 200
         assert client.get("/api/v1/facilities").status_code == 401  # not logged in
@@ -87,7 +89,7 @@ def test_loop_state_with_awkward_label_values_round_trips(app: FastAPI) -> None:
     service.failures[AWKWARD_JOB] = 2
     service.durations_s[AWKWARD_JOB] = 0.25
     service.runs["poll"] = 4
-    with TestClient(app) as client:
+    with TestClient(app, client=LOOPBACK) as client:
         text = client.get("/metrics").text
     assert AWKWARD_JOB not in text  # written escaped ...
     samples = _samples(text)  # ... and read back whole by the parser
@@ -110,7 +112,7 @@ def test_reading_age_is_that_of_the_least_fresh_point(app: FastAPI) -> None:
             ReadingIn(now - dt.timedelta(seconds=5), "centre", "pv1", "power_kw", 3.0),
         ],
     )
-    with TestClient(app) as client:
+    with TestClient(app, client=LOOPBACK) as client:
         samples = _samples(client.get("/metrics").text)
     age = _value(samples, "ems_oldest_reading_age_seconds")
     assert 600 <= age < 660
@@ -119,7 +121,7 @@ def test_reading_age_is_that_of_the_least_fresh_point(app: FastAPI) -> None:
 def test_each_app_has_its_own_registry(tmp_path: Path) -> None:
     first, second = _app(tmp_path, "first"), _app(tmp_path, "second")
     try:
-        with TestClient(first) as a, TestClient(second) as b:
+        with TestClient(first, client=LOOPBACK) as a, TestClient(second, client=LOOPBACK) as b:
             a.get("/api/v1/health")
             a.get("/api/v1/health")
             b.get("/api/v1/health")
@@ -136,7 +138,7 @@ def test_each_app_has_its_own_registry(tmp_path: Path) -> None:
 
 def test_openmetrics_when_the_scraper_asks_for_it(app: FastAPI) -> None:
     app.state.service.runs[AWKWARD_JOB] = 1
-    with TestClient(app) as client:
+    with TestClient(app, client=LOOPBACK) as client:
         client.get("/api/v1/health")
         response = client.get("/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"})
     assert response.headers["content-type"].startswith("application/openmetrics-text")
