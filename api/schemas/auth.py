@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from api.schemas.common import Schema
+from api.schemas.common import RequestBody, Schema
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(RequestBody):
     """User name and password."""
 
     username: str = Field(min_length=1, max_length=64, description="User name.")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from api.schemas.common import Schema
+from api.schemas.common import RequestBody, Schema
 
 
 class AuditOut(Schema):
@@ -38,7 +38,7 @@ class EventOut(Schema):
     acknowledged_by: str | None
 
 
-class OverrideIn(BaseModel):
+class OverrideIn(RequestBody):
     """A manual set-point: battery kW (+ = discharge) or EV charger kW (+ = charge)."""
 
     facility_id: str = Field(min_length=1, max_length=64, description="Facility id.")

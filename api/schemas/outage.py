@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from pydantic import AwareDatetime, Field
 
-from pydantic import AwareDatetime, BaseModel, Field
-
-from api.schemas.common import Schema
+from api.schemas.common import Day, Moment, RequestBody, Schema
 
 
-class OutageRequest(BaseModel):
+class OutageRequest(RequestBody):
     """An outage to plan for: when it starts, how long, how (greedy is fast, milp is time-limited HiGHS)."""
 
-    start: AwareDatetime = Field(description="Outage start with a timezone, e.g. 2024-09-01T12:00:00+09:00.")
-    hours: float = Field(72.0, ge=4, le=72, description="Outage length in hours (4..72; cars move in 4-h blocks).")
+    start: Moment = Field(
+        description="Outage start with a timezone, e.g. 2024-09-01T12:00:00+09:00 (years 2000..2099)."
+    )
+    hours: float = Field(
+        72.0,
+        ge=4,
+        le=72,
+        multiple_of=0.5,
+        description="Outage length in hours (4..72 in steps of 0.5 h, one slot; cars move in 4-h blocks).",
+    )
     method: str = Field("greedy", pattern=r"^(greedy|milp)$", description="'greedy' or 'milp'.")
     pv_factor: float = Field(1.0, ge=0, le=1, description="Fraction of the clear-sky PV forecast (0.3 = overcast).")
     time_limit_s: float = Field(20.0, gt=0, le=120, description="HiGHS time limit in seconds (milp).")
@@ -82,12 +88,14 @@ class OutagePlanDetail(OutagePlanOut):
     itinerary: list[MoveOut]
 
 
-class SurvivalRequest(BaseModel):
+class SurvivalRequest(RequestBody):
     """Outage starts at every 30-min slot from period_start 00:00 JST to the end of period_end (inclusive)."""
 
-    period_start: dt.date = Field(description="First day of outage starts (JST), e.g. 2024-07-01.")
-    period_end: dt.date = Field(description="Last day of outage starts (JST, inclusive), e.g. 2024-09-30.")
-    hours: float = Field(72.0, ge=0.5, le=336, description="Outage length in hours (0.5..336).")
+    period_start: Day = Field(description="First day of outage starts (JST), e.g. 2024-07-01 (2000..2099).")
+    period_end: Day = Field(description="Last day of outage starts (JST, inclusive), e.g. 2024-09-30 (2000..2099).")
+    hours: float = Field(
+        72.0, ge=0.5, le=336, multiple_of=0.5, description="Outage length in hours (0.5..336 in steps of 0.5 h)."
+    )
     pv_factor: float = Field(1.0, ge=0, le=1, description="Fraction of the clear-sky PV forecast (0.3 = overcast).")
     battery_soc: float | None = Field(
         None,

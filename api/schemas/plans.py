@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from api.schemas.common import Schema
+from api.schemas.common import RequestBody, Schema
 
 
 class PlanSlotOut(Schema):
@@ -111,7 +111,7 @@ class PlanOut(PlanSummaryOut):
     slots: list[PlanSlotOut]
 
 
-class WhatIfRequest(BaseModel):
+class WhatIfRequest(RequestBody):
     """A what-if run: batteries out of service and/or a flat or per-slot price series."""
 
     unavailable_batteries: list[str] = Field(
@@ -131,7 +131,7 @@ class WhatIfRequest(BaseModel):
     )
 
 
-class DecisionRequest(BaseModel):
+class DecisionRequest(RequestBody):
     """Approve or reject."""
 
     decision: str = Field(pattern=r"^(approved|rejected)$", description="'approved' or 'rejected'.")

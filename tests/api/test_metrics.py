@@ -16,8 +16,6 @@ from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
 from prometheus_client.parser import text_string_to_metric_families
-
-LOOPBACK = ("127.0.0.1", 50000)  # /metrics answers loopback clients only (no EMS_METRICS_TOKEN)
 from prometheus_client.samples import Sample
 
 from api.app import create_app
@@ -27,6 +25,7 @@ from runtime.store.db import open_store
 from runtime.store.readings import ReadingIn, write_readings
 from scenarios.loader import load_scenario
 
+LOOPBACK = ("127.0.0.1", 50000)  # /metrics answers loopback clients only (no EMS_METRICS_TOKEN)
 NOW = dt.datetime(2024, 6, 10, 3, 10, tzinfo=dt.UTC)  # the app's clock: a scrape measures reading ages against it
 # A job name with every character the text format must escape in a label value: quote, backslash, newline.
 AWKWARD_JOB = 'say "hi" \\ then\nnewline'
