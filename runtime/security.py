@@ -181,13 +181,13 @@ def list_accounts(store: Store, now: dt.datetime) -> list[Account]:
         keys = dict(
             session.execute(
                 select(ApiKey.user_id, func.count()).where(ApiKey.revoked.is_(False)).group_by(ApiKey.user_id)
-            ).tuples()
+            ).all()
         )
         live = (LoginSession.revoked_at.is_(None), LoginSession.expires_at > now)
         sessions = dict(
             session.execute(
                 select(LoginSession.user_id, func.count()).where(*live).group_by(LoginSession.user_id)
-            ).tuples()
+            ).all()
         )
         users = list(session.scalars(select(User).order_by(User.username)))
     return [
@@ -229,7 +229,7 @@ def revoke_key(store: Store, prefix: str, now: dt.datetime) -> str:
                 select(ApiKey, User.username)
                 .join(User, ApiKey.user_id == User.id)
                 .where(ApiKey.prefix == prefix[:12], ApiKey.revoked.is_(False))
-            ).tuples()
+            ).all()
         )
         if len(rows) != 1:
             found = "no active key" if not rows else f"{len(rows)} active keys"
@@ -254,7 +254,7 @@ def list_keys(store: Store) -> list[tuple[str, str, str, bool]]:
             select(User.username, ApiKey.prefix, ApiKey.label, ApiKey.revoked)
             .join(User, ApiKey.user_id == User.id)
             .order_by(User.username, ApiKey.id)
-        ).tuples()
+        ).all()
         return [(u, p, lab, bool(r)) for u, p, lab, r in rows]
 
 
