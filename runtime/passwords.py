@@ -19,6 +19,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from runtime.settings import DEFAULT_ADMIN_PASSWORD, MIN_PASSWORD_CHARS
 
 MIN_DISTINCT_CHARS = 5
+MIN_REST_CHARS = 6  # characters left once common passwords are taken out
 __all__ = ["DEFAULT_ADMIN_PASSWORD", "MIN_PASSWORD_CHARS", "burn_time", "hash_password", "password_problem"]
 __all__ += ["verify_and_update", "verify_password"]
 COMMON = frozenset(
@@ -103,7 +104,7 @@ def burn_time(password: str) -> None:
 
 def password_problem(password: str, username: str) -> str | None:
     """Why `password` is too weak for production, or None if it passes: at least 12 characters, 5 distinct ones,
-    not the development default, not a common password, not containing the user name."""
+    not the development default, not mostly common passwords ("password1234"), not containing the user name."""
     lowered = password.lower()
     if password == DEFAULT_ADMIN_PASSWORD:
         return "it is the public development default"
@@ -111,8 +112,11 @@ def password_problem(password: str, username: str) -> str | None:
         return f"it has fewer than {MIN_PASSWORD_CHARS} characters"
     if len(set(password)) < MIN_DISTINCT_CHARS:
         return f"it has fewer than {MIN_DISTINCT_CHARS} different characters"
-    if any(word in lowered for word in COMMON if len(word) * 2 > len(lowered)):
-        return "it is mostly a common password"
+    rest = lowered
+    for word in COMMON:
+        rest = rest.replace(word, "")
+    if len(rest) < MIN_REST_CHARS:
+        return "it is mostly common passwords"
     if username and username.lower() in lowered:
         return "it contains the user name"
     return None

@@ -48,7 +48,7 @@ def _main(settings: Settings, simulate: bool) -> None:
     try:
         asyncio.run(_run(settings, simulate))
     except UnsafeSettingsError as exc:
-        err_console.print(f"[red]refused:[/red] {exc}", markup=True, highlight=False)
+        err_console.print(f"[red]refused:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except StorageUnavailableError as exc:  # one line, no traceback
         err_console.print(f"[red]cannot start:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
