@@ -61,10 +61,8 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ValueError, _value_error)
 
 
-MALFORMED = {
-    "description": "Malformed JSON body",
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}},
-}
+MESSAGE = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Message"}}}}
+MALFORMED = {"description": "Malformed JSON body", **MESSAGE}
 INVALID = {
     "description": "Validation Error: the list of problems, each naming its field in loc",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}},
@@ -91,6 +89,10 @@ def document_errors(app: FastAPI) -> None:
             },
         )
         _ensure_validation_schemas(components)
+        metrics = schema.get("paths", {}).get("/metrics", {}).get("get")
+        if metrics is not None:  # api.middleware.MetricsGuard
+            metrics["responses"]["401"] = {**MESSAGE, "description": "EMS_METRICS_TOKEN set and not sent"}
+            metrics["responses"]["403"] = {**MESSAGE, "description": "Not a loopback client (no EMS_METRICS_TOKEN)"}
         for path, item in schema.get("paths", {}).items():
             for operation in item.values():
                 if not isinstance(operation, dict) or not path.startswith(API_PREFIX):
