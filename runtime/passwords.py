@@ -20,8 +20,15 @@ from runtime.settings import DEFAULT_ADMIN_PASSWORD, MIN_PASSWORD_CHARS
 
 MIN_DISTINCT_CHARS = 5
 MIN_REST_CHARS = 6  # characters left once common passwords are taken out
-__all__ = ["DEFAULT_ADMIN_PASSWORD", "MIN_PASSWORD_CHARS", "burn_time", "hash_password", "password_problem"]
-__all__ += ["verify_and_update", "verify_password"]
+__all__ = [
+    "DEFAULT_ADMIN_PASSWORD",
+    "MIN_PASSWORD_CHARS",
+    "burn_time",
+    "hash_password",
+    "password_problem",
+    "verify_and_update",
+    "verify_password",
+]
 COMMON = frozenset(
     {"password", "passw0rd", "123456", "12345678", "qwerty", "letmein", "admin", "operator", "changeme", "welcome"}
 )

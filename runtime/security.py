@@ -15,7 +15,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from runtime.store.models import ApiKey, LoginSession, User
 ROLES = ("operator", "facility_manager", "disaster_office")
 KEY_PREFIX = "ems_"
 SESSION_PREFIX = "sess_"
+SESSION_KEEP = dt.timedelta(days=7)  # ended sessions are deleted this long after their expiry
 hash_password = passwords.hash_password
 verify_password = passwords.verify_password
 
@@ -276,10 +277,12 @@ def principal_for_api_key(store: Store, key: str) -> Principal | None:
 def start_session(
     store: Store, principal: Principal, secret: str, now: dt.datetime, hours: float, address: str = ""
 ) -> str:
-    """A new session for `principal`, valid `hours` from `now`; returns its token (only its HMAC is stored)."""
+    """A new session for `principal`, valid `hours` from `now`; returns its token (only its HMAC is stored).
+    Sessions expired more than SESSION_KEEP ago are deleted on the way."""
     token = SESSION_PREFIX + secrets.token_urlsafe(32)
     with store.session() as session:
         user = _user(session, principal.username)
+        session.execute(delete(LoginSession).where(LoginSession.expires_at < now - SESSION_KEEP))
         session.add(
             LoginSession(
                 token_hash=_session_hash(token, secret),

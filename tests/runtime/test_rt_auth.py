@@ -12,12 +12,12 @@ import stat
 
 import pytest
 from service_fixtures import any_store  # noqa: F401 - fixture
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from runtime import passwords, security
 from runtime.installation import secret_path, with_installation_secret
 from runtime.settings import DEFAULT_SECRET, Settings, UnsafeSettingsError
-from runtime.store.models import User
+from runtime.store.models import LoginSession, User
 from runtime.throttle import LoginThrottle
 
 NOW = dt.datetime(2024, 6, 10, 3, 0, tzinfo=dt.UTC)
@@ -121,8 +121,12 @@ def test_sessions_are_revoked_by_logout_passwd_and_disable(any_store):  # noqa: 
     security.set_active(any_store, "op", True, NOW)
     assert security.principal_for_api_key(any_store, key) == principal
     assert security.principal_for_session(any_store, third, SECRET, NOW) is None  # revoked for good
+    later = NOW + dt.timedelta(days=8)  # a login a week after the others expired deletes them
+    security.start_session(any_store, principal, SECRET, later, hours=12)
+    with any_store.session() as session:
+        assert session.scalar(select(func.count()).select_from(LoginSession)) == 1
     accounts = {a.username: a for a in security.list_accounts(any_store, NOW)}
-    assert (accounts["op"].keys, accounts["op"].sessions, accounts["op"].active) == (1, 0, True)
+    assert (accounts["op"].keys, accounts["op"].sessions, accounts["op"].active) == (1, 1, True)
 
 
 def test_old_hmac_tokens_are_not_accepted(any_store):  # noqa: F811
