@@ -82,9 +82,9 @@ def hasher() -> PasswordHash:
     return PasswordHash((Argon2Hasher(time_cost=2, memory_cost=19456, parallelism=1), LegacyScryptHasher()))
 
 
-@cache
-def _dummy_hash() -> str:
-    return hasher().hash(secrets.token_urlsafe(16))
+# An Argon2id hash (same cost as new hashes) of a random password nobody knows: checking a password against it
+# costs what checking a real account costs, from the very first unknown name on.
+DUMMY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$3oJ9oE1gfEWNJC6CdZyQvA$utwb246C2CE2/0mXVNeiwpgTWhT15xyFFYVALeuzQ7g"
 
 
 def hash_password(password: str) -> str:
@@ -106,7 +106,7 @@ def verify_and_update(password: str, encoded: str) -> tuple[bool, str | None]:
 
 def burn_time(password: str) -> None:
     """Verify against a dummy hash, so that an unknown user name costs the same time as a wrong password."""
-    hasher().verify(password, _dummy_hash())
+    hasher().verify(password, DUMMY_HASH)
 
 
 def password_problem(password: str, username: str) -> str | None:

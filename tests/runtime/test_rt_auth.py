@@ -97,6 +97,11 @@ def test_unknown_user_costs_a_hash_check(any_store, monkeypatch):  # noqa: F811
     assert calls == ["whatever-password"]
 
 
+def test_the_dummy_hash_has_the_cost_of_new_hashes():
+    assert not passwords.hasher().current_hasher.check_needs_rehash(passwords.DUMMY_HASH)
+    assert passwords.DUMMY_HASH.split("$")[:4] == passwords.hash_password("x").split("$")[:4]
+
+
 def test_sessions_are_revoked_by_logout_passwd_and_disable(any_store):  # noqa: F811
     security.create_user(any_store, "op", STRONG, "operator")
     principal = security.Principal("op", "operator")
