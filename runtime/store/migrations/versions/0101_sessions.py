@@ -1,7 +1,7 @@
 """server-side login sessions (revocable), password policy flag, API key use and revocation times
 
 Revision ID: 0101
-Revises: 0005
+Revises: 0102
 Create Date: 2026-12-01 13:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from runtime.store.types import UTCDateTime
 
 revision = "0101"
-down_revision = "0005"
+down_revision = "0102"
 branch_labels = None
 depends_on = None
 
