@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import AwareDatetime, Field, model_validator
 
 from scenarios.assets import IDENTIFIER, Battery, EVCharger, Meter, PVArray, Strict
+from scenarios.market_ops import MarketOperations
 
 
 class FacilityKind(StrEnum):
@@ -150,6 +151,9 @@ class Market(Strict):
     )
     capacity: CapacityContribution = Field(
         default_factory=CapacityContribution, description="Capacity contribution (容量拠出金)."
+    )
+    operations: MarketOperations = Field(
+        default_factory=MarketOperations, description="Bids, 計画値 file, scarcity pricing (market day)."
     )
 
 
