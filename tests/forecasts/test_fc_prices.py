@@ -35,7 +35,7 @@ def test_shape_index_and_ordered_quantiles(history: pd.Series) -> None:
     fc = forecast_day_ahead_prices(history, dt.date(2024, 5, 3))  # 憲法記念日, a holiday
     assert list(fc.frame.columns) == ["p10", "p50", "p90"]
     assert fc.frame.index.equals(day_slots(dt.date(2024, 5, 3)))
-    assert str(fc.frame.index.tz) == TZ
+    assert str(pd.DatetimeIndex(fc.frame.index).tz) == TZ
     assert (fc.frame["p10"] <= fc.frame["p50"]).all()
     assert (fc.frame["p50"] <= fc.frame["p90"]).all()
     assert (fc.frame["p90"] - fc.frame["p10"]).mean() > 0.5  # a real band, not a point
@@ -77,6 +77,6 @@ def test_errors_name_the_field(history: pd.Series) -> None:
         forecast_day_ahead_prices(history, dt.date(2023, 5, 1))
     with pytest.raises(ValueError, match="validation_days"):
         forecast_day_ahead_prices(history, dt.date(2024, 5, 1), validation_days=5)
-    naive_index = history.index.tz_localize(None)
+    naive_index = pd.DatetimeIndex(history.index).tz_localize(None)
     with pytest.raises(ValueError, match=r"history\.index"):
         forecast_day_ahead_prices(pd.Series(history.to_numpy(), index=naive_index), dt.date(2024, 5, 1))

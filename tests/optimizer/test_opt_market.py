@@ -163,7 +163,9 @@ def trade(
 ) -> pd.Series:
     """The trade chosen for one slot holding ``position`` kWh against the needs 100/200/300 kWh (0.3/0.4/0.3)."""
     position_kwh = np.array([position])
-    out = intraday_trades(intraday.index, now, position_kwh, NEEDS, WEIGHTS, intraday, prices, adverse=adverse)
+    out = intraday_trades(
+        pd.DatetimeIndex(intraday.index), now, position_kwh, NEEDS, WEIGHTS, intraday, prices, adverse=adverse
+    )
     return out.iloc[0]
 
 
