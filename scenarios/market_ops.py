@@ -73,6 +73,13 @@ class MarketOperations(Strict):
     assumed_reserve_margin: float = Field(
         0.15, ge=0, le=1, description="Reserve margin assumed where none is given (fraction; 0.15: no scarcity)."
     )
+    need_error_fraction: float = Field(
+        0.05,
+        ge=0,
+        lt=1,
+        description="P10/P90 of the group's net need as -/+ this fraction of its forecast load (assumed until the "
+        "service has measured errors of its own forecasts).",
+    )
     quantile_weights: QuantileWeights = Field(
         default_factory=QuantileWeights, description="Probabilities of the P10/P50/P90 scenarios."
     )
