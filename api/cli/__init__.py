@@ -17,5 +17,6 @@ from api.cli import plan as _plan  # noqa: F401  isort: skip
 from api.cli import forecast as _forecast  # noqa: F401  isort: skip
 from api.cli import backtest as _backtest  # noqa: F401  isort: skip
 from api.cli import invest as _invest  # noqa: F401  isort: skip
+from api.cli import market as _market  # noqa: F401  isort: skip
 
 __all__ = ["app"]
