@@ -183,6 +183,16 @@ class Settings(BaseSettings):
         2, ge=1, le=16, description="Heavy requests (outage plans, what-ifs) solved at once, each in its own process."
     )
     heavy_queue: int = Field(4, ge=0, le=100, description="Heavy requests queued beyond those; more get HTTP 429.")
+    market_enabled: bool = Field(
+        False, description="True: run the market-day jobs (bid, 需要調達計画, intraday) in the live loop."
+    )
+    market_dir: Path = Field(Path("var/market"), description="Folder of the market day's files (bids, plans).")
+    market_bid_at: str = Field(
+        "09:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="JST time of the bid job (before the 10:00 close)."
+    )
+    market_plan_at: str = Field(
+        "11:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="JST time of the 計画値 job (due 12:00)."
+    )
 
     @field_validator("device_maps", mode="before")
     @classmethod

@@ -24,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from runtime.loop.dispatch import dispatch
 from runtime.loop.forecast import forecast
+from runtime.loop.market import market_bid, market_intraday, market_plan
 from runtime.loop.optimise import optimise
 from runtime.loop.poll import poll
 from runtime.loop.service import Service
@@ -36,6 +37,31 @@ from scenarios.timegrid import SLOT, TZ
 log = logging.getLogger(__name__)
 SLOT_S = SLOT.total_seconds()
 """Seconds of a slot (the cadence of the slot-aligned jobs)."""
+
+
+def market_jobs(svc: Service) -> dict[str, tuple[Callable[[], Awaitable[Any]], Any, float]]:
+    """The market day's jobs (``EMS_MARKET_ENABLED``): bid and 計画値 daily at their JST times, intraday steps at
+    minutes 5 and 35 (runtime.loop.market)."""
+    s = svc.settings
+    bid_h, bid_m = (int(x) for x in s.market_bid_at.split(":"))
+    plan_h, plan_m = (int(x) for x in s.market_plan_at.split(":"))
+    return {
+        "market_bid": (
+            lambda: asyncio.to_thread(market_bid, svc, svc.clock()),
+            CronTrigger(hour=bid_h, minute=bid_m, timezone=TZ),
+            86400.0,
+        ),
+        "market_plan": (
+            lambda: asyncio.to_thread(market_plan, svc, svc.clock()),
+            CronTrigger(hour=plan_h, minute=plan_m, timezone=TZ),
+            86400.0,
+        ),
+        "market_intraday": (
+            lambda: asyncio.to_thread(market_intraday, svc, svc.clock()),
+            CronTrigger(minute="5,35", timezone=TZ),
+            SLOT_S,
+        ),
+    }
 
 
 class LoopScheduler:
@@ -82,6 +108,8 @@ class LoopScheduler:
                 IntervalTrigger(seconds=s.weather_fetch_interval_s),
                 s.weather_fetch_interval_s,
             )
+        if s.market_enabled:
+            jobs |= market_jobs(svc)
         return jobs | {
             "poll": (lambda: poll(svc, svc.clock()), IntervalTrigger(seconds=s.poll_interval_s), s.poll_interval_s),
             "forecast": (

@@ -30,6 +30,7 @@ from runtime.market.day import (
     price_history,
     real_prices,
 )
+from runtime.market.files import MarketFiles
 from runtime.market.plan_values import PlanValues, plan_values, write_plan_values
 from scenarios.model import Scenario
 from scenarios.timegrid import TZ
@@ -124,29 +125,15 @@ def price_forecast_frame(scenario: Scenario, delivery_day: dt.date) -> pd.DataFr
     return forecast.frame.assign(real=real.to_numpy(), naive=naive.to_numpy())
 
 
-def _iso(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    out.index = [pd.Timestamp(t).isoformat() for t in out.index]
-    out.index.name = "slot_start"
-    return out
-
-
 def write_market_day(run: MarketDayRun, out_dir: Path) -> dict[str, Path]:
-    """Write the day's files into ``out_dir`` (created); returns them by kind."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    day = run.bid.bid.delivery_day.isoformat()
+    """Write the day's files into ``out_dir`` (created; layout in ``runtime.market.files``); returns them by kind."""
+    files = MarketFiles(out_dir)
+    day = run.bid.bid.delivery_day
     forecast = run.bid.forecast.frame.assign(real=run.real.to_numpy(), naive=run.naive.to_numpy())
-    paths = {
-        "forecast": out_dir / f"price_forecast_{day}.csv",
-        "bid": out_dir / f"bid_{day}.csv",
-        "fill": out_dir / f"fill_{day}.csv",
-        "intraday": out_dir / f"intraday_{day}.csv",
+    return {
+        "forecast": files.write_frame("forecast", day, forecast),
+        "bid": files.write_bid(run.bid.bid),
+        "fill": files.write_frame("fill", day, run.fill.frame),
+        "intraday": files.write_frame("intraday", day, run.intraday),
+        "plan": write_plan_values(run.values, out_dir),
     }
-    _iso(forecast).to_csv(paths["forecast"], float_format="%.3f")
-    bid = run.bid.bid.frame()
-    bid["slot_start"] = [pd.Timestamp(t).isoformat() for t in bid["slot_start"]]
-    bid.to_csv(paths["bid"], index=False)
-    _iso(run.fill.frame).to_csv(paths["fill"], float_format="%.3f")
-    _iso(run.intraday).to_csv(paths["intraday"], float_format="%.3f")
-    paths["plan"] = write_plan_values(run.values, out_dir)
-    return paths
