@@ -25,6 +25,7 @@ from api.routers import (
     facilities,
     health,
     invest,
+    market,
     ngsi,
     outage,
     outage_jobs,
@@ -95,6 +96,7 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
         outage,
         survival,
         invest,
+        market,
         health,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
