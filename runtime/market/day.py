@@ -31,6 +31,7 @@ from optimizer.dayahead.inputs import PlanInputs
 from optimizer.dayahead.result import PlanResult, SolveOptions
 from optimizer.market.bids import DayAheadBid, curve_bid, point_bid
 from optimizer.market.clearing import SpotFill, clear_bid
+from optimizer.market.hedge import hedged_net_kwh
 from optimizer.market.imbalance import imbalance_prices
 from optimizer.market.intraday import intraday_trades
 from runtime.loop.fallback import plan_result
@@ -118,12 +119,15 @@ def bid_day(
     inputs: PlanInputs | None = None,
     options: SolveOptions | None = None,
     curves: bool = True,
+    hedge: bool = True,
 ) -> BidRun:
     """Forecast ``delivery_day``'s prices, plan it and bid (see the module docstring).
 
     history: prices known at the bid (default :func:`price_history`; later slots are ignored by the forecast);
     inputs: the day's plan inputs (48 slots from 00:00 JST; default :func:`market_inputs` on the P50 prices);
-    curves: price-quantity curves from the P10/P50/P90 plans (three solves) or the P50 plan as price takers."""
+    curves: price-quantity curves from the P10/P50/P90 plans (three solves) or the P50 plan as price takers;
+    hedge (point bids): move the P50 plan's position where the need's uncertainty makes that cheaper in
+    expectation (``optimizer.market.hedge``; with the default symmetric imbalance model it stays)."""
     known = price_history(scenario, delivery_day) if history is None else history
     forecast = forecast_day_ahead_prices(known, delivery_day)
     index = day_slots(delivery_day)
@@ -135,9 +139,25 @@ def bid_day(
     plans = {k: plan_result(with_prices(base, forecast.frame[k].to_numpy()), options) for k in columns}
     if curves:
         bid = curve_bid(delivery_day, {k: market_kw(p) for k, p in plans.items()}, forecast.frame, ops)
+    elif hedge:
+        bid = _hedged_point_bid(scenario, plans["p50"], forecast.p50)
     else:
         bid = point_bid(delivery_day, *market_kw(plans["p50"]), ops)
     return BidRun(forecast, plans, bid)
+
+
+def _hedged_point_bid(scenario: Scenario, plan: PlanResult, price: pd.Series) -> DayAheadBid:
+    """Point bid of the P50 plan's net purchase moved by ``hedged_net_kwh`` (need scenarios, forecast prices)."""
+    ops, index = scenario.market.operations, pd.DatetimeIndex(plan.inputs.index)
+    buy, sell = market_kw(plan)
+    net = (buy - sell) * plan.inputs.hours
+    spot = price.reindex(index)
+    imbalance = imbalance_prices(spot, scenario.market.imbalance, ops)
+    needs = need_scenarios_kwh(plan, ops.need_error_fraction)
+    hedged = hedged_net_kwh(
+        index, net, needs, ops.quantile_weights.as_tuple(), spot.to_numpy(), imbalance, ops.bid_unit_kwh
+    )
+    return point_bid(index[0].date(), np.maximum(hedged, 0.0) / 0.5, np.maximum(-hedged, 0.0) / 0.5, ops)
 
 
 def clear_day(scenario: Scenario, bid: DayAheadBid, price: pd.Series | None = None) -> SpotFill:

@@ -13,6 +13,7 @@ import pytest
 
 from optimizer.market.bids import curve_bid, point_bid, round_to_unit
 from optimizer.market.clearing import clear_bid
+from optimizer.market.hedge import hedged_net_kwh
 from optimizer.market.imbalance import cap_for, expected_imbalance_cost, imbalance_prices, scarcity_price
 from optimizer.market.intraday import intraday_trades, lock_closed_slots, open_slots, signed_round
 from scenarios.market_ops import MarketOperations
@@ -199,3 +200,16 @@ def test_no_trade_after_gate_closure_or_without_an_intraday_price() -> None:
     assert (late["open"], late["trade_kwh"]) == (False, 0.0)
     intraday.loc[:, "average_jpy_per_kwh"] = np.nan
     assert trade(100.0, intraday, prices)["trade_kwh"] == 0.0
+
+
+def test_hedge_leans_long_when_shortage_costs_more_than_surplus_pays() -> None:
+    # plan 100 kWh, needs 100/200/300 (0.3/0.4/0.3), spot 10, shortage 25, surplus 5: staying costs 2500 in
+    # expected imbalance; +100 kWh: 1000 - 150 + 750 = 1600; +200: 2000 - 300 - 200 = 1500 -> bid 300 kWh
+    # (the critical ratio (25 - 10) / (25 - 5) = 0.75 falls in the P90 scenario)
+    index = pd.DatetimeIndex([pd.Timestamp("2024-07-01 18:00", tz=TZ)])
+    prices = pd.DataFrame({"short_jpy_per_kwh": [25.0], "surplus_jpy_per_kwh": [5.0]}, index=index)
+    hedged = hedged_net_kwh(index, np.array([100.0]), NEEDS, WEIGHTS, np.array([10.0]), prices)
+    assert hedged.tolist() == [300.0]
+    # symmetric (shortage 15, surplus 5 around spot 10): the median need, 200 kWh, stays where the plan put it
+    prices = pd.DataFrame({"short_jpy_per_kwh": [15.0], "surplus_jpy_per_kwh": [5.0]}, index=index)
+    assert hedged_net_kwh(index, np.array([200.0]), NEEDS, WEIGHTS, np.array([10.0]), prices).tolist() == [200.0]

@@ -124,3 +124,16 @@ def test_yamaguchi_day_on_recorded_prices(tmp_path: Path) -> None:
 def test_intraday_outside_the_shipped_data_is_refused() -> None:
     with pytest.raises(ValueError, match="delivery_day: 2030-01-01"):
         intraday_prices(dt.date(2030, 1, 1))
+
+
+def test_point_bid_hedges_only_when_imbalance_is_asymmetric() -> None:
+    scenario = load_builtin("tiny")
+    history = repeating_history()
+    plain = bid_day(scenario, DAY, history=history, inputs=hand_inputs(), curves=False)
+    assert plain.bid.total_kwh("buy").tolist() == EXPECTED_KWH.tolist()  # symmetric spread: the plan stays
+    # reserve margin 3 %: both sides priced at the cap C (200 JPY/kWh), so a surplus earns far more than spot;
+    # needs -/+ 50 % of the load (75 kWh of 150): the position leans to the P90 need, 75 kWh rounded to 100
+    ops = scenario.market.operations.model_copy(update={"assumed_reserve_margin": 0.03, "need_error_fraction": 0.5})
+    scarce = scenario.model_copy(update={"market": scenario.market.model_copy(update={"operations": ops})})
+    leaning = bid_day(scarce, DAY, history=history, inputs=hand_inputs(), curves=False)
+    assert leaning.bid.total_kwh("buy").tolist() == (EXPECTED_KWH + 100.0).tolist()
