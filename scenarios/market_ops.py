@@ -61,10 +61,17 @@ class MarketOperations(Strict):
         0.01, ge=0, description="Lowest JEPX bid price, JPY/kWh: a sale at it is a price-taker sale."
     )
     max_bid_price_jpy_per_kwh: float = Field(
-        999.0, gt=0, description="Highest JEPX bid price, JPY/kWh: a purchase at it is a price-taker purchase."
+        999.0,
+        gt=0,
+        description="Highest bid price, JPY/kWh: a purchase at it is a price-taker purchase (999 assumed; "
+        "verify against JEPX's 取引規程細則).",
     )
-    bid_deadline: str = Field("10:00", pattern=r"^\d{2}:\d{2}$", description="Spot bid deadline, JST, day before.")
-    plan_deadline: str = Field("12:00", pattern=r"^\d{2}:\d{2}$", description="計画値 due, JST, day before delivery.")
+    bid_deadline: str = Field(
+        "10:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Spot bid deadline, JST, day before."
+    )
+    plan_deadline: str = Field(
+        "12:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="計画値 due, JST, day before delivery."
+    )
     bilateral_kw: float = Field(0.0, ge=0, description="Flat bilateral (相対) purchase in every slot, kW.")
     scarcity_curve: list[ScarcityPoint] = Field(
         default_factory=_default_curve,
