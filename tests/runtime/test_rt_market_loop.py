@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
+from pydantic import ValidationError
 from service_fixtures import make_service, sqlite_store  # noqa: F401
 
 from optimizer.market.clearing import clear_bid
@@ -16,6 +18,7 @@ from runtime.loop.market import delivery_day, market_bid, market_intraday, marke
 from runtime.loop.service import Service
 from runtime.market.files import MarketFiles
 from runtime.market.plan_values import read_plan_values
+from runtime.settings import Settings
 from runtime.store import journal
 from scenarios.datasets import jepx_prices
 from scenarios.timegrid import TZ, day_slots
@@ -87,3 +90,14 @@ def test_market_jobs_only_when_enabled(sqlite_store, tmp_path: Path) -> None:  #
     assert bid.get_next_fire_time(None, after) == jst("2024-06-30 09:30")
     assert plan.get_next_fire_time(None, after) == jst("2024-06-30 11:30")
     assert intraday.get_next_fire_time(None, after) == jst("2024-06-30 00:05")
+
+
+def test_market_settings_from_the_environment(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("EMS_MARKET_ENABLED", "true")
+    monkeypatch.setenv("EMS_MARKET_DIR", str(tmp_path))
+    monkeypatch.setenv("EMS_MARKET_BID_AT", "09:45")
+    settings = Settings(mode="development")
+    assert (settings.market_enabled, settings.market_dir, settings.market_bid_at) == (True, tmp_path, "09:45")
+    monkeypatch.setenv("EMS_MARKET_PLAN_AT", "24:00")
+    with pytest.raises(ValidationError, match="market_plan_at"):
+        Settings(mode="development")
