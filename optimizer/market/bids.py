@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from scenarios.market_ops import MarketOperations
-from scenarios.timegrid import SLOT_HOURS, day_slots
+from scenarios.timegrid import SLOT_HOURS, day_slots, jepx_slot_number
 
 __all__ = ["BidStep", "DayAheadBid", "curve_bid", "point_bid", "round_to_unit"]
 
@@ -64,13 +64,7 @@ class DayAheadBid:
     def frame(self) -> pd.DataFrame:
         """Steps as a table: slot_start, jepx_slot (1..48), side, price_jpy_per_kwh, quantity_kwh."""
         rows = [
-            (
-                s.slot_start,
-                int((s.slot_start.hour * 60 + s.slot_start.minute) // 30 + 1),
-                s.side,
-                s.price_jpy_per_kwh,
-                s.quantity_kwh,
-            )
+            (s.slot_start, jepx_slot_number(s.slot_start), s.side, s.price_jpy_per_kwh, s.quantity_kwh)
             for s in self.steps
         ]
         return pd.DataFrame(rows, columns=["slot_start", "jepx_slot", "side", "price_jpy_per_kwh", "quantity_kwh"])

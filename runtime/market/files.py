@@ -82,6 +82,9 @@ class MarketFiles:
         """The bid of ``day`` back (steps in file order)."""
         frame = pd.read_csv(self.path("bid", day))
         starts = pd.DatetimeIndex(pd.to_datetime(frame["slot_start"], utc=True)).tz_convert(TZ)
+        bad = sorted(set(frame["side"]) - {"buy", "sell"})
+        if bad:
+            raise ValueError(f"{self.path('bid', day)}: side must be 'buy' or 'sell', not {bad}")
         steps = tuple(
             BidStep(start, side, float(price), float(qty))
             for start, side, price, qty in zip(
