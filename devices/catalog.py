@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from functools import cache
 
+from devices.drivers.echonet_battery import EchonetBatteryDriver
+from devices.drivers.echonet_meter import EchonetMeterDriver
+from devices.drivers.echonet_pv import EchonetPVDriver
+from devices.drivers.echonet_v2h import EchonetV2HDriver
 from devices.drivers.sunspec_battery import BatteryDriver
 from devices.drivers.sunspec_meter import MeterDriver
 from devices.drivers.sunspec_pv import PVInverterDriver
@@ -87,6 +91,17 @@ BUILTIN_TYPES: tuple[DeviceType, ...] = (
         setpoint=None,
         shared_simulator=VendorMapHandler.for_devices,
     ),
+    # ECHONET Lite (UDP 3610, pychonet) - simulated by devices/simulators/echonet_fleet.py, one node per host
+    # storage battery 0x027D: 0xDA mode + 0xEB/0xEC W; kW set-point, + = discharge
+    DeviceType(
+        DeviceKind.BATTERY, DriverFamily.ECHONET_LITE, driver=EchonetBatteryDriver.from_spec, setpoint="setpoint_kw"
+    ),
+    # EV charger/discharger (V2H) 0x027E: 0xDA mode + 0xEB/0xEC W; kW set-point, + = charging the car
+    DeviceType(DeviceKind.EV, DriverFamily.ECHONET_LITE, driver=EchonetV2HDriver.from_spec, setpoint="setpoint_kw"),
+    # household PV 0x0279: output power control setting 1 (0xA0) in %
+    DeviceType(DeviceKind.PV, DriverFamily.ECHONET_LITE, driver=EchonetPVDriver.from_spec, setpoint="limit_pct"),
+    # low-voltage smart electric energy meter 0x0288 (Route B); + = import
+    DeviceType(DeviceKind.METER, DriverFamily.ECHONET_LITE, driver=EchonetMeterDriver.from_spec, setpoint=None),
 )
 
 

@@ -1,5 +1,5 @@
-"""The devices of a scenario: every asset with a Modbus endpoint, with its key, kind, driver family and (for a
-vendor-map device) its resolved map.
+"""The devices of a scenario: every asset with an endpoint (Modbus TCP, ECHONET Lite or OCPP 1.6J), with its key,
+kind, driver family and (for a vendor-map device) its resolved map.
 
 Several assets of one facility may share one endpoint (host, port, unit): one physical device with several
 capabilities, e.g. a hybrid inverter serving a PV array and a battery. Each asset stays a device of its own kind
@@ -16,8 +16,8 @@ from enum import StrEnum
 
 from devices.maplibrary import MapError, MapLibrary, MapNotFoundError, packaged_maps
 from devices.vendormap import VendorMap
-from scenarios.assets import ModbusEndpoint
-from scenarios.device_identity import Asset, DeviceKey, DeviceKind, facility_assets
+from scenarios.assets import ECHONET_PORT, EchonetEndpoint, Endpoint, ModbusEndpoint, OcppEndpoint
+from scenarios.device_identity import Asset, DeviceKey, DeviceKind, endpoint_of, facility_assets
 from scenarios.model import Facility, Scenario
 
 POLL_ORDER = (DeviceKind.METER, DeviceKind.PV, DeviceKind.BATTERY, DeviceKind.EV)
@@ -28,19 +28,30 @@ class DriverFamily(StrEnum):
     """How a device is spoken to: the protocol or register-map family half of a driver registry key.
 
     ``sunspec``: Modbus TCP, SunSpec models discovered from the "SunS" marker. ``vendor_map``: Modbus TCP with a
-    vendor YAML map (``devices/maps/<name>.yaml``) that declares its kind.
+    vendor YAML map (``devices/maps/<name>.yaml``) that declares its kind. ``echonet_lite``: ECHONET Lite over UDP
+    3610 (the asset's ``echonet`` endpoint). ``ocpp16``: an OCPP 1.6J charge point (the asset's ``ocpp`` endpoint).
     """
 
     SUNSPEC = "sunspec"
     VENDOR_MAP = "vendor_map"
+    ECHONET_LITE = "echonet_lite"
+    OCPP16 = "ocpp16"
+
+
+MODBUS_FAMILIES = frozenset({DriverFamily.SUNSPEC, DriverFamily.VENDOR_MAP})
+"""The families spoken over Modbus TCP (served by the Modbus simulators)."""
 
 
 SUNSPEC_MAP = "sunspec"
 """The ``register_map`` value that selects SunSpec discovery; any other value names a vendor map."""
 
 
-def family_of(endpoint: ModbusEndpoint) -> DriverFamily:
-    """The driver family an endpoint asks for (``register_map: sunspec`` or a vendor map name)."""
+def family_of(endpoint: Endpoint) -> DriverFamily:
+    """The driver family an endpoint asks for (Modbus: ``register_map: sunspec`` or a vendor map name)."""
+    if isinstance(endpoint, EchonetEndpoint):
+        return DriverFamily.ECHONET_LITE
+    if isinstance(endpoint, OcppEndpoint):
+        return DriverFamily.OCPP16
     return DriverFamily.SUNSPEC if endpoint.register_map == SUNSPEC_MAP else DriverFamily.VENDOR_MAP
 
 
@@ -52,7 +63,7 @@ class DeviceSpec:
     facility: Facility
     asset: Asset
     kind: DeviceKind
-    endpoint: ModbusEndpoint
+    endpoint: Endpoint
     vendor_map: VendorMap | None = None
     map_error: str | None = None
 
@@ -62,13 +73,20 @@ class DeviceSpec:
         return family_of(self.endpoint)
 
     @property
+    def modbus(self) -> ModbusEndpoint:
+        """The Modbus endpoint (ValueError naming the device if it speaks another protocol)."""
+        if not isinstance(self.endpoint, ModbusEndpoint):
+            raise ValueError(f"{self.key}: speaks {self.family}, not Modbus")
+        return self.endpoint
+
+    @property
     def kind_family(self) -> tuple[DeviceKind, DriverFamily]:
         """Its driver registry key."""
         return self.kind, self.family
 
     def at(self, host: str, port: int) -> DeviceSpec:
-        """The same device at another host:port (port maps of simulators)."""
-        return self.with_endpoint(host=host, port=port)
+        """The same Modbus device at another host:port (port maps of simulators; other protocols are unchanged)."""
+        return self.with_endpoint(host=host, port=port) if isinstance(self.endpoint, ModbusEndpoint) else self
 
     def with_endpoint(self, **changes: object) -> DeviceSpec:
         """The same device with endpoint fields changed (e.g. ``timeout_s=0.2``; not ``register_map``: resolve
@@ -77,8 +95,15 @@ class DeviceSpec:
 
     @property
     def unit(self) -> tuple[str, int, int]:
-        """(host, port, unit id): the Modbus unit the device answers as (shared by a hybrid's capabilities)."""
-        return self.endpoint.host, self.endpoint.port, self.endpoint.unit_id
+        """(host, port, unit id): the Modbus unit the device answers as (shared by a hybrid's capabilities); an
+        ECHONET Lite node is (host, 3610, 0) (its objects share it); an OCPP connector (charge point id, 0,
+        connector)."""
+        ep = self.endpoint
+        if isinstance(ep, EchonetEndpoint):
+            return ep.host, ECHONET_PORT, 0
+        if isinstance(ep, OcppEndpoint):
+            return ep.charge_point_id, 0, ep.connector_id
+        return ep.host, ep.port, ep.unit_id
 
 
 def resolve_map(spec: DeviceSpec, maps: MapLibrary | None = None) -> DeviceSpec:
@@ -87,21 +112,24 @@ def resolve_map(spec: DeviceSpec, maps: MapLibrary | None = None) -> DeviceSpec:
     if spec.family is not DriverFamily.VENDOR_MAP:
         return spec
     try:
-        vmap = (maps or packaged_maps()).get(spec.endpoint.register_map)
+        vmap = (maps or packaged_maps()).get(spec.modbus.register_map)
     except (MapNotFoundError, MapError) as exc:
         return dataclasses.replace(spec, vendor_map=None, map_error=str(exc))
     return dataclasses.replace(spec, vendor_map=vmap, map_error=None)
 
 
 def scenario_devices(scenario: Scenario, maps: MapLibrary | None = None) -> list[DeviceSpec]:
-    """Every asset of the scenario that has a Modbus endpoint, in facility order (meters first), vendor maps
+    """Every asset of the scenario that has an endpoint (any protocol), in facility order (meters first), vendor maps
     resolved from ``maps`` (a map that cannot be loaded is recorded on its device, never raised)."""
-    return [
-        resolve_map(DeviceSpec(DeviceKey.of(facility, a.asset), facility, a.asset, a.kind, a.asset.modbus), maps)
-        for facility in scenario.facilities
-        for a in facility_assets(facility, POLL_ORDER)
-        if a.asset.modbus is not None
-    ]
+    specs = []
+    for facility in scenario.facilities:
+        for a in facility_assets(facility, POLL_ORDER):
+            endpoint = endpoint_of(a.asset)
+            if endpoint is not None:
+                specs.append(
+                    resolve_map(DeviceSpec(DeviceKey.of(facility, a.asset), facility, a.asset, a.kind, endpoint), maps)
+                )
+    return specs
 
 
 def shared_units(specs: Sequence[DeviceSpec]) -> dict[tuple[str, int, int], list[DeviceSpec]]:

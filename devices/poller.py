@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from devices.capabilities import MAIN_FIELDS, CapabilityDriver, Quality, Reading, ReadingSink, Values, utc_now
 from devices.catalog import builtin_registry
 from devices.codec import CodecError
+from devices.echonet_client import EchonetClient
 from devices.inventory import DeviceSpec
 from devices.modbus_client import DeviceError, ModbusConnection
 from devices.registry import DeviceConfigError, DeviceType, DriverRegistry
@@ -37,7 +38,8 @@ class PollerConfig:
     plausibility limit (multiple of the asset's rating beyond which a power reading is garbage), and how
     many devices may connect and walk their SunSpec chain at once (a first cycle over 1,000 devices would
     otherwise open 1,000 connections in the same instant; waiting for a slot does not count against a
-    device's time-out budget)."""
+    device's time-out budget). ``echonet_bind``: the local (address, UDP port) of the ECHONET Lite socket (3610 as
+    the protocol says; tests and simulators on loopback use ("127.0.0.1", 0))."""
 
     cadence_s: float = 2.0
     slow_every: int = 10
@@ -47,6 +49,7 @@ class PollerConfig:
     connect_delay_s: float = 0.0
     plausible_factor: float = 5.0
     max_discoveries: int = 64
+    echonet_bind: tuple[str, int] = ("0.0.0.0", 3610)  # noqa: S104 - the protocol listens on 3610
 
 
 @dataclass
@@ -115,6 +118,7 @@ class Poller:
         self.sink = sink
         self.registry = registry or builtin_registry()
         self.connections: dict[tuple[str, int], ModbusConnection] = {}
+        self._echonet: EchonetClient | None = None
         self.states: dict[DeviceKey, DeviceState] = {}
         self.skipped: dict[DeviceKey, Skipped] = {}
         self.order: list[DeviceKey] = []
@@ -145,6 +149,15 @@ class Poller:
                 connect_delay_s=c.connect_delay_s,
             )
         return self.connections[key]
+
+    def echonet(self) -> EchonetClient:
+        """The shared ECHONET Lite client (one UDP socket on ``config.echonet_bind`` for every node)."""
+        if self._echonet is None:
+            c = self.config
+            self._echonet = EchonetClient(
+                c.echonet_bind, backoff_base_s=c.backoff_base_s, backoff_max_s=c.backoff_max_s
+            )
+        return self._echonet
 
     def driver(self, key: DeviceKey) -> CapabilityDriver:
         """The driver of one device (the guarded write path uses it)."""
@@ -261,3 +274,5 @@ class Poller:
         """Close every connection."""
         for conn in self.connections.values():
             conn.close()
+        if self._echonet is not None:
+            self._echonet.close()

@@ -19,10 +19,11 @@ from devices.capabilities import FIELDS, CapabilityDriver
 from devices.inventory import DeviceSpec, DriverFamily, resolve_map
 from devices.maplibrary import MapLibrary, packaged_maps
 from scenarios.checks import Problem
-from scenarios.device_identity import DeviceKey, DeviceKind, facility_assets
+from scenarios.device_identity import DeviceKey, DeviceKind, endpoint_field, endpoint_of, facility_assets
 from scenarios.model import Scenario
 
 if TYPE_CHECKING:
+    from devices.echonet_client import EchonetClient
     from devices.modbus_client import ModbusConnection
     from devices.simulators.handlers import Handler
     from devices.simulators.physics import FacilitySim
@@ -34,6 +35,9 @@ class Transports(Protocol):
 
     def modbus(self, endpoint: ModbusEndpoint) -> ModbusConnection:
         """The shared Modbus TCP connection of the endpoint's host:port."""
+
+    def echonet(self) -> EchonetClient:
+        """The shared ECHONET Lite client (one UDP socket for every node)."""
 
 
 DriverFactory = Callable[[DeviceSpec, Transports], CapabilityDriver]
@@ -84,8 +88,8 @@ def config_problem(spec: DeviceSpec, maps: MapLibrary | None = None) -> str | No
     malformed or serves other kinds, or it carries a SunSpec-only setting), or None."""
     if spec.family is not DriverFamily.VENDOR_MAP:
         return None
-    name = spec.endpoint.register_map
-    if spec.endpoint.base_address is not None:
+    name = spec.modbus.register_map
+    if spec.modbus.base_address is not None:
         return f"base_address is a SunSpec setting; a device with register_map {name!r} has none: remove it"
     if spec.vendor_map is None and spec.map_error is None:
         spec = resolve_map(spec, maps)
@@ -143,12 +147,13 @@ class DriverRegistry:
         found: list[Problem] = []
         for i, facility in enumerate(scenario.facilities):
             for a in facility_assets(facility):
-                if a.asset.modbus is None:
+                endpoint, protocol = endpoint_of(a.asset), endpoint_field(a.asset)
+                if endpoint is None:
                     continue
-                spec = DeviceSpec(DeviceKey.of(facility, a.asset), facility, a.asset, a.kind, a.asset.modbus)
+                spec = DeviceSpec(DeviceKey.of(facility, a.asset), facility, a.asset, a.kind, endpoint)
                 message = self.problem(resolve_map(spec, maps), maps)
                 if message is not None:
                     leaf = "base_address" if message.startswith("base_address") else "register_map"
-                    where = f"{a.path(i)}.modbus.{leaf}"
+                    where = f"{a.path(i)}.{protocol}" + (f".{leaf}" if protocol == "modbus" else "")
                     found.append(Problem(where, f"facility '{facility.id}' {a.kind} '{a.asset.id}': {message}"))
         return found

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from scenarios.assets import Battery, EVCharger, Meter, PVArray
+from scenarios.assets import Battery, Endpoint, EVCharger, Meter, PVArray
 from scenarios.model import Facility
 
 
@@ -55,6 +55,22 @@ def kind_of(asset: Asset) -> DeviceKind:
         if isinstance(asset, cls):
             return kind
     raise TypeError(f"{type(asset).__name__} is not a device asset; expected one of {list(ASSET_TYPES.values())}")
+
+
+PROTOCOL_FIELDS = ("modbus", "echonet", "ocpp")
+"""The asset fields that name a device's endpoint, one per protocol (an asset sets at most one)."""
+
+
+def endpoint_field(asset: Asset) -> str | None:
+    """The name of the endpoint field the asset sets (``modbus``, ``echonet`` or ``ocpp``), or None (not monitored)."""
+    return next((name for name in PROTOCOL_FIELDS if getattr(asset, name, None) is not None), None)
+
+
+def endpoint_of(asset: Asset) -> Endpoint | None:
+    """The endpoint of the asset's device in whichever protocol it speaks, or None if it is not monitored."""
+    name = endpoint_field(asset)
+    endpoint: Endpoint | None = None if name is None else getattr(asset, name)
+    return endpoint
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ class SunSpecDriver(ABC):
     @classmethod
     def from_spec(cls, spec: DeviceSpec, transports: Transports) -> Self:
         """The driver of one device: its endpoint's shared connection, unit id and SunSpec base (None = probe)."""
-        endpoint = spec.endpoint
+        endpoint = spec.modbus
         return cls(transports.modbus(endpoint), endpoint.unit_id, endpoint.base_address)
 
     def wanted(self, full: bool) -> Wanted:

@@ -54,8 +54,8 @@ class VendorDriver:
         if spec.vendor_map is None and spec.map_error is None:
             spec = resolve_map(spec)
         if spec.vendor_map is None:
-            raise DeviceConfigError(f"{spec.key}: register_map {spec.endpoint.register_map!r}: {spec.map_error}")
-        return cls(transports.modbus(spec.endpoint), spec.vendor_map, spec.endpoint.unit_id)
+            raise DeviceConfigError(f"{spec.key}: register_map {spec.modbus.register_map!r}: {spec.map_error}")
+        return cls(transports.modbus(spec.modbus), spec.vendor_map, spec.modbus.unit_id)
 
     def _reader(self, names: set[str]) -> BlockReader:
         placed = [PlacedPoint(n, self.vmap.point(n), self.vmap.point(n).offset) for n in sorted(names)]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from devices.capabilities import utc_now
 from devices.catalog import builtin_registry
-from devices.inventory import DeviceSpec, scenario_devices, shared_units
+from devices.inventory import MODBUS_FAMILIES, DeviceSpec, scenario_devices, shared_units
 from devices.maplibrary import MapLibrary
 from devices.registry import DeviceConfigError, DriverRegistry
 from devices.simulators.handlers import Handler
@@ -80,6 +80,12 @@ def _handler(
     return factory(specs, facility)
 
 
+def modbus_devices(scenario: Scenario, maps: MapLibrary | None = None) -> list[DeviceSpec]:
+    """The devices of ``scenario`` that speak Modbus TCP (ECHONET Lite and OCPP devices have their own simulators:
+    :mod:`devices.simulators.echonet_fleet`, :mod:`devices.simulators.ocpp_charge_point`)."""
+    return [s for s in scenario_devices(scenario, maps) if s.family in MODBUS_FAMILIES]
+
+
 def build_fleet(
     scenario: Scenario,
     clock: Clock = utc_now,
@@ -90,7 +96,7 @@ def build_fleet(
     cannot be simulated are skipped with the reason (logged)."""
     registry = registry or builtin_registry()
     built = BuiltDevices()
-    specs = scenario_devices(scenario, maps)
+    specs = modbus_devices(scenario, maps)
     for unit_specs in shared_units(specs).values():
         fac_id = unit_specs[0].facility.id
         if fac_id not in built.facilities:
@@ -102,7 +108,7 @@ def build_fleet(
                 built.skipped[spec.key] = str(exc)
             logger.warning("not simulated: %s", exc)
             continue
-        device = SimulatedDevice(unit_specs[0].endpoint.unit_id, handler.image, handler, clock=clock)
+        device = SimulatedDevice(unit_specs[0].modbus.unit_id, handler.image, handler, clock=clock)
         for spec in unit_specs:
             built.devices[spec.key] = device
     return built
@@ -129,7 +135,7 @@ async def start_fleet(
     or ephemeral ports (``port_base=0``)."""
     built = build_fleet(scenario, clock, maps=maps)
     fleet = Fleet(host=host, facilities=built.facilities, skipped=built.skipped)
-    specs = {s.key: s for s in scenario_devices(scenario, maps)}
+    specs = {s.key: s for s in modbus_devices(scenario, maps)}
     started: dict[int, SimServer] = {}
     try:
         for key, device in built.devices.items():
@@ -137,7 +143,7 @@ async def start_fleet(
                 device.fault = faults[key]
             if id(device) not in started:
                 i = len(started)
-                port = specs[key].endpoint.port if port_base is None else (port_base + i if port_base else 0)
+                port = specs[key].modbus.port if port_base is None else (port_base + i if port_base else 0)
                 server = SimServer([device], host=host, port=port)
                 await server.start()
                 started[id(device)] = server
