@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from scenarios.assets import Meter
 from scenarios.device_identity import facility_assets
 from scenarios.model import Scenario
 
@@ -184,6 +185,36 @@ def check_modbus(s: Scenario) -> list[Problem]:
     return problems
 
 
+def check_protocols(s: Scenario) -> list[Problem]:
+    """ECHONET Lite: no two devices of one kind are one object (host, instance); a smart meter over ECHONET Lite
+    (Route B, class 0x0288) is a grid meter. OCPP: no two chargers are one connector (charge point id, connector)."""
+    seen: dict[tuple[str, str, int], str] = {}
+    problems: list[Problem] = []
+    for i, f in enumerate(s.facilities):
+        for a in facility_assets(f):
+            echonet = a.asset.echonet
+            ocpp = getattr(a.asset, "ocpp", None)
+            if echonet is not None:
+                key, where = (a.kind.value, echonet.host, echonet.instance), f"{a.path(i)}.echonet"
+                what = f"{a.kind} object {echonet.host} instance {echonet.instance}"
+            elif ocpp is not None:
+                key, where = ("ocpp", ocpp.charge_point_id, ocpp.connector_id), f"{a.path(i)}.ocpp"
+                what = f"charge point {ocpp.charge_point_id!r} connector {ocpp.connector_id}"
+            else:
+                continue
+            if key in seen:
+                problems.append(Problem(where, f"{what} is also used by {seen[key]}: give another instance"))
+            seen.setdefault(key, f"{where} (facility '{f.id}')")
+            if echonet is not None and isinstance(a.asset, Meter) and a.asset.role != "grid":
+                problems.append(
+                    Problem(
+                        where,
+                        f"the ECHONET Lite smart meter (0x0288, Route B) is the grid meter; role is {a.asset.role!r}",
+                    )
+                )
+    return problems
+
+
 ALL_CHECKS: tuple[Callable[[Scenario], list[Problem]], ...] = (
     check_unique_ids,
     check_references,
@@ -191,6 +222,7 @@ ALL_CHECKS: tuple[Callable[[Scenario], list[Problem]], ...] = (
     check_pv,
     check_evs,
     check_modbus,
+    check_protocols,
 )
 
 

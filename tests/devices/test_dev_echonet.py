@@ -179,3 +179,33 @@ async def _wait_backoff() -> None:
     import asyncio
 
     await asyncio.sleep(CONFIG.backoff_max_s + 0.05)
+
+
+def test_scenario_check_locates_protocol_mistakes() -> None:
+    from scenarios.checks import ScenarioError
+    from scenarios.loader import builtin_data, parse_scenario
+
+    hosts = free_hosts(1)
+    data = builtin_data("tiny")
+    centre = data["facilities"][0]
+    del centre["batteries"][0]["modbus"]
+    centre["batteries"][0]["echonet"] = {"host": hosts[0]}
+    centre["batteries"].append({**centre["batteries"][0], "id": "bat2"})  # the same object twice
+    del centre["meters"][0]["modbus"]
+    centre["meters"][0] |= {"role": "pv", "echonet": {"host": hosts[0]}}
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(data)
+    problems = caught.value.problems
+    assert [p.path for p in problems] == ["facilities[0].batteries[1].echonet", "facilities[0].meters[0].echonet"]
+    assert "instance 1 is also used by facilities[0].batteries[0].echonet" in problems[0].message
+    assert "role is 'pv'" in problems[1].message
+
+
+def test_two_protocols_on_one_device_are_refused_naming_both() -> None:
+    from scenarios.checks import ScenarioError
+    from scenarios.loader import builtin_data, parse_scenario
+
+    data = builtin_data("tiny")
+    data["facilities"][0]["batteries"][0]["echonet"] = {"host": "127.0.0.9"}
+    with pytest.raises(ScenarioError, match="not modbus and echonet"):
+        parse_scenario(data)

@@ -50,6 +50,10 @@ def test_builtin_types_cover_every_device_of_the_shipped_scenarios() -> None:
         (DeviceKind.PV, DriverFamily.VENDOR_MAP),
         (DeviceKind.BATTERY, DriverFamily.VENDOR_MAP),
         (DeviceKind.METER, DriverFamily.VENDOR_MAP),
+        (DeviceKind.PV, DriverFamily.ECHONET_LITE),
+        (DeviceKind.BATTERY, DriverFamily.ECHONET_LITE),
+        (DeviceKind.METER, DriverFamily.ECHONET_LITE),
+        (DeviceKind.EV, DriverFamily.ECHONET_LITE),
     }
     setpoints = {(t.kind, t.family): t.setpoint for t in registry}
     expected = {DeviceKind.PV: "limit_pct", DeviceKind.BATTERY: "setpoint_kw", DeviceKind.METER: None}
