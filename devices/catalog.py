@@ -14,6 +14,7 @@ from devices.drivers.echonet_battery import EchonetBatteryDriver
 from devices.drivers.echonet_meter import EchonetMeterDriver
 from devices.drivers.echonet_pv import EchonetPVDriver
 from devices.drivers.echonet_v2h import EchonetV2HDriver
+from devices.drivers.ocpp_ev_charger import OcppEVChargerDriver
 from devices.drivers.sunspec_battery import BatteryDriver
 from devices.drivers.sunspec_meter import MeterDriver
 from devices.drivers.sunspec_pv import PVInverterDriver
@@ -102,6 +103,8 @@ BUILTIN_TYPES: tuple[DeviceType, ...] = (
     DeviceType(DeviceKind.PV, DriverFamily.ECHONET_LITE, driver=EchonetPVDriver.from_spec, setpoint="limit_pct"),
     # low-voltage smart electric energy meter 0x0288 (Route B); + = import
     DeviceType(DeviceKind.METER, DriverFamily.ECHONET_LITE, driver=EchonetMeterDriver.from_spec, setpoint=None),
+    # OCPP 1.6J charge point connected to the central system: SetChargingProfile in W or A; kW, + = charging
+    DeviceType(DeviceKind.EV, DriverFamily.OCPP16, driver=OcppEVChargerDriver.from_spec, setpoint="setpoint_kw"),
 )
 
 

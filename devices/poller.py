@@ -24,6 +24,7 @@ from devices.codec import CodecError
 from devices.echonet_client import EchonetClient
 from devices.inventory import DeviceSpec
 from devices.modbus_client import DeviceError, ModbusConnection
+from devices.ocpp_central import CentralSystem
 from devices.registry import DeviceConfigError, DeviceType, DriverRegistry
 from devices.sunspec import DiscoveryError
 from scenarios.assets import Battery, EVCharger, ModbusEndpoint, PVArray
@@ -113,8 +114,10 @@ class Poller:
         sink: ReadingSink | None = None,
         config: PollerConfig | None = None,
         registry: DriverRegistry | None = None,
+        central: CentralSystem | None = None,
     ) -> None:
         self.config = config or PollerConfig()
+        self.central = central
         self.sink = sink
         self.registry = registry or builtin_registry()
         self.connections: dict[tuple[str, int], ModbusConnection] = {}
@@ -158,6 +161,12 @@ class Poller:
                 c.echonet_bind, backoff_base_s=c.backoff_base_s, backoff_max_s=c.backoff_max_s
             )
         return self._echonet
+
+    def ocpp(self) -> CentralSystem:
+        """The OCPP 1.6J central system given to the poller (DeviceConfigError if none: such chargers are skipped)."""
+        if self.central is None:
+            raise DeviceConfigError("no OCPP central system runs: start the service with its central system")
+        return self.central
 
     def driver(self, key: DeviceKey) -> CapabilityDriver:
         """The driver of one device (the guarded write path uses it)."""

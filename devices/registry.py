@@ -25,6 +25,7 @@ from scenarios.model import Scenario
 if TYPE_CHECKING:
     from devices.echonet_client import EchonetClient
     from devices.modbus_client import ModbusConnection
+    from devices.ocpp_central import CentralSystem
     from devices.simulators.handlers import Handler
     from devices.simulators.physics import FacilitySim
     from scenarios.assets import ModbusEndpoint
@@ -38,6 +39,9 @@ class Transports(Protocol):
 
     def echonet(self) -> EchonetClient:
         """The shared ECHONET Lite client (one UDP socket for every node)."""
+
+    def ocpp(self) -> CentralSystem:
+        """The OCPP 1.6J central system the charge points connect to (DeviceConfigError if none runs)."""
 
 
 DriverFactory = Callable[[DeviceSpec, Transports], CapabilityDriver]
