@@ -54,6 +54,10 @@ class Settings(BaseSettings):
         description="Folders of vendor device maps (YAML, docs/device-maps.md) searched before the packaged ones, "
         "separated by ':' (os.pathsep): EMS_DEVICE_MAPS=/etc/ems/maps:/opt/site/maps.",
     )
+    ocpp_host: str = Field("127.0.0.1", description="Address the OCPP 1.6J central system listens on.")
+    ocpp_port: int = Field(
+        9000, ge=0, le=65535, description="Port of the OCPP 1.6J central system: ws://host:port/<charge point id>."
+    )
     dry_run: bool = Field(False, description="True: compute set-points and audit them but never write devices.")
     weather_file: str | None = Field(
         None,

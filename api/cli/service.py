@@ -78,6 +78,7 @@ async def _run(settings: Settings, simulate: bool) -> None:
     import uvicorn
 
     from api.app import create_app
+    from runtime.facades import protocols
     from runtime.facades.telemetry import DeviceTelemetry, quiet_device_logs, raise_skipped_events, start_simulators
     from runtime.installation import with_installation_secret
     from runtime.loop.build import build_service
@@ -89,7 +90,12 @@ async def _run(settings: Settings, simulate: bool) -> None:
     store = open_store(settings.database_url)
     maps = settings.device_maps
     fleet = await start_simulators(scenario, port_base=0, map_dirs=maps) if simulate else None
-    telemetry = DeviceTelemetry(scenario, fleet.port_map if fleet else None, map_dirs=maps)
+    central = await protocols.start_central(scenario, settings.ocpp_host, settings.ocpp_port)
+    sims = await protocols.start_protocol_simulators(scenario, central, fleet.facilities) if fleet else None
+    bind = protocols.SIMULATED_ECHONET_BIND if sims else None
+    telemetry = DeviceTelemetry(
+        scenario, fleet.port_map if fleet else None, map_dirs=maps, central=central, echonet_bind=bind
+    )
     service = build_service(settings, scenario, store, telemetry)
     raise_skipped_events(telemetry, store)
     server = _server(
@@ -107,6 +113,10 @@ async def _run(settings: Settings, simulate: bool) -> None:
         f"Yamaguchi EMS: scenario '{scenario.name}' ({len(scenario.facilities)} facilities), "
         f"{'simulated devices' if fleet else 'real devices'}, database {masked_url(settings.database_url)}"
     )
+    if central is not None:
+        console.print(f"OCPP 1.6J central system: {central.url}/<charge point id>")
+    if sims is not None:
+        console.print("Simulated over ECHONET Lite: {} devices; over OCPP 1.6J: {} charge points".format(*sims.counts))
     console.print(f"Dashboard: {url}/   API: {url}/api/v1   OpenAPI: {url}/docs   Metrics: {url}/metrics")
     if settings.development:
         console.print(f"Development login: {settings.admin_user} / {settings.admin_password.get_secret_value()}")
@@ -118,6 +128,10 @@ async def _run(settings: Settings, simulate: bool) -> None:
         await server.serve()
     finally:
         telemetry.close()
+        if sims is not None:
+            await sims.stop()
+        if central is not None:
+            await central.stop()
         if fleet is not None:
             await fleet.stop()
         store.dispose()

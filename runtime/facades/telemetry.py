@@ -19,6 +19,7 @@ files); kinds are :class:`~scenarios.device_identity.DeviceKind`. Units as in :m
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -32,6 +33,7 @@ from devices.catalog import builtin_registry
 from devices.inventory import scenario_devices, with_ports
 from devices.maplibrary import library
 from devices.modbus_client import ModbusConnection, quiet_pymodbus
+from devices.ocpp_central import CentralSystem
 from devices.poller import Poller, PollerConfig
 from devices.scan import scan_unit
 from devices.simulators.fleet import Fleet, start_fleet
@@ -131,13 +133,15 @@ def make_poller(
     config: PollerConfig | None = None,
     sink: ListSink | None = None,
     map_dirs: Sequence[Path] = (),
+    central: CentralSystem | None = None,
 ) -> Poller:
     """A poller over every Modbus device of ``scenario`` (moved to ``port_map`` ports if given); a device whose
-    driver cannot be built is skipped and reported in every cycle (``poller.skipped``)."""
+    driver cannot be built is skipped and reported in every cycle (``poller.skipped``). ECHONET Lite devices are
+    read at their node addresses, OCPP chargers through ``central`` (without one they are skipped)."""
     specs = scenario_devices(scenario, library(map_dirs))
     if port_map:
         specs = with_ports(specs, port_map, host)
-    return Poller(specs, sink, config)
+    return Poller(specs, sink, config, central=central)
 
 
 async def poll_once(
@@ -190,9 +194,15 @@ class DeviceTelemetry:
         host: str = "127.0.0.1",
         config: PollerConfig | None = None,
         map_dirs: Sequence[Path] = (),
+        central: CentralSystem | None = None,
+        echonet_bind: tuple[str, int] | None = None,
     ) -> None:
+        """``central``: the OCPP central system the chargers connect to; ``echonet_bind``: the local address of the
+        ECHONET Lite socket (default 0.0.0.0:3610; simulated nodes: ``protocols.SIMULATED_ECHONET_BIND``)."""
         self.sink = ListSink()
-        self.poller = make_poller(scenario, port_map, host, config, map_dirs=map_dirs)
+        if echonet_bind is not None:
+            config = dataclasses.replace(config or PollerConfig(), echonet_bind=echonet_bind)
+        self.poller = make_poller(scenario, port_map, host, config, map_dirs=map_dirs, central=central)
         self.writer = SetpointWriter(self.poller, self.sink)
 
     @property

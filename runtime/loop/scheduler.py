@@ -32,6 +32,7 @@ from runtime.loop.settle import settle_missed
 from runtime.loop.weather import fetch_weather
 from runtime.ngsi.push import push_jobs
 from runtime.store import journal, readings
+from scenarios.device_identity import endpoint_of
 from scenarios.timegrid import SLOT, TZ
 
 log = logging.getLogger(__name__)
@@ -91,8 +92,8 @@ class LoopScheduler:
 
     def resend_s(self) -> float:
         """Seconds between set-point re-sends: the setting, but at most half the shortest device watchdog."""
-        endpoints = [b.modbus for f in self.svc.scenario.facilities for b in f.batteries]
-        endpoints += [c.modbus for f in self.svc.scenario.facilities for c in f.ev_chargers]
+        endpoints = [endpoint_of(b) for f in self.svc.scenario.facilities for b in f.batteries]
+        endpoints += [endpoint_of(c) for f in self.svc.scenario.facilities for c in f.ev_chargers]
         watchdogs = [e.watchdog_s for e in endpoints if e is not None and e.watchdog_s]
         return min([self.svc.settings.dispatch_resend_s, *(0.5 * w for w in watchdogs)])
 
