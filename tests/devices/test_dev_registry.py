@@ -54,6 +54,7 @@ def test_builtin_types_cover_every_device_of_the_shipped_scenarios() -> None:
         (DeviceKind.BATTERY, DriverFamily.ECHONET_LITE),
         (DeviceKind.METER, DriverFamily.ECHONET_LITE),
         (DeviceKind.EV, DriverFamily.ECHONET_LITE),
+        (DeviceKind.EV, DriverFamily.OCPP16),
     }
     setpoints = {(t.kind, t.family): t.setpoint for t in registry}
     expected = {DeviceKind.PV: "limit_pct", DeviceKind.BATTERY: "setpoint_kw", DeviceKind.METER: None}

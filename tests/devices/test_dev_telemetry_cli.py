@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from devices.inventory import scenario_devices
 from runtime.facades.telemetry import DeviceTelemetry, Fleet, read_port_map, running_simulators, scan, write_port_map
 from scenarios.device_identity import DeviceKey, DeviceKind
 from scenarios.loader import load_builtin
@@ -113,8 +114,10 @@ def test_cli_scan_and_poll(background_fleet: Fleet, tmp_path: Path) -> None:
     assert "Battery PCS" in result.output
     result = runner.invoke(app, ["devices", "poll", "--scenario", "yamaguchi", "--once", "--port-map", str(path)])
     assert result.exit_code == 0, result.output
-    n = len(background_fleet.port_map)
-    assert f"{n} devices, {n} good" in result.output
+    n = len(background_fleet.port_map)  # the Modbus devices; Shiraishi's ECHONET Lite node and City Hall's OCPP
+    total = len(scenario_devices(load_builtin("yamaguchi")))  # charger are not simulated by this fixture
+    assert total == n + 5
+    assert f"{total} devices, {n} good" in result.output
     assert "city-hall/bat1" in result.output
     bad = runner.invoke(app, ["devices", "scan", "no-port-here"])
     assert bad.exit_code == 2
