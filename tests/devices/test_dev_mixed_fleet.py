@@ -1,0 +1,48 @@
+"""Yamaguchi as ``ems up`` runs it: Modbus simulators, Shiraishi's ECHONET Lite node (PV, battery, V2H, smart meter on
+127.0.1.1:3610) and City Hall's OCPP 1.6J charge point on the service's central system, one facility physics, read
+and written through the runtime's telemetry facade."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from devices.simulators.echonet_node import EchonetFault
+from runtime.facades import protocols
+from runtime.facades.telemetry import DeviceTelemetry, running_simulators
+from scenarios.device_identity import DeviceKey, DeviceKind
+from scenarios.loader import load_builtin
+
+ECHONET = [DeviceKey("shiraishi-cc", d) for d in ("m1", "pv1", "bat1", "v2h1")]
+OCPP = DeviceKey("city-hall", "ac1")
+
+
+async def test_mixed_protocols_poll_and_write_like_modbus() -> None:
+    scenario = load_builtin("yamaguchi")
+    async with running_simulators(scenario, port_base=0) as fleet:
+        central = await protocols.start_central(scenario, "127.0.0.1", 0)
+        assert central is not None
+        sims = await protocols.start_protocol_simulators(scenario, central, fleet.facilities, interval_s=0)
+        telemetry = DeviceTelemetry(
+            scenario, fleet.port_map, central=central, echonet_bind=protocols.SIMULATED_ECHONET_BIND
+        )
+        try:
+            assert sims.counts == (4, 1)
+            assert telemetry.skipped == {}
+            samples = {DeviceKey(s.facility_id, s.device_id): s for s in await telemetry.poll(dt.datetime.now(dt.UTC))}
+            assert len(samples) == 71
+            assert {k for k, s in samples.items() if s.quality != "good"} == set()
+            assert samples[DeviceKey("shiraishi-cc", "bat1")].values["soc"] == 0.6  # its initial_soc
+            outcome = await telemetry.write("shiraishi-cc", "bat1", DeviceKind.BATTERY, -2.5, "test", dry_run=False)
+            assert (outcome.ok, outcome.applied) == (True, -2.5)
+            # the set-point reached the physics behind the simulated ECHONET Lite object
+            assert fleet.facilities["shiraishi-cc"].batteries[0].setpoint_kw == -2.5
+            outcome = await telemetry.write("city-hall", "ac1", DeviceKind.EV, 2.0, "test", dry_run=False)
+            assert outcome.ok, outcome.detail
+            assert sims.charge_points[0].cp.profiles[-1]["charging_schedule"]["charging_rate_unit"] == "A"
+            sims.echonet.set_fault(ECHONET[0], EchonetFault(no_answer=True))
+            again = {DeviceKey(s.facility_id, s.device_id): s for s in await telemetry.poll(dt.datetime.now(dt.UTC))}
+            assert {k for k, s in again.items() if s.quality != "good"} == set(ECHONET)
+        finally:
+            telemetry.close()
+            await sims.stop()
+            await central.stop()
