@@ -37,9 +37,10 @@ sys.path.insert(0, str(ROOT))
 from pymodbus.client import AsyncModbusTcpClient  # noqa: E402
 
 from devices.capabilities import Quality  # noqa: E402
-from devices.inventory import DeviceSpec, scenario_devices  # noqa: E402
+from devices.inventory import DeviceSpec  # noqa: E402
 from devices.modbus_client import quiet_pymodbus  # noqa: E402
 from devices.poller import DeviceState, Poller, PollerConfig  # noqa: E402
+from devices.simulators.fleet import modbus_devices  # noqa: E402
 from scenarios.device_identity import DeviceKey  # noqa: E402
 from scenarios.loader import load_builtin  # noqa: E402
 
@@ -66,8 +67,9 @@ def fault_of(i: int, every: int) -> str | None:
 
 
 def device_specs(n: int) -> list[DeviceSpec]:
-    """``n`` device specs: the Yamaguchi devices repeated, device ids suffixed with the copy number."""
-    base = scenario_devices(load_builtin("yamaguchi"))
+    """``n`` device specs: the Yamaguchi Modbus devices repeated, device ids suffixed with the copy number (the
+    ECHONET Lite and OCPP ones: ``bench_protocols.py``)."""
+    base = modbus_devices(load_builtin("yamaguchi"))
     specs = []
     for i in range(n):
         spec = base[i % len(base)]
