@@ -145,7 +145,7 @@ async def bare_clients(poller: Poller) -> list[tuple[AsyncModbusTcpClient, list[
     for state in poller.states.values():
         driver: Any = state.driver
         blocks = driver._readers[False].blocks if hasattr(driver, "_readers") else driver._plans[False]
-        endpoint = state.spec.endpoint
+        endpoint = state.spec.modbus
         client = AsyncModbusTcpClient(endpoint.host, port=endpoint.port, timeout=3, retries=0)
         await client.connect()
         pairs.append((client, [(b.address, b.count) for b in blocks]))

@@ -37,7 +37,7 @@ async def test_mixed_protocols_poll_and_write_like_modbus() -> None:
             # the set-point reached the physics behind the simulated ECHONET Lite object
             assert fleet.facilities["shiraishi-cc"].batteries[0].setpoint_kw == -2.5
             outcome = await telemetry.write("city-hall", "ac1", DeviceKind.EV, 2.0, "test", dry_run=False)
-            assert outcome.ok, outcome.detail
+            assert outcome.ok, outcome.message
             assert sims.charge_points[0].cp.profiles[-1]["charging_schedule"]["charging_rate_unit"] == "A"
             sims.echonet.set_fault(ECHONET[0], EchonetFault(no_answer=True))
             again = {DeviceKey(s.facility_id, s.device_id): s for s in await telemetry.poll(dt.datetime.now(dt.UTC))}
