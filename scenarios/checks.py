@@ -187,7 +187,8 @@ def check_modbus(s: Scenario) -> list[Problem]:
 
 def check_protocols(s: Scenario) -> list[Problem]:
     """ECHONET Lite: no two devices of one kind are one object (host, instance); a smart meter over ECHONET Lite
-    (Route B, class 0x0288) is a grid meter. OCPP: no two chargers are one connector (charge point id, connector)."""
+    (Route B, class 0x0288) is a grid meter. OCPP: no two chargers are one connector (charge point id, connector), and
+    none is bidirectional (OCPP 1.6J has no discharge)."""
     seen: dict[tuple[str, str, int], str] = {}
     problems: list[Problem] = []
     for i, f in enumerate(s.facilities):
@@ -205,6 +206,8 @@ def check_protocols(s: Scenario) -> list[Problem]:
             if key in seen:
                 problems.append(Problem(where, f"{what} is also used by {seen[key]}: give another instance"))
             seen.setdefault(key, f"{where} (facility '{f.id}')")
+            if ocpp is not None and getattr(a.asset, "bidirectional", False):
+                problems.append(Problem(where, "OCPP 1.6J cannot discharge a car: set bidirectional: false"))
             if echonet is not None and isinstance(a.asset, Meter) and a.asset.role != "grid":
                 problems.append(
                     Problem(

@@ -161,3 +161,17 @@ def test_without_a_central_system_the_charger_is_skipped_naming_why() -> None:
     spec = next(s for s in scenario_devices(tiny_ocpp()) if s.key == CHARGER)
     poller = Poller([spec])
     assert "no OCPP central system runs" in poller.skipped[CHARGER].reason
+
+
+def test_a_bidirectional_ocpp_charger_is_a_located_problem() -> None:
+    from scenarios.checks import ScenarioError
+
+    data = copy.deepcopy(builtin_data("tiny"))
+    charger = data["facilities"][1]["ev_chargers"][0]  # bidirectional in tiny
+    del charger["modbus"]
+    charger["ocpp"] = {"charge_point_id": "CP-1"}
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(data)
+    [problem] = caught.value.problems
+    assert problem.path == "facilities[1].ev_chargers[0].ocpp"
+    assert "cannot discharge" in problem.message
