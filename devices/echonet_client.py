@@ -31,51 +31,12 @@ from pychonet.echonetapiclient import EchonetMaxOpcError
 from pychonet.lib.const import ENL_GETMAP, ENL_SETMAP, ENL_STATMAP, GET, SETC
 from pychonet.lib.udpserver import UDPServer
 
-from devices.modbus_client import DeviceError, DeviceTimeoutError, DeviceUnavailableError
-from scenarios.device_identity import DeviceKind
+from devices.echonet_types import EchonetObject, EchonetRefusedError, PropertyMaps
+from devices.modbus_client import DeviceTimeoutError, DeviceUnavailableError
 
 logger = logging.getLogger(__name__)
 TICK_S = 0.1
 """pychonet waits for an answer in ticks of 0.1 s."""
-CLASS_CODES: dict[DeviceKind, int] = {
-    DeviceKind.BATTERY: 0x027D,
-    DeviceKind.EV: 0x027E,
-    DeviceKind.PV: 0x0279,
-    DeviceKind.METER: 0x0288,
-}
-"""The ECHONET Lite class of each device kind: storage battery, EV charger/discharger (V2H), household PV,
-low-voltage smart electric energy meter."""
-
-
-class EchonetRefusedError(DeviceError):
-    """The node answered but refused properties (SNA), or does not implement them."""
-
-    kind = "exception"
-
-
-@dataclass(frozen=True)
-class EchonetObject:
-    """One ECHONET Lite object: node IPv4, class code (e.g. 0x027D storage battery) and instance (1..127)."""
-
-    host: str
-    class_code: int
-    instance: int = 1
-
-    @property
-    def eoj(self) -> tuple[int, int, int]:
-        """(class group code, class code, instance code)."""
-        return self.class_code >> 8, self.class_code & 0xFF, self.instance
-
-    def __str__(self) -> str:
-        return f"{self.host} EOJ {self.class_code:04X}{self.instance:02X}"
-
-
-@dataclass(frozen=True)
-class PropertyMaps:
-    """The EPCs an object lets us read (Get property map, 0x9F) and write (Set property map, 0x9E)."""
-
-    get: frozenset[int]
-    set: frozenset[int]
 
 
 class _Socket(UDPServer):  # type: ignore[misc]

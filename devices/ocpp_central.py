@@ -40,8 +40,6 @@ from devices.modbus_client import DeviceConnectionError, DeviceError, DeviceTime
 
 logger = logging.getLogger(__name__)
 SUBPROTOCOL = "ocpp1.6"
-PLUGGED = {"Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing"}
-"""Connector states with a car plugged in (OCPP 1.6 §7.7)."""
 POWER_UNITS = {"W": 1.0, "kW": 1000.0}
 ENERGY_UNITS = {"Wh": 1.0, "kWh": 1000.0}
 

@@ -17,18 +17,21 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from devices.capabilities import MAIN_FIELDS, CapabilityDriver, Quality, Reading, ReadingSink, Values, utc_now
 from devices.catalog import builtin_registry
 from devices.codec import CodecError
-from devices.echonet_client import EchonetClient
 from devices.inventory import DeviceSpec
 from devices.modbus_client import DeviceError, ModbusConnection
-from devices.ocpp_central import CentralSystem
 from devices.registry import DeviceConfigError, DeviceType, DriverRegistry
 from devices.sunspec import DiscoveryError
 from scenarios.assets import Battery, EVCharger, ModbusEndpoint, PVArray
 from scenarios.device_identity import DeviceKey
+
+if TYPE_CHECKING:
+    from devices.echonet_client import EchonetClient
+    from devices.ocpp_central import CentralSystem
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +159,8 @@ class Poller:
     def echonet(self) -> EchonetClient:
         """The shared ECHONET Lite client (one UDP socket on ``config.echonet_bind`` for every node)."""
         if self._echonet is None:
+            from devices.echonet_client import EchonetClient  # pychonet is loaded only by a poller that needs it
+
             c = self.config
             self._echonet = EchonetClient(
                 c.echonet_bind, backoff_base_s=c.backoff_base_s, backoff_max_s=c.backoff_max_s

@@ -19,12 +19,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar, Self
 
 from devices.capabilities import Values
-from devices.echonet_client import CLASS_CODES, EchonetClient, EchonetObject, PropertyMaps
+from devices.echonet_types import CLASS_CODES, EchonetObject, PropertyMaps
 from devices.registry import DeviceConfigError
 from scenarios.assets import EchonetEndpoint
 from scenarios.device_identity import DeviceKind
 
 if TYPE_CHECKING:
+    from devices.echonet_client import EchonetClient
     from devices.inventory import DeviceSpec
     from devices.registry import Transports
 

@@ -14,13 +14,17 @@ from typing import TYPE_CHECKING, Self
 
 from devices.capabilities import Values, utc_now
 from devices.modbus_client import DeviceTimeoutError
-from devices.ocpp_central import PLUGGED, CentralSystem, ConnectorState
 from devices.registry import DeviceConfigError
 from scenarios.assets import EVCharger, OcppEndpoint
 
 if TYPE_CHECKING:
     from devices.inventory import DeviceSpec
+    from devices.ocpp_central import CentralSystem, ConnectorState
     from devices.registry import Transports
+
+
+PLUGGED = {"Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing"}
+"""Connector states with a car plugged in (OCPP 1.6 §7.7)."""
 
 
 class OcppEVChargerDriver:

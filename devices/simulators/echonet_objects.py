@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from devices.echonet_client import CLASS_CODES
+from devices.echonet_types import CLASS_CODES
 from devices.inventory import DeviceSpec
 from devices.simulators.echonet_node import Getter, Setter, SimObject, constants, s, u
 from devices.simulators.physics import BatterySim, EVSim, FacilitySim, PVSim

@@ -27,13 +27,13 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from devices.capabilities import AuditEntry, ListSink, Reading
 from devices.catalog import builtin_registry
 from devices.inventory import scenario_devices, with_ports
 from devices.maplibrary import library
 from devices.modbus_client import ModbusConnection, quiet_pymodbus
-from devices.ocpp_central import CentralSystem
 from devices.poller import Poller, PollerConfig
 from devices.scan import scan_unit
 from devices.simulators.fleet import Fleet, start_fleet
@@ -46,6 +46,9 @@ from runtime.store.records import EventDetails
 from scenarios.checks import Problem
 from scenarios.device_identity import DeviceKey, DeviceKind
 from scenarios.model import Scenario
+
+if TYPE_CHECKING:
+    from devices.ocpp_central import CentralSystem
 
 logger = logging.getLogger(__name__)
 PortMap = dict[DeviceKey, int]
