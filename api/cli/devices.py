@@ -48,7 +48,7 @@ def simulate(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
     port_map: Path = typer.Option(Path("simulator-ports.json"), "--port-map", help="Where to write the port map."),
 ) -> None:
-    """Start simulators for every Modbus device of a scenario; run until Ctrl-C."""
+    """Start simulators for every Modbus and ECHONET Lite device of a scenario; run until Ctrl-C."""
     s = open_scenario(scenario, devices=True)
 
     async def run() -> None:
@@ -56,6 +56,14 @@ def simulate(
             fleet = await _telemetry().start_simulators(s, port_base=port_base, host=host, map_dirs=device_map_dirs())
         except OSError as exc:
             err_console.print(f"[red]cannot listen: {exc}. Pick another --port-base (or 0 for ephemeral).[/red]")
+            raise typer.Exit(1) from None
+        from runtime.facades import protocols
+
+        try:
+            nodes = await protocols.start_protocol_simulators(s, None, fleet.facilities)
+        except OSError as exc:
+            await fleet.stop()
+            err_console.print(f"[red]cannot start the ECHONET Lite nodes: {exc}[/red]")
             raise typer.Exit(1) from None
         table = Table(title=f"{len(fleet.port_map)} simulated devices of '{s.name}' on {host}")
         for column in ("device", "port", "unit"):
@@ -65,6 +73,8 @@ def simulate(
         console.print(table)
         _telemetry().write_port_map(fleet.port_map, port_map, host)
         console.print(f"port map written to {port_map}; Ctrl-C stops")
+        for host_ip, node in nodes.echonet.nodes.items():
+            console.print(f"ECHONET Lite node {host_ip}:3610 with {len(node.objects)} objects")
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C or a service manager's stop
@@ -72,6 +82,7 @@ def simulate(
         try:
             await stop.wait()
         finally:
+            await nodes.stop()
             await fleet.stop()
             console.print("simulators stopped")
 
@@ -129,7 +140,8 @@ def poll(
 
     async def run() -> None:
         while True:
-            console.print(_table(await _telemetry().poll_once(s, port_map=ports, host=host, map_dirs=maps)))
+            readings = await _telemetry().poll_once(s, port_map=ports, host=host, map_dirs=maps, simulated=bool(ports))
+            console.print(_table(readings))
             if once:
                 return
             await asyncio.sleep(cadence)

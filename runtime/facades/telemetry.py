@@ -154,8 +154,14 @@ async def poll_once(
     host: str = "127.0.0.1",
     config: PollerConfig | None = None,
     map_dirs: Sequence[Path] = (),
+    simulated: bool = False,
 ) -> list[Reading]:
-    """One full poll of every device (fast and slow points); readings in device order."""
+    """One full poll of every device (fast and slow points); readings in device order. ``simulated``: the ECHONET
+    Lite nodes are simulators (``ems simulate``), which answer the sender's port, so the socket binds an ephemeral
+    loopback port instead of 3610. OCPP chargers need the service's central system: here they are reported as not
+    polled."""
+    if simulated:
+        config = dataclasses.replace(config or PollerConfig(), echonet_bind=("127.0.0.1", 0))
     poller = make_poller(scenario, port_map, host, config, map_dirs=map_dirs)
     try:
         return await poller.cycle(full=True)
