@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from api import docs_ui
-from api.dashboard import events_page, facility_page, map_page, outage_page, plans_page, supply_page
+from api.dashboard import events_page, facility_page, invest_page, map_page, outage_page, plans_page, supply_page
 from api.dashboard import pages as dashboard
 from api.errors import add_error_handlers, document_errors
 from api.metrics import RequestMetrics, app_metrics
@@ -103,7 +103,7 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
     app.include_router(health.metrics_router)
     app.include_router(ngsi.router)  # /ngsi-ld/v1: the city data platform's NGSI-LD endpoint
     app.include_router(dashboard.router)
-    for page in (supply_page, facility_page, events_page, plans_page, map_page, outage_page):
+    for page in (supply_page, facility_page, events_page, plans_page, map_page, outage_page, invest_page):
         app.include_router(page.router)
     dashboard.mount_static(app)
     docs_ui.mount(app)

@@ -32,6 +32,7 @@ NAV = (  # (path, message key, roles that see the link)
     ("/events", "nav.events", ("operator", "disaster_office", "facility_manager")),
     ("/map", "nav.map", ("operator", "disaster_office")),
     ("/outage", "nav.outage", ("operator", "disaster_office")),
+    ("/invest", "nav.invest", ("operator", "disaster_office")),
 )
 
 
