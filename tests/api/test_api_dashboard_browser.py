@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dash_seed
+import invest_seed
 import numpy as np
 import pytest
 import service_fixtures
@@ -314,5 +315,43 @@ def test_yamaguchi_map_and_today_show_every_facility(chromium_browser, yamaguchi
     pixels = np.asarray(Image.open(io.BytesIO(image)).convert("RGB"), dtype=float)
     green = (pixels[..., 1] > 120) & (pixels[..., 0] < 80) & (pixels[..., 2] < 110)
     assert green.sum() > 50 * len(scenario.facilities) * 0.5  # the live markers are drawn in green
+    assert script_errors(page) == []
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def invest_site(tmp_path_factory):
+    """The app with a hand-written investment run (invest_seed.PLAN, with a curve) in its Settings.invest_dir."""
+    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('dash-invest') / 'ems.db'}")
+    add_users(store)
+    svc = make_service(store)
+    svc.settings = svc.settings.model_copy(update={"invest_dir": invest_seed.write(tmp_path_factory.mktemp("invest"))})
+    with serving(with_csp(create_app(svc))) as url:
+        yield url
+    store.dispose()
+
+
+@pytest.mark.parametrize("user", ["op", "disaster"])
+def test_investment_page_draws_the_curve_without_errors(chromium_browser, invest_site, user):
+    url = invest_site
+    context, page = open_as(chromium_browser, url, user, lang="en")
+    api = page.request.get(url + "/api/v1/invest").json()
+    response = page.goto(url + "/invest")
+    assert response is not None
+    assert response.status == 200
+    assert charts_drawn(page) == 1
+    option = page.evaluate(
+        "() => { const o = echarts.getInstanceByDom(document.getElementById('invest-curve')).getOption();"
+        " return {x: o.xAxis[0].data, series: o.series.map(s => s.data)}; }"
+    )
+    curve = sorted(api["curve"], key=lambda p: p["target"])
+    assert option["x"] == [f"{p['target']:.2f}" for p in curve]
+    assert option["series"][0] == [p["annual_cost_jpy"] / 1e6 for p in curve]
+    assert option["series"][2] == [100 * p["worst_p72"] for p in curve]
+    for row in api["shelters"]:
+        shown = page.locator(f'tr.invest-row[data-shelter="{row["shelter"]}"] td.battery_kwh').inner_text()
+        assert shown == f"{row['battery_kwh']:,.1f}"
+    assert page.inner_text("#invest-capex") == f"{api['finance']['capex_jpy']:,.0f}"
+    shot(page, f"{user}_invest")
     assert script_errors(page) == []
     context.close()
