@@ -112,6 +112,12 @@ class PVArray(Strict):
     )
     losses_pct: float = Field(14.0, ge=0, lt=100, description="System losses in % (PVWatts convention).")
     temp_coeff_per_c: float = Field(-0.0037, ge=-0.01, le=0, description="Power temperature coefficient in 1/°C.")
+    self_sustained_kw: float = Field(
+        0.0,
+        ge=0,
+        le=100,
+        description="Rating in kW of the PCS's self-sustained outlet (自立運転) in an outage; 0 = none.",
+    )
     modbus: ModbusEndpoint | None = Field(None, description="Inverter Modbus endpoint; None if not monitored.")
     echonet: EchonetEndpoint | None = Field(None, description="Household PV object (0x0279) over ECHONET Lite.")
 

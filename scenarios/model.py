@@ -177,6 +177,14 @@ class Shelter(Strict):
     reserve_hours: float = Field(
         0.0, ge=0, le=336, description="Hours of critical load the day-ahead plan keeps in storage."
     )
+    v2l_parallel_wiring: bool = Field(
+        False,
+        description="True if the wiring lets car V2L outlets feed the critical circuit together and with PV; "
+        "otherwise one outlet feeds it alone.",
+    )
+    grid_forming_source: bool = Field(
+        False, description="True if a grid-forming source other than a battery lets PV run islanded."
+    )
 
 
 class Facility(Strict):

@@ -44,6 +44,14 @@ def outage(
     block_hours: float = typer.Option(4.0, help="Relocation block length, 2-4 h."),
     pv_factor: float = typer.Option(1.0, help="Fraction of clear-sky PV (e.g. 0.3 under typhoon cloud)."),
     out: Path = typer.Option(None, help="Directory for shelters.csv, itinerary.csv, shed_kw.csv, plan.json."),
+    ev_soc: list[str] = typer.Option([], "--ev-soc", help="Car SoC at the start, ID=FRACTION (repeat)."),
+    battery_soc: list[str] = typer.Option([], "--battery-soc", help="Shelter battery SoC, FACILITY=FRACTION (repeat)."),
+    unavailable: list[str] = typer.Option(
+        [], "--unavailable", help="Car not available (ID) or busy until a time (ID@18:00, ID@2024-09-02T09:00)."
+    ),
+    candidates: int = typer.Option(6, "--candidates", min=1, help="Nearest shelters each car may serve."),
+    weather: Path = typer.Option(None, "--weather", "-w", help="Weather file for PV (JMA CSV or Open-Meteo)."),
+    station: str = typer.Option(None, "--station", help="Station in a multi-station JMA CSV."),
 ) -> None:
     """Plan an outage: which shelters keep power, how long, and which car goes where when."""
     if ctx.invoked_subcommand is not None:
@@ -51,20 +59,29 @@ def outage(
     if start is None:
         err_console.print("give --start (e.g. 2024-09-01T14:00) or a subcommand (survival, readiness)")
         raise typer.Exit(2)
+    from runtime.facades import forecasting
     from runtime.facades import outage_planning as outage_rt
 
-    s = open_scenario(scenario)
+    s, when = open_scenario(scenario), _start(start)
     try:
+        frame = forecasting.read_weather_file(weather, station) if weather is not None else None
+        off, busy = outage_rt.parse_unavailable(unavailable, when)
         result = outage_rt.plan(
             s,
-            _start(start),
+            when,
             hours,
             time_limit_s=time_limit,
             method=method,
             block_hours=block_hours,
             pv_factor=pv_factor,
+            weather=frame,
+            candidate_shelters=candidates,
+            ev_soc=outage_rt.parse_shares(ev_soc, "--ev-soc"),
+            battery_soc=outage_rt.parse_shares(battery_soc, "--battery-soc"),
+            unavailable_evs=off,
+            available_from=busy,
         )
-    except ValueError as exc:
+    except (OSError, ValueError) as exc:
         err_console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     summary = result.summary()
@@ -144,7 +161,9 @@ def survival(
 @outage_app.command("readiness")
 def readiness(
     scenario: str = typer.Option("yamaguchi", help="Scenario name or YAML path."),
-    event: str = typer.Option(..., help="Expected event time, e.g. 2024-09-01T14:00 (naive = Asia/Tokyo)."),
+    event: str = typer.Option(
+        None, help="Expected event time, e.g. 2024-09-01T14:00 (naive = Asia/Tokyo); default 24 h from now."
+    ),
     hours: float = typer.Option(72.0, help="Autonomy to prepare for, hours."),
     ev_soc: float = typer.Option(0.95, help="SoC target of city cars by the event (fraction)."),
     cost: bool = typer.Option(False, "--cost", help="Also run the day-ahead plan with and without readiness."),
@@ -154,6 +173,11 @@ def readiness(
 
     from runtime.facades import outage_planning as outage_rt
 
+    if event is None:
+        from scenarios.timegrid import utcnow
+
+        event = (pd.Timestamp(utcnow()) + pd.Timedelta(hours=24)).isoformat()
+        console.print(f"no --event given: preparing for {event} (24 h from now)")
     s, when = open_scenario(scenario), _start(event)
     targets, _ = outage_rt.readiness(s, when, hours, ev_soc)
     console.print(_frame_table("Shelter reserves", targets.shelter_frame().reset_index().round(3)))

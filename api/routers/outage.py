@@ -40,11 +40,23 @@ def start_plan(
     method: str,
     time_limit_s: float,
     pv_factor: float,
+    *,
+    ev_soc: dict[str, float] | None = None,
+    battery_soc: dict[str, float] | None = None,
+    unavailable: list[str] | None = None,
+    candidates: int = 6,
 ) -> Job:
     """Submit runtime.facades.outage_planning.plan for the service's scenario to the heavy-job pool (a worker
     process: the loop and the read endpoints are not slowed); 429 when the pool and its queue are full."""
     if not svc.scenario.shelters:
         raise HTTPException(422, "scenario: it has no shelters to plan for")
+    off, busy = outage.parse_unavailable(unavailable or [], start)
+    shares = {f"ev_soc.{k}": v for k, v in (ev_soc or {}).items()} | {
+        f"battery_soc.{k}": v for k, v in (battery_soc or {}).items()
+    }
+    for name, share in shares.items():
+        if not 0 <= share <= 1:
+            raise ValueError(f"{name}: {share} must be a fraction in 0..1")
     try:
         return svc.jobs.submit(
             "outage",
@@ -56,6 +68,11 @@ def start_plan(
             time_limit_s,
             method,
             pv_factor=pv_factor,
+            candidate_shelters=candidates,
+            ev_soc=ev_soc,
+            battery_soc=battery_soc,
+            unavailable_evs=off,
+            available_from=busy,
         )
     except JobsFullError as exc:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc), headers={"Retry-After": "10"}) from None
@@ -91,9 +108,15 @@ def execute_plan(
     method: str,
     time_limit_s: float,
     pv_factor: float,
+    *,
+    ev_soc: dict[str, float] | None = None,
+    battery_soc: dict[str, float] | None = None,
+    unavailable: list[str] | None = None,
+    candidates: int = 6,
 ) -> OutagePlan:
     """Plan an outage in the heavy-job pool and wait for it (the caller's thread waits, not the event loop)."""
-    return finish_plan(svc, start_plan(svc, principal, start, hours, method, time_limit_s, pv_factor))
+    options = {"ev_soc": ev_soc, "battery_soc": battery_soc, "unavailable": unavailable, "candidates": candidates}
+    return finish_plan(svc, start_plan(svc, principal, start, hours, method, time_limit_s, pv_factor, **options))
 
 
 def plan_detail(result: OutagePlan, run_id: str) -> OutagePlanDetail:
@@ -144,7 +167,19 @@ def run_outage_plan(body: OutageRequest, request: Request, svc: ServiceDep, prin
     worker process and answered when done; 429 when the heavy-job pool is full. Not waiting:
     ``POST /outage-plans/jobs`` (202) and ``GET /outage-plans/jobs/{job_id}``."""
     start, _ = outage.outage_start(pd.Timestamp(body.start))
-    result = execute_plan(svc, principal, start, body.hours, body.method, body.time_limit_s, body.pv_factor)
+    result = execute_plan(
+        svc,
+        principal,
+        start,
+        body.hours,
+        body.method,
+        body.time_limit_s,
+        body.pv_factor,
+        ev_soc=body.ev_soc,
+        battery_soc=body.battery_soc,
+        unavailable=body.unavailable,
+        candidates=body.candidates,
+    )
     return plan_detail(result, runs_of(request).add(result))
 
 

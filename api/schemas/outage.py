@@ -23,6 +23,17 @@ class OutageRequest(RequestBody):
     method: str = Field("greedy", pattern=r"^(greedy|milp)$", description="'greedy' or 'milp'.")
     pv_factor: float = Field(1.0, ge=0, le=1, description="Fraction of the clear-sky PV forecast (0.3 = overcast).")
     time_limit_s: float = Field(20.0, gt=0, le=120, description="HiGHS time limit in seconds (milp).")
+    ev_soc: dict[str, float] = Field(
+        default_factory=dict, description="Car SoC at the start by car id (fraction 0..1); others from the scenario."
+    )
+    battery_soc: dict[str, float] = Field(
+        default_factory=dict, description="Shelter battery SoC at the start by facility id (fraction 0..1)."
+    )
+    unavailable: list[str] = Field(
+        default_factory=list,
+        description="Cars not available ('ID') or busy until a time ('ID@18:00' or 'ID@2024-09-02T09:00+09:00').",
+    )
+    candidates: int = Field(6, ge=1, le=50, description="Nearest shelters each car may serve.")
 
 
 class ShelterOutcome(Schema):

@@ -2,7 +2,8 @@
 
 * perfect-relocation bound: the fleet's usable energy (above floors, through discharge efficiency, no travel
   energy) is a pool any shelter can draw from at any slot, limited per slot by the fleet's total power and
-  per shelter by the power all cars could deliver there at once. Every feasible plan satisfies this LP.
+  per shelter by the power the cars could deliver there at once through its chargers and outlets. Every
+  feasible plan satisfies this LP.
 * LP relaxation of the MILP (binaries relaxed) for the same candidate sets.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Mapping
 
 import pyomo.environ as pyo
 
-from optimizer.outage.inputs import OutageInput
+from optimizer.outage.inputs import OutageInput, OutageShelter
 from optimizer.outage.model import add_batteries, add_shelters, build_model
 from optimizer.solver import HighsOptions, solve_once
 
@@ -23,6 +24,15 @@ def _solve_max(m: pyo.ConcreteModel) -> float:
     if not run.optimal or run.bound is None:
         raise RuntimeError(f"bound LP ended {run.termination} without a bound")
     return float(run.bound)
+
+
+def outlet_power(data: OutageInput, shelter: OutageShelter) -> float:
+    """Most kW the whole fleet could deliver at once at the shelter: the strongest cars on its V2H chargers
+    plus its V2L outlets (one unless the wiring sums them); an upper bound, as V2L alone excludes the rest."""
+    v2h = sorted((e.power_at(shelter) for e in data.usable_evs if e.uses_v2h(shelter)), reverse=True)
+    v2l = [e.power_at(shelter) for e in data.usable_evs if not e.uses_v2h(shelter)]
+    outlets = sum(v2l) if shelter.v2l_parallel else max(v2l, default=0.0)
+    return sum(v2h[: shelter.chargers]) + outlets
 
 
 def perfect_relocation_bound(data: OutageInput, slot_weighted: bool = True) -> float:
@@ -36,7 +46,7 @@ def perfect_relocation_bound(data: OutageInput, slot_weighted: bool = True) -> f
     m.S = pyo.RangeSet(0, len(data.shelters) - 1)
     add_shelters(m, data)
     add_batteries(m, data)
-    shelter_power = [sum(e.power_at(s) for e in evs) for s in data.shelters]
+    shelter_power = [outlet_power(data, s) for s in data.shelters]
     m.pool = pyo.Var(m.T, m.S, bounds=lambda _m, t, s: (0.0, shelter_power[s]))
     fleet_power = sum(max(e.power_at(s) for s in data.shelters) for e in evs)
     fleet_kwh = sum((e.start_kwh - e.floor_kwh) * e.discharge_efficiency for e in evs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,6 +73,22 @@ def aggregate_battery(facility: Facility, soc_start: float | None = None) -> Sta
     )
 
 
+def outlet_fields(facility: Facility) -> dict[str, Any]:
+    """OutageShelter's charger and outlet fields from the facility: its bidirectional chargers (count, the
+    smallest discharge rating in kW), the shelter's wiring and grid-forming source, the PCS outlets' kW."""
+    v2h = [c for c in facility.ev_chargers if c.bidirectional]
+    ratings = [c.discharge_kw for c in v2h if c.discharge_kw > 0]
+    duty = facility.shelter
+    return {
+        "bidirectional_charger": bool(v2h),
+        "v2h_chargers": len(v2h),
+        "v2h_charger_kw": min(ratings) if ratings else None,
+        "v2l_parallel": bool(duty and duty.v2l_parallel_wiring),
+        "grid_forming": bool(duty and duty.grid_forming_source),
+        "pv_outlet_kw": sum(a.self_sustained_kw for a in facility.pv_arrays),
+    }
+
+
 def shelter_critical_kw(facility: Facility, index: pd.DatetimeIndex) -> np.ndarray:
     """Critical load in kW per slot from the shelter duty: base, × evening_peak_factor 17:00-22:00 local."""
     if facility.shelter is None:
@@ -79,6 +96,15 @@ def shelter_critical_kw(facility: Facility, index: pd.DatetimeIndex) -> np.ndarr
     hours = index.tz_convert(TZ).hour
     factor = np.where((hours >= 17) & (hours < 22), facility.shelter.evening_peak_factor, 1.0)
     return facility.shelter.critical_load_kw * factor
+
+
+def free_slot(index: pd.DatetimeIndex, when: pd.Timestamp | None) -> int:
+    """First slot starting at or after `when` (0 if None or before the outage, len(index) if after it)."""
+    if when is None:
+        return 0
+    if when.tzinfo is None:
+        raise OutageInputError(f"available_from: {when} has no timezone; give e.g. 2024-09-01T18:00+09:00")
+    return int(index.searchsorted(when, side="left"))
 
 
 def input_from_scenario(
@@ -92,6 +118,7 @@ def input_from_scenario(
     ev_soc: Mapping[str, float] | None = None,
     battery_soc: Mapping[str, float] | None = None,
     unavailable_evs: tuple[str, ...] = (),
+    available_from: Mapping[str, pd.Timestamp] | None = None,
     block_slots: int = 8,
     candidate_shelters: int = 21,
 ) -> OutageInput:
@@ -99,8 +126,23 @@ def input_from_scenario(
 
     pv_kw / critical_kw: kW arrays of length n_slots per shelter id (missing PV = none; missing critical
     load = the shelter duty's profile). ev_soc / battery_soc override start SoC (fractions) by id.
+    available_from: tz-aware time from which a car may leave (e.g. busy until 18:00), by car id.
     """
     shelters = [scenario.facility(i) for i in shelter_ids] if shelter_ids else scenario.shelters
+    known = {e.id for e in scenario.evs}
+    for name, ids in (
+        ("ev_soc", ev_soc or {}),
+        ("unavailable_evs", unavailable_evs),
+        ("available_from", available_from or {}),
+    ):
+        unknown = sorted(set(ids) - known)
+        if unknown:
+            raise OutageInputError(
+                f"{name}: no car {', '.join(unknown)} in the scenario; known: {', '.join(sorted(known))}"
+            )
+    facilities = {f.id for f in scenario.facilities}
+    if set(battery_soc or {}) - facilities:
+        raise OutageInputError(f"battery_soc: no facility {', '.join(sorted(set(battery_soc or {}) - facilities))}")
     index = pd.date_range(start, periods=n_slots, freq=SLOT_FREQ)
     critical_kw = critical_kw or {}
     ev_soc, battery_soc = ev_soc or {}, battery_soc or {}
@@ -111,7 +153,7 @@ def input_from_scenario(
             pv_kw=np.asarray(pv_kw.get(f.id, np.zeros(n_slots)), dtype=float),
             priority=f.shelter.priority if f.shelter else 1.0,
             battery=aggregate_battery(f, battery_soc.get(f.id)),
-            bidirectional_charger=any(c.bidirectional for c in f.ev_chargers),
+            **outlet_fields(f),
         )
         for f in shelters
     )
@@ -132,6 +174,7 @@ def input_from_scenario(
             v2l_kw=e.v2l_kw,
             consumption_kwh_per_km=e.consumption_kwh_per_km,
             available=e.id not in unavailable_evs,
+            available_from_slot=free_slot(index, (available_from or {}).get(e.id)),
         )
         for e in scenario.evs
         if e.v2h_kw > 0 or e.v2l_kw > 0

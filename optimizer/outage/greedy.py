@@ -17,39 +17,32 @@ import numpy as np
 from optimizer.outage.inputs import OutageEV, OutageInput, OutageShelter
 from optimizer.outage.load_following import simulate
 from optimizer.outage.result import OutagePlan
+from optimizer.outage.slot_rule import SlotCar, dispatch_slot
 
 
 def shelter_served(
     shelter: OutageShelter, cars: list[tuple[OutageEV, int, float]], weights: np.ndarray, h: float
 ) -> tuple[float, int]:
     """Slot-weighted served kWh and first dark slot (len(weights) if never) of one shelter under the
-    load-following rule. cars: (car, first slot it can deliver, kWh it holds on arrival), in discharge order.
+    load-following rule (`slot_rule.dispatch_slot`). cars: (car, first slot it can deliver, kWh it holds on
+    arrival), in discharge order.
     """
     n_slots = len(weights)
     bat = shelter.battery
     level = bat.start_kwh if bat else 0.0
     energy = [e for _, _, e in cars]
     served, dark = 0.0, n_slots
+    pv_usable = shelter.usable_pv_kw
     for t in range(n_slots):
-        load, pv = float(shelter.critical_kw[t]), float(shelter.pv_kw[t])
-        need = max(load - pv, 0.0)
+        load = float(shelter.critical_kw[t])
+        present = [SlotCar(i, car, energy[i]) for i, (car, first, _) in enumerate(cars) if t >= first]
+        out = dispatch_slot(shelter, load, float(pv_usable[t]), level, present, h)
         if bat is not None:
-            surplus = max(pv - load, 0.0)
-            if surplus > 0:
-                room = max(bat.ceiling_kwh - level, 0.0)
-                level += h * bat.charge_efficiency * min(surplus, bat.charge_kw, room / (bat.charge_efficiency * h))
-            else:
-                give = min(need, bat.discharge_kw, max(level - bat.floor_kwh, 0.0) * bat.discharge_efficiency / h)
-                level -= give * h / bat.discharge_efficiency
-                need -= give
-        for i, (car, first, _) in enumerate(cars):
-            if need <= 0 or t < first:
-                continue
-            give = min(need, car.power_at(shelter), max(energy[i] - car.floor_kwh, 0.0) * car.discharge_efficiency / h)
-            energy[i] -= give * h / car.discharge_efficiency
-            need -= give
-        served += (load - need) * h * weights[t]
-        if need > 1e-4 and dark == n_slots:
+            level += h * (bat.charge_efficiency * out.charge - out.discharge / bat.discharge_efficiency)
+        for i, give in out.gives.items():
+            energy[i] -= give * h / cars[i][0].discharge_efficiency
+        served += out.served * h * weights[t]
+        if out.served < load - 1e-4 and dark == n_slots:
             dark = t
     return served, dark
 
@@ -70,17 +63,20 @@ def greedy_assignment(data: OutageInput) -> np.ndarray:
             arrival = ev.start_kwh - data.distance_km[ev.site, j] * ev.consumption_kwh_per_km
             if arrival < ev.floor_kwh:
                 continue
-            first = int(data.travel_slots[ev.site, j])
+            b0 = data.first_block(ev, j)
+            if b0 >= data.n_blocks:
+                continue
+            first = max(b0 * data.block_slots, ev.available_from_slot) + int(data.travel_slots[ev.site, j])
             trial = [*placed[j], (ev, first, arrival)]
             served, dark = shelter_served(shelter, trial, weights, h)
             gain = (served - current[j][0]) * shelter.priority - data.move_penalty
             key = (gain, -current[j][1], -data.travel_slots[ev.site, j])
             if gain > 1e-6 and (best is None or key > best[0]):
-                best = (key, j, trial, (served, dark))
+                best = (key, j, trial, (served, dark), b0)
         if best is not None:
-            _, j, trial, result = best
+            _, j, trial, result, b0 = best
             placed[j], current[j] = trial, result
-            assignment[v, :] = j
+            assignment[v, b0:] = j
     return assignment
 
 

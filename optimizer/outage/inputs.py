@@ -51,7 +51,16 @@ class StationaryBattery:
 
 @dataclass(frozen=True)
 class OutageShelter:
-    """An islanded shelter: critical load and PV in kW per slot, priority weight per kWh served."""
+    """An islanded shelter: critical load and PV in kW per slot, priority weight per kWh served.
+
+    Charger and outlet physics: `v2h_chargers` bidirectional chargers (used only if bidirectional_charger),
+    each serving one car at a time at most `v2h_charger_kw` (None = the car's own V2H rating). A car's V2L
+    outlet feeds the critical circuit on its own: unless `v2l_parallel` (the site's wiring lets outlets be
+    summed with each other and with the building supply), at most one V2L outlet serves in a slot and then
+    PV, battery and V2H serve nothing in that slot. PV serves the islanded shelter only with a battery or
+    another grid-forming source (`grid_forming`); otherwise at most `pv_outlet_kw`, the PCS's
+    self-sustained outlet (自立運転出力, kW; 0 = none).
+    """
 
     id: str
     critical_kw: np.ndarray
@@ -59,14 +68,34 @@ class OutageShelter:
     priority: float = 1.0
     battery: StationaryBattery | None = None
     bidirectional_charger: bool = False
+    v2h_chargers: int = 1
+    v2h_charger_kw: float | None = None
+    v2l_parallel: bool = False
+    grid_forming: bool = False
+    pv_outlet_kw: float = 0.0
+
+    @property
+    def chargers(self) -> int:
+        """Number of V2H chargers usable in the outage (0 without a bidirectional charger)."""
+        return self.v2h_chargers if self.bidirectional_charger else 0
+
+    @property
+    def usable_pv_kw(self) -> np.ndarray:
+        """PV in kW per slot the islanded shelter can use (limited to the self-sustained outlet without a
+        battery or grid-forming source)."""
+        if self.battery is not None or self.grid_forming:
+            return self.pv_kw
+        return np.asarray(np.minimum(self.pv_kw, self.pv_outlet_kw), dtype=float)
 
 
 @dataclass(frozen=True)
 class OutageEV:
     """A car usable in the outage. Energies kWh, powers kW, SoC fractions 0..1.
 
-    At a shelter with a bidirectional charger the car delivers at most v2h_kw, elsewhere at most v2l_kw
-    (its AC outlet). `site` is the index of the site where it stands at the outage start.
+    At a shelter with a bidirectional charger the car delivers at most v2h_kw (and at most the charger's
+    rating), elsewhere at most v2l_kw (its AC outlet). `site` is the index of the site where it stands at the
+    outage start; it cannot leave before slot `available_from_slot` (official use, a booking, finding a
+    driver, a dealer car on its way), so it delivers nowhere before that slot plus the travel time.
     """
 
     id: str
@@ -79,6 +108,7 @@ class OutageEV:
     consumption_kwh_per_km: float
     discharge_efficiency: float = 0.92
     available: bool = True
+    available_from_slot: int = 0
 
     @property
     def start_kwh(self) -> float:
@@ -90,9 +120,16 @@ class OutageEV:
         """Lowest stored energy in kWh; a car at or below it delivers nothing (start energy if lower)."""
         return min(self.soc_floor * self.capacity_kwh, self.start_kwh)
 
+    def uses_v2h(self, shelter: OutageShelter) -> bool:
+        """True if the car discharges through one of the shelter's V2H chargers (else its V2L outlet)."""
+        return shelter.chargers > 0 and self.v2h_kw > 0
+
     def power_at(self, shelter: OutageShelter) -> float:
         """Highest discharge in kW (AC, delivered) at that shelter."""
-        return self.v2h_kw if shelter.bidirectional_charger and self.v2h_kw > 0 else self.v2l_kw
+        if self.uses_v2h(shelter):
+            limit = shelter.v2h_charger_kw
+            return self.v2h_kw if limit is None else min(self.v2h_kw, limit)
+        return self.v2l_kw
 
 
 @dataclass(frozen=True)
@@ -152,6 +189,15 @@ class OutageInput:
         order = sorted(reach, key=lambda s: (self.travel_slots[ev.site, s], s))
         return order[: self.candidate_shelters]
 
+    def first_block(self, ev: OutageEV, s: int) -> int:
+        """First block in which the car, leaving its start site at max(block start, available_from_slot),
+        arrives at shelter s by the block's end (n_blocks if never)."""
+        steps = int(self.travel_slots[ev.site, s])
+        b = ev.available_from_slot // self.block_slots
+        if max(b * self.block_slots, ev.available_from_slot) + steps > (b + 1) * self.block_slots:
+            b += 1
+        return min(b, self.n_blocks)
+
     def reachable(self, a: int, b: int) -> bool:
         """True if a move from site a to site b fits in one relocation block."""
         return bool(self.travel_slots[a, b] <= self.block_slots)
@@ -161,8 +207,8 @@ class OutageInput:
         return np.column_stack([s.critical_kw for s in self.shelters])
 
     def pv_matrix(self) -> np.ndarray:
-        """PV available in kW, shape (n_slots, shelters)."""
-        return np.column_stack([s.pv_kw for s in self.shelters])
+        """PV usable in the islanded shelter in kW, shape (n_slots, shelters) (see OutageShelter.usable_pv_kw)."""
+        return np.column_stack([s.usable_pv_kw for s in self.shelters])
 
 
 def check_outage_input(data: OutageInput) -> None:  # noqa: PLR0912 - one branch per checked field
@@ -187,7 +233,14 @@ def check_outage_input(data: OutageInput) -> None:  # noqa: PLR0912 - one branch
                 raise OutageInputError(f"shelter {s.id}: {name} has {series.shape} values, need {data.n_slots}")
             if not np.all(np.isfinite(series)) or np.any(series < 0):
                 raise OutageInputError(f"shelter {s.id}: {name} must be finite and >= 0 kW")
+    for s in data.shelters:
+        if s.v2h_chargers < 0 or (s.v2h_charger_kw is not None and s.v2h_charger_kw <= 0):
+            raise OutageInputError(f"shelter {s.id}: v2h_chargers must be >= 0 and v2h_charger_kw > 0 kW")
+        if s.pv_outlet_kw < 0:
+            raise OutageInputError(f"shelter {s.id}: pv_outlet_kw must be >= 0 kW (0 = no self-sustained outlet)")
     for e in data.evs:
+        if not 0 <= e.available_from_slot <= data.n_slots:
+            raise OutageInputError(f"ev {e.id}: available_from_slot {e.available_from_slot} is outside 0..n_slots")
         if not 0 <= e.site < n_sites:
             raise OutageInputError(f"ev {e.id}: site {e.site} is not an index of site_ids")
         if e.v2h_kw <= 0 and e.v2l_kw <= 0:

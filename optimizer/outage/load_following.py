@@ -1,7 +1,7 @@
 """Rule-based dispatch for a given car assignment (load-following), used by the greedy planner.
 
-Per slot and shelter: PV first (surplus charges the battery, the rest is curtailed), then the battery,
-then the cars stationed there that have arrived, in fleet order, each down to its floor. Powers in kW per
+Per slot and shelter: the rule of `slot_rule.dispatch_slot` (PV, battery, cars on V2H chargers in turn,
+V2L outlets as the wiring allows) over the cars stationed there that have arrived, in fleet order. Powers in kW per
 30-min slot, energies in kWh. Travel energy is taken from a car when it departs (block start).
 """
 
@@ -11,6 +11,7 @@ import numpy as np
 
 from optimizer.outage.inputs import OutageInput
 from optimizer.outage.result import OutagePlan
+from optimizer.outage.slot_rule import SlotCar, dispatch_slot
 
 
 class InfeasibleMoveError(ValueError):
@@ -18,19 +19,21 @@ class InfeasibleMoveError(ValueError):
 
 
 def arrival_slots(data: OutageInput, assignment: np.ndarray) -> np.ndarray:
-    """First slot each car can deliver in each block (n_slots if never), shape (cars, blocks)."""
+    """First slot each car can deliver in each block (n_slots if never), shape (cars, blocks); a car leaves
+    its start site at its block start, not before its available_from_slot."""
     evs = data.usable_evs
     first = np.full(assignment.shape, data.n_slots, dtype=int)
     for v, ev in enumerate(evs):
-        site = ev.site
+        site, ready = ev.site, ev.available_from_slot  # the car is free at `site` from slot `ready`
         for b in range(data.n_blocks):
             target = int(assignment[v, b])
             if target < 0:
                 continue
-            start = b * data.block_slots
-            steps = min(int(data.travel_slots[site, target]), data.block_slots) if target != site else 0
-            first[v, b] = start + steps
-            site = target
+            start = max(b * data.block_slots, ready)
+            if target != site:
+                start += min(int(data.travel_slots[site, target]), data.block_slots)
+            first[v, b] = min(start, data.n_slots)
+            site, ready = target, start
     return first
 
 
@@ -68,26 +71,21 @@ def simulate(data: OutageInput, assignment: np.ndarray, method: str = "rule") ->
                 if energy[v] < ev.floor_kwh - 1e-6:
                     raise InfeasibleMoveError(f"ev {ev.id}: too little energy above its floor to move at block {b}")
         for j, shelter in enumerate(data.shelters):
-            pv_used[t, j] = min(pv[t, j], load[t, j])
-            need = load[t, j] - pv_used[t, j]
-            bat, level = shelter.battery, stored[t, j]
-            if bat is not None:
-                room = max(bat.ceiling_kwh - level, 0.0)
-                charge[t, j] = min(pv[t, j] - pv_used[t, j], bat.charge_kw, room / (bat.charge_efficiency * h))
-                pv_used[t, j] += charge[t, j]
-                avail = max(level - bat.floor_kwh, 0.0) * bat.discharge_efficiency / h
-                discharge[t, j] = min(need, bat.discharge_kw, avail) if charge[t, j] <= 0 else 0.0
-                need -= discharge[t, j]
-                level += h * (bat.charge_efficiency * charge[t, j] - discharge[t, j] / bat.discharge_efficiency)
-            stored[t + 1, j] = level
-            for v, ev in enumerate(evs):
-                if need <= 0 or int(assignment[v, b]) != j or t < first[v, b]:
-                    continue
-                give = min(need, ev.power_at(shelter), max(energy[v] - ev.floor_kwh, 0.0) * ev.discharge_efficiency / h)
+            present = [
+                SlotCar(v, ev, float(energy[v]))
+                for v, ev in enumerate(evs)
+                if int(assignment[v, b]) == j and t >= first[v, b]
+            ]
+            out = dispatch_slot(shelter, float(load[t, j]), float(pv[t, j]), float(stored[t, j]), present, h)
+            served[t, j], pv_used[t, j] = out.served, out.pv_used
+            charge[t, j], discharge[t, j] = out.charge, out.discharge
+            bat = shelter.battery
+            stored[t + 1, j] = stored[t, j] + (
+                h * (bat.charge_efficiency * out.charge - out.discharge / bat.discharge_efficiency) if bat else 0.0
+            )
+            for v, give in out.gives.items():
                 ev_kw[v, t, j] = give
-                energy[v] -= give * h / ev.discharge_efficiency
-                need -= give
-            served[t, j] = load[t, j] - need
+                energy[v] -= give * h / evs[v].discharge_efficiency
         ev_kwh[:, t + 1] = energy
     plan = OutagePlan(
         data=data,

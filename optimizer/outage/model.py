@@ -6,7 +6,9 @@ battery charge/discharge and served critical load, kW per slot; stored energies 
 A car is deployed at most once to one shelter per block and, once deployed, stays deployed (it can
 relocate). It delivers nothing during the first travel slots of the block it arrives in; a move must fit in
 one block (farther shelters are not candidates, farther relocations are forbidden: ``too_far``), nothing
-below its floor, at most v2h_kw (bidirectional charger) or v2l_kw.
+below its floor, at most v2h_kw (bidirectional charger, capped at its rating) or v2l_kw; one car per V2H
+charger at a time and one V2L outlet alone unless the wiring allows more (``add_outlets``); not before the
+car is free (available_from_slot) plus its travel.
 Cars do not recharge. Objective: max priority- and slot-weighted served kWh (OutageInput.slot_weights) minus
 move_penalty per move.
 """
@@ -43,6 +45,7 @@ def build_model(data: OutageInput, candidates: Mapping[int, list[int]]) -> pyo.C
     add_ev_assignment(m, data, candidates)
     add_ev_delivery(m, data, candidates)
     add_ev_energy(m, data, candidates)
+    add_outlets(m, data, candidates)
     add_balance(m, data)
     add_objective(m, data)
     return m
@@ -98,6 +101,10 @@ def add_ev_assignment(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int
     m.relocation = pyo.Constraint(
         m.RELOC, rule=lambda _m, v, r, s, b: _m.z[v, r, s, b] >= _m.x[v, r, b - 1] + _m.x[v, s, b] - 1
     )
+    for v, s, b in m.VSB:  # not free yet, or not there by the end of the block it becomes free in
+        ev = data.usable_evs[v]
+        if b <= ev.available_from_slot // data.block_slots and b < data.first_block(ev, s):
+            m.x[v, s, b].fix(0)
     far = [k for k in pairs if not data.reachable(k[1], k[2])]
     m.too_far = pyo.Constraint(far, rule=lambda _m, v, r, s, b: _m.x[v, r, b - 1] + _m.x[v, s, b] <= 1)
 
@@ -123,11 +130,13 @@ def add_ev_delivery(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, 
         return _m.ev_kw[v, s, t] <= power[v, s] * (1 - sum(_m.x[v, r, b - 1] for r in late))
 
     def from_home(_m: pyo.ConcreteModel, v: int, s: int, t: int) -> pyo.Expression:
-        b, k = data.block_of(t), t % block
-        if steps(evs[v].site, s) <= k:
-            return pyo.Constraint.Skip
-        if b == 0:
+        b, k, ev = data.block_of(t), t % block, evs[v]
+        if b <= ev.available_from_slot // block:  # not deployed before: leaves home at max(block start, free)
+            if t >= max(b * block, ev.available_from_slot) + steps(ev.site, s):
+                return pyo.Constraint.Skip
             return _m.ev_kw[v, s, t] <= 0
+        if steps(ev.site, s) <= k:
+            return pyo.Constraint.Skip
         return _m.ev_kw[v, s, t] <= power[v, s] * sum(_m.x[v, r, b - 1] for r in cand[v])
 
     m.ev_travel_from_shelter = pyo.Constraint(m.VST, rule=from_shelter)
@@ -156,6 +165,56 @@ def add_ev_energy(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, li
         return _m.ev_kwh[v, t + 1] == _m.ev_kwh[v, t] - out - travel(_m, v, t)
 
     m.ev_energy = pyo.Constraint([(v, t) for v in cand for t in range(data.n_slots)], rule=balance)
+
+
+def outlet_groups(
+    data: OutageInput, cand: Mapping[int, list[int]]
+) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """Per shelter, the candidate cars that discharge through a V2H charger and those through a V2L outlet."""
+    v2h: dict[int, list[int]] = {s: [] for s in range(len(data.shelters))}
+    v2l: dict[int, list[int]] = {s: [] for s in range(len(data.shelters))}
+    for v, shelters in cand.items():
+        for s in shelters:
+            (v2h if data.usable_evs[v].uses_v2h(data.shelters[s]) else v2l)[s].append(v)
+    return v2h, v2l
+
+
+def add_outlets(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, list[int]]) -> None:
+    """Charger and outlet physics (binaries per slot only where they can bind).
+
+    plug[v,s,t] = 1 if car v is on a V2H charger (or its V2L outlet feeds the shelter) in slot t. At most
+    `chargers` cars per shelter on V2H at once (``v2h_chargers``). Without v2l_parallel wiring, v2l_on[s,t] = 1
+    if one V2L outlet feeds the critical circuit alone: at most one car's outlet (``one_v2l_outlet``), and the
+    building supply (PV, battery, V2H) serves nothing then (``v2l_alone``)."""
+    v2h, v2l = outlet_groups(data, cand)
+    power = {(v, s): data.usable_evs[v].power_at(data.shelters[s]) for v in cand for s in cand[v]}
+    crowded = {s: cars for s, cars in v2h.items() if len(cars) > data.shelters[s].chargers}
+    single = {s: cars for s, cars in v2l.items() if cars and not data.shelters[s].v2l_parallel}
+    keys = [(v, s, t) for s, cars in crowded.items() for v in cars for t in range(data.n_slots)]
+    keys += [(v, s, t) for s, cars in single.items() if len(cars) > 1 for v in cars for t in range(data.n_slots)]
+    m.PLUG = pyo.Set(dimen=3, initialize=keys)
+    m.plug = pyo.Var(m.PLUG, domain=pyo.Binary)
+    m.plugged = pyo.Constraint(m.PLUG, rule=lambda _m, v, s, t: _m.ev_kw[v, s, t] <= power[v, s] * _m.plug[v, s, t])
+    st_h = [(s, t) for s in crowded for t in range(data.n_slots)]
+    m.v2h_chargers = pyo.Constraint(
+        st_h, rule=lambda _m, s, t: sum(_m.plug[v, s, t] for v in crowded[s]) <= data.shelters[s].chargers
+    )
+    m.SL = pyo.Set(dimen=2, initialize=[(s, t) for s in single for t in range(data.n_slots)])
+    m.v2l_on = pyo.Var(m.SL, domain=pyo.Binary)
+    load = data.critical_matrix()
+
+    def one_outlet(_m: pyo.ConcreteModel, s: int, t: int) -> pyo.Expression:
+        cars = single[s]
+        if len(cars) == 1:
+            return _m.ev_kw[cars[0], s, t] <= power[cars[0], s] * _m.v2l_on[s, t]
+        return sum(_m.plug[v, s, t] for v in cars) <= _m.v2l_on[s, t]
+
+    def alone(_m: pyo.ConcreteModel, s: int, t: int) -> pyo.Expression:
+        outlets = sum(_m.ev_kw[v, s, t] for v in single[s])
+        return _m.served[t, s] - outlets <= float(load[t, s]) * (1 - _m.v2l_on[s, t])
+
+    m.one_v2l_outlet = pyo.Constraint(m.SL, rule=one_outlet)
+    m.v2l_alone = pyo.Constraint(m.SL, rule=alone)
 
 
 def add_balance(m: pyo.ConcreteModel, data: OutageInput) -> None:

@@ -196,8 +196,8 @@ def itinerary(plan: OutagePlan) -> list[Move]:
             target = int(plan.assignment[v, b])
             if target < 0 or (target == site and deployed):
                 continue
+            depart_slot = b * data.block_slots if deployed else max(b * data.block_slots, ev.available_from_slot)
             deployed = True
-            depart_slot = b * data.block_slots
             steps = int(data.travel_slots[site, target])
             stay_to = _stay_end(plan.assignment[v], b, target) * data.block_slots
             delivered = float(plan.ev_kw[v, depart_slot : min(stay_to, data.n_slots), target].sum() * data.slot_hours)

@@ -102,6 +102,14 @@ def warm_start(m: pyo.ConcreteModel, plan: OutagePlan) -> None:
         m.ev_kw[v, s, t].set_value(float(plan.ev_kw[v, t, s]))
     for v, t in m.ev_kwh:
         m.ev_kwh[v, t].set_value(float(plan.ev_kwh[v, t]))
+    for v, s, t in m.plug:
+        m.plug[v, s, t].set_value(1.0 if plan.ev_kw[v, t, s] > 1e-9 else 0.0)
+    for s, t in m.v2l_on:
+        outlet = any(
+            plan.ev_kw[v, t, s] > 1e-9 and not e.uses_v2h(plan.data.shelters[s])
+            for v, e in enumerate(plan.data.usable_evs)
+        )
+        m.v2l_on[s, t].set_value(1.0 if outlet else 0.0)
     for t in m.T:
         for s in m.S:
             m.served[t, s].set_value(float(plan.served_kw[t, s]))

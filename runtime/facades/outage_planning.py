@@ -78,6 +78,7 @@ def outage_input(
     ev_soc: dict[str, float] | None = None,
     battery_soc: dict[str, float] | None = None,
     unavailable_evs: tuple[str, ...] = (),
+    available_from: dict[str, pd.Timestamp] | None = None,
 ) -> OutageInput:
     """The planner input for an outage of `hours` (≤ 72) from `start` (tz-aware) over all shelters and EVs."""
     n_slots = round(hours * 2)
@@ -94,6 +95,7 @@ def outage_input(
         ev_soc=ev_soc,
         battery_soc=battery_soc,
         unavailable_evs=unavailable_evs,
+        available_from=available_from,
         block_slots=min(round(block_hours * 2), n_slots),
         candidate_shelters=candidate_shelters,
     )
@@ -113,6 +115,7 @@ def plan(
     ev_soc: dict[str, float] | None = None,
     battery_soc: dict[str, float] | None = None,
     unavailable_evs: tuple[str, ...] = (),
+    available_from: dict[str, pd.Timestamp] | None = None,
 ) -> OutagePlan:
     """Outage plan: 'milp' (time-limited HiGHS, warm-started, never worse than greedy) or 'greedy'.
     Options as in `outage_input`."""
@@ -129,8 +132,49 @@ def plan(
         ev_soc=ev_soc,
         battery_soc=battery_soc,
         unavailable_evs=unavailable_evs,
+        available_from=available_from,
     )
     return greedy_plan(data) if method == "greedy" else plan_outage(data, time_limit_s=time_limit_s)
+
+
+def parse_shares(items: list[str], option: str) -> dict[str, float]:
+    """`ID=FRACTION` items (e.g. ev_bz4x_1=0.8) as {id: fraction in 0..1}; ValueError naming the option."""
+    out: dict[str, float] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        try:
+            share = float(value)
+        except ValueError:
+            share = -1.0
+        if not sep or not key or not 0 <= share <= 1:
+            raise ValueError(f"{option}: '{item}' is not ID=FRACTION with a fraction in 0..1, e.g. ev_bz4x_1=0.8")
+        out[key] = share
+    return out
+
+
+def parse_unavailable(items: list[str], start: pd.Timestamp) -> tuple[tuple[str, ...], dict[str, pd.Timestamp]]:
+    """`ID` (not available in the outage) or `ID@TIME` (busy until TIME: HH:MM on the start's day or later,
+    or an ISO date-time; naive = Asia/Tokyo) items as (unavailable ids, {id: free from})."""
+    unavailable: list[str] = []
+    free: dict[str, pd.Timestamp] = {}
+    local = start.tz_convert(TZ)
+    for item in items:
+        car, sep, when = item.partition("@")
+        if not sep:
+            unavailable.append(car)
+            continue
+        try:
+            if len(when) <= 5 and ":" in when:
+                hh, mm = (int(x) for x in when.split(":"))
+                stamp = local.normalize() + pd.Timedelta(hours=hh, minutes=mm)
+                stamp = stamp if stamp >= local else stamp + pd.Timedelta(days=1)
+            else:
+                stamp = pd.Timestamp(when)
+                stamp = stamp.tz_localize(TZ) if stamp.tzinfo is None else stamp
+        except ValueError:
+            raise ValueError(f"--unavailable: '{item}' is not ID or ID@TIME (e.g. ev_cpod_1@18:00)") from None
+        free[car] = stamp
+    return tuple(unavailable), free
 
 
 def survival(
