@@ -185,6 +185,17 @@ class Shelter(Strict):
     grid_forming_source: bool = Field(
         False, description="True if a grid-forming source other than a battery lets PV run islanded."
     )
+    population: int | None = Field(
+        None, ge=0, le=100_000, description="People sheltered in an outage (sizes tier 1); None = unknown."
+    )
+    medical_kw: float = Field(0.0, ge=0, le=1000, description="Medical devices on continuously in an outage, kW.")
+    comms_kw: float = Field(0.1, ge=0, le=100, description="Communications (radio, router, PCs) in an outage, kW.")
+    tier1_w_per_person: float = Field(
+        2.0, ge=0, le=100, description="Lighting and phone charging per person in W (tier 1; ×evening peak)."
+    )
+    tier1_share: float = Field(
+        0.5, ge=0, le=1, description="Tier-1 fraction of the critical load when population is unknown."
+    )
 
 
 class Facility(Strict):

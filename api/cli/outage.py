@@ -43,7 +43,7 @@ def outage(
     method: str = typer.Option("milp", help="'milp' or 'greedy'."),
     block_hours: float = typer.Option(4.0, help="Relocation block length, 2-4 h."),
     pv_factor: float = typer.Option(1.0, help="Fraction of clear-sky PV (e.g. 0.3 under typhoon cloud)."),
-    out: Path = typer.Option(None, help="Directory for shelters.csv, itinerary.csv, shed_kw.csv, plan.json."),
+    out: Path = typer.Option(None, help="Directory for shelters.csv, itinerary.csv, shed_kw.csv, plan.json, cars.csv."),
     ev_soc: list[str] = typer.Option([], "--ev-soc", help="Car SoC at the start, ID=FRACTION (repeat)."),
     battery_soc: list[str] = typer.Option([], "--battery-soc", help="Shelter battery SoC, FACILITY=FRACTION (repeat)."),
     unavailable: list[str] = typer.Option(
@@ -86,10 +86,12 @@ def outage(
         raise typer.Exit(2) from None
     summary = result.summary()
     console.print(
-        f"{summary['method']} ({summary['status']}): served {summary['served_kwh']:.1f} of "
-        f"{summary['critical_kwh']:.1f} kWh critical, bound {summary['bound'] or float('nan'):.1f}, "
-        f"gap {100 * (summary['gap'] or 0):.2f} %, {summary['solve_seconds']:.1f} s"
+        f"served {summary['served_kwh']:.1f} of {summary['critical_kwh']:.1f} kWh critical; tier 1 "
+        f"{summary['tier1_kwh']:.1f} of {summary['tier1_demand_kwh']:.1f} kWh; tier 1 fully served for "
+        f"{summary['hours']:g} h at {summary['shelters_tier1_full']} of {len(result.data.shelters)} shelters"
     )
+    gap = "n/a" if summary["gap"] is None else f"{100 * summary['gap']:.2f} %"
+    console.print(f"planner {summary['method']} ({summary['status']}), {summary['solve_seconds']:.1f} s, gap {gap}")
     for note in result.notes:
         console.print(f"note: {note}")
     console.print(_frame_table("Shelters", result.shelter_table().reset_index()))

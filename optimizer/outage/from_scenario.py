@@ -107,6 +107,21 @@ def free_slot(index: pd.DatetimeIndex, when: pd.Timestamp | None) -> int:
     return int(index.searchsorted(when, side="left"))
 
 
+def shelter_tier1_kw(facility: Facility, critical: np.ndarray, index: pd.DatetimeIndex) -> np.ndarray:
+    """Tier-1 load in kW per slot (lighting, communications, medical devices, phone charging), at most the
+    critical load: medical_kw + comms_kw + population × tier1_w_per_person (× evening_peak_factor 17:00-22:00
+    local), or tier1_share × critical load when the population is unknown."""
+    duty = facility.shelter
+    if duty is None:
+        return critical
+    if duty.population is None:
+        return np.asarray(critical * duty.tier1_share, dtype=float)
+    hours = index.tz_convert(TZ).hour
+    evening = np.where((hours >= 17) & (hours < 22), duty.evening_peak_factor, 1.0)
+    people = duty.population * duty.tier1_w_per_person / 1000.0 * evening
+    return np.asarray(np.minimum(duty.medical_kw + duty.comms_kw + people, critical), dtype=float)
+
+
 def input_from_scenario(
     scenario: Scenario,
     start: pd.Timestamp,
@@ -149,7 +164,8 @@ def input_from_scenario(
     out_shelters = tuple(
         OutageShelter(
             id=f.id,
-            critical_kw=np.asarray(critical_kw.get(f.id, shelter_critical_kw(f, index)), dtype=float),
+            critical_kw=(load := np.asarray(critical_kw.get(f.id, shelter_critical_kw(f, index)), dtype=float)),
+            tier1_kw=shelter_tier1_kw(f, load, index),
             pv_kw=np.asarray(pv_kw.get(f.id, np.zeros(n_slots)), dtype=float),
             priority=f.shelter.priority if f.shelter else 1.0,
             battery=aggregate_battery(f, battery_soc.get(f.id)),

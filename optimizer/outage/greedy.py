@@ -1,7 +1,8 @@
-"""Greedy outage plan: each car, largest first, goes at the outage start to the reachable shelter where it
-adds the most priority- and slot-weighted served energy (ties: the shelter that goes dark first), and stays
-there. The slot weights (OutageInput.early_weight) make a second car at a shelter, which only starts when the
-first is empty, worth less than a car at a shelter that is dark now: cars spread.
+"""Greedy outage plan: each car, largest first, goes at the outage start (or when it is free) to the
+reachable shelter where it adds most, ranked as plans are (OutagePlan.score): shelters with tier 1 fully
+served, then tier-1 kWh, then priority- and slot-weighted served energy (ties: the shelter that goes dark
+first), and stays there. The slot weights (OutageInput.early_weight) make a second car at a shelter, which
+only starts when the first is empty, worth less than a car at a shelter that is dark now: cars spread.
 
 This is the fallback when the MILP finds nothing in its time limit and the baseline it is measured against.
 Energies in kWh, powers in kW, slots of data.slot_hours.
@@ -16,23 +17,26 @@ import numpy as np
 
 from optimizer.outage.inputs import OutageEV, OutageInput, OutageShelter
 from optimizer.outage.load_following import simulate
-from optimizer.outage.result import OutagePlan
+from optimizer.outage.result import SHED_TOLERANCE_KW, OutagePlan
 from optimizer.outage.slot_rule import SlotCar, dispatch_slot
+
+Served = tuple[float, int, float, int]
 
 
 def shelter_served(
     shelter: OutageShelter, cars: list[tuple[OutageEV, int, float]], weights: np.ndarray, h: float
-) -> tuple[float, int]:
-    """Slot-weighted served kWh and first dark slot (len(weights) if never) of one shelter under the
-    load-following rule (`slot_rule.dispatch_slot`). cars: (car, first slot it can deliver, kWh it holds on
-    arrival), in discharge order.
+) -> Served:
+    """Slot-weighted served kWh, first dark slot (len(weights) if never), tier-1 kWh served and 1 if tier 1
+    is fully served all outage (else 0), of one shelter under the load-following rule
+    (`slot_rule.dispatch_slot`). cars: (car, first slot it can deliver, kWh it holds on arrival), in
+    discharge order.
     """
     n_slots = len(weights)
     bat = shelter.battery
     level = bat.start_kwh if bat else 0.0
     energy = [e for _, _, e in cars]
-    served, dark = 0.0, n_slots
-    pv_usable = shelter.usable_pv_kw
+    served, dark, tier1_kwh, full = 0.0, n_slots, 0.0, 1
+    pv_usable, tier1 = shelter.usable_pv_kw, shelter.tier1
     for t in range(n_slots):
         load = float(shelter.critical_kw[t])
         present = [SlotCar(i, car, energy[i]) for i, (car, first, _) in enumerate(cars) if t >= first]
@@ -42,9 +46,12 @@ def shelter_served(
         for i, give in out.gives.items():
             energy[i] -= give * h / cars[i][0].discharge_efficiency
         served += out.served * h * weights[t]
-        if out.served < load - 1e-4 and dark == n_slots:
+        tier1_kwh += min(out.served, float(tier1[t])) * h
+        if out.served < float(tier1[t]) - SHED_TOLERANCE_KW:
+            full = 0
+        if out.served < load - SHED_TOLERANCE_KW and dark == n_slots:
             dark = t
-    return served, dark
+    return served, dark, tier1_kwh, full
 
 
 def greedy_assignment(data: OutageInput) -> np.ndarray:
@@ -52,6 +59,7 @@ def greedy_assignment(data: OutageInput) -> np.ndarray:
     evs, h = data.usable_evs, data.slot_hours
     assignment = np.full((len(evs), data.n_blocks), -1, dtype=int)
     placed: dict[int, list[tuple[OutageEV, int, float]]] = {j: [] for j in range(len(data.shelters))}
+    best: tuple[tuple[float, ...], int, list[tuple[OutageEV, int, float]], Served, int] | None
     weights = data.slot_weights
     current = {j: shelter_served(s, [], weights, h) for j, s in enumerate(data.shelters)}
     order = sorted(range(len(evs)), key=lambda v: -(evs[v].start_kwh - evs[v].floor_kwh))
@@ -68,11 +76,16 @@ def greedy_assignment(data: OutageInput) -> np.ndarray:
                 continue
             first = max(b0 * data.block_slots, ev.available_from_slot) + int(data.travel_slots[ev.site, j])
             trial = [*placed[j], (ev, first, arrival)]
-            served, dark = shelter_served(shelter, trial, weights, h)
-            gain = (served - current[j][0]) * shelter.priority - data.move_penalty
-            key = (gain, -current[j][1], -data.travel_slots[ev.site, j])
-            if gain > 1e-6 and (best is None or key > best[0]):
-                best = (key, j, trial, (served, dark), b0)
+            result = shelter_served(shelter, trial, weights, h)
+            now = current[j]
+            gain = (
+                result[3] - now[3],
+                round(result[2] - now[2], 6),
+                (result[0] - now[0]) * shelter.priority - data.move_penalty,
+            )
+            key = (*gain, -now[1], -data.travel_slots[ev.site, j])
+            if gain > (0, 0.0, 1e-6) and (best is None or key > best[0]):
+                best = (key, j, trial, result, b0)
         if best is not None:
             _, j, trial, result, b0 = best
             placed[j], current[j] = trial, result

@@ -59,7 +59,7 @@ class OutageShelter:
     summed with each other and with the building supply), at most one V2L outlet serves in a slot and then
     PV, battery and V2H serve nothing in that slot. PV serves the islanded shelter only with a battery or
     another grid-forming source (`grid_forming`); otherwise at most `pv_outlet_kw`, the PCS's
-    self-sustained outlet (自立運転出力, kW; 0 = none).
+    self-sustained outlet (自立運転出力, kW; 0 = none). Service tiers: `tier1_kw` of critical_kw is tier 1.
     """
 
     id: str
@@ -73,6 +73,15 @@ class OutageShelter:
     v2l_parallel: bool = False
     grid_forming: bool = False
     pv_outlet_kw: float = 0.0
+    tier1_kw: np.ndarray | None = None
+
+    @property
+    def tier1(self) -> np.ndarray:
+        """Tier-1 load in kW per slot (lighting, communications, medical devices, phone charging), served
+        first; the rest of critical_kw is tier 2. None = all of the critical load is tier 1."""
+        if self.tier1_kw is None:
+            return self.critical_kw
+        return np.asarray(np.minimum(self.tier1_kw, self.critical_kw), dtype=float)
 
     @property
     def chargers(self) -> int:
@@ -206,6 +215,10 @@ class OutageInput:
         """Critical load in kW, shape (n_slots, shelters)."""
         return np.column_stack([s.critical_kw for s in self.shelters])
 
+    def tier1_matrix(self) -> np.ndarray:
+        """Tier-1 load in kW, shape (n_slots, shelters)."""
+        return np.column_stack([s.tier1 for s in self.shelters])
+
     def pv_matrix(self) -> np.ndarray:
         """PV usable in the islanded shelter in kW, shape (n_slots, shelters) (see OutageShelter.usable_pv_kw)."""
         return np.column_stack([s.usable_pv_kw for s in self.shelters])
@@ -228,7 +241,8 @@ def check_outage_input(data: OutageInput) -> None:  # noqa: PLR0912 - one branch
         if matrix.shape != (n_sites, n_sites):
             raise OutageInputError(f"{name}: shape {matrix.shape} must be ({n_sites}, {n_sites}) for site_ids")
     for s in data.shelters:
-        for name, series in (("critical_kw", s.critical_kw), ("pv_kw", s.pv_kw)):
+        tier1 = () if s.tier1_kw is None else (("tier1_kw", s.tier1_kw),)
+        for name, series in (("critical_kw", s.critical_kw), ("pv_kw", s.pv_kw), *tier1):
             if series.shape != (data.n_slots,):
                 raise OutageInputError(f"shelter {s.id}: {name} has {series.shape} values, need {data.n_slots}")
             if not np.all(np.isfinite(series)) or np.any(series < 0):

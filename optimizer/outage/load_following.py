@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from optimizer.outage.arrivals import arrival_slots
 from optimizer.outage.inputs import OutageInput
 from optimizer.outage.result import OutagePlan
 from optimizer.outage.slot_rule import SlotCar, dispatch_slot
@@ -16,25 +17,6 @@ from optimizer.outage.slot_rule import SlotCar, dispatch_slot
 
 class InfeasibleMoveError(ValueError):
     """A car was assigned a move it has not the energy (above its floor) to drive."""
-
-
-def arrival_slots(data: OutageInput, assignment: np.ndarray) -> np.ndarray:
-    """First slot each car can deliver in each block (n_slots if never), shape (cars, blocks); a car leaves
-    its start site at its block start, not before its available_from_slot."""
-    evs = data.usable_evs
-    first = np.full(assignment.shape, data.n_slots, dtype=int)
-    for v, ev in enumerate(evs):
-        site, ready = ev.site, ev.available_from_slot  # the car is free at `site` from slot `ready`
-        for b in range(data.n_blocks):
-            target = int(assignment[v, b])
-            if target < 0:
-                continue
-            start = max(b * data.block_slots, ready)
-            if target != site:
-                start += min(int(data.travel_slots[site, target]), data.block_slots)
-            first[v, b] = min(start, data.n_slots)
-            site, ready = target, start
-    return first
 
 
 def travel_energy(data: OutageInput, assignment: np.ndarray) -> np.ndarray:

@@ -9,7 +9,8 @@ one block (farther shelters are not candidates, farther relocations are forbidde
 below its floor, at most v2h_kw (bidirectional charger, capped at its rating) or v2l_kw; one car per V2H
 charger at a time and one V2L outlet alone unless the wiring allows more (``add_outlets``); not before the
 car is free (available_from_slot) plus its travel.
-Cars do not recharge. Objective: max priority- and slot-weighted served kWh (OutageInput.slot_weights) minus
+Cars do not recharge. Objective, lexicographic (solved in stages): shelters with tier 1 fully served for the
+whole outage, then tier-1 kWh, then priority- and slot-weighted served kWh (OutageInput.slot_weights) minus
 move_penalty per move.
 """
 
@@ -56,6 +57,9 @@ def add_shelters(m: pyo.ConcreteModel, data: OutageInput) -> None:
     load, pv = data.critical_matrix(), data.pv_matrix()
     m.served = pyo.Var(m.T, m.S, bounds=lambda _m, t, s: (0.0, float(load[t, s])))
     m.pv_used = pyo.Var(m.T, m.S, bounds=lambda _m, t, s: (0.0, float(pv[t, s])))
+    tier1 = data.tier1_matrix()
+    m.served1 = pyo.Var(m.T, m.S, bounds=lambda _m, t, s: (0.0, float(tier1[t, s])))
+    m.tier1_first = pyo.Constraint(m.T, m.S, rule=lambda _m, t, s: _m.served1[t, s] <= _m.served[t, s])
 
 
 def add_batteries(m: pyo.ConcreteModel, data: OutageInput) -> None:
@@ -231,11 +235,35 @@ def add_balance(m: pyo.ConcreteModel, data: OutageInput) -> None:
     m.energy_balance = pyo.Constraint(m.T, m.S, rule=rule)
 
 
+def add_tiers(m: pyo.ConcreteModel, data: OutageInput) -> None:
+    """full[s] = 1 only if shelter s has its tier 1 served in every slot (``tier1_full``)."""
+    tier1 = data.tier1_matrix()
+    m.full = pyo.Var(m.S, domain=pyo.Binary)
+    m.tier1_full = pyo.Constraint(m.T, m.S, rule=lambda _m, t, s: _m.served1[t, s] >= float(tier1[t, s]) * _m.full[s])
+
+
 def add_objective(m: pyo.ConcreteModel, data: OutageInput) -> None:
-    """Maximise priority- and slot-weighted served kWh minus move_penalty per deployment or relocation."""
+    """Lexicographic objective, one stage at a time (solve.py): the stage weights are mutable Params.
+
+    Stage 1 maximises ``n_full`` (shelters with tier 1 fully served all outage), stage 2 ``tier1_kwh`` with
+    n_full >= full_min, stage 3 ``final`` (priority- and slot-weighted served kWh minus move_penalty per
+    deployment or relocation: tier 2 and timing) with tier1_kwh >= tier1_min as well."""
+    add_tiers(m, data)
     h, w = data.slot_hours, data.slot_weights
     served = sum(data.shelters[s].priority * w[t] * h * m.served[t, s] for t in m.T for s in m.S)
     moves = sum(m.w[k] for k in m.VSB) + sum(m.z[k] for k in m.RELOC)
     m.weighted_served = pyo.Expression(expr=served)
     m.moves = pyo.Expression(expr=moves)
-    m.objective = pyo.Objective(expr=served - data.move_penalty * moves, sense=pyo.maximize)
+    m.n_full = pyo.Expression(expr=sum(m.full[s] for s in m.S))
+    m.tier1_kwh = pyo.Expression(expr=h * sum(m.served1[t, s] for t in m.T for s in m.S))
+    m.final = pyo.Expression(expr=served - data.move_penalty * moves)
+    m.stage_full = pyo.Param(mutable=True, initialize=0.0)
+    m.stage_tier1 = pyo.Param(mutable=True, initialize=0.0)
+    m.stage_final = pyo.Param(mutable=True, initialize=1.0)
+    m.full_min = pyo.Param(mutable=True, initialize=0.0)
+    m.tier1_min = pyo.Param(mutable=True, initialize=0.0)
+    m.keep_full = pyo.Constraint(expr=m.n_full >= m.full_min)
+    m.keep_tier1 = pyo.Constraint(expr=m.tier1_kwh >= m.tier1_min)
+    m.objective = pyo.Objective(
+        expr=m.stage_full * m.n_full + m.stage_tier1 * m.tier1_kwh + m.stage_final * m.final, sense=pyo.maximize
+    )

@@ -21,7 +21,8 @@ SHED_TOLERANCE_KW = 1e-4
 
 @dataclass(frozen=True)
 class Move:
-    """One relocation: car from site to shelter, departing and arriving (tz-aware), energy in kWh."""
+    """One relocation: car from site to shelter, departing and arriving (tz-aware), energy in kWh, SoC on
+    arrival (fraction), the outlet it feeds through (V2H charger or V2L), when it leaves and when it is empty."""
 
     car: str
     from_site: str
@@ -30,9 +31,14 @@ class Move:
     arrive: pd.Timestamp
     travel_kwh: float
     delivered_kwh: float
+    arrival_soc: float = 0.0
+    outlet: str = "V2L"
+    until: pd.Timestamp | None = None
+    empty_at: pd.Timestamp | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (ISO timestamps)."""
+        """JSON-ready dict (ISO timestamps; until = end of the stay, empty_at = when the car reaches its floor
+        there, None if it does not)."""
         return {
             "car": self.car,
             "from": self.from_site,
@@ -41,6 +47,10 @@ class Move:
             "arrive": self.arrive.isoformat(),
             "travel_kwh": round(self.travel_kwh, 4),
             "energy_delivered_kwh": round(self.delivered_kwh, 4),
+            "arrival_soc": round(self.arrival_soc, 4),
+            "outlet": self.outlet,
+            "until": None if self.until is None else self.until.isoformat(),
+            "empty_at": None if self.empty_at is None else self.empty_at.isoformat(),
         }
 
 
@@ -107,13 +117,39 @@ class OutagePlan:
         return float((self.served_kw * prio).sum(axis=1) @ self.data.slot_weights * self.h)
 
     @property
+    def tier1_served_kw(self) -> np.ndarray:
+        """Tier-1 load served in kW (slots, shelters): the served load counts to tier 1 first."""
+        return np.asarray(np.minimum(self.served_kw, self.data.tier1_matrix()), dtype=float)
+
+    @property
+    def tier1_full(self) -> np.ndarray:
+        """Per shelter: True if its tier 1 is fully served in every slot of the outage."""
+        short = self.data.tier1_matrix() - self.tier1_served_kw > SHED_TOLERANCE_KW
+        return np.asarray(~short.any(axis=0), dtype=bool)
+
+    @property
+    def tier1_kwh(self) -> float:
+        """Tier-1 energy served, kWh."""
+        return float(self.tier1_served_kw.sum() * self.h)
+
+    @property
+    def score(self) -> tuple[int, float, float]:
+        """What plans are ranked by, in order: shelters with tier 1 fully served for the whole outage, tier-1
+        kWh served, the objective (slot-weighted served kWh less move penalties: tier 2 and timing)."""
+        return int(self.tier1_full.sum()), round(self.tier1_kwh, 6), self.objective
+
+    @property
     def moves(self) -> list[Move]:
         """The EV itinerary, ordered by departure."""
         return sorted(itinerary(self), key=lambda m: (m.depart, m.car))
 
     def shelter_table(self) -> pd.DataFrame:
-        """Per shelter: critical kWh, served kWh, shed kWh, hours fully served, first dark slot, energy by source."""
+        """Per shelter: critical kWh, served kWh, shed kWh, hours fully served, first dark slot, energy by source;
+        per tier served kWh and hours (a slot counts only if the tier, and every tier before it, is fully
+        served in it) and whether tier 1 is fully served for the whole outage."""
         shed = self.shed_kw > SHED_TOLERANCE_KW
+        t1 = self.tier1_served_kw
+        t1_short = self.data.tier1_matrix() - t1
         rows = []
         for j, s in enumerate(self.data.shelters):
             dark = np.flatnonzero(shed[:, j])
@@ -132,14 +168,36 @@ class OutagePlan:
                         (self.battery_discharge_kw[:, j] - self.battery_charge_kw[:, j]).sum() * self.h
                     ),
                     "ev_kwh": float(self.ev_delivered_kw[:, j].sum() * self.h),
+                    "tier1_full": bool(self.tier1_full[j]),
+                    "tier1_kwh": float(t1[:, j].sum() * self.h),
+                    "tier1_hours": float((t1_short[:, j] <= SHED_TOLERANCE_KW).sum() * self.h),
+                    "tier2_kwh": float((self.served_kw[:, j] - t1[:, j]).sum() * self.h),
+                    "tier2_hours": float((~shed[:, j]).sum() * self.h),
                 }
             )
         return pd.DataFrame(rows).set_index("shelter")
 
     def itinerary_table(self) -> pd.DataFrame:
-        """EV itinerary: car, from, to, depart, arrive, travel_kwh, energy_delivered_kwh."""
-        columns = ["car", "from", "to", "depart", "arrive", "travel_kwh", "energy_delivered_kwh"]
+        """EV itinerary: car, from, to, depart, arrive, travel_kwh, energy_delivered_kwh, arrival_soc, outlet,
+        until, empty_at."""
+        columns = [
+            "car",
+            "from",
+            "to",
+            "depart",
+            "arrive",
+            "travel_kwh",
+            "energy_delivered_kwh",
+            "arrival_soc",
+            "outlet",
+            "until",
+            "empty_at",
+        ]
         return pd.DataFrame([m.to_dict() for m in self.moves], columns=columns)
+
+    def car_table(self) -> pd.DataFrame:
+        """Per car and slot: where it is, kWh and SoC, kW delivered (see `car_table`)."""
+        return car_table(self)
 
     def shed_table(self) -> pd.DataFrame:
         """Shed critical load in kW per slot (rows, tz-aware) and shelter (columns)."""
@@ -157,6 +215,10 @@ class OutagePlan:
             "solve_seconds": self.solve_seconds,
             "timings_s": dict(self.timings),
             "served_kwh": self.served_kwh,
+            "shelters_tier1_full": int(self.tier1_full.sum()),
+            "tier1_kwh": self.tier1_kwh,
+            "tier1_demand_kwh": float(self.data.tier1_matrix().sum() * self.h),
+            "tier2_kwh": self.served_kwh - self.tier1_kwh,
             "weighted_served_kwh": self.weighted_served_kwh,
             "critical_kwh": float(self.data.critical_matrix().sum() * self.h),
             "moves": len(self.moves),
@@ -173,6 +235,7 @@ class OutagePlan:
             "summary": self.summary(),
             "shelters": shelters,
             "itinerary": [m.to_dict() for m in self.moves],
+            "cars": self.car_table().to_dict(orient="records"),
             "shed_kw": {
                 "index": [t.isoformat() for t in shed.index],
                 **{c: [round(float(v), 4) for v in shed[c]] for c in shed.columns},
@@ -200,7 +263,10 @@ def itinerary(plan: OutagePlan) -> list[Move]:
             deployed = True
             steps = int(data.travel_slots[site, target])
             stay_to = _stay_end(plan.assignment[v], b, target) * data.block_slots
-            delivered = float(plan.ev_kw[v, depart_slot : min(stay_to, data.n_slots), target].sum() * data.slot_hours)
+            end = min(stay_to, data.n_slots)
+            delivered = float(plan.ev_kw[v, depart_slot:end, target].sum() * data.slot_hours)
+            arrive_slot = min(depart_slot + steps, data.n_slots)
+            empty = np.flatnonzero(plan.ev_kwh[v, arrive_slot + 1 : end + 1] <= ev.floor_kwh + 1e-6)
             moves.append(
                 Move(
                     car=ev.id,
@@ -210,10 +276,50 @@ def itinerary(plan: OutagePlan) -> list[Move]:
                     arrive=data.index[depart_slot] + pd.Timedelta(hours=steps * plan.h),
                     travel_kwh=float(data.distance_km[site, target] * ev.consumption_kwh_per_km),
                     delivered_kwh=delivered,
+                    arrival_soc=float(plan.ev_kwh[v, arrive_slot] / ev.capacity_kwh),
+                    outlet="V2H" if ev.uses_v2h(data.shelters[target]) else "V2L",
+                    until=_stamp(data, end),
+                    empty_at=_stamp(data, arrive_slot + 1 + int(empty[0])) if empty.size else None,
                 )
             )
             site = target
     return moves
+
+
+def _stamp(data: OutageInput, slot: int) -> pd.Timestamp:
+    """Start of a slot (slot n_slots = the end of the outage), tz-aware."""
+    return pd.Timestamp(data.start + pd.Timedelta(hours=slot * data.slot_hours))
+
+
+def car_table(plan: OutagePlan) -> pd.DataFrame:
+    """Per car and slot (slot start, tz-aware): where it is (site id, or 'to <shelter>' on the road, or
+    'busy' before it is free), stored kWh and SoC (fraction) at the slot start, kW it delivers."""
+    from optimizer.outage.arrivals import arrival_slots
+
+    data = plan.data
+    first = arrival_slots(data, plan.assignment)
+    rows = []
+    for v, ev in enumerate(data.usable_evs):
+        site = data.site_ids[ev.site]
+        for t in range(data.n_slots):
+            b = data.block_of(t)
+            target = int(plan.assignment[v, b])
+            if target >= 0 and t >= first[v, b]:
+                site = data.shelters[target].id
+            where = site if target < 0 or t >= first[v, b] else f"to {data.shelters[target].id}"
+            if t < ev.available_from_slot and where == data.site_ids[ev.site]:
+                where = "busy"
+            rows.append(
+                {
+                    "car": ev.id,
+                    "slot": data.index[t].isoformat(),
+                    "where": where,
+                    "kwh": round(float(plan.ev_kwh[v, t]), 4),
+                    "soc": round(float(plan.ev_kwh[v, t] / ev.capacity_kwh), 4),
+                    "delivered_kw": round(float(plan.ev_kw[v, t].sum()), 4),
+                }
+            )
+    return pd.DataFrame(rows, columns=["car", "slot", "where", "kwh", "soc", "delivered_kw"])
 
 
 def _stay_end(row: np.ndarray, b: int, target: int) -> int:

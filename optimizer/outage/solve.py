@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pyomo.environ as pyo
@@ -19,13 +19,17 @@ from optimizer.outage.inputs import OutageInput, check_outage_input
 from optimizer.outage.load_following import plan_objective
 from optimizer.outage.model import build_model, candidate_sets
 from optimizer.outage.result import OutagePlan
-from optimizer.solver import HighsModel, HighsOptions
+from optimizer.solver import HighsModel, HighsOptions, RunOutcome
 
 log = logging.getLogger(__name__)
 
 
+STAGES = (("full", 0.4), ("tier1", 0.3), ("final", 0.3))
+
+
 def plan_outage(data: OutageInput, time_limit_s: float = 60.0, mip_gap: float = 0.01) -> OutagePlan:
-    """Best plan found within time_limit_s (wall seconds of the HiGHS run), its bound and gap."""
+    """Best plan found within time_limit_s (wall seconds of the HiGHS runs, shared by the three lexicographic
+    stages), its bound and gap (of the last stage), never ranked below the greedy plan (`OutagePlan.score`)."""
     check_outage_input(data)
     clock = _Clock()
     greedy = greedy_plan(data)
@@ -39,22 +43,58 @@ def plan_outage(data: OutageInput, time_limit_s: float = 60.0, mip_gap: float = 
         return clock.stamp(replace(greedy, notes=(f"MILP build failed: {exc}",)))
     clock.lap("build")
     held = HighsModel(model)
-    run = held.solve(HighsOptions(time_limit_s=time_limit_s, mip_rel_gap=mip_gap), warm_start=True)
-    clock.split(compile=run.compile_s, handover=run.handover_s, highs=run.highs_s)
-    if run.termination.startswith("error"):
-        log.warning("outage MILP failed (%s); returning the greedy plan", run.termination)
-        return clock.stamp(replace(greedy, notes=(f"MILP failed: {run.termination}",)))
-    if not run.has_solution or run.values is None:
-        return clock.stamp(replace(greedy, notes=(f"MILP {run.termination} without a plan; greedy used",)))
-    held.load_values(run.values)
-    plan = extract(model, data, "milp", "optimal" if run.optimal else run.termination)
+    outcome = _solve_stages(model, held, time_limit_s, mip_gap, clock)
+    if outcome.run is None:
+        return clock.stamp(replace(greedy, notes=(*outcome.notes, "greedy used")))
+    plan = extract(model, data, "milp", "optimal" if outcome.optimal else outcome.run.termination)
     clock.lap("extract")
-    if plan.objective < greedy.objective - 1e-6:
-        plan = replace(greedy, notes=("MILP incumbent worse than greedy; greedy used",))
-    bound, note = _best_bound(data, run.bound)
+    if plan.score < greedy.score:
+        plan = replace(greedy, notes=("MILP incumbent ranked below greedy; greedy used",))
+    bound, note = _best_bound(data, outcome.run.bound if outcome.stage == "final" else None)
     clock.lap("bound")
     gap = (bound - plan.objective) / abs(bound) if abs(bound) > 1e-9 else None
-    return clock.stamp(replace(plan, bound=bound, gap=gap, solver_bound=run.bound, notes=(*plan.notes, note)))
+    notes = (*plan.notes, *outcome.notes, note)
+    return clock.stamp(replace(plan, bound=bound, gap=gap, solver_bound=outcome.run.bound, notes=notes))
+
+
+@dataclass
+class _Stages:
+    """What the staged solve reached: the last stage with a solution, its run, whether all were optimal."""
+
+    stage: str = ""
+    run: RunOutcome | None = None
+    optimal: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+def _solve_stages(
+    m: pyo.ConcreteModel, held: HighsModel, time_limit_s: float, mip_gap: float, clock: _Clock
+) -> _Stages:
+    """Solve the lexicographic stages in turn, each warm-started from the last and keeping its value."""
+    out, started = _Stages(), time.perf_counter()
+    for k, (stage, share) in enumerate(STAGES):
+        m.stage_full.set_value(1.0 if stage == "full" else 0.0)
+        m.stage_tier1.set_value(1.0 if stage == "tier1" else 0.0)
+        m.stage_final.set_value(1.0 if stage == "final" else 0.0)
+        left = time_limit_s - (time.perf_counter() - started)
+        later = sum(f for _, f in STAGES[k + 1 :])
+        limit = max(left * share / (share + later), 1.0)
+        gap = mip_gap if stage == "final" else 1e-6
+        run = held.solve(HighsOptions(time_limit_s=limit, mip_rel_gap=gap), warm_start=True)
+        clock.split(**{f"{stage}_highs": run.highs_s, f"{stage}_compile": run.compile_s})
+        if run.termination.startswith("error") or not run.has_solution or run.values is None:
+            out.notes.append(f"stage {stage}: {run.termination} without a plan")
+            out.optimal = False
+            break
+        held.load_values(run.values)
+        out.stage, out.run, out.optimal = stage, run, out.optimal and run.optimal
+        value, bound = float(run.objective or 0.0), run.bound
+        out.notes.append(f"stage {stage}: {value:.4f} (bound {'n/a' if bound is None else f'{bound:.4f}'})")
+        if stage == "full":
+            m.full_min.set_value(float(round(pyo.value(m.n_full))))
+        elif stage == "tier1":
+            m.tier1_min.set_value(max(float(pyo.value(m.tier1_kwh)) - 1e-6 * max(1.0, value), 0.0))
+    return out
 
 
 def _best_bound(data: OutageInput, highs_bound: float | None) -> tuple[float, str]:
@@ -110,8 +150,12 @@ def warm_start(m: pyo.ConcreteModel, plan: OutagePlan) -> None:
             for v, e in enumerate(plan.data.usable_evs)
         )
         m.v2l_on[s, t].set_value(1.0 if outlet else 0.0)
+    tier1, full = plan.tier1_served_kw, plan.tier1_full
+    for s in m.S:
+        m.full[s].set_value(1.0 if full[s] else 0.0)
     for t in m.T:
         for s in m.S:
+            m.served1[t, s].set_value(float(tier1[t, s]))
             m.served[t, s].set_value(float(plan.served_kw[t, s]))
             m.pv_used[t, s].set_value(float(plan.pv_used_kw[t, s]))
             m.bat_charge[t, s].set_value(float(plan.battery_charge_kw[t, s]))

@@ -283,13 +283,15 @@ def readiness_cost(
 
 
 def write_plan(result: OutagePlan, directory: Path) -> list[Path]:
-    """Write shelters.csv, itinerary.csv, shed_kw.csv and plan.json into directory; return the paths."""
+    """Write shelters.csv, itinerary.csv, shed_kw.csv, plan.json and cars.csv (per car and slot: where, SoC)
+    into directory; return the paths."""
     directory.mkdir(parents=True, exist_ok=True)
-    paths = [directory / n for n in ("shelters.csv", "itinerary.csv", "shed_kw.csv", "plan.json")]
+    paths = [directory / n for n in ("shelters.csv", "itinerary.csv", "shed_kw.csv", "plan.json", "cars.csv")]
     result.shelter_table().to_csv(paths[0])
     result.itinerary_table().to_csv(paths[1], index=False)
     result.shed_table().to_csv(paths[2])
     paths[3].write_text(result.to_json(), encoding="utf-8")
+    result.car_table().to_csv(paths[4], index=False)
     return paths
 
 

@@ -43,7 +43,7 @@ def test_greedy_plan_and_writers(yamaguchi: Scenario, tmp_path: Path) -> None:
     assert (table["served_kwh"] + table["shed_kwh"]).to_numpy() == pytest.approx(table["critical_kwh"].to_numpy())
     assert result.itinerary_table()["energy_delivered_kwh"].sum() == pytest.approx(result.ev_kw.sum() * 0.5)
     paths = rt.write_plan(result, tmp_path / "plan")
-    assert [p.name for p in paths] == ["shelters.csv", "itinerary.csv", "shed_kw.csv", "plan.json"]
+    assert [p.name for p in paths] == ["shelters.csv", "itinerary.csv", "shed_kw.csv", "plan.json", "cars.csv"]
     loaded = json.loads(paths[3].read_text(encoding="utf-8"))
     assert loaded["summary"]["served_kwh"] == pytest.approx(result.served_kwh)
     assert len(loaded["itinerary"]) == len(result.moves)
