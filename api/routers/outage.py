@@ -136,6 +136,10 @@ def plan_detail(result: OutagePlan, run_id: str) -> OutagePlanDetail:
             arrive=m.arrive.to_pydatetime(),
             travel_kwh=m.travel_kwh,
             energy_delivered_kwh=m.delivered_kwh,
+            arrival_soc=m.arrival_soc,
+            outlet=m.outlet,
+            until=None if m.until is None else m.until.to_pydatetime(),
+            empty_at=None if m.empty_at is None else m.empty_at.to_pydatetime(),
         )
         for m in result.moves
     ]

@@ -72,6 +72,11 @@ class ShelterPlanRow(Schema):
     pv_kwh: float
     battery_kwh: float = Field(description="Net battery discharge over the outage, kWh.")
     ev_kwh: float = Field(description="Energy delivered by EVs, kWh.")
+    tier1_full: bool = Field(False, description="True if tier 1 is fully served in every slot of the outage.")
+    tier1_kwh: float = Field(0.0, description="Tier-1 energy served (lighting, comms, medical, phones), kWh.")
+    tier1_hours: float = Field(0.0, description="Hours with tier 1 fully served (partly served slots do not count).")
+    tier2_kwh: float = Field(0.0, description="Tier-2 energy served (the rest of the critical load), kWh.")
+    tier2_hours: float = Field(0.0, description="Hours with tiers 1 and 2 fully served.")
 
 
 class MoveOut(Schema):
@@ -84,6 +89,10 @@ class MoveOut(Schema):
     arrive: AwareDatetime
     travel_kwh: float
     energy_delivered_kwh: float
+    arrival_soc: float = Field(0.0, description="Car SoC on arrival (fraction 0..1).")
+    outlet: str = Field("V2L", description="'V2H' (a bidirectional charger) or 'V2L' (the car's AC outlet).")
+    until: AwareDatetime | None = Field(None, description="When the car leaves the shelter (or the outage ends).")
+    empty_at: AwareDatetime | None = Field(None, description="When the car reaches its floor there (None: never).")
 
 
 class OutagePlanDetail(OutagePlanOut):

@@ -62,7 +62,19 @@ def test_outage_plan_tables_and_downloads(client):
     frame = pd.read_csv(io.StringIO(shelters.text), index_col="shelter")
     assert frame.loc["centre", "shed_kwh"] == pytest.approx(row["shed_kwh"])
     itinerary = pd.read_csv(io.StringIO(client.get(f"{base}/itinerary.csv", headers=dis).text))
-    assert list(itinerary.columns) == ["car", "from", "to", "depart", "arrive", "travel_kwh", "energy_delivered_kwh"]
+    assert list(itinerary.columns) == [
+        "car",
+        "from",
+        "to",
+        "depart",
+        "arrive",
+        "travel_kwh",
+        "energy_delivered_kwh",
+        "arrival_soc",
+        "outlet",
+        "until",
+        "empty_at",
+    ]
     assert list(itinerary["car"]) == [m["car"] for m in body["itinerary"]]
     plan = json.loads(client.get(f"{base}/plan.json", headers=client.users["op"]).text)
     assert plan["summary"]["served_kwh"] == pytest.approx(body["served_kwh"])
@@ -219,3 +231,21 @@ def test_timeline_rows_follow_the_plan():
         assert row.dark_hour == table["hours_until_dark"] == first_short * 0.5
     assert sum(s == "served" for s in row.states) * 0.5 == table["hours_served"]
     assert any(row.ev) == (table["ev_kwh"] > 1e-3)
+
+
+def test_outage_plan_takes_car_availability_and_soc(client):
+    dis = client.users["disaster"]
+    night = {**PLAN, "method": "greedy", "pv_factor": 0.0, "hours": 8}  # the centre needs the car after its battery
+    free = client.post("/api/v1/outage-plans", json=night, headers=dis).json()
+    assert free["itinerary"][0]["depart"].startswith("2024-09-01T14:00:00")
+    busy = client.post("/api/v1/outage-plans", json={**night, "unavailable": ["ev1@18:00"]}, headers=dis)
+    assert busy.status_code == 200, busy.text
+    move = busy.json()["itinerary"][0]
+    assert move["depart"].startswith("2024-09-01T18:00:00")
+    assert move["outlet"] == "V2L"  # the centre has no bidirectional charger
+    low = client.post("/api/v1/outage-plans", json={**night, "ev_soc": {"ev1": 0.2}}, headers=dis).json()
+    assert low["itinerary"][0]["arrival_soc"] < free["itinerary"][0]["arrival_soc"]
+    for body, text in (({"unavailable": ["nocar"]}, "no car nocar"), ({"ev_soc": {"ev1": 2.0}}, "ev_soc.ev1")):
+        bad = client.post("/api/v1/outage-plans", json={**night, **body}, headers=dis)
+        assert bad.status_code == 422, bad.text
+        assert text in bad.text
