@@ -62,7 +62,8 @@ class OutagePlan:
     move. bound: a proven upper bound on the objective (the tighter of the MILP dual bound, `solver_bound`, and
     the perfect-relocation bound) or None; gap = (bound - objective) / |bound|. timings: seconds per step
     (greedy, build, compile = Pyomo to matrices, handover = matrices into HiGHS and the solution back, highs,
-    extract, bound).
+    extract, bound). stages: per lexicographic MILP stage ('full', 'tier1', 'final') the value HiGHS reached
+    and its proven bound (full: shelters with tier 1 fully served; tier1: kWh; final: the objective).
     """
 
     data: OutageInput
@@ -83,6 +84,7 @@ class OutagePlan:
     notes: tuple[str, ...] = field(default_factory=tuple)
     timings: dict[str, float] = field(default_factory=dict)
     solver_bound: float | None = None
+    stages: dict[str, tuple[float, float | None]] = field(default_factory=dict)
 
     @property
     def h(self) -> float:
@@ -212,6 +214,7 @@ class OutagePlan:
             "bound": self.bound,
             "solver_bound": self.solver_bound,
             "gap": self.gap,
+            "stages": {k: {"value": v, "bound": b} for k, (v, b) in self.stages.items()},
             "solve_seconds": self.solve_seconds,
             "timings_s": dict(self.timings),
             "served_kwh": self.served_kwh,

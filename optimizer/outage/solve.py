@@ -54,7 +54,8 @@ def plan_outage(data: OutageInput, time_limit_s: float = 60.0, mip_gap: float = 
     clock.lap("bound")
     gap = (bound - plan.objective) / abs(bound) if abs(bound) > 1e-9 else None
     notes = (*plan.notes, *outcome.notes, note)
-    return clock.stamp(replace(plan, bound=bound, gap=gap, solver_bound=outcome.run.bound, notes=notes))
+    plan = replace(plan, bound=bound, gap=gap, solver_bound=outcome.run.bound, notes=notes, stages=outcome.values)
+    return clock.stamp(plan)
 
 
 @dataclass
@@ -65,6 +66,7 @@ class _Stages:
     run: RunOutcome | None = None
     optimal: bool = True
     notes: list[str] = field(default_factory=list)
+    values: dict[str, tuple[float, float | None]] = field(default_factory=dict)
 
 
 def _solve_stages(
@@ -89,6 +91,7 @@ def _solve_stages(
         held.load_values(run.values)
         out.stage, out.run, out.optimal = stage, run, out.optimal and run.optimal
         value, bound = float(run.objective or 0.0), run.bound
+        out.values[stage] = (value, bound)
         out.notes.append(f"stage {stage}: {value:.4f} (bound {'n/a' if bound is None else f'{bound:.4f}'})")
         if stage == "full":
             m.full_min.set_value(float(round(pyo.value(m.n_full))))
