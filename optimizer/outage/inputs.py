@@ -98,6 +98,18 @@ class OutageShelter:
 
 
 @dataclass(frozen=True)
+class ChargePoint:
+    """A place with power during the outage where cars recharge (the waste-to-energy plant, a facility
+    outside the outage area): `site` indexes site_ids (not a shelter), `chargers` cars at a time (per
+    relocation block), each at most `charger_kw` kW (AC, into the car)."""
+
+    id: str
+    site: int
+    chargers: int
+    charger_kw: float
+
+
+@dataclass(frozen=True)
 class OutageEV:
     """A car usable in the outage. Energies kWh, powers kW, SoC fractions 0..1.
 
@@ -118,6 +130,13 @@ class OutageEV:
     discharge_efficiency: float = 0.92
     available: bool = True
     available_from_slot: int = 0
+    charge_kw: float = 6.0
+    charge_efficiency: float = 0.92
+
+    @property
+    def ceiling_kwh(self) -> float:
+        """Most it can store after recharging, kWh (its capacity, or the start energy if higher)."""
+        return max(self.capacity_kwh, self.start_kwh)
 
     @property
     def start_kwh(self) -> float:
@@ -165,7 +184,16 @@ class OutageInput:
     move_penalty: float = 0.05
     early_weight: float = 0.1
     candidate_shelters: int = 21
+    charge_points: tuple[ChargePoint, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def charge_point_at(self, site: int) -> ChargePoint | None:
+        """The charge point at a site index, or None."""
+        return next((c for c in self.charge_points if c.site == site), None)
+
+    def site_name(self, site: int) -> str:
+        """Id of a site index (shelter, charge point or start site)."""
+        return self.site_ids[site]
 
     @property
     def index(self) -> pd.DatetimeIndex:
@@ -252,6 +280,11 @@ def check_outage_input(data: OutageInput) -> None:  # noqa: PLR0912 - one branch
             raise OutageInputError(f"shelter {s.id}: v2h_chargers must be >= 0 and v2h_charger_kw > 0 kW")
         if s.pv_outlet_kw < 0:
             raise OutageInputError(f"shelter {s.id}: pv_outlet_kw must be >= 0 kW (0 = no self-sustained outlet)")
+    for c in data.charge_points:
+        if not len(data.shelters) <= c.site < n_sites or c.chargers < 1 or c.charger_kw <= 0:
+            raise OutageInputError(
+                f"charge point {c.id}: site must index a non-shelter site of site_ids, chargers >= 1, charger_kw > 0"
+            )
     for e in data.evs:
         if not 0 <= e.available_from_slot <= data.n_slots:
             raise OutageInputError(f"ev {e.id}: available_from_slot {e.available_from_slot} is outside 0..n_slots")

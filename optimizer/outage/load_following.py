@@ -68,6 +68,7 @@ def simulate(data: OutageInput, assignment: np.ndarray, method: str = "rule") ->
             for v, give in out.gives.items():
                 ev_kw[v, t, j] = give
                 energy[v] -= give * h / evs[v].discharge_efficiency
+        recharge(data, assignment, first, b, t, energy)
         ev_kwh[:, t + 1] = energy
     plan = OutagePlan(
         data=data,
@@ -84,6 +85,18 @@ def simulate(data: OutageInput, assignment: np.ndarray, method: str = "rule") ->
         objective=0.0,
     )
     return _with_objective(plan)
+
+
+def recharge(data: OutageInput, assignment: np.ndarray, first: np.ndarray, b: int, t: int, energy: np.ndarray) -> None:
+    """Cars at a charge point that have arrived charge in slot t (at most min(car, charger) kW, up to their
+    capacity; in place on `energy`, kWh)."""
+    h = data.slot_hours
+    for v, ev in enumerate(data.usable_evs):
+        point = data.charge_point_at(int(assignment[v, b])) if assignment[v, b] >= len(data.shelters) else None
+        if point is None or t < first[v, b]:
+            continue
+        room = max(ev.ceiling_kwh - energy[v], 0.0)
+        energy[v] += min(min(ev.charge_kw, point.charger_kw) * h * ev.charge_efficiency, room)
 
 
 def plan_objective(plan: OutagePlan) -> float:

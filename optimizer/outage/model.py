@@ -30,7 +30,10 @@ def candidate_sets(data: OutageInput, extra: Mapping[int, set[int]] | None = Non
     out = {}
     for v, ev in enumerate(data.usable_evs):
         chosen = set(data.candidates(ev)) | set(extra.get(v, set()))
-        out[v] = sorted(s for s in chosen if ev.power_at(data.shelters[s]) > 0 and data.reachable(ev.site, s))
+        shelters = [s for s in chosen if s < len(data.shelters)]
+        out[v] = sorted(s for s in shelters if ev.power_at(data.shelters[s]) > 0 and data.reachable(ev.site, s))
+        if ev.charge_kw > 0:
+            out[v] += [c.site for c in data.charge_points]
     return out
 
 
@@ -45,8 +48,9 @@ def build_model(data: OutageInput, candidates: Mapping[int, list[int]]) -> pyo.C
     add_batteries(m, data)
     add_ev_assignment(m, data, candidates)
     add_ev_delivery(m, data, candidates)
+    add_ev_charging(m, data, candidates)
     add_ev_energy(m, data, candidates)
-    add_outlets(m, data, candidates)
+    add_outlets(m, data, shelter_candidates(data, candidates))
     add_balance(m, data)
     add_objective(m, data)
     return m
@@ -113,45 +117,87 @@ def add_ev_assignment(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int
     m.too_far = pyo.Constraint(far, rule=lambda _m, v, r, s, b: _m.x[v, r, b - 1] + _m.x[v, s, b] <= 1)
 
 
+def shelter_candidates(data: OutageInput, cand: Mapping[int, list[int]]) -> dict[int, list[int]]:
+    """The shelters among each car's stations (charge points are sites beyond the shelters)."""
+    return {v: [s for s in stations if s < len(data.shelters)] for v, stations in cand.items()}
+
+
 def add_ev_delivery(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, list[int]]) -> None:
     """Car discharge kW at a shelter: only when stationed there and arrived (not while travelling)."""
-    evs, block = data.usable_evs, data.block_slots
-    m.VST = pyo.Set(dimen=3, initialize=[(v, s, t) for v in cand for s in cand[v] for t in range(data.n_slots)])
-    power = {(v, s): evs[v].power_at(data.shelters[s]) for v in cand for s in cand[v]}
+    evs, shelters = data.usable_evs, shelter_candidates(data, cand)
+    m.VST = pyo.Set(dimen=3, initialize=[(v, s, t) for v in shelters for s in shelters[v] for t in range(data.n_slots)])
+    power = {(v, s): evs[v].power_at(data.shelters[s]) for v in shelters for s in shelters[v]}
     m.ev_kw = pyo.Var(m.VST, bounds=lambda _m, v, s, t: (0.0, power[v, s]))
-    m.ev_stationed = pyo.Constraint(
-        m.VST, rule=lambda _m, v, s, t: _m.ev_kw[v, s, t] <= power[v, s] * _m.x[v, s, data.block_of(t)]
-    )
+    add_station_rules(m, "ev", m.ev_kw, m.VST, power, data, cand)
+
+
+def add_station_rules(
+    m: pyo.ConcreteModel,
+    name: str,
+    flow: pyo.Var,
+    keys: pyo.Set,
+    power: Mapping[tuple[int, int], float],
+    data: OutageInput,
+    cand: Mapping[int, list[int]],
+) -> None:
+    """flow[v,s,t] (kW, delivered or charged at station s) only while car v is stationed at s and has
+    arrived: `<name>_stationed`, `<name>_travel_from_shelter` (from its previous station), `<name>_travel_from_home`
+    (from its start site, not before it is free)."""
+    evs, block = data.usable_evs, data.block_slots
+
+    def stationed(_m: pyo.ConcreteModel, v: int, s: int, t: int) -> pyo.Expression:
+        return flow[v, s, t] <= power[v, s] * _m.x[v, s, data.block_of(t)]
 
     def steps(r: int, s: int) -> int:
         return min(int(data.travel_slots[r, s]), block)
 
-    def from_shelter(_m: pyo.ConcreteModel, v: int, s: int, t: int) -> pyo.Expression:
+    def from_station(_m: pyo.ConcreteModel, v: int, s: int, t: int) -> pyo.Expression:
         b, k = data.block_of(t), t % block
         late = [r for r in cand[v] if r != s and steps(r, s) > k]
         if b == 0 or not late:
             return pyo.Constraint.Skip
-        return _m.ev_kw[v, s, t] <= power[v, s] * (1 - sum(_m.x[v, r, b - 1] for r in late))
+        return flow[v, s, t] <= power[v, s] * (1 - sum(_m.x[v, r, b - 1] for r in late))
 
     def from_home(_m: pyo.ConcreteModel, v: int, s: int, t: int) -> pyo.Expression:
         b, k, ev = data.block_of(t), t % block, evs[v]
         if b <= ev.available_from_slot // block:  # not deployed before: leaves home at max(block start, free)
             if t >= max(b * block, ev.available_from_slot) + steps(ev.site, s):
                 return pyo.Constraint.Skip
-            return _m.ev_kw[v, s, t] <= 0
+            return flow[v, s, t] <= 0
         if steps(ev.site, s) <= k:
             return pyo.Constraint.Skip
-        return _m.ev_kw[v, s, t] <= power[v, s] * sum(_m.x[v, r, b - 1] for r in cand[v])
+        return flow[v, s, t] <= power[v, s] * sum(_m.x[v, r, b - 1] for r in cand[v])
 
-    m.ev_travel_from_shelter = pyo.Constraint(m.VST, rule=from_shelter)
-    m.ev_travel_from_home = pyo.Constraint(m.VST, rule=from_home)
+    m.add_component(f"{name}_stationed", pyo.Constraint(keys, rule=stationed))
+    m.add_component(f"{name}_travel_from_shelter", pyo.Constraint(keys, rule=from_station))
+    m.add_component(f"{name}_travel_from_home", pyo.Constraint(keys, rule=from_home))
+
+
+def add_ev_charging(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, list[int]]) -> None:
+    """Recharge at charge points: charge_kw[v,c,t] <= min(car, charger) kW while stationed there and arrived;
+    at most `chargers` cars at a charge point per block (``charge_point_chargers``)."""
+    evs, n_s = data.usable_evs, len(data.shelters)
+    keys = [(v, c, t) for v in cand for c in cand[v] if c >= n_s for t in range(data.n_slots)]
+    m.VCT = pyo.Set(dimen=3, initialize=keys)
+    points = {c.site: c for c in data.charge_points}
+    power = {(v, c): min(evs[v].charge_kw, points[c].charger_kw) for v in cand for c in cand[v] if c >= n_s}
+    m.charge_kw = pyo.Var(m.VCT, bounds=lambda _m, v, c, t: (0.0, power[v, c]))
+    add_station_rules(m, "charge", m.charge_kw, m.VCT, power, data, cand)
+    cb = [(c, b) for c in points for b in range(data.n_blocks) if any(c in cand[v] for v in cand)]
+    m.charge_point_chargers = pyo.Constraint(
+        cb,
+        rule=lambda _m, c, b: sum(_m.x[v, c, b] for v in cand if c in cand[v]) <= points[c].chargers,
+    )
 
 
 def add_ev_energy(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, list[int]]) -> None:
-    """Car stored kWh: discharge through its efficiency, travel energy taken at the block start, >= floor."""
+    """Car stored kWh: discharge through its efficiency, recharge (charge_kw from add_ev_charging) through its
+    charge efficiency, travel energy taken at the block start, >= floor."""
     evs, h, block = data.usable_evs, data.slot_hours, data.block_slots
+    shelters = shelter_candidates(data, cand)
     vt1 = [(v, t) for v in cand for t in range(data.n_slots + 1)]
-    m.ev_kwh = pyo.Var(vt1, bounds=lambda _m, v, t: (evs[v].floor_kwh, evs[v].start_kwh))
+    top = {v: evs[v].ceiling_kwh if any(s >= len(data.shelters) for s in cand[v]) else evs[v].start_kwh for v in cand}
+    m.ev_kwh = pyo.Var(vt1, bounds=lambda _m, v, t: (evs[v].floor_kwh, top[v]))
     for v in cand:
         m.ev_kwh[v, 0].fix(evs[v].start_kwh)
     km = data.distance_km
@@ -165,8 +211,9 @@ def add_ev_energy(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, li
         return ev.consumption_kwh_per_km * (home + moves)
 
     def balance(_m: pyo.ConcreteModel, v: int, t: int) -> pyo.Expression:
-        out = sum(_m.ev_kw[v, s, t] for s in cand[v]) * h / evs[v].discharge_efficiency
-        return _m.ev_kwh[v, t + 1] == _m.ev_kwh[v, t] - out - travel(_m, v, t)
+        out = sum(_m.ev_kw[v, s, t] for s in shelters[v]) * h / evs[v].discharge_efficiency
+        charged = sum(_m.charge_kw[v, c, t] for c in cand[v] if c >= len(data.shelters)) * h * evs[v].charge_efficiency
+        return _m.ev_kwh[v, t + 1] == _m.ev_kwh[v, t] - out + charged - travel(_m, v, t)
 
     m.ev_energy = pyo.Constraint([(v, t) for v in cand for t in range(data.n_slots)], rule=balance)
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optimizer.outage.inputs import OutageInput
+from optimizer.outage.inputs import OutageEV, OutageInput
 
 SHED_TOLERANCE_KW = 1e-4
 
@@ -22,7 +22,8 @@ SHED_TOLERANCE_KW = 1e-4
 @dataclass(frozen=True)
 class Move:
     """One relocation: car from site to shelter, departing and arriving (tz-aware), energy in kWh, SoC on
-    arrival (fraction), the outlet it feeds through (V2H charger or V2L), when it leaves and when it is empty."""
+    arrival (fraction), the outlet it feeds through (V2H charger or V2L; 'charge' at a charge point, where
+    to_shelter names the charge point's site), when it leaves and when it is empty."""
 
     car: str
     from_site: str
@@ -267,26 +268,34 @@ def itinerary(plan: OutagePlan) -> list[Move]:
             steps = int(data.travel_slots[site, target])
             stay_to = _stay_end(plan.assignment[v], b, target) * data.block_slots
             end = min(stay_to, data.n_slots)
-            delivered = float(plan.ev_kw[v, depart_slot:end, target].sum() * data.slot_hours)
+            at_shelter = target < len(data.shelters)
+            delivered = float(plan.ev_kw[v, depart_slot:end, target].sum() * data.slot_hours) if at_shelter else 0.0
             arrive_slot = min(depart_slot + steps, data.n_slots)
             empty = np.flatnonzero(plan.ev_kwh[v, arrive_slot + 1 : end + 1] <= ev.floor_kwh + 1e-6)
             moves.append(
                 Move(
                     car=ev.id,
                     from_site=data.site_ids[site],
-                    to_shelter=data.shelters[target].id,
+                    to_shelter=data.site_ids[target],
                     depart=data.index[depart_slot],
                     arrive=data.index[depart_slot] + pd.Timedelta(hours=steps * plan.h),
                     travel_kwh=float(data.distance_km[site, target] * ev.consumption_kwh_per_km),
                     delivered_kwh=delivered,
                     arrival_soc=float(plan.ev_kwh[v, arrive_slot] / ev.capacity_kwh),
-                    outlet="V2H" if ev.uses_v2h(data.shelters[target]) else "V2L",
+                    outlet=_outlet(data, ev, target),
                     until=_stamp(data, end),
                     empty_at=_stamp(data, arrive_slot + 1 + int(empty[0])) if empty.size else None,
                 )
             )
             site = target
     return moves
+
+
+def _outlet(data: OutageInput, ev: OutageEV, target: int) -> str:
+    """'V2H' or 'V2L' at a shelter, 'charge' at a charge point."""
+    if target >= len(data.shelters):
+        return "charge"
+    return "V2H" if ev.uses_v2h(data.shelters[target]) else "V2L"
 
 
 def _stamp(data: OutageInput, slot: int) -> pd.Timestamp:
@@ -308,8 +317,8 @@ def car_table(plan: OutagePlan) -> pd.DataFrame:
             b = data.block_of(t)
             target = int(plan.assignment[v, b])
             if target >= 0 and t >= first[v, b]:
-                site = data.shelters[target].id
-            where = site if target < 0 or t >= first[v, b] else f"to {data.shelters[target].id}"
+                site = data.site_ids[target]
+            where = site if target < 0 or t >= first[v, b] else f"to {data.site_ids[target]}"
             if t < ev.available_from_slot and where == data.site_ids[ev.site]:
                 where = "busy"
             rows.append(

@@ -1,0 +1,56 @@
+"""Recharge trips, worked out by hand: a car that can shuttle to a charge point serves a far shelter longer
+than one that cannot; charge points limit how many cars charge at once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from outage_cases import START, car
+
+from optimizer.outage import OutageInput, OutageShelter, greedy_plan, plan_outage
+from optimizer.outage.inputs import ChargePoint, OutageInputError, check_outage_input
+
+N = 16  # 8 h of 30-min slots in 2-h blocks
+
+
+def shuttle_case(points: int = 1) -> OutageInput:
+    """Shelter S (1 kW, no battery, no PV) and the plant P with power (one 6 kW charger), 5 km (1 kWh) and one
+    slot apart; a 4 kWh car full at P with a 1 kW outlet, charging at 100 % efficiency."""
+    ev = replace(car(site=1, kwh=4.0, v2l=1.0, per_km=0.2), charge_efficiency=1.0)
+    km = np.array([[0.0, 5.0], [5.0, 0.0]])
+    return OutageInput(
+        start=START,
+        shelters=(OutageShelter("S", np.ones(N), np.zeros(N)),),
+        evs=(ev,),
+        site_ids=("S", "P"),
+        distance_km=km,
+        travel_slots=np.array([[0, 1], [1, 0]]),
+        n_slots=N,
+        block_slots=4,
+        early_weight=0.0,
+        charge_points=(ChargePoint("P", site=1, chargers=1, charger_kw=6.0),) if points else (),
+    )
+
+
+def test_a_car_that_can_shuttle_serves_a_far_shelter_longer() -> None:
+    # Without recharging: 4 - 1 kWh for the trip = 3 kWh at S. With it: S 14:30-16:00 (1.5 kWh, 1.5 left),
+    # back to P (0.5 left), full again by 17:00, to S (3 kWh), 18:30-22:00 gives the 3 kWh: 4.5 kWh served.
+    stuck = plan_outage(shuttle_case(points=0), time_limit_s=30)
+    assert stuck.served_kwh == pytest.approx(3.0, abs=1e-4)
+    assert greedy_plan(shuttle_case()).served_kwh == pytest.approx(3.0, abs=1e-6)  # greedy never recharges
+    plan = plan_outage(shuttle_case(), time_limit_s=30)
+    assert plan.served_kwh == pytest.approx(4.5, abs=1e-4)
+    hours = [float(p.shelter_table().loc["S", "hours_served"]) for p in (stuck, plan)]
+    assert hours == [3.0, 4.5]
+    assert [m.outlet for m in plan.moves] == ["V2L", "charge", "V2L"]
+    assert plan.ev_kwh.max() <= 4.0 + 1e-6
+    cars = plan.car_table()
+    assert "P" in set(cars["where"].iloc[4:8])
+
+
+def test_charge_point_must_be_a_non_shelter_site() -> None:
+    bad = replace(shuttle_case(), charge_points=(ChargePoint("S", site=0, chargers=1, charger_kw=6.0),))
+    with pytest.raises(OutageInputError, match="charge point S"):
+        check_outage_input(bad)
