@@ -210,6 +210,10 @@ class Facility(Strict):
     altitude_m: float = Field(20.0, ge=-100, le=5000, description="Altitude in metres.")
     supplied: bool = Field(True, description="True if YGE supplies it (in the balancing group).")
     shelter: Shelter | None = Field(None, description="Shelter duty; None if not a designated shelter.")
+    outage_chargers: int = Field(
+        0, ge=0, le=100, description="EV chargers with power during an outage (plant, outside the area); 0 = none."
+    )
+    outage_charger_kw: float = Field(6.0, gt=0, le=400, description="Power of each outage charger into a car, kW.")
     critical_load_kw: float = Field(0.0, ge=0, description="Critical load in kW for non-shelters (e.g. HQ).")
     grid_contract_kw: float = Field(ge=0, description="Contracted demand (契約電力) in kW, 30-min average.")
     peak_this_month_kw: float = Field(0.0, ge=0, description="30-min peak already set this month in kW.")

@@ -52,6 +52,9 @@ def outage(
     candidates: int = typer.Option(6, "--candidates", min=1, help="Nearest shelters each car may serve."),
     weather: Path = typer.Option(None, "--weather", "-w", help="Weather file for PV (JMA CSV or Open-Meteo)."),
     station: str = typer.Option(None, "--station", help="Station in a multi-station JMA CSV."),
+    charge_point: list[str] = typer.Option(
+        [], "--charge-point", help="Where cars recharge: FACILITY[:CHARGERS[:KW]] (repeat; 'none' = nowhere)."
+    ),
 ) -> None:
     """Plan an outage: which shelters keep power, how long, and which car goes where when."""
     if ctx.invoked_subcommand is not None:
@@ -80,6 +83,7 @@ def outage(
             battery_soc=outage_rt.parse_shares(battery_soc, "--battery-soc"),
             unavailable_evs=off,
             available_from=busy,
+            charge_points=outage_rt.parse_charge_points(charge_point),
         )
     except (OSError, ValueError) as exc:
         err_console.print(f"[red]{exc}[/red]")

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.outage.inputs import (
+    ChargePoint,
     OutageEV,
     OutageInput,
     OutageInputError,
@@ -98,6 +99,15 @@ def shelter_critical_kw(facility: Facility, index: pd.DatetimeIndex) -> np.ndarr
     return facility.shelter.critical_load_kw * factor
 
 
+def scenario_charge_points(scenario: Scenario) -> dict[str, tuple[int, float]]:
+    """Facilities with power for EV charging in an outage: {id: (chargers, kW each)} (shelters excluded)."""
+    return {
+        f.id: (f.outage_chargers, f.outage_charger_kw)
+        for f in scenario.facilities
+        if f.outage_chargers and not f.shelter
+    }
+
+
 def free_slot(index: pd.DatetimeIndex, when: pd.Timestamp | None) -> int:
     """First slot starting at or after `when` (0 if None or before the outage, len(index) if after it)."""
     if when is None:
@@ -136,12 +146,15 @@ def input_from_scenario(
     available_from: Mapping[str, pd.Timestamp] | None = None,
     block_slots: int = 8,
     candidate_shelters: int = 21,
+    charge_points: Mapping[str, tuple[int, float]] | None = None,
 ) -> OutageInput:
     """Outage input for the scenario's shelters (or `shelter_ids`), all EVs (dealer cars included).
 
     pv_kw / critical_kw: kW arrays of length n_slots per shelter id (missing PV = none; missing critical
     load = the shelter duty's profile). ev_soc / battery_soc override start SoC (fractions) by id.
     available_from: tz-aware time from which a car may leave (e.g. busy until 18:00), by car id.
+    charge_points: {facility id: (chargers, kW each)} where cars recharge; None = the scenario's facilities
+    with outage_chargers > 0.
     """
     shelters = [scenario.facility(i) for i in shelter_ids] if shelter_ids else scenario.shelters
     known = {e.id for e in scenario.evs}
@@ -174,6 +187,13 @@ def input_from_scenario(
         for f in shelters
     )
     site_ids = [f.id for f in shelters]
+    points = dict(charge_points) if charge_points is not None else scenario_charge_points(scenario)
+    for fid in points:
+        if fid not in {f.id for f in scenario.facilities}:
+            raise OutageInputError(f"charge_points: no facility {fid} in the scenario")
+        if fid in site_ids:
+            raise OutageInputError(f"charge_points: {fid} is a shelter; cars recharge at places outside the outage")
+        site_ids.append(fid)
     for ev in scenario.evs:
         if ev.home_facility not in site_ids:
             site_ids.append(ev.home_facility)
@@ -189,6 +209,7 @@ def input_from_scenario(
             v2h_kw=e.v2h_kw,
             v2l_kw=e.v2l_kw,
             consumption_kwh_per_km=e.consumption_kwh_per_km,
+            charge_kw=e.charge_kw,
             available=e.id not in unavailable_evs,
             available_from_slot=free_slot(index, (available_from or {}).get(e.id)),
         )
@@ -205,6 +226,7 @@ def input_from_scenario(
         n_slots=n_slots,
         block_slots=block_slots,
         candidate_shelters=candidate_shelters,
+        charge_points=tuple(ChargePoint(f, site_ids.index(f), n, kw) for f, (n, kw) in points.items()),
     )
     check_outage_input(data)
     return data

@@ -79,6 +79,7 @@ def outage_input(
     battery_soc: dict[str, float] | None = None,
     unavailable_evs: tuple[str, ...] = (),
     available_from: dict[str, pd.Timestamp] | None = None,
+    charge_points: dict[str, tuple[int, float]] | None = None,
 ) -> OutageInput:
     """The planner input for an outage of `hours` (≤ 72) from `start` (tz-aware) over all shelters and EVs."""
     n_slots = round(hours * 2)
@@ -96,6 +97,7 @@ def outage_input(
         battery_soc=battery_soc,
         unavailable_evs=unavailable_evs,
         available_from=available_from,
+        charge_points=charge_points,
         block_slots=min(round(block_hours * 2), n_slots),
         candidate_shelters=candidate_shelters,
     )
@@ -116,6 +118,7 @@ def plan(
     battery_soc: dict[str, float] | None = None,
     unavailable_evs: tuple[str, ...] = (),
     available_from: dict[str, pd.Timestamp] | None = None,
+    charge_points: dict[str, tuple[int, float]] | None = None,
 ) -> OutagePlan:
     """Outage plan: 'milp' (time-limited HiGHS, warm-started, never worse than greedy) or 'greedy'.
     Options as in `outage_input`."""
@@ -133,6 +136,7 @@ def plan(
         battery_soc=battery_soc,
         unavailable_evs=unavailable_evs,
         available_from=available_from,
+        charge_points=charge_points,
     )
     return greedy_plan(data) if method == "greedy" else plan_outage(data, time_limit_s=time_limit_s)
 
@@ -149,6 +153,27 @@ def parse_shares(items: list[str], option: str) -> dict[str, float]:
         if not sep or not key or not 0 <= share <= 1:
             raise ValueError(f"{option}: '{item}' is not ID=FRACTION with a fraction in 0..1, e.g. ev_bz4x_1=0.8")
         out[key] = share
+    return out
+
+
+def parse_charge_points(items: list[str]) -> dict[str, tuple[int, float]] | None:
+    """`FACILITY[:CHARGERS[:KW]]` items (e.g. cleaning-plant:2:6) as {id: (chargers, kW)}; None if no items
+    (the scenario's outage_chargers apply); 'none' alone = no charge point."""
+    if not items:
+        return None
+    out: dict[str, tuple[int, float]] = {}
+    for item in items:
+        if item == "none":
+            continue
+        fid, *rest = item.split(":")
+        try:
+            count = int(rest[0]) if rest else 1
+            kw = float(rest[1]) if len(rest) > 1 else 6.0
+        except ValueError:
+            count, kw = 0, 0.0
+        if not fid or count < 1 or kw <= 0 or len(rest) > 2:
+            raise ValueError(f"--charge-point: '{item}' is not FACILITY[:CHARGERS[:KW]], e.g. cleaning-plant:2:6")
+        out[fid] = (count, kw)
     return out
 
 

@@ -67,3 +67,16 @@ def test_readiness_runs_without_event() -> None:
     assert result.exit_code == 0, result.output
     assert "no --event given" in result.output
     assert "EV pre-charge targets" in result.output
+
+
+def test_charge_point_option_adds_a_recharge_stop(tmp_path: Path) -> None:
+    args = [*BASE[:-6], "--hours", "24", "--pv-factor", "0", "--time-limit", "20"]
+    result = runner.invoke(app, [*args, "--charge-point", "school:1:6", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "charge" in [m["outlet"] for m in _itinerary(tmp_path)]
+    bad = runner.invoke(app, [*args, "--charge-point", "school:x"])
+    assert bad.exit_code == 2
+    assert "--charge-point" in bad.output
+    shelter = runner.invoke(app, [*args, "--charge-point", "centre"])
+    assert shelter.exit_code == 2
+    assert "centre is a shelter" in shelter.output
