@@ -120,8 +120,8 @@ def planning_rows(configs: list[tuple[str, float, float, int, float]]) -> list[d
                 if milp.solver_bound is None
                 else round(100 * (milp.solver_bound - milp.objective) / abs(milp.solver_bound), 2),
                 "gap % (best bound)": None if milp.gap is None else round(100 * milp.gap, 2),
-                "handover s": round(milp.timings.get("compile", 0.0) + milp.timings.get("handover", 0.0), 2),
-                "HiGHS s": round(milp.timings.get("highs", 0.0), 1),
+                "compile s": round(sum(v for k, v in milp.timings.items() if k.endswith("_compile")), 2),
+                "HiGHS s (3 stages)": round(sum(v for k, v in milp.timings.items() if k.endswith("_highs")), 1),
                 "critical kWh": round(critical, 1),
                 "greedy kWh": round(greedy.served_kwh, 2),
                 "greedy s": round(greedy_s, 2),

@@ -10,7 +10,16 @@ import pandas as pd
 from optimizer.outage.from_scenario import aggregate_battery, shelter_critical_kw, travel_matrices
 from optimizer.outage.inputs import OutageEV
 from optimizer.outage.survival import SurvivalInput, ev_support_rule, survival_hours
-from scenarios.model import Scenario
+from scenarios.model import Facility, Scenario
+
+
+def islanded_pv(facility: Facility, pv: np.ndarray) -> np.ndarray:
+    """PV kW the islanded shelter can use: all of it with a battery or a grid-forming source, else at most its
+    PCS self-sustained outlets' kW (the same rule as OutageShelter.usable_pv_kw)."""
+    duty = facility.shelter
+    if facility.batteries or (duty is not None and duty.grid_forming_source):
+        return pv
+    return np.asarray(np.minimum(pv, sum(a.self_sustained_kw for a in facility.pv_arrays)), dtype=float)
 
 
 def survival_input_from_scenario(
@@ -25,7 +34,8 @@ def survival_input_from_scenario(
 
     pv_kw / critical_kw: kW per slot, columns = shelter ids (missing column: no PV / the shelter duty
     profile). battery_soc: start SoC of every battery (fraction); None = each battery's initial_soc.
-    EV support: home-based cars plus the allotment rule of `ev_support_rule` (dealer cars included).
+    EV support: home-based cars plus the allotment rule of `ev_support_rule` (dealer cars included). PV at a
+    shelter without a battery or grid-forming source is limited to its self-sustained outlet (`islanded_pv`).
     """
     if index.tz is None:
         raise ValueError("index: the period index has no timezone; localise it to Asia/Tokyo")
@@ -39,7 +49,7 @@ def survival_input_from_scenario(
         return frame[fid].reindex(index).fillna(0.0).to_numpy(dtype=float)
 
     critical = np.column_stack([column(critical_kw, f.id, shelter_critical_kw(f, index)) for f in shelters])
-    pv = np.column_stack([column(pv_kw, f.id, np.zeros(n)) for f in shelters])
+    pv = np.column_stack([islanded_pv(f, column(pv_kw, f.id, np.zeros(n))) for f in shelters])
     base = SurvivalInput(
         index=index,
         shelter_ids=ids,

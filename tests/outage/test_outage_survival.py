@@ -111,3 +111,21 @@ def test_too_short_series_is_refused() -> None:
     data = _input((None,), np.zeros((n, 1)), np.ones((n, 1)), duration=n + 1)
     with pytest.raises(ValueError, match="fewer than the duration"):
         survival_hours(data)
+
+
+def test_survival_uses_pv_without_a_battery_only_through_the_self_sustained_outlet() -> None:
+    import numpy as np
+
+    from optimizer.outage.survival_from_scenario import islanded_pv
+    from scenarios.loader import load_scenario
+
+    school = load_scenario("tiny").facility("school")
+    assert not school.batteries
+    pv = np.array([0.0, 1.0, 5.0])
+    assert islanded_pv(school, pv).tolist() == [0.0, 0.0, 0.0]
+    outlet = school.model_copy(
+        update={"pv_arrays": [school.pv_arrays[0].model_copy(update={"self_sustained_kw": 1.5})]}
+    )
+    assert islanded_pv(outlet, pv).tolist() == [0.0, 1.0, 1.5]
+    centre = load_scenario("tiny").facility("centre")
+    assert islanded_pv(centre, pv).tolist() == pv.tolist()  # a battery forms the grid
