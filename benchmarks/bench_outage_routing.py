@@ -44,7 +44,9 @@ def constructed(
         load = rng.uniform(0.5, 3.0) * evening
         bat = StationaryBattery(9.8, 5.0, 5.0, soc_start=0.8) if j % 3 == 0 else None
         shelters.append(
-            OutageShelter(f"s{j}", load, np.zeros(n_slots), battery=bat, bidirectional_charger=j < 2, tier1_kw=0.4 * load)
+            OutageShelter(
+                f"s{j}", load, np.zeros(n_slots), battery=bat, bidirectional_charger=j < 2, tier1_kw=0.4 * load
+            )
         )
     angle = np.linspace(0, 2 * np.pi, n_shelters, endpoint=False)
     xy = np.vstack([np.column_stack([np.cos(angle), np.sin(angle)]) * radius_km, [[0.0, 0.0]]])
