@@ -115,8 +115,20 @@ def execute_plan(
     candidates: int = 6,
 ) -> OutagePlan:
     """Plan an outage in the heavy-job pool and wait for it (the caller's thread waits, not the event loop)."""
-    options = {"ev_soc": ev_soc, "battery_soc": battery_soc, "unavailable": unavailable, "candidates": candidates}
-    return finish_plan(svc, start_plan(svc, principal, start, hours, method, time_limit_s, pv_factor, **options))
+    job = start_plan(
+        svc,
+        principal,
+        start,
+        hours,
+        method,
+        time_limit_s,
+        pv_factor,
+        ev_soc=ev_soc,
+        battery_soc=battery_soc,
+        unavailable=unavailable,
+        candidates=candidates,
+    )
+    return finish_plan(svc, job)
 
 
 def plan_detail(result: OutagePlan, run_id: str) -> OutagePlanDetail:

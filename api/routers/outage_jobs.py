@@ -49,7 +49,19 @@ def submit_outage_job(
 ) -> JobOut:
     """Queue an outage plan (disaster office and operators); poll ``status_url`` until 'done' or 'failed'."""
     start, _ = outage.outage_start(pd.Timestamp(body.start))
-    job = start_plan(svc, principal, start, body.hours, body.method, body.time_limit_s, body.pv_factor)
+    job = start_plan(
+        svc,
+        principal,
+        start,
+        body.hours,
+        body.method,
+        body.time_limit_s,
+        body.pv_factor,
+        ev_soc=body.ev_soc,
+        battery_soc=body.battery_soc,
+        unavailable=body.unavailable,
+        candidates=body.candidates,
+    )
     out = _out(request, svc, job)
     response.headers["Location"] = out.status_url
     return out
