@@ -3,6 +3,8 @@ the plan's shelter table, EV itinerary (CSV) and the whole plan (JSON)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Annotated
 
 import pandas as pd
@@ -32,6 +34,22 @@ RunId = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class PlanOptions:
+    """What a request may set beyond the outage itself: car and shelter-battery SoC at the start (fraction by id),
+    cars unavailable ('ID' or busy until a time, 'ID@TIME') and the shelters each car may serve."""
+
+    ev_soc: Mapping[str, float] = field(default_factory=dict)
+    battery_soc: Mapping[str, float] = field(default_factory=dict)
+    unavailable: Sequence[str] = ()
+    candidates: int = 6
+
+    @classmethod
+    def of(cls, body: OutageRequest) -> PlanOptions:
+        """The options of an API request body."""
+        return cls(body.ev_soc, body.battery_soc, tuple(body.unavailable), body.candidates)
+
+
 def start_plan(
     svc: Service,
     principal: Principal,
@@ -40,19 +58,16 @@ def start_plan(
     method: str,
     time_limit_s: float,
     pv_factor: float,
-    *,
-    ev_soc: dict[str, float] | None = None,
-    battery_soc: dict[str, float] | None = None,
-    unavailable: list[str] | None = None,
-    candidates: int = 6,
+    options: PlanOptions | None = None,
 ) -> Job:
     """Submit runtime.facades.outage_planning.plan for the service's scenario to the heavy-job pool (a worker
     process: the loop and the read endpoints are not slowed); 429 when the pool and its queue are full."""
     if not svc.scenario.shelters:
         raise HTTPException(422, "scenario: it has no shelters to plan for")
-    off, busy = outage.parse_unavailable(unavailable or [], start)
-    shares = {f"ev_soc.{k}": v for k, v in (ev_soc or {}).items()} | {
-        f"battery_soc.{k}": v for k, v in (battery_soc or {}).items()
+    opts = options or PlanOptions()
+    off, busy = outage.parse_unavailable(list(opts.unavailable), start)
+    shares = {f"ev_soc.{k}": v for k, v in opts.ev_soc.items()} | {
+        f"battery_soc.{k}": v for k, v in opts.battery_soc.items()
     }
     for name, share in shares.items():
         if not 0 <= share <= 1:
@@ -68,9 +83,9 @@ def start_plan(
             time_limit_s,
             method,
             pv_factor=pv_factor,
-            candidate_shelters=candidates,
-            ev_soc=ev_soc,
-            battery_soc=battery_soc,
+            candidate_shelters=opts.candidates,
+            ev_soc=dict(opts.ev_soc),
+            battery_soc=dict(opts.battery_soc),
             unavailable_evs=off,
             available_from=busy,
         )
@@ -108,27 +123,10 @@ def execute_plan(
     method: str,
     time_limit_s: float,
     pv_factor: float,
-    *,
-    ev_soc: dict[str, float] | None = None,
-    battery_soc: dict[str, float] | None = None,
-    unavailable: list[str] | None = None,
-    candidates: int = 6,
+    options: PlanOptions | None = None,
 ) -> OutagePlan:
     """Plan an outage in the heavy-job pool and wait for it (the caller's thread waits, not the event loop)."""
-    job = start_plan(
-        svc,
-        principal,
-        start,
-        hours,
-        method,
-        time_limit_s,
-        pv_factor,
-        ev_soc=ev_soc,
-        battery_soc=battery_soc,
-        unavailable=unavailable,
-        candidates=candidates,
-    )
-    return finish_plan(svc, job)
+    return finish_plan(svc, start_plan(svc, principal, start, hours, method, time_limit_s, pv_factor, options))
 
 
 def plan_detail(result: OutagePlan, run_id: str) -> OutagePlanDetail:
@@ -184,17 +182,7 @@ def run_outage_plan(body: OutageRequest, request: Request, svc: ServiceDep, prin
     ``POST /outage-plans/jobs`` (202) and ``GET /outage-plans/jobs/{job_id}``."""
     start, _ = outage.outage_start(pd.Timestamp(body.start))
     result = execute_plan(
-        svc,
-        principal,
-        start,
-        body.hours,
-        body.method,
-        body.time_limit_s,
-        body.pv_factor,
-        ev_soc=body.ev_soc,
-        battery_soc=body.battery_soc,
-        unavailable=body.unavailable,
-        candidates=body.candidates,
+        svc, principal, start, body.hours, body.method, body.time_limit_s, body.pv_factor, PlanOptions.of(body)
     )
     return plan_detail(result, runs_of(request).add(result))
 

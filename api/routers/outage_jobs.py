@@ -10,7 +10,7 @@ import pandas as pd
 from fastapi import APIRouter, HTTPException, Path, Request, Response, status
 
 from api.routers.deps import ERRORS, ServiceDep
-from api.routers.outage import DisasterDep, finish_plan, plan_detail, start_plan
+from api.routers.outage import DisasterDep, PlanOptions, finish_plan, plan_detail, start_plan
 from api.routers.outage_runs import runs_of
 from api.schemas.jobs import JobOut
 from api.schemas.outage import OutageRequest
@@ -50,17 +50,7 @@ def submit_outage_job(
     """Queue an outage plan (disaster office and operators); poll ``status_url`` until 'done' or 'failed'."""
     start, _ = outage.outage_start(pd.Timestamp(body.start))
     job = start_plan(
-        svc,
-        principal,
-        start,
-        body.hours,
-        body.method,
-        body.time_limit_s,
-        body.pv_factor,
-        ev_soc=body.ev_soc,
-        battery_soc=body.battery_soc,
-        unavailable=body.unavailable,
-        candidates=body.candidates,
+        svc, principal, start, body.hours, body.method, body.time_limit_s, body.pv_factor, PlanOptions.of(body)
     )
     out = _out(request, svc, job)
     response.headers["Location"] = out.status_url
