@@ -14,9 +14,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import multiprocessing
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -25,15 +23,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "runtime")]
 
+from bench_service import serve  # noqa: E402 - the same child-process server as the service benchmark
 from ngsi_broker import StandInBroker  # noqa: E402
 from ngsi_fixtures import readings_for  # noqa: E402
 
-from api.app import create_app  # noqa: E402
 from runtime import security  # noqa: E402
 from runtime.loop.build import build_service  # noqa: E402
 from runtime.ngsi.autonomy import AutonomyCache, shelter_autonomy  # noqa: E402
@@ -99,30 +96,6 @@ def in_process(url: str, repeats: int) -> tuple[list[tuple[str, list[float]]], i
     ]
     store.dispose()
     return rows, len(entities), cold, warm
-
-
-def _child(url: str, port: int) -> None:
-    """The API server process (its own interpreter, so client and server do not share a GIL)."""
-    store = open_store(url)
-    svc = build_service(Settings(database_url=url), load_scenario("yamaguchi"), store, None)
-    uvicorn.run(create_app(svc), host="127.0.0.1", port=port, log_level="warning")
-
-
-def serve(url: str) -> tuple[multiprocessing.process.BaseProcess, str]:
-    """uvicorn (one worker) on a free loopback port in a child process."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = multiprocessing.get_context("spawn").Process(target=_child, args=(url, port), daemon=True)
-    proc.start()
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    return proc, base
 
 
 async def latency(
