@@ -114,25 +114,33 @@ def rolling_coverage(
     return pd.DataFrame(rows, columns=["day", "source", "n", "coverage", "width_kw"])
 
 
-def pairs_from_runs(runs: list[tuple[pd.Timestamp, pd.Series]], measured: pd.Series) -> pd.DataFrame:
-    """A pairs frame from stored forecast runs and the measurement: each run is (issue time, forecast kW per
-    slot start); each forecast slot that has a measured value (kW per slot start) becomes one pair with
-    lead_h = hours from the issue to the slot's end. Slots ending after a later run's issue are kept (each run
-    is its own forecast). Columns target, lead_h, forecast, actual, issue; scale = the forecast (load)."""
+PAIRS_FRAME_COLUMNS = ["target", "lead_h", "forecast", "actual", "issue", "scale"]
+
+
+def pairs_from_forecasts(forecasts: pd.DataFrame, measured: pd.Series) -> pd.DataFrame:
+    """A pairs frame from stored forecasts in long form (one row per forecast value: ``issue`` and ``target``
+    tz-aware, ``forecast`` kW per slot start) and the measurement (kW per slot start): each forecast slot with a
+    measured value becomes one pair with lead_h = hours from the issue to the slot's end. Columns target, lead_h,
+    forecast, actual, issue; scale = the forecast (load), floored at 1 W. Rows keep the order of ``forecasts``."""
     measured = measured.dropna()
-    chunks = []
-    for issue, forecast in runs:
-        joined = pd.concat({"forecast": forecast, "actual": measured}, axis=1, join="inner").dropna()
-        if joined.empty:
-            continue
-        target = pd.DatetimeIndex(joined.index)
-        lead = ((target - issue) / pd.Timedelta(hours=1)).to_numpy() + 0.5
-        frame = joined.assign(target=target, lead_h=lead, issue=issue)
-        chunks.append(frame[frame["lead_h"] > 0])
-    if not chunks:
-        return pd.DataFrame(columns=["target", "lead_h", "forecast", "actual", "issue", "scale"])
-    pairs = pd.concat(chunks, ignore_index=True)
-    return pairs.assign(scale=pairs["forecast"].clip(lower=1e-3))
+    if forecasts.empty or measured.empty:
+        return pd.DataFrame(columns=PAIRS_FRAME_COLUMNS)
+    target = pd.DatetimeIndex(forecasts["target"])
+    joined = forecasts.assign(actual=measured.reindex(target).to_numpy()).dropna(subset=["forecast", "actual"])
+    lead_h = (pd.DatetimeIndex(joined["target"]) - pd.DatetimeIndex(joined["issue"])).total_seconds() / 3600.0 + 0.5
+    pairs = joined.assign(lead_h=np.asarray(lead_h), scale=joined["forecast"].clip(lower=1e-3))
+    return pairs[pairs["lead_h"] > 0][PAIRS_FRAME_COLUMNS].reset_index(drop=True)
+
+
+def pairs_from_runs(runs: list[tuple[pd.Timestamp, pd.Series]], measured: pd.Series) -> pd.DataFrame:
+    """:func:`pairs_from_forecasts` for stored forecast runs given as (issue time, forecast kW per slot start);
+    slots ending after a later run's issue are kept (each run is its own forecast)."""
+    frames = [
+        pd.DataFrame({"issue": issue, "target": forecast.index, "forecast": forecast.to_numpy(dtype=float)})
+        for issue, forecast in runs
+    ]
+    long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["issue", "target", "forecast"])
+    return pairs_from_forecasts(long, measured)
 
 
 def learn_facility_bands(

@@ -23,7 +23,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from forecasts.bands import PAIR_COLUMNS, LearnedBands, learn_facility_bands, shelter_reserve_margin_kwh
+from forecasts.bands import (
+    PAIRS_FRAME_COLUMNS,
+    LearnedBands,
+    learn_facility_bands,
+    pairs_from_forecasts,
+    shelter_reserve_margin_kwh,
+)
 from forecasts.uncertainty import ErrorQuantiles, constant_error_quantiles
 from runtime.loop.service import Service
 from runtime.loop.store_forecaster import device_history, facility_load_history
@@ -72,14 +78,10 @@ def facility_pairs(
         measured = facility_load_history(f, table) if not table.empty else None
         forecasts = by_facility.get(f.id)
         if measured is None or forecasts is None:
-            out[f.id] = pd.DataFrame(columns=[*PAIR_COLUMNS, "scale"])
+            out[f.id] = pd.DataFrame(columns=PAIRS_FRAME_COLUMNS)
             continue
         actual = pd.Series(measured.to_numpy(dtype=float), index=pd.DatetimeIndex(measured.index).tz_convert(TZ))
-        joined = forecasts.assign(actual=actual.reindex(pd.DatetimeIndex(forecasts["target"])).to_numpy())
-        joined = joined.dropna(subset=["actual"])
-        lead_h = (joined["target"] - joined["issue"]).dt.total_seconds() / 3600.0 + 0.5
-        pairs = joined.assign(lead_h=lead_h.to_numpy(), scale=joined["forecast"].clip(lower=1e-3))
-        out[f.id] = pairs[pairs["lead_h"] > 0][[*PAIR_COLUMNS, "scale"]].reset_index(drop=True)
+        out[f.id] = pairs_from_forecasts(forecasts, actual)
     return out
 
 
