@@ -52,7 +52,9 @@ class Overrides:
     forecast-uncertainty margin (runtime.facades.dayahead_planning.uncertainty_reserve).
     plant_forced_outages: forced outages / derates of the plant (a line tripped), on top of the scenario's
     planned windows: the output drops at once and ramps up after (optimizer.dayahead.plant_profile);
-    plant_output_kw: measured plant output in the slot before the horizon (kW; None = its expected output).
+    plant_output_kw: measured plant output in the slot before the horizon (kW; None = its expected output);
+    v2h_kwh_24h: per EV charger key 'facility/charger', kWh discharged into the site through it (V2H) in the 24 h
+    before the plan starts: the car planned at that charger counts it against its owner's V2H limit.
     """
 
     battery_soc: Mapping[str, float] = field(default_factory=dict)
@@ -68,6 +70,7 @@ class Overrides:
     extra_reserve_kwh: Mapping[str, float] = field(default_factory=dict)
     plant_forced_outages: tuple[AvailabilityWindow, ...] = ()
     plant_output_kw: float | None = None
+    v2h_kwh_24h: Mapping[str, float] = field(default_factory=dict)
 
 
 def build_inputs(
@@ -146,8 +149,19 @@ def _check_overrides(scenario: Scenario, ov: Overrides) -> None:
                 raise InputError(f"overrides.{name}: '{fid}' is not a supplied facility")
             if not (np.isfinite(value) and value >= 0):
                 raise InputError(f"overrides.{name}[{fid}]: {value} must be a finite value >= 0")
+    _check_v2h_used(scenario, ov)
     if ov.capacity_peak_kw is not None and not (np.isfinite(ov.capacity_peak_kw) and ov.capacity_peak_kw >= 0):
         raise InputError(f"overrides.capacity_peak_kw: {ov.capacity_peak_kw} must be a finite kW >= 0")
+
+
+def _check_v2h_used(scenario: Scenario, ov: Overrides) -> None:
+    """overrides.v2h_kwh_24h: known 'facility/charger' keys, finite kWh >= 0."""
+    chargers = {f"{f.id}/{c.id}" for f in scenario.facilities for c in f.ev_chargers}
+    for key, kwh in ov.v2h_kwh_24h.items():
+        if key not in chargers:
+            raise InputError(f"overrides.v2h_kwh_24h: unknown EV charger '{key}'; use 'facility/charger' ids")
+        if not (np.isfinite(kwh) and kwh >= 0):
+            raise InputError(f"overrides.v2h_kwh_24h[{key}]: {kwh} must be a finite kWh >= 0")
 
 
 def _terminal(
@@ -294,4 +308,5 @@ def _ev(car: ElectricVehicle, facility: str, charger: EVCharger, index: pd.Datet
         trip_kwh=schedule.trip_kwh,
         degradation_jpy_per_kwh=car.v2h_wear_jpy_per_kwh if discharge > 0 else 0.0,
         v2h_max_kwh_per_24h=car.v2h_max_kwh_per_24h if discharge > 0 else None,
+        v2h_prior_kwh=float(ov.v2h_kwh_24h.get(f"{facility}/{charger.id}", 0.0)) if discharge > 0 else 0.0,
     )

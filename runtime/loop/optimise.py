@@ -20,6 +20,7 @@ from runtime.loop.forecast import forecast
 from runtime.loop.horizon import horizon_index
 from runtime.loop.prices import live_price_series, price_series
 from runtime.loop.service import PlanRequest, Service
+from runtime.loop.v2h import v2h_kwh_24h
 from runtime.store import journal, plans, readings
 from runtime.store.models import Plan
 from scenarios.device_identity import DeviceKey
@@ -74,7 +75,8 @@ def build_request(
     price_area: str | None = None,
 ) -> PlanRequest:
     """The planner's input from the latest forecast, measured SoC, prices (overrides for what-ifs) and the
-    measured demand peaks the demand and capacity charges start from (runtime.loop.demand)."""
+    measured demand peaks the demand and capacity charges start from (runtime.loop.demand) and the V2H energy of
+    the last 24 h the owners' limits count (runtime.loop.v2h)."""
     index, fraction = horizon_index(now)
     pv, load = _forecast_series(svc, now, index)
     notes: tuple[str, ...] = ()
@@ -101,6 +103,7 @@ def build_request(
         metered_kwh_first_slot=measured.metered_kwh_first_slot,
         capacity_peak_kw=measured.capacity_peak_kw,
         extra_reserve_kwh=margin.extra_kwh,
+        v2h_kwh_24h=v2h_kwh_24h(svc, now),
     )
 
 

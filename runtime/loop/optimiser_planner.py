@@ -42,7 +42,7 @@ def solve_options(settings: Settings | None) -> SolveOptions:
 
 def request_inputs(request: PlanRequest) -> PlanInputs:
     """The optimiser's inputs for a request (measured SoC, unavailable batteries, the request's prices, the
-    measured demand peaks and the energy already metered in a partial first slot)."""
+    measured demand peaks, the energy already metered in a partial first slot, the V2H energy of the last 24 h)."""
     overrides = Overrides(
         battery_soc=dict(request.battery_soc),
         unavailable_batteries=request.unavailable_batteries,
@@ -51,6 +51,7 @@ def request_inputs(request: PlanRequest) -> PlanInputs:
         metered_kwh_first_slot=dict(request.metered_kwh_first_slot),
         capacity_peak_kw=request.capacity_peak_kw,
         extra_reserve_kwh=dict(request.extra_reserve_kwh),
+        v2h_kwh_24h=dict(request.v2h_kwh_24h),
     )
     return build_inputs(
         request.scenario,

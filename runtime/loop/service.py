@@ -72,7 +72,8 @@ class Telemetry(Protocol):
 class PlanRequest:
     """What the planner gets: horizon, forecasts (kW per facility), prices, measured SoC, overrides, and the
     measured demand the billing terms start from (runtime.loop.demand: 30-min peaks this month and over 12
-    months per facility in kW, kWh metered in a partial first slot, the group's capacity-season peak in kW)."""
+    months per facility in kW, kWh metered in a partial first slot, the group's capacity-season peak in kW) and
+    the V2H energy each EV charger gave in the 24 h before (kWh per 'facility/charger', runtime.loop.v2h)."""
 
     scenario: Scenario
     index: pd.DatetimeIndex
@@ -89,6 +90,7 @@ class PlanRequest:
     metered_kwh_first_slot: dict[str, float] = field(default_factory=dict)
     capacity_peak_kw: float | None = None
     extra_reserve_kwh: dict[str, float] = field(default_factory=dict)
+    v2h_kwh_24h: dict[str, float] = field(default_factory=dict)
 
 
 Clock = Callable[[], dt.datetime]
