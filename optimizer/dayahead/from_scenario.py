@@ -54,7 +54,9 @@ class Overrides:
     planned windows: the output drops at once and ramps up after (optimizer.dayahead.plant_profile);
     plant_output_kw: measured plant output in the slot before the horizon (kW; None = its expected output);
     v2h_kwh_24h: per EV charger key 'facility/charger', kWh discharged into the site through it (V2H) in the 24 h
-    before the plan starts: the car planned at that charger counts it against its owner's V2H limit.
+    before the plan starts: the car planned at that charger counts it against its owner's V2H limit;
+    ev_soc_at_charger: per EV charger key 'facility/charger', the SoC fraction a connected car reports there: the
+    car planned at that charger starts from it (``ev_soc`` by EV id wins).
     """
 
     battery_soc: Mapping[str, float] = field(default_factory=dict)
@@ -71,6 +73,7 @@ class Overrides:
     plant_forced_outages: tuple[AvailabilityWindow, ...] = ()
     plant_output_kw: float | None = None
     v2h_kwh_24h: Mapping[str, float] = field(default_factory=dict)
+    ev_soc_at_charger: Mapping[str, float] = field(default_factory=dict)
 
 
 def build_inputs(
@@ -155,8 +158,11 @@ def _check_overrides(scenario: Scenario, ov: Overrides) -> None:
 
 
 def _check_v2h_used(scenario: Scenario, ov: Overrides) -> None:
-    """overrides.v2h_kwh_24h: known 'facility/charger' keys, finite kWh >= 0."""
+    """overrides.v2h_kwh_24h: known 'facility/charger' keys, finite kWh >= 0; ev_soc_at_charger: known keys."""
     chargers = {f"{f.id}/{c.id}" for f in scenario.facilities for c in f.ev_chargers}
+    for key in ov.ev_soc_at_charger:
+        if key not in chargers:
+            raise InputError(f"overrides.ev_soc_at_charger: unknown EV charger '{key}'; use 'facility/charger' ids")
     for key, kwh in ov.v2h_kwh_24h.items():
         if key not in chargers:
             raise InputError(f"overrides.v2h_kwh_24h: unknown EV charger '{key}'; use 'facility/charger' ids")
@@ -286,9 +292,11 @@ def _evs(scenario: Scenario, index: pd.DatetimeIndex, ov: Overrides) -> tuple[tu
 
 
 def _ev(car: ElectricVehicle, facility: str, charger: EVCharger, index: pd.DatetimeIndex, ov: Overrides) -> EVInput:
-    soc = ov.ev_soc.get(car.id, car.initial_soc)
+    at_charger = ov.ev_soc_at_charger.get(f"{facility}/{charger.id}", car.initial_soc)
+    soc = ov.ev_soc.get(car.id, at_charger)
     if not 0 <= soc <= 1:
-        raise InputError(f"overrides.ev_soc[{car.id}]: SoC {soc} must be a fraction 0..1")
+        field_name = f"ev_soc[{car.id}]" if car.id in ov.ev_soc else f"ev_soc_at_charger[{facility}/{charger.id}]"
+        raise InputError(f"overrides.{field_name}: SoC {soc} must be a fraction 0..1")
     schedule = car_schedule(car, index, ov.ev_daily_km)
     charge_kw = min(car.charge_kw, charger.power_kw)
     discharge = min(car.v2h_kw, charger.discharge_kw) if charger.bidirectional else 0.0

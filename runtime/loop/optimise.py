@@ -36,6 +36,20 @@ def measured_soc(svc: Service) -> dict[str, float]:
     }
 
 
+def measured_ev_soc(svc: Service) -> dict[str, float]:
+    """Latest SoC (fraction) a car reports per EV charger 'facility/charger' of a supplied facility, where the
+    charger's latest ``connected`` reading is 1 (a car at it); chargers whose car does not tell are absent."""
+    chargers = {(f.id, c.id) for f in svc.scenario.supplied for c in f.ev_chargers}
+    latest = {(r.facility_id, r.device_id, r.point): r.value for r in readings.latest_values(svc.store)}
+    return {
+        str(DeviceKey(fid, cid)): latest[(fid, cid, "vehicle_soc")]
+        for fid, cid in sorted(chargers)
+        if latest.get((fid, cid, "connected")) == 1.0
+        and (fid, cid, "vehicle_soc") in latest
+        and 0.0 <= latest[(fid, cid, "vehicle_soc")] <= 1.0
+    }
+
+
 def _forecast_series(svc: Service, now: dt.datetime, index: pd.DatetimeIndex) -> tuple[dict[str, pd.Series], ...]:
     _, frames = journal.latest_forecast(svc.store)
     if not frames or any(index[-1] not in frame.index for frame in frames.values()):
@@ -74,9 +88,9 @@ def build_request(
     price: pd.Series | None = None,
     price_area: str | None = None,
 ) -> PlanRequest:
-    """The planner's input from the latest forecast, measured SoC, prices (overrides for what-ifs) and the
-    measured demand peaks the demand and capacity charges start from (runtime.loop.demand) and the V2H energy of
-    the last 24 h the owners' limits count (runtime.loop.v2h)."""
+    """The planner's input from the latest forecast, measured SoC (batteries, and cars at their chargers),
+    prices (overrides for what-ifs), the measured demand peaks the demand and capacity charges start from
+    (runtime.loop.demand) and the V2H energy of the last 24 h the owners' limits count (runtime.loop.v2h)."""
     index, fraction = horizon_index(now)
     pv, load = _forecast_series(svc, now, index)
     notes: tuple[str, ...] = ()
@@ -104,6 +118,7 @@ def build_request(
         capacity_peak_kw=measured.capacity_peak_kw,
         extra_reserve_kwh=margin.extra_kwh,
         v2h_kwh_24h=v2h_kwh_24h(svc, now),
+        ev_soc_at_charger=measured_ev_soc(svc),
     )
 
 

@@ -42,7 +42,8 @@ def solve_options(settings: Settings | None) -> SolveOptions:
 
 def request_inputs(request: PlanRequest) -> PlanInputs:
     """The optimiser's inputs for a request (measured SoC, unavailable batteries, the request's prices, the
-    measured demand peaks, the energy already metered in a partial first slot, the V2H energy of the last 24 h)."""
+    measured demand peaks, the energy already metered in a partial first slot, the V2H energy of the last
+    24 h, the SoC the connected cars report)."""
     overrides = Overrides(
         battery_soc=dict(request.battery_soc),
         unavailable_batteries=request.unavailable_batteries,
@@ -52,6 +53,7 @@ def request_inputs(request: PlanRequest) -> PlanInputs:
         capacity_peak_kw=request.capacity_peak_kw,
         extra_reserve_kwh=dict(request.extra_reserve_kwh),
         v2h_kwh_24h=dict(request.v2h_kwh_24h),
+        ev_soc_at_charger=dict(request.ev_soc_at_charger),
     )
     return build_inputs(
         request.scenario,

@@ -73,7 +73,8 @@ class PlanRequest:
     """What the planner gets: horizon, forecasts (kW per facility), prices, measured SoC, overrides, and the
     measured demand the billing terms start from (runtime.loop.demand: 30-min peaks this month and over 12
     months per facility in kW, kWh metered in a partial first slot, the group's capacity-season peak in kW) and
-    the V2H energy each EV charger gave in the 24 h before (kWh per 'facility/charger', runtime.loop.v2h)."""
+    the V2H energy each EV charger gave in the 24 h before (kWh per 'facility/charger', runtime.loop.v2h); the
+    SoC (fraction) a connected car reports at each EV charger ('facility/charger')."""
 
     scenario: Scenario
     index: pd.DatetimeIndex
@@ -91,6 +92,7 @@ class PlanRequest:
     capacity_peak_kw: float | None = None
     extra_reserve_kwh: dict[str, float] = field(default_factory=dict)
     v2h_kwh_24h: dict[str, float] = field(default_factory=dict)
+    ev_soc_at_charger: dict[str, float] = field(default_factory=dict)
 
 
 Clock = Callable[[], dt.datetime]

@@ -16,6 +16,7 @@ from optimizer.dayahead.from_scenario import Overrides, build_inputs
 from optimizer.dayahead.inputs import InputError
 from optimizer.dayahead.result import PlanResult
 from optimizer.dayahead.solve import solve
+from runtime.loop.optimise import measured_ev_soc
 from runtime.loop.optimiser_planner import request_inputs
 from runtime.loop.service import PlanRequest
 from runtime.loop.v2h import v2h_kwh_24h
@@ -102,3 +103,25 @@ def test_an_unknown_charger_or_a_negative_energy_is_refused_naming_the_field() -
         build_inputs(scenario, index, pv, load, price, overrides=Overrides(v2h_kwh_24h={"office/nope": 1.0}))
     with pytest.raises(InputError, match=r"overrides\.v2h_kwh_24h\[office/v2h1\]"):
         build_inputs(scenario, index, pv, load, price, overrides=Overrides(v2h_kwh_24h={"office/v2h1": -1.0}))
+
+
+def test_the_soc_a_connected_car_reports_is_where_the_plan_starts_it(any_store):
+    # tiny's ev1 (40 kWh, scenario initial SoC 0.5) is planned at office's v2h1. The charger reports a car
+    # connected at 30 %: the plan starts the car at 0.3 x 40 = 12 kWh, not the scenario's 20 kWh. Once the
+    # charger says no car is connected, its stale SoC is not used (back to 20 kWh).
+    svc = make_service(any_store)
+    now = jst("2024-06-10 18:10")
+    at = [ReadingIn(now, "office", "v2h1", "connected", 1.0), ReadingIn(now, "office", "v2h1", "vehicle_soc", 0.3)]
+    readings.write_readings(any_store, at)
+    assert measured_ev_soc(svc) == {"office/v2h1": 0.3}
+    index = pd.date_range(jst("2024-06-10 18:00"), periods=2, freq="30min")
+    flat = {f.id: pd.Series(1.0, index=index) for f in svc.scenario.supplied}
+    pv = {f.id: pd.Series(0.0, index=index) for f in svc.scenario.supplied if f.pv_arrays}
+    price = pd.Series(10.0, index=index)
+    request = PlanRequest(svc.scenario, index, 1.0, pv, flat, price, {}, ev_soc_at_charger=measured_ev_soc(svc))
+    assert request_inputs(request).evs[0].initial_kwh == pytest.approx(12.0)
+    later = now + dt.timedelta(minutes=5)
+    readings.write_readings(any_store, [ReadingIn(later, "office", "v2h1", "connected", 0.0)])
+    assert measured_ev_soc(svc) == {}
+    empty = PlanRequest(svc.scenario, index, 1.0, pv, flat, price, {}, ev_soc_at_charger=measured_ev_soc(svc))
+    assert request_inputs(empty).evs[0].initial_kwh == pytest.approx(20.0)
