@@ -99,6 +99,12 @@ def plan(
         help="Raise each shelter's reserve by the P90-P50 spread of its critical load over its reserve hours "
         "(load error quantiles by lead time learned from the recorded load year).",
     ),
+    plant_outage: list[str] = typer.Option(
+        [],
+        "--plant-outage",
+        help="A forced outage of the supply plant, START/END[@KW] (JST date-times, KW it can still give, default "
+        "0), e.g. 2024-08-01T13:00/2024-08-01T18:00; repeat the option. It drops at once and ramps back after.",
+    ),
 ) -> None:
     """Optimise the city schedule for a day (and the next), compare with the rule-based baseline, write files."""
     s = open_scenario(scenario)
@@ -111,6 +117,11 @@ def plan(
         dayahead_planning as planning,  # on first use: pyomo, pvlib and matplotlib cost ~2 s other commands skip
     )
 
+    try:
+        outages = tuple(planning.parse_plant_outage(text) for text in plant_outage)
+    except ValueError as exc:
+        err_console.print(str(exc), style="red", markup=False)
+        raise typer.Exit(2) from None
     options = planning.SolveOptions(time_limit_s=time_limit, mip_rel_gap=gap, mip_abs_gap_jpy=abs_gap, relax=relax)
     try:
         with console.status("planning ...") as status:
@@ -121,6 +132,7 @@ def plan(
                 options,
                 progress=lambda msg: status.update(f"[bold]{msg} ..."),
                 uncertainty=uncertainty_reserve,
+                plant_outages=outages,
             )
             status.update("[bold]writing schedule, procurement plan and chart ...")
             paths = planning.write_outputs(run, out)

@@ -33,7 +33,7 @@ from runtime.facades.forecasting import EMHASS_SITE_TZ
 from runtime.facades.plan_files import write_tables
 from runtime.loop.fallback import plan_result
 from scenarios.datasets import emhass_load_pv, market_prices
-from scenarios.model import Scenario
+from scenarios.model import AvailabilityWindow, Scenario
 from scenarios.timegrid import SLOT, SLOT_FREQ, TZ, default_horizon
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "UncertaintyReserve",
     "day_index",
     "load_error_model",
+    "parse_plant_outage",
     "plan_inputs",
     "plot_plan",
     "replan",
@@ -218,6 +219,33 @@ class PlanRun:
         )
 
 
+def _jst(text: str, option: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(text)
+    except ValueError:
+        raise ValueError(f"{option}: '{text}' is not a date-time; use e.g. 2024-08-01T13:00") from None
+    return ts.tz_localize(TZ) if ts.tzinfo is None else ts.tz_convert(TZ)
+
+
+def parse_plant_outage(text: str, option: str = "--plant-outage") -> AvailabilityWindow:
+    """A forced outage / derate of the supply plant from 'START/END[@KW]' (ISO date-times, JST unless they carry
+    an offset; KW = what the plant can still give, default 0 kW). ValueError naming `option` if malformed."""
+    span, _, kw = text.partition("@")
+    start, sep, end = span.partition("/")
+    if not sep:
+        raise ValueError(f"{option}: '{text}' needs START/END[@KW], e.g. 2024-08-01T13:00/2024-08-01T18:00@0")
+    try:
+        available = float(kw) if kw else 0.0
+    except ValueError:
+        raise ValueError(f"{option}: '{kw}' after @ is not a kW figure") from None
+    first, last = _jst(start, option), _jst(end, option)
+    if last <= first or available < 0:
+        raise ValueError(f"{option}: '{text}' needs END after START and KW >= 0")
+    return AvailabilityWindow(
+        start=first.to_pydatetime(), end=last.to_pydatetime(), available_kw=available, reason="forced outage (operator)"
+    )
+
+
 def run_plan(
     scenario: Scenario,
     date: dt.date,
@@ -226,11 +254,14 @@ def run_plan(
     progress: Progress | None = None,
     uncertainty: bool = False,
     error_model: ErrorQuantiles | None = None,
+    plant_outages: tuple[AvailabilityWindow, ...] = (),
 ) -> PlanRun:
     """Forecast, optimise and run the baseline for `horizon_slots` slots from 00:00 JST of `date`.
 
     ``uncertainty``: raise each shelter's reserve by :func:`uncertainty_reserve` (``error_model`` or the
     learned :func:`load_error_model`); off, the inputs are exactly those of the plain plan.
+    ``plant_outages``: forced outages of the supply plant (:func:`parse_plant_outage`): its output drops at once
+    in the first slot of each and ramps back after (optimizer.dayahead.plant_profile).
     """
     say = progress or (lambda _msg: None)
     index = day_index(date, horizon_slots)
@@ -239,7 +270,7 @@ def run_plan(
         say("sizing the shelters' uncertainty reserve (P90 - P50 critical load)")
         margin = uncertainty_reserve(scenario, index, error_model)
     say("forecasting PV and load, reading JEPX prices")
-    overrides = Overrides(extra_reserve_kwh=margin.extra_kwh) if margin else None
+    overrides = Overrides(extra_reserve_kwh=margin.extra_kwh if margin else {}, plant_forced_outages=plant_outages)
     inputs = plan_inputs(scenario, index, overrides=overrides)
     say(f"optimising {len(inputs.facilities)} facilities x {inputs.n_slots} slots with HiGHS")
     result = plan_result(inputs, options)

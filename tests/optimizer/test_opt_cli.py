@@ -34,3 +34,17 @@ def test_plan_command_rejects_bad_date(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["plan", "--date", "2024-13-01", "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "--date" in result.output
+
+
+def test_plan_command_takes_a_forced_plant_outage(tmp_path: Path) -> None:
+    # tiny's plant (typical 60 kW = 30 kWh a slot, no ramp limit) tripped 02:00-03:00 JST: 0 kWh in slots 5 and
+    # 6 (02:00, 02:30), 30 kWh before and after; the purchase covers the difference.
+    out = tmp_path / "trip"
+    args = ["plan", "--scenario", "tiny", "--date", "2024-08-01", "--horizon", "8", "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--plant-outage", "2024-08-01T02:00/2024-08-01T03:00"])
+    assert result.exit_code == 0, result.output
+    procurement = pd.read_csv(out / "procurement.csv")
+    assert procurement["plant_kwh"].tolist() == [30.0, 30.0, 30.0, 30.0, 0.0, 0.0, 30.0, 30.0]
+    bad = CliRunner().invoke(app, [*args, "--plant-outage", "2024-08-01T02:00"])
+    assert bad.exit_code == 2
+    assert "--plant-outage" in bad.output
