@@ -34,21 +34,22 @@ def v2h_chargers(svc: Service) -> set[Key]:
 def _finished_slots_kwh(svc: Service, keys: set[Key], start: dt.datetime, end: dt.datetime) -> dict[Key, float]:
     """kWh given by V2H per charger in the finished slots [start, end), from the slots' mean power."""
     out: dict[Key, float] = {}
-    for row in readings.aggregates_between(svc.store, start, end, point="power_kw"):
-        key = (row.facility_id, row.device_id)
-        if key in keys and row.mean < 0:
-            out[key] = out.get(key, 0.0) - row.mean * SLOT_HOURS
+    for fid in sorted({fid for fid, _ in keys}):
+        for row in readings.aggregates_between(svc.store, start, end, facility_id=fid, point="power_kw"):
+            key = (row.facility_id, row.device_id)
+            if key in keys and row.mean < 0:
+                out[key] = out.get(key, 0.0) - row.mean * SLOT_HOURS
     return out
 
 
 def _current_slot_kwh(svc: Service, keys: set[Key], start: dt.datetime, now: dt.datetime) -> dict[Key, float]:
     """kWh given by V2H per charger from `start` (the current slot's start) to `now`, from raw readings."""
-    series: dict[Key, list[tuple[dt.datetime, float]]] = {}
-    for r in readings.readings_between(svc.store, start, now, point="power_kw"):
-        key = (r.facility_id, r.device_id)
-        if key in keys:
-            series.setdefault(key, []).append((r.ts, max(0.0, -r.value)))
-    return {key: metered_energy_kwh({"v2h": samples}, start, now) for key, samples in series.items()}
+    out: dict[Key, float] = {}
+    for fid, cid in sorted(keys):
+        rows = readings.readings_between(svc.store, start, now, facility_id=fid, device_id=cid, point="power_kw")
+        if rows:
+            out[(fid, cid)] = metered_energy_kwh({"v2h": [(r.ts, max(0.0, -r.value)) for r in rows]}, start, now)
+    return out
 
 
 def v2h_kwh_24h(svc: Service, now: dt.datetime) -> dict[str, float]:
