@@ -152,12 +152,12 @@ def _check_overrides(scenario: Scenario, ov: Overrides) -> None:
                 raise InputError(f"overrides.{name}: '{fid}' is not a supplied facility")
             if not (np.isfinite(value) and value >= 0):
                 raise InputError(f"overrides.{name}[{fid}]: {value} must be a finite value >= 0")
-    _check_v2h_used(scenario, ov)
+    _check_charger_overrides(scenario, ov)
     if ov.capacity_peak_kw is not None and not (np.isfinite(ov.capacity_peak_kw) and ov.capacity_peak_kw >= 0):
         raise InputError(f"overrides.capacity_peak_kw: {ov.capacity_peak_kw} must be a finite kW >= 0")
 
 
-def _check_v2h_used(scenario: Scenario, ov: Overrides) -> None:
+def _check_charger_overrides(scenario: Scenario, ov: Overrides) -> None:
     """overrides.v2h_kwh_24h: known 'facility/charger' keys, finite kWh >= 0; ev_soc_at_charger: known keys."""
     chargers = {f"{f.id}/{c.id}" for f in scenario.facilities for c in f.ev_chargers}
     for key in ov.ev_soc_at_charger:
