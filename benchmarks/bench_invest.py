@@ -1,12 +1,16 @@
 """Investment planning on Yamaguchi: the recommended portfolio, its cost and P(72 h) per shelter; seconds of the
 sizing MILP and of the year verification with the verification run in process, on 1 and on 2 Dask workers (the
 in-process run is the baseline measured in the same run); and the comparison with sizing each shelter alone
-(REopt's one-site way: each shelter's own cars only, no shared fleet, no new cars).
+(REopt's one-site way: each shelter's own cars only, no shared fleet, no new cars). --curve: the least-cost
+plans over the targets 0.5-0.99 (cost vs resilience, CSV and plot next to --out); --budget JPY: budget mode
+(the ladder of year-verified one-shelter plans and the pick within the budget), its seconds and the answer.
+Weather: 'nearest-jma' (JMA Hiroshima where it has a record, Tokyo 2024 elsewhere); outage load: tier 1.
 
 Costs: the sizing objective, JPY/yr (annualised capex net of subsidy + O&M + the shelters' year of operation
 on the representative days); capex after subsidy, JPY. P(72 h) from the verification over all 17,520 starts.
 
     .venv/bin/python benchmarks/bench_invest.py [--target 0.95] [--out benchmarks/results/invest.md] [--no-alone]
+        [--no-main] [--curve] [--budget 50000000]
 """
 
 from __future__ import annotations
@@ -14,12 +18,21 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import platform
+import sys
 import time
 from pathlib import Path
 
 from optimizer.invest.verify import site_tasks, verify_site
 from runtime.batch import BatchSettings, run_tasks
-from runtime.facades.invest_planning import InvestRun, invest_input_for, run_invest, year_series
+from runtime.facades.invest_budget import run_budget
+from runtime.facades.invest_files import curve_table, plot_curve
+from runtime.facades.invest_planning import (
+    InvestRun,
+    invest_input_for,
+    resilience_curve,
+    run_invest,
+    year_series,
+)
 from scenarios.invest_costs import load_invest_costs
 from scenarios.loader import load_builtin
 
@@ -67,23 +80,101 @@ def alone_runs(scenario_name: str, target: float) -> list[InvestRun]:
     return [run_invest(scenario, target=target, year=year, shelters=[f.id]) for f in scenario.shelters]
 
 
+CURVE_TARGETS = (0.5, 0.7, 0.9, 0.95, 0.99)
+
+
+def curve_lines(scenario_name: str, out: Path | None) -> list[str]:
+    """The cost-vs-resilience curve on the scenario: a markdown table, and its CSV and plot next to `out`."""
+    scenario = load_builtin(scenario_name)
+    year = year_series(scenario)
+    tick = time.perf_counter()
+    runs = resilience_curve(scenario, CURVE_TARGETS, year=year)
+    seconds = time.perf_counter() - tick
+    frame = curve_table(runs)
+    if out is not None:
+        frame.to_csv(out.with_name("invest_curve.csv"), index=False)
+        plot_curve(frame, out.with_name("invest_curve.png"))
+    lines = [
+        f"## Cost vs resilience ({scenario_name}, city-wide least cost per target; {seconds:.0f} s in all)",
+        "",
+        "| target P72 | annual cost JPY/yr | capex after subsidy JPY | worst shelter P72 | verified | rounds | "
+        "MILP s | verification s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for run, row in zip(runs, frame.itertuples(), strict=True):
+        lines.append(
+            f"| {row.target:.2f} | {row.annual_cost_jpy:,.0f} | {row.capex_jpy:,.0f} | {row.worst_p72:.3f} | "
+            f"{row.verified} | {len(run.plan.iterations)} | {run.seconds['milp']:.1f} | {run.seconds['verify']:.1f} |"
+        )
+    return [*lines, ""]
+
+
+def budget_lines(scenario_name: str, budget_jpy: float, target: float) -> list[str]:
+    """Budget mode on the scenario: seconds, shelters at the target, capex and the pick per shelter."""
+    scenario = load_builtin(scenario_name)
+    year = year_series(scenario)
+    tick = time.perf_counter()
+    run, choice = run_budget(scenario, budget_jpy, target=target, year=year)
+    seconds = time.perf_counter() - tick
+    lines = [
+        f"## Budget mode ({scenario_name}, budget {budget_jpy:,.0f} JPY after subsidy, target P72 >= {target})",
+        "",
+        f"{choice.met} of {len(choice.chosen)} shelters reach the target for {choice.capex_jpy:,.0f} JPY; ladder "
+        f"complete {choice.complete} ({choice.rungs_built} one-shelter plans, {choice.ladder_s:.0f} s); pick "
+        f"{choice.status}; {seconds:.0f} s in all. Each shelter alone with its own cars; P72 from the year "
+        "verification of each plan.",
+        "",
+        "| shelter | planned for | +PV kWp | +battery kWh | +battery kW | capex JPY | P72 before | P72 after |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    before = {v.site: v for v in run.plan.before}
+    for g, sizes in zip(choice.chosen, run.plan.design.sizes, strict=True):
+        label = "today" if g.plan is None else f"{g.target:.2f}"
+        lines.append(
+            f"| {g.site} | {label} | {sizes.pv_kwp:.1f} | {sizes.battery_kwh:.1f} | {sizes.battery_kw:.1f} | "
+            f"{g.capex_jpy:,.0f} | {before[g.site].p_survive(72, False):.3f} | {g.p:.3f} |"
+        )
+    return [*lines, ""]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--target", type=float, default=0.95)
     parser.add_argument("--scenario", default="yamaguchi")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--no-alone", action="store_true", help="Skip the one-site comparison.")
+    parser.add_argument("--no-main", action="store_true", help="Skip the city-wide plan and its timings.")
+    parser.add_argument("--curve", action="store_true", help="Also the cost vs resilience curve.")
+    parser.add_argument("--budget", type=float, default=None, help="Also budget mode for this many JPY.")
     args = parser.parse_args()
+    head = [
+        f"# Investment planning benchmark ({args.scenario}, target P(72 h) >= {args.target})",
+        "",
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()} (2 cores shared with other engineers' "
+        f"jobs), Python {platform.python_version()}; `python benchmarks/bench_invest.py "
+        f"{' '.join(sys.argv[1:])}`",
+        "",
+    ]
+    lines = head if args.no_main else head + main_lines(args)
+    if args.curve:
+        lines += curve_lines(args.scenario, args.out)
+    if args.budget is not None:
+        lines += budget_lines(args.scenario, args.budget, args.target)
+    text = "\n".join(lines)
+    print(text)
+    if args.out is not None:
+        args.out.write_text(text + "\n", encoding="utf-8")
+
+
+def main_lines(args: argparse.Namespace) -> list[str]:
+    """The city-wide plan, its rounds, the verification timings and (unless --no-alone) the one-site comparison."""
     scenario = load_builtin(args.scenario)
     tick = time.perf_counter()
     year = year_series(scenario)
     series_s = time.perf_counter() - tick
     city = run_invest(scenario, target=args.target, year=year)
     lines = [
-        f"# Investment planning benchmark ({args.scenario}, target P(72 h) >= {args.target})",
-        "",
-        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, Python {platform.python_version()}; "
-        f"`python benchmarks/bench_invest.py --target {args.target}`",
+        f"Series: {year.source}.",
         "",
         f"City-wide plan: verified {city.plan.verified} after {len(city.plan.iterations)} rounds; "
         f"cars bought {', '.join(city.plan.design.cars_bought) or 'none'}; "
@@ -130,10 +221,7 @@ def main() -> None:
             f"{city.plan.design.capex_jpy / capex if capex else float('nan'):.3f} | | |",
             "",
         ]
-    text = "\n".join(lines)
-    print(text)
-    if args.out is not None:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    return lines
 
 
 if __name__ == "__main__":

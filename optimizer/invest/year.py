@@ -3,7 +3,8 @@
 index: the year's 30-min slots (tz-aware, named by their start; 365 local days). load_kw and price are on the
 year; critical_kw, pv_existing_kw and pv_per_kwp (kW, AC output of 1 kWp of new PV) run `duration - 1` slots
 past its end, wrapped around to the year's first slots (so an outage may start at every slot of the year).
-Arrays are (slots, shelters) in `shelter_ids` order.
+Arrays are (slots, shelters) in `shelter_ids` order. source: what the series were made from (weather year,
+outage load), for reports.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class YearSeries:
     pv_per_kwp: np.ndarray
     price_jpy_per_kwh: np.ndarray
     duration_slots: int = 144
+    source: str = ""
 
     @property
     def n_slots(self) -> int:

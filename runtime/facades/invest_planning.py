@@ -3,9 +3,15 @@ sizing loop (optimizer.invest) with its verifications run as tasks of the batch 
 cost-vs-resilience curve. The CLI and benchmarks call these; results are written by runtime.facades.invest_files.
 
 The analysis year is the 365 days from 2024-01-01 JST: JEPX Chugoku prices are recorded for all of it. PV:
-pvlib with a measured weather year (default: JMA Tokyo 2024, the only full recorded year shipped, a stand-in
-for Yamaguchi's cloud variability, not its resource; 'clear-sky' is the optimistic alternative, or a weather
-file). Load: the facilities' load shapes; critical load: the shelter duty. Units: kW, kWh, JPY, h.
+pvlib with a measured weather year (default 'nearest-jma': the nearest shipped JMA station's record where it
+has one, JMA Tokyo 2024 elsewhere, see runtime.facades.invest_weather; 'clear-sky' is the optimistic
+alternative, or a weather file). Load: the facilities' load shapes. The load an outage must carry (the
+resilience constraint): the shelters' tier-1 load (issue 13's service tiers: medical + comms + people × W per
+person, or tier1_share × critical; optimizer.outage.from_scenario.shelter_tier1_kw), or with
+outage_load='critical' the whole critical load of the shelter duty. Interchange links: the scenario's links
+are grid-tied feeders (a Link has no islanded mode), so they drop out in an outage and the sizing shares no
+energy over them; each shelter's outage is carried by its own PV, battery and allotted cars.
+Units: kW, kWh, JPY, h.
 """
 
 from __future__ import annotations
@@ -19,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from forecasts.load import critical_load_kw, forecast_facility_load
-from forecasts.providers.jma import read_jma_csv
 from forecasts.pv import forecast_facility_pv
 from optimizer.invest import (
     Finance,
@@ -36,11 +41,12 @@ from optimizer.invest import (
     wrap,
 )
 from optimizer.invest.verify import SiteTask, SiteVerdict
+from optimizer.outage.from_scenario import shelter_tier1_kw
 from runtime.batch import BatchSettings, run_tasks
-from runtime.facades.forecasting import read_weather_file
+from runtime.facades.invest_weather import NEAREST, weather_year
 from runtime.loop.prices import price_series
 from scenarios.assets import PVArray
-from scenarios.datasets import data_path, day_type
+from scenarios.datasets import day_type
 from scenarios.invest_costs import InvestCosts, load_invest_costs
 from scenarios.model import Scenario
 from scenarios.timegrid import SLOT_FREQ, SLOTS_PER_DAY, TZ
@@ -49,17 +55,9 @@ log = logging.getLogger(__name__)
 
 YEAR_START = pd.Timestamp("2024-01-01", tz=TZ)
 YEAR_DAYS = 365
-DEFAULT_WEATHER = "tokyo-2024"
+DEFAULT_WEATHER = NEAREST
+OUTAGE_LOADS = ("tier1", "critical")
 BUDGET_QUANTILES = (0.5, 0.8, 0.9, 0.95, 0.99)
-
-
-def weather_frame(weather: str) -> pd.DataFrame | None:
-    """'tokyo-2024' (shipped JMA year), 'clear-sky' (None) or a weather file path."""
-    if weather == "clear-sky":
-        return None
-    if weather == DEFAULT_WEATHER:
-        return read_jma_csv(data_path("jma_hourly_tokyo_2024.csv"), "Tokyo")
-    return read_weather_file(weather)
 
 
 def _per_kwp(facility_pv: Callable[[PVArray], pd.Series]) -> np.ndarray:
@@ -68,15 +66,24 @@ def _per_kwp(facility_pv: Callable[[PVArray], pd.Series]) -> np.ndarray:
 
 
 def year_series(
-    scenario: Scenario, weather: str = DEFAULT_WEATHER, start: pd.Timestamp = YEAR_START, duration_slots: int = 144
+    scenario: Scenario,
+    weather: str = DEFAULT_WEATHER,
+    start: pd.Timestamp = YEAR_START,
+    duration_slots: int = 144,
+    outage_load: str = "tier1",
 ) -> YearSeries:
-    """The year's series for every shelter (see the module docstring); outage series wrap past the year end."""
+    """The year's series for every shelter (see the module docstring); outage series wrap past the year end.
+    outage_load: 'tier1' (default) or 'critical', the load every outage window must carry."""
+    if outage_load not in OUTAGE_LOADS:
+        raise ValueError(f"outage_load: '{outage_load}' is not one of {', '.join(OUTAGE_LOADS)}")
     index = pd.date_range(start, periods=YEAR_DAYS * SLOTS_PER_DAY, freq=SLOT_FREQ)
-    frame = weather_frame(weather)
+    source = weather_year(scenario, weather)
+    frame = source.frame
     cols: dict[str, list[np.ndarray]] = {"load": [], "critical": [], "pv": [], "per_kwp": []}
     for f in scenario.shelters:
         cols["load"].append(forecast_facility_load(f, index).to_numpy())
-        cols["critical"].append(critical_load_kw(f, index).to_numpy())
+        critical = critical_load_kw(f, index).to_numpy()
+        cols["critical"].append(shelter_tier1_kw(f, critical, index) if outage_load == "tier1" else critical)
         cols["pv"].append(forecast_facility_pv(f, index, frame).to_numpy())
 
         def one(array: PVArray, fac: object = f) -> pd.Series:
@@ -84,7 +91,7 @@ def year_series(
 
         cols["per_kwp"].append(_per_kwp(one))
     price, note = price_series(scenario, index)
-    log.info("invest year %s..: %s, weather %s", index[0].date(), note, weather)
+    log.info("invest year %s..: %s, weather %s", index[0].date(), note, source.describe())
     stack = {k: np.column_stack(v) for k, v in cols.items()}
     return YearSeries(
         index=index,
@@ -95,6 +102,7 @@ def year_series(
         pv_per_kwp=wrap(stack["per_kwp"], duration_slots),
         price_jpy_per_kwh=price.to_numpy(dtype=float),
         duration_slots=duration_slots,
+        source=f"weather: {source.describe()}; outage load: {outage_load}",
     )
 
 
@@ -171,7 +179,7 @@ def run_invest(
     fleet: REopt's one-site way) when given."""
     tick = time.perf_counter()
     costs = costs or load_invest_costs()
-    year = year or year_series(scenario)
+    year = year or year_series(scenario, weather)
     if shelters is not None:
         year = _subset(year, [f.id for f in scenario.shelters if f.id in shelters])
     loaded = time.perf_counter() - tick
@@ -198,7 +206,9 @@ def run_invest(
     seconds = {"series": loaded, "total": time.perf_counter() - tick}
     seconds["milp"] = sum(r.milp_s for r in plan.iterations)
     seconds["verify"] = sum(r.verify_s for r in plan.iterations)
-    return InvestRun(scenario.name, weather, plan, finance(plan, costs), days, with_fleet, budget_jpy, seconds)
+    return InvestRun(
+        scenario.name, year.source or weather, plan, finance(plan, costs), days, with_fleet, budget_jpy, seconds
+    )
 
 
 def invest_input_for(
