@@ -76,8 +76,24 @@ def _plan(
         def say(message: str) -> None:
             bar.update(task, description=message)
 
-        year = invest_planning.year_series(city, options["weather"])
-        run = invest_planning.run_invest(city, config, target, year=year, on_progress=say, **options)
+        year = invest_planning.year_series(city, options.pop("weather"), outage_load=options.pop("outage_load"))
+        deadline = options.pop("deadline_s")
+        if options["budget_jpy"] is not None:
+            from runtime.facades.invest_budget import run_budget
+
+            run, _ = run_budget(
+                city,
+                options["budget_jpy"],
+                config,
+                target,
+                year=year,
+                deadline_s=deadline,
+                time_limit_s=options["time_limit_s"],
+                on_progress=say,
+                batch=options["batch"],
+            )
+        else:
+            run = invest_planning.run_invest(city, config, target, year=year, on_progress=say, **options)
         if not curve:
             return run, None
         runs = invest_planning.resilience_curve(
@@ -96,9 +112,23 @@ def _plan(
 def invest(
     scenario: str = typer.Option("yamaguchi", help="Scenario name or YAML path."),
     target: float = typer.Option(0.95, min=0.01, max=1.0, help="P(72 h) every shelter must reach (0..1)."),
-    budget: float = typer.Option(None, help="Budget mode: capex after subsidy in JPY; best resilience for it."),
+    budget: float = typer.Option(
+        None,
+        min=0.0,
+        help="Budget mode: capex after subsidy in JPY; the most shelters at the target (then the highest P) for it.",
+    ),
     costs: Path = typer.Option(None, help="Investment configuration YAML (default: the shipped one)."),
-    weather: str = typer.Option("tokyo-2024", help="'tokyo-2024' (shipped JMA year), 'clear-sky' or a file."),
+    weather: str = typer.Option(
+        "nearest-jma",
+        help="'nearest-jma' (the nearest shipped JMA station's record, Tokyo 2024 where it has none), "
+        "'tokyo-2024', 'clear-sky' or a weather file.",
+    ),
+    outage_load: str = typer.Option(
+        "tier1", help="Load every outage must carry: 'tier1' (the scenario's service tier 1) or 'critical'."
+    ),
+    deadline: float = typer.Option(
+        600.0, min=0.0, help="Budget mode: seconds for building the one-shelter plans it chooses from."
+    ),
     no_fleet: bool = typer.Option(False, "--no-fleet", help="Plan without any car (batteries and PV only)."),
     curve: bool = typer.Option(False, "--curve", help="Also the cost vs resilience curve over 0.5-0.99."),
     time_limit: float = typer.Option(120.0, help="HiGHS time limit per sizing solve, seconds."),
@@ -123,6 +153,8 @@ def invest(
     settings = Settings()
     options = {
         "weather": weather,
+        "outage_load": outage_load,
+        "deadline_s": deadline,
         "budget_jpy": budget,
         "with_fleet": not no_fleet,
         "max_rounds": max_rounds,
@@ -142,5 +174,13 @@ def invest(
         raise typer.Exit(1)
     console.print(_table(run))
     _money(run)
+    if run.budget is not None:
+        b = run.budget
+        console.print(
+            f"budget {b.budget_jpy:,.0f} JPY: {b.met} of {len(b.chosen)} shelters at P >= {b.target:.2f} for "
+            f"{b.capex_jpy:,.0f} JPY ({b.rungs_built} one-shelter plans, ladder complete: {b.complete})",
+            highlight=False,
+        )
+    console.print(f"series: {run.weather}", highlight=False)
     paths = invest_files.write_run(run, out or settings.invest_dir, runs)
     console.print("wrote " + ", ".join(str(p) for p in paths.values()), highlight=False)

@@ -46,6 +46,28 @@ class InvestCurvePoint(Schema):
     verified: bool
 
 
+class InvestBudgetPick(Schema):
+    """Budget mode's pick at one shelter."""
+
+    shelter: str
+    planned_for: float = Field(description="Target P(72 h) its plan was sized for; 0 = nothing added.")
+    p: float = Field(description="P(72 h) of that plan from the year verification (own cars).")
+    capex_jpy: float = Field(description="Capex after subsidy, JPY.")
+
+
+class InvestBudgetOut(Schema):
+    """Budget mode's answer: how many shelters the budget brings to the target, and the pick per shelter."""
+
+    met: int = Field(description="Shelters at or above the target.")
+    shelters: int
+    capex_jpy: float = Field(description="Capex after subsidy of the pick, JPY (at most the budget).")
+    status: str
+    complete: bool = Field(description="False if the deadline stopped the ladder of plans early.")
+    rungs_built: int = Field(description="One-shelter plans made (year-verified) to choose from.")
+    ladder_s: float = Field(description="Seconds to build them.")
+    chosen: list[InvestBudgetPick]
+
+
 class InvestPlanOut(Schema):
     """The last investment run (from Settings.invest_dir)."""
 
@@ -64,3 +86,4 @@ class InvestPlanOut(Schema):
     finance: InvestFinanceOut
     shelters: list[InvestShelterOut]
     curve: list[InvestCurvePoint] = Field(default_factory=list)
+    budget: InvestBudgetOut | None = Field(None, description="Budget mode's pick (None in least-cost mode).")

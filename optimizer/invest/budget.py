@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pyomo.environ as pyo
 
-from optimizer.invest.plan import InvestPlan, Progress
+from optimizer.invest.plan import InvestPlan, Iteration, Progress
 from optimizer.invest.result import InvestDesign, SiteSizes
 from optimizer.invest.verify import SiteVerdict
 from optimizer.solver import HighsModel, HighsOptions
@@ -167,8 +167,13 @@ def merged_plan(choice: BudgetChoice, today: dict[str, SiteVerdict]) -> InvestPl
     """The chosen rungs as one city plan: sizes, cars, cost terms and verdicts per shelter (today's where the
     choice adds nothing: its energy and demand terms are the verification's year of operation); verified = every
     shelter reaches the target."""
-    sizes, allotment, holds, costs = [], {}, [], {}
-    after, rounds, starts = [], [], {}
+    sizes: list[SiteSizes] = []
+    allotment: dict[str, str] = {}
+    holds: list[str] = []
+    costs: dict[str, float] = {}
+    after: list[SiteVerdict] = []
+    rounds: list[Iteration] = []
+    starts: dict[str, list[int]] = {}
     for g in choice.chosen:
         after.append(g.verdict)
         if g.plan is None:  # today: its year of operation from the verification, no capital

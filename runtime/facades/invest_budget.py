@@ -83,5 +83,6 @@ def run_budget(
         True,
         budget_jpy,
         seconds,
+        choice,
     )
     return run, choice

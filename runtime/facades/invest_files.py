@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from optimizer.invest.budget import BudgetChoice
 from runtime.facades.invest_planning import InvestRun
 
 SUMMARY_FILE = "invest.json"
@@ -90,6 +91,24 @@ def summary(run: InvestRun) -> dict[str, Any]:
         ],
         "seconds": run.seconds,
         "shelters": [{k: _clean(v) for k, v in row.items()} for row in table.to_dict(orient="records")],
+        "budget": None if run.budget is None else budget_summary(run.budget),
+    }
+
+
+def budget_summary(choice: BudgetChoice) -> dict[str, Any]:
+    """Budget mode's answer: shelters at the target, capex (JPY), whether the ladder finished, the pick per
+    shelter (the target its plan was made for, 0 = nothing added; its verified P; its capex)."""
+    return {
+        "met": choice.met,
+        "shelters": len(choice.chosen),
+        "capex_jpy": choice.capex_jpy,
+        "status": choice.status,
+        "complete": choice.complete,
+        "rungs_built": choice.rungs_built,
+        "ladder_s": choice.ladder_s,
+        "chosen": [
+            {"shelter": g.site, "planned_for": g.target, "p": g.p, "capex_jpy": g.capex_jpy} for g in choice.chosen
+        ],
     }
 
 

@@ -40,6 +40,7 @@ from optimizer.invest import (
     plan_investment,
     wrap,
 )
+from optimizer.invest.budget import BudgetChoice
 from optimizer.invest.verify import SiteTask, SiteVerdict
 from optimizer.outage.from_scenario import shelter_tier1_kw
 from runtime.batch import BatchSettings, run_tasks
@@ -124,7 +125,7 @@ def representative_days(year: YearSeries) -> RepresentativeDays:
 
 @dataclass(frozen=True)
 class InvestRun:
-    """A finished run: the plan, its finance, and what it was run on."""
+    """A finished run: the plan, its finance, and what it was run on (budget: the budget mode's choice)."""
 
     scenario: str
     weather: str
@@ -134,6 +135,7 @@ class InvestRun:
     with_fleet: bool
     budget_jpy: float | None
     seconds: dict[str, float] = field(default_factory=dict)
+    budget: BudgetChoice | None = None
 
 
 def _mapper(on_progress: Callable[[str], None] | None, batch: BatchSettings) -> Callable[..., list[SiteVerdict]]:

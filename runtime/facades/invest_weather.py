@@ -1,11 +1,11 @@
 """The weather year of investment planning: the nearest shipped JMA station's measured hours, the Tokyo 2024
 year where that station has no record.
 
-The repo ships JMA hourly records for Hiroshima and Fukuoka (2025-08-05..2025-11-16, 103 days) and Tokyo (all of
+The repo ships JMA hourly records for Hiroshima and Fukuoka (2025-08-05..2025-11-15, 103 days) and Tokyo (all of
 2024). The analysis year is 2024 (the JEPX Chugoku prices), so 'nearest-jma' takes the station nearest to the
 scenario's facilities (their mean position, great-circle km), moves its 2025 hours to the same calendar days of
 2024 (weather varies by season, not by weekday) and fills the other days from JMA Tokyo 2024. For Yamaguchi
-that is Hiroshima (about 94 km) for 5 Aug - 16 Nov and Tokyo (about 730 km) for the rest: the measured cloud
+that is Hiroshima (about 95 km) for 5 Aug - 15 Nov and Tokyo (about 730 km) for the rest: the measured cloud
 variability of the nearest station where it exists, a stand-in elsewhere. `describe()` says which.
 Indices are UTC at each hour's midpoint (the canonical weather frame of forecasts.providers.jma).
 """
@@ -94,7 +94,7 @@ def nearest_weather(scenario: Scenario) -> WeatherYear:
     outside = (fill.index < near.index[0]) | (fill.index > near.index[-1])
     frame = pd.concat([fill[outside], near]).sort_index()
     frame.attrs = dict(near.attrs) | {"filled_from": FILL_STATION}
-    days = int(near.index.tz_convert("Asia/Tokyo").normalize().nunique())
+    days = int(pd.DatetimeIndex(near.index).tz_convert("Asia/Tokyo").normalize().nunique())
     return WeatherYear(frame, f"{NEAREST}:{station}", station, km, days, FILL_STATION)
 
 

@@ -88,6 +88,15 @@ def test_budget_mode_on_tiny_spends_at_most_the_budget(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "invest.json").read_text(encoding="utf-8"))
     assert summary["mode"] == "budget"
     assert summary["finance"]["capex_jpy"] <= 3_000_000 + 1e-3
+    budget = summary["budget"]
+    assert budget["shelters"] == 1
+    assert budget["capex_jpy"] == pytest.approx(summary["finance"]["capex_jpy"])
+    assert budget["rungs_built"] >= 1
+    pick = budget["chosen"][0]
+    assert pick["shelter"] == "centre"
+    assert pick["p"] == pytest.approx(summary["shelters"][0]["p72_after_fleet"])
+    assert (pick["p"] >= 0.95) == (budget["met"] == 1)
+    assert "Hiroshima" in summary["weather"]
 
 
 def test_cost_rises_with_the_resilience_target(tmp_path: Path) -> None:
