@@ -20,6 +20,7 @@ import datetime as dt
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from optimizer.invest.verify import site_tasks, verify_site
@@ -83,29 +84,35 @@ def alone_runs(scenario_name: str, target: float) -> list[InvestRun]:
 CURVE_TARGETS = (0.5, 0.7, 0.9, 0.95, 0.99)
 
 
-def curve_lines(scenario_name: str, out: Path | None) -> list[str]:
-    """The cost-vs-resilience curve on the scenario: a markdown table, and its CSV and plot next to `out`."""
+def curve_lines(scenario_name: str, out: Path | None, flush: Callable[[list[str]], None]) -> list[str]:
+    """The cost-vs-resilience curve on the scenario: a markdown table (flushed after each target), and its CSV
+    and plot next to `out`."""
     scenario = load_builtin(scenario_name)
     year = year_series(scenario)
-    tick = time.perf_counter()
-    runs = resilience_curve(scenario, CURVE_TARGETS, year=year)
-    seconds = time.perf_counter() - tick
-    frame = curve_table(runs)
-    if out is not None:
-        frame.to_csv(out.with_name("invest_curve.csv"), index=False)
-        plot_curve(frame, out.with_name("invest_curve.png"))
     lines = [
-        f"## Cost vs resilience ({scenario_name}, city-wide least cost per target; {seconds:.0f} s in all)",
+        f"## Cost vs resilience ({scenario_name}, city-wide least cost per target)",
         "",
         "| target P72 | annual cost JPY/yr | capex after subsidy JPY | worst shelter P72 | verified | rounds | "
-        "MILP s | verification s |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "MILP s | verification s | total s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for run, row in zip(runs, frame.itertuples(), strict=True):
+    runs: list[InvestRun] = []
+    for target in CURVE_TARGETS:
+        tick = time.perf_counter()
+        runs += resilience_curve(scenario, (target,), year=year)
+        seconds = time.perf_counter() - tick
+        row = curve_table(runs[-1:]).iloc[0]
+        run = runs[-1]
         lines.append(
             f"| {row.target:.2f} | {row.annual_cost_jpy:,.0f} | {row.capex_jpy:,.0f} | {row.worst_p72:.3f} | "
-            f"{row.verified} | {len(run.plan.iterations)} | {run.seconds['milp']:.1f} | {run.seconds['verify']:.1f} |"
+            f"{row.verified} | {len(run.plan.iterations)} | {run.seconds['milp']:.1f} | "
+            f"{run.seconds['verify']:.1f} | {seconds:.0f} |"
         )
+        flush([*lines, ""])
+        if out is not None:
+            frame = curve_table(runs)
+            frame.to_csv(out.with_name("invest_curve.csv"), index=False)
+            plot_curve(frame, out.with_name("invest_curve.png"))
     return [*lines, ""]
 
 
@@ -155,15 +162,21 @@ def main() -> None:
         f"{' '.join(sys.argv[1:])}`",
         "",
     ]
+
+    def flush(more: list[str]) -> None:
+        """Write what is measured so far (a long run interrupted keeps its finished sections)."""
+        if args.out is not None:
+            args.out.write_text("\n".join(lines + more) + "\n", encoding="utf-8")
+
     lines = head if args.no_main else head + main_lines(args)
-    if args.curve:
-        lines += curve_lines(args.scenario, args.out)
+    flush([])
     if args.budget is not None:
         lines += budget_lines(args.scenario, args.budget, args.target)
-    text = "\n".join(lines)
-    print(text)
-    if args.out is not None:
-        args.out.write_text(text + "\n", encoding="utf-8")
+        flush([])
+    if args.curve:
+        lines += curve_lines(args.scenario, args.out, flush)
+    print("\n".join(lines))
+    flush([])
 
 
 def main_lines(args: argparse.Namespace) -> list[str]:
