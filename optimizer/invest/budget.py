@@ -4,8 +4,8 @@ Method: a ladder of least-cost plans per shelter, each shelter sized alone with 
 size-and-verify loop (`plan_one`), so every rung's P(h) is the year verification's, not the MILP's; rung 0 is
 today (nothing added). Then a small MILP picks one rung per shelter: the most shelters at or above the target
 first, then the largest summed P(h), then the least capex, within the budget. Bounded time: rungs are built level
-by level over all shelters (the target's level first, then the others from low to high), a shelter's higher
-levels are skipped once one of its rungs costs more than the whole budget, and no rung is started after the
+by level over all shelters (the target's level first, then the others from low to high), a shelter's levels at
+or above one whose plan costs more than the whole budget are skipped, and no rung is started after the
 deadline; the choice uses the rungs finished (`BudgetChoice.complete` says whether all were).
 The shelters share no cars here (each plan uses its own cars only), so the city-wide least-cost plan with the
 shared fleet can reach a target for less; budget mode answers "which shelters first for this money".
@@ -82,10 +82,10 @@ def build_ladder(
     """Rungs per shelter (today first) and whether the ladder was completed before `deadline_s` seconds."""
     tick = time.perf_counter()
     rungs = {site: [Rung(site, 0.0, v.p_survive(hours), 0.0, 0.0, v)] for site, v in today.items()}
-    capped: set[str] = set()
+    cap: dict[str, float] = {}  # per shelter the lowest level whose plan cost more than the budget
     for level in ladder_levels(target, levels):
         for site in today:
-            if site in capped:
+            if level >= cap.get(site, 2.0):
                 continue
             if time.perf_counter() - tick > deadline_s:
                 log.warning("budget ladder: deadline of %.0f s reached at level %.2f", deadline_s, level)
@@ -100,8 +100,8 @@ def build_ladder(
                 plan.after[0], plan,
             )  # fmt: skip
             rungs[site].append(rung)
-            if rung.capex_jpy > budget_jpy and level >= target:
-                capped.add(site)
+            if rung.capex_jpy > budget_jpy:
+                cap[site] = min(level, cap.get(site, 2.0))
     return rungs, True
 
 

@@ -137,3 +137,19 @@ def test_the_deadline_bounds_the_ladder_and_the_answer_is_today() -> None:
 
 def test_the_ladder_starts_at_the_target() -> None:
     assert ladder_levels(0.95, (0.5, 0.95, 0.99, 0.7, 1.5)) == [0.95, 0.5, 0.7, 0.99]
+
+
+def test_levels_above_an_unaffordable_plan_are_skipped_but_not_those_below() -> None:
+    """Budget below one battery: the target's plan (1.0) is too dear, so 0.99 (built after 0.5) is skipped while
+    0.5 is still planned (a flat load: it needs the same battery, P = 1)."""
+    asked: list[tuple[str, float]] = []
+
+    def spy(site: str, level: float) -> InvestPlan:
+        asked.append((site, level))
+        return plan_one(site, level)
+
+    budget = ONE_BATTERY * 0.5
+    rungs, complete = build_ladder(spy, today(), target=1.0, levels=(0.5, 0.99), budget_jpy=budget, hours=24.0)
+    assert complete
+    assert asked == [("s1", 1.0), ("s2", 1.0), ("s1", 0.5), ("s2", 0.5)]
+    assert [g.target for g in rungs["s1"]] == [0.0, 1.0, 0.5]
