@@ -87,3 +87,6 @@ class InvestPlanOut(Schema):
     shelters: list[InvestShelterOut]
     curve: list[InvestCurvePoint] = Field(default_factory=list)
     budget: InvestBudgetOut | None = Field(None, description="Budget mode's pick (None in least-cost mode).")
+    links_in_outage: list[str] = Field(
+        default_factory=list, description="How each interchange link is treated in an outage (grid-tied: unused)."
+    )

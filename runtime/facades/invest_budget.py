@@ -15,7 +15,14 @@ from optimizer.invest.plan import nothing_added
 from optimizer.invest.verify import SiteVerdict, site_tasks, verify_site
 from optimizer.invest.year import YearSeries
 from runtime.batch import BatchSettings, run_tasks
-from runtime.facades.invest_planning import InvestRun, invest_input_for, representative_days, run_invest, year_series
+from runtime.facades.invest_planning import (
+    InvestRun,
+    invest_input_for,
+    links_in_outage,
+    representative_days,
+    run_invest,
+    year_series,
+)
 from scenarios.invest_costs import InvestCosts, load_invest_costs
 from scenarios.model import Scenario
 
@@ -84,5 +91,6 @@ def run_budget(
         budget_jpy,
         seconds,
         choice,
+        links_in_outage(scenario),
     )
     return run, choice

@@ -92,6 +92,7 @@ def summary(run: InvestRun) -> dict[str, Any]:
         "seconds": run.seconds,
         "shelters": [{k: _clean(v) for k, v in row.items()} for row in table.to_dict(orient="records")],
         "budget": None if run.budget is None else budget_summary(run.budget),
+        "links_in_outage": list(run.links),
     }
 
 

@@ -125,7 +125,8 @@ def representative_days(year: YearSeries) -> RepresentativeDays:
 
 @dataclass(frozen=True)
 class InvestRun:
-    """A finished run: the plan, its finance, and what it was run on (budget: the budget mode's choice)."""
+    """A finished run: the plan, its finance, and what it was run on (budget: the budget mode's choice; links:
+    how each interchange link is treated in an outage, see `links_in_outage`)."""
 
     scenario: str
     weather: str
@@ -136,6 +137,7 @@ class InvestRun:
     budget_jpy: float | None
     seconds: dict[str, float] = field(default_factory=dict)
     budget: BudgetChoice | None = None
+    links: tuple[str, ...] = ()
 
 
 def _mapper(on_progress: Callable[[str], None] | None, batch: BatchSettings) -> Callable[..., list[SiteVerdict]]:
@@ -208,8 +210,20 @@ def run_invest(
     seconds = {"series": loaded, "total": time.perf_counter() - tick}
     seconds["milp"] = sum(r.milp_s for r in plan.iterations)
     seconds["verify"] = sum(r.verify_s for r in plan.iterations)
+    money = finance(plan, costs)
+    links = links_in_outage(scenario)
     return InvestRun(
-        scenario.name, year.source or weather, plan, finance(plan, costs), days, with_fleet, budget_jpy, seconds
+        scenario.name, year.source or weather, plan, money, days, with_fleet, budget_jpy, seconds, links=links
+    )
+
+
+def links_in_outage(scenario: Scenario) -> tuple[str, ...]:
+    """One line per interchange link: grid-tied (the scenario's Link has no islanded mode), so it drops out in an
+    outage and the sizing shares no energy over it."""
+    return tuple(
+        f"{link.id} ({link.from_facility} - {link.to_facility}, {link.limit_kw:g} kW): grid-tied, drops out in an "
+        "outage; not used by the sizing"
+        for link in scenario.links
     )
 
 

@@ -57,3 +57,12 @@ def test_the_outage_load_is_tier_1_by_default() -> None:
     assert "tier1" in tier1.source
     with pytest.raises(ValueError, match="outage_load"):
         year_series(tiny, outage_load="everything")
+
+
+def test_the_interchange_links_are_stated_grid_tied() -> None:
+    """Yamaguchi's one feeder (yuda-cc - konkon-park) has no islanded mode: it drops out in an outage."""
+    from runtime.facades.invest_planning import links_in_outage
+
+    (line,) = links_in_outage(load_builtin("yamaguchi"))
+    assert line.startswith("yuda-park-feeder (yuda-cc - konkon-park, 20 kW)")
+    assert "grid-tied" in line
