@@ -78,6 +78,7 @@ def _plan(
 
         year = invest_planning.year_series(city, options.pop("weather"), outage_load=options.pop("outage_load"))
         deadline = options.pop("deadline_s")
+        levels = options.pop("levels")
         if options["budget_jpy"] is not None:
             from runtime.facades.invest_budget import run_budget
 
@@ -88,6 +89,7 @@ def _plan(
                 target,
                 year=year,
                 deadline_s=deadline,
+                levels=levels,
                 time_limit_s=options["time_limit_s"],
                 on_progress=say,
                 batch=options["batch"],
@@ -106,6 +108,19 @@ def _plan(
             batch=options["batch"],
         )
         return run, runs
+
+
+def _levels(text: str) -> tuple[float, ...]:
+    """--levels as floats in (0, 1]; exit 2 naming the option otherwise."""
+    try:
+        values = tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError as exc:
+        err_console.print(f"[red]--levels: '{text}' is not a comma-separated list of numbers, e.g. 0.5,0.9[/red]")
+        raise typer.Exit(2) from exc
+    if not values or any(not 0 < v <= 1 for v in values):
+        err_console.print(f"[red]--levels: '{text}' needs targets in (0, 1], e.g. 0.5,0.9[/red]")
+        raise typer.Exit(2)
+    return values
 
 
 @app.command("invest")
@@ -129,6 +144,9 @@ def invest(
     deadline: float = typer.Option(
         600.0, min=0.0, help="Budget mode: seconds for building the one-shelter plans it chooses from."
     ),
+    levels: str = typer.Option(
+        "0.5,0.7,0.8,0.9,0.95,0.99", help="Budget mode: the targets each shelter is planned for (comma-separated)."
+    ),
     no_fleet: bool = typer.Option(False, "--no-fleet", help="Plan without any car (batteries and PV only)."),
     curve: bool = typer.Option(False, "--curve", help="Also the cost vs resilience curve over 0.5-0.99."),
     time_limit: float = typer.Option(120.0, help="HiGHS time limit per sizing solve, seconds."),
@@ -151,7 +169,8 @@ def invest(
         err_console.print(f"[red]--costs: {exc}[/red]")
         raise typer.Exit(2) from exc
     settings = Settings()
-    options = {
+    options: dict[str, Any] = {
+        "levels": _levels(levels),
         "weather": weather,
         "outage_load": outage_load,
         "deadline_s": deadline,

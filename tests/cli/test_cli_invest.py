@@ -83,7 +83,8 @@ def test_bad_costs_file_names_the_field(tmp_path: Path) -> None:
 
 
 def test_budget_mode_on_tiny_spends_at_most_the_budget(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["invest", "--scenario", "tiny", "--budget", "3000000", "--out", str(tmp_path)])
+    args = ["invest", "--scenario", "tiny", "--budget", "3000000", "--levels", "0.95", "--out", str(tmp_path)]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "invest.json").read_text(encoding="utf-8"))
     assert summary["mode"] == "budget"
@@ -91,12 +92,18 @@ def test_budget_mode_on_tiny_spends_at_most_the_budget(tmp_path: Path) -> None:
     budget = summary["budget"]
     assert budget["shelters"] == 1
     assert budget["capex_jpy"] == pytest.approx(summary["finance"]["capex_jpy"])
-    assert budget["rungs_built"] >= 1
     pick = budget["chosen"][0]
     assert pick["shelter"] == "centre"
     assert pick["p"] == pytest.approx(summary["shelters"][0]["p72_after_fleet"])
     assert (pick["p"] >= 0.95) == (budget["met"] == 1)
+    assert budget["rungs_built"] == 1
     assert "Hiroshima" in summary["weather"]
+
+
+def test_bad_levels_name_the_option() -> None:
+    result = runner.invoke(app, ["invest", "--scenario", "tiny", "--budget", "1", "--levels", "0.5,2"])
+    assert result.exit_code == 2
+    assert "--levels" in result.output
 
 
 def test_cost_rises_with_the_resilience_target(tmp_path: Path) -> None:
