@@ -91,6 +91,8 @@ def _plan(
                 deadline_s=deadline,
                 levels=levels,
                 time_limit_s=options["time_limit_s"],
+                max_rounds=options["max_rounds"],
+                with_fleet=options["with_fleet"],
                 on_progress=say,
                 batch=options["batch"],
             )

@@ -49,10 +49,13 @@ def run_budget(
     deadline_s: float = 600.0,
     time_limit_s: float = 60.0,
     max_rounds: int = 6,
+    with_fleet: bool = True,
     on_progress: Callable[[str], None] | None = None,
     batch: BatchSettings | None = None,
 ) -> tuple[InvestRun, BudgetChoice]:
-    """The budget plan of `scenario` (see the module docstring) as an InvestRun, and the choice behind it."""
+    """The budget plan of `scenario` (see the module docstring) as an InvestRun, and the choice behind it.
+    with_fleet False: no car at all (each shelter's own cars are left out too); max_rounds and time_limit_s
+    per one-shelter plan."""
     if budget_jpy < 0:
         raise ValueError(f"budget: {budget_jpy} must be >= 0 (JPY of capex after subsidy)")
     tick = time.perf_counter()
@@ -62,7 +65,14 @@ def run_budget(
 
     def plan_one(site: str, level: float) -> InvestPlan:
         one = run_invest(
-            scenario, costs, level, year=year, shelters=[site], max_rounds=max_rounds, time_limit_s=time_limit_s
+            scenario,
+            costs,
+            level,
+            year=year,
+            shelters=[site],
+            max_rounds=max_rounds,
+            time_limit_s=time_limit_s,
+            with_fleet=with_fleet,
         )
         return one.plan
 
@@ -87,7 +97,7 @@ def run_budget(
         plan,
         finance(plan, costs),
         representative_days(year),
-        True,
+        with_fleet,
         budget_jpy,
         seconds,
         choice,
