@@ -179,8 +179,9 @@ def run_invest(
     batch: BatchSettings | None = None,
 ) -> InvestRun:
     """Size the shelters' PV, batteries, V2H and fleet cars (least cost for P(72 h) ≥ target, or best resilience
-    for `budget_jpy` of capex after subsidy). shelters: plan only these (their own home cars only, no shared
-    fleet: REopt's one-site way) when given."""
+    for `budget_jpy` of capex after subsidy in one MILP over fixed windows: small cases only, it does not finish
+    at city scale; `ems invest --budget` uses runtime.facades.invest_budget). shelters: plan only these (their
+    own home cars only, no shared fleet: REopt's one-site way) when given."""
     tick = time.perf_counter()
     costs = costs or load_invest_costs()
     year = year or year_series(scenario, weather)
