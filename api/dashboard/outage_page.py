@@ -104,7 +104,7 @@ def outage_run(
         context = {"title": t.t("outage.title"), "form": _form(start, hours, pv_factor, method), "error": str(text)}
         code = exc.status_code if isinstance(exc, HTTPException) else 422
         return render(request, "outage.html", user, context, status_code=code)
-    run_id = runs_of(request).add(result)
+    run_id = runs_of(request).add(result, user.username)
     context = {
         "title": t.t("outage.title"),
         "form": _form(when.strftime("%Y-%m-%dT%H:%M"), f"{h:g}", f"{pv:g}", method),

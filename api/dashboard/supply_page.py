@@ -15,12 +15,13 @@ import datetime as dt
 
 import pandas as pd
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 
-from api.dashboard.access import MaybeUser, gate
+from api.dashboard.access import MaybeUser, gate, message
 from api.dashboard.binding import BindingSlot, binding_slots
 from api.dashboard.chart_spec import Series, slot_labels, time_chart
 from api.dashboard.i18n import Catalogue, catalogue
+from api.dashboard.market_section import market_section, plan_file
 from api.dashboard.templating import page_lang, render
 from api.routers.deps import ServiceDep
 from runtime.loop.following import grid_meters, planned_demand_kw
@@ -121,8 +122,9 @@ def submitted_rows(binding: list[BindingSlot]) -> list[dict[str, object]]:
     return out
 
 
-def supply_context(svc: Service, lang: str) -> dict[str, object]:
-    """The page's data: plan, both charts, settled imbalances with totals, the submitted plan."""
+def supply_context(svc: Service, lang: str, market: bool = False, day: dt.date | None = None) -> dict[str, object]:
+    """The page's data: plan, both charts, settled imbalances with totals, the submitted plan; with `market` the
+    market day (`day` or the default of `market_section.choose_day`)."""
     t = catalogue(lang)
     now = svc.clock()
     plan = plans.plan_in_force(svc.store, svc.settings.auto_approve)
@@ -144,13 +146,29 @@ def supply_context(svc: Service, lang: str) -> dict[str, object]:
         "imbalance_kwh": sum(r.imbalance_kwh for r in rows),
         "imbalance_jpy": sum(r.cost_jpy for r in rows),
         "submitted": submitted_rows(binding),
+        "market": market_section(svc, now, day) if market else None,
     }
 
 
 @router.get("/supply")
-def supply(request: Request, svc: ServiceDep, user: MaybeUser) -> Response:
-    """Plan vs actual with prices, imbalance per settled slot, the submitted plan."""
+def supply(request: Request, svc: ServiceDep, user: MaybeUser, day: dt.date | None = None) -> Response:
+    """Plan vs actual with prices, imbalance per settled slot, the submitted plan; for operators the market day
+    (`?day=YYYY-MM-DD`)."""
     denied = gate(request, user)
     if denied is not None:
         return denied
-    return render(request, "supply.html", user, supply_context(svc, page_lang(request)), refresh_s=60)
+    operator = user is not None and user.role == "operator"
+    context = supply_context(svc, page_lang(request), market=operator, day=day)
+    return render(request, "supply.html", user, context, refresh_s=60)
+
+
+@router.get("/supply/plan-file/{day}")
+def supply_plan_file(request: Request, svc: ServiceDep, user: MaybeUser, day: dt.date) -> Response:
+    """The submitted 需要調達計画 file of `day` as written (UTF-8 with BOM CSV); operators only, 404 before it."""
+    denied = gate(request, user, ("operator",))
+    if denied is not None:
+        return denied
+    path = plan_file(svc, day)
+    if path is None:
+        return message(request, user, "market.no_file_title", "market.no_file", 404)
+    return FileResponse(path, media_type="text/csv; charset=utf-8", filename=path.name)

@@ -5,7 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from runtime.store.records import (
@@ -295,3 +307,19 @@ class LatestValue(Base):
     ts: Mapped[dt.datetime] = mapped_column()
     value: Mapped[float] = mapped_column(Float)
     quality: Mapped[str] = mapped_column(String(16))
+
+
+class OutageRun(Base):
+    """An outage plan run (API or dashboard), kept so the map and the outage page show it after a restart: per
+    shelter the hours until dark and the kWh served/shed, and the EV itinerary (see runtime.store.outage_runs)."""
+
+    __tablename__ = "outage_runs"
+    run_id: Mapped[str] = mapped_column(String(32), primary_key=True, comment="The run id of the downloads.")
+    created_at: Mapped[dt.datetime] = mapped_column(index=True, comment="When the plan was made (UTC).")
+    owner: Mapped[str] = mapped_column(String(64), default="", comment="Who asked for it.")
+    start: Mapped[dt.datetime] = mapped_column(comment="Start of the outage (UTC).")
+    hours: Mapped[float] = mapped_column(Float, comment="Length of the outage planned, h.")
+    method: Mapped[str] = mapped_column(String(32), comment="Planner method (milp, greedy, ...).")
+    status: Mapped[str] = mapped_column(String(32), comment="Solver status.")
+    shelters: Mapped[list[dict[str, Any]]] = mapped_column(JSON, comment="Per shelter: hours until dark, kWh.")
+    itinerary: Mapped[list[dict[str, Any]]] = mapped_column(JSON, comment="EV moves (OutagePlan.moves).")
