@@ -1,8 +1,8 @@
 """Dashboard page /map: the city's facilities and shelters at their coordinates, as SVG drawn on the server from
-the scenario alone (works offline). `?mode=live` (default) colours by live data quality; `?mode=autonomy` colours
-shelters by hours of autonomy in the newest outage plan run stored in the database (from /outage or the API; it
-survives a restart; `?run=<id>` picks another stored run) and draws its EV routes. Operators and the disaster
-office."""
+the scenario and the municipal outline shipped in the package (base_map.py; works offline). `?mode=live`
+(default) colours by live data quality; `?mode=autonomy` colours shelters by hours of autonomy in the newest
+outage plan run stored in the database (from /outage or the API; it survives a restart; `?run=<id>` picks another
+stored run) and draws its EV routes. Operators and the disaster office."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.dashboard.access import MaybeUser, gate
+from api.dashboard.base_map import outline, svg_path
 from api.dashboard.i18n import catalogue
 from api.dashboard.map_data import AUTONOMY_COLORS, QUALITY_COLORS, Projection, markers, projection
 from api.dashboard.templating import page_lang, render
@@ -47,7 +48,8 @@ def city_map(request: Request, svc: ServiceDep, user: MaybeUser, mode: str = "li
         return denied
     lang = page_lang(request)
     facilities = list(svc.scenario.facilities)
-    proj = projection((f.longitude, f.latitude) for f in facilities)
+    shape = outline(svc.scenario.name)
+    proj = projection([(f.longitude, f.latitude) for f in facilities] + (shape.points if shape else []))
     statuses = {s.facility_id: s for s in city_status(svc.store, svc.scenario, svc.clock())}
     autonomy_mode = mode == "autonomy"
     stored = (get_run(svc.store, run) if run else latest_run(svc.store)) if autonomy_mode else None
@@ -57,6 +59,8 @@ def city_map(request: Request, svc: ServiceDep, user: MaybeUser, mode: str = "li
         "title": catalogue(lang).t("map.title"),
         "mode": "autonomy" if autonomy_mode else "live",
         "proj": proj,
+        "outline": shape,
+        "outline_d": svg_path(proj, shape) if shape else "",
         "markers": markers(proj, facilities, statuses, lang, autonomy, plan_hours),
         "routes": route_lines(stored, facilities, proj) if stored else [],
         "has_run": stored is not None,
