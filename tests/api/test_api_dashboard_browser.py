@@ -86,7 +86,9 @@ def tiny(tmp_path_factory):
 def open_as(browser, url: str, user: str, lang: str | None = None, refresh: bool = False):
     """A fresh context logged in as `user` through the login form; collects console errors in page.errors. The
     pages' own refresh is off unless `refresh`."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="Asia/Tokyo")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, timezone_id="Asia/Tokyo", accept_downloads=True
+    )
     if not refresh:
         context.add_init_script("window.emsRefreshOff = true;")
     page = context.new_page()
@@ -253,6 +255,17 @@ def test_numbers_shown_equal_the_api(chromium_browser, tiny):
     assert rows.count() == len(recent) == 3
     shown = [float(v) for v in rows.locator("td.imb").all_inner_texts()]
     assert shown == [r["imbalance_kwh"] for r in recent]
+    # the market day: intraday trades and the submitted 需要調達計画 as /api/v1/market/days/{day} has them
+    market = page.request.get(url + "/api/v1/market/days/2024-06-10").json()
+    assert numbers(page, "#intraday-trades td.trade") == [t["trade_kwh"] for t in market["intraday"]]
+    assert numbers(page, "#intraday-trades td.price") == [t["price_jpy_per_kwh"] for t in market["intraday"]]
+    for column in ("demand_kwh", "plant_kwh", "spot_purchase_kwh", "intraday_purchase_kwh", "open_kwh"):
+        assert numbers(page, f"#plan-values td.{column}") == [p[column] for p in market["plan"]], column
+    with page.expect_download() as download:
+        page.click("#plan-file")
+    saved = download.value
+    assert saved.suggested_filename.startswith("demand_procurement_")
+    assert Path(saved.path()).read_bytes().startswith(b"\xef\xbb\xbf")  # the file as written (UTF-8, BOM)
     # interaction: a tooltip on hover, a legend toggle hides a series
     box = page.locator("#supply-chart").bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5)
@@ -408,12 +421,20 @@ def test_yamaguchi_map_and_today_show_every_facility(chromium_browser, yamaguchi
     assert markers.count() == len(scenario.facilities)
     assert set(markers.evaluate_all("gs => gs.map(g => g.dataset.facility)")) == {f.id for f in scenario.facilities}
     assert page.locator("#city-map g.marker.shelter").count() == len(scenario.shelters)
+    outline = page.locator("#city-outline").bounding_box()  # the offline base map: the city's outline
+    assert outline is not None
+    assert "気象庁" in page.inner_text("#map-attribution")
     boxes = markers.evaluate_all(
         "gs => gs.map(g => { const b = g.firstElementChild.getBoundingClientRect(); "
         "return [Math.round(b.x), Math.round(b.y)]; })"
     )
     svg = page.locator("#city-map").bounding_box()
     assert all(svg["x"] <= x <= svg["x"] + svg["width"] and svg["y"] <= y <= svg["y"] + svg["height"] for x, y in boxes)
+    within = [
+        outline["x"] <= x <= outline["x"] + outline["width"] and outline["y"] <= y <= outline["y"] + outline["height"]
+        for x, y in boxes
+    ]
+    assert all(within)  # every marker within the outline's box (one lies just over the line: base_map test)
     SHOTS.mkdir(parents=True, exist_ok=True)
     image = page.locator("#city-map").screenshot(path=str(SHOTS / "op_map_yamaguchi.png"))
     pixels = np.asarray(Image.open(io.BytesIO(image)).convert("RGB"), dtype=float)
@@ -433,6 +454,14 @@ def invest_site(tmp_path_factory):
     with serving(with_csp(create_app(svc))) as url:
         yield url
     store.dispose()
+
+
+def test_investment_page_is_not_for_facility_managers(chromium_browser, invest_site):
+    context, page = open_as(chromium_browser, invest_site, "mgr")
+    response = page.goto(invest_site + "/invest")
+    assert response is not None
+    assert response.status == 403
+    context.close()
 
 
 @pytest.mark.parametrize("user", ["op", "disaster"])
@@ -518,13 +547,13 @@ def slow_supply(tmp_path_factory):
     dash_seed.seed(store)
     add_users(store)
     svc = make_service(store)
-    with serving(with_csp(slow_second_half(create_app(svc), "/supply", 1.5))) as url:
+    with serving(with_csp(slow_second_half(create_app(svc), "/supply", 0.8))) as url:
         yield url
     store.dispose()
 
 
 def test_waits_hold_when_the_page_arrives_in_pieces(chromium_browser, slow_supply):
-    """The language switch on a supply page whose second part arrives 1.5 s after its first (the test that failed
+    """The language switch on a supply page whose second part arrives 0.8 s after its first (the test that failed
     under load): click_to and charts_drawn wait for the whole page and its charts, so the chart's series names
     are read from the drawn chart, not from a page without echarts yet."""
     url = slow_supply
