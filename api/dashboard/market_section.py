@@ -4,11 +4,16 @@ slot, whole kWh) with a link to download the submitted file, read through ``runt
 
 Which day: ``?day=YYYY-MM-DD`` if it has a bid, else today (JST) if it has one, else the newest day up to tomorrow
 (the plan for tomorrow is due at 12:00 today). Operators only, like the API (bids and positions are commercial).
+
+The view is kept per day while its files are unchanged (size and modification time of each): reading them takes
+about 46 ms on a Yamaguchi day (bid curves of 40 steps), a page refresh then only stats them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +22,14 @@ import pandas as pd
 from runtime.loop.service import Service
 from runtime.market.files import MarketFiles
 from runtime.market.view import MarketDayView, market_day_view
+from scenarios.market_ops import MarketOperations
 from scenarios.timegrid import TZ
 
-__all__ = ["MarketSection", "choose_day", "market_section", "plan_file"]
+__all__ = ["MarketSection", "cached_view", "choose_day", "market_section", "plan_file"]
+KINDS = ("bid", "fill", "intraday", "plan")
+KEEP = 16
+_views: OrderedDict[tuple[object, ...], MarketDayView] = OrderedDict()
+_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,34 @@ def choose_day(days: list[dt.date], today: dt.date, asked: dt.date | None) -> dt
     return earlier[-1] if earlier else None
 
 
+def _stamp(files: MarketFiles, day: dt.date, ops: MarketOperations) -> tuple[object, ...]:
+    out: list[object] = [str(files.root), day, ops.balancing_group_code]
+    for kind in KINDS:
+        path = files.path(kind, day, ops.balancing_group_code)
+        try:
+            stat = path.stat()
+            out.append((stat.st_size, stat.st_mtime_ns))
+        except FileNotFoundError:
+            out.append(None)
+    return tuple(out)
+
+
+def cached_view(files: MarketFiles, day: dt.date, ops: MarketOperations) -> MarketDayView:
+    """``market_day_view`` of `day`, read again only when one of its files changed (the last KEEP kept)."""
+    key = _stamp(files, day, ops)
+    with _lock:
+        view = _views.get(key)
+        if view is not None:
+            _views.move_to_end(key)
+            return view
+    view = market_day_view(files, day, ops)
+    with _lock:
+        _views[key] = view
+        while len(_views) > KEEP:
+            _views.popitem(last=False)
+    return view
+
+
 def market_section(svc: Service, now: dt.datetime, asked: dt.date | None) -> MarketSection:
     """The market part of the supply page at ``now`` (tz-aware)."""
     files = MarketFiles(svc.settings.market_dir)
@@ -52,7 +90,7 @@ def market_section(svc: Service, now: dt.datetime, asked: dt.date | None) -> Mar
     if day is None:
         return MarketSection(days, None, False, 0.0, 0.0)
     ops = svc.scenario.market.operations
-    view = market_day_view(files, day, ops)
+    view = cached_view(files, day, ops)
     written = files.path("plan", day, ops.balancing_group_code).exists()
     bought = sum(t.trade_kwh for t in view.intraday if t.trade_kwh > 0)
     sold = -sum(t.trade_kwh for t in view.intraday if t.trade_kwh < 0)

@@ -9,6 +9,7 @@ import datetime as dt
 import re
 
 import market_seed
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from service_fixtures import add_users, login, make_service
@@ -94,3 +95,22 @@ def test_choose_day() -> None:
     assert choose_day(days[2:], today, None) == dt.date(2024, 6, 11)  # tomorrow's plan, due today
     assert choose_day(days[3:], today, None) is None
     assert choose_day([], today, None) is None
+
+
+def test_view_is_read_again_when_a_file_changes(client, tmp_path) -> None:
+    from api.dashboard.market_section import cached_view
+    from runtime.market.files import MarketFiles
+
+    ops = client.app.state.service.scenario.market.operations
+    market_seed.write(tmp_path, ops)
+    files = MarketFiles(tmp_path)
+    first = cached_view(files, market_seed.DAY, ops)
+    assert cached_view(files, market_seed.DAY, ops) is first  # unchanged files: the same view
+    extra = pd.DataFrame(
+        {"trade_kwh": [50.0], "buy_price": [9.0], "sell_price": [8.0], "expected_total_jpy": [450.0]},
+        index=pd.DatetimeIndex([pd.Timestamp("2024-06-10T20:00+09:00")]),
+    )
+    files.append_intraday(market_seed.DAY, extra, pd.Timestamp("2024-06-10T12:05+09:00"))
+    again = cached_view(files, market_seed.DAY, ops)
+    assert again is not first
+    assert [t.trade_kwh for t in again.intraday] == [*(t[1] for t in market_seed.TRADES), 50.0]
