@@ -23,6 +23,7 @@ from api.routers.outage import execute_plan
 from api.routers.outage_runs import runs_of
 from runtime.facades import outage_planning as outage
 from runtime.facades.outage_planning import OutagePlan
+from runtime.store.outage_runs import latest_run
 from scenarios.model import Scenario
 from scenarios.timegrid import TZ
 
@@ -53,13 +54,14 @@ def _default_start(now: dt.datetime) -> str:
 
 @router.get("/outage")
 def outage_form(request: Request, svc: ServiceDep, user: MaybeUser) -> Response:
-    """The empty form (start defaults to the next full hour, JST)."""
+    """The empty form (start defaults to the next full hour, JST) and the newest stored run with its map link."""
     denied = gate(request, user, ROLES)
     if denied is not None:
         return denied
     t = catalogue(page_lang(request))
     form = _form(_default_start(svc.clock()), "72", "1.0", "milp")
-    return render(request, "outage.html", user, {"title": t.t("outage.title"), "form": form})
+    context = {"title": t.t("outage.title"), "form": form, "last_run": latest_run(svc.store)}
+    return render(request, "outage.html", user, context)
 
 
 def _parse(start: str, hours: str, pv_factor: str, method: str) -> tuple[pd.Timestamp, float, float]:
@@ -173,4 +175,5 @@ def result_context(t: Catalogue, result: OutagePlan, run_id: str, scenario: Scen
         ],
         "notes": result.notes,
         "base": f"/api/v1/outage-plans/{run_id}",
+        "run_id": run_id,
     }

@@ -381,8 +381,10 @@ def test_outage_run_colours_the_map_and_draws_ev_routes(chromium_browser, tiny):
     page.wait_for_selector("#outage-timeline svg")
     moves = page.locator("#outage-itinerary tr.move-row").count()
     assert moves >= 1
+    run_id = page.get_attribute("#outage-downloads a", "href").split("/")[4]  # /api/v1/outage-plans/<id>/...
     click_to(page, "#outage-map")
     page.wait_for_selector("#city-map")
+    assert page.get_attribute("#outage-run", "data-run") == run_id  # exactly this run, read from the store
     assert page.locator("line.ev-route").count() == moves
     states = page.locator("g.marker.shelter").evaluate_all("gs => gs.map(g => g.dataset.state)")
     assert states

@@ -72,6 +72,9 @@ def test_runs_read_back_and_survive_a_restart(any_store, plans):
         older = client.get(f"/map?mode=autonomy&run={old_id}&lang=en", headers=headers).text
         assert f'data-run="{old_id}"' in older
         assert "12 h from" in older
+        form = client.get("/outage?lang=en", headers=headers).text  # the outage page names the stored run
+        assert f'id="last-outage-run" data-run="{run_id}"' in form
+        assert f"/map?mode=autonomy&run={run_id}&lang=en" in form
         unknown = client.get("/map?mode=autonomy&run=unknown1", headers=headers).text
         assert 'id="no-outage-run"' in unknown
         assert client.get("/map?mode=autonomy&run=bad%20id", headers=headers).status_code == 422
