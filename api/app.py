@@ -76,8 +76,13 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
     _harden(app, service)
     add_error_handlers(app)
 
-    async def storage_error(_request: Request, exc: Exception) -> JSONResponse:
-        service.outbox.fail(exc, service.clock())
+    async def storage_error(request: Request, exc: Exception) -> JSONResponse:
+        now = service.clock()
+        service.outbox.fail(exc, now)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):  # a refused command is recorded once storage returns
+            who = getattr(getattr(request.state, "principal", None), "username", "anonymous")
+            text = f"{who}: {request.method} {request.url.path} refused with 503 while storage failed; not applied"
+            service.outbox.keep_event("request_refused", text, "warning", None, now)
         detail = f"storage unavailable ({type(exc).__name__}); the service keeps running, try again shortly"
         return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "5"})
 
@@ -100,6 +105,7 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
         health,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+    _warm_reads(service)
     app.include_router(health.metrics_router)
     app.include_router(ngsi.router)  # /ngsi-ld/v1: the city data platform's NGSI-LD endpoint
     app.include_router(dashboard.router)
@@ -109,6 +115,13 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
     docs_ui.mount(app)
     document_errors(app)
     return app
+
+
+def _warm_reads(service: Service) -> None:
+    """The read model's bodies the loop rebuilds after each step (runtime.reads), so readers find them ready."""
+    service.reads.register("status:*", lambda: facilities.status_body(service))
+    service.reads.register("city", lambda: city.summary_body(service))
+    service.reads.register("plan:latest", lambda: plans.latest_body(service))
 
 
 def _harden(app: FastAPI, service: Service) -> None:

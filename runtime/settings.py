@@ -187,6 +187,18 @@ class Settings(BaseSettings):
         2, ge=1, le=16, description="Heavy requests (outage plans, what-ifs) solved at once, each in its own process."
     )
     heavy_queue: int = Field(4, ge=0, le=100, description="Heavy requests queued beyond those; more get HTTP 429.")
+    read_cache: bool = Field(
+        True,
+        description="True: the read endpoints (status, city summary, plan in force) serve prepared bodies rebuilt "
+        "when storage changes (runtime.reads); False: every read queries the database (the benchmark's baseline).",
+    )
+    read_cache_max_age_s: float = Field(
+        2.0,
+        gt=0,
+        le=60,
+        description="Seconds a prepared read (and a resolved login session or API key) is reused at most: the "
+        "bound on the ages it shows and on seeing changes made by other processes (e.g. `ems users disable`).",
+    )
     market_enabled: bool = Field(
         False, description="True: run the market-day jobs (bid, 需要調達計画, intraday) in the live loop."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Request, Security, status
@@ -18,7 +19,7 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="A
 cookie = APIKeyCookie(name=COOKIE, auto_error=False, description="Session cookie set by the login.")
 
 
-def get_service(request: Request) -> Service:
+async def get_service(request: Request) -> Service:
     """The running service."""
     service: Service = request.app.state.service
     return service
@@ -27,15 +28,23 @@ def get_service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
-def _resolve(svc: Service, token: str | None) -> Principal | None:
-    if not token:
-        return None
+def _lookup(svc: Service, token: str) -> Principal | None:
     if token.startswith(security.KEY_PREFIX):
         return security.principal_for_api_key(svc.store, token)
     return security.principal_for_session(svc.store, token, svc.settings.secret_key.get_secret_value(), svc.clock())
 
 
-def optional_principal(
+async def _resolve(svc: Service, token: str) -> Principal | None:
+    """The principal of `token`: from the read model when its resolution is fresh, else from the database (in a
+    worker thread)."""
+    known, principal = svc.reads.cached_principal(token)
+    if known:
+        return principal
+    return await asyncio.to_thread(svc.reads.principal, token, lambda: _lookup(svc, token))
+
+
+async def optional_principal(
+    request: Request,
     svc: ServiceDep,
     creds: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
     key: Annotated[str | None, Security(api_key_header)],
@@ -46,11 +55,13 @@ def optional_principal(
     An invalid explicit credential is not rescued by a valid cookie."""
     for token in (creds.credentials if creds else None, key, session):
         if token:
-            return _resolve(svc, token)
+            principal = await _resolve(svc, token)
+            request.state.principal = principal  # for the storage-error handler's record of a refused command
+            return principal
     return None
 
 
-def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     """The caller; 401 if not authenticated."""
     if principal is None:
         raise HTTPException(
@@ -70,7 +81,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": Message}, 403: {"model
 def require(*roles: str) -> Any:
     """A dependency that allows only `roles` (403 otherwise)."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if principal.role not in roles:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, f"role '{principal.role}' may not do this; needs one of {', '.join(roles)}"

@@ -36,4 +36,11 @@ def acknowledge(event_id: IdPath, svc: ServiceDep, principal: OperatorDep) -> Ev
     row = journal.acknowledge_event(svc.store, event_id, principal.username)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"event_id: no event {event_id}")
+    svc.outbox.event(  # stored now, or kept and written once storage returns
+        svc.store,
+        "event_acknowledged",
+        f"{principal.username} acknowledged event {row.id} ({row.kind})",
+        severity="info",
+        facility_id=row.facility_id,
+    )
     return EventOut.model_validate(row)

@@ -16,17 +16,20 @@ metrics_router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
-async def health(svc: ServiceDep, response: Response) -> Health:
-    """Storage writable (a probe write at most every 2 s, and the loop's own store calls), scenario loaded, loop
-    counters. HTTP 503 naming the failing part (`failing`) while storage fails; `waiting` counts what the loop
-    buffers meanwhile."""
-    if svc.outbox.probe_due():  # a write, in a worker thread; else the last probe's answer, from memory
+async def health(request: Request, svc: ServiceDep, response: Response) -> Health:
+    """Storage writable, scenario loaded, loop counters; answered from memory. With the loop running, storage is
+    probed by the loop (a write every second, and the loop's own store calls; `storage_checked_age_s` says how long
+    ago); without it, by this request at most once a second (in a worker thread). HTTP 503 naming the failing part
+    (`failing`) while storage fails; `waiting` counts what the loop buffers meanwhile."""
+    looping = getattr(request.app.state, "scheduler", None) is not None
+    if not looping and svc.outbox.probe_due():
         error = await asyncio.to_thread(svc.outbox.check, svc.store, svc.clock())
     else:
         error = svc.outbox.status()
     counters = loop_counters(svc)
     if error is not None:
         response.status_code = 503
+    age = svc.outbox.probe_age_s()
     return Health(
         status="ok" if error is None else "failing",
         version=package_version(),
@@ -38,6 +41,7 @@ async def health(svc: ServiceDep, response: Response) -> Health:
         stale_devices=counters.stale_devices,
         failing=[] if error is None else ["storage"],
         waiting={k: v for k, v in svc.outbox.pending().items() if v},
+        storage_checked_age_s=None if age is None else round(age, 3),
     )
 
 

@@ -19,7 +19,6 @@ from runtime.facades.outage_planning import OutagePlan
 from runtime.jobs.pool import Job, JobsFullError
 from runtime.loop.service import Service
 from runtime.security import Principal
-from runtime.store import journal
 
 router = APIRouter(prefix="/outage-plans", tags=["outage"])
 DisasterDep = Annotated[Principal, require("operator", "disaster_office")]
@@ -105,7 +104,7 @@ def finish_plan(svc: Service, job: Job, timeout_s: float | None = None) -> Outag
     if not job.extra.get("journaled"):
         job.extra["journaled"] = True
         shed = float(result.shed_kw.sum() * result.h)
-        journal.raise_event(
+        svc.outbox.event(  # kept while storage fails, written when it returns
             svc.store,
             "outage_plan_run",
             f"{job.owner}: {result.data.n_slots * result.h:g} h outage from "

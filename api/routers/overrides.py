@@ -48,7 +48,7 @@ def create_override(body: OverrideIn, svc: ServiceDep, principal: PrincipalDep) 
         state,
         body.reason,
     )
-    journal.raise_event(
+    svc.outbox.event(  # stored now, or kept and written once storage returns
         svc.store,
         f"override_{state}",
         f"{principal.username}: {body.facility_id}/{body.device_id} {body.value_kw:g} kW ({state})",
@@ -74,4 +74,12 @@ def decide(override_id: IdPath, body: DecisionRequest, svc: ServiceDep, principa
     if current[0].status != "requested":
         raise HTTPException(status.HTTP_409_CONFLICT, f"override_id: already {current[0].status}")
     row = journal.decide_override(svc.store, override_id, body.decision, principal.username)
+    o = current[0]
+    svc.outbox.event(
+        svc.store,
+        f"override_{body.decision}",
+        f"{principal.username}: {o.facility_id}/{o.device_id} {o.value:g} kW ({body.decision})",
+        severity="info",
+        facility_id=o.facility_id,
+    )
     return OverrideOut.model_validate(row)

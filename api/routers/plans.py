@@ -9,6 +9,7 @@ from typing import Annotated
 import pandas as pd
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
+from api.prepared import prepared
 from api.routers.deps import ERRORS, IdPath, OperatorDep, PrincipalDep, ServiceDep, require
 from api.schemas.common import Message
 from api.schemas.journal import ImbalanceOut
@@ -79,10 +80,16 @@ def list_plans(svc: ServiceDep, limit: Annotated[int, Query(ge=1, le=500)] = 50)
 
 
 @router.get("/latest", response_model=PlanOut, dependencies=[READERS], responses=ERRORS)
-def latest(svc: ServiceDep) -> PlanOut:
+async def latest(request: Request, svc: ServiceDep) -> Response:
     """The plan in force, the one dispatch follows: with ``auto_approve`` the newest loop plan not rejected,
-    else the approved plan (or the one approved before it, if it was rejected). Proposals: ``/plans/pending``."""
-    return plan_out(svc, _get(svc, None))
+    else the approved plan (or the one approved before it, if it was rejected). Proposals: ``/plans/pending``.
+    From the read model (rebuilt when storage changes; ETag)."""
+    return await prepared(request, svc, "plan:latest", lambda: latest_body(svc))
+
+
+def latest_body(svc: Service) -> bytes:
+    """JSON of the plan in force with its slots (404 if there is none)."""
+    return plan_out(svc, _get(svc, None)).model_dump_json().encode()
 
 
 @router.get("/pending", response_model=list[PlanSummaryOut], dependencies=[READERS], responses=ERRORS)
@@ -145,7 +152,7 @@ def decide(
         raise HTTPException(status.HTTP_409_CONFLICT, f"plan_id: {exc}") from None
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "plan_id: no such plan")
-    journal.raise_event(
+    svc.outbox.event(  # stored now, or kept and written once storage returns
         svc.store,
         f"plan_{body.decision}",
         f"plan v{row.version} {body.decision} by {user}",

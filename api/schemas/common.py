@@ -61,3 +61,6 @@ class Health(Schema):
     waiting: dict[str, int] = Field(
         default_factory=dict, description="Records waiting for storage: readings, events, audit (spooled)."
     )
+    storage_checked_age_s: float | None = Field(
+        None, description="Seconds since storage was last probed (by the loop, or by /health without a loop)."
+    )

@@ -81,12 +81,13 @@ class LoopScheduler:
                     return
                 try:
                     await step()
-                except Exception as exc:  # a failed step raises an event; the schedule goes on
+                except Exception as exc:  # a failed step raises an event (kept while storage fails); schedule goes on
                     log.exception("job %s failed", name)
                     self.svc.failures[name] = self.svc.failures.get(name, 0) + 1
-                    journal.raise_event(
+                    self.svc.outbox.event(
                         self.svc.store, "job_failed", f"{name}: {type(exc).__name__}: {exc}", severity="alarm"
                     )
+            await asyncio.to_thread(self.svc.reads.warm)  # the read model rebuilt off the request path
 
         return run
 
@@ -189,8 +190,22 @@ class LoopScheduler:
             name="catch up settle",
             misfire_grace_time=self.svc.settings.misfire_grace_s,
         )
+        self.scheduler.add_job(  # storage health for /health, checked here so no request touches the database
+            self._probe,
+            IntervalTrigger(seconds=self.svc.outbox.probe_every_s or 1.0),
+            id="storage_probe",
+            name="storage probe",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=self.svc.settings.misfire_grace_s,
+        )
         self.scheduler.start()
         log.info("loop scheduler started with %d jobs", len(self.scheduler.get_jobs()))
+
+    async def _probe(self) -> None:
+        """Write a storage probe (and flush what waits) in a worker thread; the answer is kept for /health."""
+        if not self.stopping:
+            await asyncio.to_thread(self.svc.outbox.check, self.svc.store, self.svc.clock())
 
     def replan_now(self, why: str) -> None:
         """Re-plan at once (a one-shot job: optimise, then dispatch, under the step lock), e.g. after a rejection."""

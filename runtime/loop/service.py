@@ -19,6 +19,7 @@ import httpx
 import pandas as pd
 
 from runtime.jobs.pool import HeavyJobs
+from runtime.reads import ReadCache
 from runtime.settings import Settings
 from runtime.store import plans
 from runtime.store.db import Store
@@ -128,6 +129,8 @@ class Service:
     """Heavy requests (outage plans, what-ifs) solved in worker processes, bounded (runtime.jobs.pool)."""
     outbox: Outbox = field(init=False)
     """The storage state and what waits for storage (buffered readings, events, spooled audit records)."""
+    reads: ReadCache = field(init=False)
+    """Prepared bodies of the read endpoints and resolved credentials, reused until storage changes."""
     plan_memory: tuple[Plan, list[PlanSlot]] | None = None
     """The plan in force with its slots as last read, for dispatching from memory while storage fails."""
 
@@ -135,6 +138,11 @@ class Service:
         s = self.settings
         self.outbox = Outbox(s.spool_dir, s.buffer_max_rows, s.buffer_max_s)
         self.jobs = HeavyJobs(s.heavy_jobs, s.heavy_queue)
+        self.reads = ReadCache(lambda: self.store.changes, self._now, s.read_cache, s.read_cache_max_age_s)
+
+    def _now(self) -> dt.datetime:
+        """The service's clock now (`clock` may be replaced after construction, e.g. by a test)."""
+        return self.clock()
 
     def alert_once(
         self,

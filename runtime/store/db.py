@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 log = logging.getLogger(__name__)
 STORAGE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
@@ -25,9 +26,22 @@ class Store:
     engine: Engine
     schema: str | None = None
     sessions: sessionmaker[Session] = field(init=False)
+    changes: int = 0
+    """Committed write transactions of this process, except those touching only ``UNREAD_TABLES`` (read caches
+    compare it; writes of other processes are not seen here, so caches also bound their age)."""
 
     def __post_init__(self) -> None:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self.sessions, "after_flush", _flag_write)
+        event.listen(self.sessions, "do_orm_execute", _flag_dml)
+        event.listen(self.sessions, "after_commit", self._count_commit)
+        event.listen(self.sessions, "after_soft_rollback", _clear_write)
+
+    def _count_commit(self, session: Session) -> None:
+        """After a commit (its rows visible): one more change if the session wrote anything."""
+        if session.info.pop(_WROTE, set()) - UNREAD_TABLES:
+            with _COUNT_LOCK:
+                self.changes += 1
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -43,6 +57,33 @@ class Store:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+_WROTE = "ems_wrote"
+_COUNT_LOCK = threading.Lock()
+UNREAD_TABLES = frozenset({"job_runs"})
+"""Tables no cached read shows (job marks, written by every step and every storage probe): writes only to them
+leave ``Store.changes`` as it is."""
+
+
+def _wrote(session: Session, table: str) -> None:
+    session.info.setdefault(_WROTE, set()).add(table)
+
+
+def _flag_write(session: Session, _context: Any) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(obj, "__table__", None)
+        _wrote(session, table.name if table is not None else "*")
+
+
+def _flag_dml(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        _wrote(session=state.session, table=getattr(table, "name", "*"))
+
+
+def _clear_write(session: Session, _previous: Any) -> None:
+    session.info.pop(_WROTE, None)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

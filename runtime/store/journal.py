@@ -116,11 +116,21 @@ def complete_audit(store: Store, ids: Sequence[int], entries: Sequence[SetpointA
             session.execute(update(SetpointAudit), rows)
 
 
-def record_stamped_audit(store: Store, records: Sequence[tuple[dt.datetime, SetpointAuditIn]]) -> None:
-    """Append audit rows each with its own time (records drained from the audit spool)."""
-    if records:
-        with store.session() as session:
-            session.execute(insert(SetpointAudit), [{"ts": ts, **dataclasses.asdict(e)} for ts, e in records])
+def record_stamped_audit(store: Store, records: Sequence[tuple[str, dt.datetime, SetpointAuditIn]]) -> int:
+    """Append audit rows drained from the audit spool, each with its spool uid and own time; rows whose uid is
+    stored already (a drain repeated after a crash) are skipped. Returns the rows added."""
+    if not records:
+        return 0
+    uids = [uid for uid, _, _ in records]
+    with store.session() as session:
+        held: set[str] = set()
+        for i in range(0, len(uids), 500):
+            chunk = uids[i : i + 500]
+            held |= set(session.scalars(select(SetpointAudit.spool_uid).where(SetpointAudit.spool_uid.in_(chunk))))
+        rows = [{"ts": ts, "spool_uid": uid, **dataclasses.asdict(e)} for uid, ts, e in records if uid not in held]
+        if rows:
+            session.execute(insert(SetpointAudit), rows)
+    return len(rows)
 
 
 def list_audit(store: Store, limit: int = 200, facility_id: str | None = None) -> list[SetpointAudit]:

@@ -193,6 +193,7 @@ class SetpointAudit(Base):
     """Every set-point write (or dry-run), with who/why and what was clamped."""
 
     __tablename__ = "setpoint_audit"
+    __table_args__ = (UniqueConstraint("spool_uid", name="uq_setpoint_audit_spool_uid"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     ts: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     facility_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -205,6 +206,9 @@ class SetpointAudit(Base):
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     ok: Mapped[bool] = mapped_column(Boolean, default=True)
     message: Mapped[str] = mapped_column(Text, default="")
+    spool_uid: Mapped[str | None] = mapped_column(
+        String(32), nullable=True, comment="Uid in the audit spool, for a row drained from it."
+    )
 
 
 class Event(Base):

@@ -54,7 +54,7 @@ class Outbox:
         self.spool = AuditSpool(spool_dir)
         self.max_rows, self.max_age = max_rows, dt.timedelta(seconds=max_age_s)
         self.readings: deque[ReadingIn] = deque()
-        self.events: list[PendingEvent] = []
+        self.events: deque[PendingEvent] = deque()  # appended without the lock too (keep_event)
         self.completions: list[tuple[list[int], list[SetpointAuditIn]]] = []
         self.jobs: dict[str, tuple[dt.datetime, bool, str]] = {}
         self.failing_since: dt.datetime | None = None
@@ -90,6 +90,10 @@ class Outbox:
         """The storage error as last seen (None: working), without touching the database."""
         return (self.last_error or "storage failing") if self.failing else None
 
+    def probe_age_s(self) -> float | None:
+        """Seconds since the last storage probe (None: never probed)."""
+        return None if self._probed_at is None else time.monotonic() - self._probed_at
+
     def check(self, store: Store, now: dt.datetime) -> str | None:
         """Is storage writable? Flushes what waits and writes a probe mark (job 'health_probe'), at most every
         ``probe_every_s`` seconds (cached in between, and while another thread probes); the error text, or None."""
@@ -105,14 +109,14 @@ class Outbox:
             self._probe_lock.release()
 
     def pending(self) -> dict[str, int]:
-        """What waits for storage: readings, events, audit records (spooled), audit outcomes."""
-        with self._lock:
-            return {
-                "readings": len(self.readings),
-                "events": len(self.events),
-                "audit": self.spool.pending(),
-                "audit_outcomes": len(self.completions),
-            }
+        """What waits for storage: readings, events, audit records (spooled), audit outcomes. Counts read without
+        the outbox's lock (a flush may hold it for a while), so /health never waits for the database."""
+        return {
+            "readings": len(self.readings),
+            "events": len(self.events),
+            "audit": self.spool.pending(),
+            "audit_outcomes": len(self.completions),
+        }
 
     def flush(self, store: Store, now: dt.datetime) -> bool:
         """Write what waits (spooled audit, outcomes, events, readings, job marks); True if storage works."""
@@ -133,10 +137,10 @@ class Outbox:
         while self.events:
             e = self.events[0]
             journal.raise_event(store, e.kind, e.message, e.severity, e.facility_id, e.details, e.ts)
-            self.events.pop(0)
+            self.events.popleft()
         rows = len(self.readings)
-        if self.readings:
-            readings.write_readings(store, list(self.readings))
+        if self.readings:  # idempotent: rows a failed-looking write did store are not stored twice
+            readings.write_buffered_readings(store, list(self.readings))
             self.readings.clear()
         for job, (when, ok, message) in list(self.jobs.items()):
             journal.mark_job(store, job, when, ok, message)
@@ -190,6 +194,11 @@ class Outbox:
                 except STORAGE_ERRORS as exc:
                     self.fail(exc, when)
             self.events.append(PendingEvent(kind, message, severity, facility_id, details, when))
+
+    def keep_event(self, kind: str, message: str, severity: str, facility_id: str | None, ts: dt.datetime) -> None:
+        """Keep an event for the next flush without touching the database or waiting for the outbox's lock (for
+        the event loop, e.g. a request refused because storage fails)."""
+        self.events.append(PendingEvent(kind, message, severity, facility_id, None, ts))
 
     def mark_job(self, store: Store, job: str, when: dt.datetime, ok: bool, message: str = "") -> None:
         """Record a job run now, or its latest run once storage returns."""

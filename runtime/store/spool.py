@@ -4,7 +4,8 @@ database cannot take them, so no set-point reaches a device without its audit re
 Each record is first spooled as an intent (``{"uid", "ts", "record"}``, the write not made yet) and then, once
 the device answered, as an outcome line (``{"uid", "outcome"}``). :meth:`AuditSpool.drain` merges them: an
 intent without an outcome (the service stopped in between) is kept with ``ok`` False and a message saying so.
-Times are ISO 8601 UTC; kW as in ``SetpointAuditIn``.
+Each record keeps its uid in the database (``setpoint_audit.spool_uid``, unique), so a drain repeated after a crash
+between storing and emptying the spool stores nothing twice. Times are ISO 8601 UTC; kW as in ``SetpointAuditIn``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class AuditSpool:
     def __init__(self, folder: Path) -> None:
         self.path = Path(folder) / SPOOL_FILE
         self._lock = threading.Lock()
+        self._count: int | None = None  # records spooled and not drained; None: not counted yet (read the file)
 
     def _append(self, lines: list[dict[str, Any]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -41,9 +43,12 @@ class AuditSpool:
     def intents(self, uids: list[str], entries: list[SetpointAuditIn], ts: dt.datetime) -> None:
         """Spool the audit records of writes about to be made (raises OSError if the spool is unwritable)."""
         stamp = ts.astimezone(dt.UTC).isoformat()
+        self.pending()  # counted from the file before this append
         self._append(
             [{"uid": u, "ts": stamp, "record": dataclasses.asdict(e)} for u, e in zip(uids, entries, strict=True)]
         )
+        with self._lock:
+            self._count = (self._count or 0) + len(uids)
 
     def outcomes(self, uids: list[str], entries: list[SetpointAuditIn]) -> None:
         """Spool the outcomes (applied kW, ok, message) of writes made."""
@@ -55,10 +60,13 @@ class AuditSpool:
         )
 
     def pending(self) -> int:
-        """Records spooled and not drained yet."""
-        return len(self._read())
+        """Records spooled and not drained yet (the file is read once; then counted in memory)."""
+        if self._count is None:
+            with self._lock:
+                self._count = len(self._read())
+        return self._count
 
-    def _read(self) -> list[tuple[dt.datetime, SetpointAuditIn]]:
+    def _read(self) -> list[tuple[str, dt.datetime, SetpointAuditIn]]:
         if not self.path.exists():
             return []
         records: dict[str, tuple[dt.datetime, dict[str, Any]]] = {}
@@ -73,15 +81,18 @@ class AuditSpool:
             elif line["uid"] in records:
                 ts, record = records[line["uid"]]
                 records[line["uid"]] = (ts, {**record, **line["outcome"]})
-        return [(ts, SetpointAuditIn(**record)) for ts, record in records.values()]
+        return [(uid, ts, SetpointAuditIn(**record)) for uid, (ts, record) in records.items()]
 
     def drain(self, store_records: Any) -> int:
-        """Hand every spooled record, in order, to `store_records(list[(ts, SetpointAuditIn)])`, then empty the
-        spool; returns how many. If `store_records` raises, the spool is kept as it was."""
+        """Hand every spooled record, in order, to `store_records(list[(uid, ts, SetpointAuditIn)])`, then empty
+        the spool; returns how many. If `store_records` raises, the spool is kept as it was. A crash between the
+        two leaves records already stored in the spool: `store_records` must skip uids it holds (the database's
+        unique ``spool_uid``), so draining again adds no duplicate."""
         with self._lock:
             records = self._read()
             if records:
                 store_records(records)
             if self.path.exists():
                 self.path.unlink()
+            self._count = 0
         return len(records)
