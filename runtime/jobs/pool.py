@@ -120,9 +120,14 @@ class HeavyJobs:
             f.result()
 
     def shutdown(self) -> None:
-        """Stop the workers (running jobs are cancelled with the processes)."""
+        """Stop the workers: queued jobs are cancelled and running ones end with their processes (terminated, so
+        a stopping service does not wait for a solve's time limit)."""
         if self._pool is not None:
+            workers = list(getattr(self._pool, "_processes", {}).values())  # the executor's own processes
             self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in workers:
+                if process.is_alive():
+                    process.terminate()
             self._pool = None
 
 

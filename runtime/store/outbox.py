@@ -121,7 +121,8 @@ class Outbox:
     def flush(self, store: Store, now: dt.datetime) -> bool:
         """Write what waits (spooled audit, outcomes, events, readings, job marks); True if storage works."""
         with self._lock:
-            if not self.failing and not (self.readings or self.events or self.completions or self.jobs):
+            idle = not (self.readings or self.events or self.completions or self.jobs or self.spool.pending())
+            if not self.failing and idle:  # (a spool left by a stopped service is drained at the first call)
                 return True
             try:
                 return self._flush(store, now)

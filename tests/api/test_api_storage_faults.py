@@ -13,6 +13,7 @@ from service_fixtures import PASSWORD, PG_URL, add_users, login, make_service
 from storage_faults import postgres_down, sqlite_unwritable
 
 from api.app import create_app
+from runtime.store import journal
 
 any_store = service_fixtures.any_store
 OVERRIDE = {"facility_id": "centre", "device_id": "bat1", "value_kw": 1.0, "reason": "test"}
@@ -52,3 +53,29 @@ def test_health_login_and_overrides_while_storage_fails_and_after(any_store, tmp
         assert again.status_code == 200, again.text
         assert again.json()["failing"] == []
         assert client.post("/api/v1/overrides", json=OVERRIDE, headers=login(client, "op")).status_code == 201
+
+
+def test_commands_refused_while_storage_fails_are_recorded_once_it_returns(any_store):
+    add_users(any_store)
+    svc = make_service(any_store)
+    svc.outbox.probe_every_s = 0.0
+    alarm = journal.raise_event(any_store, "device_fault", "bat1 silent", severity="alarm")
+    with TestClient(create_app(svc), raise_server_exceptions=False) as client:
+        op = login(client, "op")
+        assert client.get("/api/v1/facilities/status", headers=op).status_code == 200  # the session is resolved
+        with _down(any_store):
+            ack = client.post(f"/api/v1/events/{alarm.id}/ack", headers=op)
+            assert ack.status_code == 503, ack.text
+            sent = client.post("/api/v1/overrides", json=OVERRIDE, headers=op)
+            assert sent.status_code == 503, sent.text
+            assert svc.outbox.pending()["events"] >= 2  # kept in memory meanwhile
+        assert client.get("/api/v1/health").status_code == 200  # storage back: what waited is written
+        kinds = [(e["kind"], e["message"]) for e in client.get("/api/v1/events?limit=50", headers=op).json()]
+        refused = [m for k, m in kinds if k == "request_refused"]
+        assert any(f"/api/v1/events/{alarm.id}/ack" in m and m.startswith("op:") for m in refused), kinds
+        assert any("/api/v1/overrides" in m for m in refused), kinds
+        assert any(k == "storage_failed" for k, _ in kinds) and any(k == "storage_recovered" for k, _ in kinds)
+        done = client.post(f"/api/v1/events/{alarm.id}/ack", headers=op)
+        assert done.status_code == 200
+        acks = client.get("/api/v1/events?kind=event_acknowledged", headers=op).json()
+        assert [e["message"] for e in acks] == [f"op acknowledged event {alarm.id} (device_fault)"]
