@@ -94,8 +94,20 @@ def _wrk(base: str, token: str, clients: int, seconds: float, script: Path) -> d
     per = max(1, clients // len(ENDPOINTS))
     procs = {
         name: subprocess.Popen(
-            ["wrk", "-t1", f"-c{per}", f"-d{seconds:g}s", "--latency", "--timeout", "10s", "-s", str(script)]
-            + ["-H", f"Authorization: Bearer {token}", base + path],
+            [
+                "wrk",
+                "-t1",
+                f"-c{per}",
+                f"-d{seconds:g}s",
+                "--latency",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                "-H",
+                f"Authorization: Bearer {token}",
+                base + path,
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

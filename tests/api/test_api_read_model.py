@@ -23,6 +23,7 @@ from runtime.store.readings import ReadingIn
 
 sqlite_store = service_fixtures.sqlite_store
 
+
 def _meter(store, kw: float, at: dt.datetime = TEST_NOW) -> None:
     readings.write_readings(store, [ReadingIn(at, "centre", "m1", "power_kw", kw)])
 
@@ -57,17 +58,21 @@ def test_status_served_from_memory_until_a_write_then_rebuilt(sqlite_store):
     with TestClient(create_app(svc)) as client:
         op = login(client, "op")
         first = client.get("/api/v1/facilities/status", headers=op)
-        assert first.status_code == 200 and _centre_meter(first.json()) == 5.0
+        assert first.status_code == 200
+        assert _centre_meter(first.json()) == 5.0
         etag = first.headers["etag"]
         statements = _statements(sqlite_store)
         again = client.get("/api/v1/facilities/status", headers=op)
-        assert again.content == first.content and again.headers["etag"] == etag
+        assert again.content == first.content
+        assert again.headers["etag"] == etag
         assert statements == []  # neither the session nor the status touched the database
         unchanged = client.get("/api/v1/facilities/status", headers={**op, "If-None-Match": etag})
-        assert unchanged.status_code == 304 and unchanged.content == b""
+        assert unchanged.status_code == 304
+        assert unchanged.content == b""
         _meter(sqlite_store, 7.0, TEST_NOW + dt.timedelta(seconds=1))  # a write of this process: seen at once
         changed = client.get("/api/v1/facilities/status", headers={**op, "If-None-Match": etag})
-        assert changed.status_code == 200 and _centre_meter(changed.json()) == 7.0
+        assert changed.status_code == 200
+        assert _centre_meter(changed.json()) == 7.0
         assert changed.headers["etag"] != etag
 
 
@@ -118,8 +123,9 @@ def test_read_cache_off_builds_every_time(sqlite_store):
 
 def test_health_touches_no_database_while_the_loop_probes(sqlite_store):
     svc = make_service(sqlite_store)
-    with TestClient(create_app(svc)) as client:
-        client.app.state.scheduler = object()  # the loop runs (its probe job keeps the answer fresh)
+    app = create_app(svc)
+    with TestClient(app) as client:
+        app.state.scheduler = object()  # the loop runs (its probe job keeps the answer fresh)
         svc.outbox.check(sqlite_store, TEST_NOW)
         statements = _statements(sqlite_store)
         for _ in range(5):
@@ -149,6 +155,8 @@ def test_concurrent_readers_of_a_stale_key_share_one_build():
     release.set()
     for t in [first, *others]:
         t.join(timeout=30)
-    assert results == [b"[1]"] * 5 and cache.builds == 1
+    assert results == [b"[1]"] * 5
+    assert cache.builds == 1
     changes[0] = 1
-    assert cache.get("k", lambda: b"[2]").body == b"[2]" and cache.builds == 2
+    assert cache.get("k", lambda: b"[2]").body == b"[2]"
+    assert cache.builds == 2

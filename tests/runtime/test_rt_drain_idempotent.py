@@ -44,8 +44,9 @@ def test_a_drain_repeated_after_a_crash_stores_each_audit_record_once(any_store,
     journal.mark_job(any_store, "x", TEST_NOW, True)  # storage is healthy: nothing is failing
     assert restarted.flush(any_store, TEST_NOW)
     assert _count(any_store, SetpointAudit) == 2
-    assert restarted.pending()["audit"] == 0 and not restarted.spool.path.exists()
-    applied = sorted(a.applied for a in journal.list_audit(any_store))
+    assert restarted.pending()["audit"] == 0
+    assert not restarted.spool.path.exists()
+    applied = sorted(a.applied or 0.0 for a in journal.list_audit(any_store))
     assert applied == [-3.0, 5.0]  # the outcomes survived, once
 
 
