@@ -4,9 +4,9 @@ A snapshot is the finished response body (bytes, e.g. JSON) of one read (the cit
 with a strong ETag (BLAKE2b of the body). It stays valid while nothing was committed to the store by this
 process (``Store.changes``) and for at most `max_age_s` seconds, by the wall clock (monotonic) and by the
 service's clock, so ages shown in a snapshot are at most `max_age_s` old and writes by other processes (the
-``ems`` CLI) are seen within `max_age_s`. One rebuild per key at a time: concurrent readers of a stale key wait
-for the one build. :meth:`ReadCache.warm` rebuilds the registered keys after each loop step, so readers rarely
-pay for a build. Disabled (``EMS_READ_CACHE=false``), every read builds its body (the benchmark's baseline).
+``ems`` CLI) are seen within `max_age_s`. One rebuild per key at a time: while it runs, other readers get the
+previous snapshot if it is younger than `max_age_s` (else they wait for the build). :meth:`ReadCache.warm`
+rebuilds the registered keys after each loop step, so readers rarely pay for a build. Disabled (``EMS_READ_CACHE=false``), every read builds its body (the benchmark's baseline).
 
 Login sessions and API keys resolve through :meth:`ReadCache.principal` under the same rule: a logout,
 revocation or password change made through this service is seen at the next request (it commits); one made by
@@ -75,17 +75,25 @@ class ReadCache:
         self.builds = 0
         """Bodies built (for tests and the benchmark)."""
 
-    def _valid(self, version: int, built_mono: float, built_at: dt.datetime) -> bool:
-        if not self.enabled or version != self.changes():
-            return False
+    def _young(self, built_mono: float, built_at: dt.datetime) -> bool:
         if time.monotonic() - built_mono > self.max_age_s:
             return False
         return abs((self.clock() - built_at).total_seconds()) <= self.max_age_s
 
+    def _valid(self, version: int, built_mono: float, built_at: dt.datetime) -> bool:
+        return self.enabled and version == self.changes() and self._young(built_mono, built_at)
+
     def fresh(self, key: str) -> Snapshot | None:
-        """The snapshot of `key` if still valid, else None (never blocks: for the event loop)."""
+        """The snapshot of `key` if still valid, or while another thread rebuilds it, if younger than `max_age_s`
+        (readers do not queue behind a rebuild); else None. Never blocks: for the event loop."""
         snap = self._snapshots.get(key)
-        return snap if snap is not None and self._valid(snap.version, snap.built_mono, snap.built_at) else None
+        if snap is None or not self.enabled:
+            return None
+        if self._valid(snap.version, snap.built_mono, snap.built_at):
+            return snap
+        lock = self._locks.get(key)
+        rebuilding = lock is not None and lock.locked()
+        return snap if rebuilding and self._young(snap.built_mono, snap.built_at) else None
 
     def get(self, key: str, build: Callable[[], bytes]) -> Snapshot:
         """The valid snapshot of `key`, built by `build()` if there is none (one build at a time per key)."""
@@ -95,8 +103,8 @@ class ReadCache:
         with self._lock:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
-            snap = self.fresh(key)  # built by another reader while this one waited
-            if snap is not None:
+            snap = self._snapshots.get(key)  # built by another reader while this one waited?
+            if snap is not None and self._valid(snap.version, snap.built_mono, snap.built_at):
                 return snap
             version, mono, at = self.changes(), time.monotonic(), self.clock()
             body = build()

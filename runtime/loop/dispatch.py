@@ -9,6 +9,7 @@ fixed at gate closure, ``runtime.loop.following`` corrects the battery targets t
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import time
@@ -151,8 +152,8 @@ async def dispatch(svc: Service, now: dt.datetime) -> list[SetpointAuditIn]:
     record stored (or durably spooled) before the write; none is sent if neither is possible."""
     started = time.perf_counter()
     unsafe = _stale_for_safety(svc, now)
-    try:
-        slot = _read_targets(svc, now, unsafe)
+    try:  # storage is read and written in worker threads: the event loop keeps answering requests
+        slot = await asyncio.to_thread(_read_targets, svc, now, unsafe)
     except STORAGE_ERRORS as exc:  # the database is failing: dispatch the plan in force from memory
         svc.outbox.fail(exc, now)
         slot = _remembered_targets(svc, now)
@@ -161,7 +162,7 @@ async def dispatch(svc: Service, now: dt.datetime) -> list[SetpointAuditIn]:
     else:
         svc.clear_alert("no_plan")
     intents = _intents(svc, slot, unsafe, now)
-    ticket = svc.outbox.audit_before(svc.store, intents, now)
+    ticket = await asyncio.to_thread(svc.outbox.audit_before, svc.store, intents, now)
     if ticket is None:
         held = "set-points held: their audit records can be neither stored nor spooled"
         svc.alert_once("dispatch_held", "dispatch_held", held, "alarm", ts=now)
@@ -169,7 +170,7 @@ async def dispatch(svc: Service, now: dt.datetime) -> list[SetpointAuditIn]:
         return []
     svc.clear_alert("dispatch_held")
     audit = [await _send(svc, target, intent) for target, intent in zip(slot.targets, intents, strict=True)]
-    svc.outbox.audit_after(svc.store, ticket, audit, now)
-    svc.outbox.mark_job(svc.store, "dispatch", now, True, f"{len(audit)} set-points")
+    await asyncio.to_thread(svc.outbox.audit_after, svc.store, ticket, audit, now)
+    await asyncio.to_thread(svc.outbox.mark_job, svc.store, "dispatch", now, True, f"{len(audit)} set-points")
     svc.timed("dispatch", started, True)
     return audit

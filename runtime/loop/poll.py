@@ -8,6 +8,7 @@ values restated at `now` with quality 'substituted' and one 'stale_readings' eve
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 
@@ -63,7 +64,9 @@ async def poll(svc: Service, now: dt.datetime) -> int:
             rows.extend(_rows(sample, ts, values, "good"))
         else:
             rows.extend(_substitute(svc, sample, now))
-    stored = svc.outbox.write_readings(svc.store, rows, now)  # buffered in memory while storage fails
-    svc.outbox.mark_job(svc.store, "poll", now, True, f"{len(rows)} rows ({stored} stored now)")
+    # in a worker thread: the event loop keeps answering requests while the rows are written
+    stored = await asyncio.to_thread(svc.outbox.write_readings, svc.store, rows, now)  # buffered while storage fails
+    note = f"{len(rows)} rows ({stored} stored now)"
+    await asyncio.to_thread(svc.outbox.mark_job, svc.store, "poll", now, True, note)
     svc.timed("poll", started, True)
     return len(rows)

@@ -160,3 +160,25 @@ def test_concurrent_readers_of_a_stale_key_share_one_build():
     changes[0] = 1
     assert cache.get("k", lambda: b"[2]").body == b"[2]"
     assert cache.builds == 2
+
+
+def test_readers_get_the_previous_body_while_a_rebuild_runs():
+    changes = [0]
+    cache = ReadCache(lambda: changes[0], lambda: TEST_NOW, enabled=True, max_age_s=60)
+    assert cache.get("k", lambda: b"old").body == b"old"
+    changes[0] = 1
+    release, started = threading.Event(), threading.Event()
+
+    def build() -> bytes:
+        started.set()
+        release.wait(timeout=30)
+        return b"new"
+
+    builder = threading.Thread(target=lambda: cache.get("k", build))
+    builder.start()
+    started.wait(timeout=30)
+    assert cache.get("k", lambda: b"unused").body == b"old"  # no queueing behind the rebuild
+    release.set()
+    builder.join(timeout=30)
+    assert cache.get("k", lambda: b"unused").body == b"new"
+    assert cache.builds == 2
