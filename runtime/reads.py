@@ -6,7 +6,8 @@ process (``Store.changes``) and for at most `max_age_s` seconds, by the wall clo
 service's clock, so ages shown in a snapshot are at most `max_age_s` old and writes by other processes (the
 ``ems`` CLI) are seen within `max_age_s`. One rebuild per key at a time: while it runs, other readers get the
 previous snapshot if it is younger than `max_age_s` (else they wait for the build). :meth:`ReadCache.warm`
-rebuilds the registered keys after each loop step, so readers rarely pay for a build. Disabled (``EMS_READ_CACHE=false``), every read builds its body (the benchmark's baseline).
+rebuilds the registered keys after each loop step, so readers rarely pay for a build. Disabled
+(``EMS_READ_CACHE=false``), every read builds its body (the benchmark's baseline).
 
 Login sessions and API keys resolve through :meth:`ReadCache.principal` under the same rule: a logout,
 revocation or password change made through this service is seen at the next request (it commits); one made by
