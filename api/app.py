@@ -49,6 +49,8 @@ def create_app(service: Service, run_loop: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scheduler = LoopScheduler(service) if run_loop else None
+        if scheduler is not None and service.jobs.journal is not None:  # jobs the last run could not finish
+            await asyncio.to_thread(service.jobs.journal.mark_lost, service.clock())
         if scheduler is not None:
             await asyncio.to_thread(service.jobs.warm)  # heavy-job workers up before the first request needs one
             scheduler.start()

@@ -17,6 +17,7 @@ from api.schemas.outage import OutageRequest
 from runtime.facades import outage_planning as outage
 from runtime.jobs.pool import Job
 from runtime.loop.service import Service
+from runtime.store.models import HeavyJobRow
 
 router = APIRouter(prefix="/outage-plans/jobs", tags=["outage"])
 JobId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$", description="Job id.")]
@@ -61,6 +62,30 @@ def submit_outage_job(
 def outage_job(job_id: JobId, request: Request, svc: ServiceDep, principal: DisasterDep) -> JobOut:
     """A job's status; once done, its plan (with the run id of its CSV/JSON downloads)."""
     job = svc.jobs.get(job_id)
-    if job is None or job.kind != "outage":
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"job_id: no outage job '{job_id}' (finished jobs expire)")
+    if job is None:  # not in this run's table: what the database recorded (e.g. 'lost on restart')
+        row = svc.jobs.journal.get(job_id) if svc.jobs.journal is not None else None
+        if row is None or row.kind != "outage":
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"job_id: no outage job '{job_id}'")
+        return _recorded(request, row)
+    if job.kind != "outage":
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"job_id: no outage job '{job_id}'")
     return _out(request, svc, job)
+
+
+def _recorded(request: Request, row: HeavyJobRow) -> JobOut:
+    """A job of an earlier run (or dropped from the table) as recorded: status and error, no result (plans are
+    kept in memory; submit it again)."""
+    error = row.error or None
+    if row.status == "done":
+        error = "finished before the service restarted (or was dropped from memory); its plan is not kept: submit again"
+    return JobOut(
+        job_id=row.id,
+        kind=row.kind,
+        status=row.status,
+        owner=row.owner,
+        submitted_at=row.submitted_at,
+        finished_at=row.finished_at,
+        error=error,
+        status_url=f"{request.url_for('outage_job', job_id=row.id).path}",
+        result=None,
+    )

@@ -15,7 +15,9 @@ class JobOut(Schema):
 
     job_id: str
     kind: str = Field(description="'outage'.")
-    status: str = Field(description="queued | running | done | failed.")
+    status: str = Field(
+        description="queued | running | done | failed | lost on restart (the service stopped before it finished)."
+    )
     owner: str = Field(description="Who submitted it.")
     submitted_at: dt.datetime
     finished_at: dt.datetime | None

@@ -5,7 +5,8 @@ single-threaded server that imported the solvers once, never from the service's 
 holds neither the event loop nor the GIL the poll step and the read endpoints need.
 At most `workers` jobs run at once and `queue` more wait; past that :meth:`HeavyJobs.submit` raises
 :class:`JobsFullError` (HTTP 429 with Retry-After). Finished jobs stay in the table (newest `keep`) for
-polling. Times tz-aware UTC, durations in seconds.
+polling; each job's status is also recorded in the database (``runtime.jobs.journal``), so after a restart a
+job that could not finish reads 'lost on restart'. Times tz-aware UTC, durations in seconds.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime.jobs.journal import JobJournal
 from scenarios.timegrid import utcnow
 
 log = logging.getLogger(__name__)
@@ -67,8 +69,9 @@ class Job:
 class HeavyJobs:
     """The service's heavy-job pool (created on first use) and job table; thread-safe."""
 
-    def __init__(self, workers: int = 2, queue: int = 4, keep: int = 64) -> None:
-        self.workers, self.queue, self.keep = workers, queue, keep
+    def __init__(self, workers: int = 2, queue: int = 4, keep: int = 64, journal: JobJournal | None = None) -> None:
+        """`journal`: where each job's status is recorded (the database's job table), None = memory only."""
+        self.workers, self.queue, self.keep, self.journal = workers, queue, keep, journal
         self._pool: ProcessPoolExecutor | None = None
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
@@ -104,9 +107,16 @@ class HeavyJobs:
                 if not oldest.future.done():
                     break
                 self._jobs.popitem(last=False)
-        job.future.add_done_callback(lambda _f: setattr(job, "finished_at", utcnow()))
+        if self.journal is not None:
+            self.journal.submitted(job.id, kind, owner, job.submitted_at)
+        job.future.add_done_callback(lambda _f: self._finished(job))
         log.info("heavy job %s (%s) submitted by %s", job.id, kind, owner)
         return job
+
+    def _finished(self, job: Job) -> None:
+        job.finished_at = utcnow()
+        if self.journal is not None and not job.future.cancelled():
+            self.journal.finished(job.id, job.status, job.finished_at, job.error)
 
     def get(self, job_id: str) -> Job | None:
         """The job with that id, or None (unknown, or dropped from the table)."""

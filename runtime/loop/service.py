@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import httpx
 import pandas as pd
 
+from runtime.jobs.journal import JobJournal
 from runtime.jobs.pool import HeavyJobs
 from runtime.reads import ReadCache
 from runtime.settings import Settings
@@ -137,7 +138,7 @@ class Service:
     def __post_init__(self) -> None:
         s = self.settings
         self.outbox = Outbox(s.spool_dir, s.buffer_max_rows, s.buffer_max_s)
-        self.jobs = HeavyJobs(s.heavy_jobs, s.heavy_queue)
+        self.jobs = HeavyJobs(s.heavy_jobs, s.heavy_queue, journal=JobJournal(lambda: self.store))
         self.reads = ReadCache(lambda: self.store.changes, self._now, s.read_cache, s.read_cache_max_age_s)
 
     def _now(self) -> dt.datetime:

@@ -61,9 +61,9 @@ class Store:
 
 _WROTE = "ems_wrote"
 _COUNT_LOCK = threading.Lock()
-UNREAD_TABLES = frozenset({"job_runs"})
-"""Tables no cached read shows (job marks, written by every step and every storage probe): writes only to them
-leave ``Store.changes`` as it is."""
+UNREAD_TABLES = frozenset({"job_runs", "heavy_jobs"})
+"""Tables no cached read shows (job marks, written by every step and every storage probe; the heavy-job table):
+writes only to them leave ``Store.changes`` as it is."""
 
 
 def _wrote(session: Session, table: str) -> None:

@@ -327,3 +327,18 @@ class OutageRun(Base):
     status: Mapped[str] = mapped_column(String(32), comment="Solver status.")
     shelters: Mapped[list[dict[str, Any]]] = mapped_column(JSON, comment="Per shelter: hours until dark, kWh.")
     itinerary: Mapped[list[dict[str, Any]]] = mapped_column(JSON, comment="EV moves (OutagePlan.moves).")
+
+
+class HeavyJobRow(Base):
+    """A heavy job (outage plan, what-if) as last known: its status survives a restart of the service."""
+
+    __tablename__ = "heavy_jobs"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, comment="Job id (URL-safe).")
+    kind: Mapped[str] = mapped_column(String(16), comment="outage | whatif")
+    owner: Mapped[str] = mapped_column(String(64), comment="Who submitted it.")
+    status: Mapped[str] = mapped_column(
+        String(24), index=True, comment="queued | running | done | failed | lost on restart"
+    )
+    submitted_at: Mapped[dt.datetime] = mapped_column(comment="When it was submitted (UTC).")
+    finished_at: Mapped[dt.datetime | None] = mapped_column(nullable=True, comment="When it ended (UTC).")
+    error: Mapped[str] = mapped_column(Text, default="", comment="Why it failed or was lost (one line).")

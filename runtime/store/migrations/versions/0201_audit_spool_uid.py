@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0201"
-down_revision = "0101"
+down_revision = "0701"
 branch_labels = None
 depends_on = None
 
