@@ -72,6 +72,7 @@ class LoopScheduler:
         self.svc = svc
         self.scheduler = AsyncIOScheduler(timezone=TZ)
         self.lock = asyncio.Lock()
+        self.probe_lock = asyncio.Lock()  # the storage probe runs beside the steps; stop() waits for it too
         self.stopping = False
 
     def _guarded(self, name: str, step: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
@@ -87,7 +88,7 @@ class LoopScheduler:
                     self.svc.outbox.event(
                         self.svc.store, "job_failed", f"{name}: {type(exc).__name__}: {exc}", severity="alarm"
                     )
-            await asyncio.to_thread(self.svc.reads.warm)  # the read model rebuilt off the request path
+                await asyncio.to_thread(self.svc.reads.warm)  # the read model rebuilt off the request path
 
         return run
 
@@ -204,8 +205,9 @@ class LoopScheduler:
 
     async def _probe(self) -> None:
         """Write a storage probe (and flush what waits) in a worker thread; the answer is kept for /health."""
-        if not self.stopping:
-            await asyncio.to_thread(self.svc.outbox.check, self.svc.store, self.svc.clock())
+        async with self.probe_lock:
+            if not self.stopping:
+                await asyncio.to_thread(self.svc.outbox.check, self.svc.store, self.svc.clock())
 
     def replan_now(self, why: str) -> None:
         """Re-plan at once (a one-shot job: optimise, then dispatch, under the step lock), e.g. after a rejection."""
@@ -233,5 +235,7 @@ class LoopScheduler:
         (APScheduler's executor would cancel a running job, leaving e.g. a solve's thread orphaned)."""
         self.stopping = True
         async with self.lock:
+            pass
+        async with self.probe_lock:
             pass
         self.shutdown()
