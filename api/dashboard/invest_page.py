@@ -2,7 +2,10 @@
 run, read from Settings.invest_dir through runtime exactly as GET /api/v1/invest reads it. Per shelter the
 recommended additions (PV kWp, battery kWh / kW, V2H chargers, EVs allotted), P(72 h) before -> after with and
 without the fleet, the headline (capex after subsidy JPY, annual cost JPY/yr, NPV JPY, payback years, CO2 avoided
-t/yr) and the cost-vs-resilience curve if the run has one. Facility managers get 403."""
+t/yr), the weather the run used, how the interchange links are treated in an outage, budget mode's pick
+(shelters at the target out of N, capex against the budget, per shelter the level its plan was made for and its
+P(72 h), a warning when the ladder of plans did not finish) and the cost-vs-resilience curve if the run has
+one. Facility managers get 403."""
 
 from __future__ import annotations
 
@@ -16,13 +19,15 @@ from api.dashboard.chart_spec import Series, time_chart
 from api.dashboard.i18n import Catalogue, catalogue
 from api.dashboard.templating import page_lang, render
 from api.routers.deps import ServiceDep
-from api.schemas.invest import InvestCurvePoint, InvestPlanOut
+from api.schemas.invest import InvestBudgetOut, InvestCurvePoint, InvestPlanOut
 from runtime.facades.invest_files import read_last
 from scenarios.model import Scenario
 
 router = APIRouter(include_in_schema=False)
 ROLES = ("operator", "disaster_office")
 MILLION = 1e6
+WEATHER_PREFIX = "weather: "
+MET_TOLERANCE = 1e-9  # as optimizer.invest.budget counts a shelter at the target
 
 
 def shelter_rows(plan: InvestPlanOut, names: dict[str, str]) -> list[dict[str, Any]]:
@@ -66,6 +71,31 @@ def curve_chart(t: Catalogue, curve: list[InvestCurvePoint]) -> dict[str, Any] |
     return spec
 
 
+def budget_context(budget: InvestBudgetOut | None, target: float, names: dict[str, str]) -> dict[str, Any] | None:
+    """Budget mode's pick for the page (None in least-cost mode): one row per shelter with the target its plan
+    was made for and its verified P(72 h) as percentages (0..100; planned_for None = nothing added), its capex
+    after subsidy (JPY) and whether it reaches the run's target (P >= target, as the budget mode counts `met`)."""
+    if budget is None:
+        return None
+    rows = [
+        {
+            "id": g.shelter,
+            "name": names.get(g.shelter, g.shelter),
+            "planned_for": 100 * g.planned_for if g.planned_for > 0 else None,
+            "p": 100 * g.p,
+            "capex_jpy": g.capex_jpy,
+            "met": g.p >= target - MET_TOLERANCE,
+        }
+        for g in budget.chosen
+    ]
+    return {"block": budget, "rows": rows}
+
+
+def weather_line(weather: str) -> str:
+    """The run's weather and outage load as `ems invest` stored it, without the facade's leading 'weather: '."""
+    return weather.removeprefix(WEATHER_PREFIX)
+
+
 def invest_context(t: Catalogue, plan: InvestPlanOut, names: dict[str, str]) -> dict[str, Any]:
     """The page's context from the API's model of the last run (so the page and /api/v1/invest agree)."""
     return {
@@ -74,6 +104,9 @@ def invest_context(t: Catalogue, plan: InvestPlanOut, names: dict[str, str]) -> 
         "rows": shelter_rows(plan, names),
         "curve": curve_chart(t, plan.curve),
         "curve_points": sorted(plan.curve, key=lambda p: p.target),
+        "weather": weather_line(plan.weather),
+        "links": plan.links_in_outage,
+        "budget": budget_context(plan.budget, plan.target, names),
     }
 
 

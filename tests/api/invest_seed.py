@@ -1,5 +1,6 @@
 """A hand-written `ems invest` result for 'tiny' in the shape runtime.facades.invest_files.summary() writes (two
-shelters, a budget run with a cost-vs-resilience curve), for the dashboard's investment page tests."""
+shelters, a budget run with a cost-vs-resilience curve, its budget block from a ladder that did not finish, the
+weather line and one interchange link), for the dashboard's investment page tests."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 PLAN: dict[str, Any] = {
     "scenario": "tiny",
-    "weather": "tokyo-2024",
+    "weather": "weather: JMA Tokyo 2024; outage load: tier1",
     "mode": "budget",
     "budget_jpy": 12_000_000.0,
     "target": 0.95,
@@ -59,6 +60,22 @@ PLAN: dict[str, Any] = {
             "operating_jpy_before": 500_000.0,
             "operating_jpy_after": 450_000.0,
         },
+    ],
+    "budget": {
+        "met": 1,
+        "shelters": 2,
+        "capex_jpy": 11_500_000.0,
+        "status": "optimal",
+        "complete": False,
+        "rungs_built": 7,
+        "ladder_s": 612.4,
+        "chosen": [
+            {"shelter": "centre", "planned_for": 0.9, "p": 0.9117009, "capex_jpy": 4_250_000.0},
+            {"shelter": "school", "planned_for": 0.95, "p": 0.97, "capex_jpy": 7_250_000.0},
+        ],
+    },
+    "links_in_outage": [
+        "centre-school (centre - school, 20 kW): grid-tied, drops out in an outage; not used by the sizing"
     ],
     "curve": [
         {"target": 0.9, "annual_cost_jpy": 2_000_000.0, "capex_jpy": 9_000_000.0, "worst_p72": 0.91, "verified": True},

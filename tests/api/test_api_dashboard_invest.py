@@ -1,13 +1,16 @@
 # mypy: allow-untyped-defs, allow-incomplete-defs
 """The dashboard's investment page (/invest) without a browser: the numbers it shows equal GET /api/v1/invest's
 (on a real `ems invest` run on 'tiny' and on a hand-written budget run with a curve), the curve's JSON block, the
-"no investment run yet" state, an unreadable file, roles and navigation, both languages, no inline script."""
+"no investment run yet" state, an unreadable file, roles and navigation, both languages, no inline script; the
+budget block (the numbers equal the API's, the warning when the ladder did not finish, "nothing added"), the
+weather line and the links in an outage."""
 
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import invest_seed
 import pytest
@@ -176,7 +179,108 @@ def test_both_languages_and_no_inline_script(client, tmp_path):
     assert "避難所ごとの推奨追加" not in en
     assert "テストセンター" in ja
     assert "Test Centre" in en
+    assert "予算モードの選択" in ja
+    assert "計画の候補づくりが期限までに終わりませんでした" in text_of(ja, "invest-budget-incomplete")
+    assert "Budget mode" not in ja
+    assert "Budget mode: the pick per shelter" in en
+    assert "The ladder of plans did not finish" in text_of(en, "invest-budget-incomplete")
+    assert "予算モード" not in en
     for html in (ja, en):
         check = ScriptCheck()
         check.feed(html)
         assert check.problems == []
+
+
+def budget_page(client, lang: str = "en") -> tuple[dict[str, Any], str]:
+    headers = client.users["disaster"]
+    body = client.get("/api/v1/invest", headers=headers).json()
+    html = client.get(f"/invest?lang={lang}", headers=headers).text
+    client.cookies.clear()
+    return body, html
+
+
+def budget_cell(html: str, shelter: str, name: str) -> str:
+    row = re.search(rf'<tr class="budget-row" data-shelter="{shelter}">(.*?)</tr>', html, re.S)
+    assert row is not None, f"no budget row for {shelter}"
+    found = re.search(rf'<td class="{name}">([^<]*)</td>', row.group(1))
+    assert found is not None, f"no {name} cell for {shelter}"
+    return found.group(1).strip()
+
+
+def test_budget_block_equals_the_api(client, tmp_path):
+    use_dir(client, invest_seed.write(tmp_path / "budget"))
+    body, html = budget_page(client)
+    budget = body["budget"]
+    assert text_of(html, "invest-budget-met") == str(budget["met"]) == "1"
+    assert text_of(html, "invest-budget-shelters") == str(budget["shelters"]) == "2"
+    assert text_of(html, "invest-budget-capex") == one(budget["capex_jpy"], 0) == "11,500,000"
+    assert text_of(html, "invest-budget-limit") == one(body["budget_jpy"], 0) == "12,000,000"
+    assert text_of(html, "invest-budget-rungs") == str(budget["rungs_built"]) == "7"
+    assert text_of(html, "invest-budget-ladder") == one(budget["ladder_s"], 0) == "612"
+    assert "Shelters at P(72 h) ≥ 95 %" in html
+    for pick in budget["chosen"]:
+        sid = pick["shelter"]
+        assert budget_cell(html, sid, "planned_for") == one(100 * pick["planned_for"], 0)
+        assert budget_cell(html, sid, "p") == one(100 * pick["p"])
+        assert budget_cell(html, sid, "capex") == one(pick["capex_jpy"], 0)
+    assert budget_cell(html, "centre", "planned_for") == "90"
+    assert budget_cell(html, "centre", "p") == "91.2"
+    assert budget_cell(html, "centre", "met") == "✗"  # 0.912 < 0.95
+    assert budget_cell(html, "school", "met") == "✓"
+    assert html.count('class="budget-row"') == len(budget["chosen"])
+    assert html.count('<td class="met">✓</td>') == budget["met"]
+    # the ladder did not finish: the warning names how many plans the pick had and the option to change
+    warning = text_of(html, "invest-budget-incomplete")
+    assert "did not finish before the deadline" in warning
+    assert "the 7 one-shelter plans built" in warning
+    assert "<code>ems invest --deadline</code>" in html
+
+
+def test_budget_block_complete_and_nothing_added(client, tmp_path):
+    plan = json.loads(json.dumps(invest_seed.PLAN))
+    plan["budget"]["complete"] = True
+    plan["budget"]["met"] = 0
+    plan["budget"]["chosen"][0] = {"shelter": "centre", "planned_for": 0.0, "p": 0.125, "capex_jpy": 0.0}
+    plan["budget"]["chosen"][1]["p"] = 0.95 - 1e-12  # at the target within the budget mode's tolerance
+    plan["budget"]["met"] = 1
+    use_dir(client, invest_seed.write(tmp_path / "complete", plan))
+    body, en = budget_page(client)
+    _, ja = budget_page(client, "ja")
+    assert body["budget"]["complete"] is True
+    for html in (en, ja):
+        assert 'id="invest-budget-incomplete"' not in html
+        assert 'id="invest-budget-picks"' in html
+        assert budget_cell(html, "centre", "p") == "12.5"
+        assert budget_cell(html, "centre", "capex") == "0"
+        assert budget_cell(html, "centre", "met") == "✗"
+        assert budget_cell(html, "school", "met") == "✓"
+    assert budget_cell(en, "centre", "planned_for") == "nothing added"
+    assert budget_cell(ja, "centre", "planned_for") == "追加なし"
+
+
+def test_weather_and_links_in_the_headline(client, tmp_path):
+    use_dir(client, invest_seed.write(tmp_path / "budget"))
+    body, en = budget_page(client)
+    _, ja = budget_page(client, "ja")
+    assert body["weather"] == "weather: JMA Tokyo 2024; outage load: tier1"
+    for html in (en, ja):
+        assert text_of(html, "invest-weather-used") == "JMA Tokyo 2024; outage load: tier1"
+        links = re.findall(r'<li class="invest-link">([^<]*)</li>', html)
+        assert links == body["links_in_outage"]
+        assert "grid-tied, drops out in an outage" in links[0]
+    assert "Weather used:" in text_of(en, "invest-weather")
+    assert "使用した気象:" in text_of(ja, "invest-weather")
+    assert "Interchange links in an outage:" in text_of(en, "invest-links")
+    assert "停電時の融通線:" in text_of(ja, "invest-links")
+
+
+def test_least_cost_run_has_no_budget_section(client, real_run):
+    use_dir(client, real_run)
+    body, html = budget_page(client)
+    assert body["mode"] == "least_cost"
+    assert body["budget"] is None
+    assert 'id="invest-budget-picks"' not in html
+    assert 'id="invest-budget-incomplete"' not in html
+    assert text_of(html, "invest-weather-used") == body["weather"].removeprefix("weather: ")
+    assert re.findall(r'<li class="invest-link">([^<]*)</li>', html) == body["links_in_outage"]
+    assert ('id="invest-links"' in html) is bool(body["links_in_outage"])
