@@ -202,6 +202,7 @@ def invest(
             f"{b.capex_jpy:,.0f} JPY ({b.rungs_built} one-shelter plans, ladder complete: {b.complete})",
             highlight=False,
         )
+        console.print(f"answered by the {b.path} path: {b.reason}", highlight=False)
     console.print(f"series: {run.weather}", highlight=False)
     paths = invest_files.write_run(run, out or settings.invest_dir, runs)
     console.print("wrote " + ", ".join(str(p) for p in paths.values()), highlight=False)

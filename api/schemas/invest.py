@@ -51,13 +51,24 @@ class InvestBudgetPick(Schema):
 
     shelter: str
     planned_for: float = Field(description="Target P(72 h) its plan was sized for; 0 = nothing added.")
-    p: float = Field(description="P(72 h) of that plan from the year verification (own cars).")
+    p: float = Field(
+        description="P(72 h) of that plan from the year verification (ladder: own cars; city-wide: the cars allotted)."
+    )
     capex_jpy: float = Field(description="Capex after subsidy, JPY.")
 
 
 class InvestBudgetOut(Schema):
     """Budget mode's answer: how many shelters the budget brings to the target, and the pick per shelter."""
 
+    path: str = Field(
+        "ladder",
+        description="Which answered: 'city-wide' (the least-cost plan at the target with the shared fleet, when it "
+        "verifies and fits the budget) or 'ladder' (one-shelter plans and the pick).",
+    )
+    reason: str = Field("", description="Why that path answered, in words.")
+    city_capex_jpy: float | None = Field(
+        None, description="Capex after subsidy of the city-wide least-cost plan at the target, JPY (None: not run)."
+    )
     met: int = Field(description="Shelters at or above the target.")
     shelters: int
     capex_jpy: float = Field(description="Capex after subsidy of the pick, JPY (at most the budget).")

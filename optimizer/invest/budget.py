@@ -7,8 +7,10 @@ first, then the largest summed P(h), then the least capex, within the budget. Bo
 by level over all shelters (the target's level first, then the others from low to high), a shelter's levels at
 or above one whose plan costs more than the whole budget are skipped, and no rung is started after the
 deadline; the choice uses the rungs finished (`BudgetChoice.complete` says whether all were).
-The shelters share no cars here (each plan uses its own cars only), so the city-wide least-cost plan with the
-shared fleet can reach a target for less; budget mode answers "which shelters first for this money".
+The ladder's shelters share no cars (each plan uses its own cars only), so the city-wide least-cost plan with the
+shared fleet can reach a target for less: the caller first tries that plan and answers with it when it is
+year-verified and its capex fits the budget (`city_choice`, path 'city-wide'); the ladder answers otherwise
+(path 'ladder', "which shelters first for this money").
 Units: JPY (capex after subsidy), JPY/yr (annual cost), fractions 0..1 of the year's outage starts, h.
 """
 
@@ -25,6 +27,7 @@ from optimizer.invest.plan import InvestPlan, Iteration, Progress
 from optimizer.invest.result import InvestDesign, SiteSizes
 from optimizer.invest.verify import SiteVerdict
 from optimizer.solver import HighsModel, HighsOptions
+from scenarios.invest_costs import InvestCosts
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +51,10 @@ class Rung:
 @dataclass(frozen=True)
 class BudgetChoice:
     """The rung chosen per shelter, how many reach the target, the capex (JPY), the picking MILP's status,
-    whether every rung of the ladder was built before the deadline, the rungs built and the ladder's seconds."""
+    whether every rung of the ladder was built before the deadline, the rungs built and the ladder's seconds.
+    path: which answered, 'city-wide' (the least-cost plan at the target with the shared fleet) or 'ladder';
+    reason: why, in words; city_capex_jpy: that city-wide plan's capex after subsidy (JPY; None if not run or
+    without a design)."""
 
     budget_jpy: float
     target: float
@@ -60,6 +66,9 @@ class BudgetChoice:
     complete: bool
     rungs_built: int
     ladder_s: float
+    path: str = "ladder"
+    reason: str = ""
+    city_capex_jpy: float | None = None
 
 
 def ladder_levels(target: float, levels: tuple[float, ...]) -> list[float]:
@@ -160,6 +169,63 @@ def choose_within_budget(
         complete=complete,
         rungs_built=sum(len(v) - 1 for v in rungs.values()),
         ladder_s=ladder_s,
+    )
+
+
+def site_capex(design: InvestDesign, costs: InvestCosts) -> dict[str, float]:
+    """Upfront capex after subsidy (JPY) per shelter of a design: its PV, battery kWh and kW, V2H chargers, and the
+    bought cars allotted to it (as in the sizing model's capex)."""
+    out = {
+        s.site: costs.pv.net_capex_jpy * s.pv_kwp
+        + costs.battery_energy.net_capex_jpy * s.battery_kwh
+        + costs.battery_power.net_capex_jpy * s.battery_kw
+        + costs.v2h_charger.net_capex_jpy * s.v2h_chargers
+        for s in design.sizes
+    }
+    for car in design.cars_bought:
+        site = design.allotment.get(car)
+        if site in out:
+            out[site] += costs.fleet_ev.net_capex_jpy
+    return out
+
+
+def city_fits(plan: InvestPlan, budget_jpy: float) -> tuple[bool, str]:
+    """Whether the city-wide least-cost plan at the target answers budget mode (year-verified, a design, capex
+    after subsidy within the budget, JPY), and why in words."""
+    if not plan.design.ok:
+        return False, f"the city-wide least-cost plan at the target has no design ({plan.design.status})"
+    capex = plan.design.capex_jpy
+    if not plan.verified:
+        return False, f"the city-wide least-cost plan at the target ({capex:,.0f} JPY) did not verify over the year"
+    if capex > budget_jpy + 1e-6:
+        return False, f"the city-wide least-cost plan at the target costs {capex:,.0f} JPY, above the budget"
+    return True, (
+        f"the city-wide least-cost plan at the target (shared fleet, verified over the year) costs {capex:,.0f} JPY, "
+        "within the budget: every shelter at the target"
+    )
+
+
+def city_choice(plan: InvestPlan, budget_jpy: float, costs: InvestCosts, reason: str) -> BudgetChoice:
+    """The city-wide plan as budget mode's answer: per shelter its sizes' capex (JPY) and verified P (with the
+    cars allotted to it), path 'city-wide'."""
+    capex = site_capex(plan.design, costs)
+    chosen = tuple(
+        Rung(v.site, plan.target, v.p_survive(plan.hours), capex.get(v.site, 0.0), 0.0, v, plan) for v in plan.after
+    )
+    return BudgetChoice(
+        budget_jpy=budget_jpy,
+        target=plan.target,
+        hours=plan.hours,
+        chosen=chosen,
+        met=sum(1 for g in chosen if g.p >= plan.target - 1e-9),
+        capex_jpy=plan.design.capex_jpy,
+        status=plan.design.status,
+        complete=True,
+        rungs_built=0,
+        ladder_s=0.0,
+        path="city-wide",
+        reason=reason,
+        city_capex_jpy=plan.design.capex_jpy,
     )
 
 

@@ -1,16 +1,28 @@
-"""Budget mode for the disaster office: the best resilience a capex budget buys (optimizer.invest.budget): a
-ladder of year-verified least-cost plans per shelter, each shelter alone with its own cars, then the pick per
-shelter within the budget. Bounded by `deadline_s` for the ladder (rungs started before it finish) and the
-HiGHS time limit per sizing solve. Units: JPY (capex after subsidy), h, fractions 0..1.
+"""Budget mode for the disaster office: the best resilience a capex budget buys (optimizer.invest.budget).
+First the city-wide least-cost plan at the target (the normal `ems invest` path: shared fleet, year-verified);
+if it verifies and its capex after subsidy fits the budget, it is the answer (every shelter at the target).
+Otherwise a ladder of year-verified least-cost plans per shelter, each shelter alone with its own cars, then
+the pick per shelter within the budget. The `budget` block says which path answered and why. Bounded by the
+HiGHS time limit and max_rounds for the city-wide plan, `deadline_s` for the ladder (rungs started before it
+finish) and the HiGHS time limit per sizing solve. Units: JPY (capex after subsidy), h, fractions 0..1.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from optimizer.invest import InvestPlan, finance
-from optimizer.invest.budget import BudgetChoice, build_ladder, choose_within_budget, merged_plan
+from optimizer.invest.budget import (
+    BudgetChoice,
+    build_ladder,
+    choose_within_budget,
+    city_choice,
+    city_fits,
+    merged_plan,
+)
 from optimizer.invest.plan import nothing_added
 from optimizer.invest.verify import SiteVerdict, site_tasks, verify_site
 from optimizer.invest.year import YearSeries
@@ -25,6 +37,8 @@ from runtime.facades.invest_planning import (
 )
 from scenarios.invest_costs import InvestCosts, load_invest_costs
 from scenarios.model import Scenario
+
+log = logging.getLogger(__name__)
 
 BUDGET_LEVELS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
 
@@ -52,16 +66,66 @@ def run_budget(
     with_fleet: bool = True,
     on_progress: Callable[[str], None] | None = None,
     batch: BatchSettings | None = None,
+    city_first: bool = True,
 ) -> tuple[InvestRun, BudgetChoice]:
     """The budget plan of `scenario` (see the module docstring) as an InvestRun, and the choice behind it.
     with_fleet False: no car at all (each shelter's own cars are left out too); max_rounds and time_limit_s
-    per one-shelter plan."""
+    for the city-wide plan and per one-shelter plan; city_first False: the ladder only."""
     if budget_jpy < 0:
         raise ValueError(f"budget: {budget_jpy} must be >= 0 (JPY of capex after subsidy)")
     tick = time.perf_counter()
     costs = costs or load_invest_costs()
     year = year or year_series(scenario)
-    today = today_verdicts(scenario, year, costs, batch or BatchSettings(workers=0))
+    batch = batch or BatchSettings(workers=0)
+    reason, city_capex = "city-wide plan not tried", None
+    if city_first:
+        if on_progress is not None:
+            on_progress(f"budget: city-wide least-cost plan for P >= {target:.2f}")
+        city = run_invest(
+            scenario,
+            costs,
+            target,
+            year=year,
+            max_rounds=max_rounds,
+            time_limit_s=time_limit_s,
+            with_fleet=with_fleet,
+            on_progress=on_progress,
+            batch=batch,
+        )
+        fits, reason = city_fits(city.plan, budget_jpy)
+        city_capex = city.plan.design.capex_jpy if city.plan.design.ok else None
+        log.info("budget %.0f JPY: %s", budget_jpy, reason)
+        if fits:
+            choice = city_choice(city.plan, budget_jpy, costs, reason)
+            seconds = {**city.seconds, "city": city.seconds["total"], "total": time.perf_counter() - tick}
+            return replace(city, budget_jpy=budget_jpy, seconds=seconds, budget=choice), choice
+    city_s = time.perf_counter() - tick
+    run, choice = _ladder_run(
+        scenario, budget_jpy, costs, target, year, levels, deadline_s, time_limit_s, max_rounds, with_fleet,
+        on_progress, batch,
+    )  # fmt: skip
+    choice = replace(choice, reason=f"{reason}: the ladder of one-shelter plans answers", city_capex_jpy=city_capex)
+    seconds = {**run.seconds, "city": city_s, "total": time.perf_counter() - tick}
+    return replace(run, seconds=seconds, budget=choice), choice
+
+
+def _ladder_run(
+    scenario: Scenario,
+    budget_jpy: float,
+    costs: InvestCosts,
+    target: float,
+    year: YearSeries,
+    levels: tuple[float, ...],
+    deadline_s: float,
+    time_limit_s: float,
+    max_rounds: int,
+    with_fleet: bool,
+    on_progress: Callable[[str], None] | None,
+    batch: BatchSettings,
+) -> tuple[InvestRun, BudgetChoice]:
+    """The ladder path: one-shelter plans per level, then the pick within the budget (path 'ladder')."""
+    tick = time.perf_counter()
+    today = today_verdicts(scenario, year, costs, batch)
 
     def plan_one(site: str, level: float) -> InvestPlan:
         one = run_invest(

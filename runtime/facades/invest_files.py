@@ -97,9 +97,13 @@ def summary(run: InvestRun) -> dict[str, Any]:
 
 
 def budget_summary(choice: BudgetChoice) -> dict[str, Any]:
-    """Budget mode's answer: shelters at the target, capex (JPY), whether the ladder finished, the pick per
-    shelter (the target its plan was made for, 0 = nothing added; its verified P; its capex)."""
+    """Budget mode's answer: which path answered ('city-wide' or 'ladder') and why, the city-wide plan's capex
+    (JPY), shelters at the target, capex (JPY), whether the ladder finished, the pick per shelter (the target
+    its plan was made for, 0 = nothing added; its verified P; its capex)."""
     return {
+        "path": choice.path,
+        "reason": choice.reason,
+        "city_capex_jpy": choice.city_capex_jpy,
         "met": choice.met,
         "shelters": len(choice.chosen),
         "capex_jpy": choice.capex_jpy,

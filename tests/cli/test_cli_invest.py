@@ -83,12 +83,12 @@ def test_bad_costs_file_names_the_field(tmp_path: Path) -> None:
 
 
 def test_budget_mode_on_tiny_spends_at_most_the_budget(tmp_path: Path) -> None:
-    args = ["invest", "--scenario", "tiny", "--budget", "3000000", "--levels", "0.95", "--out", str(tmp_path)]
+    args = ["invest", "--scenario", "tiny", "--budget", "1000000", "--levels", "0.95", "--out", str(tmp_path)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "invest.json").read_text(encoding="utf-8"))
     assert summary["mode"] == "budget"
-    assert summary["finance"]["capex_jpy"] <= 3_000_000 + 1e-3
+    assert summary["finance"]["capex_jpy"] <= 1_000_000 + 1e-3
     budget = summary["budget"]
     assert budget["shelters"] == 1
     assert budget["capex_jpy"] == pytest.approx(summary["finance"]["capex_jpy"])
@@ -97,7 +97,31 @@ def test_budget_mode_on_tiny_spends_at_most_the_budget(tmp_path: Path) -> None:
     assert pick["p"] == pytest.approx(summary["shelters"][0]["p72_after_fleet"])
     assert (pick["p"] >= 0.95) == (budget["met"] == 1)
     assert budget["rungs_built"] == 1
+    assert budget["path"] == "ladder"
+    assert "above the budget" in budget["reason"]
+    assert budget["city_capex_jpy"] > 1_000_000
+    assert "answered by the ladder path" in result.output
     assert "Hiroshima" in summary["weather"]
+
+
+def test_budget_mode_on_tiny_answers_with_the_shared_car_plan_when_it_fits(tmp_path: Path) -> None:
+    """2 M JPY: above the city-wide plan at the target (shared dealer car ev1), below centre's plan alone."""
+    from api.schemas.invest import InvestPlanOut
+
+    args = ["invest", "--scenario", "tiny", "--budget", "2000000", "--levels", "0.95", "--out", str(tmp_path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "answered by the city-wide path" in result.output
+    summary = json.loads((tmp_path / "invest.json").read_text(encoding="utf-8"))
+    budget = summary["budget"]
+    assert budget["path"] == "city-wide"
+    assert budget["met"] == budget["shelters"] == 1
+    assert summary["verified"] is True
+    assert summary["allotment"] == {"ev1": "centre"}
+    assert budget["capex_jpy"] == pytest.approx(summary["finance"]["capex_jpy"])
+    assert budget["capex_jpy"] == pytest.approx(budget["city_capex_jpy"])
+    assert 0 < budget["capex_jpy"] <= 2_000_000
+    assert InvestPlanOut.model_validate(summary).budget.path == "city-wide"  # type: ignore[union-attr]
 
 
 def test_bad_levels_name_the_option() -> None:

@@ -17,8 +17,11 @@ from optimizer.invest.budget import (
     build_ladder,
     choose_rungs,
     choose_within_budget,
+    city_choice,
+    city_fits,
     ladder_levels,
     merged_plan,
+    site_capex,
 )
 from optimizer.invest.inputs import InvestInput
 from optimizer.invest.plan import InvestPlan, nothing_added
@@ -153,3 +156,40 @@ def test_levels_above_an_unaffordable_plan_are_skipped_but_not_those_below() -> 
     assert complete
     assert asked == [("s1", 1.0), ("s2", 1.0), ("s1", 0.5), ("s2", 0.5)]
     assert [g.target for g in rungs["s1"]] == [0.0, 1.0, 0.5]
+
+
+def city_plan() -> InvestPlan:
+    """Both shelters sized together (no cars: the least-cost plan is a hand-sized battery at each)."""
+
+    def build(starts: dict[str, list[int]]) -> InvestInput:
+        sites = tuple(
+            replace(one_site(1.0, windows=tuple(YEAR.window(s, k) for k in starts.get(s, []))), id=s) for s in SITES
+        )
+        return invest_input(sites, COSTS, price=1.0, duration=DURATION)
+
+    return plan_investment(build, YEAR, {s: [0] for s in SITES}, target=1.0, hours=24.0)
+
+
+def test_the_city_wide_plan_answers_when_it_fits_and_its_capex_splits_per_shelter() -> None:
+    plan = city_plan()
+    assert plan.verified
+    assert plan.design.capex_jpy == pytest.approx(2 * ONE_BATTERY, rel=1e-6)
+    assert site_capex(plan.design, COSTS) == pytest.approx({"s1": ONE_BATTERY, "s2": ONE_BATTERY}, rel=1e-6)
+    fits, why = city_fits(plan, 2 * ONE_BATTERY * 1.001)
+    assert fits
+    assert "within the budget" in why
+    short, why_not = city_fits(plan, 2 * ONE_BATTERY * 0.999)
+    assert not short
+    assert "above the budget" in why_not
+    choice = city_choice(plan, 2 * ONE_BATTERY * 1.001, COSTS, why)
+    assert (choice.path, choice.met, choice.rungs_built) == ("city-wide", 2, 0)
+    assert choice.capex_jpy == pytest.approx(2 * ONE_BATTERY, rel=1e-6)
+    assert choice.city_capex_jpy == choice.capex_jpy
+    assert [g.site for g in choice.chosen] == list(SITES)
+
+
+def test_an_unverified_city_wide_plan_does_not_answer() -> None:
+    plan = replace(city_plan(), verified=False)
+    fits, why = city_fits(plan, 1e12)
+    assert not fits
+    assert "did not verify" in why
