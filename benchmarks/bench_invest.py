@@ -128,8 +128,15 @@ def budget_lines(scenario_name: str, budget_jpy: float, target: float) -> list[s
         "",
         f"{choice.met} of {len(choice.chosen)} shelters reach the target for {choice.capex_jpy:,.0f} JPY; ladder "
         f"complete {choice.complete} ({choice.rungs_built} one-shelter plans, {choice.ladder_s:.0f} s); pick "
-        f"{choice.status}; {seconds:.0f} s in all. Each shelter alone with its own cars; P72 from the year "
-        "verification of each plan.",
+        f"{choice.status}; {seconds:.0f} s in all, of which the city-wide plan tried first "
+        f"{run.seconds.get('city', 0.0):.0f} s.",
+        "",
+        f"Answered by the {choice.path} path: {choice.reason}. "
+        + (
+            "P72 from the city-wide plan's year verification (with the cars allotted)."
+            if choice.path == "city-wide"
+            else "Each shelter alone with its own cars; P72 from the year verification of each plan."
+        ),
         "",
         "| shelter | planned for | +PV kWp | +battery kWh | +battery kW | capex JPY | P72 before | P72 after |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",

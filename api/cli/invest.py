@@ -95,6 +95,8 @@ def _plan(
                 with_fleet=options["with_fleet"],
                 on_progress=say,
                 batch=options["batch"],
+                city_time_limit_s=options["time_limit_s"],
+                city_max_rounds=options["max_rounds"],
             )
         else:
             run = invest_planning.run_invest(city, config, target, year=year, on_progress=say, **options)

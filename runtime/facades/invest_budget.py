@@ -67,10 +67,13 @@ def run_budget(
     on_progress: Callable[[str], None] | None = None,
     batch: BatchSettings | None = None,
     city_first: bool = True,
+    city_time_limit_s: float = 120.0,
+    city_max_rounds: int = 10,
 ) -> tuple[InvestRun, BudgetChoice]:
     """The budget plan of `scenario` (see the module docstring) as an InvestRun, and the choice behind it.
     with_fleet False: no car at all (each shelter's own cars are left out too); max_rounds and time_limit_s
-    for the city-wide plan and per one-shelter plan; city_first False: the ladder only."""
+    per one-shelter plan, city_max_rounds and city_time_limit_s (run_invest's defaults) for the city-wide plan;
+    city_first False: the ladder only."""
     if budget_jpy < 0:
         raise ValueError(f"budget: {budget_jpy} must be >= 0 (JPY of capex after subsidy)")
     tick = time.perf_counter()
@@ -86,8 +89,8 @@ def run_budget(
             costs,
             target,
             year=year,
-            max_rounds=max_rounds,
-            time_limit_s=time_limit_s,
+            max_rounds=city_max_rounds,
+            time_limit_s=city_time_limit_s,
             with_fleet=with_fleet,
             on_progress=on_progress,
             batch=batch,
