@@ -327,6 +327,26 @@ class ElectricVehicle(Strict):
     v2h_max_kwh_per_24h: float | None = Field(
         None, gt=0, description="The car owner's limit on V2H energy in any 24 hours, kWh (None = no limit)."
     )
+    mobilisation_delay_h: float = Field(
+        0.0,
+        ge=0,
+        le=72,
+        description="Hours from the outage start, or from the car's return to its base, until a driver takes it "
+        "out (finding one); for a dealer car, the hours until the dealer hands it over at its base.",
+    )
+    engine_kw: float = Field(
+        0.0, ge=0, le=50, description="A PHEV's engine as a generator: electric kW it can add at the outlet (0 = none)."
+    )
+    fuel_tank_l: float = Field(0.0, ge=0, le=200, description="A PHEV's fuel tank in litres (0 = no engine fuel).")
+    fuel_kwh_per_l: float = Field(
+        0.0, ge=0, le=10, description="Electric kWh the engine makes from one litre of fuel at the outlet."
+    )
+    fuel_level: float = Field(0.5, ge=0, le=1, description="Fuel in the tank at the outage start (fraction).")
+
+    @property
+    def fuel_kwh(self) -> float:
+        """Electric kWh the engine can make from the fuel in the tank at the outage start (0 without an engine)."""
+        return self.fuel_tank_l * self.fuel_level * self.fuel_kwh_per_l if self.engine_kw > 0 else 0.0
 
     @model_validator(mode="after")
     def _disaster_car_can_supply(self) -> ElectricVehicle:

@@ -55,6 +55,15 @@ def outage(
     charge_point: list[str] = typer.Option(
         [], "--charge-point", help="Where cars recharge: FACILITY[:CHARGERS[:KW]] (repeat; 'none' = nowhere)."
     ),
+    calendar: bool = typer.Option(
+        True,
+        "--calendar/--no-calendar",
+        help="Car availability from the fleet calendar (official use, car-sharing, mobilisation and dealer "
+        "delays); --unavailable overrides it per car.",
+    ),
+    readiness_file: Path = typer.Option(
+        None, "--readiness", help="readiness.json from `ems outage readiness --out`: its car and battery SoC."
+    ),
 ) -> None:
     """Plan an outage: which shelters keep power, how long, and which car goes where when."""
     if ctx.invoked_subcommand is not None:
@@ -64,11 +73,15 @@ def outage(
         raise typer.Exit(2)
     from runtime.facades import forecasting
     from runtime.facades import outage_planning as outage_rt
+    from runtime.facades import outage_readiness as outage_ready
 
     s, when = open_scenario(scenario), _start(start)
     try:
         frame = forecasting.read_weather_file(weather, station) if weather is not None else None
         off, busy = outage_rt.parse_unavailable(unavailable, when)
+        ready_ev, ready_battery = (
+            outage_ready.read_readiness_soc(readiness_file) if readiness_file is not None else ({}, {})
+        )
         result = outage_rt.plan(
             s,
             when,
@@ -79,11 +92,12 @@ def outage(
             pv_factor=pv_factor,
             weather=frame,
             candidate_shelters=candidates,
-            ev_soc=outage_rt.parse_shares(ev_soc, "--ev-soc"),
-            battery_soc=outage_rt.parse_shares(battery_soc, "--battery-soc"),
+            ev_soc=ready_ev | outage_rt.parse_shares(ev_soc, "--ev-soc"),
+            battery_soc=ready_battery | outage_rt.parse_shares(battery_soc, "--battery-soc"),
             unavailable_evs=off,
             available_from=busy,
             charge_points=outage_rt.parse_charge_points(charge_point),
+            fleet_calendar=calendar,
         )
     except (OSError, ValueError) as exc:
         err_console.print(f"[red]{exc}[/red]")
@@ -173,11 +187,15 @@ def readiness(
     hours: float = typer.Option(72.0, help="Autonomy to prepare for, hours."),
     ev_soc: float = typer.Option(0.95, help="SoC target of city cars by the event (fraction)."),
     cost: bool = typer.Option(False, "--cost", help="Also run the day-ahead plan with and without readiness."),
+    plan: bool = typer.Option(False, "--plan", help="Also plan the outage from the event with readiness's SoC."),
+    out: Path = typer.Option(None, help="Write readiness.json here (for `ems outage --readiness FILE`)."),
 ) -> None:
-    """Raised shelter reserves and fleet pre-charge targets before a forecast event."""
+    """Raised shelter reserves and fleet pre-charge targets before a forecast event, the fleet calendar at
+    the event, and (--plan) the outage plan that starts from them."""
     import pandas as pd
 
     from runtime.facades import outage_planning as outage_rt
+    from runtime.facades import outage_readiness as outage_ready
 
     if event is None:
         from scenarios.timegrid import utcnow
@@ -185,9 +203,22 @@ def readiness(
         event = (pd.Timestamp(utcnow()) + pd.Timedelta(hours=24)).isoformat()
         console.print(f"no --event given: preparing for {event} (24 h from now)")
     s, when = open_scenario(scenario), _start(event)
-    targets, _ = outage_rt.readiness(s, when, hours, ev_soc)
-    console.print(_frame_table("Shelter reserves", targets.shelter_frame().reset_index().round(3)))
-    console.print(_frame_table("EV pre-charge targets", pd.DataFrame(targets.to_dict()["evs"])))
+    document = outage_ready.readiness_document(s, when, hours, ev_soc)
+    console.print(_frame_table("Shelter reserves", pd.DataFrame(document["shelters"]).round(3)))
+    console.print(_frame_table("EV pre-charge targets", pd.DataFrame(document["evs"])))
+    console.print(_frame_table("Fleet at the event (calendar)", pd.DataFrame(document["availability"])))
+    if out is not None:
+        console.print(f"wrote {outage_ready.write_readiness(document, out)}")
+    if plan:
+        result = outage_ready.plan_after_readiness(s, when, hours, ev_soc, method="greedy")
+        summary = result.summary()
+        console.print(
+            f"outage plan from {when.isoformat()} with readiness SoC (greedy): served {summary['served_kwh']:.1f} "
+            f"of {summary['critical_kwh']:.1f} kWh critical; tier 1 fully served at "
+            f"{summary['shelters_tier1_full']} of {len(result.data.shelters)} shelters"
+        )
+        for note in result.notes:
+            console.print(f"note: {note}")
     if cost:
         c = outage_rt.readiness_cost(s, when, hours, ev_soc)
         console.print(

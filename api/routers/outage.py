@@ -36,17 +36,19 @@ RunId = Annotated[
 @dataclass(frozen=True)
 class PlanOptions:
     """What a request may set beyond the outage itself: car and shelter-battery SoC at the start (fraction by id),
-    cars unavailable ('ID' or busy until a time, 'ID@TIME') and the shelters each car may serve."""
+    cars unavailable ('ID' or busy until a time, 'ID@TIME'), the shelters each car may serve and whether the
+    fleet calendar sets the cars' availability."""
 
     ev_soc: Mapping[str, float] = field(default_factory=dict)
     battery_soc: Mapping[str, float] = field(default_factory=dict)
     unavailable: Sequence[str] = ()
     candidates: int = 6
+    fleet_calendar: bool = True
 
     @classmethod
     def of(cls, body: OutageRequest) -> PlanOptions:
         """The options of an API request body."""
-        return cls(body.ev_soc, body.battery_soc, tuple(body.unavailable), body.candidates)
+        return cls(body.ev_soc, body.battery_soc, tuple(body.unavailable), body.candidates, body.fleet_calendar)
 
 
 def start_plan(
@@ -87,6 +89,7 @@ def start_plan(
             battery_soc=dict(opts.battery_soc),
             unavailable_evs=off,
             available_from=busy,
+            fleet_calendar=opts.fleet_calendar,
         )
     except JobsFullError as exc:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc), headers={"Retry-After": "10"}) from None

@@ -34,6 +34,11 @@ class OutageRequest(RequestBody):
         description="Cars not available ('ID') or busy until a time ('ID@18:00' or 'ID@2024-09-02T09:00+09:00').",
     )
     candidates: int = Field(6, ge=1, le=50, description="Nearest shelters each car may serve.")
+    fleet_calendar: bool = Field(
+        True,
+        description="Car availability from the scenario's fleet calendar (official use on weekdays, car-sharing on "
+        "weekends and holidays, mobilisation and dealer delays); 'unavailable' overrides it per car.",
+    )
 
 
 class ShelterOutcome(Schema):

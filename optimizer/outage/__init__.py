@@ -3,6 +3,7 @@
 Separate from the day-ahead market model. Imports only `scenarios` among our packages.
 """
 
+from optimizer.outage.availability import CarAvailability, calendar_options, fleet_availability
 from optimizer.outage.bound import lp_relaxation_bound, perfect_relocation_bound
 from optimizer.outage.from_scenario import input_from_scenario, travel_matrices
 from optimizer.outage.greedy import greedy_plan
@@ -15,6 +16,7 @@ from optimizer.outage.survival import CarSupport, SurvivalInput, survival_hours,
 from optimizer.outage.survival_from_scenario import survival_input_from_scenario
 
 __all__ = [
+    "CarAvailability",
     "CarSupport",
     "Move",
     "OutageEV",
@@ -25,6 +27,8 @@ __all__ = [
     "ReadinessTargets",
     "StationaryBattery",
     "SurvivalInput",
+    "calendar_options",
+    "fleet_availability",
     "greedy_plan",
     "input_from_scenario",
     "lp_relaxation_bound",

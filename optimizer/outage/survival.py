@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.outage.inputs import OutageEV, StationaryBattery
+from optimizer.outage.survival_cars import FleetState
 
 SHORTFALL_KW = 1e-4
 
@@ -23,7 +24,12 @@ SHORTFALL_KW = 1e-4
 class CarSupport:
     """A car supporting a shelter in every simulated outage: delivers from `delay_slots` after the start.
 
-    power_kw: delivered kW limit there; usable_kwh: stored energy above the floor on arrival (after travel).
+    power_kw: delivered kW limit there (its V2H rating capped by the charger's, or its V2L outlet);
+    usable_kwh: stored energy above the floor on arrival (after travel). v2h: True if it discharges through one
+    of the shelter's V2H chargers (they serve one car at a time), False through its own V2L outlet. A PHEV's
+    engine adds up to engine_kw at the same outlet (within power_kw) from fuel_kwh of electric energy in its
+    tank, once the battery is at its floor or short of the need. delay_by_start: slots from each start until
+    it delivers (the fleet calendar's departure plus travel), shape (starts,); None = delay_slots always.
     """
 
     car: str
@@ -32,11 +38,22 @@ class CarSupport:
     usable_kwh: float
     delay_slots: int
     efficiency: float = 0.92
+    v2h: bool = True
+    engine_kw: float = 0.0
+    fuel_kwh: float = 0.0
+    delay_by_start: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
 class SurvivalInput:
-    """Series for period + duration: index (tz-aware 30-min), critical and PV kW (slots, shelters)."""
+    """Series for period + duration: index (tz-aware 30-min), critical and PV kW (slots, shelters).
+
+    battery_start_kwh: stored kWh of each shelter's battery at each start, shape (starts, shelters) (e.g. the
+    day-ahead dispatch's SoC at that slot); None = each battery's start_kwh at every start. chargers: V2H
+    chargers per shelter (cars on them take turns); None = no limit. v2l_parallel: per shelter, True if V2L
+    outlets may be summed with each other and the building supply; False = one outlet feeds the critical
+    circuit alone (the plan's rule, slot_rule.dispatch_slot); None = summed everywhere.
+    """
 
     index: pd.DatetimeIndex
     shelter_ids: tuple[str, ...]
@@ -46,16 +63,39 @@ class SurvivalInput:
     duration_slots: int
     slot_hours: float = 0.5
     cars: tuple[CarSupport, ...] = field(default_factory=tuple)
+    battery_start_kwh: np.ndarray | None = None
+    chargers: tuple[int, ...] | None = None
+    v2l_parallel: tuple[bool, ...] | None = None
 
     @property
     def n_starts(self) -> int:
         """Outage starts simulated: every slot that leaves a full duration in the series."""
         return len(self.index) - self.duration_slots + 1
 
+    @property
+    def starts(self) -> pd.DatetimeIndex:
+        """The outage start times (tz-aware), one per simulated start."""
+        return self.index[: self.n_starts]
+
 
 def survival_hours(data: SurvivalInput, with_evs: bool = True) -> np.ndarray:
     """Hours each shelter survives for each start, shape (starts, shelters), censored at the duration."""
     return simulate_starts(data, with_evs)[0]
+
+
+def _start_levels(data: SurvivalInput, cols: list[int]) -> np.ndarray:
+    """Stored kWh at each start for the shelters with a battery (starts, len(cols)), within floor..ceiling."""
+    n = data.n_starts
+    bats = [data.batteries[j] for j in cols]
+    if data.battery_start_kwh is None:
+        return np.tile(np.array([b.start_kwh for b in bats if b is not None]), (n, 1))
+    given = np.asarray(data.battery_start_kwh, dtype=float)
+    if given.shape != (n, len(data.shelter_ids)):
+        raise ValueError(
+            f"battery_start_kwh: shape {given.shape} must be (starts, shelters) = {(n, len(data.shelter_ids))}"
+        )
+    caps = np.array([b.capacity_kwh for b in bats if b is not None])
+    return np.asarray(np.clip(given[:, cols], 0.0, caps), dtype=float)
 
 
 def simulate_starts(data: SurvivalInput, with_evs: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -74,9 +114,9 @@ def simulate_starts(data: SurvivalInput, with_evs: bool = True) -> tuple[np.ndar
     hi, lo = np.array([b.ceiling_kwh for b in bats]), np.array([b.floor_kwh for b in bats])
     p_ch, p_dis = np.array([b.charge_kw for b in bats]), np.array([b.discharge_kw for b in bats])
     eta_c, eta_d = np.array([b.charge_efficiency for b in bats]), np.array([b.discharge_efficiency for b in bats])
-    level = np.tile(np.array([b.start_kwh for b in bats]), (n, 1))
-    cars = data.cars if with_evs else ()
-    car_kwh = [np.full(n, c.usable_kwh) for c in cars]
+    level = _start_levels(data, cols)
+    hi, lo = np.maximum(hi, level), np.minimum(lo, level)  # a start outside soc_min..soc_max is kept, as in the plan
+    fleet = FleetState.of(data, n) if with_evs and data.cars else None
     survived = np.zeros((n, n_s), dtype=np.int32)
     served = np.zeros((n, n_s), dtype=np.int32)
     alive = np.ones((n, n_s), dtype=bool)
@@ -88,14 +128,31 @@ def simulate_starts(data: SurvivalInput, with_evs: bool = True) -> tuple[np.ndar
             charge = np.minimum(np.minimum(np.maximum(-b_net, 0.0), p_ch), np.maximum(hi - level, 0.0) / (eta_c * h))
             dis = np.minimum(np.minimum(need[:, cols], p_dis), np.maximum(level - lo, 0.0) * eta_d / h)
             dis[charge > 0] = 0.0
+            if fleet is not None:
+                fleet.step(
+                    k,
+                    need,
+                    data.critical_kw[k : k + n],
+                    cols,
+                    charge,
+                    dis,
+                    data.pv_kw[k : k + n],
+                    (hi, level, p_ch, eta_c),
+                )
+            else:
+                need[:, cols] -= dis
             level += h * (eta_c * charge - dis / eta_d)
-            need[:, cols] -= dis
-        for c, energy in zip(cars, car_kwh, strict=True):
-            if k < c.delay_slots:
-                continue
-            give = np.minimum(np.minimum(need[:, c.shelter], c.power_kw), energy * c.efficiency / h)
-            energy -= give * h / c.efficiency  # noqa: PLW2901 - in place: the car's array in car_kwh
-            need[:, c.shelter] -= give
+        elif fleet is not None:
+            fleet.step(
+                k,
+                need,
+                data.critical_kw[k : k + n],
+                cols,
+                np.zeros((n, 0)),
+                np.zeros((n, 0)),
+                data.pv_kw[k : k + n],
+                None,
+            )
         ok = need <= SHORTFALL_KW
         served += ok
         alive &= ok

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,14 +21,16 @@ from forecasts.load import critical_load_kw
 from forecasts.pv import forecast_facility_pv
 from optimizer.dayahead.result import PlanResult
 from optimizer.outage import (
+    CarAvailability,
     OutageInput,
     ReadinessTargets,
+    calendar_options,
+    fleet_availability,
     greedy_plan,
     input_from_scenario,
     plan_outage,
     readiness_scenario,
     readiness_targets,
-    survival_input_from_scenario,
     survival_table,
 )
 from optimizer.outage import (
@@ -80,8 +82,16 @@ def outage_input(
     unavailable_evs: tuple[str, ...] = (),
     available_from: dict[str, pd.Timestamp] | None = None,
     charge_points: dict[str, tuple[int, float]] | None = None,
+    fleet_calendar: bool = True,
 ) -> OutageInput:
-    """The planner input for an outage of `hours` (≤ 72) from `start` (tz-aware) over all shelters and EVs."""
+    """The planner input for an outage of `hours` (≤ 72) from `start` (tz-aware) over all shelters and EVs.
+
+    fleet_calendar: cars away on official use or car-sharing, their mobilisation delays and the dealer cars'
+    hand-over delay come from the scenario (`availability_options`); `unavailable_evs` and `available_from`
+    (the CLI's --unavailable) override it car by car."""
+    unavailable_evs, available_from = availability_options(
+        scenario, start, unavailable_evs, available_from, fleet_calendar
+    )
     n_slots = round(hours * 2)
     if block_hours not in (2.0, 2.5, 3.0, 3.5, 4.0):
         raise ValueError(f"block_hours: {block_hours} must be 2..4 h in half hours")
@@ -103,6 +113,29 @@ def outage_input(
     )
 
 
+def availability_options(
+    scenario: Scenario,
+    start: pd.Timestamp,
+    unavailable_evs: tuple[str, ...] = (),
+    available_from: dict[str, pd.Timestamp] | None = None,
+    fleet_calendar: bool = True,
+) -> tuple[tuple[str, ...], dict[str, pd.Timestamp]]:
+    """Cars left out and {car: earliest departure} for the planner: the fleet calendar (if `fleet_calendar`)
+    overridden car by car by the explicit `unavailable_evs` / `available_from` (e.g. ev@14:00 = free now)."""
+    explicit = dict(available_from or {})
+    if not fleet_calendar:
+        return tuple(unavailable_evs), explicit
+    off, free = calendar_options(scenario, start)
+    overridden = set(unavailable_evs) | set(explicit)
+    merged = {car: when for car, when in free.items() if car not in overridden} | explicit
+    return tuple(c for c in off if c not in overridden) + tuple(unavailable_evs), merged
+
+
+def availability(scenario: Scenario, start: pd.Timestamp) -> tuple[CarAvailability, ...]:
+    """Every car at the outage start from the fleet calendar (where, why, back at, free from)."""
+    return fleet_availability(scenario, start)
+
+
 def plan(
     scenario: Scenario,
     start: pd.Timestamp,
@@ -119,9 +152,10 @@ def plan(
     unavailable_evs: tuple[str, ...] = (),
     available_from: dict[str, pd.Timestamp] | None = None,
     charge_points: dict[str, tuple[int, float]] | None = None,
+    fleet_calendar: bool = True,
 ) -> OutagePlan:
     """Outage plan: 'milp' (time-limited HiGHS, warm-started, never worse than greedy) or 'greedy'.
-    Options as in `outage_input`."""
+    Options as in `outage_input`; the plan's notes say which cars the calendar kept back and until when."""
     if method not in ("milp", "greedy"):
         raise ValueError(f"method: '{method}' is not 'milp' or 'greedy'")
     data = outage_input(
@@ -137,8 +171,25 @@ def plan(
         unavailable_evs=unavailable_evs,
         available_from=available_from,
         charge_points=charge_points,
+        fleet_calendar=fleet_calendar,
     )
-    return greedy_plan(data) if method == "greedy" else plan_outage(data, time_limit_s=time_limit_s)
+    result = greedy_plan(data) if method == "greedy" else plan_outage(data, time_limit_s=time_limit_s)
+    return replace(result, notes=(*result.notes, *_availability_notes(data)))
+
+
+def _availability_notes(data: OutageInput) -> list[str]:
+    """One note per car that cannot leave at the start: left out, or free from a time (Asia/Tokyo)."""
+    index = data.index
+    notes = [f"car {e.id}: not available in this outage" for e in data.evs if not e.available]
+    for e in data.evs:
+        if e.available and e.available_from_slot > 0:
+            when = (
+                "after the outage"
+                if e.available_from_slot >= data.n_slots
+                else (f"from {index[e.available_from_slot].tz_convert(TZ):%a %m-%d %H:%M}")
+            )
+            notes.append(f"car {e.id}: leaves its base {when}")
+    return notes
 
 
 def parse_shares(items: list[str], option: str) -> dict[str, float]:
@@ -211,18 +262,26 @@ def survival(
     weather: pd.DataFrame | None = None,
     pv_factor: float = 1.0,
     battery_soc: float | None = None,
+    start_soc: str = "normal",
+    calendar: bool = True,
+    allotment: str = "greedy",
 ) -> pd.DataFrame:
     """Survival table (see optimizer.outage.survival_table) for outages starting at every slot in
-    [period_start, period_end), each lasting `hours`."""
-    duration = round(hours * 2)
-    starts = pd.date_range(period_start, period_end, freq=SLOT_FREQ, inclusive="left")
-    if len(starts) == 0:
-        raise ValueError("period: the end must be after the start")
-    index = pd.date_range(starts[0], periods=len(starts) + duration - 1, freq=SLOT_FREQ)
-    pv, critical = shelter_series(scenario, index, weather, pv_factor)
-    data = survival_input_from_scenario(scenario, index, duration, pv, critical, battery_soc)
-    log.info(
-        "survival: %d starts x %d shelters, %d cars supporting", data.n_starts, len(data.shelter_ids), len(data.cars)
+    [period_start, period_end), each lasting `hours`; options as runtime.facades.outage_survival.survival_data
+    (by default the starting SoC from normal operation, the plan's allotment and the fleet calendar)."""
+    from runtime.facades.outage_survival import survival_data
+
+    data = survival_data(
+        scenario,
+        period_start,
+        period_end,
+        hours,
+        weather=weather,
+        pv_factor=pv_factor,
+        battery_soc=battery_soc,
+        start_soc=start_soc,
+        calendar=calendar,
+        allotment=allotment,
     )
     return survival_table(data)
 

@@ -236,6 +236,10 @@ def test_timeline_rows_follow_the_plan():
 def test_outage_plan_takes_car_availability_and_soc(client):
     dis = client.users["disaster"]
     night = {**PLAN, "method": "greedy", "pv_factor": 0.0, "hours": 8}  # the centre needs the car after its battery
+    sharing = client.post("/api/v1/outage-plans", json=night, headers=dis).json()  # Sunday: car-sharing until 20:00
+    assert sharing["itinerary"][0]["depart"].startswith("2024-09-01T20:00:00")
+    assert "car ev1: leaves its base from Sun 09-01 20:00" in sharing["notes"]
+    night["fleet_calendar"] = False
     free = client.post("/api/v1/outage-plans", json=night, headers=dis).json()
     assert free["itinerary"][0]["depart"].startswith("2024-09-01T14:00:00")
     busy = client.post("/api/v1/outage-plans", json={**night, "unavailable": ["ev1@18:00"]}, headers=dis)

@@ -24,6 +24,7 @@ BASE = [  # no PV: the centre needs the car after its battery
     "greedy",
     "--pv-factor",
     "0",
+    "--no-calendar",  # these tests set availability by flags; the calendar's own tests are below
 ]
 
 
@@ -42,6 +43,22 @@ def test_a_car_busy_until_1800_departs_at_1800(tmp_path: Path) -> None:
     off = runner.invoke(app, [*BASE, "--unavailable", "ev1", "--out", str(tmp_path / "off")])
     assert off.exit_code == 0, off.output
     assert _itinerary(tmp_path / "off") == []
+
+
+def test_the_fleet_calendar_keeps_a_car_on_official_use_until_1800_and_flags_override_it(tmp_path: Path) -> None:
+    """tiny's ev1 plugs in 18:00-08:30 on weekdays, 20:00-09:00 on weekends: at 14:00 it is away."""
+    calendar = [a for a in BASE if a != "--no-calendar"]
+    monday = [*calendar[:4], "2024-09-02T14:00+09:00", *calendar[5:]]
+    weekday = runner.invoke(app, [*monday, "--out", str(tmp_path / "monday")])
+    assert weekday.exit_code == 0, weekday.output
+    assert _itinerary(tmp_path / "monday")[0]["depart"] == "2024-09-02T18:00:00+09:00"
+    assert "car ev1: leaves its base from Mon 09-02 18:00" in weekday.output
+    sunday = runner.invoke(app, [*calendar, "--out", str(tmp_path / "sunday")])
+    assert sunday.exit_code == 0, sunday.output
+    assert _itinerary(tmp_path / "sunday")[0]["depart"] == "2024-09-01T20:00:00+09:00"  # car-sharing
+    now = runner.invoke(app, [*calendar, "--unavailable", "ev1@14:00", "--out", str(tmp_path / "now")])
+    assert now.exit_code == 0, now.output
+    assert _itinerary(tmp_path / "now")[0]["depart"] == "2024-09-01T14:00:00+09:00"
 
 
 def test_ev_soc_changes_the_energy_the_car_delivers(tmp_path: Path) -> None:
@@ -70,7 +87,7 @@ def test_readiness_runs_without_event() -> None:
 
 
 def test_charge_point_option_adds_a_recharge_stop(tmp_path: Path) -> None:
-    args = [*BASE[:-6], "--hours", "24", "--pv-factor", "0", "--time-limit", "20"]
+    args = [*BASE[:-7], "--hours", "24", "--pv-factor", "0", "--no-calendar", "--time-limit", "20"]
     result = runner.invoke(app, [*args, "--charge-point", "school:1:6", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "charge" in [m["outlet"] for m in _itinerary(tmp_path)]
