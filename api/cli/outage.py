@@ -62,7 +62,9 @@ def outage(
         "delays); --unavailable overrides it per car.",
     ),
     readiness_file: Path = typer.Option(
-        None, "--readiness", help="readiness.json from `ems outage readiness --out`: its car and battery SoC."
+        None,
+        "--readiness",
+        help="readiness.json from `ems outage readiness --out`: its car and battery SoC and fleet at the event.",
     ),
 ) -> None:
     """Plan an outage: which shelters keep power, how long, and which car goes where when."""
@@ -79,9 +81,12 @@ def outage(
     try:
         frame = forecasting.read_weather_file(weather, station) if weather is not None else None
         off, busy = outage_rt.parse_unavailable(unavailable, when)
-        ready_ev, ready_battery = (
-            outage_ready.read_readiness_soc(readiness_file) if readiness_file is not None else ({}, {})
+        ready_ev, ready_battery, ready_off, ready_free = (
+            outage_ready.read_readiness(readiness_file) if readiness_file is not None else ({}, {}, (), {})
         )
+        if readiness_file is not None:  # readiness's fleet, then the flags car by car
+            off = tuple(c for c in ready_off if c not in busy) + off
+            busy = {c: t for c, t in ready_free.items() if c not in off} | busy
         result = outage_rt.plan(
             s,
             when,
@@ -130,11 +135,19 @@ def survival(
     ),
     station: str = typer.Option(None, "--station", help="Station in a multi-station JMA CSV."),
     out: Path = typer.Option(None, help="Write the table to this .csv or .json file."),
+    start_soc: str = typer.Option(
+        "normal", "--start-soc", help="Battery SoC at each start: 'normal' (normal operation) or 'initial'."
+    ),
+    calendar: bool = typer.Option(
+        True, "--calendar/--no-calendar", help="Cars leave when the fleet calendar lets them at each start."
+    ),
+    by_hours: float = typer.Option(24.0, "--by-hours", help="Threshold of the by-month and by-hour tables, h."),
 ) -> None:
-    """Survival hours per shelter over outage starts at every slot of the period, without and with EVs."""
+    """Survival hours per shelter over outage starts at every slot of the period, without and with EVs, and
+    P(survive --by-hours) by start month and start hour."""
     import pandas as pd
 
-    from runtime.facades import forecasting
+    from runtime.facades import forecasting, outage_survival
     from runtime.facades import outage_planning as outage_rt
 
     try:
@@ -156,7 +169,15 @@ def survival(
         sky = f"PV from {forecasting.weather_label(frame)}"
         for warning in forecasting.distance_warnings(s, frame):
             console.print(f"[yellow]warning: {warning}[/yellow]")
-    table = outage_rt.survival(s, start, end, hours, weather=frame, pv_factor=pv_factor)
+    try:
+        data = outage_survival.survival_data(
+            s, start, end, hours, weather=frame, pv_factor=pv_factor, start_soc=start_soc, calendar=calendar
+        )
+    except ValueError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    result = outage_survival.analyse(data, by_hours, bin_hours=3)
+    table = result.table
     console.print(
         f"outage starts every 30 min from {start.isoformat()} to {end.isoformat()} (Asia/Tokyo), "
         f"{hours:g} h each; {sky} × {pv_factor:g} (clear sky where the weather has no values)"
@@ -174,8 +195,22 @@ def survival(
         f"the fleet adds {added:.1f} shelter-hours of fully served critical load per outage (mean over "
         "starts, all shelters); a shelter dark until a car arrives shows 0 h to first shortfall"
     )
+    for name, frames in (("month", result.by_month), ("hour", result.by_hour)):
+        console.print(
+            _frame_table(
+                f"With the EV fleet: P(survive {result.threshold_h:g} h) by start {name}"
+                + (" (3-h bins from the hour shown, Asia/Tokyo)" if name == "hour" else ""),
+                frames["ev"].round(2).reset_index(),
+            )
+        )
+    console.print(
+        f"battery SoC at each start: {start_soc}; cars: {'fleet calendar' if calendar else 'free at the start'} "
+        "+ mobilisation delay + travel; allotment by the plan's greedy rule"
+    )
     if out is not None:
         console.print(f"wrote {outage_rt.write_survival(table, out)}")
+        for path in outage_survival.write_grouped(result, out):
+            console.print(f"wrote {path}")
 
 
 @outage_app.command("readiness")

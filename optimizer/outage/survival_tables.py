@@ -12,13 +12,18 @@ from scenarios.timegrid import TZ
 GROUPS = ("month", "hour")
 
 
-def grouped_probability(data: SurvivalInput, hours: np.ndarray, by: str, threshold_h: float) -> pd.DataFrame:
-    """P(hours ≥ threshold_h) per shelter (rows) and start month 1..12 or start hour 0..23 (columns), from
-    `hours` (starts, shelters) as simulate_starts returns; a group without starts is left out."""
+def grouped_probability(
+    data: SurvivalInput, hours: np.ndarray, by: str, threshold_h: float, bin_hours: int = 1
+) -> pd.DataFrame:
+    """P(hours ≥ threshold_h) per shelter (rows) and start month 1..12 or start hour 0..23 (columns; with
+    bin_hours > 1 the hour a bin starts, e.g. 0, 3, 6 ...), from `hours` (starts, shelters) as
+    simulate_starts returns; a group without starts is left out."""
     if by not in GROUPS:
         raise ValueError(f"by: '{by}' is not one of {', '.join(GROUPS)}")
+    if not 1 <= bin_hours <= 24:
+        raise ValueError(f"bin_hours: {bin_hours} must be 1..24")
     local = data.starts.tz_convert(TZ)
-    key = np.asarray(local.month if by == "month" else local.hour)
+    key = np.asarray(local.month) if by == "month" else np.asarray(local.hour) // bin_hours * bin_hours
     ok = pd.DataFrame(hours >= threshold_h - 1e-9, columns=pd.Index(data.shelter_ids, name="shelter"))
     table = ok.groupby(key).mean().T
     table.columns = pd.Index([int(c) for c in table.columns], name=by)

@@ -381,6 +381,7 @@ def write_plan(result: OutagePlan, directory: Path) -> list[Path]:
 
 def write_survival(table: pd.DataFrame, path: Path) -> Path:
     """Write a survival table as CSV (suffix .csv) or JSON records (suffix .json)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     flat = table.copy()
     flat.columns = ["_".join(map(str, c)) for c in flat.columns]
     if path.suffix == ".json":

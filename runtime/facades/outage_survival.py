@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -77,14 +78,27 @@ def survival_data(
     return data
 
 
-def analyse(data: SurvivalInput, threshold_h: float = 24.0) -> SurvivalResult:
+def analyse(data: SurvivalInput, threshold_h: float = 24.0, bin_hours: int = 1) -> SurvivalResult:
     """The tables of one survival input: per shelter, and P(first shortfall ≥ threshold_h, at most the
-    duration) by start month and hour."""
+    duration) by start month and by start hour (bins of bin_hours)."""
     table = survival_table(data)
     limit = min(threshold_h, data.duration_slots * data.slot_hours)
     by_month, by_hour = {}, {}
     for label, with_evs in (("no_ev", False), ("ev", True)):
         hours, _ = simulate_starts(data, with_evs=with_evs)
         by_month[label] = grouped_probability(data, hours, "month", limit)
-        by_hour[label] = grouped_probability(data, hours, "hour", limit)
+        by_hour[label] = grouped_probability(data, hours, "hour", limit, bin_hours)
     return SurvivalResult(table, by_month, by_hour, data, limit)
+
+
+def write_grouped(result: SurvivalResult, path: Path) -> list[Path]:
+    """Write the by-month and by-hour tables beside `path` as <stem>_by_month.csv and <stem>_by_hour.csv
+    (columns ev_<group> and no_ev_<group>, one row per shelter)."""
+    paths = []
+    for name, frames in (("month", result.by_month), ("hour", result.by_hour)):
+        flat = pd.concat(frames, axis=1)
+        flat.columns = ["_".join(map(str, c)) for c in flat.columns]
+        target = path.with_name(f"{path.stem}_by_{name}.csv")
+        flat.to_csv(target)
+        paths.append(target)
+    return paths
