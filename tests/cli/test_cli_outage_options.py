@@ -97,3 +97,33 @@ def test_charge_point_option_adds_a_recharge_stop(tmp_path: Path) -> None:
     shelter = runner.invoke(app, [*args, "--charge-point", "centre"])
     assert shelter.exit_code == 2
     assert "centre is a shelter" in shelter.output
+
+
+def test_readiness_feeds_the_plan(tmp_path: Path) -> None:
+    """`ems outage readiness --out` writes the cars' target SoC, the shelters' reserve SoC and the fleet at the
+    event (pre-charged cars recalled to base); `ems outage --readiness FILE` plans from them."""
+    path = tmp_path / "readiness.json"
+    event = "2024-09-01T14:00+09:00"  # a Sunday: without readiness ev1 is on car-sharing until 20:00
+    made = runner.invoke(app, ["outage", "readiness", "--scenario", "tiny", "--event", event, "--out", str(path)])
+    assert made.exit_code == 0, made.output
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["evs"][0]["target_soc"] == 0.95
+    assert document["availability"][0]["free_from"] == "2024-09-01T14:00:00+09:00"
+    calendar = [a for a in BASE if a != "--no-calendar"]
+    ready = runner.invoke(app, [*calendar, "--readiness", str(path), "--out", str(tmp_path / "ready")])
+    assert ready.exit_code == 0, ready.output
+    plain = runner.invoke(app, [*calendar, "--out", str(tmp_path / "plain")])
+    assert plain.exit_code == 0, plain.output
+    first = _itinerary(tmp_path / "ready")[0]
+    assert first["depart"] == "2024-09-01T14:00:00+09:00"
+    assert _itinerary(tmp_path / "plain")[0]["depart"] == "2024-09-01T20:00:00+09:00"
+    cars = (tmp_path / "ready" / "cars.csv").read_text(encoding="utf-8").splitlines()
+    assert any("0.95" in line for line in cars[1:3]), cars[:3]  # the car starts at readiness's 95 %
+    one_go = runner.invoke(app, ["outage", "readiness", "--scenario", "tiny", "--event", event, "--plan"])
+    assert one_go.exit_code == 0, one_go.output
+    assert "outage plan from 2024-09-01T14:00:00+09:00 with readiness SoC" in one_go.output
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"evs": [{"car": "ev1"}]}', encoding="utf-8")
+    refused = runner.invoke(app, [*calendar, "--readiness", str(bad)])
+    assert refused.exit_code == 2
+    assert "readiness" in refused.output
