@@ -422,6 +422,9 @@ def main() -> None:
     if not args.quick:
         target = RESULTS if args.part == "all" else RESULTS.with_name(f"outage_{args.part}.md")
         target.write_text(body, encoding="utf-8")
+        parts = [RESULTS.with_name(f"outage_{p}.md") for p in ("planning", "survival")]
+        if args.part != "all" and all(p.is_file() for p in parts):  # both halves measured: one results file
+            RESULTS.write_text("\n".join(p.read_text(encoding="utf-8") for p in parts), encoding="utf-8")
     print(body)
 
 

@@ -37,6 +37,9 @@ class FleetState:
     parallel: list[bool]
     h: float
     delays: list[np.ndarray | None]
+    first: list[int]
+    last: list[int]
+    drained: list[bool]
     k: int = 0
 
     @classmethod
@@ -45,6 +48,7 @@ class FleetState:
         n_s = len(data.shelter_ids)
         limits = list(data.chargers) if data.chargers is not None else [NO_LIMIT] * n_s
         parallel = list(data.v2l_parallel) if data.v2l_parallel is not None else [True] * n_s
+        delays = [None if c.delay_by_start is None else np.asarray(c.delay_by_start) for c in data.cars]
         return cls(
             data.cars,
             [np.full(n, c.usable_kwh) for c in data.cars],
@@ -52,7 +56,10 @@ class FleetState:
             limits,
             parallel,
             data.slot_hours,
-            [None if c.delay_by_start is None else np.asarray(c.delay_by_start) for c in data.cars],
+            delays,
+            [c.delay_slots if d is None else int(d.min()) for c, d in zip(data.cars, delays, strict=True)],
+            [c.delay_slots if d is None else int(d.max()) for c, d in zip(data.cars, delays, strict=True)],
+            [c.usable_kwh <= EPS and c.fuel_kwh <= EPS for c in data.cars],
         )
 
     def _offer(self, i: int, want: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -62,32 +69,36 @@ class FleetState:
         battery = np.minimum(np.minimum(want, c.power_kw), self.energy[i] * c.efficiency / h)
         battery = np.maximum(battery, 0.0)
         delay = self.delays[i]
-        if delay is not None:
+        if delay is not None and self.k < self.last[i]:
             battery[self.k < delay] = 0.0
         if c.engine_kw <= 0:
             return battery, np.zeros_like(battery)
         room = np.minimum(want - battery, c.power_kw - battery)
         engine = np.maximum(np.minimum(np.minimum(room, c.engine_kw), self.fuel[i] / h), 0.0)
-        if delay is not None:
+        if delay is not None and self.k < self.last[i]:
             engine[self.k < delay] = 0.0
         return battery, engine
 
     def _commit(self, i: int, battery: np.ndarray, engine: np.ndarray) -> None:
         c, h = self.cars[i], self.h
         self.energy[i] -= battery * h / c.efficiency
-        self.fuel[i] -= engine * h
+        if c.engine_kw > 0:
+            self.fuel[i] -= engine * h
+        self.drained[i] = self.energy[i].max() <= EPS and (c.engine_kw <= 0 or self.fuel[i].max() <= EPS)
 
     def _in_turn(self, idx: list[int], rest: np.ndarray, limit: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """Offers of cars `idx` in order towards `rest` (reduced in place), at most `limit` giving at a time."""
         used = np.zeros(len(rest), dtype=np.int64)
         offers = []
-        for i in idx:
+        for n, i in enumerate(idx):
             battery, engine = self._offer(i, rest)
-            blocked = used >= limit
-            battery[blocked], engine[blocked] = 0.0, 0.0
+            if n >= limit:  # the first `limit` cars always find a free charger or outlet
+                blocked = used >= limit
+                battery[blocked], engine[blocked] = 0.0, 0.0
             give = battery + engine
             rest -= give
-            used += give > EPS
+            if len(idx) > limit:
+                used += give > EPS
             offers.append((i, battery, engine))
         return offers
 
@@ -110,7 +121,8 @@ class FleetState:
         col_of = {j: c for c, j in enumerate(cols)}
         present: dict[int, list[int]] = {}
         for i, car in enumerate(self.cars):
-            if self.delays[i] is not None or k >= car.delay_slots:
+            first = car.delay_slots if self.delays[i] is None else self.first[i]
+            if k >= first and not self.drained[i]:
                 present.setdefault(car.shelter, []).append(i)
         for s, col in col_of.items():
             if s not in present:
