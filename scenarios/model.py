@@ -196,6 +196,13 @@ class Shelter(Strict):
     tier1_share: float = Field(
         0.5, ge=0, le=1, description="Tier-1 fraction of the critical load when population is unknown."
     )
+    comfort_kw: float = Field(
+        0.0,
+        ge=0,
+        le=1000,
+        description="Comfort tier (tier 3: fans, a spot cooler or heater for the sheltered, kW) on top of the "
+        "critical load, served only after tiers 1 and 2; 0 = the shelter states none.",
+    )
 
 
 class Facility(Strict):

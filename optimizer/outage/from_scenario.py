@@ -183,6 +183,7 @@ def input_from_scenario(
             priority=f.shelter.priority if f.shelter else 1.0,
             battery=aggregate_battery(f, battery_soc.get(f.id)),
             **outlet_fields(f),
+            comfort_kw=np.full(n_slots, f.shelter.comfort_kw) if f.shelter and f.shelter.comfort_kw else None,
         )
         for f in shelters
     )

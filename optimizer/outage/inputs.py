@@ -59,7 +59,9 @@ class OutageShelter:
     summed with each other and with the building supply), at most one V2L outlet serves in a slot and then
     PV, battery and V2H serve nothing in that slot. PV serves the islanded shelter only with a battery or
     another grid-forming source (`grid_forming`); otherwise at most `pv_outlet_kw`, the PCS's
-    self-sustained outlet (自立運転出力, kW; 0 = none). Service tiers: `tier1_kw` of critical_kw is tier 1.
+    self-sustained outlet (自立運転出力, kW; 0 = none). Service tiers: `tier1_kw` of critical_kw is tier 1;
+    `comfort_kw` (kW per slot, None = none) is tier 3, a load on top of critical_kw served after tiers 1 and 2
+    (survival analysis counts it; the planners do not serve it yet).
     """
 
     id: str
@@ -74,6 +76,7 @@ class OutageShelter:
     grid_forming: bool = False
     pv_outlet_kw: float = 0.0
     tier1_kw: np.ndarray | None = None
+    comfort_kw: np.ndarray | None = None
 
     @property
     def tier1(self) -> np.ndarray:

@@ -52,7 +52,8 @@ class SurvivalInput:
     day-ahead dispatch's SoC at that slot); None = each battery's start_kwh at every start. chargers: V2H
     chargers per shelter (cars on them take turns); None = no limit. v2l_parallel: per shelter, True if V2L
     outlets may be summed with each other and the building supply; False = one outlet feeds the critical
-    circuit alone (the plan's rule, slot_rule.dispatch_slot); None = summed everywhere.
+    circuit alone (the plan's rule, slot_rule.dispatch_slot); None = summed everywhere. comfort_kw: the
+    comfort tier's load (tier 3, after tiers 1 and 2 of critical_kw) in kW, shape (slots, shelters); None = none.
     """
 
     index: pd.DatetimeIndex
@@ -66,6 +67,7 @@ class SurvivalInput:
     battery_start_kwh: np.ndarray | None = None
     chargers: tuple[int, ...] | None = None
     v2l_parallel: tuple[bool, ...] | None = None
+    comfort_kw: np.ndarray | None = None
 
     @property
     def n_starts(self) -> int:
@@ -100,7 +102,15 @@ def _start_levels(data: SurvivalInput, cols: list[int]) -> np.ndarray:
 
 def simulate_starts(data: SurvivalInput, with_evs: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Per start and shelter (starts, shelters): hours until the first shortfall (censored at the duration)
-    and hours with the whole critical load served (a car arriving after a dark first slot still counts).
+    and hours with the whole critical load served (a car arriving after a dark first slot still counts)."""
+    hours, served, _ = simulate_tiers(data, with_evs)
+    return hours, served
+
+
+def simulate_tiers(data: SurvivalInput, with_evs: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As `simulate_starts`, and hours with the comfort tier (tier 3, `comfort_kw`) served too: in a slot whose
+    critical load (tiers 1 and 2) is fully served, comfort is served from the PV the battery cannot take (it
+    would be curtailed), never from storage or the cars, so it takes nothing from tiers 1 and 2 later.
 
     Battery arithmetic runs only on the columns of shelters with a battery; counts are accumulated in place.
     """
@@ -120,6 +130,8 @@ def simulate_starts(data: SurvivalInput, with_evs: bool = True) -> tuple[np.ndar
     survived = np.zeros((n, n_s), dtype=np.int32)
     served = np.zeros((n, n_s), dtype=np.int32)
     alive = np.ones((n, n_s), dtype=bool)
+    comfort = None if data.comfort_kw is None else np.asarray(data.comfort_kw, dtype=float)
+    comfort_served = np.zeros((n, n_s), dtype=np.int32)
     for k in range(d):
         net = net_all[k : k + n]
         need = np.maximum(net, 0.0)
@@ -157,15 +169,21 @@ def simulate_starts(data: SurvivalInput, with_evs: bool = True) -> tuple[np.ndar
         served += ok
         alive &= ok
         survived += alive
-    return survived * h, served * h
+        if comfort is not None:
+            spare = np.maximum(-net, 0.0)
+            if cols:
+                spare[:, cols] -= charge
+            comfort_served += ok & (spare >= comfort[k : k + n] - SHORTFALL_KW)
+    return survived * h, served * h, comfort_served * h
 
 
 def survival_table(data: SurvivalInput, thresholds_h: tuple[float, ...] = (24.0, 48.0, 72.0)) -> pd.DataFrame:
     """Per shelter, without ('no_ev') and with ('ev') EV support: min/mean/max hours until the first shortfall,
-    mean hours fully served, and P(first shortfall ≥ h) over starts for each threshold ≤ the duration."""
+    mean hours fully served, mean hours with the comfort tier served too (with comfort_kw), and P(first
+    shortfall ≥ h) over starts for each threshold ≤ the duration."""
     frames = {}
     for label, with_evs in (("no_ev", False), ("ev", True)):
-        hours, served = simulate_starts(data, with_evs=with_evs)
+        hours, served, comfort = simulate_tiers(data, with_evs=with_evs)
         table = pd.DataFrame(
             {
                 "min_h": hours.min(axis=0),
@@ -175,6 +193,8 @@ def survival_table(data: SurvivalInput, thresholds_h: tuple[float, ...] = (24.0,
             },
             index=pd.Index(data.shelter_ids, name="shelter"),
         )
+        if data.comfort_kw is not None:
+            table["comfort_mean_h"] = comfort.mean(axis=0)
         for th in thresholds_h:
             if th <= data.duration_slots * data.slot_hours:
                 table[f"p_{th:g}h"] = (hours >= th - 1e-9).mean(axis=0)

@@ -32,6 +32,13 @@ def islanded_pv(facility: Facility, pv: np.ndarray) -> np.ndarray:
     return np.asarray(np.minimum(pv, sum(a.self_sustained_kw for a in facility.pv_arrays)), dtype=float)
 
 
+def comfort_matrix(shelters: list[Facility], n: int) -> np.ndarray | None:
+    """The comfort tier's kW per slot and shelter (n, shelters) from shelter.comfort_kw; None if no shelter
+    states one."""
+    kw = np.array([f.shelter.comfort_kw if f.shelter else 0.0 for f in shelters])
+    return None if not kw.any() else np.tile(kw, (n, 1))
+
+
 def normal_operation_kwh(
     shelters: list[Facility],
     batteries: tuple[StationaryBattery | None, ...],
@@ -181,6 +188,7 @@ def survival_input_from_scenario(
         duration_slots=duration_slots,
         chargers=tuple(x["v2h_chargers"] if x["bidirectional_charger"] else 0 for x in fields),
         v2l_parallel=tuple(bool(x["v2l_parallel"]) for x in fields),
+        comfort_kw=comfort_matrix(shelters, n),
     )
     if load_kw is not None and battery_soc is None:
         load = np.column_stack([column(load_kw, f.id, np.zeros(n)) for f in shelters])

@@ -106,3 +106,20 @@ def test_probability_by_start_month_and_hour() -> None:
     assert by_hour.loc["s", 12] == 1.0
     morning = starts.hour < 12
     assert by_hour.loc["s", 0] == (starts[morning].month == 8).mean()
+
+
+def test_the_comfort_tier_uses_only_pv_the_battery_cannot_take() -> None:
+    from optimizer.outage.survival import simulate_tiers
+
+    pv = np.zeros((N, 1))
+    pv[:4] = 4.0  # 4 kW for the first 2 h of the series, then dark
+    comfort = np.full((N, 1), 1.0)
+    data = replace(_one_shelter((), battery_kwh=2.0), pv_kw=pv, comfort_kw=comfort)
+    hours, served, comfort_h = simulate_tiers(data, with_evs=False)
+    # start 0: 4 kW PV - 1 kW critical = 3 kW spare; the full battery takes nothing, so comfort is served for
+    # the 2 sunny hours; after dark the battery's 2 kWh carry the critical load only (at 0.5 kW: 1 h short)
+    assert comfort_h[0, 0] == 2.0
+    assert served[0, 0] == 2.0
+    assert comfort_h[10:, 0].max() == 0.0  # no sun in any later start's window
+    plain = simulate_tiers(replace(data, comfort_kw=None), with_evs=False)
+    np.testing.assert_array_equal(plain[0], hours)  # comfort never takes from tiers 1 and 2
