@@ -12,6 +12,8 @@ from fastapi.responses import Response
 from api.routers.deps import ERRORS, ServiceDep, require
 from api.schemas.outage import ShelterSurvival, SurvivalOut, SurvivalRequest, SurvivalStats
 from runtime.facades import outage_planning as outage
+from runtime.facades import outage_survival
+from runtime.facades.outage_survival import SurvivalResult
 from runtime.security import Principal
 from scenarios.timegrid import SLOT_FREQ
 
@@ -32,19 +34,32 @@ def _period(body: SurvivalRequest) -> tuple[pd.Timestamp, pd.Timestamp]:
     return start, end
 
 
-def _table(svc: ServiceDep, body: SurvivalRequest) -> tuple[pd.DataFrame, pd.Timestamp, pd.Timestamp]:
+def _result(svc: ServiceDep, body: SurvivalRequest) -> tuple[SurvivalResult, pd.Timestamp, pd.Timestamp]:
     if not svc.scenario.shelters:
         raise HTTPException(422, "scenario: it has no shelters to analyse")
     start, end = _period(body)
     try:
-        table = outage.survival(
-            svc.scenario, start, end, body.hours, pv_factor=body.pv_factor, battery_soc=body.battery_soc
+        data = outage_survival.survival_data(
+            svc.scenario,
+            start,
+            end,
+            body.hours,
+            pv_factor=body.pv_factor,
+            battery_soc=body.battery_soc,
+            start_soc=body.start_soc,
+            calendar=body.fleet_calendar,
         )
+        result = outage_survival.analyse(data, body.by_hours)
     except ValueError:
         raise
     except Exception as exc:  # a failed analysis is an answer, not a crash
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"survival analysis failed: {exc}") from None
-    return table, start, end
+    return result, start, end
+
+
+def _table(svc: ServiceDep, body: SurvivalRequest) -> tuple[pd.DataFrame, pd.Timestamp, pd.Timestamp]:
+    result, start, end = _result(svc, body)
+    return result.table, start, end
 
 
 def _stats(row: pd.Series) -> SurvivalStats:
@@ -54,11 +69,21 @@ def _stats(row: pd.Series) -> SurvivalStats:
 @router.post("/survival", response_model=SurvivalOut, responses={**ERRORS, 422: {}, 503: {}})
 def survival(body: SurvivalRequest, svc: ServiceDep, principal: DisasterDep) -> SurvivalOut:
     """Per shelter: min/mean/max hours until the first shortfall, mean hours fully served and P(survive
-    24/48/72 h), without EVs (PV + battery) and with the fleet's support rule."""
-    table, start, end = _table(svc, body)
+    24/48/72 h), without EVs (PV + battery) and with the fleet (the plan's greedy allotment, the fleet
+    calendar), each battery from its normal-operation SoC at each start; P(survive by_hours) by start month
+    and hour."""
+    result, start, end = _result(svc, body)
+    table = result.table
     added = float(table[("ev", "served_mean_h")].sum() - table[("no_ev", "served_mean_h")].sum())
+    month, hour = result.by_month["ev"], result.by_hour["ev"]
     shelters = [
-        ShelterSurvival(facility_id=str(sid), no_ev=_stats(table.loc[sid, "no_ev"]), ev=_stats(table.loc[sid, "ev"]))
+        ShelterSurvival(
+            facility_id=str(sid),
+            no_ev=_stats(table.loc[sid, "no_ev"]),
+            ev=_stats(table.loc[sid, "ev"]),
+            p_by_month={int(k): float(v) for k, v in month.loc[sid].items()},
+            p_by_hour={int(k): float(v) for k, v in hour.loc[sid].items()},
+        )
         for sid in table.index
     ]
     starts = len(pd.date_range(start, end, freq=SLOT_FREQ, inclusive="left"))

@@ -126,8 +126,16 @@ class SurvivalRequest(RequestBody):
         None,
         ge=0,
         le=1,
-        description="Battery SoC at every outage start (fraction); default: each battery's own start assumption.",
+        description="Battery SoC at every outage start (fraction); default: from start_soc.",
     )
+    start_soc: str = Field(
+        "normal",
+        pattern=r"^(normal|initial)$",
+        description="'normal': each battery's SoC at that slot in normal operation (the day-ahead baseline's rule); "
+        "'initial': its initial_soc.",
+    )
+    fleet_calendar: bool = Field(True, description="Cars leave when the fleet calendar lets them at each start.")
+    by_hours: float = Field(24.0, gt=0, le=336, description="Threshold of p_by_month / p_by_hour, hours.")
 
 
 class SurvivalStats(Schema):
@@ -141,14 +149,20 @@ class SurvivalStats(Schema):
     p_24h: float | None = None
     p_48h: float | None = None
     p_72h: float | None = None
+    comfort_mean_h: float | None = Field(
+        None, description="Mean hours with the comfort tier (tier 3) served too; None if the shelter states none."
+    )
 
 
 class ShelterSurvival(Schema):
-    """One shelter's survival without EVs (PV + battery) and with the EV support rule."""
+    """One shelter's survival without EVs (PV + battery) and with the fleet (the plan's greedy allotment), and
+    with the fleet P(survive `by_hours`) by start month (1..12) and start hour (0..23, JST)."""
 
     facility_id: str
     no_ev: SurvivalStats
     ev: SurvivalStats
+    p_by_month: dict[int, float] = Field(default_factory=dict)
+    p_by_hour: dict[int, float] = Field(default_factory=dict)
 
 
 class SurvivalOut(Schema):

@@ -112,8 +112,12 @@ def test_survival_matches_runtime_and_checks_roles(client):
     for label in ("no_ev", "ev"):
         stats = shelter[label]
         assert stats["min_h"] <= stats["mean_h"] <= stats["max_h"] <= 72
+        assert stats.pop("comfort_mean_h") is None  # tiny's centre states no comfort tier
         for key, value in stats.items():
             assert value == pytest.approx(float(table.loc["centre", (label, key)])), (label, key)
+    assert list(shelter["p_by_month"]) == ["7"]
+    assert len(shelter["p_by_hour"]) == 24
+    assert 0 <= min(shelter["p_by_hour"].values()) <= max(shelter["p_by_hour"].values()) <= 1
     added = table[("ev", "served_mean_h")].sum() - table[("no_ev", "served_mean_h")].sum()
     assert body["fleet_added_shelter_hours"] == pytest.approx(added)
     short = client.post("/api/v1/outage/survival", json={**SURVIVAL, "hours": 12}, headers=op).json()
