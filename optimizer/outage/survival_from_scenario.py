@@ -98,6 +98,7 @@ def greedy_supports(
         shelter_ids=list(base.shelter_ids),
         battery_soc=soc,
         charge_points={},
+        block_slots=min(8, n_slots),
     )
     assignment = greedy_assignment(data)
     return _supports(scenario, data, assignment, base, calendar)
