@@ -118,18 +118,24 @@ def simulate_tiers(data: SurvivalInput, with_evs: bool = True) -> tuple[np.ndarr
     if n < 1:
         raise ValueError(f"series: {len(data.index)} slots are fewer than the duration {d}; extend the index")
     n_s = len(data.shelter_ids)
-    net_all = data.critical_kw - data.pv_kw
+    # column-major (Fortran) arrays: a shelter's column over all starts is contiguous for the cars' step
+    net_all = np.asfortranarray(data.critical_kw - data.pv_kw)
+    critical_all = np.asfortranarray(data.critical_kw)
+    pv_all = np.asfortranarray(data.pv_kw)
     cols = [j for j, b in enumerate(data.batteries) if b is not None]
     bats = [b for b in data.batteries if b is not None]
     hi, lo = np.array([b.ceiling_kwh for b in bats]), np.array([b.floor_kwh for b in bats])
     p_ch, p_dis = np.array([b.charge_kw for b in bats]), np.array([b.discharge_kw for b in bats])
     eta_c, eta_d = np.array([b.charge_efficiency for b in bats]), np.array([b.discharge_efficiency for b in bats])
-    level = _start_levels(data, cols)
-    hi, lo = np.maximum(hi, level), np.minimum(lo, level)  # a start outside soc_min..soc_max is kept, as in the plan
+    level = np.asfortranarray(_start_levels(data, cols))
+    hi, lo = (
+        np.asfortranarray(np.maximum(hi, level)),
+        np.asfortranarray(np.minimum(lo, level)),
+    )  # a start outside soc_min..soc_max is kept, as in the plan
     fleet = FleetState.of(data, n) if with_evs and data.cars else None
-    survived = np.zeros((n, n_s), dtype=np.int32)
-    served = np.zeros((n, n_s), dtype=np.int32)
-    alive = np.ones((n, n_s), dtype=bool)
+    survived = np.zeros((n, n_s), dtype=np.int32, order="F")
+    served = np.zeros((n, n_s), dtype=np.int32, order="F")
+    alive = np.ones((n, n_s), dtype=bool, order="F")
     comfort = None if data.comfort_kw is None else np.asarray(data.comfort_kw, dtype=float)
     comfort_served = np.zeros((n, n_s), dtype=np.int32)
     for k in range(d):
@@ -144,11 +150,11 @@ def simulate_tiers(data: SurvivalInput, with_evs: bool = True) -> tuple[np.ndarr
                 fleet.step(
                     k,
                     need,
-                    data.critical_kw[k : k + n],
+                    critical_all[k : k + n],
                     cols,
                     charge,
                     dis,
-                    data.pv_kw[k : k + n],
+                    pv_all[k : k + n],
                     (hi, level, p_ch, eta_c),
                 )
             else:
@@ -158,11 +164,11 @@ def simulate_tiers(data: SurvivalInput, with_evs: bool = True) -> tuple[np.ndarr
             fleet.step(
                 k,
                 need,
-                data.critical_kw[k : k + n],
+                critical_all[k : k + n],
                 cols,
                 np.zeros((n, 0)),
                 np.zeros((n, 0)),
-                data.pv_kw[k : k + n],
+                pv_all[k : k + n],
                 None,
             )
         ok = need <= SHORTFALL_KW
