@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 import pyomo.environ as pyo
 
-from optimizer.outage.inputs import OutageInput
+from optimizer.outage.inputs import OutageEV, OutageInput
 
 
 def candidate_sets(data: OutageInput, extra: Mapping[int, set[int]] | None = None) -> dict[int, list[int]]:
@@ -87,34 +87,85 @@ def add_batteries(m: pyo.ConcreteModel, data: OutageInput) -> None:
 
 
 def add_ev_assignment(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, list[int]]) -> None:
-    """Binary stationing, one place per block, stay deployed once deployed, deployment and relocation moves."""
+    """Time-expanded network flow per car: node = (station, block), arcs = stay, travel between stations
+    (only if the trip fits in one block) and departure from the start site (not before the car is free).
+
+    x[v,s,b] (binary) car v stationed at s in block b = the arcs arriving there (``arrive``) = the arcs
+    leaving it at the next block (``leave``); g[v,s,b] departs from its start site to s in block b, y[v,r,s,b]
+    goes from r (block b-1) to s (block b), r == s a stay. Flow conservation makes the arcs 0/1 when x is and
+    is far tighter than linking moves to pairs of x by big-M rows (z >= x + x - 1). Once deployed a car stays
+    deployed (there is no arc back to the start site)."""
+    evs = data.usable_evs
     m.VSB = pyo.Set(dimen=3, initialize=[(v, s, b) for v in cand for s in cand[v] for b in range(data.n_blocks)])
     m.x = pyo.Var(m.VSB, domain=pyo.Binary)
-    m.w = pyo.Var(m.VSB, bounds=(0.0, 1.0))
-    pairs = [(v, r, s, b) for v in cand for r in cand[v] for s in cand[v] if r != s for b in range(1, data.n_blocks)]
-    m.RELOC = pyo.Set(dimen=4, initialize=pairs)
-    m.z = pyo.Var(m.RELOC, bounds=(0.0, 1.0))
+    home = [(v, s, b) for v, s, b in m.VSB if not _before_free(data, evs[v], s, b)]
+    m.HOME = pyo.Set(dimen=3, initialize=home)
+    m.g = pyo.Var(m.HOME, bounds=(0.0, 1.0))
+    arcs = [
+        (v, r, s, b)
+        for v in cand
+        for r in cand[v]
+        for s in cand[v]
+        for b in range(1, data.n_blocks)
+        if r == s or data.reachable(r, s)
+    ]
+    m.ARC = pyo.Set(dimen=4, initialize=arcs)
+    m.y = pyo.Var(m.ARC, bounds=(0.0, 1.0))
+    into: dict[tuple[int, int, int], list[pyo.Var]] = {k: [] for k in m.VSB}
+    out: dict[tuple[int, int, int], list[pyo.Var]] = {k: [] for k in m.VSB}
+    for v, s, b in home:
+        into[v, s, b].append(m.g[v, s, b])
+    for v, r, s, b in arcs:
+        into[v, s, b].append(m.y[v, r, s, b])
+        out[v, r, b - 1].append(m.y[v, r, s, b])
+    m.arrive = pyo.Constraint(m.VSB, rule=lambda _m, v, s, b: _m.x[v, s, b] == sum(into[v, s, b]))
+    last = data.n_blocks - 1
+    m.leave = pyo.Constraint(
+        [k for k in m.VSB if k[2] < last], rule=lambda _m, v, s, b: _m.x[v, s, b] == sum(out[v, s, b])
+    )
     vb = [(v, b) for v in cand for b in range(data.n_blocks)]
-
-    def deployed(_m: pyo.ConcreteModel, v: int, b: int) -> pyo.Expression:
-        return sum(_m.x[v, s, b] for s in cand[v])
-
-    m.one_place = pyo.Constraint(vb, rule=lambda _m, v, b: deployed(_m, v, b) <= 1)
-    m.stay_deployed = pyo.Constraint(
-        [(v, b) for v, b in vb if b > 0], rule=lambda _m, v, b: deployed(_m, v, b) >= deployed(_m, v, b - 1)
-    )
-    m.first_deployment = pyo.Constraint(
-        m.VSB, rule=lambda _m, v, s, b: _m.w[v, s, b] >= _m.x[v, s, b] - (deployed(_m, v, b - 1) if b > 0 else 0)
-    )
-    m.relocation = pyo.Constraint(
-        m.RELOC, rule=lambda _m, v, r, s, b: _m.z[v, r, s, b] >= _m.x[v, r, b - 1] + _m.x[v, s, b] - 1
-    )
-    for v, s, b in m.VSB:  # not free yet, or not there by the end of the block it becomes free in
-        ev = data.usable_evs[v]
-        if b <= ev.available_from_slot // data.block_slots and b < data.first_block(ev, s):
+    m.one_place = pyo.Constraint(vb, rule=lambda _m, v, b: sum(_m.x[v, s, b] for s in cand[v]) <= 1)
+    for v, s, b in m.VSB:
+        if not into[v, s, b]:
             m.x[v, s, b].fix(0)
-    far = [k for k in pairs if not data.reachable(k[1], k[2])]
-    m.too_far = pyo.Constraint(far, rule=lambda _m, v, r, s, b: _m.x[v, r, b - 1] + _m.x[v, s, b] <= 1)
+    add_symmetry_breaking(m, data, cand)
+
+
+def _before_free(data: OutageInput, ev: OutageEV, s: int, b: int) -> bool:
+    """True if the car cannot leave its start site for s in block b: not free yet, or not there by the end
+    of the block it becomes free in."""
+    return b <= ev.available_from_slot // data.block_slots and b < data.first_block(ev, s)
+
+
+def identical_groups(data: OutageInput, cand: Mapping[int, list[int]]) -> list[list[int]]:
+    """Groups (size >= 2) of usable cars that are interchangeable: same start site, battery, powers,
+    efficiencies, availability and candidate stations."""
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for v in cand:
+        e = data.usable_evs[v]
+        key: tuple[object, ...] = (
+            e.site,
+            e.capacity_kwh,
+            e.soc_start,
+            e.soc_floor,
+            e.v2h_kw,
+            e.v2l_kw,
+            e.consumption_kwh_per_km,
+        )
+        key += (e.discharge_efficiency, e.charge_kw, e.charge_efficiency, e.available_from_slot, tuple(cand[v]))
+        groups.setdefault(key, []).append(v)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def add_symmetry_breaking(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, list[int]]) -> None:
+    """Of two interchangeable cars the first is deployed no later (``same_car_order``): swapping their whole
+    itineraries gives a plan of the same value, so this removes only duplicates."""
+    pairs = [(g[i], g[i + 1]) for g in identical_groups(data, cand) for i in range(len(g) - 1)]
+    keys = [(a, c, b) for a, c in pairs for b in range(data.n_blocks)]
+    m.same_car_order = pyo.Constraint(
+        keys,
+        rule=lambda _m, a, c, b: sum(_m.x[a, s, b] for s in cand[a]) >= sum(_m.x[c, s, b] for s in cand[c]),
+    )
 
 
 def shelter_candidates(data: OutageInput, cand: Mapping[int, list[int]]) -> dict[int, list[int]]:
@@ -140,37 +191,42 @@ def add_station_rules(
     data: OutageInput,
     cand: Mapping[int, list[int]],
 ) -> None:
-    """flow[v,s,t] (kW, delivered or charged at station s) only while car v is stationed at s and has
-    arrived: `<name>_stationed`, `<name>_travel_from_shelter` (from its previous station), `<name>_travel_from_home`
-    (from its start site, not before it is free)."""
-    evs, block = data.usable_evs, data.block_slots
+    """flow[v,s,t] (kW, delivered or charged at station s) <= power x (the arcs into (s, block of t) along
+    which the car has arrived by slot t) (``<name>_arrived``): a stay, a move whose travel slots have passed,
+    or a departure from the start site at max(block start, available_from_slot) plus its travel."""
+    arcs_in = arcs_into(m, data)
 
-    def stationed(_m: pyo.ConcreteModel, v: int, s: int, t: int) -> pyo.Expression:
-        return flow[v, s, t] <= power[v, s] * _m.x[v, s, data.block_of(t)]
-
-    def steps(r: int, s: int) -> int:
-        return min(int(data.travel_slots[r, s]), block)
-
-    def from_station(_m: pyo.ConcreteModel, v: int, s: int, t: int) -> pyo.Expression:
-        b, k = data.block_of(t), t % block
-        late = [r for r in cand[v] if r != s and steps(r, s) > k]
-        if b == 0 or not late:
-            return pyo.Constraint.Skip
-        return flow[v, s, t] <= power[v, s] * (1 - sum(_m.x[v, r, b - 1] for r in late))
-
-    def from_home(_m: pyo.ConcreteModel, v: int, s: int, t: int) -> pyo.Expression:
-        b, k, ev = data.block_of(t), t % block, evs[v]
-        if b <= ev.available_from_slot // block:  # not deployed before: leaves home at max(block start, free)
-            if t >= max(b * block, ev.available_from_slot) + steps(ev.site, s):
-                return pyo.Constraint.Skip
+    def arrived(_m: pyo.ConcreteModel, v: int, s: int, t: int) -> pyo.Expression:
+        terms = arrived_terms(_m, data, arcs_in, v, s, t)
+        if not terms:
             return flow[v, s, t] <= 0
-        if steps(ev.site, s) <= k:
-            return pyo.Constraint.Skip
-        return flow[v, s, t] <= power[v, s] * sum(_m.x[v, r, b - 1] for r in cand[v])
+        return flow[v, s, t] <= power[v, s] * sum(terms)
 
-    m.add_component(f"{name}_stationed", pyo.Constraint(keys, rule=stationed))
-    m.add_component(f"{name}_travel_from_shelter", pyo.Constraint(keys, rule=from_station))
-    m.add_component(f"{name}_travel_from_home", pyo.Constraint(keys, rule=from_home))
+    m.add_component(f"{name}_arrived", pyo.Constraint(keys, rule=arrived))
+
+
+ArcsIn = dict[tuple[int, int, int], list[tuple[int, int]]]
+
+
+def arcs_into(m: pyo.ConcreteModel, data: OutageInput) -> ArcsIn:
+    """Per (car, station, block): the (from-station, travel slots) of the arcs y arriving there."""
+    arcs_in: ArcsIn = {}
+    for v, r, s, b in m.ARC:
+        steps = 0 if r == s else min(int(data.travel_slots[r, s]), data.block_slots)
+        arcs_in.setdefault((v, s, b), []).append((r, steps))
+    return arcs_in
+
+
+def arrived_terms(m: pyo.ConcreteModel, data: OutageInput, arcs_in: ArcsIn, v: int, s: int, t: int) -> list[pyo.Var]:
+    """The arc variables along which car v is at station s and has arrived by slot t (their sum is 0 or 1):
+    a stay, a move whose travel slots have passed, a departure from the start site at max(block start,
+    available_from_slot) plus its travel."""
+    b, ev, block = data.block_of(t), data.usable_evs[v], data.block_slots
+    terms = [m.y[v, r, s, b] for r, steps in arcs_in.get((v, s, b), []) if t >= b * block + steps]
+    leave = max(b * block, ev.available_from_slot)
+    if (v, s, b) in m.HOME and t >= leave + min(int(data.travel_slots[ev.site, s]), block):
+        terms.append(m.g[v, s, b])
+    return terms
 
 
 def add_ev_charging(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, list[int]]) -> None:
@@ -201,13 +257,17 @@ def add_ev_energy(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, li
     for v in cand:
         m.ev_kwh[v, 0].fix(evs[v].start_kwh)
     km = data.distance_km
+    moves_of: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for v, r, s, b in m.ARC:
+        if r != s:
+            moves_of.setdefault((v, b), []).append((r, s))
 
     def travel(_m: pyo.ConcreteModel, v: int, t: int) -> pyo.Expression:
         if t % block:
             return 0.0
         b, ev = t // block, evs[v]
-        home = sum(km[ev.site, s] * _m.w[v, s, b] for s in cand[v])
-        moves = sum(km[r, s] * _m.z[v, r, s, b] for r in cand[v] for s in cand[v] if r != s) if b else 0.0
+        home = sum(km[ev.site, s] * _m.g[v, s, b] for s in cand[v] if (v, s, b) in _m.HOME)
+        moves = sum(km[r, s] * _m.y[v, r, s, b] for r, s in moves_of.get((v, b), []))
         return ev.consumption_kwh_per_km * (home + moves)
 
     def balance(_m: pyo.ConcreteModel, v: int, t: int) -> pyo.Expression:
@@ -246,6 +306,7 @@ def add_outlets(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, list
     m.PLUG = pyo.Set(dimen=3, initialize=keys)
     m.plug = pyo.Var(m.PLUG, domain=pyo.Binary)
     m.plugged = pyo.Constraint(m.PLUG, rule=lambda _m, v, s, t: _m.ev_kw[v, s, t] <= power[v, s] * _m.plug[v, s, t])
+    m.plug_if_there = pyo.Constraint(m.PLUG, rule=lambda _m, v, s, t: _m.plug[v, s, t] <= _m.x[v, s, data.block_of(t)])
     st_h = [(s, t) for s in crowded for t in range(data.n_slots)]
     m.v2h_chargers = pyo.Constraint(
         st_h, rule=lambda _m, s, t: sum(_m.plug[v, s, t] for v in crowded[s]) <= data.shelters[s].chargers
@@ -287,6 +348,44 @@ def add_tiers(m: pyo.ConcreteModel, data: OutageInput) -> None:
     tier1 = data.tier1_matrix()
     m.full = pyo.Var(m.S, domain=pyo.Binary)
     m.tier1_full = pyo.Constraint(m.T, m.S, rule=lambda _m, t, s: _m.served1[t, s] >= float(tier1[t, s]) * _m.full[s])
+    for s in m.S:
+        if not bridges_until_cars(data, s, earliest_car_slot(data, m, s)):
+            m.full[s].fix(0)
+
+
+def earliest_car_slot(data: OutageInput, m: pyo.ConcreteModel, s: int) -> int:
+    """First slot in which any car of the model can deliver at shelter s (n_slots if none can)."""
+    first = data.n_slots
+    for v, r, b in m.HOME:
+        if r == s:
+            ev = data.usable_evs[v]
+            steps = min(int(data.travel_slots[ev.site, s]), data.block_slots)
+            first = min(first, max(b * data.block_slots, ev.available_from_slot) + steps)
+    return first
+
+
+def bridges_until_cars(data: OutageInput, s: int, first: int) -> bool:
+    """True if the shelter's own PV and battery can serve its tier 1 alone in every slot before `first`
+    (serving only tier 1, storing all surplus PV: the most any plan can do before a car arrives). If not,
+    no plan serves its tier 1 fully all outage and its ``full`` binary is fixed to 0 (a valid cut)."""
+    shelter, h = data.shelters[s], data.slot_hours
+    bat, pv, need = shelter.battery, shelter.usable_pv_kw, shelter.tier1
+    level = bat.start_kwh if bat else 0.0
+    for t in range(min(first, data.n_slots)):
+        short = float(need[t] - pv[t])
+        if bat is None:
+            if short > 1e-6:
+                return False
+            continue
+        if short > 0:
+            give = min(bat.discharge_kw, max(level - bat.floor_kwh, 0.0) * bat.discharge_efficiency / h)
+            if give < short - 1e-6:
+                return False
+            level -= short * h / bat.discharge_efficiency
+        else:
+            room = max(bat.ceiling_kwh - level, 0.0) / (bat.charge_efficiency * h)
+            level += min(-short, bat.charge_kw, room) * h * bat.charge_efficiency
+    return True
 
 
 def add_objective(m: pyo.ConcreteModel, data: OutageInput) -> None:
@@ -298,7 +397,7 @@ def add_objective(m: pyo.ConcreteModel, data: OutageInput) -> None:
     add_tiers(m, data)
     h, w = data.slot_hours, data.slot_weights
     served = sum(data.shelters[s].priority * w[t] * h * m.served[t, s] for t in m.T for s in m.S)
-    moves = sum(m.w[k] for k in m.VSB) + sum(m.z[k] for k in m.RELOC)
+    moves = sum(m.g[k] for k in m.HOME) + sum(m.y[v, r, s, b] for v, r, s, b in m.ARC if r != s)
     m.weighted_served = pyo.Expression(expr=served)
     m.moves = pyo.Expression(expr=moves)
     m.n_full = pyo.Expression(expr=sum(m.full[s] for s in m.S))

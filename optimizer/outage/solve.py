@@ -16,46 +16,151 @@ import pyomo.environ as pyo
 from optimizer.outage.bound import perfect_relocation_bound
 from optimizer.outage.greedy import greedy_plan
 from optimizer.outage.inputs import OutageInput, check_outage_input
-from optimizer.outage.load_following import plan_objective
-from optimizer.outage.model import build_model, candidate_sets
+from optimizer.outage.load_following import InfeasibleMoveError, plan_objective, simulate
+from optimizer.outage.model import build_model, candidate_sets, identical_groups
 from optimizer.outage.result import OutagePlan
+from optimizer.outage.routing import build_routing_model, routing_assignment
+from optimizer.outage.warm import warm_start, warm_start_routing
 from optimizer.solver import HighsModel, HighsOptions, RunOutcome
 
 log = logging.getLogger(__name__)
 
 
 STAGES = (("full", 0.4), ("tier1", 0.3), ("final", 0.3))
+FIRST_DISPATCH_SHARE = 0.2  # of the time limit: exact dispatch of the greedy routing
+ROUTING_SHARE = 0.7  # of the time then left for the routing stages; the exact dispatch of its routing the rest
 
 
-def plan_outage(data: OutageInput, time_limit_s: float = 60.0, mip_gap: float = 0.01) -> OutagePlan:
-    """Best plan found within time_limit_s (wall seconds of the HiGHS runs, shared by the three lexicographic
-    stages), its bound and gap (of the last stage), never ranked below the greedy plan (`OutagePlan.score`)."""
+FORMULATIONS = ("two-phase", "exact")
+
+
+def plan_outage(
+    data: OutageInput, time_limit_s: float = 60.0, mip_gap: float = 0.01, formulation: str = "two-phase"
+) -> OutagePlan:
+    """Best plan found within time_limit_s (wall seconds of the HiGHS runs), its bound and gap, never ranked
+    below the greedy plan (`OutagePlan.score`).
+
+    'two-phase' (default): the block-level routing relaxation (routing.py, lexicographic stages, warm-started
+    from greedy) decides where cars go and gives the bounds; the exact MILP (model.py) with that routing fixed
+    dispatches it. 'exact': the exact MILP alone (network flow per car, per-slot plug binaries), its own
+    bound. The gap is the final stage's against the tighter of the bound and the perfect-relocation bound."""
+    if formulation not in FORMULATIONS:
+        raise ValueError(f"formulation: '{formulation}' is not one of {', '.join(FORMULATIONS)}")
     check_outage_input(data)
     clock = _Clock()
     greedy = greedy_plan(data)
     clock.lap("greedy")
     extra = {v: {int(greedy.assignment[v, 0])} for v in range(len(data.usable_evs)) if greedy.assignment[v, 0] >= 0}
+    cand = candidate_sets(data, extra)
+    if not cand:
+        return clock.stamp(replace(greedy, notes=("no usable car; greedy plan",)))
+    greedy = in_car_order(greedy, identical_groups(data, cand))
+    if formulation == "exact":
+        return _exact(data, cand, greedy, time_limit_s, mip_gap, clock)
+    return _two_phase(data, cand, greedy, time_limit_s, mip_gap, clock)
+
+
+def _exact(
+    data: OutageInput, cand: dict[int, list[int]], greedy: OutagePlan, limit: float, gap: float, clock: _Clock
+) -> OutagePlan:
+    """The exact MILP over all candidate stations, warm-started from greedy."""
     try:
-        model = build_model(data, candidate_sets(data, extra))
+        model = build_model(data, cand)
         warm_start(model, greedy)
     except Exception as exc:  # a modelling bug must not lose the plan
         log.exception("outage MILP build failed; returning the greedy plan")
         return clock.stamp(replace(greedy, notes=(f"MILP build failed: {exc}",)))
     clock.lap("build")
-    held = HighsModel(model)
-    outcome = _solve_stages(model, held, time_limit_s, mip_gap, clock)
+    outcome = _solve_stages(model, HighsModel(model), limit, gap, clock)
     if outcome.run is None:
         return clock.stamp(replace(greedy, notes=(*outcome.notes, "greedy used")))
     plan = extract(model, data, "milp", "optimal" if outcome.optimal else outcome.run.termination)
     clock.lap("extract")
+    return _finish(plan, greedy, outcome, clock)
+
+
+def _two_phase(
+    data: OutageInput, cand: dict[int, list[int]], greedy: OutagePlan, limit: float, gap: float, clock: _Clock
+) -> OutagePlan:
+    """Exact dispatch of the greedy routing (often better than the rule: it rations tier 1), the routing
+    relaxation warm-started from it for a better routing and the bounds, then the exact dispatch of that."""
+    started = time.perf_counter()
+    first = _dispatch_safely(data, greedy.assignment, FIRST_DISPATCH_SHARE * limit, clock, "greedy_dispatch_")
+    clock.lap("greedy_dispatch")
+    start = first if first is not None and first.score >= greedy.score else greedy
+    try:
+        routing = build_routing_model(data, cand)
+        warm_start_routing(routing, start)
+    except Exception as exc:  # a modelling bug must not lose the plan
+        log.exception("outage routing model build failed; returning the best plan so far")
+        return clock.stamp(replace(start, notes=(f"routing model build failed: {exc}",)))
+    clock.lap("routing_build")
+    left = limit - (time.perf_counter() - started)
+    outcome = _solve_stages(routing, HighsModel(routing), ROUTING_SHARE * left, gap, clock, prefix="routing_")
+    if outcome.run is None:
+        return clock.stamp(replace(start, notes=(*outcome.notes, "routing relaxation found nothing")))
+    assignment = routing_assignment(routing, data)
+    plan = start
+    if not np.array_equal(assignment, start.assignment):
+        left = max(limit - (time.perf_counter() - started), 1.0)
+        found = _dispatch_safely(data, assignment, left, clock, "dispatch_")
+        plan = start if found is None or found.score < start.score else found
+    clock.lap("dispatch")
+    return _finish(plan, greedy, outcome, clock)
+
+
+def _finish(plan: OutagePlan, greedy: OutagePlan, outcome: _Stages, clock: _Clock) -> OutagePlan:
+    """The better of plan and greedy, with the bound, gap, stage values and notes."""
     if plan.score < greedy.score:
-        plan = replace(greedy, notes=("MILP incumbent ranked below greedy; greedy used",))
-    bound, note = _best_bound(data, outcome.run.bound if outcome.stage == "final" else None)
+        plan = replace(greedy, notes=("MILP plan ranked below greedy; greedy used",))
+    data = plan.data
+    bound, note = _best_bound(data, outcome.run.bound if outcome.run and outcome.stage == "final" else None)
     clock.lap("bound")
     gap = (bound - plan.objective) / abs(bound) if abs(bound) > 1e-9 else None
     notes = (*plan.notes, *outcome.notes, note)
-    plan = replace(plan, bound=bound, gap=gap, solver_bound=outcome.run.bound, notes=notes, stages=outcome.values)
+    solver_bound = outcome.run.bound if outcome.run else None
+    plan = replace(plan, bound=bound, gap=gap, solver_bound=solver_bound, notes=notes, stages=outcome.values)
     return clock.stamp(plan)
+
+
+def _dispatch_safely(
+    data: OutageInput, assignment: np.ndarray, time_limit_s: float, clock: _Clock, prefix: str
+) -> OutagePlan | None:
+    """dispatch_routing, None (logged) on a modelling bug: the plan found so far must not be lost."""
+    try:
+        return dispatch_routing(data, assignment, time_limit_s, clock, prefix)
+    except Exception:
+        log.exception("exact dispatch of a routing failed")
+        return None
+
+
+def dispatch_routing(
+    data: OutageInput, assignment: np.ndarray, time_limit_s: float, clock: _Clock, prefix: str
+) -> OutagePlan | None:
+    """The exact MILP (model.py) over the stations of `assignment` only, with the routing fixed, warm-started
+    from the rule's dispatch of it (when the rule can drive it: it may drain a car below what a later move
+    needs); the rule's plan if HiGHS finds nothing better, None if neither has a plan."""
+    try:
+        rule: OutagePlan | None = simulate(data, assignment, method="milp")
+    except InfeasibleMoveError:
+        rule = None
+    stations = {v: sorted({int(s) for s in assignment[v] if s >= 0}) for v in range(len(data.usable_evs))}
+    cand = {v: st for v, st in stations.items() if st}
+    if not cand:
+        return rule
+    model = build_model(data, cand)
+    for v, s, b in model.x:
+        model.x[v, s, b].fix(1.0 if assignment[v, b] == s else 0.0)
+    if rule is not None:
+        warm_start(model, rule)
+    outcome = _solve_stages(model, HighsModel(model), time_limit_s, 1e-4, clock, prefix=prefix)
+    if outcome.run is None:
+        return None if rule is None else replace(rule, notes=(*outcome.notes, "routing dispatched by the rule"))
+    plan = extract(model, data, "milp", "optimal" if outcome.optimal else outcome.run.termination)
+    plan = replace(plan, notes=tuple(f"{prefix}{n}" for n in outcome.notes))
+    if rule is not None and rule.score > plan.score:
+        return replace(rule, notes=("routing dispatched by the rule",))
+    return plan
 
 
 @dataclass
@@ -70,7 +175,7 @@ class _Stages:
 
 
 def _solve_stages(
-    m: pyo.ConcreteModel, held: HighsModel, time_limit_s: float, mip_gap: float, clock: _Clock
+    m: pyo.ConcreteModel, held: HighsModel, time_limit_s: float, mip_gap: float, clock: _Clock, prefix: str = ""
 ) -> _Stages:
     """Solve the lexicographic stages in turn, each warm-started from the last and keeping its value."""
     out, started = _Stages(), time.perf_counter()
@@ -83,7 +188,7 @@ def _solve_stages(
         limit = max(left * share / (share + later), 1.0)
         gap = mip_gap if stage == "final" else 1e-6
         run = held.solve(HighsOptions(time_limit_s=limit, mip_rel_gap=gap), warm_start=True)
-        clock.split(**{f"{stage}_highs": run.highs_s, f"{stage}_compile": run.compile_s})
+        clock.split(**{f"{prefix}{stage}_highs": run.highs_s, f"{prefix}{stage}_compile": run.compile_s})
         if run.termination.startswith("error") or not run.has_solution or run.values is None:
             out.notes.append(f"stage {stage}: {run.termination} without a plan")
             out.optimal = False
@@ -133,38 +238,18 @@ class _Clock:
         return replace(plan, timings=dict(self.laps), solve_seconds=time.perf_counter() - self.start)
 
 
-def warm_start(m: pyo.ConcreteModel, plan: OutagePlan) -> None:
-    """Set every variable to the values of a rule-dispatched plan (a feasible MILP point)."""
-    for v, s, b in m.x:
-        m.x[v, s, b].set_value(1.0 if plan.assignment[v, b] == s else 0.0)
-        was = plan.assignment[v, b - 1] >= 0 if b > 0 else False
-        m.w[v, s, b].set_value(1.0 if plan.assignment[v, b] == s and not was else 0.0)
-    for v, r, s, b in m.z:
-        m.z[v, r, s, b].set_value(1.0 if plan.assignment[v, b - 1] == r and plan.assignment[v, b] == s else 0.0)
-    for v, s, t in m.ev_kw:
-        m.ev_kw[v, s, t].set_value(float(plan.ev_kw[v, t, s]))
-    for v, t in m.ev_kwh:
-        m.ev_kwh[v, t].set_value(float(plan.ev_kwh[v, t]))
-    for v, s, t in m.plug:
-        m.plug[v, s, t].set_value(1.0 if plan.ev_kw[v, t, s] > 1e-9 else 0.0)
-    for s, t in m.v2l_on:
-        outlet = any(
-            plan.ev_kw[v, t, s] > 1e-9 and not e.uses_v2h(plan.data.shelters[s])
-            for v, e in enumerate(plan.data.usable_evs)
-        )
-        m.v2l_on[s, t].set_value(1.0 if outlet else 0.0)
-    tier1, full = plan.tier1_served_kw, plan.tier1_full
-    for s in m.S:
-        m.full[s].set_value(1.0 if full[s] else 0.0)
-    for t in m.T:
-        for s in m.S:
-            m.served1[t, s].set_value(float(tier1[t, s]))
-            m.served[t, s].set_value(float(plan.served_kw[t, s]))
-            m.pv_used[t, s].set_value(float(plan.pv_used_kw[t, s]))
-            m.bat_charge[t, s].set_value(float(plan.battery_charge_kw[t, s]))
-            m.bat_discharge[t, s].set_value(float(plan.battery_discharge_kw[t, s]))
-    for t, s in m.bat_kwh:
-        m.bat_kwh[t, s].set_value(float(plan.battery_kwh[t, s]))
+def in_car_order(plan: OutagePlan, groups: list[list[int]]) -> OutagePlan:
+    """The same plan with interchangeable cars relabelled so that the first of each group is deployed no
+    later (the MILP's symmetry-breaking rows), so that it stays a feasible warm start."""
+    assignment = plan.assignment.copy()
+    n_blocks = assignment.shape[1]
+    for group in groups:
+        first = [int(np.argmax(assignment[v] >= 0)) if (assignment[v] >= 0).any() else n_blocks for v in group]
+        order = [group[i] for i in np.argsort(first, kind="stable")]
+        assignment[group] = plan.assignment[order]
+    if np.array_equal(assignment, plan.assignment):
+        return plan
+    return replace(simulate(plan.data, assignment, method=plan.method), solve_seconds=plan.solve_seconds)
 
 
 def extract(m: pyo.ConcreteModel, data: OutageInput, method: str, status: str) -> OutagePlan:
