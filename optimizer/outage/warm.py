@@ -16,7 +16,8 @@ def warm_start(m: pyo.ConcreteModel, plan: OutagePlan) -> None:
     for v, s, t in m.ev_kw:
         m.ev_kw[v, s, t].set_value(float(plan.ev_kw[v, t, s]))
     for v, t in m.ev_kwh:
-        m.ev_kwh[v, t].set_value(float(plan.ev_kwh[v, t]))
+        if not m.ev_kwh[v, t].fixed:
+            _set_within(m.ev_kwh[v, t], float(plan.ev_kwh[v, t]))
     for v, s, t in m.plug:
         m.plug[v, s, t].set_value(1.0 if plan.ev_kw[v, t, s] > 1e-9 else 0.0)
     for s, t in m.v2l_on:
@@ -75,11 +76,18 @@ def warm_start_routing(m: pyo.ConcreteModel, plan: OutagePlan) -> None:
         m.e_kwh[v, s, b].set_value(max(float(gained), 0.0) if here else 0.0)
     for v, b in m.car_kwh:
         if not m.car_kwh[v, b].fixed:
-            m.car_kwh[v, b].set_value(float(plan.ev_kwh[v, min(b * block, data.n_slots)]))
+            _set_within(m.car_kwh[v, b], float(plan.ev_kwh[v, min(b * block, data.n_slots)]))
     for k, s, t in m.q:
         cars = [v for v, e in enumerate(data.usable_evs) if e.uses_v2h(data.shelters[s]) == (k == "v2h")]
         m.q[k, s, t].set_value(float(sum(plan.ev_kw[v, t, s] for v in cars)))
     warm_shelters(m, plan)
+
+
+def _set_within(var: pyo.Var, value: float) -> None:
+    """Set a variable to value clipped into its bounds (the plan's values may stray by rounding)."""
+    low, high = var.bounds
+    value = max(value, low) if low is not None else value
+    var.set_value(min(value, high) if high is not None else value)
 
 
 def block_travel_kwh(plan: OutagePlan) -> np.ndarray:
