@@ -146,6 +146,16 @@ def markdown(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+KEPT = "## Formulations tried"
+
+
+def kept_section() -> str:
+    """The hand-kept 'Formulations tried' section of the results file (measured by the commands it names,
+    some on earlier commits), carried over when the table is rewritten."""
+    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    return "\n" + old[old.index(KEPT) :] if KEPT in old else ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=float, default=60.0, help="MILP time limit per run, s.")
@@ -183,7 +193,7 @@ def main() -> None:
             "",
         ]
     )
-    RESULTS.write_text(text, encoding="utf-8")
+    RESULTS.write_text(text + kept_section(), encoding="utf-8")
     print(text)
 
 

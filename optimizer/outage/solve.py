@@ -138,6 +138,8 @@ def _finish(plan: OutagePlan, greedy: OutagePlan, outcome: _Stages, clock: _Cloc
     """The better of plan and greedy, with the bound, gap, stage values and notes."""
     if plan.score < greedy.score:
         plan = replace(greedy, notes=("MILP plan ranked below greedy; greedy used",))
+    if plan.status == "optimal" and not outcome.optimal and outcome.run is not None:
+        plan = replace(plan, status=outcome.run.termination)  # the dispatch is optimal, not the routing
     data = plan.data
     bound, note = _best_bound(data, outcome.run.bound if outcome.run and outcome.stage == "final" else None)
     clock.lap("bound")
