@@ -1,17 +1,18 @@
-"""Pyomo MILP of outage dispatch with EV relocation in blocks, built by named steps.
+"""Pyomo MILP of outage dispatch with EV relocation in blocks (the exact model), built by named steps.
 
-Decisions: x[v,s,b] (binary) car v stationed at shelter s in block b; d[v,s,t] kW it delivers there;
-first deployments w[v,s,b] and relocations z[v,r,s,b] (0..1, implied binary); per shelter PV used,
-battery charge/discharge and served critical load, kW per slot; stored energies in kWh at slot starts.
-A car is deployed at most once to one shelter per block and, once deployed, stays deployed (it can
-relocate). It delivers nothing during the first travel slots of the block it arrives in; a move must fit in
-one block (farther shelters are not candidates, farther relocations are forbidden: ``too_far``), nothing
-below its floor, at most v2h_kw (bidirectional charger, capped at its rating) or v2l_kw; one car per V2H
-charger at a time and one V2L outlet alone unless the wiring allows more (``add_outlets``); not before the
-car is free (available_from_slot) plus its travel.
-Cars do not recharge. Objective, lexicographic (solved in stages): shelters with tier 1 fully served for the
-whole outage, then tier-1 kWh, then priority- and slot-weighted served kWh (OutageInput.slot_weights) minus
-move_penalty per move.
+Decisions: x[v,s,b] (binary) car v stationed at station s (a shelter or a charge point) in block b, as a
+time-expanded network flow per car: g[v,s,b] leaves its start site for s, y[v,r,s,b] goes from r to s
+(r == s: stays), 0..1 and integral when x is; ev_kw[v,s,t] kW it delivers at a shelter, charge_kw[v,c,t]
+kW it takes at a charge point; per shelter PV used, battery charge/discharge and served critical load, kW
+per slot; stored energies in kWh at slot starts. A car is at one station per block and, once deployed,
+stays deployed (there is no arc home). It delivers nothing before it has arrived along its arc (travel
+slots at the block start; a move must fit in one block: there is no arc otherwise), nothing below its
+floor, at most v2h_kw (bidirectional charger, capped at its rating) or v2l_kw; one car per V2H charger at a
+time and one V2L outlet alone unless the wiring allows more (``add_outlets``); not before the car is free
+(available_from_slot) plus its travel. Interchangeable cars are ordered (``same_car_order``).
+Objective, lexicographic (solved in stages): shelters with tier 1 fully served for the whole outage, then
+tier-1 kWh, then priority- and slot-weighted served kWh (OutageInput.slot_weights) minus move_penalty per
+move. routing.py is the block-level relaxation of this model.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""Solve the outage MILP with HiGHS (optimizer.solver) under a time limit, warm-started from the greedy plan.
+"""Plan an outage with HiGHS (optimizer.solver) under a time limit: two-phase by default (exact dispatch of
+the greedy routing, the routing relaxation of routing.py for a routing and the bounds, exact dispatch of that
+routing with the routing fixed), or the exact MILP of model.py alone; both warm-started.
 
-The result is never worse than greedy: if HiGHS returns no incumbent or a worse one (it should not, given
-the warm start), the greedy plan is returned with a note. The solve does not raise on solver trouble.
+The result is never ranked below greedy (OutagePlan.score): if HiGHS returns no incumbent or a worse one,
+the better plan so far is returned with a note. The solve does not raise on solver or modelling trouble.
 """
 
 from __future__ import annotations
