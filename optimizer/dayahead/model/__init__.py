@@ -24,6 +24,7 @@ from optimizer.dayahead.model.peak import add_peak, peak_params
 from optimizer.dayahead.model.reserve import add_reserve, reserve_params
 from optimizer.dayahead.model.sets import add_sets, time_params
 from optimizer.dayahead.model.supply import add_supply, supply_params
+from optimizer.dayahead.position import add_position
 
 __all__ = ["TERMS", "build_model", "param_values", "update_params"]
 
@@ -48,6 +49,7 @@ def build_model(inputs: PlanInputs, relax: bool = False) -> pyo.ConcreteModel:
         add_peak(m, inputs)
         add_capacity(m, inputs)
         add_objective(m, inputs)
+        add_position(m, inputs)  # market position / gate-closure locks (optimizer.dayahead.position)
     return m
 
 
