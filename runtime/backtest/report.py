@@ -75,7 +75,8 @@ def monthly(days: pd.DataFrame, peaks: pd.DataFrame, capacity: CapacityContribut
     """Per strategy and month, and a 'total' month: money by term, money, penalties, stored value (JPY)."""
     frame = days.assign(month=days["date"].str[:7])
     numeric = [c for c in frame.columns if c.endswith("_jpy") and c not in ("demand_jpy", "capacity_jpy")]
-    sums = frame.groupby(["strategy", "month"])[[*numeric, "imbalance_abs_kwh", "intraday_abs_kwh"]].sum()
+    volumes = [c for c in ("imbalance_abs_kwh", "intraday_abs_kwh", "lock_deviation_kwh") if c in frame]
+    sums = frame.groupby(["strategy", "month"])[[*numeric, *volumes]].sum()
     sums = sums.reset_index()
     for extra in (demand_by_month(peaks), capacity_by_month(days, capacity)):
         sums = sums.merge(extra, on=["strategy", "month"], how="left")
@@ -89,6 +90,7 @@ def monthly(days: pd.DataFrame, peaks: pd.DataFrame, capacity: CapacityContribut
     total = sums.drop(columns="month").groupby("strategy").sum().reset_index().assign(month="total")
     keep = ["month", "strategy", *[f"{t}_jpy" for t in MONEY_TERMS], "money_jpy", "penalties_jpy"]
     keep += ["stored_value_jpy", "imbalance_abs_kwh", "intraday_abs_kwh"]
+    keep += [c for c in ("intraday_average_jpy", "intraday_adverse_jpy", "lock_deviation_kwh") if c in sums]
     return pd.concat([sums, total], ignore_index=True)[keep]
 
 
