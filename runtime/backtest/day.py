@@ -240,6 +240,7 @@ class _Day:
         hours = seg.inputs.hours[rel]
         net = _net_kwh(seg.dispatch, seg.inputs.hours)[rel]
         load = np.sum([f.load_kw[rel] for f in seg.inputs.facilities], axis=0) * hours
+        weights: tuple[float, ...]
         if self.exact:
             needs, weights, run.band_source = [net], (1.0,), "exact"
         else:

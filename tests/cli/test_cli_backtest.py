@@ -43,7 +43,9 @@ def test_backtest_writes_csv_with_units_and_a_plot(tmp_path: Path) -> None:
     bound = pd.read_csv(out / "backtest_bound.csv")
     assert list(bound["month"]) == ["2023-07", "total"]
     assert (out / "backtest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "stand-in" in (out / "backtest.json").read_text(encoding="utf-8")
+    meta = (out / "backtest.json").read_text(encoding="utf-8")
+    assert "optimizer.market" in meta  # the market steps it ran on are named
+    assert (out / "backtest_peaks.csv").exists()
 
 
 def test_backtest_refuses_an_end_before_the_start() -> None:
