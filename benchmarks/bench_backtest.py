@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import math
 import os
 import time
@@ -125,7 +126,27 @@ def _from_checkpoints(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.Data
     return bound_table(months), months, days, peaks
 
 
-def year_section(year_from: Path | None) -> tuple[list[str], dict[str, Any]]:
+def _throughput(year_from: Path | None, wall: float | None, days: int, started: str | None) -> list[str]:
+    """Seconds per delivery day and worker of the year run (2 workers): from the run's wall time (backtest.json),
+    or for a stopped run from --started-utc to the last checkpoint write."""
+    if wall is None and year_from is not None and (year_from / "backtest.json").exists():
+        wall = float(json.loads((year_from / "backtest.json").read_text(encoding="utf-8"))["wall_s"])
+    how = "the run's wall time"
+    if wall is None and year_from is not None and started:
+        last = max(p.stat().st_mtime for p in year_from.glob("days_*.csv"))
+        wall = last - dt.datetime.fromisoformat(started).timestamp()
+        how = f"from its start ({started}) to the last checkpoint write"
+    if wall is None or days == 0:
+        return []
+    return [
+        "",
+        f"Throughput of this year run on 2 workers ({how}): {wall:,.0f} s for {days} delivery days = "
+        f"{2 * wall / days:.1f} s per delivery day and worker (three strategies, 12 plans a day; the machine was "
+        f"shared, load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores).",
+    ]
+
+
+def year_section(year_from: Path | None, started: str | None = None) -> tuple[list[str], dict[str, Any]]:
     """The year table from a run's CSV files, or from a run made now on 2 workers."""
     from runtime.backtest.run import run_backtest
     from runtime.batch import BatchSettings
@@ -178,6 +199,7 @@ def year_section(year_from: Path | None) -> tuple[list[str], dict[str, Any]]:
         "Money by term over the year (JPY, + paid / - earned); penalties are not money:",
         "",
         *_terms_rows(months),
+        *_throughput(year_from, wall, len(days) // 3, started),
     ]
     return lines, {"days": len(days) // 3}
 
@@ -268,6 +290,7 @@ def main() -> None:
     parser.add_argument("--scales", default="1,5,20")
     parser.add_argument("--scale-days", type=int, default=2)
     parser.add_argument("--keep-scaling-from", type=Path, help="copy sections 2-3 from this earlier results file")
+    parser.add_argument("--started-utc", help="start of a stopped year run (ISO, UTC) for its throughput")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/backtest.md"))
     args = parser.parse_args()
     lines = [
@@ -277,7 +300,7 @@ def main() -> None:
         "",
     ]
     if not args.no_year:
-        year, _ = year_section(args.year_from)
+        year, _ = year_section(args.year_from, args.started_utc)
         lines += [*year, ""]
     if args.keep_scaling_from is not None:
         lines += kept_sections(args.keep_scaling_from)
