@@ -28,21 +28,23 @@ from forecasts.providers import read_jepx_intraday
 from forecasts.pv import forecast_facility_pv
 from optimizer.dayahead.from_scenario import Overrides, build_inputs
 from optimizer.dayahead.inputs import PlanInputs
+from optimizer.dayahead.position import MarketPosition, PositionedInputs
 from optimizer.dayahead.result import PlanResult, SolveOptions
 from optimizer.market.bids import DayAheadBid, curve_bid, point_bid
 from optimizer.market.clearing import SpotFill, clear_bid
 from optimizer.market.hedge import hedged_net_kwh
 from optimizer.market.imbalance import imbalance_prices
-from optimizer.market.intraday import intraday_trades
+from optimizer.market.intraday import intraday_trades, open_slots
 from runtime.loop.fallback import plan_result
 from scenarios.datasets import data_path, jepx_span, market_prices
 from scenarios.model import Scenario
-from scenarios.timegrid import SLOT, TZ, day_slots
+from scenarios.timegrid import SLOT, SLOT_HOURS, TZ, day_slots
 
 __all__ = [
     "BidRun",
     "bid_day",
     "clear_day",
+    "held_position",
     "intraday_day",
     "intraday_prices",
     "market_inputs",
@@ -165,10 +167,41 @@ def clear_day(scenario: Scenario, bid: DayAheadBid, price: pd.Series | None = No
     return clear_bid(bid, real_prices(scenario, bid.delivery_day) if price is None else price)
 
 
-def plan_day(inputs: PlanInputs, price: pd.Series, options: SolveOptions | None = None) -> PlanResult:
+def plan_day(
+    inputs: PlanInputs,
+    price: pd.Series,
+    options: SolveOptions | None = None,
+    position: MarketPosition | None = None,
+) -> PlanResult:
     """The delivery day planned on its published prices (after the clearing): the plan the 計画値 and the intraday
-    steps start from."""
-    return plan_result(with_prices(inputs, price.reindex(inputs.index).to_numpy(dtype=float)), options)
+    steps start from. position: the held market position as a constraint of the plan (:func:`held_position`;
+    None: unconstrained)."""
+    priced = with_prices(inputs, price.reindex(inputs.index).to_numpy(dtype=float))
+    if position is not None:
+        values = {f.name: getattr(priced, f.name) for f in dataclasses.fields(priced)}
+        priced = PositionedInputs(**values, position=position)
+    return plan_result(priced, options)
+
+
+def held_position(
+    index: pd.DatetimeIndex,
+    fill_kwh: np.ndarray,
+    traded_kwh: np.ndarray,
+    now: dt.datetime | pd.Timestamp,
+    intraday: pd.DataFrame,
+    gate_closure_min: int = 60,
+    premium_jpy_per_kwh: float = 1.0,
+    lock_penalty_jpy_per_kwh: float = 100.0,
+) -> MarketPosition:
+    """The position a re-plan at ``now`` is held to (``optimizer.dayahead.position``; kWh per 30-min slot in, kW
+    out): slots past gate closure locked to fill + trades, a deviation there or in a slot without intraday trades
+    (NaN average in ``intraday``) costing ``lock_penalty_jpy_per_kwh``; open slots held to the fill, a kWh beyond
+    it costing ``premium_jpy_per_kwh`` (both planning weights)."""
+    open_now = open_slots(index, now, gate_closure_min)
+    held = np.where(open_now, fill_kwh, np.asarray(fill_kwh) + np.asarray(traded_kwh))
+    traded = np.isfinite(intraday.reindex(index)["average_jpy_per_kwh"].to_numpy(dtype=float))
+    cost = np.where(open_now & traded, premium_jpy_per_kwh, lock_penalty_jpy_per_kwh)
+    return MarketPosition(held / SLOT_HOURS, cost, ~open_now)
 
 
 def need_scenarios_kwh(result: PlanResult, error_fraction: float) -> list[np.ndarray]:

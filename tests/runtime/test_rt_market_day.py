@@ -17,7 +17,15 @@ import pandas as pd
 import pytest
 
 from optimizer.dayahead.inputs import BatteryInput, FacilityInput, PlanInputs
-from runtime.market.day import bid_day, clear_day, intraday_day, intraday_prices, plan_day, price_history
+from runtime.market.day import (
+    bid_day,
+    clear_day,
+    held_position,
+    intraday_day,
+    intraday_prices,
+    plan_day,
+    price_history,
+)
 from runtime.market.plan_values import COLUMNS, plan_file_name, plan_values, read_plan_values, write_plan_values
 from scenarios.loader import load_builtin
 from scenarios.timegrid import TZ, day_slots
@@ -137,3 +145,24 @@ def test_point_bid_hedges_only_when_imbalance_is_asymmetric() -> None:
     scarce = scenario.model_copy(update={"market": scenario.market.model_copy(update={"operations": ops})})
     leaning = bid_day(scarce, DAY, history=history, inputs=hand_inputs(), curves=False)
     assert leaning.bid.total_kwh("buy").tolist() == (EXPECTED_KWH + 100.0).tolist()
+
+
+def test_a_re_plan_holds_the_locked_slots_and_the_fill() -> None:
+    """hand_inputs with a flat fill of 150 kWh per slot, re-planned at 00:00 of the day: slots 00:00-01:00 are past
+    gate closure (locked at 150 kWh), so the battery can no longer charge in the 5-JPY slot 0 (+100 kWh would cost
+    100 JPY/kWh of lock penalty). It charges in an open 10-JPY slot instead (10 + 4 + 1 premium = 15 JPY/kWh) and
+    still discharges in the 30-JPY last slot: 250 kWh bought in one open slot, 50 in the last, 150 elsewhere."""
+    index = day_slots(DAY)
+    intraday = pd.DataFrame({"average_jpy_per_kwh": np.full(48, 10.0)}, index=index)
+    now = pd.Timestamp(dt.datetime.combine(DAY, dt.time(0, 0)), tz=TZ)
+    position = held_position(index, np.full(48, 150.0), np.zeros(48), now, intraday)
+    assert position.locked[:3].all()
+    assert not position.locked[3:].any()
+    real = pd.Series(SHAPE, index=index)
+    free = plan_day(hand_inputs(), real).dispatch.buy_kw * 0.5
+    held = plan_day(hand_inputs(), real, position=position).dispatch.buy_kw * 0.5
+    assert free[0] == pytest.approx(250.0, abs=1e-6)
+    assert held[:3].tolist() == pytest.approx([150.0] * 3, abs=1e-6)
+    assert held[47] == pytest.approx(50.0, abs=1e-6)
+    assert sorted(np.round(held[3:47], 6).tolist())[-1] == pytest.approx(250.0, abs=1e-6)
+    assert held.sum() == pytest.approx(150.0 * 48, abs=1e-6)
