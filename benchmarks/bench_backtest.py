@@ -40,30 +40,31 @@ def _pct(x: float) -> str:
     return "-" if math.isnan(x) else f"{100 * x:.0f} %"
 
 
-def _adverse(months: pd.DataFrame) -> pd.Series:
-    """The forecast engine's money per month with its intraday trades booked at the high (buys) / low (sales)."""
-    rows = months[months["strategy"] == "forecast"].set_index("month")
-    if "intraday_adverse_jpy" not in rows:
-        return pd.Series(dtype=float)
-    return rows["money_jpy"] - rows["intraday_jpy"] + rows["intraday_adverse_jpy"]
+def _adverse(months: pd.DataFrame) -> pd.DataFrame:
+    """Money per month and strategy with every strategy's intraday trades booked at the high (buys) / low (sales)."""
+    if "intraday_adverse_jpy" not in months:
+        return pd.DataFrame()
+    money = months["money_jpy"] - months["intraday_jpy"] + months["intraday_adverse_jpy"]
+    return months.assign(adverse=money).pivot(index="month", columns="strategy", values="adverse")
 
 
 def _bound_rows(bound: pd.DataFrame, months: pd.DataFrame) -> list[str]:
     adverse = _adverse(months)
     lines = [
         "| month | baseline money JPY | engine (forecast prices) JPY | perfect foresight JPY | saving JPY | "
-        "bound JPY | share of bound | engine, intraday at high/low JPY | share, high/low |",
+        "bound JPY | share of bound | saving, intraday at high/low JPY | share, high/low |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in bound.to_dict("records"):
         bold = "**" if r["month"] == "total" else ""
-        worse = float(adverse.get(r["month"], math.nan))
-        bound_jpy = r["bound_saving_jpy"]
-        share_adverse = (r["baseline_money_jpy"] - worse) / bound_jpy if abs(bound_jpy) > 1e-9 else math.nan
+        worse = adverse.loc[r["month"]] if r["month"] in adverse.index else None
+        saving_adv = math.nan if worse is None else float(worse["baseline"] - worse["forecast"])
+        bound_adv = math.nan if worse is None else float(worse["baseline"] - worse["perfect"])
+        share_adv = saving_adv / bound_adv if abs(bound_adv) > 1e-9 else math.nan
         lines.append(
             f"| {bold}{r['month']}{bold} | {r['baseline_money_jpy']:,.0f} | {r['forecast_money_jpy']:,.0f} | "
-            f"{r['perfect_money_jpy']:,.0f} | {r['saving_jpy']:,.0f} | {bound_jpy:,.0f} | "
-            f"{_pct(r['share_of_bound'])} | {worse:,.0f} | {_pct(share_adverse)} |"
+            f"{r['perfect_money_jpy']:,.0f} | {r['saving_jpy']:,.0f} | {r['bound_saving_jpy']:,.0f} | "
+            f"{_pct(r['share_of_bound'])} | {saving_adv:,.0f} | {_pct(share_adv)} |"
         )
     return lines
 
@@ -192,7 +193,7 @@ def year_section(year_from: Path | None, started: str | None = None) -> tuple[li
         "day-ahead; it does not plan on intraday prices. The engine's re-plans trade the difference to its fill "
         "on the national intraday market, whose average often differs from the Chugoku spot price, so in a month "
         "the engine can beat this bound (share > 100 %); the high/low columns book the same trades at the "
-        "adverse price.",
+        "adverse price (every strategy's trades, so the saving compares like with like).",
         "",
         *_bound_rows(bound, months),
         "",
@@ -205,11 +206,13 @@ def year_section(year_from: Path | None, started: str | None = None) -> tuple[li
 
 
 def _timed(scenario: Any, start: dt.date, end: dt.date, workers: int) -> float:
+    from runtime.backtest.config import BacktestConfig
     from runtime.backtest.run import run_backtest
     from runtime.batch import BatchSettings
 
     tick = time.perf_counter()
-    run_backtest(scenario, start, end, batch=BatchSettings(workers=workers))
+    config = BacktestConfig(task_span="week")  # one task per week, so the weeks can run in parallel
+    run_backtest(scenario, start, end, config=config, batch=BatchSettings(workers=workers))
     return time.perf_counter() - tick
 
 
@@ -269,10 +272,11 @@ def facilities_section(scales: list[int], days: int, efficiency: float) -> list[
     return lines
 
 
-def kept_sections(path: Path) -> list[str]:
-    """Sections 2 and 3 of an earlier results file, verbatim, under a note that they were not re-measured."""
+def kept_sections(path: Path, heading: str = "## Wall time") -> list[str]:
+    """The sections from ``heading`` on of an earlier results file, verbatim, under a note that they were not
+    re-measured."""
     text = path.read_text(encoding="utf-8")
-    start = text.index("## Wall time")
+    start = text.index(heading)
     stamp = next((line for line in text.splitlines() if line.startswith("Run ")), "Run (unknown)")
     note = (
         f"_Sections below copied from the earlier results file ({stamp.removeprefix('Run ').rstrip('.')}), "
@@ -291,6 +295,7 @@ def main() -> None:
     parser.add_argument("--scale-days", type=int, default=2)
     parser.add_argument("--keep-scaling-from", type=Path, help="copy sections 2-3 from this earlier results file")
     parser.add_argument("--started-utc", help="start of a stopped year run (ISO, UTC) for its throughput")
+    parser.add_argument("--keep-facilities-from", type=Path, help="copy section 3 from this earlier results file")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/backtest.md"))
     args = parser.parse_args()
     lines = [
@@ -307,7 +312,10 @@ def main() -> None:
     else:
         scaling, efficiency = scaling_section(args.scaling_weeks)
         lines += [*scaling, ""]
-        lines += facilities_section([int(s) for s in args.scales.split(",")], args.scale_days, efficiency)
+        if args.keep_facilities_from is not None:
+            lines += kept_sections(args.keep_facilities_from, "## Facilities")
+        else:
+            lines += facilities_section([int(s) for s in args.scales.split(",")], args.scale_days, efficiency)
     text = "\n".join(lines) + "\n"
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
