@@ -62,7 +62,8 @@ def backtest(
         "--workers",
         min=0,
         help="Local Dask worker processes (default EMS_DASK_WORKERS or min(2, cores); "
-        "0 = in-process). EMS_DASK_SCHEDULER sends the weeks to an existing cluster instead.",
+        "0 = in-process). EMS_DASK_SCHEDULER sends the tasks (months, or a capacity season) to an existing "
+        "cluster instead.",
     ),
     out: Path = typer.Option(Path("backtest-out"), "--out", "-o", help="Directory for the CSV files and the plot."),
     replan_hours: int = typer.Option(3, "--replan-hours", min=1, max=24, help="Hours between intraday re-plans."),
@@ -88,7 +89,7 @@ def backtest(
     try:
         config = BacktestConfig(replan_every_h=replan_hours, seed=seed, intraday_price=intraday_price)
         batch = BatchSettings.from_settings(Settings(), workers=workers)
-        columns = (TextColumn("[bold]weeks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        columns = (TextColumn("[bold]tasks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console) as bar:
             task = bar.add_task("backtest", total=None)
             result = run_backtest(
@@ -104,4 +105,7 @@ def backtest(
         err_console.print(f"[red]{exc}[/red]", markup=False)
         raise typer.Exit(2) from None
     console.print(_bound_table(result))
-    console.print(f"{result.tasks} weeks in {result.wall_s:.1f} s; files: " + ", ".join(str(p) for p in paths.values()))
+    console.print(
+        f"{result.tasks} tasks (months or seasons) in {result.wall_s:.1f} s; files: "
+        + ", ".join(str(p) for p in paths.values())
+    )

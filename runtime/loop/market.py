@@ -34,7 +34,14 @@ from optimizer.market.clearing import clear_bid
 from runtime.loop.optimise import horizon_prices
 from runtime.loop.optimiser_planner import solve_options
 from runtime.loop.service import Service
-from runtime.market.day import bid_day, intraday_day, intraday_prices, market_inputs, plan_day
+from runtime.market.day import (
+    bid_day,
+    held_position,
+    intraday_day,
+    intraday_prices,
+    market_inputs,
+    plan_day,
+)
 from runtime.market.files import MarketFiles
 from runtime.market.plan_values import plan_values, write_plan_values
 from runtime.store import journal
@@ -144,7 +151,9 @@ def _expected_intraday(day: dt.date, spot: pd.Series) -> pd.DataFrame:
 
 
 def market_intraday(svc: Service, now: dt.datetime) -> int:
-    """One intraday step for today and tomorrow (once filled); the number of slots traded."""
+    """One intraday step for today and tomorrow (once filled); the number of slots traded. The re-plan is held to
+    the market position (``runtime.market.day.held_position``): slots past gate closure locked to fill + trades,
+    open slots to the fill with a premium per kWh beyond it."""
     started = time.perf_counter()
     files, local = _files(svc), require_aware(now, "now").tz_convert(TZ).date()
     traded = 0
@@ -154,9 +163,12 @@ def market_intraday(svc: Service, now: dt.datetime) -> int:
         index = day_slots(day)
         fill = files.read_fill(day)
         spot = fill.frame["price_jpy_per_kwh"]
-        plan = plan_day(_inputs(svc, index, spot), spot, solve_options(svc.settings))
-        position = fill.net_kwh + files.traded_kwh(day, index)
-        trades = intraday_day(svc.scenario, plan, position, now, _expected_intraday(day, spot))
+        expected = _expected_intraday(day, spot)
+        traded_kwh = files.traded_kwh(day, index)
+        held = held_position(index, fill.net_kwh, traded_kwh, now, expected)
+        plan = plan_day(_inputs(svc, index, spot), spot, solve_options(svc.settings), position=held)
+        position = fill.net_kwh + traded_kwh
+        trades = intraday_day(svc.scenario, plan, position, now, expected)
         if (trades["trade_kwh"] != 0).any():
             files.append_intraday(day, trades, pd.Timestamp(now).tz_convert(TZ))
         traded += int(np.count_nonzero(trades["trade_kwh"].to_numpy()))
