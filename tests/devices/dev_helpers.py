@@ -11,6 +11,10 @@ from devices.simulators.image import SunSpecImage
 from devices.simulators.server import Fault, SimServer, SimulatedDevice
 
 TIMEOUT = 0.2
+"""Time-out (s) where a time-out is the expected outcome (a silent or slow device): short, so the test is quick."""
+ANSWER_TIMEOUT = 10.0
+"""Time-out (s) for a device that answers: generous, since the simulators share the test's event loop and a loaded
+2-core machine can hold that loop for far longer than 0.2 s; an answering device never waits it out."""
 
 
 @dataclass
@@ -38,10 +42,16 @@ async def serve(*devices: SimulatedDevice, **kw: object) -> AsyncIterator[SimSer
 
 
 def connect(server: SimServer, **kw: object) -> ModbusConnection:
-    """A connection to ``server`` with a short time-out and fast back-off."""
-    options: dict[str, object] = {"timeout_s": TIMEOUT, "retries": 0, "backoff_base_s": 0.05, "backoff_max_s": 0.2}
+    """A connection to ``server`` with a generous time-out (pass ``timeout_s=TIMEOUT`` where none is expected to
+    answer) and fast back-off."""
+    options: dict[str, object] = {
+        "timeout_s": ANSWER_TIMEOUT,
+        "retries": 0,
+        "backoff_base_s": 0.05,
+        "backoff_max_s": 0.2,
+    }
     options.update(kw)
     return ModbusConnection("127.0.0.1", server.port, **options)  # type: ignore[arg-type]
 
 
-__all__ = ["TIMEOUT", "Fault", "connect", "serve", "sunspec_device"]
+__all__ = ["ANSWER_TIMEOUT", "TIMEOUT", "Fault", "connect", "serve", "sunspec_device"]

@@ -73,7 +73,7 @@ async def test_unit_ids_gateway_and_missing_units() -> None:
         assert (await PVInverterDriver(conn, 3).read(False))[0]["power_kw"] == 1.0  # others unaffected
     async with serve(sunspec_device(), missing_units="silent") as server:
         with pytest.raises(DeviceTimeoutError):
-            await connect(server).read(40000, 2, unit=9)
+            await connect(server, timeout_s=TIMEOUT).read(40000, 2, unit=9)
 
 
 async def test_wildcard_unit_0_answers_every_id() -> None:
@@ -87,9 +87,12 @@ async def test_slow_device_does_not_stall_another_and_late_answer_is_dropped() -
     slow, fast = sunspec_device(), sunspec_device()
     slow.image.set(103, "W", 111)
     fast.image.set(103, "W", 222)
-    slow.fault = Fault("slow", delay_s=TIMEOUT * 2)
+    # the fast device must answer within the slow one's time-out: 1 s, not 0.2 s, so a loaded machine cannot invert
+    # the order (the fast one's own time-out is the generous default)
+    slow_timeout = 1.0
+    slow.fault = Fault("slow", delay_s=slow_timeout * 2)
     async with serve(slow) as s1, serve(fast) as s2:
-        c_slow, c_fast = connect(s1), connect(s2)
+        c_slow, c_fast = connect(s1, timeout_s=slow_timeout), connect(s2)
         w_address = slow.image.address_of(103, "W")[0]
         finished: list[str] = []
 
@@ -105,7 +108,7 @@ async def test_slow_device_does_not_stall_another_and_late_answer_is_dropped() -
         assert results[1] is None
         slow.fault = Fault()
         slow.image.set(103, "W", 333)
-        await asyncio.sleep(TIMEOUT * 2)  # the late answer (111) arrives meanwhile and must be ignored
+        await asyncio.sleep(slow_timeout * 2)  # the late answer (111) arrives meanwhile and must be ignored
         assert await c_slow.read(w_address, 1) == [333]
 
 
@@ -113,7 +116,7 @@ async def test_failing_device_backs_off_without_sending() -> None:
     dev = sunspec_device()
     dev.fault = Fault("no_answer")
     async with serve(dev) as server:
-        conn = connect(server, backoff_base_s=5.0)
+        conn = connect(server, timeout_s=TIMEOUT, backoff_base_s=5.0)
         with pytest.raises(DeviceTimeoutError):
             await conn.read(40000, 2)
         sent = dev.requests
@@ -129,7 +132,7 @@ async def test_retries_send_the_request_again() -> None:
     dev.fault = Fault("no_answer")
     async with serve(dev) as server:
         with pytest.raises(DeviceTimeoutError):
-            await connect(server, retries=2).read(40000, 2)
+            await connect(server, timeout_s=TIMEOUT, retries=2).read(40000, 2)
     assert dev.requests == 3
 
 
@@ -158,11 +161,11 @@ async def test_reconnect_after_server_restart_keeps_last_value_stale() -> None:
     dev.image.set(203, "W", 7000)
     server = SimServer([dev], port=port)
     await server.start()
-    for _ in range(20):
+    deadline = asyncio.get_running_loop().time() + 30.0  # generous: reconnecting under load can take a while
+    again = (await poller.cycle())[0]
+    while again.quality is not Quality.GOOD and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.05)
         again = (await poller.cycle())[0]
-        if again.quality is Quality.GOOD:
-            break
     assert again.quality is Quality.GOOD
     assert again.values["power_kw"] == 7.0
     poller.close()
@@ -172,7 +175,7 @@ async def test_reconnect_after_server_restart_keeps_last_value_stale() -> None:
 async def test_single_connection_device_kicks_the_older_client_and_driver_recovers() -> None:
     dev = sunspec_device()
     async with serve(dev, single_connection=True) as server:
-        ours = connect(server, connect_delay_s=0.01)
+        ours = connect(server, connect_delay_s=0.01, timeout_s=1.0)  # its read after the kick may go unanswered
         assert await ours.read(40000, 2) == [0x5375, 0x6E53]
         other = connect(server)
         assert await other.read(40000, 2) == [0x5375, 0x6E53]  # a second client takes the device

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-from dev_helpers import TIMEOUT
+from dev_helpers import ANSWER_TIMEOUT
 
 from devices.capabilities import ListSink, Quality
 from devices.inventory import scenario_devices, with_ports
@@ -72,7 +72,7 @@ async def test_each_hybrid_is_one_unit_read_and_written_per_capability() -> None
     """At noon the PV produces; a -2 kW (charge) set-point on each battery is followed by its physics and read back;
     the grid meter of each facility equals load - PV - battery (+ = import)."""
     scenario = load_scenario_file(HYBRIDS)
-    specs = [s.with_endpoint(timeout_s=TIMEOUT) for s in scenario_devices(scenario)]
+    specs = [s.with_endpoint(timeout_s=ANSWER_TIMEOUT) for s in scenario_devices(scenario)]
     clock = _Clock()
     fleet = await start_fleet(scenario, port_base=0, clock=clock)
     try:
@@ -110,7 +110,9 @@ async def test_the_sunspec_hybrids_124_setpoint_reverts_without_refresh() -> Non
     simulated hybrid drops it (StorCtl_Mod 0) and the battery idles."""
     scenario = load_scenario_file(HYBRIDS)
     specs = [
-        s.with_endpoint(timeout_s=TIMEOUT) for s in scenario_devices(scenario) if s.key.facility_id == "sunspec-hybrid"
+        s.with_endpoint(timeout_s=ANSWER_TIMEOUT)
+        for s in scenario_devices(scenario)
+        if s.key.facility_id == "sunspec-hybrid"
     ]
     clock = _Clock()
     fleet = await start_fleet(scenario, port_base=0, clock=clock)

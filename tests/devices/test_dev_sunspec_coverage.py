@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from dev_helpers import TIMEOUT, serve, sunspec_device
+from dev_helpers import ANSWER_TIMEOUT, serve, sunspec_device
 from ss2_images import device_words, plain_server
 
 from devices.capabilities import Quality
@@ -126,7 +126,7 @@ async def test_a_124_only_battery_is_good_with_its_soc_though_it_reports_no_powe
     dev.image.set_sf(124, "ChaState_SF", 0)
     dev.image.set(124, "ChaState", 62)
     async with serve(dev) as server:
-        poller = Poller(with_ports([spec.with_endpoint(timeout_s=TIMEOUT)], {spec.key: server.port}))
+        poller = Poller(with_ports([spec.with_endpoint(timeout_s=ANSWER_TIMEOUT)], {spec.key: server.port}))
         reading = (await poller.cycle(full=True))[0]
         dev.image.set(124, "ChaState", None)
         missing = (await poller.cycle(full=True))[0]

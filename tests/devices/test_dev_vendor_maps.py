@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from dev_helpers import TIMEOUT, serve
+from dev_helpers import ANSWER_TIMEOUT, serve
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -29,7 +29,9 @@ HYBRIDS = Path(__file__).parent / "data" / "hybrids.yaml"
 
 def _unit(facility: str) -> tuple[list[DeviceSpec], SimulatedDevice]:
     scenario = load_scenario_file(HYBRIDS)
-    specs = [s.with_endpoint(timeout_s=TIMEOUT) for s in scenario_devices(scenario) if s.key.facility_id == facility]
+    specs = [
+        s.with_endpoint(timeout_s=ANSWER_TIMEOUT) for s in scenario_devices(scenario) if s.key.facility_id == facility
+    ]
     return specs, build_fleet(scenario).devices[specs[0].key]
 
 
@@ -219,7 +221,7 @@ async def test_a_broken_map_among_good_devices_is_skipped_and_the_rest_is_polled
     assert set(built.skipped) == {bad}
     fleet = await start_fleet(scenario, port_base=0)
     try:
-        poller = Poller([s.with_endpoint(timeout_s=TIMEOUT) for s in with_ports(specs, fleet.port_map)])
+        poller = Poller([s.with_endpoint(timeout_s=ANSWER_TIMEOUT) for s in with_ports(specs, fleet.port_map)])
         for _ in range(2):
             readings = {r.key: r for r in await poller.cycle(full=True)}
             assert readings[bad].quality.value == "error"
@@ -248,7 +250,7 @@ async def test_the_howto_example_map_drives_a_simulated_pcs(tmp_path: Path) -> N
     spec = next(s for s in scenario_devices(scenario, maps) if s.key == DeviceKey("sigen", "bat1"))
     fleet = await start_fleet(scenario, port_base=0, maps=maps)
     try:
-        poller = Poller(with_ports([spec.with_endpoint(timeout_s=TIMEOUT)], fleet.port_map))
+        poller = Poller(with_ports([spec.with_endpoint(timeout_s=ANSWER_TIMEOUT)], fleet.port_map))
         entry = await SetpointWriter(poller, ListSink()).write(spec.key, "setpoint_kw", 4.0)
         reading = (await poller.cycle(full=True))[0]
         poller.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from dev_helpers import TIMEOUT, serve, sunspec_device
+from dev_helpers import ANSWER_TIMEOUT, serve, sunspec_device
 
 from devices.capabilities import ListSink
 from devices.inventory import DeviceSpec, scenario_devices, with_ports
@@ -36,7 +36,7 @@ def _setup(kind: str) -> tuple[DeviceSpec, SimulatedDevice, Clock]:
     scenario = load_builtin("yamaguchi")
     devices, _ = build_devices(scenario, clock)
     spec = next(s for s in scenario_devices(scenario) if s.kind.value == kind and s.endpoint.watchdog_s)
-    spec = spec.with_endpoint(timeout_s=TIMEOUT)
+    spec = spec.with_endpoint(timeout_s=ANSWER_TIMEOUT)
     return spec, devices[spec.key], clock
 
 
@@ -153,7 +153,7 @@ async def test_pv_curtailment_and_readback_mismatch_and_124_storage() -> None:
     dev.image.set_sf(124, "InOutWRte_SF", -1)
     dev.image.set(124, "WChaMax", 20000)
     async with serve(dev) as server:
-        driver = BatteryDriver(ModbusConnection("127.0.0.1", server.port, timeout_s=TIMEOUT))
+        driver = BatteryDriver(ModbusConnection("127.0.0.1", server.port, timeout_s=ANSWER_TIMEOUT))
         back = await driver.write_setpoint(-5.0, revert_s=60)  # charge 5 kW = 25 % of WChaMax
         assert back == pytest.approx(-5.0)
         assert dev.image.get(124, "OutWRte") == pytest.approx(-25.0)

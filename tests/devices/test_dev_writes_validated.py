@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from dev_helpers import TIMEOUT, serve, sunspec_device
+from dev_helpers import ANSWER_TIMEOUT, serve, sunspec_device
 
 from devices.capabilities import ListSink
 from devices.codec import CodecError
@@ -30,7 +30,7 @@ async def test_704_with_wset_sf_not_implemented_writes_nothing() -> None:
     dev.image.set_sf(704, "WSet_SF", None)
     before = list(dev.image.words)
     async with serve(dev) as server:
-        driver = BatteryDriver(ModbusConnection("127.0.0.1", server.port, timeout_s=TIMEOUT))
+        driver = BatteryDriver(ModbusConnection("127.0.0.1", server.port, timeout_s=ANSWER_TIMEOUT))
         with pytest.raises(CodecError, match=r"model 704 WSet: scale factor WSet_SF not implemented"):
             await driver.write_setpoint(3.0, revert_s=60)
         driver.conn.close()
@@ -43,7 +43,7 @@ async def test_overflowing_value_is_refused_before_the_mode_register_is_written(
     dev.image.set_sf(704, "WSet_SF", -3)
     before = list(dev.image.words)
     async with serve(dev) as server:
-        driver = BatteryDriver(ModbusConnection("127.0.0.1", server.port, timeout_s=TIMEOUT))
+        driver = BatteryDriver(ModbusConnection("127.0.0.1", server.port, timeout_s=ANSWER_TIMEOUT))
         with pytest.raises(CodecError, match="outside int32 range"):
             await driver.write_setpoint(5000.0, revert_s=None)
         driver.conn.close()
@@ -58,7 +58,7 @@ async def test_802_only_battery_is_refused_naming_model_124_and_untouched() -> N
     dev.image.set(802, "SoC", 61.0)
     before = list(dev.image.words)
     async with serve(dev) as server:
-        poller = Poller(with_ports([spec.with_endpoint(timeout_s=TIMEOUT)], {spec.key: server.port}))
+        poller = Poller(with_ports([spec.with_endpoint(timeout_s=ANSWER_TIMEOUT)], {spec.key: server.port}))
         reading = (await poller.cycle(full=True))[0]
         sink = ListSink()
         entry = await SetpointWriter(poller, sink).write(spec.key, "setpoint_kw", 2.0)
@@ -89,7 +89,9 @@ async def test_a_dead_device_holding_a_setpoint_leaves_one_refresh_failed_entry(
     assert watchdog is not None
     async with serve(dev) as server:
         config = PollerConfig(backoff_base_s=0.01, backoff_max_s=0.02)
-        poller = Poller(with_ports([spec.with_endpoint(timeout_s=TIMEOUT)], {spec.key: server.port}), config=config)
+        poller = Poller(
+            with_ports([spec.with_endpoint(timeout_s=ANSWER_TIMEOUT)], {spec.key: server.port}), config=config
+        )
         sink = ListSink()
         writer = SetpointWriter(poller, sink)
         assert (await writer.write(spec.key, "setpoint_kw", 2.0)).result == "ok"
@@ -128,7 +130,7 @@ async def _write(facility: str, value_kw: float) -> tuple[str, list[tuple[int, l
     spec = next(s for s in scenario_devices(scenario) if s.key == DeviceKey(facility, "bat1"))
     dev, writes = _hybrid_device(facility)
     async with serve(dev) as server:
-        poller = Poller(with_ports([spec.with_endpoint(timeout_s=TIMEOUT)], {spec.key: server.port}))
+        poller = Poller(with_ports([spec.with_endpoint(timeout_s=ANSWER_TIMEOUT)], {spec.key: server.port}))
         entry = await SetpointWriter(poller, ListSink()).write(spec.key, "setpoint_kw", value_kw)
         poller.close()
     return entry.result, writes
@@ -164,7 +166,7 @@ async def test_a_value_outside_the_maps_limits_writes_nothing() -> None:
     """Huawei's forcible period is 0..1440 min: a 2-day watchdog (2880 min) is refused before the first register."""
     scenario = load_scenario_file(HYBRIDS)
     spec = next(s for s in scenario_devices(scenario) if s.key == DeviceKey("huawei", "bat1"))
-    spec = spec.with_endpoint(watchdog_s=2 * 86400.0, timeout_s=TIMEOUT)
+    spec = spec.with_endpoint(watchdog_s=2 * 86400.0, timeout_s=ANSWER_TIMEOUT)
     dev, writes = _hybrid_device("huawei")
     async with serve(dev) as server:
         poller = Poller(with_ports([spec], {spec.key: server.port}))
