@@ -6,6 +6,8 @@ simulated nodes speak their own frame codec, so what is tested is pychonet's wir
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
 
@@ -14,7 +16,7 @@ from echonet_helpers import CONFIG, free_hosts, tiny_echonet
 
 from devices.capabilities import FIELDS, ListSink, Quality, Reading
 from devices.inventory import DriverFamily, scenario_devices
-from devices.poller import Poller
+from devices.poller import Poller, PollerConfig
 from devices.simulators.echonet_fleet import EchonetFleet, echonet_devices, start_echonet_fleet
 from devices.simulators.echonet_node import EchonetFault
 from devices.writes import SetpointWriter
@@ -37,11 +39,11 @@ class Rig:
         return {r.key: r for r in await self.poller.cycle(full)}
 
 
-async def rig_at(when: dt.datetime) -> Rig:
+async def rig_at(when: dt.datetime, config: PollerConfig = CONFIG) -> Rig:
     scenario = tiny_echonet(free_hosts(3))
     fleet = await start_echonet_fleet(scenario, clock=lambda: when)
     sink = ListSink()
-    return Rig(fleet, Poller(echonet_devices(scenario), sink, CONFIG), sink)
+    return Rig(fleet, Poller(echonet_devices(scenario), sink, config), sink)
 
 
 @pytest.fixture
@@ -134,7 +136,21 @@ async def test_pv_curtailment_and_v2h_discharge(evening: Rig) -> None:
     assert v2h["setpoint_kw"] == -4.0
 
 
-async def test_a_silent_node_goes_stale_then_backs_off_and_recovers(noon: Rig) -> None:
+BACKOFF_S = 3.0
+"""The silent-node test's back-off (s): long enough that the read right after the time-outs surely falls inside it
+on a loaded machine (CONFIG's 0.05 s did not), short enough to wait out."""
+
+
+@pytest.fixture
+async def noon_slow_backoff() -> AsyncIterator[Rig]:
+    rig = await rig_at(NOON, dataclasses.replace(CONFIG, backoff_base_s=BACKOFF_S, backoff_max_s=BACKOFF_S))
+    yield rig
+    rig.poller.close()
+    rig.fleet.stop()
+
+
+async def test_a_silent_node_goes_stale_then_backs_off_and_recovers(noon_slow_backoff: Rig) -> None:
+    noon = noon_slow_backoff
     await noon.read()
     noon.fleet.set_fault(BAT, EchonetFault(no_answer=True))  # the battery and the meter share that node
     readings = await noon.read(full=False)
@@ -148,8 +164,14 @@ async def test_a_silent_node_goes_stale_then_backs_off_and_recovers(noon: Rig) -
     write = await noon.writer.write(BAT, "setpoint_kw", 1.0)
     assert write.result == "failed"
     noon.fleet.set_fault(BAT, EchonetFault())
-    await _wait_backoff()
-    assert (await noon.read(full=False))[BAT].quality is Quality.GOOD
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + BACKOFF_S + 30.0  # the back-off, then a generous bound for the node to answer again
+    while True:
+        recovered = (await noon.read(full=False))[BAT]
+        if recovered.quality is Quality.GOOD or loop.time() > deadline:
+            break
+        await asyncio.sleep(0.1)
+    assert recovered.quality is Quality.GOOD, recovered.error
 
 
 async def test_sna_replies_are_errors_naming_the_property(noon: Rig) -> None:
@@ -173,12 +195,6 @@ async def test_stale_values_from_the_device_are_served_as_read(noon: Rig) -> Non
     entry = await noon.writer.write(BAT, "setpoint_kw", 2.0)
     assert entry.result == "mismatch"
     assert "read back None" in entry.detail
-
-
-async def _wait_backoff() -> None:
-    import asyncio
-
-    await asyncio.sleep(CONFIG.backoff_max_s + 0.05)
 
 
 def test_scenario_check_locates_protocol_mistakes() -> None:
