@@ -142,10 +142,13 @@ def serving(app) -> Iterator[str]:
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
+    deadline = time.monotonic() + 30.0  # generous: a loaded machine can take seconds to start the thread's server
+    while not srv.started and thread.is_alive() and time.monotonic() < deadline:
         time.sleep(0.05)
+    if not srv.started:
+        srv.should_exit = True
+        thread.join(10)
+        raise RuntimeError(f"uvicorn did not start on 127.0.0.1:{port} within 30 s")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -201,8 +201,8 @@ async def test_the_scheduler_runs_the_push_without_taking_the_loop_lock_for_the_
     step = scheduler._guarded("ngsi_push", scheduler.jobs()["ngsi_push"][0])
     await step()
     assert not scheduler.lock.locked()  # poll and dispatch may run while the broker answers
-    for _ in range(100):  # the send finishes in the background (0.5 s broker delay)
-        if broker.entities:
-            break
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30.0  # the send finishes in the background (0.5 s broker delay; generous under load)
+    while not broker.entities and loop.time() < deadline:  # noqa: ASYNC110 - the broker is a thread, no event to await
         await asyncio.sleep(0.05)
     assert len(broker.entities) > 10
