@@ -5,6 +5,7 @@ on a real PostgreSQL in a unique schema dropped afterwards (parallel runs do not
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import os
 import socket
@@ -12,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import uvicorn
@@ -56,6 +58,23 @@ PASSWORD = "test-password-123"
 
 
 TEST_NOW = dt.datetime(2024, 6, 10, 3, 10, tzinfo=dt.UTC)
+GENEROUS_TIMEOUT_S = 10.0
+"""Per-request device time-out (s) for tests whose simulators answer: they share the test's event loop, and a loaded
+2-core machine can hold that loop past the scenarios' 1 s (a request that is answered never waits it out)."""
+
+
+def with_generous_timeouts(data: Any, timeout_s: float = GENEROUS_TIMEOUT_S) -> Any:
+    """Scenario data (as from ``builtin_data``) with every device endpoint's ``timeout_s`` set to ``timeout_s``."""
+    data = copy.deepcopy(data)
+    for facility in data["facilities"]:
+        for assets in facility.values():
+            for asset in assets if isinstance(assets, list) else []:
+                for protocol in ("modbus", "echonet", "ocpp"):
+                    if isinstance(asset, dict) and isinstance(asset.get(protocol), dict):
+                        asset[protocol]["timeout_s"] = timeout_s
+    return data
+
+
 """The service tests' clock: 2024-06-10 12:10 JST, a Monday inside the shipped JEPX data (no test reads the wall
 clock, so none depends on today's date)."""
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
+from service_fixtures import with_generous_timeouts
+
 from devices.capabilities import FIELDS, VALUE_TYPES, BatteryValues, Quality
 from runtime.facades.telemetry import poll_once, running_simulators
 from scenarios.device_identity import DeviceKind
-from scenarios.loader import load_builtin
+from scenarios.loader import builtin_data, parse_scenario
 
 
 def test_fields_document_every_typed_field() -> None:
@@ -18,7 +20,7 @@ def test_fields_document_every_typed_field() -> None:
 
 
 async def test_full_poll_fills_every_field_of_every_kind() -> None:
-    scenario = load_builtin("tiny")
+    scenario = parse_scenario(with_generous_timeouts(builtin_data("tiny")), "tiny")  # the simulators answer
     async with running_simulators(scenario, port_base=0) as fleet:
         readings = await poll_once(scenario, port_map=fleet.port_map)
     assert {r.kind for r in readings} == set(DeviceKind)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import service_fixtures
 import yaml
-from service_fixtures import make_service
+from service_fixtures import make_service, with_generous_timeouts
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -34,7 +34,7 @@ capabilities:
 
 def _tiny_with_meter_map(tmp_path: Path, register_map: str) -> Path:
     """'tiny' whose centre meter names ``register_map``."""
-    data = builtin_data("tiny")
+    data = with_generous_timeouts(builtin_data("tiny"))  # the simulators answer: a loaded machine may be slow
     centre = next(f for f in data["facilities"] if f["id"] == "centre")
     centre["meters"][0]["modbus"]["register_map"] = register_map
     path = tmp_path / "city.yaml"

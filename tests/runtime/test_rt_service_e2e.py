@@ -7,7 +7,7 @@ import datetime as dt
 
 import service_fixtures
 from fastapi.testclient import TestClient
-from service_fixtures import add_users, login, make_service
+from service_fixtures import add_users, login, make_service, with_generous_timeouts
 
 from api.app import create_app
 from runtime.facades.telemetry import DeviceTelemetry, running_simulators
@@ -19,7 +19,7 @@ from runtime.loop.scheduler import LoopScheduler
 from runtime.store import journal, plans, readings
 from runtime.store.db import open_store
 from scenarios.device_identity import DeviceKey
-from scenarios.loader import load_scenario
+from scenarios.loader import builtin_data, parse_scenario
 
 sqlite_store = service_fixtures.sqlite_store
 
@@ -32,7 +32,7 @@ def wset_kw(fleet, device_id: str) -> float:
 async def test_simulators_loop_api_and_restart(tmp_path):  # noqa: PLR0915 - one end-to-end story
     url = f"sqlite:///{tmp_path / 'ems.db'}"
     store = open_store(url)
-    scenario = load_scenario("tiny")
+    scenario = parse_scenario(with_generous_timeouts(builtin_data("tiny")), "tiny")  # answering simulators
     async with running_simulators(scenario, port_base=0) as fleet:
         telemetry = DeviceTelemetry(scenario, fleet.port_map)
         svc = make_service(store, "tiny", telemetry=telemetry)
