@@ -1,18 +1,21 @@
-"""Yamaguchi as ``ems up`` runs it: Modbus simulators, Shiraishi's ECHONET Lite node (PV, battery, V2H, smart meter on
-127.0.1.1:3610) and City Hall's OCPP 1.6J charge point on the service's central system, one facility physics, read
-and written through the runtime's telemetry facade."""
+"""Yamaguchi as ``ems up`` runs it: Modbus simulators, Shiraishi's ECHONET Lite node (PV, battery, V2H, smart meter;
+the scenario puts it on 127.0.1.1:3610, moved here to a free loopback address) and City Hall's OCPP 1.6J charge point
+on the service's central system, one facility physics, read and written through the runtime's telemetry facade."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import Any
+
+from echonet_helpers import free_hosts
 
 from devices.simulators.echonet_node import EchonetFault
 from runtime.facades import protocols
 from runtime.facades.telemetry import DeviceTelemetry, running_simulators
 from runtime.loop.service import Sample
 from scenarios.device_identity import DeviceKey, DeviceKind
-from scenarios.loader import load_builtin
+from scenarios.loader import builtin_data, parse_scenario
 
 ECHONET = [DeviceKey("shiraishi-cc", d) for d in ("m1", "pv1", "bat1", "v2h1")]
 OCPP = DeviceKey("city-hall", "ac1")
@@ -33,8 +36,21 @@ async def poll_until(telemetry: DeviceTelemetry, not_good: set[DeviceKey]) -> di
         await asyncio.sleep(0.1)
 
 
+def yamaguchi_on_a_free_node() -> Any:
+    """Yamaguchi with Shiraishi's ECHONET Lite node on a free loopback address: the scenario's fixed 127.0.1.1:3610
+    is taken whenever another test run (or ``ems up``) on the machine simulates the same node."""
+    data = builtin_data("yamaguchi")
+    (host,) = free_hosts(1)
+    for facility in data["facilities"]:
+        for assets in facility.values():
+            for asset in assets if isinstance(assets, list) else []:
+                if isinstance(asset, dict) and isinstance(asset.get("echonet"), dict):
+                    asset["echonet"]["host"] = host
+    return parse_scenario(data, "yamaguchi")
+
+
 async def test_mixed_protocols_poll_and_write_like_modbus() -> None:
-    scenario = load_builtin("yamaguchi")
+    scenario = yamaguchi_on_a_free_node()
     async with running_simulators(scenario, port_base=0) as fleet:
         central = await protocols.start_central(scenario, "127.0.0.1", 0)
         assert central is not None
