@@ -57,16 +57,21 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+DEVICE_ENDPOINTS = ("modbus", "echonet", "ocpp")
+
+
 def _strip_modbus(node: Any) -> Any:
+    """The node without device endpoints (Modbus, ECHONET Lite, OCPP): a copy's devices are not polled, and two
+    facilities may not share one endpoint."""
     if isinstance(node, dict):
-        return {k: _strip_modbus(v) for k, v in node.items() if k != "modbus"}
+        return {k: _strip_modbus(v) for k, v in node.items() if k not in DEVICE_ENDPOINTS}
     if isinstance(node, list):
         return [_strip_modbus(v) for v in node]
     return node
 
 
 def scaled_scenario(scale: int) -> tuple[Any, dict[str, str]]:
-    """Yamaguchi with every facility (and its EVs and links) repeated `scale` times; copies have no Modbus.
+    """Yamaguchi with every facility (and its EVs and links) repeated `scale` times; copies have no device endpoints.
 
     Returns the scenario and a map copy id -> original facility id (to reuse the originals' forecasts).
     """
