@@ -45,7 +45,7 @@ def test_disaster_office_runs_an_outage_plan(server, tmp_path, chromium_browser)
     page.fill("#hours", "24")
     page.select_option("#method", "milp")
     page.click("#outage-run")
-    page.wait_for_selector("#outage-timeline svg")
+    page.wait_for_selector("#outage-timeline svg", timeout=180_000)  # the MILP is solved before the page answers
     rows = page.locator("#outage-timeline g.timeline-row")
     assert rows.count() == len(scenario.shelters)
     assert set(rows.evaluate_all("rs => rs.map(r => r.dataset.shelter)")) == {s.id for s in scenario.shelters}

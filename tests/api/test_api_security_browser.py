@@ -45,7 +45,7 @@ def test_docs_offline_and_dashboard_under_csp(url):
         page.route("**/*", route)
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.goto(f"{url}/docs")
-        page.wait_for_selector(".opblock-summary-path", timeout=20_000)  # operations are listed
+        page.wait_for_selector(".opblock-summary-path", timeout=60_000)  # listed (Swagger UI's bundle is large)
         assert "/api/v1/auth/login" in page.locator("#swagger-ui").inner_text()
         assert page.locator(".information-container .title").inner_text().startswith("Yamaguchi EMS")
         page.goto(f"{url}/login")
