@@ -82,6 +82,10 @@ class ShelterPlanRow(Schema):
     tier1_hours: float = Field(0.0, description="Hours with tier 1 fully served (partly served slots do not count).")
     tier2_kwh: float = Field(0.0, description="Tier-2 energy served (the rest of the critical load), kWh.")
     tier2_hours: float = Field(0.0, description="Hours with tiers 1 and 2 fully served.")
+    comfort_kwh: float = Field(0.0, description="Comfort-tier (tier 3) energy served, kWh.")
+    comfort_hours: float = Field(
+        0.0, description="Hours with tiers 1, 2 and the comfort tier fully served (0 where the shelter states none)."
+    )
 
 
 class MoveOut(Schema):

@@ -1,6 +1,7 @@
 """Upper bounds on priority-weighted served critical energy (kWh) of an outage.
 
-* perfect-relocation bound: the fleet's usable energy (above floors, through discharge efficiency, no travel
+* perfect-relocation bound: the fleet's usable energy (above floors, through discharge efficiency, PHEV engine
+  fuel kWh, no travel
   energy, plus what every charge point's chargers could put in over the whole outage) is a pool any shelter
   can draw from at any slot, limited per slot by the fleet's total power and per shelter by the power the
   cars could deliver there at once through its chargers and outlets. Every feasible plan satisfies this LP.
@@ -49,7 +50,7 @@ def perfect_relocation_bound(data: OutageInput, slot_weighted: bool = True) -> f
     shelter_power = [outlet_power(data, s) for s in data.shelters]
     m.pool = pyo.Var(m.T, m.S, bounds=lambda _m, t, s: (0.0, shelter_power[s]))
     fleet_power = sum(max(e.power_at(s) for s in data.shelters) for e in evs)
-    fleet_kwh = sum((e.start_kwh - e.floor_kwh) * e.discharge_efficiency for e in evs)
+    fleet_kwh = sum((e.start_kwh - e.floor_kwh) * e.discharge_efficiency + e.engine_kwh for e in evs)
     if data.charge_points and evs:  # every charger busy all outage, at the best efficiencies
         eff = max(e.charge_efficiency for e in evs) * max(e.discharge_efficiency for e in evs)
         fleet_kwh += sum(c.chargers * c.charger_kw for c in data.charge_points) * data.n_slots * h * eff

@@ -213,6 +213,8 @@ def input_from_scenario(
             charge_kw=e.charge_kw,
             available=e.id not in unavailable_evs,
             available_from_slot=free_slot(index, (available_from or {}).get(e.id)),
+            engine_kw=e.engine_kw,
+            fuel_kwh=e.fuel_kwh,
         )
         for e in scenario.evs
         if e.v2h_kw > 0 or e.v2l_kw > 0

@@ -28,23 +28,26 @@ def shelter_served(
 ) -> Served:
     """Slot-weighted served kWh, first dark slot (len(weights) if never), tier-1 kWh served and 1 if tier 1
     is fully served all outage (else 0), of one shelter under the load-following rule
-    (`slot_rule.dispatch_slot`). cars: (car, first slot it can deliver, kWh it holds on arrival), in
-    discharge order.
+    (`slot_rule.dispatch_slot`, a PHEV's engine included). cars: (car, first slot it can deliver, kWh it holds
+    on arrival), in discharge order.
     """
     n_slots = len(weights)
     bat = shelter.battery
     level = bat.start_kwh if bat else 0.0
     energy = [e for _, _, e in cars]
+    fuel = [car.engine_kwh for car, _, _ in cars]
     served, dark, tier1_kwh, full = 0.0, n_slots, 0.0, 1
     pv_usable, tier1 = shelter.usable_pv_kw, shelter.tier1
     for t in range(n_slots):
         load = float(shelter.critical_kw[t])
-        present = [SlotCar(i, car, energy[i]) for i, (car, first, _) in enumerate(cars) if t >= first]
+        present = [SlotCar(i, car, energy[i], fuel[i]) for i, (car, first, _) in enumerate(cars) if t >= first]
         out = dispatch_slot(shelter, load, float(pv_usable[t]), level, present, h)
         if bat is not None:
             level += h * (bat.charge_efficiency * out.charge - out.discharge / bat.discharge_efficiency)
         for i, give in out.gives.items():
-            energy[i] -= give * h / cars[i][0].discharge_efficiency
+            engine = out.engine.get(i, 0.0)
+            energy[i] -= (give - engine) * h / cars[i][0].discharge_efficiency
+            fuel[i] -= engine * h
         served += out.served * h * weights[t]
         tier1_kwh += min(out.served, float(tier1[t])) * h
         if out.served < float(tier1[t]) - SHED_TOLERANCE_KW:
@@ -62,7 +65,7 @@ def greedy_assignment(data: OutageInput) -> np.ndarray:
     best: tuple[tuple[float, ...], int, list[tuple[OutageEV, int, float]], Served, int] | None
     weights = data.slot_weights
     current = {j: shelter_served(s, [], weights, h) for j, s in enumerate(data.shelters)}
-    order = sorted(range(len(evs)), key=lambda v: -(evs[v].start_kwh - evs[v].floor_kwh))
+    order = sorted(range(len(evs)), key=lambda v: -(evs[v].start_kwh - evs[v].floor_kwh + evs[v].engine_kwh))
     for v in order:
         ev, best = evs[v], None
         for j, shelter in enumerate(data.shelters):

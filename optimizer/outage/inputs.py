@@ -61,7 +61,8 @@ class OutageShelter:
     another grid-forming source (`grid_forming`); otherwise at most `pv_outlet_kw`, the PCS's
     self-sustained outlet (自立運転出力, kW; 0 = none). Service tiers: `tier1_kw` of critical_kw is tier 1;
     `comfort_kw` (kW per slot, None = none) is tier 3, a load on top of critical_kw served after tiers 1 and 2
-    (survival analysis counts it; the planners do not serve it yet).
+    and never at their expense (the MILPs: a last lexicographic stage; the rule: only PV that would be
+    curtailed, as in the survival analysis); it is on the building circuit, so a lone V2L outlet does not feed it.
     """
 
     id: str
@@ -85,6 +86,13 @@ class OutageShelter:
         if self.tier1_kw is None:
             return self.critical_kw
         return np.asarray(np.minimum(self.tier1_kw, self.critical_kw), dtype=float)
+
+    @property
+    def comfort(self) -> np.ndarray:
+        """Comfort-tier (tier 3) load in kW per slot, zeros if none."""
+        if self.comfort_kw is None:
+            return np.zeros_like(self.critical_kw)
+        return np.asarray(self.comfort_kw, dtype=float)
 
     @property
     def chargers(self) -> int:
@@ -120,6 +128,10 @@ class OutageEV:
     rating), elsewhere at most v2l_kw (its AC outlet). `site` is the index of the site where it stands at the
     outage start; it cannot leave before slot `available_from_slot` (official use, a booking, finding a
     driver, a dealer car on its way), so it delivers nowhere before that slot plus the travel time.
+
+    A PHEV's engine (`engine_kw` > 0) adds up to engine_kw kW at the same outlet (the car's total stays within
+    power_at) from `fuel_kwh`, the electric kWh at the outlet its fuel makes (tank L x level x kWh/L); the
+    battery alone pays for driving.
     """
 
     id: str
@@ -135,6 +147,13 @@ class OutageEV:
     available_from_slot: int = 0
     charge_kw: float = 6.0
     charge_efficiency: float = 0.92
+    engine_kw: float = 0.0
+    fuel_kwh: float = 0.0
+
+    @property
+    def engine_kwh(self) -> float:
+        """Electric kWh the engine can make over the outage (0 without an engine or fuel)."""
+        return self.fuel_kwh if self.engine_kw > 0 else 0.0
 
     @property
     def ceiling_kwh(self) -> float:
@@ -210,8 +229,8 @@ class OutageInput:
 
     @property
     def usable_evs(self) -> tuple[OutageEV, ...]:
-        """Cars that are available and above their floor."""
-        return tuple(e for e in self.evs if e.available and e.start_kwh > e.floor_kwh + 1e-9)
+        """Cars that are available and above their floor or with engine fuel (a PHEV)."""
+        return tuple(e for e in self.evs if e.available and (e.start_kwh > e.floor_kwh + 1e-9 or e.engine_kwh > 1e-9))
 
     @property
     def slot_weights(self) -> np.ndarray:
@@ -250,6 +269,15 @@ class OutageInput:
         """Tier-1 load in kW, shape (n_slots, shelters)."""
         return np.column_stack([s.tier1 for s in self.shelters])
 
+    def comfort_matrix(self) -> np.ndarray:
+        """Comfort-tier (tier 3) load in kW, shape (n_slots, shelters), zeros where a shelter states none."""
+        return np.column_stack([s.comfort for s in self.shelters])
+
+    @property
+    def has_comfort(self) -> bool:
+        """True if any shelter has a comfort tier to serve."""
+        return bool(self.comfort_matrix().sum() > 0)
+
     def pv_matrix(self) -> np.ndarray:
         """PV usable in the islanded shelter in kW, shape (n_slots, shelters) (see OutageShelter.usable_pv_kw)."""
         return np.column_stack([s.usable_pv_kw for s in self.shelters])
@@ -273,7 +301,8 @@ def check_outage_input(data: OutageInput) -> None:  # noqa: PLR0912 - one branch
             raise OutageInputError(f"{name}: shape {matrix.shape} must be ({n_sites}, {n_sites}) for site_ids")
     for s in data.shelters:
         tier1 = () if s.tier1_kw is None else (("tier1_kw", s.tier1_kw),)
-        for name, series in (("critical_kw", s.critical_kw), ("pv_kw", s.pv_kw), *tier1):
+        comfort = () if s.comfort_kw is None else (("comfort_kw", s.comfort_kw),)
+        for name, series in (("critical_kw", s.critical_kw), ("pv_kw", s.pv_kw), *tier1, *comfort):
             if series.shape != (data.n_slots,):
                 raise OutageInputError(f"shelter {s.id}: {name} has {series.shape} values, need {data.n_slots}")
             if not np.all(np.isfinite(series)) or np.any(series < 0):
@@ -295,3 +324,5 @@ def check_outage_input(data: OutageInput) -> None:  # noqa: PLR0912 - one branch
             raise OutageInputError(f"ev {e.id}: site {e.site} is not an index of site_ids")
         if e.v2h_kw <= 0 and e.v2l_kw <= 0:
             raise OutageInputError(f"ev {e.id}: needs v2h_kw or v2l_kw > 0 to supply a shelter")
+        if e.engine_kw < 0 or e.fuel_kwh < 0:
+            raise OutageInputError(f"ev {e.id}: engine_kw and fuel_kwh must be >= 0 (0 = no engine or no fuel)")

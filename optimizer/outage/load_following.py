@@ -1,7 +1,8 @@
 """Rule-based dispatch for a given car assignment (load-following), used by the greedy planner.
 
 Per slot and shelter: the rule of `slot_rule.dispatch_slot` (PV, battery, cars on V2H chargers in turn,
-V2L outlets as the wiring allows) over the cars stationed there that have arrived, in fleet order. Powers in kW per
+V2L outlets as the wiring allows, a PHEV's engine after its battery, the comfort tier from spare PV) over the
+cars stationed there that have arrived, in fleet order. Powers in kW per
 30-min slot, energies in kWh. Travel energy is taken from a car when it departs (block start).
 """
 
@@ -42,6 +43,8 @@ def simulate(data: OutageInput, assignment: np.ndarray, method: str = "rule") ->
     served, pv_used = np.zeros((n_t, n_s)), np.zeros((n_t, n_s))
     charge, discharge, stored = np.zeros((n_t, n_s)), np.zeros((n_t, n_s)), np.zeros((n_t + 1, n_s))
     ev_kw, ev_kwh = np.zeros((n_v, n_t, n_s)), np.zeros((n_v, n_t + 1))
+    engine_kw, comfort_kw, comfort = np.zeros((n_v, n_t)), np.zeros((n_t, n_s)), data.comfort_matrix()
+    fuel = np.array([e.engine_kwh for e in evs])
     ev_kwh[:, 0] = [e.start_kwh for e in evs]
     stored[0] = [s.battery.start_kwh if s.battery else 0.0 for s in data.shelters]
     for t in range(n_t):
@@ -54,20 +57,23 @@ def simulate(data: OutageInput, assignment: np.ndarray, method: str = "rule") ->
                     raise InfeasibleMoveError(f"ev {ev.id}: too little energy above its floor to move at block {b}")
         for j, shelter in enumerate(data.shelters):
             present = [
-                SlotCar(v, ev, float(energy[v]))
+                SlotCar(v, ev, float(energy[v]), float(fuel[v]))
                 for v, ev in enumerate(evs)
                 if int(assignment[v, b]) == j and t >= first[v, b]
             ]
-            out = dispatch_slot(shelter, float(load[t, j]), float(pv[t, j]), float(stored[t, j]), present, h)
-            served[t, j], pv_used[t, j] = out.served, out.pv_used
+            out = dispatch_slot(
+                shelter, float(load[t, j]), float(pv[t, j]), float(stored[t, j]), present, h, float(comfort[t, j])
+            )
+            served[t, j], pv_used[t, j], comfort_kw[t, j] = out.served, out.pv_used, out.comfort
             charge[t, j], discharge[t, j] = out.charge, out.discharge
             bat = shelter.battery
             stored[t + 1, j] = stored[t, j] + (
                 h * (bat.charge_efficiency * out.charge - out.discharge / bat.discharge_efficiency) if bat else 0.0
             )
             for v, give in out.gives.items():
-                ev_kw[v, t, j] = give
-                energy[v] -= give * h / evs[v].discharge_efficiency
+                ev_kw[v, t, j], engine_kw[v, t] = give, out.engine.get(v, 0.0)
+                energy[v] -= (give - engine_kw[v, t]) * h / evs[v].discharge_efficiency
+                fuel[v] -= engine_kw[v, t] * h
         recharge(data, assignment, first, b, t, energy)
         ev_kwh[:, t + 1] = energy
     plan = OutagePlan(
@@ -83,6 +89,8 @@ def simulate(data: OutageInput, assignment: np.ndarray, method: str = "rule") ->
         ev_kw=ev_kw,
         ev_kwh=ev_kwh,
         objective=0.0,
+        engine_kw=engine_kw,
+        comfort_kw=comfort_kw,
     )
     return _with_objective(plan)
 

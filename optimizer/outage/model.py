@@ -12,7 +12,9 @@ time and one V2L outlet alone unless the wiring allows more (``add_outlets``); n
 (available_from_slot) plus its travel. Interchangeable cars are ordered (``same_car_order``).
 Objective, lexicographic (solved in stages): shelters with tier 1 fully served for the whole outage, then
 tier-1 kWh, then priority- and slot-weighted served kWh (OutageInput.slot_weights) minus move_penalty per
-move. routing.py is the block-level relaxation of this model.
+move, then (with a comfort tier) comfort kWh with the other stages' values kept. A PHEV's engine adds
+eng_kw[v,s,t] to its delivery (within its outlet's kW), from its fuel's kWh. routing.py is the block-level
+relaxation of this model.
 """
 
 from __future__ import annotations
@@ -58,8 +60,11 @@ def build_model(data: OutageInput, candidates: Mapping[int, list[int]]) -> pyo.C
 
 
 def add_shelters(m: pyo.ConcreteModel, data: OutageInput) -> None:
-    """Served critical load and PV used per shelter and slot, kW, bounded by the series."""
-    load, pv = data.critical_matrix(), data.pv_matrix()
+    """Served critical load and PV used per shelter and slot, kW, bounded by the series; comfort[t,s] kW of
+    the comfort tier served, for shelters with one (m.SC)."""
+    load, pv, comfort = data.critical_matrix(), data.pv_matrix(), data.comfort_matrix()
+    m.SC = pyo.Set(initialize=[s for s in range(len(data.shelters)) if comfort[:, s].sum() > 0])
+    m.comfort = pyo.Var(m.T, m.SC, bounds=lambda _m, t, s: (0.0, float(comfort[t, s])))
     m.served = pyo.Var(m.T, m.S, bounds=lambda _m, t, s: (0.0, float(load[t, s])))
     m.pv_used = pyo.Var(m.T, m.S, bounds=lambda _m, t, s: (0.0, float(pv[t, s])))
     tier1 = data.tier1_matrix()
@@ -154,6 +159,7 @@ def identical_groups(data: OutageInput, cand: Mapping[int, list[int]]) -> list[l
             e.consumption_kwh_per_km,
         )
         key += (e.discharge_efficiency, e.charge_kw, e.charge_efficiency, e.available_from_slot, tuple(cand[v]))
+        key += (e.engine_kw, e.engine_kwh)
         groups.setdefault(key, []).append(v)
     return [g for g in groups.values() if len(g) > 1]
 
@@ -181,6 +187,24 @@ def add_ev_delivery(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, 
     power = {(v, s): evs[v].power_at(data.shelters[s]) for v in shelters for s in shelters[v]}
     m.ev_kw = pyo.Var(m.VST, bounds=lambda _m, v, s, t: (0.0, power[v, s]))
     add_station_rules(m, "ev", m.ev_kw, m.VST, power, data, cand)
+    add_engines(m, data, shelters)
+
+
+def add_engines(m: pyo.ConcreteModel, data: OutageInput, shelters: Mapping[int, list[int]]) -> None:
+    """A PHEV's engine: eng_kw[v,s,t] kW of its delivery ev_kw made by the engine (``engine_within``: at most
+    ev_kw, so within the outlet's kW and only while there), at most engine_kw, and over the outage at most
+    its fuel's electric kWh (``engine_fuel``)."""
+    evs, h = data.usable_evs, data.slot_hours
+    phev = [v for v in shelters if evs[v].engine_kwh > 0]
+    m.VSTE = pyo.Set(dimen=3, initialize=[(v, s, t) for v in phev for s in shelters[v] for t in range(data.n_slots)])
+    m.eng_kw = pyo.Var(m.VSTE, bounds=lambda _m, v, s, t: (0.0, evs[v].engine_kw))
+    m.engine_within = pyo.Constraint(m.VSTE, rule=lambda _m, v, s, t: _m.eng_kw[v, s, t] <= _m.ev_kw[v, s, t])
+    m.engine_fuel = pyo.Constraint(
+        phev,
+        rule=lambda _m, v: (
+            h * sum(_m.eng_kw[v, s, t] for s in shelters[v] for t in range(data.n_slots)) <= evs[v].engine_kwh
+        ),
+    )
 
 
 def add_station_rules(
@@ -248,8 +272,8 @@ def add_ev_charging(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, 
 
 
 def add_ev_energy(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, list[int]]) -> None:
-    """Car stored kWh: discharge through its efficiency, recharge (charge_kw from add_ev_charging) through its
-    charge efficiency, travel energy taken at the block start, >= floor."""
+    """Car stored kWh: discharge (less what its engine makes) through its efficiency, recharge (charge_kw from
+    add_ev_charging) through its charge efficiency, travel energy taken at the block start, >= floor."""
     evs, h, block = data.usable_evs, data.slot_hours, data.block_slots
     shelters = shelter_candidates(data, cand)
     vt1 = [(v, t) for v in cand for t in range(data.n_slots + 1)]
@@ -272,7 +296,8 @@ def add_ev_energy(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, li
         return ev.consumption_kwh_per_km * (home + moves)
 
     def balance(_m: pyo.ConcreteModel, v: int, t: int) -> pyo.Expression:
-        out = sum(_m.ev_kw[v, s, t] for s in shelters[v]) * h / evs[v].discharge_efficiency
+        engine = sum(_m.eng_kw[v, s, t] for s in shelters[v] if (v, s, t) in _m.VSTE)
+        out = (sum(_m.ev_kw[v, s, t] for s in shelters[v]) - engine) * h / evs[v].discharge_efficiency
         charged = sum(_m.charge_kw[v, c, t] for c in cand[v] if c >= len(data.shelters)) * h * evs[v].charge_efficiency
         return _m.ev_kwh[v, t + 1] == _m.ev_kwh[v, t] - out + charged - travel(_m, v, t)
 
@@ -297,7 +322,8 @@ def add_outlets(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, list
     plug[v,s,t] = 1 if car v is on a V2H charger (or its V2L outlet feeds the shelter) in slot t. At most
     `chargers` cars per shelter on V2H at once (``v2h_chargers``). Without v2l_parallel wiring, v2l_on[s,t] = 1
     if one V2L outlet feeds the critical circuit alone: at most one car's outlet (``one_v2l_outlet``), and the
-    building supply (PV, battery, V2H) serves nothing then (``v2l_alone``)."""
+    building supply (PV, battery, V2H) serves nothing then (``v2l_alone``), nor the comfort tier on the
+    building circuit (``v2l_no_comfort``)."""
     v2h, v2l = outlet_groups(data, cand)
     power = {(v, s): data.usable_evs[v].power_at(data.shelters[s]) for v in cand for s in cand[v]}
     crowded = {s: cars for s, cars in v2h.items() if len(cars) > data.shelters[s].chargers}
@@ -328,10 +354,15 @@ def add_outlets(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, list
 
     m.one_v2l_outlet = pyo.Constraint(m.SL, rule=one_outlet)
     m.v2l_alone = pyo.Constraint(m.SL, rule=alone)
+    comfort = data.comfort_matrix()
+    m.v2l_no_comfort = pyo.Constraint(
+        [(s, t) for s, t in m.SL if s in m.SC],
+        rule=lambda _m, s, t: _m.comfort[t, s] <= float(comfort[t, s]) * (1 - _m.v2l_on[s, t]),
+    )
 
 
 def add_balance(m: pyo.ConcreteModel, data: OutageInput) -> None:
-    """Per shelter and slot: PV used + battery discharge + EV delivery = served + battery charge (kW)."""
+    """Per shelter and slot: PV used + battery discharge + EV delivery = served + comfort + battery charge (kW)."""
     by_shelter: dict[int, list[tuple[int, int]]] = {s: [] for s in range(len(data.shelters))}
     for v, s, t in m.VST:
         if t == 0:
@@ -339,9 +370,15 @@ def add_balance(m: pyo.ConcreteModel, data: OutageInput) -> None:
 
     def rule(_m: pyo.ConcreteModel, t: int, s: int) -> pyo.Expression:
         evs = sum(_m.ev_kw[v, s, t] for v, _ in by_shelter[s])
-        return _m.pv_used[t, s] + _m.bat_discharge[t, s] + evs == _m.served[t, s] + _m.bat_charge[t, s]
+        served = _m.served[t, s] + comfort_at(_m, t, s)
+        return _m.pv_used[t, s] + _m.bat_discharge[t, s] + evs == served + _m.bat_charge[t, s]
 
     m.energy_balance = pyo.Constraint(m.T, m.S, rule=rule)
+
+
+def comfort_at(m: pyo.ConcreteModel, t: int, s: int) -> pyo.Var | float:
+    """The comfort tier served at shelter s in slot t (kW), 0 where the shelter has none."""
+    return m.comfort[t, s] if s in m.SC else 0.0
 
 
 def add_tiers(m: pyo.ConcreteModel, data: OutageInput) -> None:
@@ -394,7 +431,8 @@ def add_objective(m: pyo.ConcreteModel, data: OutageInput) -> None:
 
     Stage 1 maximises ``n_full`` (shelters with tier 1 fully served all outage), stage 2 ``tier1_kwh`` with
     n_full >= full_min, stage 3 ``final`` (priority- and slot-weighted served kWh minus move_penalty per
-    deployment or relocation: tier 2 and timing) with tier1_kwh >= tier1_min as well."""
+    deployment or relocation: tier 2 and timing) with tier1_kwh >= tier1_min as well; with a comfort tier,
+    stage 4 ``comfort_kwh`` with final >= final_min as well (so comfort never costs tiers 1 and 2)."""
     add_tiers(m, data)
     h, w = data.slot_hours, data.slot_weights
     served = sum(data.shelters[s].priority * w[t] * h * m.served[t, s] for t in m.T for s in m.S)
@@ -411,6 +449,12 @@ def add_objective(m: pyo.ConcreteModel, data: OutageInput) -> None:
     m.tier1_min = pyo.Param(mutable=True, initialize=0.0)
     m.keep_full = pyo.Constraint(expr=m.n_full >= m.full_min)
     m.keep_tier1 = pyo.Constraint(expr=m.tier1_kwh >= m.tier1_min)
-    m.objective = pyo.Objective(
-        expr=m.stage_full * m.n_full + m.stage_tier1 * m.tier1_kwh + m.stage_final * m.final, sense=pyo.maximize
-    )
+    expr = m.stage_full * m.n_full + m.stage_tier1 * m.tier1_kwh + m.stage_final * m.final
+    if len(m.SC):
+        m.comfort_kwh = pyo.Expression(expr=h * sum(m.comfort[t, s] for t in m.T for s in m.SC))
+        m.stage_comfort = pyo.Param(mutable=True, initialize=0.0)
+        lowest = -data.move_penalty * (len(m.HOME) + len(m.ARC)) - 1.0  # final can be no lower
+        m.final_min = pyo.Param(mutable=True, initialize=lowest)
+        m.keep_final = pyo.Constraint(expr=m.final >= m.final_min)
+        expr = expr + m.stage_comfort * m.comfort_kwh
+    m.objective = pyo.Objective(expr=expr, sense=pyo.maximize)

@@ -64,7 +64,10 @@ class OutagePlan:
     the perfect-relocation bound) or None; gap = (bound - objective) / |bound|. timings: seconds per step
     (greedy, build, compile = Pyomo to matrices, handover = matrices into HiGHS and the solution back, highs,
     extract, bound). stages: per lexicographic MILP stage ('full', 'tier1', 'final') the value HiGHS reached
-    and its proven bound (full: shelters with tier 1 fully served; tier1: kWh; final: the objective).
+    and its proven bound (full: shelters with tier 1 fully served; tier1: kWh; final: the objective; comfort:
+    comfort-tier kWh, solved last with the others kept). engine_kw: kW of each car's delivery (ev_kw) made by
+    its engine (a PHEV), shape (cars, slots); comfort_kw: comfort tier (tier 3) served, kW (slots, shelters);
+    None = none.
     """
 
     data: OutageInput
@@ -86,6 +89,22 @@ class OutagePlan:
     timings: dict[str, float] = field(default_factory=dict)
     solver_bound: float | None = None
     stages: dict[str, tuple[float, float | None]] = field(default_factory=dict)
+    engine_kw: np.ndarray | None = None
+    comfort_kw: np.ndarray | None = None
+
+    @property
+    def comfort_served_kw(self) -> np.ndarray:
+        """Comfort tier (tier 3) served in kW (slots, shelters), zeros if none."""
+        if self.comfort_kw is None:
+            return np.zeros_like(self.served_kw)
+        return np.asarray(self.comfort_kw, dtype=float)
+
+    @property
+    def engine_kwh(self) -> np.ndarray:
+        """Electric kWh each car's engine delivered over the outage (cars,), zeros without an engine."""
+        if self.engine_kw is None:
+            return np.zeros(len(self.data.usable_evs))
+        return np.asarray(self.engine_kw.sum(axis=1) * self.h, dtype=float)
 
     @property
     def h(self) -> float:
@@ -149,8 +168,11 @@ class OutagePlan:
     def shelter_table(self) -> pd.DataFrame:
         """Per shelter: critical kWh, served kWh, shed kWh, hours fully served, first dark slot, energy by source;
         per tier served kWh and hours (a slot counts only if the tier, and every tier before it, is fully
-        served in it) and whether tier 1 is fully served for the whole outage."""
+        served in it; comfort_hours is 0 where a shelter states no comfort tier) and whether tier 1 is fully
+        served for the whole outage."""
         shed = self.shed_kw > SHED_TOLERANCE_KW
+        comfort, demand = self.comfort_served_kw, self.data.comfort_matrix()
+        comfort_ok = ~shed & (demand - comfort <= SHED_TOLERANCE_KW) & (demand.sum(axis=0) > 0)
         t1 = self.tier1_served_kw
         t1_short = self.data.tier1_matrix() - t1
         rows = []
@@ -176,6 +198,8 @@ class OutagePlan:
                     "tier1_hours": float((t1_short[:, j] <= SHED_TOLERANCE_KW).sum() * self.h),
                     "tier2_kwh": float((self.served_kw[:, j] - t1[:, j]).sum() * self.h),
                     "tier2_hours": float((~shed[:, j]).sum() * self.h),
+                    "comfort_kwh": float(comfort[:, j].sum() * self.h),
+                    "comfort_hours": float(comfort_ok[:, j].sum() * self.h),
                 }
             )
         return pd.DataFrame(rows).set_index("shelter")
@@ -224,6 +248,9 @@ class OutagePlan:
             "tier1_demand_kwh": float(self.data.tier1_matrix().sum() * self.h),
             "tier2_kwh": self.served_kwh - self.tier1_kwh,
             "weighted_served_kwh": self.weighted_served_kwh,
+            "comfort_kwh": float(self.comfort_served_kw.sum() * self.h),
+            "comfort_demand_kwh": float(self.data.comfort_matrix().sum() * self.h),
+            "engine_kwh": float(self.engine_kwh.sum()),
             "critical_kwh": float(self.data.critical_matrix().sum() * self.h),
             "moves": len(self.moves),
             "start": self.data.start.isoformat(),

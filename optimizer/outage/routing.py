@@ -12,8 +12,10 @@ HiGHS's dual bound here bound the exact problem from above, stage by stage:
 * q_v2h[s,t] <= min(chargers x rating, sum of the powers of the V2H cars arrived by t);
 * q_v2l[s,t] <= the strongest V2L outlet (all arrived outlets with v2l_parallel wiring), and only while a
   car is there;
-* car kWh at block starts: start - delivered / discharge efficiency + charged x charge efficiency - travel,
-  within [floor, top] (the exact model holds this in every slot);
+* car kWh at block starts: start - (delivered - engine) / discharge efficiency + charged x charge efficiency
+  - travel, within [floor, top] (the exact model holds this in every slot); a PHEV's engine kWh per (shelter,
+  block) f_kwh <= e_kwh and engine_kw x h x slots, in all at most its fuel's kWh;
+* served + comfort tier + battery charge = PV + battery + cars per shelter and slot (comfort stage last);
 * relaxed: turn-taking of cars within a slot and the rule that a lone V2L outlet excludes PV and battery.
 
 Solve the exact dispatch for the routing found with model.py and the routing fixed (solve.py).
@@ -34,6 +36,7 @@ from optimizer.outage.model import (
     add_shelters,
     arcs_into,
     arrived_terms,
+    comfort_at,
     shelter_candidates,
 )
 
@@ -93,14 +96,31 @@ def add_block_energy(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int,
         ev = evs[v]
         home = sum(km[ev.site, s] * _m.g[v, s, b] for s in cand[v] if (v, s, b) in _m.HOME)
         moves = sum(km[r, s] * _m.y[v, r, s, b] for r in cand[v] for s in cand[v] if r != s and (v, r, s, b) in _m.ARC)
-        out = sum(_m.e_kwh[v, s, b] for s in cand[v] if s < n_s) / ev.discharge_efficiency
+        engine = sum(_m.f_kwh[v, s, b] for s in cand[v] if (v, s, b) in _m.VSBE)
+        out = (sum(_m.e_kwh[v, s, b] for s in cand[v] if s < n_s) - engine) / ev.discharge_efficiency
         charged = sum(_m.e_kwh[v, c, b] for c in cand[v] if c >= n_s)
         return _m.car_kwh[v, b + 1] == _m.car_kwh[v, b] - out + charged - ev.consumption_kwh_per_km * (home + moves)
 
+    add_block_engines(m, data, cand)
     m.block_car_energy = pyo.Constraint([(v, b) for v in cand for b in range(data.n_blocks)], rule=balance)
     cb = [(c, b) for c in points for b in range(data.n_blocks) if any(c in cand[v] for v in cand)]
     m.charge_point_chargers = pyo.Constraint(
         cb, rule=lambda _m, c, b: sum(_m.x[v, c, b] for v in cand if c in cand[v]) <= points[c].chargers
+    )
+
+
+def add_block_engines(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int, list[int]]) -> None:
+    """f_kwh[v,s,b]: kWh of a PHEV's block delivery e_kwh at shelter s made by its engine (``block_engine``:
+    at most e_kwh; bounded by engine_kw x h x the block's slots), in all at most its fuel's kWh
+    (``block_engine_fuel``); the exact model's eng_kw summed over each block is a point of this."""
+    evs, h, n_s = data.usable_evs, data.slot_hours, len(data.shelters)
+    keys = [(v, s, b) for v, s, b in m.VSB if s < n_s and evs[v].engine_kwh > 0]
+    m.VSBE = pyo.Set(dimen=3, initialize=keys)
+    m.f_kwh = pyo.Var(m.VSBE, bounds=lambda _m, v, s, b: (0.0, evs[v].engine_kw * h * len(_block_slots(data, b))))
+    m.block_engine = pyo.Constraint(m.VSBE, rule=lambda _m, v, s, b: _m.f_kwh[v, s, b] <= _m.e_kwh[v, s, b])
+    phev = sorted({v for v, _, _ in keys})
+    m.block_engine_fuel = pyo.Constraint(
+        phev, rule=lambda _m, v: sum(_m.f_kwh[k] for k in keys if k[0] == v) <= evs[v].engine_kwh
     )
 
 
@@ -139,7 +159,8 @@ def add_shelter_supply(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[in
 
     def balance(_m: pyo.ConcreteModel, t: int, s: int) -> pyo.Expression:
         supply = sum(_m.q[k, s, t] for k in kinds if (k, s) in _m.KS)
-        return _m.pv_used[t, s] + _m.bat_discharge[t, s] + supply == _m.served[t, s] + _m.bat_charge[t, s]
+        served = _m.served[t, s] + comfort_at(_m, t, s)
+        return _m.pv_used[t, s] + _m.bat_discharge[t, s] + supply == served + _m.bat_charge[t, s]
 
     m.energy_balance = pyo.Constraint(m.T, m.S, rule=balance)
 

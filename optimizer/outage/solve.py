@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 
 STAGES = (("full", 0.4), ("tier1", 0.3), ("final", 0.3))
+COMFORT_STAGE = ("comfort", 0.15)  # solved last, only in models with a comfort tier (model.add_objective)
 FIRST_DISPATCH_SHARE = 0.2  # of the time limit: exact dispatch of the greedy routing
 ROUTING_SHARE = 0.55  # of the time then left for the routing stages; the exact dispatch of its routing the rest
 
@@ -125,6 +126,9 @@ def _tier1_lp_bound(routing: pyo.ConcreteModel, outcome: _Stages, time_limit_s: 
     routing.stage_tier1.set_value(1.0)
     routing.stage_final.set_value(0.0)
     routing.tier1_min.set_value(0.0)
+    if hasattr(routing, "stage_comfort"):
+        routing.stage_comfort.set_value(0.0)
+        routing.final_min.set_value(-1e9)
     run = solve_once(routing, HighsOptions(time_limit_s=time_limit_s, raw={"solver": "ipm"}))
     clock.split(tier1_lp_highs=run.highs_s, tier1_lp_compile=run.compile_s)
     value, bound = outcome.values["tier1"]
@@ -143,11 +147,12 @@ def _finish(plan: OutagePlan, greedy: OutagePlan, outcome: _Stages, clock: _Cloc
     if plan.status == "optimal" and not outcome.optimal and outcome.run is not None:
         plan = replace(plan, status=outcome.run.termination)  # the dispatch is optimal, not the routing
     data = plan.data
-    bound, note = _best_bound(data, outcome.run.bound if outcome.run and outcome.stage == "final" else None)
+    final_bound = outcome.values["final"][1] if "final" in outcome.values else None
+    bound, note = _best_bound(data, final_bound)
     clock.lap("bound")
     gap = (bound - plan.objective) / abs(bound) if abs(bound) > 1e-9 else None
     notes = (*plan.notes, *outcome.notes, note)
-    solver_bound = outcome.run.bound if outcome.run else None
+    solver_bound = final_bound if "final" in outcome.values else (outcome.run.bound if outcome.run else None)
     plan = replace(plan, bound=bound, gap=gap, solver_bound=solver_bound, notes=notes, stages=outcome.values)
     return clock.stamp(plan)
 
@@ -214,14 +219,17 @@ def _solve_stages(
 ) -> _Stages:
     """Solve the lexicographic stages in turn, each warm-started from the last and keeping its value."""
     out, started = _Stages(), time.perf_counter()
-    for k, (stage, share) in enumerate(STAGES):
+    stages = (*STAGES, COMFORT_STAGE) if hasattr(m, "stage_comfort") else STAGES
+    for k, (stage, share) in enumerate(stages):
         m.stage_full.set_value(1.0 if stage == "full" else 0.0)
         m.stage_tier1.set_value(1.0 if stage == "tier1" else 0.0)
         m.stage_final.set_value(1.0 if stage == "final" else 0.0)
+        if hasattr(m, "stage_comfort"):
+            m.stage_comfort.set_value(1.0 if stage == "comfort" else 0.0)
         left = time_limit_s - (time.perf_counter() - started)
-        later = sum(f for _, f in STAGES[k + 1 :])
+        later = sum(f for _, f in stages[k + 1 :])
         limit = max(left * share / (share + later), 1.0)
-        gap = mip_gap if stage == "final" else 1e-6
+        gap = mip_gap if stage in ("final", "comfort") else 1e-6
         run = held.solve(HighsOptions(time_limit_s=limit, mip_rel_gap=gap, raw=raw or {}), warm_start=True)
         clock.split(**{f"{prefix}{stage}_highs": run.highs_s, f"{prefix}{stage}_compile": run.compile_s})
         if run.termination.startswith("error") or not run.has_solution or run.values is None:
@@ -237,6 +245,8 @@ def _solve_stages(
             m.full_min.set_value(float(round(pyo.value(m.n_full))))
         elif stage == "tier1":
             m.tier1_min.set_value(max(float(pyo.value(m.tier1_kwh)) - 1e-6 * max(1.0, value), 0.0))
+        elif stage == "final" and hasattr(m, "final_min"):
+            m.final_min.set_value(float(pyo.value(m.final)) - 1e-6 * max(1.0, abs(value)))
     return out
 
 
@@ -309,6 +319,11 @@ def extract(m: pyo.ConcreteModel, data: OutageInput, method: str, status: str) -
     stored = np.zeros((n_t + 1, n_s))
     for t, s in m.bat_kwh:
         stored[t, s] = pyo.value(m.bat_kwh[t, s])
+    engine, comfort = np.zeros((n_v, n_t)), np.zeros((n_t, n_s))
+    for v, s, t in m.eng_kw:
+        engine[v, t] += max(pyo.value(m.eng_kw[v, s, t]), 0.0)
+    for t, s in m.comfort:
+        comfort[t, s] = max(pyo.value(m.comfort[t, s]), 0.0)
     plan = OutagePlan(
         data=data,
         method=method,
@@ -322,5 +337,7 @@ def extract(m: pyo.ConcreteModel, data: OutageInput, method: str, status: str) -
         ev_kw=ev_kw,
         ev_kwh=ev_kwh,
         objective=0.0,
+        engine_kw=engine,
+        comfort_kw=comfort,
     )
     return replace(plan, objective=plan_objective(plan))

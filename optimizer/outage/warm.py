@@ -15,6 +15,9 @@ def warm_start(m: pyo.ConcreteModel, plan: OutagePlan) -> None:
     warm_routes(m, plan)
     for v, s, t in m.ev_kw:
         m.ev_kw[v, s, t].set_value(float(plan.ev_kw[v, t, s]))
+    engine = plan.engine_kw if plan.engine_kw is not None else np.zeros(plan.ev_kwh[:, :-1].shape)
+    for v, s, t in m.eng_kw:
+        m.eng_kw[v, s, t].set_value(float(engine[v, t]) if plan.ev_kw[v, t, s] > 1e-9 else 0.0)
     for v, t in m.ev_kwh:
         if not m.ev_kwh[v, t].fixed:
             _set_within(m.ev_kwh[v, t], float(plan.ev_kwh[v, t]))
@@ -43,8 +46,10 @@ def warm_routes(m: pyo.ConcreteModel, plan: OutagePlan) -> None:
 
 
 def warm_shelters(m: pyo.ConcreteModel, plan: OutagePlan) -> None:
-    """Shelter variables (served, tiers, PV, battery) of the plan."""
-    tier1, full = plan.tier1_served_kw, plan.tier1_full
+    """Shelter variables (served, tiers, comfort, PV, battery) of the plan."""
+    tier1, full, comfort = plan.tier1_served_kw, plan.tier1_full, plan.comfort_served_kw
+    for t, s in m.comfort:
+        m.comfort[t, s].set_value(float(comfort[t, s]))
     for s in m.S:
         if not m.full[s].fixed:  # fixed to 0 where no plan can serve tier 1 fully (model.bridges_until_cars)
             m.full[s].set_value(1.0 if full[s] else 0.0)
@@ -74,6 +79,11 @@ def warm_start_routing(m: pyo.ConcreteModel, plan: OutagePlan) -> None:
         here = plan.assignment[v, b] == s
         gained = plan.ev_kwh[v, slots.stop] - plan.ev_kwh[v, slots.start] + travel[v, b]
         m.e_kwh[v, s, b].set_value(max(float(gained), 0.0) if here else 0.0)
+    engine = plan.engine_kw if plan.engine_kw is not None else np.zeros(plan.ev_kwh[:, :-1].shape)
+    for v, s, b in m.f_kwh:
+        slots = slice(b * block, min((b + 1) * block, data.n_slots))
+        here = plan.ev_kw[v, slots, s] > 1e-9
+        m.f_kwh[v, s, b].set_value(float(engine[v, slots][here].sum() * h))
     for v, b in m.car_kwh:
         if not m.car_kwh[v, b].fixed:
             _set_within(m.car_kwh[v, b], float(plan.ev_kwh[v, min(b * block, data.n_slots)]))
