@@ -113,6 +113,11 @@ def outage(
         f"{summary['tier1_kwh']:.1f} of {summary['tier1_demand_kwh']:.1f} kWh; tier 1 fully served for "
         f"{summary['hours']:g} h at {summary['shelters_tier1_full']} of {len(result.data.shelters)} shelters"
     )
+    if summary["comfort_demand_kwh"] > 0 or summary["engine_kwh"] > 0:
+        console.print(
+            f"comfort tier {summary['comfort_kwh']:.1f} of {summary['comfort_demand_kwh']:.1f} kWh (after tiers 1 "
+            f"and 2); PHEV engines {summary['engine_kwh']:.1f} kWh"
+        )
     gap = "n/a" if summary["gap"] is None else f"{100 * summary['gap']:.2f} %"
     console.print(f"planner {summary['method']} ({summary['status']}), {summary['solve_seconds']:.1f} s, gap {gap}")
     for note in result.notes:
