@@ -52,6 +52,15 @@ def row(case: str, method: str, plan: OutagePlan, seconds: float) -> dict[str, o
     }
 
 
+def markdown(frame: pd.DataFrame) -> str:
+    """A GitHub table without the optional tabulate dependency."""
+    cols = list(frame.columns)
+    lines = ["| " + " | ".join(map(str, cols)) + " |", "|" + "---|" * len(cols)]
+    for values in frame.itertuples(index=False):
+        lines.append("| " + " | ".join("" if v is None else str(v) for v in values) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=float, default=60.0, help="MILP time limit, s")
@@ -87,7 +96,7 @@ def main() -> None:
         "critical load (tiers 1 and 2), comfort is reported apart. Time limit per MILP plan "
         f"{args.limit:g} s.",
         "",
-        frame.to_markdown(index=False),
+        markdown(frame),
         "",
     ]
     RESULTS.write_text("\n".join(text), encoding="utf-8")

@@ -67,6 +67,9 @@ def test_phev_engine_serves_from_its_fuel(engine_kw: float, v2l_kw: float, fuel_
         assert plan.summary()["engine_kwh"] == pytest.approx(served, abs=1e-4), name
         if plan.bound is not None:
             assert plan.bound >= plan.objective - 1e-6, name
+        tier1_bound = plan.stages.get("tier1", (0.0, None))[1]
+        if tier1_bound is not None:  # the routing relaxation's (or exact MILP's) bound counts the engine
+            assert tier1_bound >= plan.tier1_kwh - 1e-6, name
 
 
 def test_greedy_engine_gives_from_the_start_until_the_fuel_is_gone() -> None:
