@@ -53,7 +53,7 @@ def plan_outage(
     clock = _Clock()
     greedy = greedy_plan(data)
     clock.lap("greedy")
-    extra = {v: {int(greedy.assignment[v, 0])} for v in range(len(data.usable_evs)) if greedy.assignment[v, 0] >= 0}
+    extra = greedy_stations(greedy)
     cand = candidate_sets(data, extra)
     if not cand:
         return clock.stamp(replace(greedy, notes=("no usable car; greedy plan",)))
@@ -61,6 +61,13 @@ def plan_outage(
     if formulation == "exact":
         return _exact(data, cand, greedy, time_limit_s, mip_gap, clock)
     return _two_phase(data, cand, greedy, time_limit_s, mip_gap, clock)
+
+
+def greedy_stations(greedy: OutagePlan) -> dict[int, set[int]]:
+    """Every station the greedy plan sends each car to, in any block (a car free later is first sent in a later
+    block): added to the car's candidates so that the greedy plan is a feasible warm start."""
+    rows = enumerate(greedy.assignment)
+    return {v: {int(s) for s in row if s >= 0} for v, row in rows if (row >= 0).any()}
 
 
 def _exact(
