@@ -9,10 +9,12 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
-from outage_cases import START, car, ideal_battery
+from outage_cases import START, car, ideal_battery, two_shelters
 
 from optimizer.outage import OutageInput, OutagePlan, OutageShelter, greedy_plan, plan_outage
 from optimizer.outage.from_scenario import input_from_scenario
+from optimizer.outage.model import candidate_sets
+from optimizer.outage.solve import greedy_stations
 from scenarios.loader import load_scenario
 
 N = 8  # 4 h of 30-min slots, one relocation block
@@ -186,3 +188,20 @@ def test_scenario_phevs_and_comfort_reach_the_planner_input() -> None:
     assert phevs
     assert [e.engine_kwh for e in phevs] == pytest.approx([43.0 * 0.5 * 2.5] * len(phevs))
     assert data.has_comfort
+
+
+def test_greedy_stations_of_later_blocks_join_the_candidates() -> None:
+    # A has a 20 kWh battery (no need), B goes dark at 17:00; the car is free from 16:00 (block 1) and its one
+    # candidate by distance is A. Greedy sends it to B from block 1: B must be among its MILP candidates, or
+    # the greedy plan is no feasible warm start and the MILP cannot match it.
+    base = two_shelters(evs=(replace(car(), available_from_slot=4),))
+    a = replace(base.shelters[0], battery=ideal_battery(20.0))
+    data = replace(base, shelters=(a, base.shelters[1]), candidate_shelters=1)
+    greedy = greedy_plan(data)
+    assert greedy.assignment[0].tolist() == [-1, 1, 1, 1]
+    assert candidate_sets(data)[0] == [0]
+    assert candidate_sets(data, greedy_stations(greedy))[0] == [0, 1]
+    plan = plan_outage(data, time_limit_s=30, formulation="exact")
+    assert plan.method == "milp"
+    assert plan.score >= greedy.score
+    assert plan.assignment[0].tolist() == [-1, 1, 1, 1]
