@@ -116,21 +116,8 @@ def comfort_case(b_tier1: float = 0.0) -> OutageInput:
         ),
         OutageShelter("B", np.full(N, 1.0), np.zeros(N), tier1_kw=np.full(N, b_tier1)),
     )
-    km = np.full((3, 3), 5.0)
-    np.fill_diagonal(km, 0.0)
-    steps = np.ones((3, 3), dtype=int)
-    np.fill_diagonal(steps, 0)
-    return OutageInput(
-        start=START,
-        shelters=shelters,
-        evs=(car(site=2, kwh=10.0, v2l=2.0),),
-        site_ids=("A", "B", "depot"),
-        distance_km=km,
-        travel_slots=steps,
-        n_slots=N,
-        block_slots=N,
-        early_weight=0.0,
-    )
+    geometry = two_shelters((car(site=2, kwh=10.0, v2l=2.0),), block_slots=N, n_slots=N)  # A, B, depot 5 km apart
+    return replace(geometry, shelters=shelters)
 
 
 @pytest.mark.parametrize("b_tier1", [0.0, 0.5])
