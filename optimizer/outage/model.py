@@ -40,13 +40,19 @@ def candidate_sets(data: OutageInput, extra: Mapping[int, set[int]] | None = Non
     return out
 
 
-def build_model(data: OutageInput, candidates: Mapping[int, list[int]]) -> pyo.ConcreteModel:
-    """The outage MILP for `data` with the given candidate shelters per car (index into usable_evs)."""
-    m = pyo.ConcreteModel(name="outage")
+def add_index_sets(m: pyo.ConcreteModel, data: OutageInput) -> None:
+    """The index sets every outage model shares: slots T, SoC instants T1 (slot starts and the end), shelters S,
+    relocation blocks B."""
     m.T = pyo.RangeSet(0, data.n_slots - 1)
     m.T1 = pyo.RangeSet(0, data.n_slots)
     m.S = pyo.RangeSet(0, len(data.shelters) - 1)
     m.B = pyo.RangeSet(0, data.n_blocks - 1)
+
+
+def build_model(data: OutageInput, candidates: Mapping[int, list[int]]) -> pyo.ConcreteModel:
+    """The outage MILP for `data` with the given candidate shelters per car (index into usable_evs)."""
+    m = pyo.ConcreteModel(name="outage")
+    add_index_sets(m, data)
     add_shelters(m, data)
     add_batteries(m, data)
     add_ev_assignment(m, data, candidates)

@@ -32,6 +32,7 @@ from optimizer.outage.inputs import OutageInput
 from optimizer.outage.model import (
     add_batteries,
     add_ev_assignment,
+    add_index_sets,
     add_objective,
     add_shelters,
     arcs_into,
@@ -44,10 +45,7 @@ from optimizer.outage.model import (
 def build_routing_model(data: OutageInput, candidates: Mapping[int, list[int]]) -> pyo.ConcreteModel:
     """The block-level routing relaxation for `data` with candidate stations per car (index into usable_evs)."""
     m = pyo.ConcreteModel(name="outage_routing")
-    m.T = pyo.RangeSet(0, data.n_slots - 1)
-    m.T1 = pyo.RangeSet(0, data.n_slots)
-    m.S = pyo.RangeSet(0, len(data.shelters) - 1)
-    m.B = pyo.RangeSet(0, data.n_blocks - 1)
+    add_index_sets(m, data)
     add_shelters(m, data)
     add_batteries(m, data)
     add_ev_assignment(m, data, candidates)
