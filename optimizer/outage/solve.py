@@ -16,22 +16,27 @@ import numpy as np
 import pyomo.environ as pyo
 
 from optimizer.outage.bound import perfect_relocation_bound
+from optimizer.outage.fleet_bound import fleet_bounds
 from optimizer.outage.greedy import greedy_plan
 from optimizer.outage.inputs import OutageInput, check_outage_input
 from optimizer.outage.load_following import InfeasibleMoveError, plan_objective, simulate
 from optimizer.outage.model import build_model, candidate_sets, identical_groups
+from optimizer.outage.packing import packing_assignment
 from optimizer.outage.result import OutagePlan
 from optimizer.outage.routing import build_routing_model, routing_assignment
 from optimizer.outage.warm import warm_start, warm_start_routing
-from optimizer.solver import HighsModel, HighsOptions, RunOutcome, solve_once
+from optimizer.solver import HighsModel, HighsOptions, RunOutcome
 
 log = logging.getLogger(__name__)
 
 
 STAGES = (("full", 0.4), ("tier1", 0.3), ("final", 0.3))
 COMFORT_STAGE = ("comfort", 0.15)  # solved last, only in models with a comfort tier (model.add_objective)
-FIRST_DISPATCH_SHARE = 0.2  # of the time limit: exact dispatch of the greedy routing
-ROUTING_SHARE = 0.55  # of the time then left for the routing stages; the exact dispatch of its routing the rest
+PACKING_SHARE = 0.05  # of the time limit: the packing MILP (packing.py)
+PACKING_DISPATCH_SHARE = 0.25  # of the time limit: exact dispatch of the packing routing
+FIRST_DISPATCH_SHARE = 0.12  # of the time limit: exact dispatch of the greedy routing
+BOUND_SHARE = 0.25  # of the time limit, kept for the fleet relaxation's bounds (fleet_bound.py)
+ROUTING_SHARE = 0.5  # of the time then left for the routing stages; the exact dispatch of its routing the rest
 
 
 FORMULATIONS = ("two-phase", "exact")
@@ -92,74 +97,111 @@ def _exact(
 def _two_phase(
     data: OutageInput, cand: dict[int, list[int]], greedy: OutagePlan, limit: float, gap: float, clock: _Clock
 ) -> OutagePlan:
-    """Exact dispatch of the greedy routing (often better than the rule: it rations tier 1), the routing
-    relaxation warm-started from it for a better routing and the bounds, then the exact dispatch of that."""
+    """The packing routing and the greedy routing, each dispatched exactly (the exact MILP rations tier 1 where
+    the rule cannot); the routing relaxation over the candidate stations (and the best plan's) warm-started
+    from the better, for relocations; the exact dispatch of its routing; the bounds of the fleet relaxation
+    over every shelter (fleet_bound.py) with what time is left."""
     started = time.perf_counter()
-    first = _dispatch_safely(data, greedy.assignment, FIRST_DISPATCH_SHARE * limit, clock, "greedy_dispatch_")
-    clock.lap("greedy_dispatch")
-    start = first if first is not None and first.score >= greedy.score else greedy
+
+    def left() -> float:
+        return limit - (time.perf_counter() - started)
+
+    start = _best_start(data, greedy, limit, clock)
+    cand = candidate_sets(data, _merged(greedy_stations(greedy), greedy_stations(start)))
+    start = in_car_order(start, identical_groups(data, cand))
+    outcome = _Stages()
+    plan = start
     try:
         routing = build_routing_model(data, cand)
         warm_start_routing(routing, start)
+        clock.lap("routing_build")
+        budget = ROUTING_SHARE * (left() - BOUND_SHARE * limit)
+        outcome = _solve_stages(routing, HighsModel(routing), max(budget, 1.0), gap, clock, prefix="routing_")
     except Exception as exc:  # a modelling bug must not lose the plan
-        log.exception("outage routing model build failed; returning the best plan so far")
-        return clock.stamp(replace(start, notes=(f"routing model build failed: {exc}",)))
-    clock.lap("routing_build")
-    left = limit - (time.perf_counter() - started)
-    outcome = _solve_stages(routing, HighsModel(routing), ROUTING_SHARE * left, gap, clock, prefix="routing_")
-    if outcome.run is None:
-        return clock.stamp(replace(start, notes=(*outcome.notes, "routing relaxation found nothing")))
-    assignment = routing_assignment(routing, data)
-    plan = start
-    if not np.array_equal(assignment, start.assignment):
-        left = max(limit - (time.perf_counter() - started), 1.0)
-        found = _dispatch_safely(data, assignment, left, clock, "dispatch_")
-        plan = start if found is None or found.score < start.score else found
+        log.exception("outage routing relaxation failed; keeping the best plan so far")
+        outcome.notes.append(f"routing relaxation failed: {exc}")
+    if outcome.run is not None:
+        assignment = routing_assignment(routing, data)
+        if not np.array_equal(assignment, start.assignment):
+            found = _dispatch_safely(data, assignment, max(left() - BOUND_SHARE * limit, 1.0), clock, "dispatch_")
+            plan = start if found is None or found.score < start.score else found
+    elif plan.status == "optimal":
+        plan = replace(plan, status="feasible")  # the dispatch is optimal, the routing unexamined
     clock.lap("dispatch")
-    if "tier1" in outcome.values:
-        left = max(limit - (time.perf_counter() - started), 1.0)
-        _tier1_lp_bound(routing, outcome, left, clock)
-    return _finish(plan, greedy, outcome, clock)
+    _fleet_stages(data, plan, outcome, max(left(), 1.0), clock)
+    return _finish(plan, greedy, outcome, clock, relaxation_bound=False)
 
 
-def _tier1_lp_bound(routing: pyo.ConcreteModel, outcome: _Stages, time_limit_s: float, clock: _Clock) -> None:
-    """Tighten the tier-1 stage bound in `outcome` with the LP relaxation of the routing relaxation (tier-1
-    kWh with n_full >= the full stage's value; the routing model's binaries relaxed in place, so call it
-    last), solved by the interior-point method: HiGHS's MIP often ends before its dual simplex solves this LP
-    (measured on Yamaguchi, 20 cars: simplex > 120 s, IPM 11 s), and then its bound is only the sum of the
-    variable bounds."""
-    pyo.TransformationFactory("core.relax_integer_vars").apply_to(routing)
-    routing.stage_full.set_value(0.0)
-    routing.stage_tier1.set_value(1.0)
-    routing.stage_final.set_value(0.0)
-    routing.tier1_min.set_value(0.0)
-    if hasattr(routing, "stage_comfort"):
-        routing.stage_comfort.set_value(0.0)
-        routing.final_min.set_value(-1e9)
-    run = solve_once(routing, HighsOptions(time_limit_s=time_limit_s, raw={"solver": "ipm"}))
-    clock.split(tier1_lp_highs=run.highs_s, tier1_lp_compile=run.compile_s)
-    value, bound = outcome.values["tier1"]
-    if not run.optimal or run.objective is None:
-        outcome.notes.append(f"tier-1 LP bound: {run.termination}")
-        return
-    lp = float(run.objective) * (1 + 1e-6)
-    outcome.values["tier1"] = (value, lp if bound is None else min(bound, lp))
-    outcome.notes.append(f"tier-1 LP bound (routing relaxation, IPM): {lp:.3f} kWh")
+def _merged(*extras: dict[int, set[int]]) -> dict[int, set[int]]:
+    """Union of per-car station sets."""
+    out: dict[int, set[int]] = {}
+    for extra in extras:
+        for v, stations in extra.items():
+            out.setdefault(v, set()).update(stations)
+    return out
 
 
-def _finish(plan: OutagePlan, greedy: OutagePlan, outcome: _Stages, clock: _Clock) -> OutagePlan:
-    """The better of plan and greedy, with the bound, gap, stage values and notes."""
+def _best_start(data: OutageInput, greedy: OutagePlan, limit: float, clock: _Clock) -> OutagePlan:
+    """The best of greedy, the exact dispatch of greedy's routing and that of the packing routing (packing.py);
+    on a tie an exact dispatch wins over the rule's (it serves the comfort tier from more than curtailed PV)."""
+    best = greedy
+    found = _dispatch_safely(data, greedy.assignment, FIRST_DISPATCH_SHARE * limit, clock, "greedy_dispatch_")
+    clock.lap("greedy_dispatch")
+    best = found if found is not None and found.score >= best.score else best
+    try:
+        packed = packing_assignment(data, PACKING_SHARE * limit)
+    except Exception:  # a modelling bug must not lose the plan
+        log.exception("outage packing MILP failed")
+        packed = None
+    clock.lap("packing")
+    if packed is not None and not np.array_equal(packed, greedy.assignment):
+        found = _dispatch_safely(data, packed, PACKING_DISPATCH_SHARE * limit, clock, "packing_dispatch_")
+        best = found if found is not None and found.score > best.score else best
+    clock.lap("packing_dispatch")
+    return best
+
+
+def _fleet_stages(data: OutageInput, plan: OutagePlan, outcome: _Stages, time_limit_s: float, clock: _Clock) -> None:
+    """Replace the routing relaxation's stage bounds (valid only over its candidate stations) by the plan's
+    own stage values and the fleet relaxation's bounds over every shelter; the relaxation's figures stay in
+    the notes."""
+    try:
+        bounds = fleet_bounds(data, int(plan.score[0]), time_limit_s)
+    except Exception:  # a modelling bug must not lose the plan
+        log.exception("fleet bound failed")
+        bounds = {}
+    clock.lap("fleet_bound")
+    comfort = outcome.values.get("comfort")
+    outcome.values = {
+        "full": (float(plan.score[0]), bounds.get("full")),
+        "tier1": (plan.tier1_kwh, bounds.get("tier1")),
+    }
+    if comfort is not None:
+        outcome.values["comfort"] = (float(plan.comfort_served_kw.sum() * data.slot_hours), None)
+    outcome.notes.append(
+        "bounds over every shelter (fleet relaxation): " + ", ".join(f"{k} {v:.3f}" for k, v in bounds.items())
+    )
+
+
+def _finish(
+    plan: OutagePlan, greedy: OutagePlan, outcome: _Stages, clock: _Clock, relaxation_bound: bool = True
+) -> OutagePlan:
+    """The better of plan and greedy, with the bound, gap, stage values and notes. relaxation_bound: the
+    outcome's final-stage bound holds over every plan (the exact MILP over all stations); else only the
+    perfect-relocation bound is used for the final stage."""
     if plan.score < greedy.score:
         plan = replace(greedy, notes=("MILP plan ranked below greedy; greedy used",))
     if plan.status == "optimal" and not outcome.optimal and outcome.run is not None:
         plan = replace(plan, status=outcome.run.termination)  # the dispatch is optimal, not the routing
     data = plan.data
-    final_bound = outcome.values["final"][1] if "final" in outcome.values else None
+    final_bound = outcome.values["final"][1] if "final" in outcome.values and relaxation_bound else None
     bound, note = _best_bound(data, final_bound)
     clock.lap("bound")
     gap = (bound - plan.objective) / abs(bound) if abs(bound) > 1e-9 else None
     notes = (*plan.notes, *outcome.notes, note)
     solver_bound = final_bound if "final" in outcome.values else (outcome.run.bound if outcome.run else None)
+    if not relaxation_bound:
+        solver_bound = None
     plan = replace(plan, bound=bound, gap=gap, solver_bound=solver_bound, notes=notes, stages=outcome.values)
     return clock.stamp(plan)
 
