@@ -1,20 +1,23 @@
 """Dashboard page /outage (停電計画 Outage plan) for the disaster office and operators: a form (start JST, hours,
 PV factor, method) that runs the outage planner (HiGHS with a 20-s limit, warm-started from and never worse
-than the greedy plan, or greedy alone) and shows a timeline per shelter, the shelter table, the EV itinerary
-and download links (CSV, JSON). Facility managers get 403. Energies kWh, hours h, times JST."""
+than the greedy plan, or greedy alone) and shows a timeline per shelter, the shelter table (with kWh served / needed
+and hours fully served per service tier), the EV itinerary and download links (CSV, JSON). /outage/runs/{run_id}
+shows a run stored in the database (runtime.store.outage_runs: it survives a restart) with the same tables and its
+stored downloads. Facility managers get 403. Energies kWh, hours h, times JST."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from api.dashboard.access import MaybeUser, forbidden, gate
+from api.dashboard.access import MaybeUser, forbidden, gate, message
 from api.dashboard.i18n import Catalogue, catalogue
 from api.dashboard.outage_chart import TimelineRow, timeline_chart
 from api.dashboard.templating import page_lang, render
@@ -23,7 +26,7 @@ from api.routers.outage import execute_plan
 from api.routers.outage_runs import runs_of
 from runtime.facades import outage_planning as outage
 from runtime.facades.outage_planning import OutagePlan
-from runtime.store.outage_runs import latest_run
+from runtime.store.outage_runs import StoredOutageRun, get_run, latest_run, shelter_rows
 from scenarios.model import Scenario
 from scenarios.timegrid import TZ
 
@@ -32,6 +35,7 @@ ROLES = ("operator", "disaster_office")
 TIME_LIMIT_S = 20.0
 SERVED_TOLERANCE_KW = 1e-3
 MIN_HOURS, MAX_HOURS = 4.0, 72.0  # as POST /api/v1/outage-plans (cars move in blocks of up to 4 h)
+RunPath = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 def _form(start: str, hours: str, pv_factor: str, method: str) -> dict[str, object]:
@@ -160,8 +164,8 @@ def result_context(t: Catalogue, result: OutagePlan, run_id: str, scenario: Scen
     )
     names = _names(scenario, lang)
     shelters = [
-        {**r.to_dict(), "id": str(sid), "name": names.get(str(sid), str(sid)), "dark_at": _dark_at(r["dark_at"])}
-        for sid, r in result.shelter_table().iterrows()
+        {**r, "id": r["shelter"], "name": names.get(r["shelter"], r["shelter"]), "dark_at": _dark_at(r["dark_at"])}
+        for r in shelter_rows(result)
     ]
     return {
         "summary": result.summary(),
@@ -177,3 +181,38 @@ def result_context(t: Catalogue, result: OutagePlan, run_id: str, scenario: Scen
         "base": f"/api/v1/outage-plans/{run_id}",
         "run_id": run_id,
     }
+
+
+def stored_context(run: StoredOutageRun, scenario: Scenario, lang: str) -> dict[str, Any]:
+    """A stored run's shelter rows (tier figures None for runs stored before them), moves, totals (kWh) and the
+    base of its downloads."""
+    names = _names(scenario, lang)
+    shelters = [
+        {**dataclasses.asdict(s), "id": sid, "name": names.get(sid, sid)} for sid, s in sorted(run.shelters.items())
+    ]
+    return {
+        "stored": run,
+        "shelters": shelters,
+        "moves": [
+            {"m": m, "from": names.get(m.from_site, m.from_site), "to": names.get(m.to_shelter, m.to_shelter)}
+            for m in run.moves
+        ],
+        "stored_served_kwh": sum(s.served_kwh for s in run.shelters.values()),
+        "stored_shed_kwh": sum(s.shed_kwh for s in run.shelters.values()),
+        "base": f"/api/v1/outage-plans/{run.run_id}",
+    }
+
+
+@router.get("/outage/runs/{run_id}")
+def outage_stored(request: Request, svc: ServiceDep, user: MaybeUser, run_id: RunPath) -> Response:
+    """A run kept in the database: its shelter table with the tiers, itinerary and downloads (404 if unknown)."""
+    denied = gate(request, user, ROLES)
+    if denied is not None:
+        return denied
+    run = get_run(svc.store, run_id)
+    if run is None:
+        return message(request, user, "outage.title", "outage.run_not_found", 404)
+    t, lang = catalogue(page_lang(request)), page_lang(request)
+    form = _form(_default_start(svc.clock()), "72", "1.0", "milp")
+    context = {"title": t.t("outage.title"), "form": form, **stored_context(run, svc.scenario, lang)}
+    return render(request, "outage.html", user, context)

@@ -189,35 +189,43 @@ def run_outage_plan(body: OutageRequest, request: Request, svc: ServiceDep, prin
     return plan_detail(result, runs_of(request).add(result))
 
 
-def _csv(frame: pd.DataFrame, name: str, index: bool) -> Response:
+def _download(request: Request, run_id: str, name: str) -> Response:
+    """A run's download, the same bytes from memory or (after a restart) from the store."""
+    found = runs_of(request).download(run_id, name)
     return Response(
-        frame.to_csv(index=index),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        found.body,
+        media_type=found.media_type,
+        headers={"Content-Disposition": f'attachment; filename="outage-{run_id}-{name}"'},
     )
 
 
-@router.get("/{run_id}/shelters.csv", response_class=Response, responses={**ERRORS, 200: {"content": {"text/csv": {}}}})
+CSV_RESPONSES = {**ERRORS, 200: {"content": {"text/csv": {}}}}
+
+
+@router.get("/{run_id}/shelters.csv", response_class=Response, responses=CSV_RESPONSES)
 def shelters_csv(run_id: RunId, request: Request, principal: DisasterDep) -> Response:
-    """Per shelter: critical, served and shed kWh, hours served, dark at, kWh from PV, battery and EVs."""
-    return _csv(runs_of(request).get(run_id).shelter_table(), f"outage-{run_id}-shelters.csv", index=True)
+    """Per shelter: critical, served and shed kWh, hours served, dark at, kWh from PV, battery and EVs, and per
+    tier kWh served and hours fully served."""
+    return _download(request, run_id, "shelters.csv")
 
 
-@router.get(
-    "/{run_id}/itinerary.csv", response_class=Response, responses={**ERRORS, 200: {"content": {"text/csv": {}}}}
-)
+@router.get("/{run_id}/itinerary.csv", response_class=Response, responses=CSV_RESPONSES)
 def itinerary_csv(run_id: RunId, request: Request, principal: DisasterDep) -> Response:
-    """EV itinerary: car, from, to, depart, arrive (ISO, JST), travel_kwh, energy_delivered_kwh."""
-    return _csv(runs_of(request).get(run_id).itinerary_table(), f"outage-{run_id}-itinerary.csv", index=False)
+    """EV itinerary: car, from, to, depart, arrive (ISO, JST), travel_kwh, energy_delivered_kwh, arrival_soc
+    (fraction), outlet, until, empty_at."""
+    return _download(request, run_id, "itinerary.csv")
+
+
+@router.get("/{run_id}/cars.csv", response_class=Response, responses=CSV_RESPONSES)
+def cars_csv(run_id: RunId, request: Request, principal: DisasterDep) -> Response:
+    """Per car and slot (slot start ISO, JST): where it is (site, 'to <shelter>' on the road, 'busy'), kWh, SoC
+    (fraction) at the slot start, kW delivered."""
+    return _download(request, run_id, "cars.csv")
 
 
 @router.get(
     "/{run_id}/plan.json", response_class=Response, responses={**ERRORS, 200: {"content": {"application/json": {}}}}
 )
 def plan_json(run_id: RunId, request: Request, principal: DisasterDep) -> Response:
-    """The whole plan: summary, shelter table, itinerary and shed kW per slot and shelter."""
-    return Response(
-        runs_of(request).get(run_id).to_json(),
-        media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="outage-{run_id}-plan.json"'},
-    )
+    """The whole plan: summary, shelter table, itinerary, per car and slot, and shed kW per slot and shelter."""
+    return _download(request, run_id, "plan.json")

@@ -1,9 +1,10 @@
-"""Recent outage plans kept in memory (per app process) so their tables can be downloaded as CSV/JSON after
-the run that made them: the dashboard shows a plan and links to exactly that plan, not a re-solve.
+"""Outage plan runs: recent plans kept in memory (per app process), and every run kept in the database with its
+downloads (runtime.store.outage_runs, runtime.store.outage_files), so the CSV/JSON of a run answer the same bytes
+after a restart: the dashboard shows a plan and links to exactly that plan, not a re-solve.
 
-A run is named by a random id; the oldest runs are dropped beyond `MAX_RUNS`. A restart forgets them
-(downloads then answer 404 and the user runs the plan again); what the map and the outage page show of each run
-(shelter autonomy, EV itinerary) is also kept in the database (runtime.store.outage_runs) and survives it.
+A run is named by a random id; the oldest runs are dropped from memory beyond `MAX_RUNS` (the stored copy stays).
+A download is rendered from the plan in memory, or read from the store; a run stored before downloads were kept
+(migration 0703) answers 404 saying so, an unknown run 404 naming the id.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from fastapi import HTTPException, Request, status
 
 from runtime.facades.outage_planning import OutagePlan
 from runtime.store.db import Store
-from runtime.store.outage_runs import save_run
+from runtime.store.outage_files import PlanFile, load_file, render_file
+from runtime.store.outage_runs import get_run, save_run
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ class OutageRuns:
             return run_id, self._runs[run_id]
 
     def get(self, run_id: str) -> OutagePlan:
-        """The plan of `run_id`; 404 naming the field if unknown or expired."""
+        """The plan of `run_id` in memory; 404 naming the field if unknown or expired."""
         with self._lock:
             plan = self._runs.get(run_id)
         if plan is None:
@@ -66,6 +68,27 @@ class OutageRuns:
                 f"{self.max_runs} runs are kept in memory; run the plan again)",
             )
         return plan
+
+    def download(self, run_id: str, name: str) -> PlanFile:
+        """The download `name` (a key of runtime.store.outage_files.PLAN_FILES) of run `run_id`: rendered from the
+        plan in memory, else read from the store (the same bytes); 404 naming run_id when neither has it."""
+        with self._lock:
+            plan = self._runs.get(run_id)
+        if plan is not None:
+            return render_file(plan, name)
+        if self.store is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"run_id: no outage plan '{run_id}'; run the plan again")
+        stored = load_file(self.store, run_id, name)
+        if stored is not None:
+            return stored
+        run = get_run(self.store, run_id)
+        if run is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"run_id: no outage plan '{run_id}'; run the plan again")
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"run_id: outage plan '{run_id}' ({run.created_at:%Y-%m-%d %H:%M} UTC) predates stored plans: only its "
+            "shelter outcomes and itinerary were kept, not its downloads; run the plan again to download them",
+        )
 
 
 _create_lock = threading.Lock()

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -327,6 +328,20 @@ class OutageRun(Base):
     status: Mapped[str] = mapped_column(String(32), comment="Solver status.")
     shelters: Mapped[list[dict[str, Any]]] = mapped_column(JSON, comment="Per shelter: hours until dark, kWh.")
     itinerary: Mapped[list[dict[str, Any]]] = mapped_column(JSON, comment="EV moves (OutagePlan.moves).")
+
+
+class OutageRunFile(Base):
+    """One download of a stored outage run (shelters.csv, itinerary.csv, cars.csv, plan.json), kept byte for byte
+    (gzip) so it answers the same after a restart; runs stored before migration 0703 have none."""
+
+    __tablename__ = "outage_run_files"
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("outage_runs.run_id", ondelete="CASCADE"), primary_key=True, comment="The run (outage_runs)."
+    )
+    name: Mapped[str] = mapped_column(String(32), primary_key=True, comment="File name, e.g. cars.csv.")
+    media_type: Mapped[str] = mapped_column(String(64), comment="Content type of the download.")
+    size_bytes: Mapped[int] = mapped_column(Integer, comment="Length of the download, bytes (uncompressed).")
+    body_gz: Mapped[bytes] = mapped_column(LargeBinary, comment="The download's bytes, gzip-compressed.")
 
 
 class HeavyJobRow(Base):

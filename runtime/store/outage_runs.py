@@ -1,8 +1,11 @@
-"""Outage plan runs kept in the database: what the map and the outage page need of a plan after a restart (the
-full plan, for the CSV/JSON downloads, stays in the API's in-memory run store).
+"""Outage plan runs kept in the database: what the map and the outage page show of a plan, and its downloads
+(runtime.store.outage_files), so both survive a restart.
 
 Per shelter: hours until the first dark slot (the outage length if never dark), its time (tz-aware), kWh served
-and shed, tier 1 fully served; per EV move: car, from, to, depart/arrive (tz-aware), kWh delivered and used to
+and shed, tier 1 fully served; and, for runs stored since migration 0703 (None before), the rest of
+OutagePlan.shelter_table (critical kWh, hours served, kWh from PV / battery net / EVs) with the service tiers:
+tier-1 kWh served and needed and hours fully served, tier-2 kWh served and needed and hours, comfort (tier 3) kWh
+served and needed and hours. Per EV move: car, from, to, depart/arrive (tz-aware), kWh delivered and used to
 travel. Times stored UTC (ISO 8601 in the JSON columns).
 """
 
@@ -19,14 +22,47 @@ from sqlalchemy import select
 from optimizer.outage.result import OutagePlan
 from runtime.store.db import Store
 from runtime.store.models import OutageRun
+from runtime.store.outage_files import file_rows, render_files, run_files_kept
 from scenarios.timegrid import utcnow
 
-__all__ = ["StoredMove", "StoredOutageRun", "StoredShelter", "get_run", "latest_run", "save_run"]
+__all__ = [
+    "TIER_FIELDS",
+    "StoredMove",
+    "StoredOutageRun",
+    "StoredShelter",
+    "get_run",
+    "latest_run",
+    "save_run",
+    "shelter_rows",
+]
+
+
+TIER_FIELDS = (
+    "critical_kwh",
+    "hours_served",
+    "pv_kwh",
+    "battery_kwh",
+    "ev_kwh",
+    "tier1_kwh",
+    "tier1_demand_kwh",
+    "tier1_hours",
+    "tier2_kwh",
+    "tier2_demand_kwh",
+    "tier2_hours",
+    "comfort_kwh",
+    "comfort_demand_kwh",
+    "comfort_hours",
+)
+"""Per-shelter figures stored since migration 0703 (kWh, h; absent from older rows)."""
 
 
 @dataclass(frozen=True)
 class StoredShelter:
-    """A shelter's outcome in a stored run (h, kWh)."""
+    """A shelter's outcome in a stored run (h, kWh). The fields after tier1_full are None in runs stored before
+    migration 0703: critical kWh, hours with the critical load fully served, kWh from PV, battery (net discharge)
+    and EVs; tier 1 served / needed kWh and hours fully served; tier 2 (the rest of the critical load) served /
+    needed kWh and hours with tiers 1 and 2 fully served; comfort (tier 3) served / needed kWh and hours with
+    every tier fully served (0 where the shelter states no comfort tier). Partly served slots count no hours."""
 
     shelter: str
     hours_until_dark: float
@@ -34,6 +70,20 @@ class StoredShelter:
     served_kwh: float
     shed_kwh: float
     tier1_full: bool
+    critical_kwh: float | None = None
+    hours_served: float | None = None
+    pv_kwh: float | None = None
+    battery_kwh: float | None = None
+    ev_kwh: float | None = None
+    tier1_kwh: float | None = None
+    tier1_demand_kwh: float | None = None
+    tier1_hours: float | None = None
+    tier2_kwh: float | None = None
+    tier2_demand_kwh: float | None = None
+    tier2_hours: float | None = None
+    comfort_kwh: float | None = None
+    comfort_demand_kwh: float | None = None
+    comfort_hours: float | None = None
 
 
 @dataclass(frozen=True)
@@ -51,7 +101,8 @@ class StoredMove:
 
 @dataclass(frozen=True)
 class StoredOutageRun:
-    """A stored run: id, when and by whom, the outage (start tz-aware, hours), method and status, shelters, moves."""
+    """A stored run: id, when and by whom, the outage (start tz-aware, hours), method and status, shelters, moves,
+    whether its downloads are kept."""
 
     run_id: str
     created_at: dt.datetime
@@ -62,6 +113,8 @@ class StoredOutageRun:
     status: str
     shelters: dict[str, StoredShelter]
     moves: list[StoredMove]
+    files_kept: bool = False
+    """True if the run's downloads are stored (runs since migration 0703)."""
 
 
 def _time(value: Any) -> dt.datetime | None:
@@ -71,19 +124,43 @@ def _time(value: Any) -> dt.datetime | None:
     return stamp
 
 
-def _shelter_rows(plan: OutagePlan) -> list[dict[str, Any]]:
-    table = plan.shelter_table()
-    return [
-        {
-            "shelter": str(shelter),
-            "hours_until_dark": float(row["hours_until_dark"]),
-            "dark_at": None if row["dark_at"] is None or pd.isna(row["dark_at"]) else str(row["dark_at"]),
-            "served_kwh": float(row["served_kwh"]),
-            "shed_kwh": float(row["shed_kwh"]),
-            "tier1_full": bool(row["tier1_full"]),
-        }
-        for shelter, row in table.iterrows()
-    ]
+def _demands(plan: OutagePlan) -> dict[str, tuple[float, float, float]]:
+    """Per shelter: (tier-1, tier-2, comfort) kWh needed over the outage."""
+    h, data = plan.h, plan.data
+    tier1, critical, comfort = data.tier1_matrix(), data.critical_matrix(), data.comfort_matrix()
+    return {
+        s.id: (
+            float(tier1[:, j].sum() * h),
+            float((critical[:, j] - tier1[:, j]).sum() * h),
+            float(comfort[:, j].sum() * h),
+        )
+        for j, s in enumerate(data.shelters)
+    }
+
+
+def shelter_rows(plan: OutagePlan) -> list[dict[str, Any]]:
+    """Per shelter, as stored (JSON-ready; dark_at ISO 8601 or None): OutagePlan.shelter_table's values and the
+    kWh each tier needs (`tier1_demand_kwh`, `tier2_demand_kwh`, `comfort_demand_kwh`)."""
+    table, demands = plan.shelter_table(), _demands(plan)
+    rows = []
+    for shelter, row in table.iterrows():
+        tier1, tier2, comfort = demands[str(shelter)]
+        figures = {k: float(row[k]) for k in TIER_FIELDS if k in row.index}
+        rows.append(
+            {
+                "shelter": str(shelter),
+                "hours_until_dark": float(row["hours_until_dark"]),
+                "dark_at": None if row["dark_at"] is None or pd.isna(row["dark_at"]) else str(row["dark_at"]),
+                "served_kwh": float(row["served_kwh"]),
+                "shed_kwh": float(row["shed_kwh"]),
+                "tier1_full": bool(row["tier1_full"]),
+                **figures,
+                "tier1_demand_kwh": tier1,
+                "tier2_demand_kwh": tier2,
+                "comfort_demand_kwh": comfort,
+            }
+        )
+    return rows
 
 
 def _move_rows(plan: OutagePlan) -> list[dict[str, Any]]:
@@ -104,7 +181,7 @@ def _move_rows(plan: OutagePlan) -> list[dict[str, Any]]:
 def save_run(
     store: Store, run_id: str, plan: OutagePlan, owner: str = "", created_at: dt.datetime | None = None
 ) -> None:
-    """Keep what the pages show of `plan` under `run_id` (the id of its downloads)."""
+    """Keep what the pages show of `plan` under `run_id`, with its downloads (one transaction)."""
     row = OutageRun(
         run_id=run_id,
         created_at=created_at or utcnow(),
@@ -113,25 +190,32 @@ def save_run(
         hours=float(plan.data.n_slots * plan.h),
         method=plan.method,
         status=str(plan.status),
-        shelters=_shelter_rows(plan),
+        shelters=shelter_rows(plan),
         itinerary=_move_rows(plan),
     )
+    files = file_rows(run_id, render_files(plan))
     with store.session() as session:
         session.add(row)
+        session.flush()  # the run before its files (foreign key)
+        session.add_all(files)
 
 
-def _stored(row: OutageRun) -> StoredOutageRun:
-    shelters = {
-        s["shelter"]: StoredShelter(
-            s["shelter"],
-            float(s["hours_until_dark"]),
-            _time(s["dark_at"]),
-            float(s["served_kwh"]),
-            float(s["shed_kwh"]),
-            bool(s["tier1_full"]),
-        )
-        for s in row.shelters
-    }
+def _shelter(s: dict[str, Any]) -> StoredShelter:
+    """A stored shelter row (the figures of TIER_FIELDS None where the row predates them)."""
+    figures = {k: None if s.get(k) is None else float(s[k]) for k in TIER_FIELDS}
+    return StoredShelter(
+        s["shelter"],
+        float(s["hours_until_dark"]),
+        _time(s["dark_at"]),
+        float(s["served_kwh"]),
+        float(s["shed_kwh"]),
+        bool(s["tier1_full"]),
+        **figures,
+    )
+
+
+def _stored(row: OutageRun, files_kept: bool) -> StoredOutageRun:
+    shelters = {s["shelter"]: _shelter(s) for s in row.shelters}
     moves = [
         StoredMove(
             m["car"],
@@ -145,7 +229,7 @@ def _stored(row: OutageRun) -> StoredOutageRun:
         for m in row.itinerary
     ]
     return StoredOutageRun(
-        row.run_id, row.created_at, row.owner, row.start, row.hours, row.method, row.status, shelters, moves
+        row.run_id, row.created_at, row.owner, row.start, row.hours, row.method, row.status, shelters, moves, files_kept
     )
 
 
@@ -153,11 +237,11 @@ def latest_run(store: Store) -> StoredOutageRun | None:
     """The newest stored run, None before the first."""
     with store.session() as session:
         row = session.scalars(select(OutageRun).order_by(OutageRun.created_at.desc()).limit(1)).first()
-        return None if row is None else _stored(row)
+        return None if row is None else _stored(row, run_files_kept(session, row.run_id))
 
 
 def get_run(store: Store, run_id: str) -> StoredOutageRun | None:
     """The stored run `run_id`, None if unknown."""
     with store.session() as session:
         row = session.get(OutageRun, run_id)
-        return None if row is None else _stored(row)
+        return None if row is None else _stored(row, run_files_kept(session, row.run_id))
