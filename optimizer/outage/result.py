@@ -337,6 +337,7 @@ def car_table(plan: OutagePlan) -> pd.DataFrame:
 
     data = plan.data
     first = arrival_slots(data, plan.assignment)
+    slot_starts = [t.isoformat() for t in data.index]  # once: data.index builds a date_range on each call
     rows = []
     for v, ev in enumerate(data.usable_evs):
         site = data.site_ids[ev.site]
@@ -351,7 +352,7 @@ def car_table(plan: OutagePlan) -> pd.DataFrame:
             rows.append(
                 {
                     "car": ev.id,
-                    "slot": data.index[t].isoformat(),
+                    "slot": slot_starts[t],
                     "where": where,
                     "kwh": round(float(plan.ev_kwh[v, t]), 4),
                     "soc": round(float(plan.ev_kwh[v, t] / ev.capacity_kwh), 4),
