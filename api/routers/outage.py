@@ -186,7 +186,7 @@ def run_outage_plan(body: OutageRequest, request: Request, svc: ServiceDep, prin
     result = execute_plan(
         svc, principal, start, body.hours, body.method, body.time_limit_s, body.pv_factor, PlanOptions.of(body)
     )
-    return plan_detail(result, runs_of(request).add(result))
+    return plan_detail(result, runs_of(request).add(result, principal.username))
 
 
 def _download(request: Request, run_id: str, name: str) -> Response:

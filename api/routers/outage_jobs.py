@@ -29,7 +29,9 @@ def _out(request: Request, svc: Service, job: Job) -> JobOut:
     if job.status == "done":
         with _finish_lock:  # once per job: journal it and keep the plan for the downloads
             plan = finish_plan(svc, job)
-            run_id = job.extra.setdefault("run_id", runs_of(request).add(plan))
+            run_id = job.extra.get("run_id")
+            if run_id is None:  # not setdefault: its argument would store the run again at every poll
+                run_id = job.extra["run_id"] = runs_of(request).add(plan, job.owner)
         result = plan_detail(plan, run_id)
     return JobOut(
         job_id=job.id,

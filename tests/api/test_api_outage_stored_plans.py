@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import time
 import uuid
 
 import numpy as np
@@ -26,11 +27,12 @@ from optimizer.outage import OutageInput, OutageShelter
 from optimizer.outage.result import OutagePlan
 from runtime.store.db import Store, drop_schema, open_store
 from runtime.store.migrate import upgrade
-from runtime.store.models import OutageRunFile
+from runtime.store.models import OutageRun, OutageRunFile
 from runtime.store.outage_files import PLAN_FILES
 from runtime.store.outage_runs import TIER_FIELDS, get_run, save_run
 
 any_store = service_fixtures.any_store
+sqlite_store = service_fixtures.sqlite_store
 START = pd.Timestamp("2024-09-01T14:00", tz="Asia/Tokyo")
 PLAN = {"start": "2024-09-01T14:00:00+09:00", "hours": 24, "method": "greedy", "pv_factor": 0.5}
 
@@ -144,6 +146,25 @@ def _downloads(client: TestClient, run_id: str, headers: dict[str, str]) -> dict
     return out
 
 
+def _check_stored_page(page, run_id: str, before: dict[str, tuple[int, bytes, str, str]]) -> None:
+    """The stored run's page: its id, the links of every download, centre's tier-1 kWh and hours as in the CSV."""
+    assert page.status_code == 200
+    html = page.text
+    assert f'id="stored-run" data-run="{run_id}"' in html
+    for name in PLAN_FILES:
+        assert f'href="/api/v1/outage-plans/{run_id}/{name}"' in html
+    assert 'id="outage-predates"' not in html
+    shelters = pd.read_csv(io.BytesIO(before["shelters.csv"][1]), index_col="shelter").to_dict(orient="index")
+    row = re.search(r'data-shelter="centre">(.*?)</tr>', html)
+    assert row is not None
+    tier1 = re.search(r'<td class="tier1">([^<]*)</td>', row.group(1))
+    assert tier1 is not None
+    assert tier1.group(1).split(" / ")[0] == f"{shelters['centre']['tier1_kwh']:,.1f}"
+    hours = re.search(r'<td class="tier1-hours">([^<]*)</td>', row.group(1))
+    assert hours is not None
+    assert hours.group(1) == f"{shelters['centre']['tier1_hours']:g}"
+
+
 def test_downloads_are_the_same_after_a_restart(any_store):
     add_users(any_store)
     with TestClient(create_app(make_service(any_store))) as client:
@@ -160,6 +181,9 @@ def test_downloads_are_the_same_after_a_restart(any_store):
     assert before["shelters.csv"][2].startswith("text/csv")
     assert before["plan.json"][2].startswith("application/json")
     assert before["plan.json"][3] == f'attachment; filename="outage-{run_id}-plan.json"'
+    stored = get_run(any_store, run_id)
+    assert stored is not None
+    assert stored.owner == "disaster"
 
     again = _reopen(any_store)  # a restart: a new store and app, nothing in memory
     try:
@@ -167,22 +191,7 @@ def test_downloads_are_the_same_after_a_restart(any_store):
             headers = login(client, "disaster")
             client.cookies.clear()
             assert _downloads(client, run_id, headers) == before
-            page = client.get(f"/outage/runs/{run_id}?lang=en", headers=headers)
-            assert page.status_code == 200
-            html = page.text
-            assert f'id="stored-run" data-run="{run_id}"' in html
-            for name in PLAN_FILES:
-                assert f'href="/api/v1/outage-plans/{run_id}/{name}"' in html
-            assert 'id="outage-predates"' not in html
-            shelters = pd.read_csv(io.BytesIO(before["shelters.csv"][1]), index_col="shelter").to_dict(orient="index")
-            row = re.search(r'data-shelter="centre">(.*?)</tr>', html)
-            assert row is not None
-            tier1 = re.search(r'<td class="tier1">([^<]*)</td>', row.group(1))
-            assert tier1 is not None
-            assert tier1.group(1).split(" / ")[0] == f"{shelters['centre']['tier1_kwh']:,.1f}"
-            hours = re.search(r'<td class="tier1-hours">([^<]*)</td>', row.group(1))
-            assert hours is not None
-            assert hours.group(1) == f"{shelters['centre']['tier1_hours']:g}"
+            _check_stored_page(client.get(f"/outage/runs/{run_id}?lang=en", headers=headers), run_id, before)
             form = client.get("/outage?lang=en", headers=headers).text
             assert f'href="/outage/runs/{run_id}?lang=en"' in form
             missing = client.get("/api/v1/outage-plans/nosuchrun/cars.csv", headers=headers)
@@ -261,3 +270,23 @@ def test_a_run_stored_before_0703_still_loads(store_at_0202):
         assert 'id="outage-downloads"' not in html
         assert '<td class="tier1">– / –</td>' in html
         assert '<td class="tier1-hours">–</td>' in html
+
+
+def test_a_job_polled_again_stores_its_run_once(sqlite_store):
+    add_users(sqlite_store)
+    with TestClient(create_app(make_service(sqlite_store))) as client:
+        client.headers.update(login(client, "disaster"))
+        job = client.post("/api/v1/outage-plans/jobs", json=PLAN).json()
+        for _ in range(600):
+            job = client.get(job["status_url"]).json()
+            if job["status"] in ("done", "failed"):
+                break
+            time.sleep(0.1)
+        assert job["status"] == "done", job
+        for _ in range(3):
+            assert client.get(job["status_url"]).json()["result"]["run_id"] == job["result"]["run_id"]
+    with sqlite_store.session() as session:
+        runs = session.query(OutageRun).all()
+        files = session.query(OutageRunFile).count()
+    assert [(r.run_id, r.owner) for r in runs] == [(job["result"]["run_id"], "disaster")]
+    assert files == len(PLAN_FILES)
