@@ -94,8 +94,10 @@ def markers(
     lang: str,
     autonomy_h: Mapping[str, float] | None = None,
     plan_hours: float = 0.0,
+    tier1_kwh: Mapping[str, tuple[float, float]] | None = None,
 ) -> list[Marker]:
-    """One marker per facility: coloured by live quality, or (with `autonomy_h`) shelters by autonomy."""
+    """One marker per facility: coloured by live quality, or (with `autonomy_h`, hours until dark) shelters by
+    autonomy, their detail adding tier-1 kWh served / needed where `tier1_kwh` has them."""
     out = []
     for f in facilities:
         x, y = proj.xy(f.longitude, f.latitude)
@@ -111,5 +113,8 @@ def markers(
             hours = autonomy_h.get(f.id)
             state = autonomy_state(hours, plan_hours) if f.is_shelter else "none"
             color, detail = AUTONOMY_COLORS[state], "" if hours is None else f"{hours:g} h"
+            if tier1_kwh and f.id in tier1_kwh:
+                served, needed = tier1_kwh[f.id]
+                detail += f" · T1 {served:,.1f}/{needed:,.1f} kWh"
         out.append(Marker(f.id, name, round(x, 1), round(y, 1), color, f.is_shelter, state, detail))
     return out

@@ -2,7 +2,8 @@
 the scenario and the municipal outline shipped in the package (base_map.py; works offline). `?mode=live`
 (default) colours by live data quality; `?mode=autonomy` colours shelters by hours of autonomy in the newest
 outage plan run stored in the database (from /outage or the API; it survives a restart; `?run=<id>` picks another
-stored run) and draws its EV routes. Operators and the disaster office."""
+stored run) and draws its EV routes; a shelter's title adds its tier-1 kWh served / needed, and the run's line links
+to its page on /outage/runs. Operators and the disaster office."""
 
 from __future__ import annotations
 
@@ -40,6 +41,15 @@ def route_lines(run: StoredOutageRun, facilities: list[Facility], proj: Projecti
     return lines
 
 
+def _tier1(run: StoredOutageRun) -> dict[str, tuple[float, float]]:
+    """Per shelter of a stored run: tier-1 kWh served and needed (none for runs stored before the tiers)."""
+    return {
+        k: (s.tier1_kwh, s.tier1_demand_kwh)
+        for k, s in run.shelters.items()
+        if s.tier1_kwh is not None and s.tier1_demand_kwh is not None
+    }
+
+
 @router.get("/map")
 def city_map(request: Request, svc: ServiceDep, user: MaybeUser, mode: str = "live", run: RunQuery = None) -> Response:
     """The map in live or autonomy mode."""
@@ -54,6 +64,7 @@ def city_map(request: Request, svc: ServiceDep, user: MaybeUser, mode: str = "li
     autonomy_mode = mode == "autonomy"
     stored = (get_run(svc.store, run) if run else latest_run(svc.store)) if autonomy_mode else None
     autonomy = {k: s.hours_until_dark for k, s in stored.shelters.items()} if stored else None
+    tier1 = _tier1(stored) if stored else None
     plan_hours = stored.hours if stored else 0.0
     context = {
         "title": catalogue(lang).t("map.title"),
@@ -61,7 +72,7 @@ def city_map(request: Request, svc: ServiceDep, user: MaybeUser, mode: str = "li
         "proj": proj,
         "outline": shape,
         "outline_d": svg_path(proj, shape) if shape else "",
-        "markers": markers(proj, facilities, statuses, lang, autonomy, plan_hours),
+        "markers": markers(proj, facilities, statuses, lang, autonomy, plan_hours, tier1),
         "routes": route_lines(stored, facilities, proj) if stored else [],
         "has_run": stored is not None,
         "run": stored,

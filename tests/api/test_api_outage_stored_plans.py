@@ -3,8 +3,9 @@
 OutagePlan.shelter_table's (and the kWh each tier needs, worked out by hand) for a hand-made plan; the downloads
 (shelters, itinerary, cars per slot, plan JSON) of a greedy plan answer byte for byte the same from a new app and
 store on the same database (a restart) as from the app that made the plan; the stored run's page shows its tiers
-and links its downloads; a run stored before migration 0703 still loads, its page says it predates stored plans
-and its downloads answer 404 saying so."""
+and links its downloads, the map adds each shelter's tier-1 kWh; a done job polled again stores its run once; a run
+stored before migration 0703 still loads, its page says it predates stored plans and its downloads answer 404
+saying so."""
 
 from __future__ import annotations
 
@@ -194,6 +195,12 @@ def test_downloads_are_the_same_after_a_restart(any_store):
             _check_stored_page(client.get(f"/outage/runs/{run_id}?lang=en", headers=headers), run_id, before)
             form = client.get("/outage?lang=en", headers=headers).text
             assert f'href="/outage/runs/{run_id}?lang=en"' in form
+            centre = stored.shelters["centre"]
+            assert centre.tier1_kwh is not None
+            assert centre.tier1_demand_kwh is not None
+            shown = client.get("/map?mode=autonomy&lang=en", headers=headers).text
+            assert f"T1 {centre.tier1_kwh:,.1f}/{centre.tier1_demand_kwh:,.1f} kWh</title>" in shown
+            assert f'href="/outage/runs/{run_id}?lang=en" id="outage-run-open"' in shown
             missing = client.get("/api/v1/outage-plans/nosuchrun/cars.csv", headers=headers)
             assert missing.status_code == 404
             assert "no outage plan 'nosuchrun'" in missing.json()["detail"]
@@ -270,6 +277,9 @@ def test_a_run_stored_before_0703_still_loads(store_at_0202):
         assert 'id="outage-downloads"' not in html
         assert '<td class="tier1">– / –</td>' in html
         assert '<td class="tier1-hours">–</td>' in html
+        shown = client.get("/map?mode=autonomy&run=old1&lang=en", headers=headers).text
+        assert 'data-run="old1"' in shown
+        assert "6.5 h</title>" in shown  # hours until dark as before, no tier figures
 
 
 def test_a_job_polled_again_stores_its_run_once(sqlite_store):
