@@ -5,7 +5,7 @@ Files (`PLAN_FILES`): `shelters.csv` (OutagePlan.shelter_table, kWh and h per sh
 (the EV moves with arrival SoC, outlet, until and empty-at; times ISO 8601 with the outage's offset),
 `cars.csv` (per car and 30-min slot, named by its start: where it is, kWh, SoC as a fraction, kW delivered) and
 `plan.json` (summary, shelter table, itinerary, cars and shed kW per slot and shelter). Bodies are UTF-8 and are
-stored gzip-compressed: the city (21 shelters, 20 cars, 144 slots) takes some 40 kB instead of about 700 kB.
+stored gzip-compressed: a Yamaguchi 72 h run (21 shelters, 20 cars, 144 slots) takes 37 kB instead of 677 kB.
 Runs stored before migration 0703 have no files (`run_files_kept` is False for them).
 """
 
