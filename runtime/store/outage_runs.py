@@ -6,7 +6,8 @@ and shed, tier 1 fully served; and, for runs stored since migration 0703 (None b
 OutagePlan.shelter_table (critical kWh, hours served, kWh from PV / battery net / EVs) with the service tiers:
 tier-1 kWh served and needed and hours fully served, tier-2 kWh served and needed and hours, comfort (tier 3) kWh
 served and needed and hours. Per EV move: car, from, to, depart/arrive (tz-aware), kWh delivered and used to
-travel. Times stored UTC (ISO 8601 in the JSON columns).
+travel; since 0703 also the SoC on arrival (fraction), the outlet, until and empty-at. Times stored UTC (ISO 8601
+in the JSON columns).
 """
 
 from __future__ import annotations
@@ -88,7 +89,9 @@ class StoredShelter:
 
 @dataclass(frozen=True)
 class StoredMove:
-    """An EV move of a stored run (kWh; times tz-aware)."""
+    """An EV move of a stored run (kWh; times tz-aware). Since migration 0703 also the car's SoC on arrival
+    (fraction 0..1), the outlet it feeds through ('V2H', 'V2L', or 'charge' at a charge point), when it leaves
+    (`until`) and when it reaches its floor there (`empty_at`, None: never); runs stored before have None."""
 
     car: str
     from_site: str
@@ -97,6 +100,10 @@ class StoredMove:
     arrive: dt.datetime
     delivered_kwh: float
     travel_kwh: float
+    arrival_soc: float | None = None
+    outlet: str | None = None
+    until: dt.datetime | None = None
+    empty_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -173,9 +180,31 @@ def _move_rows(plan: OutagePlan) -> list[dict[str, Any]]:
             "arrive": pd.Timestamp(m.arrive).isoformat(),
             "delivered_kwh": float(m.delivered_kwh),
             "travel_kwh": float(m.travel_kwh),
+            "arrival_soc": float(m.arrival_soc),
+            "outlet": m.outlet,
+            "until": None if m.until is None else pd.Timestamp(m.until).isoformat(),
+            "empty_at": None if m.empty_at is None else pd.Timestamp(m.empty_at).isoformat(),
         }
         for m in plan.moves
     ]
+
+
+def _move(m: dict[str, Any]) -> StoredMove:
+    """A stored itinerary row (arrival SoC, outlet, until and empty-at None where the row predates them)."""
+    soc = m.get("arrival_soc")
+    return StoredMove(
+        m["car"],
+        m["from"],
+        m["to"],
+        pd.Timestamp(m["depart"]).to_pydatetime(),
+        pd.Timestamp(m["arrive"]).to_pydatetime(),
+        float(m["delivered_kwh"]),
+        float(m["travel_kwh"]),
+        None if soc is None else float(soc),
+        m.get("outlet"),
+        _time(m.get("until")),
+        _time(m.get("empty_at")),
+    )
 
 
 def save_run(
@@ -216,18 +245,7 @@ def _shelter(s: dict[str, Any]) -> StoredShelter:
 
 def _stored(row: OutageRun, files_kept: bool) -> StoredOutageRun:
     shelters = {s["shelter"]: _shelter(s) for s in row.shelters}
-    moves = [
-        StoredMove(
-            m["car"],
-            m["from"],
-            m["to"],
-            pd.Timestamp(m["depart"]).to_pydatetime(),
-            pd.Timestamp(m["arrive"]).to_pydatetime(),
-            float(m["delivered_kwh"]),
-            float(m["travel_kwh"]),
-        )
-        for m in row.itinerary
-    ]
+    moves = [_move(m) for m in row.itinerary]
     return StoredOutageRun(
         row.run_id, row.created_at, row.owner, row.start, row.hours, row.method, row.status, shelters, moves, files_kept
     )

@@ -164,6 +164,10 @@ def _check_stored_page(page, run_id: str, before: dict[str, tuple[int, bytes, st
     hours = re.search(r'<td class="tier1-hours">([^<]*)</td>', row.group(1))
     assert hours is not None
     assert hours.group(1) == f"{shelters['centre']['tier1_hours']:g}"
+    first = pd.read_csv(io.BytesIO(before["itinerary.csv"][1])).iloc[0]
+    soc = re.search(r'<td class="arrival-soc">([^<]*)</td><td class="outlet">([^<]*)</td>', html)
+    assert soc is not None
+    assert soc.groups() == (f"{100 * first['arrival_soc']:.0f} %", first["outlet"])
 
 
 def test_downloads_are_the_same_after_a_restart(any_store):
@@ -185,6 +189,13 @@ def test_downloads_are_the_same_after_a_restart(any_store):
     stored = get_run(any_store, run_id)
     assert stored is not None
     assert stored.owner == "disaster"
+    itinerary = pd.read_csv(io.BytesIO(before["itinerary.csv"][1]))
+    assert len(itinerary) == len(stored.moves) >= 1
+    assert [m.arrival_soc for m in stored.moves] == pytest.approx(list(itinerary["arrival_soc"]), abs=5e-5)  # CSV: 4 dp
+    assert [m.outlet for m in stored.moves] == list(itinerary["outlet"])
+    assert [None if m.until is None else pd.Timestamp(m.until) for m in stored.moves] == [
+        pd.Timestamp(u) for u in itinerary["until"]
+    ]
 
     again = _reopen(any_store)  # a restart: a new store and app, nothing in memory
     try:
@@ -262,7 +273,9 @@ def test_a_run_stored_before_0703_still_loads(store_at_0202):
     centre = run.shelters["centre"]
     assert (centre.hours_until_dark, centre.served_kwh, centre.shed_kwh) == (6.5, 20.0, 5.0)
     assert all(getattr(centre, name) is None for name in TIER_FIELDS)
-    assert [(m.car, m.to_shelter, m.delivered_kwh) for m in run.moves] == [("ev1", "centre", 8.0)]
+    assert [(m.car, m.to_shelter, m.delivered_kwh, m.arrival_soc, m.until) for m in run.moves] == [
+        ("ev1", "centre", 8.0, None, None)
+    ]
 
     add_users(store)
     with TestClient(create_app(make_service(store))) as client:
@@ -277,6 +290,7 @@ def test_a_run_stored_before_0703_still_loads(store_at_0202):
         assert 'id="outage-downloads"' not in html
         assert '<td class="tier1">– / –</td>' in html
         assert '<td class="tier1-hours">–</td>' in html
+        assert '<td class="arrival-soc">–</td><td class="outlet">–</td>' in html
         shown = client.get("/map?mode=autonomy&run=old1&lang=en", headers=headers).text
         assert 'data-run="old1"' in shown
         assert "6.5 h</title>" in shown  # hours until dark as before, no tier figures
