@@ -128,7 +128,7 @@ def _two_phase(
     elif plan.status == "optimal":
         plan = replace(plan, status="feasible")  # the dispatch is optimal, the routing unexamined
     clock.lap("dispatch")
-    _fleet_stages(data, plan, outcome, max(left(), 1.0), clock)
+    _fleet_stages(data, plan, outcome, cand, max(left(), 1.0), clock)
     return _finish(plan, greedy, outcome, clock, relaxation_bound=False)
 
 
@@ -161,16 +161,32 @@ def _best_start(data: OutageInput, greedy: OutagePlan, limit: float, clock: _Clo
     return best
 
 
-def _fleet_stages(data: OutageInput, plan: OutagePlan, outcome: _Stages, time_limit_s: float, clock: _Clock) -> None:
-    """Replace the routing relaxation's stage bounds (valid only over its candidate stations) by the plan's
-    own stage values and the fleet relaxation's bounds over every shelter; the relaxation's figures stay in
-    the notes."""
+def _fleet_stages(
+    data: OutageInput,
+    plan: OutagePlan,
+    outcome: _Stages,
+    cand: dict[int, list[int]],
+    time_limit_s: float,
+    clock: _Clock,
+) -> None:
+    """Replace the routing relaxation's stage values by the plan's own and its bounds by those that hold over
+    every shelter: the fleet relaxation's (fleet_bound.py), or the routing relaxation's where that is tighter
+    and its candidate stations are every shelter each car can reach (``complete_candidates``), the tier-1 one
+    only if the plan has the count its full stage reached. The relaxation's figures stay in the notes."""
     try:
         bounds = fleet_bounds(data, int(plan.score[0]), time_limit_s)
     except Exception:  # a modelling bug must not lose the plan
         log.exception("fleet bound failed")
         bounds = {}
     clock.lap("fleet_bound")
+    outcome.notes.append(
+        "bounds over every shelter (fleet relaxation): " + ", ".join(f"{k} {v:.3f}" for k, v in bounds.items())
+    )
+    if complete_candidates(data, cand) and "full" in outcome.values:
+        full_value, full_bound = outcome.values["full"]
+        _tighten(bounds, "full", full_bound)
+        if "tier1" in outcome.values and round(full_value) == plan.score[0]:
+            _tighten(bounds, "tier1", outcome.values["tier1"][1])
     comfort = outcome.values.get("comfort")
     outcome.values = {
         "full": (float(plan.score[0]), bounds.get("full")),
@@ -178,9 +194,26 @@ def _fleet_stages(data: OutageInput, plan: OutagePlan, outcome: _Stages, time_li
     }
     if comfort is not None:
         outcome.values["comfort"] = (float(plan.comfort_served_kw.sum() * data.slot_hours), None)
-    outcome.notes.append(
-        "bounds over every shelter (fleet relaxation): " + ", ".join(f"{k} {v:.3f}" for k, v in bounds.items())
-    )
+
+
+def _tighten(bounds: dict[str, float], stage: str, other: float | None) -> None:
+    """bounds[stage] = the smaller of it and other (None = no bound)."""
+    if other is not None:
+        bounds[stage] = min(bounds.get(stage, other), other)
+
+
+def complete_candidates(data: OutageInput, cand: dict[int, list[int]]) -> bool:
+    """True if every usable car's candidate stations include every shelter it can serve and reach from its
+    start within one block (then the routing relaxation relaxes the whole exact problem)."""
+    for v, ev in enumerate(data.usable_evs):
+        servable = {
+            s
+            for s, shelter in enumerate(data.shelters)
+            if ev.power_at(shelter) > 0 and data.reachable(ev.site, s) and data.first_block(ev, s) < data.n_blocks
+        }
+        if not servable <= set(cand.get(v, [])):
+            return False
+    return True
 
 
 def _finish(

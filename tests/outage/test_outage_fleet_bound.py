@@ -12,6 +12,7 @@ from outage_cases import car, ideal_battery, two_shelters
 from optimizer.outage import OutageShelter, plan_outage
 from optimizer.outage.fleet_bound import car_classes, count_bound, first_trip_kwh, fleet_bounds
 from optimizer.outage.packing import packing_assignment, tier1_need
+from optimizer.outage.solve import complete_candidates
 
 
 def test_tier1_bound_by_hand_two_shelters() -> None:
@@ -112,3 +113,14 @@ def test_packing_keeps_a_shelter_that_bridges_fully_served() -> None:
     assignment = packing_assignment(data)
     assert assignment is not None
     assert assignment[0, -1] == 0
+
+
+def test_the_routing_relaxation_bounds_too_when_its_candidates_are_every_shelter() -> None:
+    complete = two_shelters()
+    plan = plan_outage(complete, 30.0)
+    assert complete_candidates(complete, {0: [0, 1]})
+    assert plan.stages["tier1"][1] == pytest.approx(plan.tier1_kwh, abs=1e-3)  # closed (the fleet bound: 15.5)
+    assert plan.tier1_kwh < 15.5 - 0.1
+    partial = replace(complete, candidate_shelters=1)
+    assert not complete_candidates(partial, {0: [0]})
+    assert plan_outage(partial, 30.0).stages["tier1"][1] == pytest.approx(15.5, abs=1e-3)
