@@ -9,6 +9,10 @@ comfort + battery charge kW); outlets are time-shared as in the exact model: sha
 shelter's chargers, of V2L cars at most 1 without v2l_parallel wiring, and while a lone V2L outlet feeds,
 PV and battery serve only the rest of the slot. A charge point takes at most its chargers' shares.
 
+Travel: each car's first trip (the shortest drive to anywhere it can serve) is taken at the start, and without
+charge points a car also pays, for every kWh it delivers at shelter s, (its first trip to s) / (the most it can
+deliver): a car that delivers everything at s has driven at least there (``travel_share``).
+
 Every plan of model.py is a point of this LP (share = its plug, or 1 while it is alone on its station), with
 the same served, tier-1 and comfort kWh: travel time and energy only make plans worse. So its optimum bounds
 the plan stage by stage: shelters fully served (``full`` relaxed to 0..1), tier-1 kWh given that count, and
@@ -102,6 +106,8 @@ def build_fleet_bound(data: OutageInput, tier1_only: bool = False) -> pyo.Concre
     add_batteries(m, data)
     _add_shares(m, data, tier1_only)
     _add_car_energy(m, data)
+    if not data.charge_points:
+        _add_travel_share(m, data)
     _add_balance(m, data)
     _add_stages(m, data)
     return m
@@ -207,6 +213,35 @@ def _add_car_energy(m: pyo.ConcreteModel, data: OutageInput) -> None:
         return _m.ev_kwh[v, t + 1] <= _m.ev_kwh[v, t] - out + charged
 
     m.ev_energy = pyo.Constraint([(v, t) for v in many for t in range(data.n_slots)], rule=balance)
+
+
+def most_delivered_kwh(ev: OutageEV) -> float:
+    """Most kWh (AC) a car can deliver over an outage without recharging: its battery above the floor through
+    its discharge efficiency, plus its engine's fuel kWh."""
+    return max(ev.start_kwh - ev.floor_kwh, 0.0) * ev.discharge_efficiency + ev.engine_kwh
+
+
+def _add_travel_share(m: pyo.ConcreteModel, data: OutageInput) -> None:
+    """Without charge points a car drives at least as far as the farthest shelter it delivers at, so at least
+    sum over shelters of (its first trip there, kWh) x (share of its most deliverable kWh it delivers there):
+    each class ends the outage that much above its floors, beyond the first trips taken at the start
+    (``travel_share``). Valid for classes: the sum of its cars' own inequalities."""
+    evs, h, many = data.usable_evs, data.slot_hours, dict(car_classes(data))
+    km = shortest_km(data)
+    by_v: dict[int, list[tuple[int, int, int]]] = {}
+    for k in m.VST:
+        by_v.setdefault(k[0], []).append(k)
+
+    def rule(_m: pyo.ConcreteModel, v: int) -> pyo.Expression:
+        ev, n = evs[v], many[v]
+        most = most_delivered_kwh(ev)
+        if most <= 1e-9:
+            return pyo.Constraint.Skip
+        per_kwh = {s: ev.consumption_kwh_per_km * float(km[ev.site, s]) / most for _, s, _ in by_v.get(v, [])}
+        drive = h * sum(per_kwh[s] * _m.kw[v, s, t] for _, s, t in by_v.get(v, []))
+        return _m.ev_kwh[v, data.n_slots] >= n * ev.floor_kwh + drive - n * first_trip_kwh(data, v)
+
+    m.travel_share = pyo.Constraint(sorted(many), rule=rule)
 
 
 def _add_balance(m: pyo.ConcreteModel, data: OutageInput) -> None:

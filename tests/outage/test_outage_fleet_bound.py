@@ -124,3 +124,18 @@ def test_the_routing_relaxation_bounds_too_when_its_candidates_are_every_shelter
     partial = replace(complete, candidate_shelters=1)
     assert not complete_candidates(partial, {0: [0]})
     assert plan_outage(partial, 30.0).stages["tier1"][1] == pytest.approx(15.5, abs=1e-3)
+
+
+def test_a_car_pays_for_the_share_it_delivers_far_away() -> None:
+    # A (1 km from the depot, 1 kW in slots 1-2 only: 1 kWh) and B (10 km, 1 kW), no batteries, 16 slots; a 6 kWh
+    # car (eff 1, 0.2 kWh/km, 1 kW) free at once, one slot from each, with time to spare. Each kWh delivered at
+    # s costs 0.2 x km(s) / 6 kWh of driving as well: 1.0333 at A, 1.3333 at B, so A's 1 kWh first, then B gets
+    # (6 - 1.0333) / 1.3333 = 3.725 kWh; 4.725 in all (the first trip alone would allow 5.8).
+    base = two_shelters()
+    a = OutageShelter("A", np.r_[0.0, 1.0, 1.0, np.zeros(13)], np.zeros(16))
+    b = OutageShelter("B", np.ones(16), np.zeros(16))
+    km = np.array([[0.0, 9.5, 1.0], [9.5, 0.0, 10.0], [1.0, 10.0, 0.0]])
+    data = replace(base, shelters=(a, b), distance_km=km, evs=(car(kwh=6.0),))
+    expected = 1.0 + (6.0 - 1.0 * (1 + 0.2 / 6)) / (1 + 2.0 / 6)
+    assert fleet_bounds(data, plan_full=0)["tier1"] == pytest.approx(expected, abs=1e-3)
+    assert plan_outage(data, 30.0).tier1_kwh <= expected + 1e-6
