@@ -7,7 +7,7 @@ starts fast.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -118,8 +118,12 @@ def outage(
             f"comfort tier {summary['comfort_kwh']:.1f} of {summary['comfort_demand_kwh']:.1f} kWh (after tiers 1 "
             f"and 2); PHEV engines {summary['engine_kwh']:.1f} kWh"
         )
+    console.print(_bounds_line(summary))
     gap = "n/a" if summary["gap"] is None else f"{100 * summary['gap']:.2f} %"
-    console.print(f"planner {summary['method']} ({summary['status']}), {summary['solve_seconds']:.1f} s, gap {gap}")
+    console.print(
+        f"planner {summary['method']} ({summary['status']}), {summary['solve_seconds']:.1f} s, weighted-objective "
+        f"gap {gap} (against the perfect-relocation bound)"
+    )
     for note in result.notes:
         console.print(f"note: {note}")
     console.print(_frame_table("Shelters", result.shelter_table().reset_index()))
@@ -268,6 +272,14 @@ def readiness(
         )
         for miss in c.missed_ready:
             console.print(f"  not reachable in time: {miss}")
+
+
+def _bounds_line(summary: dict[str, Any]) -> str:
+    """The proven bounds in kWh and shelters, stage by stage (n/a where the planner has none)."""
+    full = "n/a" if summary["full_bound"] is None else f"{summary['full_bound']:g}"
+    tier1 = "n/a" if summary["tier1_bound_kwh"] is None else f"{summary['tier1_bound_kwh']:.1f} kWh"
+    gap = "n/a" if summary["tier1_gap"] is None else f"{100 * summary['tier1_gap']:.2f} %"
+    return f"proven bounds: shelters with tier 1 fully served <= {full}; tier 1 <= {tier1} (gap {gap})"
 
 
 def _frame_table(title: str, frame: pd.DataFrame) -> Table:

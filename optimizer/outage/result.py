@@ -63,11 +63,12 @@ class OutagePlan:
     move. bound: a proven upper bound on the objective (the tighter of the MILP dual bound, `solver_bound`, and
     the perfect-relocation bound) or None; gap = (bound - objective) / |bound|. timings: seconds per step
     (greedy, build, compile = Pyomo to matrices, handover = matrices into HiGHS and the solution back, highs,
-    extract, bound). stages: per lexicographic MILP stage ('full', 'tier1', 'final') the value HiGHS reached
-    and its proven bound (full: shelters with tier 1 fully served; tier1: kWh; final: the objective; comfort:
-    comfort-tier kWh, solved last with the others kept). engine_kw: kW of each car's delivery (ev_kw) made by
-    its engine (a PHEV), shape (cars, slots); comfort_kw: comfort tier (tier 3) served, kW (slots, shelters);
-    None = none.
+    extract, bound). stages: per lexicographic stage the value reached and its proven bound (full: shelters with
+    tier 1 fully served; tier1: kWh; final: the objective; comfort: comfort-tier kWh, solved last with the
+    others kept); the two-phase planner gives the plan's own values with bounds over every shelter
+    (fleet_bound.py), the exact MILP HiGHS's over its candidate stations. engine_kw: kW of each car's delivery
+    (ev_kw) made by its engine (a PHEV), shape (cars, slots); comfort_kw: comfort tier (tier 3) served, kW
+    (slots, shelters); None = none.
     """
 
     data: OutageInput
@@ -230,6 +231,18 @@ class OutagePlan:
         """Shed critical load in kW per slot (rows, tz-aware) and shelter (columns)."""
         return pd.DataFrame(self.shed_kw, index=self.data.index, columns=[s.id for s in self.data.shelters])
 
+    def stage_bound(self, stage: str) -> float | None:
+        """The proven upper bound of a lexicographic stage ('full': shelters, 'tier1': kWh), None if none."""
+        return self.stages.get(stage, (0.0, None))[1]
+
+    def stage_gap(self, stage: str) -> float | None:
+        """(bound - value) / bound of a stage (fraction), None without a bound; 'tier1' uses the plan's tier-1 kWh."""
+        bound = self.stage_bound(stage)
+        if bound is None or abs(bound) < 1e-9:
+            return None
+        value = self.tier1_kwh if stage == "tier1" else self.stages[stage][0]
+        return max((bound - value) / abs(bound), 0.0)
+
     def summary(self) -> dict[str, Any]:
         """Headline figures (JSON-ready)."""
         return {
@@ -240,6 +253,9 @@ class OutagePlan:
             "solver_bound": self.solver_bound,
             "gap": self.gap,
             "stages": {k: {"value": v, "bound": b} for k, (v, b) in self.stages.items()},
+            "full_bound": self.stage_bound("full"),
+            "tier1_bound_kwh": self.stage_bound("tier1"),
+            "tier1_gap": self.stage_gap("tier1"),
             "solve_seconds": self.solve_seconds,
             "timings_s": dict(self.timings),
             "served_kwh": self.served_kwh,

@@ -139,3 +139,12 @@ def test_a_car_pays_for_the_share_it_delivers_far_away() -> None:
     expected = 1.0 + (6.0 - 1.0 * (1 + 0.2 / 6)) / (1 + 2.0 / 6)
     assert fleet_bounds(data, plan_full=0)["tier1"] == pytest.approx(expected, abs=1e-3)
     assert plan_outage(data, 30.0).tier1_kwh <= expected + 1e-6
+
+
+def test_the_summary_states_the_stage_bounds_in_kwh() -> None:
+    plan = plan_outage(two_shelters(), 30.0)
+    summary = plan.summary()
+    assert summary["full_bound"] == plan.stages["full"][1]
+    assert summary["tier1_bound_kwh"] == plan.stages["tier1"][1]
+    bound = summary["tier1_bound_kwh"]
+    assert summary["tier1_gap"] == pytest.approx(max(bound - plan.tier1_kwh, 0.0) / bound)
