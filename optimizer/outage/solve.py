@@ -24,6 +24,7 @@ from optimizer.outage.model import build_model, candidate_sets, identical_groups
 from optimizer.outage.packing import packing_assignment
 from optimizer.outage.result import OutagePlan
 from optimizer.outage.routing import build_routing_model, routing_assignment
+from optimizer.outage.shuttles import refill_shuttles
 from optimizer.outage.warm import warm_start, warm_start_routing
 from optimizer.solver import HighsModel, HighsOptions, RunOutcome
 
@@ -33,9 +34,10 @@ log = logging.getLogger(__name__)
 STAGES = (("full", 0.4), ("tier1", 0.3), ("final", 0.3))
 COMFORT_STAGE = ("comfort", 0.15)  # solved last, only in models with a comfort tier (model.add_objective)
 PACKING_SHARE = 0.05  # of the time limit: the packing MILP (packing.py)
-PACKING_DISPATCH_SHARE = 0.25  # of the time limit: exact dispatch of the packing routing
-FIRST_DISPATCH_SHARE = 0.12  # of the time limit: exact dispatch of the greedy routing
-BOUND_SHARE = 0.25  # of the time limit, kept for the fleet relaxation's bounds (fleet_bound.py)
+PACKING_DISPATCH_SHARE = 0.22  # of the time limit: exact dispatch of the packing routing
+SHUTTLE_DISPATCH_SHARE = 0.22  # of the time limit: exact dispatch with refill shuttles (charge points only)
+FIRST_DISPATCH_SHARE = 0.1  # of the time limit: exact dispatch of the greedy routing
+BOUND_SHARE = 0.2  # of the time limit, kept for the fleet relaxation's bounds (fleet_bound.py)
 ROUTING_SHARE = 0.5  # of the time then left for the routing stages; the exact dispatch of its routing the rest
 
 
@@ -143,7 +145,9 @@ def _merged(*extras: dict[int, set[int]]) -> dict[int, set[int]]:
 
 def _best_start(data: OutageInput, greedy: OutagePlan, limit: float, clock: _Clock) -> OutagePlan:
     """The best of greedy, the exact dispatch of greedy's routing and that of the packing routing (packing.py);
-    on a tie an exact dispatch wins over the rule's (it serves the comfort tier from more than curtailed PV)."""
+    on a tie an exact dispatch wins over the rule's (it serves the comfort tier from more than curtailed PV).
+    With charge points, then the exact dispatch of that plan with refill shuttles added (shuttles.py), if
+    better."""
     best = greedy
     found = _dispatch_safely(data, greedy.assignment, FIRST_DISPATCH_SHARE * limit, clock, "greedy_dispatch_")
     clock.lap("greedy_dispatch")
@@ -158,6 +162,11 @@ def _best_start(data: OutageInput, greedy: OutagePlan, limit: float, clock: _Clo
         found = _dispatch_safely(data, packed, PACKING_DISPATCH_SHARE * limit, clock, "packing_dispatch_")
         best = found if found is not None and found.score > best.score else best
     clock.lap("packing_dispatch")
+    shuttled = refill_shuttles(best)
+    if shuttled is not None:
+        found = _dispatch_safely(data, shuttled, SHUTTLE_DISPATCH_SHARE * limit, clock, "shuttle_dispatch_")
+        best = found if found is not None and found.score > best.score else best
+    clock.lap("shuttle_dispatch")
     return best
 
 

@@ -11,6 +11,8 @@ from outage_cases import START, car
 
 from optimizer.outage import OutageInput, OutageShelter, greedy_plan, plan_outage
 from optimizer.outage.inputs import ChargePoint, OutageInputError, check_outage_input
+from optimizer.outage.load_following import simulate
+from optimizer.outage.shuttles import refill_shuttles, runs_low
 
 N = 16  # 8 h of 30-min slots in 2-h blocks
 
@@ -54,3 +56,36 @@ def test_charge_point_must_be_a_non_shelter_site() -> None:
     bad = replace(shuttle_case(), charge_points=(ChargePoint("S", site=0, chargers=1, charger_kw=6.0),))
     with pytest.raises(OutageInputError, match="charge point S"):
         check_outage_input(bad)
+
+
+def test_refill_shuttle_sends_a_car_running_low_to_charge_and_back() -> None:
+    # greedy keeps the car at S: 3 kWh there from 14:30, 1 kWh an hour. At 16:00 it holds 1.5 kWh = the 1 kWh
+    # drive to P plus the 0.5 kWh reserve: it leaves at that block's start (16:00) for P, fills up within the
+    # block, and is back at S from 18:00 (block 2): the routing [S, P, S, S], which the exact dispatch serves
+    # 4.5 kWh with (the hand-worked optimum above).
+    greedy = greedy_plan(shuttle_case())
+    assert greedy.assignment[0].tolist() == [0, 0, 0, 0]
+    assert runs_low(greedy, 0, 1.0) == 4
+    routing = refill_shuttles(greedy)
+    assert routing is not None
+    assert routing[0].tolist() == [0, 1, 0, 0]
+    assert refill_shuttles(greedy_plan(shuttle_case(points=0))) is None
+    plan = plan_outage(shuttle_case(), time_limit_s=30)
+    assert plan.served_kwh == pytest.approx(4.5, abs=1e-4)
+
+
+def test_no_shuttle_into_a_charge_point_whose_chargers_are_taken() -> None:
+    # two shelters like S, each with its own car from P; both run low at 16:00, but P has one charger: only the
+    # first car (in fleet order) goes to charge in block 1, the other stays at its shelter.
+    base = shuttle_case()
+    shelters = (OutageShelter("S1", np.ones(N), np.zeros(N)), OutageShelter("S2", np.ones(N), np.zeros(N)))
+    km = np.array([[0.0, 5.0, 5.0], [5.0, 0.0, 5.0], [5.0, 5.0, 0.0]])
+    steps = np.array([[0, 1, 1], [1, 0, 1], [1, 1, 0]])
+    evs = tuple(replace(base.evs[0], id=f"ev{k}", site=2) for k in range(2))
+    data = replace(base, shelters=shelters, evs=evs, site_ids=("S1", "S2", "P"), distance_km=km, travel_slots=steps)
+    data = replace(data, charge_points=(ChargePoint("P", site=2, chargers=1, charger_kw=6.0),))
+    spread = simulate(data, np.array([[0, 0, 0, 0], [1, 1, 1, 1]]))
+    assert runs_low(spread, 0, 1.0) == runs_low(spread, 1, 1.0) == 4
+    routing = refill_shuttles(spread)
+    assert routing is not None
+    assert routing.tolist() == [[0, 2, 0, 0], [1, 1, 1, 1]]
