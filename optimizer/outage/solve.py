@@ -35,7 +35,9 @@ STAGES = (("full", 0.4), ("tier1", 0.3), ("final", 0.3))
 COMFORT_STAGE = ("comfort", 0.15)  # solved last, only in models with a comfort tier (model.add_objective)
 PACKING_SHARE = 0.05  # of the time limit: the packing MILP (packing.py)
 PACKING_DISPATCH_SHARE = 0.22  # of the time limit: exact dispatch of the packing routing
-SHUTTLE_DISPATCH_SHARE = 0.22  # of the time limit: exact dispatch with refill shuttles (charge points only)
+SHUTTLE_DISPATCH_SHARE = 0.1  # of the time limit: each tier-stage dispatch with refill shuttles (charge points)
+SHUTTLE_ROUNDS = 4  # rounds of refill shuttles, each from the plan the last one gave
+SHUTTLE_FLOOR_SHARE = 0.6  # of the time limit: no further shuttle round once less than this is left
 FIRST_DISPATCH_SHARE = 0.1  # of the time limit: exact dispatch of the greedy routing
 BOUND_SHARE = 0.2  # of the time limit, kept for the fleet relaxation's bounds (fleet_bound.py)
 ROUTING_SHARE = 0.5  # of the time then left for the routing stages; the exact dispatch of its routing the rest
@@ -144,14 +146,14 @@ def _merged(*extras: dict[int, set[int]]) -> dict[int, set[int]]:
 
 
 def _best_start(data: OutageInput, greedy: OutagePlan, limit: float, clock: _Clock) -> OutagePlan:
-    """The best of greedy, the exact dispatch of greedy's routing and that of the packing routing (packing.py);
-    on a tie an exact dispatch wins over the rule's (it serves the comfort tier from more than curtailed PV).
-    With charge points, then the exact dispatch of that plan with refill shuttles added (shuttles.py), if
-    better."""
+    """The best of greedy, the exact dispatch of the packing routing (packing.py) and, if that is missing or
+    ranks below greedy, that of greedy's routing (on a tie an exact dispatch wins over the rule's: it serves the
+    comfort tier from more than curtailed PV). With charge points, rounds of refill shuttles (shuttles.py) on
+    the best plan so far, each dispatched for the tier stages only and kept if better, then the best routing
+    dispatched through every stage."""
+    started = time.perf_counter()
+    tiers = ("full", "tier1") if data.charge_points else None
     best = greedy
-    found = _dispatch_safely(data, greedy.assignment, FIRST_DISPATCH_SHARE * limit, clock, "greedy_dispatch_")
-    clock.lap("greedy_dispatch")
-    best = found if found is not None and found.score >= best.score else best
     try:
         packed = packing_assignment(data, PACKING_SHARE * limit)
     except Exception:  # a modelling bug must not lose the plan
@@ -159,15 +161,26 @@ def _best_start(data: OutageInput, greedy: OutagePlan, limit: float, clock: _Clo
         packed = None
     clock.lap("packing")
     if packed is not None and not np.array_equal(packed, greedy.assignment):
-        found = _dispatch_safely(data, packed, PACKING_DISPATCH_SHARE * limit, clock, "packing_dispatch_")
+        found = _dispatch_safely(data, packed, PACKING_DISPATCH_SHARE * limit, clock, "packing_dispatch_", tiers)
         best = found if found is not None and found.score > best.score else best
     clock.lap("packing_dispatch")
-    shuttled = refill_shuttles(best)
-    if shuttled is not None:
-        found = _dispatch_safely(data, shuttled, SHUTTLE_DISPATCH_SHARE * limit, clock, "shuttle_dispatch_")
-        best = found if found is not None and found.score > best.score else best
-    clock.lap("shuttle_dispatch")
-    return best
+    if best is greedy:
+        found = _dispatch_safely(data, greedy.assignment, FIRST_DISPATCH_SHARE * limit, clock, "greedy_dispatch_")
+        return found if found is not None and found.score >= best.score else best
+    if tiers is None:
+        return best
+    for k in range(SHUTTLE_ROUNDS):
+        shuttled = refill_shuttles(best)
+        if shuttled is None or limit - (time.perf_counter() - started) < SHUTTLE_FLOOR_SHARE * limit:
+            break
+        found = _dispatch_safely(data, shuttled, SHUTTLE_DISPATCH_SHARE * limit, clock, f"shuttle{k + 1}_", tiers)
+        clock.lap(f"shuttle{k + 1}_dispatch")
+        if found is None or found.score[:2] <= best.score[:2]:
+            break
+        best = found
+    final = _dispatch_safely(data, best.assignment, PACKING_DISPATCH_SHARE * limit, clock, "start_dispatch_")
+    clock.lap("start_dispatch")
+    return final if final is not None and final.score >= best.score else best
 
 
 def _fleet_stages(
@@ -249,18 +262,28 @@ def _finish(
 
 
 def _dispatch_safely(
-    data: OutageInput, assignment: np.ndarray, time_limit_s: float, clock: _Clock, prefix: str
+    data: OutageInput,
+    assignment: np.ndarray,
+    time_limit_s: float,
+    clock: _Clock,
+    prefix: str,
+    only: tuple[str, ...] | None = None,
 ) -> OutagePlan | None:
     """dispatch_routing, None (logged) on a modelling bug: the plan found so far must not be lost."""
     try:
-        return dispatch_routing(data, assignment, time_limit_s, clock, prefix)
+        return dispatch_routing(data, assignment, time_limit_s, clock, prefix, only)
     except Exception:
         log.exception("exact dispatch of a routing failed")
         return None
 
 
 def dispatch_routing(
-    data: OutageInput, assignment: np.ndarray, time_limit_s: float, clock: _Clock, prefix: str
+    data: OutageInput,
+    assignment: np.ndarray,
+    time_limit_s: float,
+    clock: _Clock,
+    prefix: str,
+    only: tuple[str, ...] | None = None,
 ) -> OutagePlan | None:
     """The exact MILP (model.py) over the stations of `assignment` only, with the routing fixed, warm-started
     from the rule's dispatch of it (when the rule can drive it: it may drain a car below what a later move
@@ -278,7 +301,7 @@ def dispatch_routing(
         model.x[v, s, b].fix(1.0 if assignment[v, b] == s else 0.0)
     if rule is not None:
         warm_start(model, rule)
-    outcome = _solve_stages(model, HighsModel(model), time_limit_s, 1e-4, clock, prefix=prefix)
+    outcome = _solve_stages(model, HighsModel(model), time_limit_s, 1e-4, clock, prefix=prefix, only=only)
     if outcome.run is None:
         return None if rule is None else replace(rule, notes=(*outcome.notes, "routing dispatched by the rule"))
     plan = extract(model, data, "milp", "optimal" if outcome.optimal else outcome.run.termination)
@@ -307,10 +330,13 @@ def _solve_stages(
     clock: _Clock,
     prefix: str = "",
     raw: dict[str, object] | None = None,
+    only: tuple[str, ...] | None = None,
 ) -> _Stages:
-    """Solve the lexicographic stages in turn, each warm-started from the last and keeping its value."""
+    """Solve the lexicographic stages in turn (only those named in `only`, if given: the first ones), each
+    warm-started from the last and keeping its value."""
     out, started = _Stages(), time.perf_counter()
-    stages = (*STAGES, COMFORT_STAGE) if hasattr(m, "stage_comfort") else STAGES
+    every: tuple[tuple[str, float], ...] = (*STAGES, COMFORT_STAGE) if hasattr(m, "stage_comfort") else STAGES
+    stages = tuple(st for st in every if only is None or st[0] in only)
     for k, (stage, share) in enumerate(stages):
         m.stage_full.set_value(1.0 if stage == "full" else 0.0)
         m.stage_tier1.set_value(1.0 if stage == "tier1" else 0.0)

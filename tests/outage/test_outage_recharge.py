@@ -12,7 +12,7 @@ from outage_cases import START, car
 from optimizer.outage import OutageInput, OutageShelter, greedy_plan, plan_outage
 from optimizer.outage.inputs import ChargePoint, OutageInputError, check_outage_input
 from optimizer.outage.load_following import simulate
-from optimizer.outage.shuttles import refill_shuttles, runs_low
+from optimizer.outage.shuttles import refill_shuttles, shuttle_gain
 
 N = 16  # 8 h of 30-min slots in 2-h blocks
 
@@ -59,13 +59,17 @@ def test_charge_point_must_be_a_non_shelter_site() -> None:
 
 
 def test_refill_shuttle_sends_a_car_running_low_to_charge_and_back() -> None:
-    # greedy keeps the car at S: 3 kWh there from 14:30, 1 kWh an hour. At 16:00 it holds 1.5 kWh = the 1 kWh
-    # drive to P plus the 0.5 kWh reserve: it leaves at that block's start (16:00) for P, fills up within the
-    # block, and is back at S from 18:00 (block 2): the routing [S, P, S, S], which the exact dispatch serves
-    # 4.5 kWh with (the hand-worked optimum above).
+    # greedy keeps the car at S: 3 kWh there from 14:30, 1 kWh an hour, empty at 17:30. Leaving at 16:00 (1.5 kWh
+    # left) it reaches P with 0.5, charges 3.5 kWh in the 1.5 h left of the block, and is back at S at 18:30:
+    # 3.5 - 2 kWh of driving = 1.5 kWh more, and S is short 3.5 kWh after 18:30 against the 1.5 kWh the car would
+    # have given 16:00-17:30, so the gain is min(1.5, 3.5 - 1.5) = 1.5 kWh. At 18:00 the car is empty and cannot
+    # drive. The routing [S, P, S, S], which the exact dispatch serves 4.5 kWh with (the hand optimum above).
     greedy = greedy_plan(shuttle_case())
     assert greedy.assignment[0].tolist() == [0, 0, 0, 0]
-    assert runs_low(greedy, 0, 1.0) == 4
+    short = np.maximum(greedy.data.tier1_matrix() - greedy.tier1_served_kw, 0.0)
+    point = shuttle_case().charge_points[0]
+    assert shuttle_gain(greedy, short, 0, 1, 1, point) == pytest.approx(1.5)
+    assert shuttle_gain(greedy, short, 0, 2, 1, point) <= 0
     routing = refill_shuttles(greedy)
     assert routing is not None
     assert routing[0].tolist() == [0, 1, 0, 0]
@@ -75,8 +79,8 @@ def test_refill_shuttle_sends_a_car_running_low_to_charge_and_back() -> None:
 
 
 def test_no_shuttle_into_a_charge_point_whose_chargers_are_taken() -> None:
-    # two shelters like S, each with its own car from P; both run low at 16:00, but P has one charger: only the
-    # first car (in fleet order) goes to charge in block 1, the other stays at its shelter.
+    # two shelters like S, each with its own car from P; both gain most by leaving at 16:00, but P has one
+    # charger: only the first car (in fleet order) goes to charge in block 1; the other cannot later (empty).
     base = shuttle_case()
     shelters = (OutageShelter("S1", np.ones(N), np.zeros(N)), OutageShelter("S2", np.ones(N), np.zeros(N)))
     km = np.array([[0.0, 5.0, 5.0], [5.0, 0.0, 5.0], [5.0, 5.0, 0.0]])
@@ -85,7 +89,6 @@ def test_no_shuttle_into_a_charge_point_whose_chargers_are_taken() -> None:
     data = replace(base, shelters=shelters, evs=evs, site_ids=("S1", "S2", "P"), distance_km=km, travel_slots=steps)
     data = replace(data, charge_points=(ChargePoint("P", site=2, chargers=1, charger_kw=6.0),))
     spread = simulate(data, np.array([[0, 0, 0, 0], [1, 1, 1, 1]]))
-    assert runs_low(spread, 0, 1.0) == runs_low(spread, 1, 1.0) == 4
     routing = refill_shuttles(spread)
     assert routing is not None
     assert routing.tolist() == [[0, 2, 0, 0], [1, 1, 1, 1]]
