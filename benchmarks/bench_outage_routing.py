@@ -183,9 +183,9 @@ def main() -> None:
             f"{pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC, total {time.perf_counter() - started:.0f} s; "
             f"MILP limit {args.limit:g} s per run (all phases and lexicographic stages share it).",
             "72 h from 2024-09-01 14:00 JST. 'full bound' and 'tier-1 bound' are proven bounds of the first two "
-            "stages (two-phase: HiGHS's on the routing relaxation, the tier-1 one tightened by that relaxation's "
-            "LP solved by IPM; exact: HiGHS's on the exact MILP), over each car's candidate stations; status "
-            "'optimal' only if every stage closed; 'gap' is the "
+            "stages (two-phase: the fleet relaxation's over every shelter, or the routing relaxation's where its "
+            "candidates are every shelter; exact: HiGHS's on the exact MILP over each car's candidate stations "
+            "only); status 'optimal' only if every stage closed; 'gap' is the "
             "final stage's against the tighter of its HiGHS bound and the perfect-relocation bound (the final "
             "stage is conditional on the tier-1 kWh the relaxation reached, so a plan that rations tier 1 shows a "
             "large final gap). Fleet shelter-hours = hours with tier 1 fully served summed over shelters, "
