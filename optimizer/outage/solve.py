@@ -1,6 +1,7 @@
-"""Plan an outage with HiGHS (optimizer.solver) under a time limit: two-phase by default (exact dispatch of
-the greedy routing, the routing relaxation of routing.py for a routing and the bounds, exact dispatch of that
-routing with the routing fixed), or the exact MILP of model.py alone; both warm-started.
+"""Plan an outage with HiGHS (optimizer.solver) under a time limit: two-phase by default (routings from the
+packing MILP of packing.py, refill shuttles of shuttles.py with charge points and the routing relaxation of
+routing.py, each dispatched by the exact MILP of model.py with the routing fixed; stage bounds over every
+shelter from fleet_bound.py), or the exact MILP of model.py alone; both warm-started.
 
 The result is never ranked below greedy (OutagePlan.score): if HiGHS returns no incumbent or a worse one,
 the better plan so far is returned with a note. The solve does not raise on solver or modelling trouble.
@@ -52,10 +53,12 @@ def plan_outage(
     """Best plan found within time_limit_s (wall seconds of the HiGHS runs), its bound and gap, never ranked
     below the greedy plan (`OutagePlan.score`).
 
-    'two-phase' (default): the block-level routing relaxation (routing.py, lexicographic stages, warm-started
-    from greedy) decides where cars go and gives the bounds; the exact MILP (model.py) with that routing fixed
-    dispatches it. 'exact': the exact MILP alone (network flow per car, per-slot plug binaries), its own
-    bound. The gap is the final stage's against the tighter of the bound and the perfect-relocation bound."""
+    'two-phase' (default): routings from the packing MILP, refill shuttles (with charge points) and the
+    block-level routing relaxation warm-started from the best so far, each dispatched by the exact MILP
+    (model.py) with the routing fixed; `stages` holds the plan's own stage values with bounds over every
+    shelter (fleet_bound.py). 'exact': the exact MILP alone (network flow per car, per-slot plug binaries), its
+    own bound over the candidate stations. The gap is the final stage's against the tighter of the bound and
+    the perfect-relocation bound (two-phase: the perfect-relocation bound)."""
     if formulation not in FORMULATIONS:
         raise ValueError(f"formulation: '{formulation}' is not one of {', '.join(FORMULATIONS)}")
     check_outage_input(data)
