@@ -402,7 +402,7 @@ def main() -> None:
     text = [
         "# Outage planning benchmark (measured)",
         "",
-        f"Machine: {platform.machine()}, {platform.python_version()}, 2 cores shared with about 7 engineers' jobs; "
+        f"Machine: {platform.machine()}, {platform.python_version()}, 2 cores (other jobs on it: see the README); "
         f"run {pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC, total TOTAL s.",
         "",
     ]

@@ -87,7 +87,7 @@ def main() -> None:
         "# Outage planning with PHEV engines and the comfort tier (measured)",
         "",
         f"Machine: {platform.machine()}, Python {platform.python_version()}, {os.cpu_count()} cores shared with "
-        f"about 7 engineers' jobs; run {started:%Y-%m-%d %H:%M} UTC with "
+        f"other jobs on it: see the README; run {started:%Y-%m-%d %H:%M} UTC with "
         f"`nice -n 5 .venv/bin/python benchmarks/bench_outage_phev_comfort.py --limit {args.limit:g}`.",
         "",
         f"Yamaguchi, start {START.isoformat()}, 72 h, {len(data.shelters)} shelters, {len(data.evs)} cars of which "
