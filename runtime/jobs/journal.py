@@ -2,9 +2,11 @@
 
 Jobs run in worker processes of this service (``runtime.jobs.pool``) and end with them: a job that was queued or
 running when the service stopped cannot finish, and the next start marks it ``lost on restart`` (polling it then
-says so instead of "unknown job"). A finished job's status stays; its result (an outage plan) is kept in memory
-only, so after a restart it is re-planned on request. A failing database never stops a job: the record is
-skipped with a warning. Times tz-aware UTC.
+says so instead of "unknown job"). A finished job's status stays; a finished outage job also records the id of
+its stored run (``run_id``, migration 0704: the plan's downloads and page, runtime.store.outage_runs), so after a
+restart polling it points at that run; a job without one (what-ifs, rows from before 0704, a run the database
+did not take) answers its status only. A failing database never stops a job: the record is skipped with a
+warning. Times tz-aware UTC.
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ class JobJournal:
         """Record the end of a job: 'done' or 'failed' (with its error, one line)."""
         stmt = update(HeavyJobRow).where(HeavyJobRow.id == job_id)
         self._write(lambda s: s.execute(stmt.values(status=status, finished_at=at, error=(error or "")[:500])))
+
+    def run_stored(self, job_id: str, run_id: str) -> None:
+        """Record the stored outage run of a finished job (call once the run is in the database)."""
+        stmt = update(HeavyJobRow).where(HeavyJobRow.id == job_id)
+        self._write(lambda s: s.execute(stmt.values(run_id=run_id)))
 
     def get(self, job_id: str) -> HeavyJobRow | None:
         """The job's last known record, or None."""

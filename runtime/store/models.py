@@ -357,3 +357,9 @@ class HeavyJobRow(Base):
     submitted_at: Mapped[dt.datetime] = mapped_column(comment="When it was submitted (UTC).")
     finished_at: Mapped[dt.datetime | None] = mapped_column(nullable=True, comment="When it ended (UTC).")
     error: Mapped[str] = mapped_column(Text, default="", comment="Why it failed or was lost (one line).")
+    run_id: Mapped[str | None] = mapped_column(
+        String(32),
+        nullable=True,
+        default=None,
+        comment="The stored outage run (outage_runs.run_id) of a finished outage job; NULL otherwise.",
+    )
