@@ -37,17 +37,23 @@ class OutageRuns:
 
     def add(self, plan: OutagePlan, owner: str = "") -> str:
         """Keep `plan` (in memory, and what the pages show of it in the store); return its new run id (URL-safe)."""
+        return self.keep(plan, owner)[0]
+
+    def keep(self, plan: OutagePlan, owner: str = "") -> tuple[str, bool]:
+        """As :meth:`add`; (the new run id, True if the store took the run and its downloads)."""
         run_id = secrets.token_urlsafe(9)
+        stored = False
         if self.store is not None:
             try:
                 save_run(self.store, run_id, plan, owner)
+                stored = True
             except Exception:  # the plan is still answered and kept in memory
                 logger.exception("outage run %s: not stored in the database", run_id)
         with self._lock:
             self._runs[run_id] = plan
             while len(self._runs) > self.max_runs:
                 self._runs.popitem(last=False)
-        return run_id
+        return run_id, stored
 
     def latest(self) -> tuple[str, OutagePlan] | None:
         """The newest run (id, plan), or None before the first run."""

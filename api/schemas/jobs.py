@@ -11,7 +11,8 @@ from api.schemas.outage import OutagePlanDetail
 
 
 class JobOut(Schema):
-    """A heavy job: queued | running | done | failed; when done, the outage plan (and its run id)."""
+    """A heavy job: queued | running | done | failed; when done, the outage plan (and its run id); after a restart
+    a done job answers its stored run (run_id, downloads, page) without the plan itself."""
 
     job_id: str
     kind: str = Field(description="'outage'.")
@@ -23,4 +24,14 @@ class JobOut(Schema):
     finished_at: dt.datetime | None
     error: str | None = Field(description="Why it failed (one line), if it did.")
     status_url: str = Field(description="Where to poll this job.")
-    result: OutagePlanDetail | None = Field(description="The plan, once done.")
+    result: OutagePlanDetail | None = Field(description="The plan, once done (while this service instance has it).")
+    run_id: str | None = Field(
+        default=None,
+        description="The stored outage run of a done job (its downloads and page survive a restart); None while "
+        "not done, for jobs that finished before run ids were recorded, or if the database did not take the run.",
+    )
+    downloads: dict[str, str] | None = Field(
+        default=None,
+        description="With run_id: file name (shelters.csv, itinerary.csv, cars.csv, plan.json) -> its download path.",
+    )
+    page: str | None = Field(default=None, description="With run_id: the stored run's dashboard page.")
