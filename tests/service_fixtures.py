@@ -21,6 +21,7 @@ from sqlalchemy import JSON, column, insert, table
 
 from runtime.loop.service import Sample, WriteOutcome
 from runtime.store.db import Store, drop_schema, open_store
+from runtime.store.migrate import upgrade
 from scenarios.device_identity import DeviceKind
 
 PG_URL = os.environ.get("EMS_TEST_POSTGRES_URL")
@@ -39,6 +40,27 @@ def any_store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:
     schema = f"ems_test_{uuid.uuid4().hex[:12]}"
     store = open_store(PG_URL, schema=schema)
     try:
+        yield store
+    finally:
+        store.dispose()
+        drop_schema(PG_URL, schema)
+
+
+def store_at_revision(backend: str, tmp_path, revision: str) -> Iterator[Store]:
+    """A store on `backend` ("sqlite" or "postgresql") migrated to `revision` only, for tests of rows written
+    before a later migration (the test upgrades it); disposed (and its PostgreSQL schema dropped) after."""
+    if backend == "sqlite":
+        store = open_store(f"sqlite:///{tmp_path / 'old.db'}", migrate=False)
+        upgrade(store.engine, revision)
+        yield store
+        store.dispose()
+        return
+    if not PG_URL:
+        pytest.skip("EMS_TEST_POSTGRES_URL is not set; PostgreSQL storage tests skipped")
+    schema = f"ems_test_{uuid.uuid4().hex[:12]}"
+    store = open_store(PG_URL, schema=schema, migrate=False)
+    try:
+        upgrade(store.engine, revision)
         yield store
     finally:
         store.dispose()

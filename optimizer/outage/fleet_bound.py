@@ -4,8 +4,8 @@ Each car keeps its own energy (kWh at slot starts within [floor, ceiling], throu
 efficiencies, a PHEV's engine kWh apart) and its own power, but may be anywhere from the slot it could first
 arrive (its free slot plus the shortest travel there) and may share a slot between stations: share[v,s,t]
 >= 0 is the part of slot t car v delivers at station s (charges, at a charge point), at most 1 over all
-stations. At a shelter it delivers at most share x min(its kW there, the load it could meet: critical +
-comfort + battery charge kW); outlets are time-shared as in the exact model: shares of V2H cars at most the
+stations. At a shelter it delivers at most share x min(its kW there, the tier-1 load + battery charge kW:
+more serves only tiers 2 and 3); outlets are time-shared as in the exact model: shares of V2H cars at most the
 shelter's chargers, of V2L cars at most 1 without v2l_parallel wiring, and while a lone V2L outlet feeds,
 PV and battery serve only the rest of the slot. A charge point takes at most its chargers' shares.
 
@@ -14,9 +14,9 @@ charge points a car also pays, for every kWh it delivers at shelter s, (its firs
 deliver): a car that delivers everything at s has driven at least there (``travel_share``).
 
 Every plan of model.py is a point of this LP (share = its plug, or 1 while it is alone on its station), with
-the same served, tier-1 and comfort kWh: travel time and energy only make plans worse. So its optimum bounds
-the plan stage by stage: shelters fully served (``full`` relaxed to 0..1), tier-1 kWh given that count, and
-so on. Units: kW per 30-min slot, kWh; slots of data.slot_hours from data.start.
+the same tier-1 kWh (cars' deliveries cut to what tier 1 and the battery take): travel time and energy only
+make plans worse. So its optimum bounds the first two stages: shelters fully served (``full`` relaxed to 0..1)
+and tier-1 kWh given that count. Units: kW per 30-min slot, kWh; slots of data.slot_hours from data.start.
 """
 
 from __future__ import annotations
@@ -28,19 +28,20 @@ from dataclasses import replace
 import numpy as np
 import pyomo.environ as pyo
 
-from optimizer.outage.inputs import OutageEV, OutageInput, OutageShelter
+from optimizer.outage.inputs import OutageEV, OutageInput
 from optimizer.outage.model import add_batteries, add_index_sets, add_shelters, bridges_until_cars
 from optimizer.solver import HighsOptions, solve_once
 
 log = logging.getLogger(__name__)
 
 
-def shortest_slots(data: OutageInput) -> np.ndarray:
-    """Fewest travel slots between every two sites by any chain of moves (Floyd-Warshall on travel_slots)."""
-    best = np.asarray(data.travel_slots, dtype=float).copy()
+def shortest_paths(matrix: np.ndarray) -> np.ndarray:
+    """Shortest sum between every two sites by any chain of moves (Floyd-Warshall on a site x site matrix of
+    travel slots or km), as float."""
+    best = np.asarray(matrix, dtype=float).copy()
     for k in range(len(best)):
         best = np.minimum(best, best[:, [k]] + best[[k], :])
-    return best.astype(int)
+    return best
 
 
 def car_classes(data: OutageInput) -> list[tuple[int, int]]:
@@ -56,55 +57,40 @@ def car_classes(data: OutageInput) -> list[tuple[int, int]]:
 def first_slots(data: OutageInput) -> np.ndarray:
     """First slot each usable car could deliver (or charge) at each site: free slot + shortest travel, shape
     (cars, sites); n_slots if never."""
-    travel = shortest_slots(data)
+    travel = shortest_paths(data.travel_slots).astype(int)
     evs = data.usable_evs
     out = np.array([[e.available_from_slot + travel[e.site, j] for j in range(len(data.site_ids))] for e in evs])
     return np.asarray(np.minimum(out, data.n_slots), dtype=int).reshape(len(evs), len(data.site_ids))
 
 
-def first_trip_kwh(data: OutageInput, v: int) -> float:
+def first_trip_kwh(data: OutageInput, v: int, km: np.ndarray | None = None) -> float:
     """kWh car v spends before it can deliver anywhere: the shortest drive from its start site to a shelter
     it can serve or a charge point (every plan that uses the car drives at least that far first), 0 if
-    none is reachable (then it delivers nothing anyway)."""
+    none is reachable (then it delivers nothing anyway). km: shortest_paths(distance_km), if already made."""
     ev, n_s = data.usable_evs[v], len(data.shelters)
-    km = shortest_km(data)
+    km = shortest_paths(data.distance_km) if km is None else km
     sites = [s for s in range(n_s) if ev.power_at(data.shelters[s]) > 0] + [c.site for c in data.charge_points]
     trips = [float(km[ev.site, s]) for s in sites]
     spend = min(trips, default=0.0) * ev.consumption_kwh_per_km
     return min(spend, max(ev.start_kwh - ev.floor_kwh, 0.0))
 
 
-def shortest_km(data: OutageInput) -> np.ndarray:
-    """Shortest road km between every two sites by any chain of moves (Floyd-Warshall on distance_km)."""
-    best = np.asarray(data.distance_km, dtype=float).copy()
-    for k in range(len(best)):
-        best = np.minimum(best, best[:, [k]] + best[[k], :])
-    return np.asarray(best, dtype=float)
-
-
-def _meetable_kw(data: OutageInput, s: int, t: int, tier1_only: bool) -> float:
-    """Most kW cars could usefully put into shelter s in slot t: its critical load (tier 1 only if tier1_only),
-    comfort tier (not if tier1_only) and battery charge."""
+def _useful_kw(data: OutageInput, s: int, t: int) -> float:
+    """Most kW cars could usefully put into shelter s in slot t for tier 1: its tier-1 load and battery charge
+    (what a plan delivers beyond that serves only tiers 2 and 3, which these bounds do not count)."""
     shelter = data.shelters[s]
     charge = shelter.battery.charge_kw if shelter.battery is not None else 0.0
-    if tier1_only:
-        return float(shelter.tier1[t]) + charge
-    return float(shelter.critical_kw[t] + shelter.comfort[t]) + charge
+    return float(shelter.tier1[t]) + charge
 
 
-def _delivers(ev: OutageEV, shelter: OutageShelter) -> float:
-    """kW the car can deliver at the shelter (0 = cannot serve there)."""
-    return ev.power_at(shelter)
-
-
-def build_fleet_bound(data: OutageInput, tier1_only: bool = False) -> pyo.ConcreteModel:
-    """The fleet relaxation LP with the lexicographic stage objective of model.add_objective (mutable Params
-    stage_full / stage_tier1 / stage_final and full_min / tier1_min), ``full`` relaxed to 0..1."""
+def build_fleet_bound(data: OutageInput) -> pyo.ConcreteModel:
+    """The fleet relaxation LP with the first two lexicographic stages (mutable Params stage_full /
+    stage_tier1 and full_min), ``full`` relaxed to 0..1."""
     m = pyo.ConcreteModel(name="outage_fleet_bound")
     add_index_sets(m, data)
     add_shelters(m, data)
     add_batteries(m, data)
-    _add_shares(m, data, tier1_only)
+    _add_shares(m, data)
     _add_car_energy(m, data)
     if not data.charge_points:
         _add_travel_share(m, data)
@@ -113,7 +99,7 @@ def build_fleet_bound(data: OutageInput, tier1_only: bool = False) -> pyo.Concre
     return m
 
 
-def _add_shares(m: pyo.ConcreteModel, data: OutageInput, tier1_only: bool) -> None:
+def _add_shares(m: pyo.ConcreteModel, data: OutageInput) -> None:
     """share / kw per (car, shelter, slot) from its first slot there, shares of charge points, outlet rules."""
     evs, n_s, many = data.usable_evs, len(data.shelters), dict(car_classes(data))
     first = first_slots(data)
@@ -121,15 +107,13 @@ def _add_shares(m: pyo.ConcreteModel, data: OutageInput, tier1_only: bool) -> No
         (v, s, t)
         for v, ev in ((v, evs[v]) for v in many)
         for s in range(n_s)
-        if _delivers(ev, data.shelters[s]) > 0
+        if ev.power_at(data.shelters[s]) > 0
         for t in range(int(first[v, s]), data.n_slots)
     ]
     m.VST = pyo.Set(dimen=3, initialize=keys)
     m.share = pyo.Var(m.VST, bounds=lambda _m, v, s, t: (0.0, float(many[v])))
     m.kw = pyo.Var(m.VST, bounds=(0.0, None))
-    limit = {
-        (v, s, t): min(_delivers(evs[v], data.shelters[s]), _meetable_kw(data, s, t, tier1_only)) for v, s, t in keys
-    }
+    limit = {(v, s, t): min(evs[v].power_at(data.shelters[s]), _useful_kw(data, s, t)) for v, s, t in keys}
     m.kw_share = pyo.Constraint(m.VST, rule=lambda _m, v, s, t: _m.kw[v, s, t] <= limit[v, s, t] * _m.share[v, s, t])
     points = {c.site: c for c in data.charge_points}
     ckeys = [
@@ -201,8 +185,9 @@ def _add_car_energy(m: pyo.ConcreteModel, data: OutageInput) -> None:
     top = {v: n * (evs[v].ceiling_kwh if v in has_cp else evs[v].start_kwh) for v, n in many.items()}
     vt1 = [(v, t) for v in many for t in range(data.n_slots + 1)]
     m.ev_kwh = pyo.Var(vt1, bounds=lambda _m, v, t: (many[v] * evs[v].floor_kwh, top[v]))
+    km = shortest_paths(data.distance_km)
     for v, n in many.items():
-        m.ev_kwh[v, 0].fix(n * (evs[v].start_kwh - first_trip_kwh(data, v)))
+        m.ev_kwh[v, 0].fix(n * (evs[v].start_kwh - first_trip_kwh(data, v, km)))
 
     def balance(_m: pyo.ConcreteModel, v: int, t: int) -> pyo.Expression:
         ev = evs[v]
@@ -227,7 +212,7 @@ def _add_travel_share(m: pyo.ConcreteModel, data: OutageInput) -> None:
     each class ends the outage that much above its floors, beyond the first trips taken at the start
     (``travel_share``). Valid for classes: the sum of its cars' own inequalities."""
     evs, h, many = data.usable_evs, data.slot_hours, dict(car_classes(data))
-    km = shortest_km(data)
+    km = shortest_paths(data.distance_km)
     by_v: dict[int, list[tuple[int, int, int]]] = {}
     for k in m.VST:
         by_v.setdefault(k[0], []).append(k)
@@ -239,7 +224,7 @@ def _add_travel_share(m: pyo.ConcreteModel, data: OutageInput) -> None:
             return pyo.Constraint.Skip
         per_kwh = {s: ev.consumption_kwh_per_km * float(km[ev.site, s]) / most for _, s, _ in by_v.get(v, [])}
         drive = h * sum(per_kwh[s] * _m.kw[v, s, t] for _, s, t in by_v.get(v, []))
-        return _m.ev_kwh[v, data.n_slots] >= n * ev.floor_kwh + drive - n * first_trip_kwh(data, v)
+        return _m.ev_kwh[v, data.n_slots] >= n * ev.floor_kwh + drive - n * first_trip_kwh(data, v, km)
 
     m.travel_share = pyo.Constraint(sorted(many), rule=rule)
 
@@ -259,25 +244,18 @@ def _add_balance(m: pyo.ConcreteModel, data: OutageInput) -> None:
 
 
 def _add_stages(m: pyo.ConcreteModel, data: OutageInput) -> None:
-    """Stage objectives: n_full (full[s] in 0..1 with served1 >= tier1 x full), tier1_kwh, weighted served kWh,
-    comfort kWh; full_min / tier1_min keep earlier stages' values."""
-    h, w, tier1 = data.slot_hours, data.slot_weights, data.tier1_matrix()
+    """Stage objectives: n_full (full[s] in 0..1 with served1 >= tier1 x full) and tier1_kwh; full_min keeps
+    the first stage's value in the second."""
+    h, tier1 = data.slot_hours, data.tier1_matrix()
     m.full = pyo.Var(m.S, bounds=(0.0, 1.0))
     m.tier1_full = pyo.Constraint(m.T, m.S, rule=lambda _m, t, s: _m.served1[t, s] >= float(tier1[t, s]) * _m.full[s])
     m.n_full = pyo.Expression(expr=sum(m.full[s] for s in m.S))
     m.tier1_kwh = pyo.Expression(expr=h * sum(m.served1[t, s] for t in m.T for s in m.S))
-    m.weighted = pyo.Expression(
-        expr=sum(data.shelters[s].priority * w[t] * h * m.served[t, s] for t in m.T for s in m.S)
-    )
-    m.comfort_kwh = pyo.Expression(expr=h * sum(m.comfort[t, s] for t in m.T for s in m.SC))
     m.stage_full = pyo.Param(mutable=True, initialize=1.0)
     m.stage_tier1 = pyo.Param(mutable=True, initialize=0.0)
-    m.stage_final = pyo.Param(mutable=True, initialize=0.0)
     m.full_min = pyo.Param(mutable=True, initialize=0.0)
-    m.tier1_min = pyo.Param(mutable=True, initialize=0.0)
     m.keep_full = pyo.Constraint(expr=m.n_full >= m.full_min)
-    m.keep_tier1 = pyo.Constraint(expr=m.tier1_kwh >= m.tier1_min)
-    expr = m.stage_full * m.n_full + m.stage_tier1 * m.tier1_kwh + m.stage_final * m.weighted
+    expr = m.stage_full * m.n_full + m.stage_tier1 * m.tier1_kwh
     m.objective = pyo.Objective(expr=expr, sense=pyo.maximize)
 
 
@@ -296,7 +274,7 @@ def fleet_bounds(data: OutageInput, plan_full: int, time_limit_s: float = 30.0) 
     count). A bound HiGHS does not reach in time is left out."""
     started = time.perf_counter()
     out: dict[str, float] = {"full": float(count_bound(data))}
-    m = build_fleet_bound(data, tier1_only=True)
+    m = build_fleet_bound(data)
     if out["full"] > plan_full:
         run = solve_once(m, HighsOptions(time_limit_s=time_limit_s / 2, raw={"solver": "ipm"}))
         if run.optimal and run.objective is not None:

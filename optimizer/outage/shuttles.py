@@ -29,10 +29,15 @@ MIN_GAIN_KWH = 1.0  # a shuttle must be expected to add at least this much tier-
 Shuttle = tuple[float, int, int, int, ChargePoint, int]  # gain kWh, car, first block away, blocks, point, then where
 
 
-def still_needed(data: OutageInput, s: int, block: int) -> bool:
-    """True if shelter s needs cars for its tier 1 at any slot from the start of block on (packing.tier1_need
-    with a lone V2L outlet: the stricter reading)."""
-    return bool(tier1_need(data, s, whole_slot=True)[block * data.block_slots :].sum() > 1e-9)
+def last_needed_slot(data: OutageInput) -> np.ndarray:
+    """Per shelter, the last slot in which it needs cars for its tier 1 (packing.tier1_need with a lone V2L
+    outlet: the stricter reading), -1 if never."""
+    out = np.full(len(data.shelters), -1)
+    for s in range(len(data.shelters)):
+        needed = np.flatnonzero(tier1_need(data, s, whole_slot=True) > 1e-9)
+        if needed.size:
+            out[s] = int(needed[-1])
+    return out
 
 
 def shuttle_gain(
@@ -75,6 +80,7 @@ def _options(plan: OutagePlan, short: np.ndarray) -> list[Shuttle]:
     """Every shuttle worth MIN_GAIN_KWH: cars stationed at one shelter from the block before they leave to the
     end, not keeping a fully served shelter whole."""
     data, out = plan.data, []
+    full, last_needed = plan.tier1_full, last_needed_slot(data)
     for v, ev in enumerate(data.usable_evs):
         if ev.charge_kw <= 0:
             continue
@@ -82,7 +88,7 @@ def _options(plan: OutagePlan, short: np.ndarray) -> list[Shuttle]:
             here = int(plan.assignment[v, go - 1])
             if not 0 <= here < len(data.shelters) or (plan.assignment[v, go - 1 :] != here).any():
                 continue
-            if plan.tier1_full[here] and still_needed(data, here, go):
+            if full[here] and last_needed[here] >= go * data.block_slots:
                 continue
             for point in data.charge_points:
                 for k in range(1, MAX_CHARGE_BLOCKS + 1):

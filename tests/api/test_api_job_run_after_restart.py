@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import uuid
 
 import pytest
 import service_fixtures
 from fastapi.testclient import TestClient
-from service_fixtures import PG_URL, TEST_NOW, add_users, login, make_service
+from service_fixtures import TEST_NOW, add_users, login, make_service
 from sqlalchemy import text
 
 from api.app import create_app
 from runtime.jobs.journal import JobJournal
-from runtime.store.db import Store, drop_schema, open_store
+from runtime.store.db import Store, open_store
 from runtime.store.migrate import downgrade, upgrade
 from runtime.store.models import OutageRun
 from runtime.store.outage_files import PLAN_FILES
@@ -118,22 +117,7 @@ def test_the_journal_records_a_run_id_and_keeps_it_through_a_restart(any_store):
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_at_0703(request: pytest.FixtureRequest, tmp_path):
     """A store migrated to 0703 only (before heavy jobs recorded their run); the test upgrades it."""
-    if request.param == "sqlite":
-        store = open_store(f"sqlite:///{tmp_path / 'old.db'}", migrate=False)
-        upgrade(store.engine, "0703")
-        yield store
-        store.dispose()
-        return
-    if not PG_URL:
-        pytest.skip("EMS_TEST_POSTGRES_URL is not set; PostgreSQL storage tests skipped")
-    schema = f"ems_test_{uuid.uuid4().hex[:12]}"
-    store = open_store(PG_URL, schema=schema, migrate=False)
-    try:
-        upgrade(store.engine, "0703")
-        yield store
-    finally:
-        store.dispose()
-        drop_schema(PG_URL, schema)
+    yield from service_fixtures.store_at_revision(request.param, tmp_path, "0703")
 
 
 def test_a_job_row_from_before_0704_still_loads(store_at_0703):

@@ -13,20 +13,19 @@ import datetime as dt
 import io
 import re
 import time
-import uuid
 
 import numpy as np
 import pandas as pd
 import pytest
 import service_fixtures
 from fastapi.testclient import TestClient
-from service_fixtures import PG_URL, add_users, login, make_service
+from service_fixtures import add_users, login, make_service
 from sqlalchemy import text
 
 from api.app import create_app
 from optimizer.outage import OutageInput, OutageShelter
 from optimizer.outage.result import OutagePlan
-from runtime.store.db import Store, drop_schema, open_store
+from runtime.store.db import Store, open_store
 from runtime.store.migrate import upgrade
 from runtime.store.models import OutageRun, OutageRunFile
 from runtime.store.outage_files import PLAN_FILES
@@ -227,22 +226,7 @@ def test_downloads_are_the_same_after_a_restart(any_store):
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_at_0202(request: pytest.FixtureRequest, tmp_path):
     """A store migrated to 0202 only (before the outage runs kept their files); the test upgrades it."""
-    if request.param == "sqlite":
-        store = open_store(f"sqlite:///{tmp_path / 'old.db'}", migrate=False)
-        upgrade(store.engine, "0202")
-        yield store
-        store.dispose()
-        return
-    if not PG_URL:
-        pytest.skip("EMS_TEST_POSTGRES_URL is not set; PostgreSQL storage tests skipped")
-    schema = f"ems_test_{uuid.uuid4().hex[:12]}"
-    store = open_store(PG_URL, schema=schema, migrate=False)
-    try:
-        upgrade(store.engine, "0202")
-        yield store
-    finally:
-        store.dispose()
-        drop_schema(PG_URL, schema)
+    yield from service_fixtures.store_at_revision(request.param, tmp_path, "0202")
 
 
 OLD_SHELTERS = (
