@@ -75,7 +75,7 @@ def first_trip_kwh(data: OutageInput, v: int, km: np.ndarray | None = None) -> f
     return min(spend, max(ev.start_kwh - ev.floor_kwh, 0.0))
 
 
-def _useful_kw(data: OutageInput, s: int, t: int) -> float:
+def useful_kw(data: OutageInput, s: int, t: int) -> float:
     """Most kW cars could usefully put into shelter s in slot t for tier 1: its tier-1 load and battery charge
     (what a plan delivers beyond that serves only tiers 2 and 3, which these bounds do not count)."""
     shelter = data.shelters[s]
@@ -113,7 +113,7 @@ def _add_shares(m: pyo.ConcreteModel, data: OutageInput) -> None:
     m.VST = pyo.Set(dimen=3, initialize=keys)
     m.share = pyo.Var(m.VST, bounds=lambda _m, v, s, t: (0.0, float(many[v])))
     m.kw = pyo.Var(m.VST, bounds=(0.0, None))
-    limit = {(v, s, t): min(evs[v].power_at(data.shelters[s]), _useful_kw(data, s, t)) for v, s, t in keys}
+    limit = {(v, s, t): min(evs[v].power_at(data.shelters[s]), useful_kw(data, s, t)) for v, s, t in keys}
     m.kw_share = pyo.Constraint(m.VST, rule=lambda _m, v, s, t: _m.kw[v, s, t] <= limit[v, s, t] * _m.share[v, s, t])
     points = {c.site: c for c in data.charge_points}
     ckeys = [
