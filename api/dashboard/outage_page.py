@@ -22,7 +22,7 @@ from api.dashboard.i18n import Catalogue, catalogue
 from api.dashboard.outage_chart import TimelineRow, timeline_chart
 from api.dashboard.templating import page_lang, render
 from api.routers.deps import ServiceDep
-from api.routers.outage import execute_plan
+from api.routers.outage import plan_and_keep
 from api.routers.outage_runs import runs_of
 from runtime.facades import outage_planning as outage
 from runtime.facades.outage_planning import OutagePlan
@@ -104,13 +104,12 @@ def outage_run(
     t = catalogue(page_lang(request))
     try:
         when, h, pv = _parse(start, hours, pv_factor, method)
-        result = execute_plan(svc, user, when, h, method, TIME_LIMIT_S, pv)
+        result, run_id = plan_and_keep(svc, user, runs_of(request), when, h, method, TIME_LIMIT_S, pv)
     except (ValueError, HTTPException) as exc:
         text = exc.detail if isinstance(exc, HTTPException) else str(exc)
         context = {"title": t.t("outage.title"), "form": _form(start, hours, pv_factor, method), "error": str(text)}
         code = exc.status_code if isinstance(exc, HTTPException) else 422
         return render(request, "outage.html", user, context, status_code=code)
-    run_id = runs_of(request).add(result, user.username)
     context = {
         "title": t.t("outage.title"),
         "form": _form(when.strftime("%Y-%m-%dT%H:%M"), f"{h:g}", f"{pv:g}", method),

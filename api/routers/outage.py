@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Path, Request, status
 from fastapi.responses import Response
 
 from api.routers.deps import ERRORS, ServiceDep, require
-from api.routers.outage_runs import runs_of
+from api.routers.outage_runs import OutageRuns, runs_of
 from api.schemas.outage import MoveOut, OutagePlanDetail, OutageRequest, ShelterOutcome, ShelterPlanRow
 from runtime.facades import outage_planning as outage
 from runtime.facades.outage_planning import OutagePlan
@@ -117,18 +117,26 @@ def finish_plan(svc: Service, job: Job, timeout_s: float | None = None) -> Outag
     return result
 
 
-def execute_plan(
+def plan_and_keep(
     svc: Service,
     principal: Principal,
+    runs: OutageRuns,
     start: pd.Timestamp,
     hours: float,
     method: str,
     time_limit_s: float,
     pv_factor: float,
     options: PlanOptions | None = None,
-) -> OutagePlan:
-    """Plan an outage in the heavy-job pool and wait for it (the caller's thread waits, not the event loop)."""
-    return finish_plan(svc, start_plan(svc, principal, start, hours, method, time_limit_s, pv_factor, options))
+) -> tuple[OutagePlan, str]:
+    """Plan an outage in the heavy-job pool and wait for it (the caller's thread waits, not the event loop), keep
+    the plan as a run and, if the store took it, record the run id in the job's row (as a polled job's is):
+    the plan and its run id."""
+    job = start_plan(svc, principal, start, hours, method, time_limit_s, pv_factor, options)
+    result = finish_plan(svc, job)
+    run_id, stored = runs.keep(result, principal.username)
+    if stored and svc.jobs.journal is not None:
+        svc.jobs.journal.run_stored(job.id, run_id)
+    return result, run_id
 
 
 def plan_detail(result: OutagePlan, run_id: str) -> OutagePlanDetail:
@@ -183,10 +191,18 @@ def run_outage_plan(body: OutageRequest, request: Request, svc: ServiceDep, prin
     worker process and answered when done; 429 when the heavy-job pool is full. Not waiting:
     ``POST /outage-plans/jobs`` (202) and ``GET /outage-plans/jobs/{job_id}``."""
     start, _ = outage.outage_start(pd.Timestamp(body.start))
-    result = execute_plan(
-        svc, principal, start, body.hours, body.method, body.time_limit_s, body.pv_factor, PlanOptions.of(body)
+    result, run_id = plan_and_keep(
+        svc,
+        principal,
+        runs_of(request),
+        start,
+        body.hours,
+        body.method,
+        body.time_limit_s,
+        body.pv_factor,
+        PlanOptions.of(body),
     )
-    return plan_detail(result, runs_of(request).add(result, principal.username))
+    return plan_detail(result, run_id)
 
 
 def _download(request: Request, run_id: str, name: str) -> Response:

@@ -72,3 +72,16 @@ def test_whatif_runs_in_the_pool_and_gets_429_when_it_is_full(client):
     assert done.status_code == 201, done.text
     kinds = [j.kind for j in svc.jobs._jobs.values()]
     assert kinds == ["outage", "whatif"]  # solved as a heavy job, not on the request's thread
+
+
+def test_a_waited_for_plan_records_its_run_in_the_job_table(client, sqlite_store):
+    from sqlalchemy import select
+
+    from runtime.store.models import HeavyJobRow
+
+    answered = client.post("/api/v1/outage-plans", json=PLAN)
+    assert answered.status_code == 200, answered.text
+    run_id = answered.json()["run_id"]
+    with sqlite_store.session() as session:
+        rows = list(session.scalars(select(HeavyJobRow).where(HeavyJobRow.kind == "outage")))
+    assert [(r.status, r.run_id) for r in rows] == [("done", run_id)]
