@@ -187,6 +187,13 @@ class Settings(BaseSettings):
         2, ge=1, le=16, description="Heavy requests (outage plans, what-ifs) solved at once, each in its own process."
     )
     heavy_queue: int = Field(4, ge=0, le=100, description="Heavy requests queued beyond those; more get HTTP 429.")
+    outage_runs_kept: int = Field(
+        500,
+        ge=1,
+        description="Outage plan runs kept in the database (the most recent, each with its downloads, 25-40 kB a "
+        "run): storing a new run deletes the oldest beyond this many; their pages, downloads and jobs then answer "
+        "404 saying the run was pruned.",
+    )
     read_cache: bool = Field(
         True,
         description="True: the read endpoints (status, city summary, plan in force) serve prepared bodies rebuilt "

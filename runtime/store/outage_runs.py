@@ -252,9 +252,11 @@ def _stored(row: OutageRun, files_kept: bool) -> StoredOutageRun:
 
 
 def latest_run(store: Store) -> StoredOutageRun | None:
-    """The newest stored run, None before the first."""
+    """The newest stored run (by created_at, ties by the greater run_id, as the retention orders them), None before
+    the first."""
+    newest = select(OutageRun).order_by(OutageRun.created_at.desc(), OutageRun.run_id.desc()).limit(1)
     with store.session() as session:
-        row = session.scalars(select(OutageRun).order_by(OutageRun.created_at.desc()).limit(1)).first()
+        row = session.scalars(newest).first()
         return None if row is None else _stored(row, run_files_kept(session, row.run_id))
 
 
