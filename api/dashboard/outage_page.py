@@ -26,6 +26,7 @@ from api.routers.outage import plan_and_keep
 from api.routers.outage_runs import runs_of
 from runtime.facades import outage_planning as outage
 from runtime.facades.outage_planning import OutagePlan
+from runtime.store.outage_retention import run_pruned
 from runtime.store.outage_runs import StoredOutageRun, get_run, latest_run, shelter_rows
 from scenarios.model import Scenario
 from scenarios.timegrid import TZ
@@ -204,13 +205,15 @@ def stored_context(run: StoredOutageRun, scenario: Scenario, lang: str) -> dict[
 
 @router.get("/outage/runs/{run_id}")
 def outage_stored(request: Request, svc: ServiceDep, user: MaybeUser, run_id: RunPath) -> Response:
-    """A run kept in the database: its shelter table with the tiers, itinerary and downloads (404 if unknown)."""
+    """A run kept in the database: its shelter table with the tiers, itinerary and downloads (404 if unknown, saying
+    so naming EMS_OUTAGE_RUNS_KEPT if a job recorded it and it was pruned since)."""
     denied = gate(request, user, ROLES)
     if denied is not None:
         return denied
     run = get_run(svc.store, run_id)
     if run is None:
-        return message(request, user, "outage.title", "outage.run_not_found", 404)
+        text = "outage.run_pruned" if run_pruned(svc.store, run_id) else "outage.run_not_found"
+        return message(request, user, "outage.title", text, 404)
     t, lang = catalogue(page_lang(request)), page_lang(request)
     form = _form(_default_start(svc.clock()), "72", "1.0", "milp")
     context = {"title": t.t("outage.title"), "form": form, **stored_context(run, svc.scenario, lang)}

@@ -3,7 +3,9 @@ the heavy-job pool's worker processes (runtime.jobs.pool), 429 when the pool and
 
 A job that finishes stores its run at once (a short thread started by the job's done-callback, or the first poll,
 whichever comes first; once per job) and records the run id in the job table (heavy_jobs.run_id, migration 0704),
-so after a restart polling it answers 'done' with the run id and the links to the run's downloads and page."""
+so after a restart polling it answers 'done' with the run id and the links to the run's downloads and page. A job
+whose run was pruned since (only the most recent EMS_OUTAGE_RUNS_KEPT runs are kept) answers 'done' without a run,
+its error saying so and naming the setting."""
 
 from __future__ import annotations
 
@@ -72,11 +74,16 @@ def _links(request: Request, run_id: str) -> tuple[dict[str, str], str]:
 
 
 def _out(request: Request, svc: Service, job: Job) -> JobOut:
-    result, run_id, downloads, page = None, None, None, None
+    result, run_id, downloads, page, error = None, None, None, None, job.error
     if job.status == "done":
-        plan, run_id = _stored_run(svc, runs_of(request), job)
-        result = plan_detail(plan, run_id)
-        downloads, page = _links(request, run_id)
+        runs = runs_of(request)
+        plan, run_id = _stored_run(svc, runs, job)
+        error = runs.pruned(run_id)
+        if error is None:
+            result = plan_detail(plan, run_id)
+            downloads, page = _links(request, run_id)
+        else:
+            run_id = None
     return JobOut(
         job_id=job.id,
         kind=job.kind,
@@ -84,7 +91,7 @@ def _out(request: Request, svc: Service, job: Job) -> JobOut:
         owner=job.owner,
         submitted_at=job.submitted_at,
         finished_at=job.finished_at,
-        error=job.error,
+        error=error,
         status_url=f"{request.url_for('outage_job', job_id=job.id).path}",
         result=result,
         run_id=run_id,
@@ -126,12 +133,14 @@ def outage_job(job_id: JobId, request: Request, svc: ServiceDep, principal: Disa
 def _recorded(request: Request, row: HeavyJobRow) -> JobOut:
     """A job of an earlier run (or dropped from the table) as recorded: status and error; a done job with a stored
     run (since migration 0704) answers its run id and the links to the run's downloads and page, one without (rows
-    from before, a run the database did not take) says its plan is not kept. Never the plan itself (result)."""
+    from before, a run the database did not take) says its plan is not kept, one whose run was pruned says so naming
+    the setting. Never the plan itself (result)."""
     error = row.error or None
     run_id, downloads, page = row.run_id, None, None
     if row.status == "done" and run_id is not None:
-        error = None
-        downloads, page = _links(request, run_id)
+        error = runs_of(request).pruned(run_id)
+        if error is None:
+            downloads, page = _links(request, run_id)
     elif row.status == "done":
         error = "finished before the service restarted (or was dropped from memory); its plan is not kept: submit again"
     return JobOut(

@@ -22,13 +22,17 @@ class JobOut(Schema):
     owner: str = Field(description="Who submitted it.")
     submitted_at: dt.datetime
     finished_at: dt.datetime | None
-    error: str | None = Field(description="Why it failed (one line), if it did.")
+    error: str | None = Field(
+        description="Why it failed (one line), if it did; for a done job whose stored run was pruned since (only "
+        "the most recent EMS_OUTAGE_RUNS_KEPT runs are kept), that it was, naming the setting."
+    )
     status_url: str = Field(description="Where to poll this job.")
     result: OutagePlanDetail | None = Field(description="The plan, once done (while this service instance has it).")
     run_id: str | None = Field(
         default=None,
         description="The stored outage run of a done job (its downloads and page survive a restart); None while "
-        "not done, for jobs that finished before run ids were recorded, or if the database did not take the run.",
+        "not done, for jobs that finished before run ids were recorded, if the database did not take the run, or if "
+        "the run was pruned since (see error).",
     )
     downloads: dict[str, str] | None = Field(
         default=None,
