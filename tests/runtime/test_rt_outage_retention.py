@@ -3,11 +3,12 @@
 created_at) with every one of its files (the foreign key's ON DELETE CASCADE, which SQLite enforces only with
 PRAGMA foreign_keys on), the two newest answer byte for byte as before; a tie in created_at drops the smaller run
 id, and latest_run answers the one kept; a run a job recorded and the store no longer holds counts as pruned, an
-id nobody recorded does not."""
+id nobody recorded does not; a prune says how many it deleted in the log."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import numpy as np
 import pandas as pd
@@ -75,14 +76,16 @@ def _file_rows(store: Store, run_id: str) -> int:
     return int(count or 0)
 
 
-def test_keeping_two_of_three_deletes_the_oldest_with_its_files(any_store):
+def test_keeping_two_of_three_deletes_the_oldest_with_its_files(any_store, caplog):
     for i, run_id in enumerate(("r1", "r2", "r3")):  # r1 the oldest, though not first by id order alone
         save_run(any_store, run_id, one_shelter_plan(0.25 * (i + 1)), "disaster", MADE + dt.timedelta(minutes=i))
     before = {run_id: _files(any_store, run_id) for run_id in ("r1", "r2", "r3")}
     assert before["r2"]["shelters.csv"] != before["r3"]["shelters.csv"]
     assert _file_rows(any_store, "r1") == len(PLAN_FILES)
 
-    assert prune_runs(any_store, 2) == ["r1"]
+    with caplog.at_level(logging.INFO, logger="runtime.store.outage_retention"):
+        assert prune_runs(any_store, 2) == ["r1"]
+    assert "1 pruned beyond the 2 most recent kept (EMS_OUTAGE_RUNS_KEPT)" in caplog.text
 
     assert get_run(any_store, "r1") is None
     assert not run_stored(any_store, "r1")
