@@ -17,6 +17,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from optimizer.outage.bound import perfect_relocation_bound
+from optimizer.outage.day_trips import improve_by_trips
 from optimizer.outage.extract import extract
 from optimizer.outage.fleet_bound import fleet_bounds
 from optimizer.outage.greedy import greedy_plan
@@ -24,6 +25,7 @@ from optimizer.outage.inputs import OutageInput, check_outage_input
 from optimizer.outage.load_following import InfeasibleMoveError, simulate
 from optimizer.outage.model import build_model, candidate_sets, identical_groups
 from optimizer.outage.packing import packing_assignment
+from optimizer.outage.parts import redispatch
 from optimizer.outage.result import OutagePlan
 from optimizer.outage.routing import build_routing_model, routing_assignment
 from optimizer.outage.shuttles import refill_shuttles
@@ -43,6 +45,10 @@ SHUTTLE_FLOOR_SHARE = 0.6  # of the time limit: no further shuttle round once le
 FIRST_DISPATCH_SHARE = 0.1  # of the time limit: exact dispatch of the greedy routing
 BOUND_SHARE = 0.2  # of the time limit, kept for the fleet relaxation's bounds (fleet_bound.py)
 ROUTING_SHARE = 0.5  # of the time then left for the routing stages; the exact dispatch of its routing the rest
+TRIPS_SHARE = 0.12  # of the time limit: day trips tried (day_trips.py), each dispatched part by part (parts.py)
+TRIP_PART_SHARE = 0.05  # of the time limit: the tier-stage dispatch of one part while trying a trip
+TRIPS_FINAL_SHARE = 0.04  # of the time limit: the dispatch of one part through every stage once trips are kept
+PART_TIER_GAP = 1e-4  # HiGHS's relative gap in the tier stages of a part's dispatch
 
 
 FORMULATIONS = ("two-phase", "exact")
@@ -114,7 +120,7 @@ def _two_phase(
     def left() -> float:
         return limit - (time.perf_counter() - started)
 
-    start = _best_start(data, greedy, limit, clock)
+    start = _with_trips(data, _best_start(data, greedy, limit, clock), limit, clock)
     cand = candidate_sets(data, _merged(greedy_stations(greedy), greedy_stations(start)))
     start = in_car_order(start, identical_groups(data, cand))
     outcome = _Stages()
@@ -185,6 +191,36 @@ def _best_start(data: OutageInput, greedy: OutagePlan, limit: float, clock: _Clo
     final = _dispatch_safely(data, best.assignment, PACKING_DISPATCH_SHARE * limit, clock, "start_dispatch_")
     clock.lap("start_dispatch")
     return final if final is not None and final.score >= best.score else best
+
+
+def _with_trips(data: OutageInput, start: OutagePlan, limit: float, clock: _Clock) -> OutagePlan:
+    """The start plan with the day trips (day_trips.py) that raise its tier stages, tried for TRIPS_SHARE of
+    the time limit, each dispatched part by part (parts.py); the parts they change then dispatched through every
+    stage. The start plan if no trip pays or a dispatch fails."""
+
+    def evaluate(assignment: np.ndarray, plan: OutagePlan) -> OutagePlan | None:
+        return redispatch(data, plan, assignment, tier_dispatch)
+
+    def tier_dispatch(part: OutageInput, assignment: np.ndarray) -> OutagePlan | None:
+        return _dispatch_safely(
+            part, assignment, TRIP_PART_SHARE * limit, clock, "trip_", ("full", "tier1"), PART_TIER_GAP
+        )
+
+    def full_dispatch(part: OutageInput, assignment: np.ndarray) -> OutagePlan | None:
+        return _dispatch_safely(part, assignment, TRIPS_FINAL_SHARE * limit, clock, "trips_", None, PART_TIER_GAP)
+
+    try:
+        found, kept = improve_by_trips(start, evaluate, TRIPS_SHARE * limit)
+        clock.lap("trips")
+        final = redispatch(data, start, found.assignment, full_dispatch) if kept else None
+    except Exception:  # a modelling bug must not lose the plan
+        log.exception("outage day trips failed")
+        return start
+    clock.lap("trips_dispatch")
+    if final is None or final.score <= start.score:
+        return start
+    note = f"day trips: {kept} kept, tier 1 {start.tier1_kwh:.3f} -> {final.tier1_kwh:.3f} kWh"
+    return replace(final, notes=(*start.notes, note))
 
 
 def _fleet_stages(
@@ -272,10 +308,11 @@ def _dispatch_safely(
     clock: _Clock,
     prefix: str,
     only: tuple[str, ...] | None = None,
+    tier_gap: float = 1e-6,
 ) -> OutagePlan | None:
     """dispatch_routing, None (logged) on a modelling bug: the plan found so far must not be lost."""
     try:
-        return dispatch_routing(data, assignment, time_limit_s, clock, prefix, only)
+        return dispatch_routing(data, assignment, time_limit_s, clock, prefix, only, tier_gap)
     except Exception:
         log.exception("exact dispatch of a routing failed")
         return None
@@ -288,10 +325,12 @@ def dispatch_routing(
     clock: _Clock,
     prefix: str,
     only: tuple[str, ...] | None = None,
+    tier_gap: float = 1e-6,
 ) -> OutagePlan | None:
     """The exact MILP (model.py) over the stations of `assignment` only, with the routing fixed, warm-started
     from the rule's dispatch of it (when the rule can drive it: it may drain a car below what a later move
-    needs); the rule's plan if HiGHS finds nothing better, None if neither has a plan."""
+    needs); the rule's plan if HiGHS finds nothing better, None if neither has a plan. tier_gap: HiGHS's
+    relative gap in the stages full and tier1."""
     try:
         rule: OutagePlan | None = simulate(data, assignment, method="milp")
     except InfeasibleMoveError:
@@ -305,7 +344,9 @@ def dispatch_routing(
         model.x[v, s, b].fix(1.0 if assignment[v, b] == s else 0.0)
     if rule is not None:
         warm_start(model, rule)
-    outcome = _solve_stages(model, HighsModel(model), time_limit_s, 1e-4, clock, prefix=prefix, only=only)
+    outcome = _solve_stages(
+        model, HighsModel(model), time_limit_s, 1e-4, clock, prefix=prefix, only=only, tier_gap=tier_gap
+    )
     if outcome.run is None:
         return None if rule is None else replace(rule, notes=(*outcome.notes, "routing dispatched by the rule"))
     plan = extract(model, data, "milp", "optimal" if outcome.optimal else outcome.run.termination)
@@ -335,9 +376,11 @@ def _solve_stages(
     prefix: str = "",
     raw: dict[str, object] | None = None,
     only: tuple[str, ...] | None = None,
+    tier_gap: float = 1e-6,
 ) -> _Stages:
     """Solve the lexicographic stages in turn (only those named in `only`, if given: the first ones), each
-    warm-started from the last and keeping its value."""
+    warm-started from the last and keeping its value; HiGHS's relative gap mip_gap in the final and comfort
+    stages, tier_gap in full and tier1."""
     out, started = _Stages(), time.perf_counter()
     every: tuple[tuple[str, float], ...] = (*STAGES, COMFORT_STAGE) if hasattr(m, "stage_comfort") else STAGES
     stages = tuple(st for st in every if only is None or st[0] in only)
@@ -350,7 +393,7 @@ def _solve_stages(
         left = time_limit_s - (time.perf_counter() - started)
         later = sum(f for _, f in stages[k + 1 :])
         limit = max(left * share / (share + later), 1.0)
-        gap = mip_gap if stage in ("final", "comfort") else 1e-6
+        gap = mip_gap if stage in ("final", "comfort") else tier_gap
         run = held.solve(HighsOptions(time_limit_s=limit, mip_rel_gap=gap, raw=raw or {}), warm_start=True)
         clock.split(**{f"{prefix}{stage}_highs": run.highs_s, f"{prefix}{stage}_compile": run.compile_s})
         if run.termination.startswith("error") or not run.has_solution or run.values is None:
