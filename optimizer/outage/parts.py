@@ -83,17 +83,22 @@ def touched(before: np.ndarray, after: np.ndarray) -> set[int]:
     return {int(s) for v in changed for row in (before[v], after[v]) for s in row if s >= 0}
 
 
+def changed_parts(data: OutageInput, before: np.ndarray, after: np.ndarray) -> list[Part]:
+    """The parts of `after` that a change from `before` touches (a car whose row differs, or a shelter such a
+    car visits in either routing), and each touched shelter no car visits any more as a part of its own."""
+    hit = touched(before, after)
+    changed = set(np.flatnonzero((before != after).any(axis=1)).tolist())
+    todo = [p for p in parts(data, after) if hit & set(p[0]) or changed & set(p[1])]
+    covered = {s for p in todo for s in p[0]}
+    return todo + [([s], []) for s in sorted(hit) if s < len(data.shelters) and s not in covered]
+
+
 def redispatch(data: OutageInput, base: OutagePlan, assignment: np.ndarray, dispatch: Dispatch) -> OutagePlan | None:
     """The plan of `assignment` from `base` (a dispatched plan of a routing of the same input): the parts the
     change touches dispatched anew by `dispatch` (each over its own sub-input), every other shelter and car
     as in `base`; None if a part has no plan."""
-    hit = touched(base.assignment, assignment)
-    changed = set(np.flatnonzero((base.assignment != assignment).any(axis=1)).tolist())
-    todo = [p for p in parts(data, assignment) if hit & set(p[0]) or changed & set(p[1])]
-    covered = {s for p in todo for s in p[0]}
-    todo += [([s], []) for s in sorted(hit) if s < len(data.shelters) and s not in covered]
     plans: list[tuple[Part, OutagePlan]] = []
-    for shelters, cars in todo:
+    for shelters, cars in changed_parts(data, base.assignment, assignment):
         part, pos = sub_input(data, shelters, cars)
         rows = np.array([[pos[int(s)] if s >= 0 else -1 for s in assignment[v]] for v in cars], dtype=int)
         found = dispatch(part, rows.reshape(len(cars), data.n_blocks))

@@ -25,7 +25,7 @@ from optimizer.outage.inputs import OutageInput, check_outage_input
 from optimizer.outage.load_following import InfeasibleMoveError, simulate
 from optimizer.outage.model import build_model, candidate_sets, identical_groups
 from optimizer.outage.packing import packing_assignment
-from optimizer.outage.parts import redispatch
+from optimizer.outage.parts import changed_parts, redispatch
 from optimizer.outage.result import OutagePlan
 from optimizer.outage.routing import build_routing_model, routing_assignment
 from optimizer.outage.shuttles import refill_shuttles
@@ -45,9 +45,11 @@ SHUTTLE_FLOOR_SHARE = 0.6  # of the time limit: no further shuttle round once le
 FIRST_DISPATCH_SHARE = 0.1  # of the time limit: exact dispatch of the greedy routing
 BOUND_SHARE = 0.2  # of the time limit, kept for the fleet relaxation's bounds (fleet_bound.py)
 ROUTING_SHARE = 0.5  # of the time then left for the routing stages; the exact dispatch of its routing the rest
-TRIPS_SHARE = 0.12  # of the time limit: day trips tried (day_trips.py), each dispatched part by part (parts.py)
+TRIPS_SHARE = 0.2  # of the time limit at most: day trips (day_trips.py), each dispatched part by part (parts.py)
+TRIPS_SEARCH = 0.6  # of the day trips' time: trying trips; the rest the dispatch through every stage of those kept
 TRIP_PART_SHARE = 0.05  # of the time limit: the tier-stage dispatch of one part while trying a trip
-TRIPS_FINAL_SHARE = 0.04  # of the time limit: the dispatch of one part through every stage once trips are kept
+TRIPS_RESERVE = 0.25  # of the time limit, kept after the day trips for the routing relaxation (besides BOUND_SHARE)
+MIN_PART_S = 0.5  # no part dispatch is started with less time than this (seconds)
 PART_TIER_GAP = 1e-4  # HiGHS's relative gap in the tier stages of a part's dispatch
 
 
@@ -120,7 +122,10 @@ def _two_phase(
     def left() -> float:
         return limit - (time.perf_counter() - started)
 
-    start = _with_trips(data, _best_start(data, greedy, limit, clock), limit, clock)
+    start = _best_start(data, greedy, limit, clock)
+    start = _with_trips(
+        data, start, limit, min(TRIPS_SHARE * limit, left() - (BOUND_SHARE + TRIPS_RESERVE) * limit), clock
+    )
     cand = candidate_sets(data, _merged(greedy_stations(greedy), greedy_stations(start)))
     start = in_car_order(start, identical_groups(data, cand))
     outcome = _Stages()
@@ -193,34 +198,43 @@ def _best_start(data: OutageInput, greedy: OutagePlan, limit: float, clock: _Clo
     return final if final is not None and final.score >= best.score else best
 
 
-def _with_trips(data: OutageInput, start: OutagePlan, limit: float, clock: _Clock) -> OutagePlan:
-    """The start plan with the day trips (day_trips.py) that raise its tier stages, tried for TRIPS_SHARE of
-    the time limit, each dispatched part by part (parts.py); the parts they change then dispatched through every
-    stage. The start plan if no trip pays or a dispatch fails."""
-
-    def evaluate(assignment: np.ndarray, plan: OutagePlan) -> OutagePlan | None:
-        return redispatch(data, plan, assignment, tier_dispatch)
+def _with_trips(data: OutageInput, start: OutagePlan, limit: float, budget: float, clock: _Clock) -> OutagePlan:
+    """The start plan with the day trips (day_trips.py) that raise its tier stages, tried for TRIPS_SEARCH of
+    `budget` (wall seconds), each dispatched part by part (parts.py), then the parts they change dispatched
+    through every stage in the rest; the best of that, the tier-stage plan and the start plan."""
+    if budget < MIN_PART_S:
+        return start
+    began = time.perf_counter()
+    search_end, end = began + TRIPS_SEARCH * budget, began + budget
 
     def tier_dispatch(part: OutageInput, assignment: np.ndarray) -> OutagePlan | None:
-        return _dispatch_safely(
-            part, assignment, TRIP_PART_SHARE * limit, clock, "trip_", ("full", "tier1"), PART_TIER_GAP
-        )
-
-    def full_dispatch(part: OutageInput, assignment: np.ndarray) -> OutagePlan | None:
-        return _dispatch_safely(part, assignment, TRIPS_FINAL_SHARE * limit, clock, "trips_", None, PART_TIER_GAP)
+        seconds = min(TRIP_PART_SHARE * limit, search_end - time.perf_counter())
+        if seconds < MIN_PART_S:
+            return None
+        return _dispatch_safely(part, assignment, seconds, clock, "trip_", ("full", "tier1"), PART_TIER_GAP)
 
     try:
-        found, kept = improve_by_trips(start, evaluate, TRIPS_SHARE * limit)
+        found, kept = improve_by_trips(start, lambda a, p: redispatch(data, p, a, tier_dispatch), search_end - began)
         clock.lap("trips")
-        final = redispatch(data, start, found.assignment, full_dispatch) if kept else None
+        if not kept:
+            return start
+        todo = len(changed_parts(data, start.assignment, found.assignment))
+
+        def full_dispatch(part: OutageInput, assignment: np.ndarray) -> OutagePlan | None:
+            nonlocal todo
+            seconds, todo = max((end - time.perf_counter()) / max(todo, 1), MIN_PART_S), todo - 1
+            return _dispatch_safely(part, assignment, seconds, clock, "trips_", None, PART_TIER_GAP)
+
+        final = redispatch(data, start, found.assignment, full_dispatch)
     except Exception:  # a modelling bug must not lose the plan
         log.exception("outage day trips failed")
         return start
     clock.lap("trips_dispatch")
-    if final is None or final.score <= start.score:
+    best = max((p for p in (final, found) if p is not None), key=lambda p: p.score)
+    if best.score <= start.score:
         return start
-    note = f"day trips: {kept} kept, tier 1 {start.tier1_kwh:.3f} -> {final.tier1_kwh:.3f} kWh"
-    return replace(final, notes=(*start.notes, note))
+    note = f"day trips: {kept} kept, tier 1 {start.tier1_kwh:.3f} -> {best.tier1_kwh:.3f} kWh"
+    return replace(best, notes=(*start.notes, note))
 
 
 def _fleet_stages(
