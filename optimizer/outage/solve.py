@@ -49,6 +49,7 @@ TRIPS_SHARE = 0.2  # of the time limit at most: day trips (day_trips.py), each d
 TRIPS_SEARCH = 0.6  # of the day trips' time: trying trips; the rest the dispatch through every stage of those kept
 TRIP_PART_SHARE = 0.05  # of the time limit: the tier-stage dispatch of one part while trying a trip
 TRIPS_RESERVE = 0.25  # of the time limit, kept after the day trips for the routing relaxation (besides BOUND_SHARE)
+TRIP_PART_CARS = 4  # a trip whose part has more cars (all cars at a charge point share one part) is not tried
 MIN_PART_S = 0.5  # no part dispatch is started with less time than this (seconds)
 PART_TIER_GAP = 1e-4  # HiGHS's relative gap in the tier stages of a part's dispatch
 
@@ -209,7 +210,7 @@ def _with_trips(data: OutageInput, start: OutagePlan, limit: float, budget: floa
 
     def tier_dispatch(part: OutageInput, assignment: np.ndarray) -> OutagePlan | None:
         seconds = min(TRIP_PART_SHARE * limit, search_end - time.perf_counter())
-        if seconds < MIN_PART_S:
+        if seconds < MIN_PART_S or len(part.usable_evs) > TRIP_PART_CARS:
             return None
         return _dispatch_safely(part, assignment, seconds, clock, "trip_", ("full", "tier1"), PART_TIER_GAP)
 
