@@ -30,12 +30,14 @@ import numpy as np
 from optimizer.outage.inputs import OutageInput
 from optimizer.outage.load_following import travel_energy
 from optimizer.outage.packing import tier1_need
+from optimizer.outage.parts import Dispatch, changed_parts, redispatch
 from optimizer.outage.result import OutagePlan
 
 log = logging.getLogger(__name__)
 
 MIN_GAIN_KWH = 0.5  # a trip must be expected to add at least this much tier-1 kWh
 MIN_RISE_KWH = 0.01  # a dispatched trip is kept only if tier 1 rises by more than this
+TIER_TOLERANCE_KWH = 0.01  # tier-1 kWh a dispatch through every stage may end below the tier stages alone
 
 
 @dataclass(frozen=True)
@@ -148,3 +150,27 @@ def improve_by_trips(plan: OutagePlan, evaluate: Evaluate, time_limit_s: float) 
         if found.score[0] >= plan.score[0] and (found.score[0] > plan.score[0] or rise > MIN_RISE_KWH):
             plan, kept = found, kept + 1
     return plan, kept
+
+
+def with_trips(
+    start: OutagePlan, tier_dispatch: Dispatch, every_stage: Callable[[int], Dispatch], search_s: float
+) -> tuple[OutagePlan, int]:
+    """The start plan with the day trips that raise its tier stages (``improve_by_trips`` for search_s wall
+    seconds, each trip's parts dispatched by `tier_dispatch`), the parts they change then dispatched through
+    every stage (by ``every_stage(number of those parts)``); that plan, or the tier-stage one if it ends
+    more than TIER_TOLERANCE_KWH below it in tier 1; (start, 0) if no trip pays."""
+    data = start.data
+    found, kept = improve_by_trips(start, lambda a, p: redispatch(data, p, a, tier_dispatch), search_s)
+    if not kept:
+        return start, 0
+    dispatch = every_stage(len(changed_parts(data, start.assignment, found.assignment)))
+    final = redispatch(data, start, found.assignment, dispatch)
+    if final is not None and not _tiers_below(final, found):
+        found = final
+    return (found, kept) if found.score > start.score else (start, 0)
+
+
+def _tiers_below(plan: OutagePlan, other: OutagePlan) -> bool:
+    """True if plan has fewer shelters fully served than other, or more than TIER_TOLERANCE_KWH less tier 1
+    (the tier stages' MIP gap: a dispatch through every stage may end a hair below a tier-stage one)."""
+    return plan.score[0] < other.score[0] or plan.score[1] < other.score[1] - TIER_TOLERANCE_KWH

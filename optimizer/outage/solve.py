@@ -17,7 +17,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from optimizer.outage.bound import perfect_relocation_bound
-from optimizer.outage.day_trips import improve_by_trips
+from optimizer.outage.day_trips import with_trips
 from optimizer.outage.extract import extract
 from optimizer.outage.fleet_bound import fleet_bounds
 from optimizer.outage.greedy import greedy_plan
@@ -25,7 +25,7 @@ from optimizer.outage.inputs import OutageInput, check_outage_input
 from optimizer.outage.load_following import InfeasibleMoveError, simulate
 from optimizer.outage.model import build_model, candidate_sets, identical_groups
 from optimizer.outage.packing import packing_assignment
-from optimizer.outage.parts import changed_parts, redispatch
+from optimizer.outage.parts import Dispatch
 from optimizer.outage.result import OutagePlan
 from optimizer.outage.routing import build_routing_model, routing_assignment
 from optimizer.outage.shuttles import refill_shuttles
@@ -200,9 +200,9 @@ def _best_start(data: OutageInput, greedy: OutagePlan, limit: float, clock: _Clo
 
 
 def _with_trips(data: OutageInput, start: OutagePlan, limit: float, budget: float, clock: _Clock) -> OutagePlan:
-    """The start plan with the day trips (day_trips.py) that raise its tier stages, tried for TRIPS_SEARCH of
-    `budget` (wall seconds), each dispatched part by part (parts.py), then the parts they change dispatched
-    through every stage in the rest; the best of that, the tier-stage plan and the start plan."""
+    """The start plan with day trips (day_trips.with_trips) in `budget` wall seconds: TRIPS_SEARCH of it for
+    trying trips (each part's tier stages at most TRIP_PART_SHARE of the limit, parts of at most TRIP_PART_CARS
+    cars), the rest shared by the parts they change for their dispatch through every stage."""
     if budget < MIN_PART_S:
         return start
     began = time.perf_counter()
@@ -214,28 +214,26 @@ def _with_trips(data: OutageInput, start: OutagePlan, limit: float, budget: floa
             return None
         return _dispatch_safely(part, assignment, seconds, clock, "trip_", ("full", "tier1"), PART_TIER_GAP)
 
-    try:
-        found, kept = improve_by_trips(start, lambda a, p: redispatch(data, p, a, tier_dispatch), search_end - began)
-        clock.lap("trips")
-        if not kept:
-            return start
-        todo = len(changed_parts(data, start.assignment, found.assignment))
+    def every_stage(n_parts: int) -> Dispatch:
+        todo = [n_parts]
 
-        def full_dispatch(part: OutageInput, assignment: np.ndarray) -> OutagePlan | None:
-            nonlocal todo
-            seconds, todo = max((end - time.perf_counter()) / max(todo, 1), MIN_PART_S), todo - 1
+        def dispatch(part: OutageInput, assignment: np.ndarray) -> OutagePlan | None:
+            seconds = max((end - time.perf_counter()) / max(todo[0], 1), MIN_PART_S)
+            todo[0] -= 1
             return _dispatch_safely(part, assignment, seconds, clock, "trips_", None, PART_TIER_GAP)
 
-        final = redispatch(data, start, found.assignment, full_dispatch)
+        return dispatch
+
+    try:
+        found, kept = with_trips(start, tier_dispatch, every_stage, search_end - began)
     except Exception:  # a modelling bug must not lose the plan
         log.exception("outage day trips failed")
         return start
-    clock.lap("trips_dispatch")
-    best = max((p for p in (final, found) if p is not None), key=lambda p: p.score)
-    if best.score <= start.score:
+    clock.lap("trips")
+    if not kept:
         return start
-    note = f"day trips: {kept} kept, tier 1 {start.tier1_kwh:.3f} -> {best.tier1_kwh:.3f} kWh"
-    return replace(best, notes=(*start.notes, note))
+    note = f"day trips: {kept} kept, tier 1 {start.tier1_kwh:.3f} -> {found.tier1_kwh:.3f} kWh"
+    return replace(found, notes=(*start.notes, note))
 
 
 def _fleet_stages(
