@@ -342,7 +342,8 @@ def dispatch_routing(
 ) -> OutagePlan | None:
     """The exact MILP (model.py) over the stations of `assignment` only, with the routing fixed, warm-started
     from the rule's dispatch of it (when the rule can drive it: it may drain a car below what a later move
-    needs); the rule's plan if HiGHS finds nothing better, None if neither has a plan. tier_gap: HiGHS's
+    needs); the rule's plan if HiGHS finds nothing better, None if neither has a plan (a routing with no car
+    deployed is dispatched too: the shelters' own PV and battery, tier 1 first). tier_gap: HiGHS's
     relative gap in the stages full and tier1."""
     try:
         rule: OutagePlan | None = simulate(data, assignment, method="milp")
@@ -350,9 +351,7 @@ def dispatch_routing(
         rule = None
     stations = {v: sorted({int(s) for s in assignment[v] if s >= 0}) for v in range(len(data.usable_evs))}
     cand = {v: st for v, st in stations.items() if st}
-    if not cand:
-        return rule
-    model = build_model(data, cand)
+    model = build_model(data, cand)  # with no car too: the MILP rations the shelters' own PV and battery
     for v, s, b in model.x:
         model.x[v, s, b].fix(1.0 if assignment[v, b] == s else 0.0)
     if rule is not None:

@@ -8,9 +8,11 @@ holds what P needs, so a single-leg plan puts B at P and A at D; what B has left
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
-from outage_cases import START, car
+from outage_cases import START, car, ideal_battery
 
 from optimizer.outage import OutageInput, OutageShelter, plan_outage
 from optimizer.outage.day_trips import improve_by_trips, trip_options, windows, with_trip
@@ -146,3 +148,17 @@ def test_the_planner_makes_the_day_trip() -> None:
     plan = plan_outage(case([range(8, 16), range(33, 48)], b_kwh=14.0), 30.0)
     assert plan.score[0] == 1
     assert plan.score[1] >= 23.2 - 1e-3
+
+
+def test_a_shelter_left_without_cars_is_dispatched_exactly() -> None:
+    # P with a 2 kWh battery, 1 kW load of which 0.5 kW tier 1, and no car once A leaves: the exact dispatch
+    # serves tier 1 only and so for 4 h (2 kWh of tier 1); the rule serves the whole load for 2 h (1 kWh)
+    data = case([range(8, 16)], b_kwh=8.0)
+    battery = ideal_battery(2.0)
+    p = OutageShelter("P", np.ones(N), np.zeros(N), battery=battery, tier1_kw=np.full(N, 0.5))
+    data = replace(data, shelters=(p, data.shelters[1]))
+    base = dispatch(data, np.array([[0] * 6, [1] * 6]), None)
+    idle = np.array([[-1] * 6, [1] * 6])
+    plan = redispatch(data, base, idle, lambda part, rows: dispatch(part, rows, None))
+    assert plan is not None
+    assert plan.tier1_served_kw[:, 0].sum() * data.slot_hours == pytest.approx(2.0, abs=1e-4)
