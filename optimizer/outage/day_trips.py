@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 MIN_GAIN_KWH = 0.5  # a trip must be expected to add at least this much tier-1 kWh
 MIN_RISE_KWH = 0.01  # a dispatched trip is kept only if tier 1 rises by more than this
+TARGETS = 3  # shelters a car's trip is dispatched to in a round (the best estimated), the best kept
 TIER_TOLERANCE_KWH = 0.01  # tier-1 kWh a dispatch through every stage may end below the tier stages alone
 
 
@@ -132,24 +133,35 @@ Evaluate = Callable[[np.ndarray, OutagePlan], OutagePlan | None]  # routing, pla
 
 
 def improve_by_trips(plan: OutagePlan, evaluate: Evaluate, time_limit_s: float) -> tuple[OutagePlan, int]:
-    """The plan with the trips that raised its score (tier 1 full, tier-1 kWh), tried best first, each
-    dispatched by `evaluate`; the options are recomputed after each kept trip; a trip that did not pay is not
-    tried again. Stops when time_limit_s (wall seconds) is spent. Returns the plan and the trips kept."""
+    """The plan with the trips that raised its score (tier 1 full, tier-1 kWh): in rounds, the car and window
+    of the best option, dispatched by `evaluate` to each of its TARGETS best shelters, the best of those kept
+    if it pays; the options are recomputed after each round; a trip dispatched once is not tried again. Stops
+    when time_limit_s (wall seconds) is spent. Returns the plan and the trips kept."""
     started, tried, kept = time.perf_counter(), set(), 0
     while time.perf_counter() - started < time_limit_s:
         options = [t for t in trip_options(plan) if (t.car, t.to, t.first, t.end) not in tried]
         if not options:
             break
-        trip = options[0]
-        tried.add((trip.car, trip.to, trip.first, trip.end))
-        found = evaluate(with_trip(plan.assignment, trip), plan)
-        if found is None:
-            continue
-        rise = found.score[1] - plan.score[1]
-        log.debug("trip %s: tier 1 %+.3f kWh", trip, rise)
-        if found.score[0] >= plan.score[0] and (found.score[0] > plan.score[0] or rise > MIN_RISE_KWH):
-            plan, kept = found, kept + 1
+        lead = options[0]
+        best: OutagePlan | None = None
+        for trip in [t for t in options if (t.car, t.first, t.end) == (lead.car, lead.first, lead.end)][:TARGETS]:
+            if trip is not lead and time.perf_counter() - started >= time_limit_s:
+                break
+            tried.add((trip.car, trip.to, trip.first, trip.end))
+            found = evaluate(with_trip(plan.assignment, trip), plan)
+            log.debug("trip %s: %s", trip, None if found is None else found.score[:2])
+            if found is not None and (best is None or found.score > best.score):
+                best = found
+        if best is not None and _pays(best, plan):
+            plan, kept = best, kept + 1
     return plan, kept
+
+
+def _pays(found: OutagePlan, plan: OutagePlan) -> bool:
+    """True if found has more shelters fully served than plan, or as many and MIN_RISE_KWH more tier 1."""
+    if found.score[0] != plan.score[0]:
+        return found.score[0] > plan.score[0]
+    return found.score[1] > plan.score[1] + MIN_RISE_KWH
 
 
 def with_trips(

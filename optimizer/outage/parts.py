@@ -19,7 +19,7 @@ from dataclasses import replace
 import numpy as np
 
 from optimizer.outage.inputs import OutageInput
-from optimizer.outage.load_following import plan_objective
+from optimizer.outage.load_following import plan_objective, simulate
 from optimizer.outage.result import OutagePlan
 
 Part = tuple[list[int], list[int]]  # (shelters, cars), sorted
@@ -97,8 +97,27 @@ def redispatch(data: OutageInput, base: OutagePlan, assignment: np.ndarray, disp
     """The plan of `assignment` from `base` (a dispatched plan of a routing of the same input): the parts the
     change touches dispatched anew by `dispatch` (each over its own sub-input), every other shelter and car
     as in `base`; None if a part has no plan."""
+    return _dispatched(data, base, assignment, changed_parts(data, base.assignment, assignment), dispatch)
+
+
+def dispatch_all(data: OutageInput, assignment: np.ndarray, dispatch: Dispatch) -> OutagePlan | None:
+    """The plan of `assignment` with every part, and every shelter no car visits (alone), dispatched by
+    `dispatch` over its own sub-input; None if a part has no plan."""
+    idle = np.full(assignment.shape, -1, dtype=int)
+    every = np.arange(len(data.shelters))
+    base = replace(simulate(data, idle, method="milp"), status="optimal")  # every shelter is overwritten below
+    todo = parts(data, assignment)
+    covered = {s for shelters, _ in todo for s in shelters}
+    todo += [([int(s)], []) for s in every if int(s) not in covered]
+    return _dispatched(data, base, assignment, todo, dispatch)
+
+
+def _dispatched(
+    data: OutageInput, base: OutagePlan, assignment: np.ndarray, todo: list[Part], dispatch: Dispatch
+) -> OutagePlan | None:
+    """`base` with each part of `todo` dispatched by `dispatch` (see redispatch)."""
     plans: list[tuple[Part, OutagePlan]] = []
-    for shelters, cars in changed_parts(data, base.assignment, assignment):
+    for shelters, cars in todo:
         part, pos = sub_input(data, shelters, cars)
         rows = np.array([[pos[int(s)] if s >= 0 else -1 for s in assignment[v]] for v in cars], dtype=int)
         found = dispatch(part, rows.reshape(len(cars), data.n_blocks))

@@ -25,7 +25,7 @@ from optimizer.outage.inputs import OutageInput, check_outage_input
 from optimizer.outage.load_following import InfeasibleMoveError, simulate
 from optimizer.outage.model import build_model, candidate_sets, identical_groups
 from optimizer.outage.packing import packing_assignment
-from optimizer.outage.parts import Dispatch
+from optimizer.outage.parts import Dispatch, dispatch_all, parts
 from optimizer.outage.result import OutagePlan
 from optimizer.outage.routing import build_routing_model, routing_assignment
 from optimizer.outage.shuttles import refill_shuttles
@@ -45,9 +45,9 @@ SHUTTLE_FLOOR_SHARE = 0.6  # of the time limit: no further shuttle round once le
 FIRST_DISPATCH_SHARE = 0.1  # of the time limit: exact dispatch of the greedy routing
 BOUND_SHARE = 0.2  # of the time limit, kept for the fleet relaxation's bounds (fleet_bound.py)
 ROUTING_SHARE = 0.5  # of the time then left for the routing stages; the exact dispatch of its routing the rest
-TRIPS_SHARE = 0.2  # of the time limit at most: day trips (day_trips.py), each dispatched part by part (parts.py)
-TRIPS_SEARCH = 0.6  # of the day trips' time: trying trips; the rest the dispatch through every stage of those kept
-TRIP_PART_SHARE = 0.05  # of the time limit: the tier-stage dispatch of one part while trying a trip
+TRIPS_SHARE = 0.3  # of the time limit at most: day trips (day_trips.py), each dispatched part by part (parts.py)
+TRIPS_SEARCH = 0.7  # of the day trips' time: trying trips; the rest the dispatch through every stage of those kept
+TRIP_PART_SHARE = 0.03  # of the time limit: the tier-stage dispatch of one part while trying a trip
 TRIPS_RESERVE = 0.25  # of the time limit, kept after the day trips for the routing relaxation (besides BOUND_SHARE)
 TRIP_PART_CARS = 4  # a trip whose part has more cars (all cars at a charge point share one part) is not tried
 MIN_PART_S = 0.5  # no part dispatch is started with less time than this (seconds)
@@ -177,7 +177,7 @@ def _best_start(data: OutageInput, greedy: OutagePlan, limit: float, clock: _Clo
         packed = None
     clock.lap("packing")
     if packed is not None and not np.array_equal(packed, greedy.assignment):
-        found = _dispatch_safely(data, packed, PACKING_DISPATCH_SHARE * limit, clock, "packing_dispatch_", tiers)
+        found = _dispatch_parts(data, packed, PACKING_DISPATCH_SHARE * limit, clock, "packing_dispatch_", tiers)
         best = found if found is not None and found.score > best.score else best
     clock.lap("packing_dispatch")
     if best is greedy:
@@ -329,6 +329,36 @@ def _dispatch_safely(
     except Exception:
         log.exception("exact dispatch of a routing failed")
         return None
+
+
+def _dispatch_parts(
+    data: OutageInput,
+    assignment: np.ndarray,
+    time_limit_s: float,
+    clock: _Clock,
+    prefix: str,
+    only: tuple[str, ...] | None = None,
+) -> OutagePlan | None:
+    """The routing dispatched part by part (parts.dispatch_all: exact per part, and far smaller MILPs than the
+    whole), the time limit shared by the parts still to solve; the whole dispatch (dispatch_routing) if a part
+    has no plan or on a modelling bug."""
+    groups = parts(data, assignment)
+    started, todo = time.perf_counter(), [len(groups) + len(data.shelters) - sum(len(s) for s, _ in groups)]
+
+    def dispatch(part: OutageInput, rows: np.ndarray) -> OutagePlan | None:
+        seconds = max((time_limit_s - (time.perf_counter() - started)) / max(todo[0], 1), MIN_PART_S)
+        todo[0] -= 1
+        return dispatch_routing(part, rows, seconds, clock, prefix, only, PART_TIER_GAP)
+
+    try:
+        found = dispatch_all(data, assignment, dispatch)
+    except Exception:
+        log.exception("part-by-part dispatch of a routing failed")
+        found = None
+    if found is not None:
+        return found
+    left = max(time_limit_s - (time.perf_counter() - started), MIN_PART_S)
+    return _dispatch_safely(data, assignment, left, clock, prefix, only)
 
 
 def dispatch_routing(

@@ -17,7 +17,7 @@ from outage_cases import START, car, ideal_battery
 from optimizer.outage import OutageInput, OutageShelter, plan_outage
 from optimizer.outage.day_trips import improve_by_trips, trip_options, windows, with_trip
 from optimizer.outage.packing import tier1_need
-from optimizer.outage.parts import parts, redispatch, sub_input
+from optimizer.outage.parts import dispatch_all, parts, redispatch, sub_input
 from optimizer.outage.result import OutagePlan
 from optimizer.outage.solve import _Clock, dispatch_routing
 
@@ -162,3 +162,19 @@ def test_a_shelter_left_without_cars_is_dispatched_exactly() -> None:
     plan = redispatch(data, base, idle, lambda part, rows: dispatch(part, rows, None))
     assert plan is not None
     assert plan.tier1_served_kw[:, 0].sum() * data.slot_hours == pytest.approx(2.0, abs=1e-4)
+
+
+def test_every_part_dispatched_alone_adds_up_to_the_whole_dispatch() -> None:
+    # B at P, A at D, and a third shelter E (a copy of D) no car visits: dispatched too, without cars (0 kWh)
+    data = case([range(8, 16), range(33, 48)], b_kwh=14.0)
+    data = replace(data, shelters=(*data.shelters, replace(data.shelters[1], id="E")))
+    data = replace(data, site_ids=("P", "D", "E", "depot"), distance_km=np.ones((4, 4)) - np.eye(4))
+    data = replace(data, travel_slots=data.distance_km.astype(int), evs=tuple(replace(e, site=3) for e in data.evs))
+    whole = dispatch(data, SINGLE, None)
+    alone = dispatch_all(data, SINGLE, lambda part, rows: dispatch(part, rows, None))
+    assert alone is not None
+    assert alone.score[0] == whole.score[0] == 1
+    assert alone.score[1] == pytest.approx(whole.score[1], abs=1e-4)
+    assert alone.score[1] == pytest.approx(21.3, abs=1e-4)
+    assert alone.objective == pytest.approx(whole.objective, abs=1e-3)
+    assert alone.served_kw[:, 2].sum() == 0.0
