@@ -50,7 +50,9 @@ TRIPS_SEARCH = 0.7  # of the day trips' time: trying trips; the rest the dispatc
 TRIP_PART_SHARE = 0.03  # of the time limit: the tier-stage dispatch of one part while trying a trip
 TRIPS_RESERVE = 0.25  # of the time limit, kept after the day trips for the routing relaxation (besides BOUND_SHARE)
 TRIP_PART_CARS = 4  # a trip whose part has more cars (all cars at a charge point share one part) is not tried
+TRIPS_MIN_S = 6.0  # no day trips with less time than this for them (the dispatch of each part takes ~0.3-3 s)
 MIN_PART_S = 0.5  # no part dispatch is started with less time than this (seconds)
+PARTS_MIN_S = 8.0  # the packing routing is dispatched part by part only with this many seconds for it (else whole)
 PART_TIER_GAP = 1e-4  # HiGHS's relative gap in the tier stages of a part's dispatch
 
 
@@ -177,7 +179,9 @@ def _best_start(data: OutageInput, greedy: OutagePlan, limit: float, clock: _Clo
         packed = None
     clock.lap("packing")
     if packed is not None and not np.array_equal(packed, greedy.assignment):
-        found = _dispatch_parts(data, packed, PACKING_DISPATCH_SHARE * limit, clock, "packing_dispatch_", tiers)
+        seconds = PACKING_DISPATCH_SHARE * limit
+        by_parts = _dispatch_parts if seconds >= PARTS_MIN_S else _dispatch_safely  # a part costs ~0.3 s at least
+        found = by_parts(data, packed, seconds, clock, "packing_dispatch_", tiers)
         best = found if found is not None and found.score > best.score else best
     clock.lap("packing_dispatch")
     if best is greedy:
@@ -203,7 +207,7 @@ def _with_trips(data: OutageInput, start: OutagePlan, limit: float, budget: floa
     """The start plan with day trips (day_trips.with_trips) in `budget` wall seconds: TRIPS_SEARCH of it for
     trying trips (each part's tier stages at most TRIP_PART_SHARE of the limit, parts of at most TRIP_PART_CARS
     cars), the rest shared by the parts they change for their dispatch through every stage."""
-    if budget < MIN_PART_S:
+    if budget < TRIPS_MIN_S:
         return start
     began = time.perf_counter()
     search_end, end = began + TRIPS_SEARCH * budget, began + budget
