@@ -150,7 +150,7 @@ def _two_phase(
     elif plan.status == "optimal":
         plan = replace(plan, status="feasible")  # the dispatch is optimal, the routing unexamined
     clock.lap("dispatch")
-    _fleet_stages(data, plan, outcome, cand, max(left(), 1.0), clock)
+    _fleet_stages(data, plan, outcome, cand, max(left(), BOUND_SHARE * limit), clock)  # the bound keeps its share
     return _finish(plan, greedy, outcome, clock, relaxation_bound=False)
 
 
