@@ -26,10 +26,10 @@ import pandas as pd
 from bench_outage_routing import START, constructed, markdown, with_added_cars
 
 from optimizer.outage import OutageInput, plan_outage
+from optimizer.outage.dispatch import Clock, dispatch_routing
 from optimizer.outage.route_lp import RouteLP, route_lp
 from optimizer.outage.route_master import integer_routing, prices, shelter_value, signed
 from optimizer.outage.route_pricing import exact_pricing
-from optimizer.outage.solve import _Clock, dispatch_routing
 from runtime.facades import outage_planning as rt
 from scenarios.loader import load_scenario
 
@@ -67,7 +67,7 @@ def rows_for(label: str, data: OutageInput, limit: float, mip: float) -> list[di
         mip_s = time.perf_counter() - t1
         dispatched = None
         if found is not None:
-            dispatched = dispatch_routing(data, found.assignment, 20.0, _Clock(), "route_mip_", ("full", "tier1"))
+            dispatched = dispatch_routing(data, found.assignment, 20.0, Clock(), "route_mip_", ("full", "tier1"))
         rows.append(
             {
                 "case": label,

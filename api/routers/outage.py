@@ -133,10 +133,16 @@ def plan_and_keep(
     the plan and its run id."""
     job = start_plan(svc, principal, start, hours, method, time_limit_s, pv_factor, options)
     result = finish_plan(svc, job)
-    run_id, stored = runs.keep(result, principal.username)
+    return result, keep_job_run(svc, runs, job, result)
+
+
+def keep_job_run(svc: Service, runs: OutageRuns, job: Job, plan: OutagePlan) -> str:
+    """Keep a finished job's plan as a run and, if the store took it, record the run id in the job's row
+    (heavy_jobs.run_id); the run id."""
+    run_id, stored = runs.keep(plan, job.owner)
     if stored and svc.jobs.journal is not None:
         svc.jobs.journal.run_stored(job.id, run_id)
-    return result, run_id
+    return run_id
 
 
 def plan_detail(result: OutagePlan, run_id: str) -> OutagePlanDetail:

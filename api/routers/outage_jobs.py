@@ -18,7 +18,7 @@ import pandas as pd
 from fastapi import APIRouter, HTTPException, Path, Request, Response, status
 
 from api.routers.deps import ERRORS, ServiceDep
-from api.routers.outage import DisasterDep, PlanOptions, finish_plan, plan_detail, start_plan
+from api.routers.outage import DisasterDep, PlanOptions, finish_plan, keep_job_run, plan_detail, start_plan
 from api.routers.outage_runs import OutageRuns, runs_of
 from api.schemas.jobs import JobOut
 from api.schemas.outage import OutageRequest
@@ -43,10 +43,7 @@ def _stored_run(svc: Service, runs: OutageRuns, job: Job) -> tuple[OutagePlan, s
         plan = finish_plan(svc, job)
         run_id: str | None = job.extra.get("run_id")
         if run_id is None:  # not setdefault: its argument would store the run again at every poll
-            run_id, stored = runs.keep(plan, job.owner)
-            job.extra["run_id"] = run_id
-            if stored and svc.jobs.journal is not None:
-                svc.jobs.journal.run_stored(job.id, run_id)
+            run_id = job.extra["run_id"] = keep_job_run(svc, runs, job, plan)
     return plan, run_id
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyomo.environ as pyo
@@ -44,14 +44,28 @@ def shortest_paths(matrix: np.ndarray) -> np.ndarray:
     return best
 
 
+@dataclass(frozen=True)
+class CarClass:
+    """Identical usable cars: the first one's index in usable_evs (its fields stand for all), how many, which."""
+
+    car: int
+    count: int
+    members: tuple[int, ...]
+
+
+def car_classes_with_members(data: OutageInput) -> list[CarClass]:
+    """Usable cars grouped by every field but the id."""
+    groups: dict[OutageEV, list[int]] = {}
+    for v, ev in enumerate(data.usable_evs):
+        groups.setdefault(replace(ev, id=""), []).append(v)
+    return [CarClass(m[0], len(m), tuple(m)) for m in groups.values()]
+
+
 def car_classes(data: OutageInput) -> list[tuple[int, int]]:
     """Usable cars grouped into classes of identical cars (every field but the id): (index of the first of
     the class in usable_evs, number of cars). The LP needs one set of columns per class: for an LP, n
     identical cars are one car n times as large (any plan's class sums are a point of it)."""
-    counts: dict[OutageEV, list[int]] = {}
-    for v, ev in enumerate(data.usable_evs):
-        counts.setdefault(replace(ev, id=""), []).append(v)
-    return [(members[0], len(members)) for members in counts.values()]
+    return [(c.car, c.count) for c in car_classes_with_members(data)]
 
 
 def first_slots(data: OutageInput) -> np.ndarray:

@@ -22,13 +22,12 @@ from dataclasses import dataclass, replace
 import highspy
 import numpy as np
 
+from optimizer.outage.fleet_bound import CarClass, car_classes_with_members
 from optimizer.outage.inputs import OutageInput
 from optimizer.outage.route_master import (
-    CarClass,
     Master,
     add_route,
     build_master,
-    car_classes_with_members,
     prices,
     shelter_value,
     signed,

@@ -12,26 +12,17 @@ Units: kW per 30-min slot, kWh.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
 import pyomo.environ as pyo
 
 from optimizer.matrices import Matrices, compile_model, pass_model
-from optimizer.outage.fleet_bound import count_bound, first_slots
-from optimizer.outage.inputs import OutageEV, OutageInput, StationaryBattery
+from optimizer.outage.fleet_bound import CarClass, count_bound, first_slots
+from optimizer.outage.inputs import OutageInput, StationaryBattery
 from optimizer.outage.model import add_batteries, add_index_sets, add_shelters, bridges_until_cars
 from optimizer.outage.route_pricing import CarData, Prices, Route, route_slots
-
-
-@dataclass(frozen=True)
-class CarClass:
-    """Identical usable cars: the first one's index in usable_evs (its fields stand for all) and how many."""
-
-    car: int
-    count: int
-    members: tuple[int, ...]
 
 
 @dataclass
@@ -53,14 +44,6 @@ class Master:
     row_upper: np.ndarray = field(default_factory=lambda: np.zeros(0))
     presence: list[tuple[int, int, int, int]] = field(default_factory=list)  # shelter, first/last block, row
     full_columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # the ``full`` vars
-
-
-def car_classes_with_members(data: OutageInput) -> list[CarClass]:
-    """Usable cars grouped by every field but the id."""
-    groups: dict[OutageEV, list[int]] = {}
-    for v, ev in enumerate(data.usable_evs):
-        groups.setdefault(replace(ev, id=""), []).append(v)
-    return [CarClass(m[0], len(m), tuple(m)) for m in groups.values()]
 
 
 def single_v2l(data: OutageInput) -> np.ndarray:

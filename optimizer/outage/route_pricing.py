@@ -298,10 +298,13 @@ def exact_pricing(cd: CarData, pr: Prices, h: float, n_t: int, block: int, time_
     x, g, y = _flow(m, cd)
     energy = [(c, float(cd.home_drive[j])) for (j, _b), c in g.items()]
     energy += [(c, float(cd.move_drive[r, j])) for (r, j, _b), c in y.items() if r != j]
+    arcs_in: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for (r, j, b), c in y.items():
+        arcs_in.setdefault((j, b), []).append((r, c))
     for j in range(len(cd.stations)):
         for t in range(n_t):
             if cd.cap[j, t] > 0 and pr.net[j, t] > 0:
-                energy.append((_delivery(m, cd, pr, g, y, j, t, block), h))
+                energy.append((_delivery(m, cd, pr, g, arcs_in, j, t, block), h))
     m.row(-np.inf, cd.budget_kwh, [c for c, _ in energy], [v for _, v in energy])
     for j, b0, b1, value in pr.windows:
         if value > 0:
@@ -344,15 +347,16 @@ def _delivery(
     cd: CarData,
     pr: Prices,
     g: dict[tuple[int, int], int],
-    y: dict[tuple[int, int, int], int],
+    arcs_in: dict[tuple[int, int], list[tuple[int, int]]],
     j: int,
     t: int,
     block: int,
 ) -> int:
-    """kW column at (station j, slot t), at most cap x the arcs along which the car has arrived by t."""
+    """kW column at (station j, slot t), at most cap x the arcs (from-station, column into (j, block of t))
+    along which the car has arrived by t."""
     b = t // block
     kw = m.col(float(pr.net[j, t]), 0.0, float(cd.cap[j, t]))
-    arrived = [c for (r, s, bb), c in y.items() if s == j and bb == b and b * block + cd.move_arrival[r, j] <= t]
+    arrived = [c for r, c in arcs_in.get((j, b), []) if b * block + cd.move_arrival[r, j] <= t]
     if (j, b) in g and cd.depart_arrival[b, j] <= t:
         arrived.append(g[j, b])
     m.row(-np.inf, 0.0, [kw, *arrived], [1.0] + [-float(cd.cap[j, t])] * len(arrived))

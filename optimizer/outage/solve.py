@@ -11,32 +11,38 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
-import pyomo.environ as pyo
 
 from optimizer.outage.bound import perfect_relocation_bound
 from optimizer.outage.day_trips import with_trips
+from optimizer.outage.dispatch import (
+    MIN_PART_S,
+    PART_TIER_GAP,
+    Clock,
+    Stages,
+    dispatch_parts,
+    dispatch_safely,
+    solve_stages,
+)
 from optimizer.outage.extract import extract
 from optimizer.outage.fleet_bound import fleet_bounds
 from optimizer.outage.greedy import greedy_plan
 from optimizer.outage.inputs import OutageInput, check_outage_input
-from optimizer.outage.load_following import InfeasibleMoveError, simulate
+from optimizer.outage.load_following import simulate
 from optimizer.outage.model import build_model, candidate_sets, identical_groups
 from optimizer.outage.packing import packing_assignment
-from optimizer.outage.parts import Dispatch, dispatch_all, parts
+from optimizer.outage.parts import Dispatch
 from optimizer.outage.result import OutagePlan
 from optimizer.outage.routing import build_routing_model, routing_assignment
 from optimizer.outage.shuttles import refill_shuttles
 from optimizer.outage.warm import warm_start, warm_start_routing
-from optimizer.solver import HighsModel, HighsOptions, RunOutcome
+from optimizer.solver import HighsModel
 
 log = logging.getLogger(__name__)
 
 
-STAGES = (("full", 0.4), ("tier1", 0.3), ("final", 0.3))
-COMFORT_STAGE = ("comfort", 0.15)  # solved last, only in models with a comfort tier (model.add_objective)
 PACKING_SHARE = 0.05  # of the time limit: the packing MILP (packing.py)
 PACKING_DISPATCH_SHARE = 0.22  # of the time limit: exact dispatch of the packing routing
 SHUTTLE_DISPATCH_SHARE = 0.1  # of the time limit: each tier-stage dispatch with refill shuttles (charge points)
@@ -51,9 +57,7 @@ TRIP_PART_SHARE = 0.03  # of the time limit: the tier-stage dispatch of one part
 TRIPS_RESERVE = 0.25  # of the time limit, kept after the day trips for the routing relaxation (besides BOUND_SHARE)
 TRIP_PART_CARS = 4  # a trip whose part has more cars (all cars at a charge point share one part) is not tried
 TRIPS_MIN_S = 6.0  # no day trips with less time than this for them (the dispatch of each part takes ~0.3-3 s)
-MIN_PART_S = 0.5  # no part dispatch is started with less time than this (seconds)
 PARTS_MIN_S = 8.0  # the packing routing is dispatched part by part only with this many seconds for it (else whole)
-PART_TIER_GAP = 1e-4  # HiGHS's relative gap in the tier stages of a part's dispatch
 
 
 FORMULATIONS = ("two-phase", "exact")
@@ -74,7 +78,7 @@ def plan_outage(
     if formulation not in FORMULATIONS:
         raise ValueError(f"formulation: '{formulation}' is not one of {', '.join(FORMULATIONS)}")
     check_outage_input(data)
-    clock = _Clock()
+    clock = Clock()
     greedy = greedy_plan(data)
     clock.lap("greedy")
     extra = greedy_stations(greedy)
@@ -95,7 +99,7 @@ def greedy_stations(greedy: OutagePlan) -> dict[int, set[int]]:
 
 
 def _exact(
-    data: OutageInput, cand: dict[int, list[int]], greedy: OutagePlan, limit: float, gap: float, clock: _Clock
+    data: OutageInput, cand: dict[int, list[int]], greedy: OutagePlan, limit: float, gap: float, clock: Clock
 ) -> OutagePlan:
     """The exact MILP over all candidate stations, warm-started from greedy."""
     try:
@@ -105,7 +109,7 @@ def _exact(
         log.exception("outage MILP build failed; returning the greedy plan")
         return clock.stamp(replace(greedy, notes=(f"MILP build failed: {exc}",)))
     clock.lap("build")
-    outcome = _solve_stages(model, HighsModel(model), limit, gap, clock)
+    outcome = solve_stages(model, HighsModel(model), limit, gap, clock)
     if outcome.run is None:
         return clock.stamp(replace(greedy, notes=(*outcome.notes, "greedy used")))
     plan = extract(model, data, "milp", "optimal" if outcome.optimal else outcome.run.termination)
@@ -114,7 +118,7 @@ def _exact(
 
 
 def _two_phase(
-    data: OutageInput, cand: dict[int, list[int]], greedy: OutagePlan, limit: float, gap: float, clock: _Clock
+    data: OutageInput, cand: dict[int, list[int]], greedy: OutagePlan, limit: float, gap: float, clock: Clock
 ) -> OutagePlan:
     """The packing routing and the greedy routing, each dispatched exactly (the exact MILP rations tier 1 where
     the rule cannot); the routing relaxation over the candidate stations (and the best plan's) warm-started
@@ -131,21 +135,21 @@ def _two_phase(
     )
     cand = candidate_sets(data, _merged(greedy_stations(greedy), greedy_stations(start)))
     start = in_car_order(start, identical_groups(data, cand))
-    outcome = _Stages()
+    outcome = Stages()
     plan = start
     try:
         routing = build_routing_model(data, cand)
         warm_start_routing(routing, start)
         clock.lap("routing_build")
         budget = ROUTING_SHARE * (left() - BOUND_SHARE * limit)
-        outcome = _solve_stages(routing, HighsModel(routing), max(budget, 1.0), gap, clock, prefix="routing_")
+        outcome = solve_stages(routing, HighsModel(routing), max(budget, 1.0), gap, clock, prefix="routing_")
     except Exception as exc:  # a modelling bug must not lose the plan
         log.exception("outage routing relaxation failed; keeping the best plan so far")
         outcome.notes.append(f"routing relaxation failed: {exc}")
     if outcome.run is not None:
         assignment = routing_assignment(routing, data)
         if not np.array_equal(assignment, start.assignment):
-            found = _dispatch_safely(data, assignment, max(left() - BOUND_SHARE * limit, 1.0), clock, "dispatch_")
+            found = dispatch_safely(data, assignment, max(left() - BOUND_SHARE * limit, 1.0), clock, "dispatch_")
             plan = start if found is None or found.score < start.score else found
     elif plan.status == "optimal":
         plan = replace(plan, status="feasible")  # the dispatch is optimal, the routing unexamined
@@ -163,7 +167,7 @@ def _merged(*extras: dict[int, set[int]]) -> dict[int, set[int]]:
     return out
 
 
-def _best_start(data: OutageInput, greedy: OutagePlan, limit: float, clock: _Clock) -> OutagePlan:
+def _best_start(data: OutageInput, greedy: OutagePlan, limit: float, clock: Clock) -> OutagePlan:
     """The best of greedy, the exact dispatch of the packing routing (packing.py) and, if that is missing or
     ranks below greedy, that of greedy's routing (on a tie an exact dispatch wins over the rule's: it serves the
     comfort tier from more than curtailed PV). With charge points, rounds of refill shuttles (shuttles.py) on
@@ -180,12 +184,12 @@ def _best_start(data: OutageInput, greedy: OutagePlan, limit: float, clock: _Clo
     clock.lap("packing")
     if packed is not None and not np.array_equal(packed, greedy.assignment):
         seconds = PACKING_DISPATCH_SHARE * limit
-        by_parts = _dispatch_parts if seconds >= PARTS_MIN_S else _dispatch_safely  # a part costs ~0.3 s at least
+        by_parts = dispatch_parts if seconds >= PARTS_MIN_S else dispatch_safely  # a part costs ~0.3 s at least
         found = by_parts(data, packed, seconds, clock, "packing_dispatch_", tiers)
         best = found if found is not None and found.score > best.score else best
     clock.lap("packing_dispatch")
     if best is greedy:
-        found = _dispatch_safely(data, greedy.assignment, FIRST_DISPATCH_SHARE * limit, clock, "greedy_dispatch_")
+        found = dispatch_safely(data, greedy.assignment, FIRST_DISPATCH_SHARE * limit, clock, "greedy_dispatch_")
         return found if found is not None and found.score >= best.score else best
     if tiers is None:
         return best
@@ -193,17 +197,17 @@ def _best_start(data: OutageInput, greedy: OutagePlan, limit: float, clock: _Clo
         shuttled = refill_shuttles(best)
         if shuttled is None or limit - (time.perf_counter() - started) < SHUTTLE_FLOOR_SHARE * limit:
             break
-        found = _dispatch_safely(data, shuttled, SHUTTLE_DISPATCH_SHARE * limit, clock, f"shuttle{k + 1}_", tiers)
+        found = dispatch_safely(data, shuttled, SHUTTLE_DISPATCH_SHARE * limit, clock, f"shuttle{k + 1}_", tiers)
         clock.lap(f"shuttle{k + 1}_dispatch")
         if found is None or found.score[:2] <= best.score[:2]:
             break
         best = found
-    final = _dispatch_safely(data, best.assignment, PACKING_DISPATCH_SHARE * limit, clock, "start_dispatch_")
+    final = dispatch_safely(data, best.assignment, PACKING_DISPATCH_SHARE * limit, clock, "start_dispatch_")
     clock.lap("start_dispatch")
     return final if final is not None and final.score >= best.score else best
 
 
-def _with_trips(data: OutageInput, start: OutagePlan, limit: float, budget: float, clock: _Clock) -> OutagePlan:
+def _with_trips(data: OutageInput, start: OutagePlan, limit: float, budget: float, clock: Clock) -> OutagePlan:
     """The start plan with day trips (day_trips.with_trips) in `budget` wall seconds: TRIPS_SEARCH of it for
     trying trips (each part's tier stages at most TRIP_PART_SHARE of the limit, parts of at most TRIP_PART_CARS
     cars), the rest shared by the parts they change for their dispatch through every stage."""
@@ -216,7 +220,7 @@ def _with_trips(data: OutageInput, start: OutagePlan, limit: float, budget: floa
         seconds = min(TRIP_PART_SHARE * limit, search_end - time.perf_counter())
         if seconds < MIN_PART_S or len(part.usable_evs) > TRIP_PART_CARS:
             return None
-        return _dispatch_safely(part, assignment, seconds, clock, "trip_", ("full", "tier1"), PART_TIER_GAP)
+        return dispatch_safely(part, assignment, seconds, clock, "trip_", ("full", "tier1"), PART_TIER_GAP)
 
     def every_stage(n_parts: int) -> Dispatch:
         todo = [n_parts]
@@ -224,7 +228,7 @@ def _with_trips(data: OutageInput, start: OutagePlan, limit: float, budget: floa
         def dispatch(part: OutageInput, assignment: np.ndarray) -> OutagePlan | None:
             seconds = max((end - time.perf_counter()) / max(todo[0], 1), MIN_PART_S)
             todo[0] -= 1
-            return _dispatch_safely(part, assignment, seconds, clock, "trips_", None, PART_TIER_GAP)
+            return dispatch_safely(part, assignment, seconds, clock, "trips_", None, PART_TIER_GAP)
 
         return dispatch
 
@@ -243,10 +247,10 @@ def _with_trips(data: OutageInput, start: OutagePlan, limit: float, budget: floa
 def _fleet_stages(
     data: OutageInput,
     plan: OutagePlan,
-    outcome: _Stages,
+    outcome: Stages,
     cand: dict[int, list[int]],
     time_limit_s: float,
-    clock: _Clock,
+    clock: Clock,
 ) -> None:
     """Replace the routing relaxation's stage values by the plan's own and its bounds by those that hold over
     every shelter: the fleet relaxation's (fleet_bound.py), or the routing relaxation's where that is tighter
@@ -296,7 +300,7 @@ def complete_candidates(data: OutageInput, cand: dict[int, list[int]]) -> bool:
 
 
 def _finish(
-    plan: OutagePlan, greedy: OutagePlan, outcome: _Stages, clock: _Clock, relaxation_bound: bool = True
+    plan: OutagePlan, greedy: OutagePlan, outcome: Stages, clock: Clock, relaxation_bound: bool = True
 ) -> OutagePlan:
     """The better of plan and greedy, with the bound, gap, stage values and notes. relaxation_bound: the
     outcome's final-stage bound holds over every plan (the exact MILP over all stations); else only the
@@ -318,148 +322,6 @@ def _finish(
     return clock.stamp(plan)
 
 
-def _dispatch_safely(
-    data: OutageInput,
-    assignment: np.ndarray,
-    time_limit_s: float,
-    clock: _Clock,
-    prefix: str,
-    only: tuple[str, ...] | None = None,
-    tier_gap: float = 1e-6,
-) -> OutagePlan | None:
-    """dispatch_routing, None (logged) on a modelling bug: the plan found so far must not be lost."""
-    try:
-        return dispatch_routing(data, assignment, time_limit_s, clock, prefix, only, tier_gap)
-    except Exception:
-        log.exception("exact dispatch of a routing failed")
-        return None
-
-
-def _dispatch_parts(
-    data: OutageInput,
-    assignment: np.ndarray,
-    time_limit_s: float,
-    clock: _Clock,
-    prefix: str,
-    only: tuple[str, ...] | None = None,
-) -> OutagePlan | None:
-    """The routing dispatched part by part (parts.dispatch_all: exact per part, and far smaller MILPs than the
-    whole), the time limit shared by the parts still to solve; the whole dispatch (dispatch_routing) if a part
-    has no plan or on a modelling bug."""
-    groups = parts(data, assignment)
-    started, todo = time.perf_counter(), [len(groups) + len(data.shelters) - sum(len(s) for s, _ in groups)]
-
-    def dispatch(part: OutageInput, rows: np.ndarray) -> OutagePlan | None:
-        seconds = max((time_limit_s - (time.perf_counter() - started)) / max(todo[0], 1), MIN_PART_S)
-        todo[0] -= 1
-        return dispatch_routing(part, rows, seconds, clock, prefix, only, PART_TIER_GAP)
-
-    try:
-        found = dispatch_all(data, assignment, dispatch)
-    except Exception:
-        log.exception("part-by-part dispatch of a routing failed")
-        found = None
-    if found is not None:
-        return found
-    left = max(time_limit_s - (time.perf_counter() - started), MIN_PART_S)
-    return _dispatch_safely(data, assignment, left, clock, prefix, only)
-
-
-def dispatch_routing(
-    data: OutageInput,
-    assignment: np.ndarray,
-    time_limit_s: float,
-    clock: _Clock,
-    prefix: str,
-    only: tuple[str, ...] | None = None,
-    tier_gap: float = 1e-6,
-) -> OutagePlan | None:
-    """The exact MILP (model.py) over the stations of `assignment` only, with the routing fixed, warm-started
-    from the rule's dispatch of it (when the rule can drive it: it may drain a car below what a later move
-    needs); the rule's plan if HiGHS finds nothing better, None if neither has a plan (a routing with no car
-    deployed is dispatched too: the shelters' own PV and battery, tier 1 first). tier_gap: HiGHS's
-    relative gap in the stages full and tier1."""
-    try:
-        rule: OutagePlan | None = simulate(data, assignment, method="milp")
-    except InfeasibleMoveError:
-        rule = None
-    stations = {v: sorted({int(s) for s in assignment[v] if s >= 0}) for v in range(len(data.usable_evs))}
-    cand = {v: st for v, st in stations.items() if st}
-    model = build_model(data, cand)  # with no car too: the MILP rations the shelters' own PV and battery
-    for v, s, b in model.x:
-        model.x[v, s, b].fix(1.0 if assignment[v, b] == s else 0.0)
-    if rule is not None:
-        warm_start(model, rule)
-    outcome = _solve_stages(
-        model, HighsModel(model), time_limit_s, 1e-4, clock, prefix=prefix, only=only, tier_gap=tier_gap
-    )
-    if outcome.run is None:
-        return None if rule is None else replace(rule, notes=(*outcome.notes, "routing dispatched by the rule"))
-    plan = extract(model, data, "milp", "optimal" if outcome.optimal else outcome.run.termination)
-    plan = replace(plan, notes=tuple(f"{prefix}{n}" for n in outcome.notes))
-    if rule is not None and rule.score > plan.score:
-        return replace(rule, notes=("routing dispatched by the rule",))
-    return plan
-
-
-@dataclass
-class _Stages:
-    """What the staged solve reached: the last stage with a solution, its run, whether all were optimal."""
-
-    stage: str = ""
-    run: RunOutcome | None = None
-    optimal: bool = True
-    notes: list[str] = field(default_factory=list)
-    values: dict[str, tuple[float, float | None]] = field(default_factory=dict)
-
-
-def _solve_stages(
-    m: pyo.ConcreteModel,
-    held: HighsModel,
-    time_limit_s: float,
-    mip_gap: float,
-    clock: _Clock,
-    prefix: str = "",
-    raw: dict[str, object] | None = None,
-    only: tuple[str, ...] | None = None,
-    tier_gap: float = 1e-6,
-) -> _Stages:
-    """Solve the lexicographic stages in turn (only those named in `only`, if given: the first ones), each
-    warm-started from the last and keeping its value; HiGHS's relative gap mip_gap in the final and comfort
-    stages, tier_gap in full and tier1."""
-    out, started = _Stages(), time.perf_counter()
-    every: tuple[tuple[str, float], ...] = (*STAGES, COMFORT_STAGE) if hasattr(m, "stage_comfort") else STAGES
-    stages = tuple(st for st in every if only is None or st[0] in only)
-    for k, (stage, share) in enumerate(stages):
-        m.stage_full.set_value(1.0 if stage == "full" else 0.0)
-        m.stage_tier1.set_value(1.0 if stage == "tier1" else 0.0)
-        m.stage_final.set_value(1.0 if stage == "final" else 0.0)
-        if hasattr(m, "stage_comfort"):
-            m.stage_comfort.set_value(1.0 if stage == "comfort" else 0.0)
-        left = time_limit_s - (time.perf_counter() - started)
-        later = sum(f for _, f in stages[k + 1 :])
-        limit = max(left * share / (share + later), 1.0)
-        gap = mip_gap if stage in ("final", "comfort") else tier_gap
-        run = held.solve(HighsOptions(time_limit_s=limit, mip_rel_gap=gap, raw=raw or {}), warm_start=True)
-        clock.split(**{f"{prefix}{stage}_highs": run.highs_s, f"{prefix}{stage}_compile": run.compile_s})
-        if run.termination.startswith("error") or not run.has_solution or run.values is None:
-            out.notes.append(f"stage {stage}: {run.termination} without a plan")
-            out.optimal = False
-            break
-        held.load_values(run.values)
-        out.stage, out.run, out.optimal = stage, run, out.optimal and run.optimal
-        value, bound = float(run.objective or 0.0), run.bound
-        out.values[stage] = (value, bound)
-        out.notes.append(f"stage {stage}: {value:.4f} (bound {'n/a' if bound is None else f'{bound:.4f}'})")
-        if stage == "full":
-            m.full_min.set_value(float(round(pyo.value(m.n_full))))
-        elif stage == "tier1":
-            m.tier1_min.set_value(max(float(pyo.value(m.tier1_kwh)) - 1e-6 * max(1.0, value), 0.0))
-        elif stage == "final" and hasattr(m, "final_min"):
-            m.final_min.set_value(float(pyo.value(m.final)) - 1e-6 * max(1.0, abs(value)))
-    return out
-
-
 def _best_bound(data: OutageInput, highs_bound: float | None) -> tuple[float, str]:
     """The tighter of HiGHS's bound and the perfect-relocation LP bound (both bound the plan's objective)."""
     try:
@@ -470,27 +332,6 @@ def _best_bound(data: OutageInput, highs_bound: float | None) -> tuple[float, st
     bounds = [b for b in (highs_bound, relocation) if b is not None]
     highs_text = "n/a" if highs_bound is None else f"{highs_bound:.3f}"
     return min(bounds), f"HiGHS bound {highs_text}, perfect-relocation bound {relocation:.3f} kWh"
-
-
-class _Clock:
-    """Seconds per named step since the previous lap."""
-
-    def __init__(self) -> None:
-        self.start = self.last = time.perf_counter()
-        self.laps: dict[str, float] = {}
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.laps[name] = now - self.last
-        self.last = now
-
-    def split(self, **parts: float) -> None:
-        """Record the parts of the time since the last lap as measured elsewhere (seconds each)."""
-        self.laps.update(parts)
-        self.last = time.perf_counter()
-
-    def stamp(self, plan: OutagePlan) -> OutagePlan:
-        return replace(plan, timings=dict(self.laps), solve_seconds=time.perf_counter() - self.start)
 
 
 def in_car_order(plan: OutagePlan, groups: list[list[int]]) -> OutagePlan:

@@ -16,10 +16,10 @@ from outage_cases import START, car, ideal_battery
 
 from optimizer.outage import OutageInput, OutageShelter, plan_outage
 from optimizer.outage.day_trips import improve_by_trips, trip_options, windows, with_trip
+from optimizer.outage.dispatch import Clock, dispatch_routing
 from optimizer.outage.packing import tier1_need
 from optimizer.outage.parts import dispatch_all, parts, redispatch, sub_input
 from optimizer.outage.result import OutagePlan
-from optimizer.outage.solve import _Clock, dispatch_routing
 
 N, BLOCK = 48, 8
 
@@ -46,7 +46,7 @@ def case(p_needs: list[range], b_kwh: float) -> OutageInput:
 
 
 def dispatch(data: OutageInput, routing: np.ndarray, only: tuple[str, ...] | None = ("full", "tier1")) -> OutagePlan:
-    plan = dispatch_routing(data, routing, 20.0, _Clock(), "test_", only)
+    plan = dispatch_routing(data, routing, 20.0, Clock(), "test_", only)
     assert plan is not None
     return plan
 

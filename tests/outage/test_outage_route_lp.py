@@ -10,11 +10,11 @@ import pytest
 from outage_cases import car, ideal_battery, two_shelters
 
 from optimizer.outage import OutageShelter, plan_outage
+from optimizer.outage.dispatch import Clock, dispatch_routing
 from optimizer.outage.inputs import ChargePoint
 from optimizer.outage.route_lp import route_lp
 from optimizer.outage.route_master import integer_routing, presence_windows
 from optimizer.outage.route_pricing import car_data, route_dp
-from optimizer.outage.solve import _Clock, dispatch_routing
 
 
 def test_route_dp_goes_where_the_gains_are_and_pays_its_drives() -> None:
@@ -60,7 +60,7 @@ def test_route_mip_routing_dispatches_at_least_its_start() -> None:
     state = route_lp(data, exact.score[0], 30.0, exact.assignment)
     found = integer_routing(state.master, state.cars, state.classes, data, 10.0, state.start)
     assert found is not None
-    plan = dispatch_routing(data, found.assignment, 10.0, _Clock(), "route_", ("full", "tier1"))
+    plan = dispatch_routing(data, found.assignment, 10.0, Clock(), "route_", ("full", "tier1"))
     assert plan is not None
     assert plan.score[:2] >= exact.score[:2]
 
