@@ -1,16 +1,18 @@
 """Route LP: the LP over whole car routes (Dantzig-Wolfe form of the exact model without charge points),
 by column generation, with a Lagrangian upper bound on the tier-1 kWh of every plan and an integer routing
-from the routes it generated. A research tool for the routing benchmark (benchmarks/bench_outage_route_lp.py):
-plan_outage does not call it.
+from the routes it generated. Without charge points, plan_outage reports its bound (stage_bounds.py); the
+route MIP is research (benchmarks/bench_outage_route_lp.py).
 
 The fleet relaxation (fleet_bound.py) lets a car share slots between shelters without driving between them; a
 route pays every move. Rounds: HiGHS solves the restricted master (route_master.py); at duals smoothed towards
-the best Lagrangian point so far, each class's pricing (route_pricing.py) bounds its best route and proposes
-routes; those with a positive reduced cost at the master's own duals join. After every round the Lagrangian
-bound -- the shelter side at its best bounds plus, per class, its cars x max(0, the bound on its best route)
--- holds over every plan with at least full_min shelters fully served, however early generation stops; the
-smallest is kept. ``integer_routing`` makes the routes' weights integer (a MIP over the routes generated):
-an assignment for the exact dispatch. Units: kWh of tier 1.
+the best Lagrangian point so far, each class's pricing (the exact branch and bound of route_search.py, or
+route_pricing.py's multiplier search) bounds its best route and proposes routes; those with a positive reduced
+cost at the master's own duals join. After every round the Lagrangian bound -- the shelter side at its best
+bounds plus, per class, its cars x max(0, the bound on its best route) -- holds over every plan with at least
+full_min shelters fully served, however early generation stops; the smallest is kept; with exact pricing it
+meets the master's value once no route improves (the LP over all routes is then solved).
+``integer_routing`` makes the routes' weights integer (a MIP over the routes generated): an assignment for
+the exact dispatch. Units: kWh of tier 1.
 """
 
 from __future__ import annotations
@@ -32,12 +34,22 @@ from optimizer.outage.route_master import (
     shelter_value,
     signed,
 )
-from optimizer.outage.route_pricing import CarData, Route, car_data, class_bound, plan_route, route_value
+from optimizer.outage.route_pricing import (
+    COLUMNS_PER_CLASS,
+    CarData,
+    Route,
+    car_data,
+    class_bound,
+    plan_route,
+    route_value,
+)
+from optimizer.outage.route_search import search_pricing
 
 log = logging.getLogger(__name__)
 
 TOLERANCE = 1e-7  # reduced cost (kWh) below which a column does not improve the master
 MAX_ROUNDS = 400
+PRIMAL_SIMPLEX = 4  # HiGHS simplex_strategy: re-solves after adding columns in about a third of dual's time
 SMOOTHING = 0.7  # weight of the best Lagrangian point in the duals the routes are priced at
 
 
@@ -57,6 +69,7 @@ class RouteLP:
     cars: list[CarData]
     classes: list[CarClass]
     start: dict[tuple[int, Route], int]
+    exact: bool = True
 
 
 def route_lp(
@@ -64,11 +77,14 @@ def route_lp(
     full_min: float,
     time_limit_s: float,
     plan_assignment: np.ndarray | None = None,
-    presence: bool = True,
+    presence: bool = False,
+    exact: bool = True,
 ) -> RouteLP:
     """Column generation (see the module docstring) for at most time_limit_s wall seconds, from the routes of
-    plan_assignment (cars x blocks, shelter or -1) if given; presence: with the presence rows. Raises
-    ValueError with charge points: a route that recharges is not priced."""
+    plan_assignment (cars x blocks, shelter or -1) if given; presence: with the presence rows; exact: each
+    class priced by the branch and bound of route_search.py (without presence rows only), else by the energy
+    multiplier's golden section (route_pricing.class_bound). Raises ValueError with charge points: a route
+    that recharges is not priced."""
     if data.charge_points:
         raise ValueError("charge_points: the route LP prices no recharge; plan without charge points")
     started = time.perf_counter()
@@ -78,7 +94,7 @@ def route_lp(
     start = _start_routes(cars, classes, plan_assignment, data.block_slots)
     for k, route in start:
         add_route(master, cars[k], route, k, data)
-    state = RouteLP(None, None, 0, len(start), 0.0, master, cars, classes, start)
+    state = RouteLP(None, None, 0, len(start), 0.0, master, cars, classes, start, exact and not presence)
     _generate(state, data, time_limit_s, started)
     state.seconds = time.perf_counter() - started
     return state
@@ -103,6 +119,7 @@ def _generate(state: RouteLP, data: OutageInput, time_limit_s: float, started: f
     value or time is up; state's bound, master value, rounds and routes updated."""
     hs, best = state.master.highs, np.inf
     hs.setOptionValue("solver", "simplex")
+    hs.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)  # new columns keep the basis primal feasible
     center: np.ndarray | None = None
     while state.rounds < MAX_ROUNDS and time.perf_counter() - started < time_limit_s:
         hs.setOptionValue("time_limit", max(time_limit_s - (time.perf_counter() - started), 0.5))
@@ -138,7 +155,11 @@ def _lagrangian(state: RouteLP, duals: np.ndarray, data: OutageInput) -> tuple[f
     total, found = shelter_value(master, duals), []
     for k, c in enumerate(state.classes):
         pr = replace(prices(master, state.cars[k], duals, master.convexity[k]), convexity=0.0)
-        ub, routes = class_bound(state.cars[k], pr, data.slot_hours, data.block_slots)
+        if state.exact:
+            res = search_pricing(state.cars[k], pr, data.slot_hours, data.block_slots, data.n_slots)
+            ub, routes = res.bound, [r for _, r in res.routes[:COLUMNS_PER_CLASS]]
+        else:
+            ub, routes = class_bound(state.cars[k], pr, data.slot_hours, data.block_slots)
         total += c.count * max(ub, 0.0)
         found.append(routes)
     return total, found

@@ -1,7 +1,8 @@
 """Plan an outage with HiGHS (optimizer.solver) under a time limit: two-phase by default (routings from the
 packing MILP of packing.py, refill shuttles of shuttles.py with charge points and the routing relaxation of
 routing.py, each dispatched by the exact MILP of model.py with the routing fixed; stage bounds over every
-shelter from fleet_bound.py), or the exact MILP of model.py alone; both warm-started.
+shelter from stage_bounds.py: the route LP's or the fleet relaxation's), or the exact MILP of model.py alone;
+both warm-started.
 
 The result is never ranked below greedy (OutagePlan.score): if HiGHS returns no incumbent or a worse one,
 the better plan so far is returned with a note. The solve does not raise on solver or modelling trouble.
@@ -27,7 +28,6 @@ from optimizer.outage.dispatch import (
     solve_stages,
 )
 from optimizer.outage.extract import extract
-from optimizer.outage.fleet_bound import fleet_bounds
 from optimizer.outage.greedy import greedy_plan
 from optimizer.outage.inputs import OutageInput, check_outage_input
 from optimizer.outage.load_following import simulate
@@ -37,6 +37,7 @@ from optimizer.outage.parts import Dispatch
 from optimizer.outage.result import OutagePlan
 from optimizer.outage.routing import build_routing_model, routing_assignment
 from optimizer.outage.shuttles import refill_shuttles
+from optimizer.outage.stage_bounds import stage_bounds
 from optimizer.outage.warm import warm_start, warm_start_routing
 from optimizer.solver import HighsModel
 
@@ -49,7 +50,7 @@ SHUTTLE_DISPATCH_SHARE = 0.1  # of the time limit: each tier-stage dispatch with
 SHUTTLE_ROUNDS = 4  # rounds of refill shuttles, each from the plan the last one gave
 SHUTTLE_FLOOR_SHARE = 0.6  # of the time limit: no further shuttle round once less than this is left
 FIRST_DISPATCH_SHARE = 0.1  # of the time limit: exact dispatch of the greedy routing
-BOUND_SHARE = 0.2  # of the time limit, kept for the fleet relaxation's bounds (fleet_bound.py)
+BOUND_SHARE = 0.2  # of the time limit, kept for the bounds over every shelter (stage_bounds.py)
 ROUTING_SHARE = 0.5  # of the time then left for the routing stages; the exact dispatch of its routing the rest
 TRIPS_SHARE = 0.3  # of the time limit at most: day trips (day_trips.py), each dispatched part by part (parts.py)
 TRIPS_SEARCH = 0.7  # of the day trips' time: trying trips; the rest the dispatch through every stage of those kept
@@ -72,7 +73,7 @@ def plan_outage(
     'two-phase' (default): routings from the packing MILP, refill shuttles (with charge points) and the
     block-level routing relaxation warm-started from the best so far, each dispatched by the exact MILP
     (model.py) with the routing fixed; `stages` holds the plan's own stage values with bounds over every
-    shelter (fleet_bound.py). 'exact': the exact MILP alone (network flow per car, per-slot plug binaries), its
+    shelter (stage_bounds.py). 'exact': the exact MILP alone (network flow per car, per-slot plug binaries), its
     own bound over the candidate stations. The gap is the final stage's against the tighter of the bound and
     the perfect-relocation bound (two-phase: the perfect-relocation bound)."""
     if formulation not in FORMULATIONS:
@@ -122,8 +123,8 @@ def _two_phase(
 ) -> OutagePlan:
     """The packing routing and the greedy routing, each dispatched exactly (the exact MILP rations tier 1 where
     the rule cannot); the routing relaxation over the candidate stations (and the best plan's) warm-started
-    from the better, for relocations; the exact dispatch of its routing; the bounds of the fleet relaxation
-    over every shelter (fleet_bound.py) with what time is left."""
+    from the better, for relocations; the exact dispatch of its routing; the bounds over every shelter
+    (stage_bounds.py: the route LP's, or the fleet relaxation's) with what time is left."""
     started = time.perf_counter()
 
     def left() -> float:
@@ -154,7 +155,7 @@ def _two_phase(
     elif plan.status == "optimal":
         plan = replace(plan, status="feasible")  # the dispatch is optimal, the routing unexamined
     clock.lap("dispatch")
-    _fleet_stages(data, plan, outcome, cand, max(left(), BOUND_SHARE * limit), clock)  # the bound keeps its share
+    _stage_bounds(data, plan, outcome, cand, max(left(), BOUND_SHARE * limit), clock)  # the bound keeps its share
     return _finish(plan, greedy, outcome, clock, relaxation_bound=False)
 
 
@@ -244,7 +245,7 @@ def _with_trips(data: OutageInput, start: OutagePlan, limit: float, budget: floa
     return replace(found, notes=(*start.notes, note))
 
 
-def _fleet_stages(
+def _stage_bounds(
     data: OutageInput,
     plan: OutagePlan,
     outcome: Stages,
@@ -253,17 +254,18 @@ def _fleet_stages(
     clock: Clock,
 ) -> None:
     """Replace the routing relaxation's stage values by the plan's own and its bounds by those that hold over
-    every shelter: the fleet relaxation's (fleet_bound.py), or the routing relaxation's where that is tighter
-    and its candidate stations are every shelter each car can reach (``complete_candidates``), the tier-1 one
-    only if the plan has the count its full stage reached. The relaxation's figures stay in the notes."""
+    every shelter: stage_bounds.py's (the route LP's or the fleet relaxation's), or the routing relaxation's
+    where that is tighter and its candidate stations are every shelter each car can reach
+    (``complete_candidates``), the tier-1 one only if the plan has the count its full stage reached. The
+    relaxation's figures stay in the notes."""
     try:
-        bounds = fleet_bounds(data, int(plan.score[0]), time_limit_s)
+        bounds, source = stage_bounds(data, int(plan.score[0]), plan.assignment, time_limit_s)
     except Exception:  # a modelling bug must not lose the plan
-        log.exception("fleet bound failed")
-        bounds = {}
-    clock.lap("fleet_bound")
+        log.exception("stage bounds failed")
+        bounds, source = {}, "failed"
+    clock.lap("stage_bounds")
     outcome.notes.append(
-        "bounds over every shelter (fleet relaxation): " + ", ".join(f"{k} {v:.3f}" for k, v in bounds.items())
+        f"bounds over every shelter ({source}): " + ", ".join(f"{k} {v:.3f}" for k, v in bounds.items())
     )
     if complete_candidates(data, cand) and "full" in outcome.values:
         full_value, full_bound = outcome.values["full"]

@@ -41,12 +41,14 @@ def test_route_dp_stays_home_when_nothing_pays() -> None:
     assert set(route.stations) == {-1}
 
 
+@pytest.mark.parametrize("presence", [False, True])  # exact pricing (route_search.py), the multiplier's search
 @pytest.mark.parametrize("cars", [1, 2])
-def test_lagrangian_bound_holds_above_the_exact_optimum(cars: int) -> None:
+def test_lagrangian_bound_holds_above_the_exact_optimum(cars: int, presence: bool) -> None:
     data = two_shelters(tuple(car(kwh=4.0 + k, car_id=f"ev{k}") for k in range(cars)))
     exact = plan_outage(data, 30.0, formulation="exact")
     assert exact.status == "optimal"
-    state = route_lp(data, exact.score[0], 30.0, exact.assignment)
+    state = route_lp(data, exact.score[0], 30.0, exact.assignment, presence=presence)
+    assert state.exact is not presence
     assert state.bound is not None
     assert state.master_kwh is not None
     assert state.bound >= exact.tier1_kwh - 1e-6

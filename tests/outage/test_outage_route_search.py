@@ -1,0 +1,131 @@
+"""The route LP's exact pricing (route_search.py): the branch and bound's best route against every route
+enumerated by hand on small cases, its bound when stopped early, and the route LP bound it gives against the
+exact MILP's optimum and the fleet relaxation's, worked out by hand."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from outage_cases import car, two_shelters
+
+from optimizer.outage import OutageShelter, plan_outage
+from optimizer.outage.fleet_bound import fleet_bounds
+from optimizer.outage.inputs import OutageInput
+from optimizer.outage.route_pricing import CarData, Prices, Route, car_data, route_value
+from optimizer.outage.route_search import search_pricing
+from optimizer.outage.stage_bounds import stage_bounds
+
+
+def every_route(cd: CarData, n_t: int, block: int) -> list[Route]:
+    """Every route of the car by enumeration: the block it leaves in, then a station per block (moves only
+    along trips that fit in a block)."""
+    n_b, n = cd.depart_arrival.shape[0], len(cd.stations)
+    out = []
+    for b0 in range(n_b):
+        for seq in itertools.product(range(n), repeat=n_b - b0):
+            if cd.depart_arrival[b0, seq[0]] < 0:
+                continue
+            arrivals = [(k + 1) * block for k in range(b0)] + [int(cd.depart_arrival[b0, seq[0]])]
+            drive, ok = float(cd.home_drive[seq[0]]), True
+            for k in range(1, len(seq)):
+                step = int(cd.move_arrival[seq[k - 1], seq[k]])
+                ok = ok and step >= 0
+                arrivals.append((b0 + k) * block + max(step, 0))
+                drive += float(cd.move_drive[seq[k - 1], seq[k]])
+            if ok:
+                out.append(Route((-1,) * b0 + tuple(seq), tuple(arrivals), drive))
+    return out
+
+
+def random_prices(cd: CarData, seed: int) -> Prices:
+    """Net values per kW in [-0.5, 1.5) per (station, slot), no occupancy, convexity dual 0.5."""
+    net = np.random.default_rng(seed).uniform(-0.5, 1.5, cd.cap.shape)
+    return Prices(net, np.zeros_like(net), 0.5, net)
+
+
+def three_blocks(kwh: float) -> OutageInput:
+    """two_shelters with 24 slots (6 blocks of 4) and one car of `kwh` (1 kWh a trip, 1 kW)."""
+    return two_shelters((car(kwh=kwh),), n_slots=24)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("kwh", [3.0, 6.0, 30.0])
+def test_search_finds_the_best_of_every_route(seed: int, kwh: float) -> None:
+    # small budgets make the energy limit bind, where one multiplier cannot tell the best route (3 kWh: two
+    # drives leave 1 kWh to deliver); 30 kWh: the route with the most good slots.
+    data = three_blocks(kwh)
+    cd = car_data(data, 0)
+    pr = random_prices(cd, seed)
+    args = (data.slot_hours, data.n_slots, data.block_slots)
+    values = [route_value(cd, pr, r, *args) for r in every_route(cd, data.n_slots, data.block_slots)]
+    best = max([*values, -0.5])
+    found = search_pricing(cd, pr, data.slot_hours, data.block_slots, data.n_slots)
+    assert found.exact
+    assert found.bound == pytest.approx(best, abs=1e-9)  # -0.5: the route that never leaves (convexity 0.5)
+    if best > -0.5:
+        value, route = found.routes[0]
+        assert value == pytest.approx(best, abs=1e-9)
+        assert route_value(cd, pr, route, *args) == pytest.approx(best, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_search_stopped_early_still_bounds_every_route(seed: int) -> None:
+    data = three_blocks(6.0)
+    cd = car_data(data, 0)
+    pr = random_prices(cd, seed)
+    best = max(route_value(cd, pr, r, data.slot_hours, data.n_slots, data.block_slots) for r in every_route(cd, 24, 4))
+    full = search_pricing(cd, pr, data.slot_hours, data.block_slots, data.n_slots)
+    early = search_pricing(cd, pr, data.slot_hours, data.block_slots, data.n_slots, node_limit=3)
+    assert not early.exact
+    assert early.nodes < full.nodes
+    assert early.bound >= best - 1e-9
+    assert early.routes == () or early.routes[0][0] <= best + 1e-9
+
+
+def test_presence_windows_are_refused_by_name() -> None:
+    data = three_blocks(6.0)
+    cd = car_data(data, 0)
+    pr = replace(random_prices(cd, 0), windows=((0, 1, 2, 1.0),))
+    with pytest.raises(ValueError, match="presence windows"):
+        search_pricing(cd, pr, data.slot_hours, data.block_slots, data.n_slots)
+
+
+def a_then_b() -> OutageInput:
+    """A needs 1 kW in slots 0-7 only, B in slots 8-15 only; no batteries; the 10 kWh, 1 kW car at the depot,
+    one slot from each."""
+    t = np.arange(16)
+    a = OutageShelter("A", (t < 8).astype(float), np.zeros(16))
+    b = OutageShelter("B", (t >= 8).astype(float), np.zeros(16))
+    return replace(two_shelters(), shelters=(a, b))
+
+
+def test_the_route_lp_bound_pays_the_drive_the_fleet_relaxation_skips() -> None:
+    # B needs nothing before slot 8, so it can be fully served (count 1, proven by count_bound). Fully serving
+    # it, the car must be at B by slot 8, so it leaves A at the start of block 1 at the latest (moves take a
+    # slot, at block starts): A slots 1-3 (1.5 kWh) + B slots 8-15 (4.0) = 5.5 kWh, the exact optimum. The
+    # fleet relaxation has the car at A through slot 7 and at B from slot 8 without the drive: 3.5 + 4.0 = 7.5.
+    data = a_then_b()
+    exact = plan_outage(data, 30.0, formulation="exact")
+    assert exact.status == "optimal"
+    assert exact.score[0] == 1
+    assert exact.tier1_kwh == pytest.approx(5.5, abs=1e-6)
+    assert fleet_bounds(data, plan_full=1)["tier1"] == pytest.approx(7.5, abs=1e-3)
+    bounds, note = stage_bounds(data, 1, exact.assignment, 10.0)
+    assert note.startswith("route LP")
+    assert bounds == {"full": 1.0, "tier1": pytest.approx(5.5, abs=1e-4)}
+    plan = plan_outage(data, 30.0)
+    value, bound = plan.stages["tier1"]
+    assert value == pytest.approx(5.5, abs=1e-6)
+    assert bound == pytest.approx(5.5, abs=1e-4)
+
+
+def test_charge_points_or_an_unproven_count_keep_the_fleet_relaxation() -> None:
+    # two_shelters: both bridge until a car could arrive (count_bound 2) but no plan serves both: with the
+    # plan's count 1 unproven by the cut, the fleet relaxation bounds (and tightens the count to 1).
+    data = two_shelters()
+    bounds, note = stage_bounds(data, 1, np.array([[0, 0, 0, 0]]), 10.0)
+    assert note == "fleet relaxation"
+    assert bounds["full"] == 1.0
