@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 TOLERANCE = 1e-7  # reduced cost (kWh) below which a column does not improve the master
 MAX_ROUNDS = 400
 PRIMAL_SIMPLEX = 4  # HiGHS simplex_strategy: re-solves after adding columns in about a third of dual's time
+SEARCH_NODES = 30_000  # route prefixes the exact pricing may open per class and round (its bound stays valid)
 SMOOTHING = 0.7  # weight of the best Lagrangian point in the duals the routes are priced at
 
 
@@ -122,7 +123,8 @@ def _generate(state: RouteLP, data: OutageInput, time_limit_s: float, started: f
     hs.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)  # new columns keep the basis primal feasible
     center: np.ndarray | None = None
     while state.rounds < MAX_ROUNDS and time.perf_counter() - started < time_limit_s:
-        hs.setOptionValue("time_limit", max(time_limit_s - (time.perf_counter() - started), 0.5))
+        left = max(time_limit_s - (time.perf_counter() - started), 0.5)
+        hs.setOptionValue("time_limit", hs.getRunTime() + left)  # HiGHS's LP clock runs on across re-solves
         hs.run()
         if hs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             log.info("route LP: master ended %s", hs.getModelStatus())
@@ -156,7 +158,7 @@ def _lagrangian(state: RouteLP, duals: np.ndarray, data: OutageInput) -> tuple[f
     for k, c in enumerate(state.classes):
         pr = replace(prices(master, state.cars[k], duals, master.convexity[k]), convexity=0.0)
         if state.exact:
-            res = search_pricing(state.cars[k], pr, data.slot_hours, data.block_slots, data.n_slots)
+            res = search_pricing(state.cars[k], pr, data.slot_hours, data.block_slots, data.n_slots, SEARCH_NODES)
             ub, routes = res.bound, [r for _, r in res.routes[:COLUMNS_PER_CLASS]]
         else:
             ub, routes = class_bound(state.cars[k], pr, data.slot_hours, data.block_slots)

@@ -22,7 +22,7 @@ import numpy as np
 
 from optimizer.outage.route_pricing import CarData, Prices, Route, route_value
 
-GRID = 64  # energy multipliers on the grid the bounds are taken over
+GRID = 160  # energy multipliers on the grid the bounds are taken over
 TOLERANCE = 1e-7  # kWh: a prefix whose bound is within this of the incumbent is dropped
 
 

@@ -50,12 +50,15 @@ SHUTTLE_DISPATCH_SHARE = 0.1  # of the time limit: each tier-stage dispatch with
 SHUTTLE_ROUNDS = 4  # rounds of refill shuttles, each from the plan the last one gave
 SHUTTLE_FLOOR_SHARE = 0.6  # of the time limit: no further shuttle round once less than this is left
 FIRST_DISPATCH_SHARE = 0.1  # of the time limit: exact dispatch of the greedy routing
-BOUND_SHARE = 0.2  # of the time limit, kept for the bounds over every shelter (stage_bounds.py)
+BOUND_SHARE = 0.4  # of the time limit at most: the bounds over every shelter (stage_bounds.py; an LP that has
+# converged stops early), taken before the routing relaxation
+BOUND_MIN_SHARE = 0.2  # of the time limit: the bounds get at least this even if the earlier phases ran long
+FINISH_S = 1.5  # seconds kept for the perfect-relocation bound and the last round of the bounds
 ROUTING_SHARE = 0.5  # of the time then left for the routing stages; the exact dispatch of its routing the rest
 TRIPS_SHARE = 0.3  # of the time limit at most: day trips (day_trips.py), each dispatched part by part (parts.py)
 TRIPS_SEARCH = 0.7  # of the day trips' time: trying trips; the rest the dispatch through every stage of those kept
 TRIP_PART_SHARE = 0.03  # of the time limit: the tier-stage dispatch of one part while trying a trip
-TRIPS_RESERVE = 0.25  # of the time limit, kept after the day trips for the routing relaxation (besides BOUND_SHARE)
+TRIPS_RESERVE = 0.45  # of the time limit, kept after the day trips for the bounds and the routing relaxation
 TRIP_PART_CARS = 4  # a trip whose part has more cars (all cars at a charge point share one part) is not tried
 TRIPS_MIN_S = 6.0  # no day trips with less time than this for them (the dispatch of each part takes ~0.3-3 s)
 PARTS_MIN_S = 8.0  # the packing routing is dispatched part by part only with this many seconds for it (else whole)
@@ -122,27 +125,28 @@ def _two_phase(
     data: OutageInput, cand: dict[int, list[int]], greedy: OutagePlan, limit: float, gap: float, clock: Clock
 ) -> OutagePlan:
     """The packing routing and the greedy routing, each dispatched exactly (the exact MILP rations tier 1 where
-    the rule cannot); the routing relaxation over the candidate stations (and the best plan's) warm-started
-    from the better, for relocations; the exact dispatch of its routing; the bounds over every shelter
-    (stage_bounds.py: the route LP's, or the fleet relaxation's) with what time is left."""
+    the rule cannot), with day trips; the bounds over every shelter (stage_bounds.py: the route LP's, or the
+    fleet relaxation's; at most BOUND_SHARE of the limit, at least BOUND_MIN_SHARE); then, with what time is
+    left, the routing relaxation over the candidate stations (and the best plan's) warm-started from the
+    best plan, for relocations, and the exact dispatch of its routing."""
     started = time.perf_counter()
 
     def left() -> float:
         return limit - (time.perf_counter() - started)
 
     start = _best_start(data, greedy, limit, clock)
-    start = _with_trips(
-        data, start, limit, min(TRIPS_SHARE * limit, left() - (BOUND_SHARE + TRIPS_RESERVE) * limit), clock
-    )
+    start = _with_trips(data, start, limit, min(TRIPS_SHARE * limit, left() - TRIPS_RESERVE * limit), clock)
     cand = candidate_sets(data, _merged(greedy_stations(greedy), greedy_stations(start)))
     start = in_car_order(start, identical_groups(data, cand))
+    bound_s = max(min(BOUND_SHARE * limit, left() - FINISH_S), BOUND_MIN_SHARE * limit)
+    bounds = _bounds_over_every_shelter(data, start, bound_s, clock)
     outcome = Stages()
     plan = start
     try:
         routing = build_routing_model(data, cand)
         warm_start_routing(routing, start)
         clock.lap("routing_build")
-        budget = ROUTING_SHARE * (left() - BOUND_SHARE * limit)
+        budget = ROUTING_SHARE * (left() - FINISH_S)
         outcome = solve_stages(routing, HighsModel(routing), max(budget, 1.0), gap, clock, prefix="routing_")
     except Exception as exc:  # a modelling bug must not lose the plan
         log.exception("outage routing relaxation failed; keeping the best plan so far")
@@ -150,12 +154,12 @@ def _two_phase(
     if outcome.run is not None:
         assignment = routing_assignment(routing, data)
         if not np.array_equal(assignment, start.assignment):
-            found = dispatch_safely(data, assignment, max(left() - BOUND_SHARE * limit, 1.0), clock, "dispatch_")
+            found = dispatch_safely(data, assignment, max(left() - FINISH_S, 1.0), clock, "dispatch_")
             plan = start if found is None or found.score < start.score else found
     elif plan.status == "optimal":
         plan = replace(plan, status="feasible")  # the dispatch is optimal, the routing unexamined
     clock.lap("dispatch")
-    _stage_bounds(data, plan, outcome, cand, max(left(), BOUND_SHARE * limit), clock)  # the bound keeps its share
+    _stage_values(data, plan, outcome, cand, bounds)
     return _finish(plan, greedy, outcome, clock, relaxation_bound=False)
 
 
@@ -245,25 +249,34 @@ def _with_trips(data: OutageInput, start: OutagePlan, limit: float, budget: floa
     return replace(found, notes=(*start.notes, note))
 
 
-def _stage_bounds(
+def _bounds_over_every_shelter(
+    data: OutageInput, start: OutagePlan, time_limit_s: float, clock: Clock
+) -> tuple[dict[str, float], str]:
+    """stage_bounds.py's bounds with the start plan's count and routes (valid over every plan with at least
+    that count, so over what the routing relaxation finds after) and where they come from; ({}, 'failed') on
+    a modelling bug."""
+    try:
+        found = stage_bounds(data, int(start.score[0]), start.assignment, time_limit_s)
+    except Exception:  # a modelling bug must not lose the plan
+        log.exception("stage bounds failed")
+        found = ({}, "failed")
+    clock.lap("stage_bounds")
+    return found
+
+
+def _stage_values(
     data: OutageInput,
     plan: OutagePlan,
     outcome: Stages,
     cand: dict[int, list[int]],
-    time_limit_s: float,
-    clock: Clock,
+    found: tuple[dict[str, float], str],
 ) -> None:
     """Replace the routing relaxation's stage values by the plan's own and its bounds by those that hold over
-    every shelter: stage_bounds.py's (the route LP's or the fleet relaxation's), or the routing relaxation's
-    where that is tighter and its candidate stations are every shelter each car can reach
-    (``complete_candidates``), the tier-1 one only if the plan has the count its full stage reached. The
+    every shelter (`found`: stage_bounds.py's, the route LP's or the fleet relaxation's, and their source), or
+    the routing relaxation's where that is tighter and its candidate stations are every shelter each car can
+    reach (``complete_candidates``), the tier-1 one only if the plan has the count its full stage reached. The
     relaxation's figures stay in the notes."""
-    try:
-        bounds, source = stage_bounds(data, int(plan.score[0]), plan.assignment, time_limit_s)
-    except Exception:  # a modelling bug must not lose the plan
-        log.exception("stage bounds failed")
-        bounds, source = {}, "failed"
-    clock.lap("stage_bounds")
+    bounds, source = dict(found[0]), found[1]
     outcome.notes.append(
         f"bounds over every shelter ({source}): " + ", ".join(f"{k} {v:.3f}" for k, v in bounds.items())
     )
