@@ -170,7 +170,10 @@ class HighsModel:
         compile_s = 0.0
         try:
             compile_s = self._sync()
-            for name, value in options.items().items():
+            settings = options.items()
+            if not self._integer():  # HiGHS's LP clock runs on across runs: the limit is per run here
+                settings["time_limit"] = self.highs.getRunTime() + float(settings["time_limit"])
+            for name, value in settings.items():
                 self.highs.setOptionValue(name, value)
             if warm_start:
                 self._warm_start()
@@ -185,14 +188,17 @@ class HighsModel:
                 False, False, f"error: {type(exc).__name__}: {exc}", None, None, None, compile_s, wall - compile_s, 0.0
             )
 
+    def _integer(self) -> bool:
+        """True if the compiled model has integer columns (HiGHS's MIP solver times each run by itself)."""
+        return self.matrices is not None and bool(self.matrices.integer.any())
+
     def _outcome(self, compile_s: float, before_s: float, highs_s: float) -> RunOutcome:
         tick = time.perf_counter()
         h, info = self.highs, self.highs.getInfo()
         status = h.getModelStatus()
         has = info.primal_solution_status == FEASIBLE
         objective = float(info.objective_function_value) if has else None
-        mip = self.matrices is not None and bool(self.matrices.integer.any())
-        bound = float(info.mip_dual_bound) if mip else objective
+        bound = float(info.mip_dual_bound) if self._integer() else objective
         if bound is not None and not np.isfinite(bound):
             bound = None
         values = self.values(np.asarray(h.getSolution().col_value)) if has else None

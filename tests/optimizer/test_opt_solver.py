@@ -104,3 +104,35 @@ def test_fixed_variable_moves_to_the_bounds() -> None:
     assert run.objective == pytest.approx(3.0)
     assert run.values is not None
     assert run.values["x"].tolist() == [2.0]
+
+
+def test_an_lp_re_solve_gets_its_own_time_limit() -> None:
+    # HiGHS times LPs on a clock that runs on across runs of one Highs object: without a per-run limit, a kept
+    # model whose earlier solves took longer in all than the next run's limit stops at once (TimeLimit, no
+    # plan). Re-solves after every cost changed take r_i seconds each; one more, given twice the longest r_i
+    # (far below the clock's total by then), must still finish optimal.
+    rng = np.random.default_rng(7)
+    n, rows = 1500, 400
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(n), bounds=(0.0, 1.0))
+    m.tilt = pyo.Param(mutable=True, initialize=0.0)
+    cost, noise = rng.uniform(1.0, 10.0, n), rng.uniform(-3.0, 3.0, n)
+    weight = rng.uniform(1.0, 10.0, (rows, n)) * (rng.random((rows, n)) < 0.05)
+    m.cap = pyo.Constraint(
+        range(rows), rule=lambda _m, r: sum(float(weight[r, i]) * _m.x[i] for i in np.flatnonzero(weight[r])) <= 20.0
+    )
+    m.obj = pyo.Objective(
+        expr=sum((float(cost[i]) + m.tilt * float(noise[i])) * m.x[i] for i in range(n)), sense=pyo.maximize
+    )
+    held = HighsModel(m)
+    assert held.solve(HighsOptions(time_limit_s=60.0)).optimal
+    longest = 0.0
+    for k in range(1, 9):
+        m.tilt.set_value(k % 2 * 1.0 + k / 10)
+        before = held.highs.getRunTime()
+        assert held.solve(HighsOptions(time_limit_s=60.0)).optimal
+        longest = max(longest, held.highs.getRunTime() - before)
+    assert held.highs.getRunTime() > 2 * longest  # the clock's total is past the next run's limit
+    m.tilt.set_value(0.5)
+    again = held.solve(HighsOptions(time_limit_s=2 * longest))
+    assert again.termination == "Optimal"
