@@ -183,7 +183,8 @@ def main() -> None:
             f"{pd.Timestamp.now(tz='UTC'):%Y-%m-%d %H:%M} UTC, total {time.perf_counter() - started:.0f} s; "
             f"MILP limit {args.limit:g} s per run (all phases and lexicographic stages share it).",
             "72 h from 2024-09-01 14:00 JST. 'full bound' and 'tier-1 bound' are proven bounds of the first two "
-            "stages (two-phase: the fleet relaxation's over every shelter, or the routing relaxation's where its "
+            "stages (two-phase: over every shelter, the route LP's without charge points when the count is "
+            "proven, else the fleet relaxation's; or the routing relaxation's where its "
             "candidates are every shelter; exact: HiGHS's on the exact MILP over each car's candidate stations "
             "only); status 'optimal' only if every stage closed; 'gap' is the "
             "final stage's against the tighter of its HiGHS bound and the perfect-relocation bound (the final "

@@ -2,8 +2,9 @@
 the scenario and the municipal outline shipped in the package (base_map.py; works offline). `?mode=live`
 (default) colours by live data quality; `?mode=autonomy` colours shelters by hours of autonomy in the newest
 outage plan run stored in the database (from /outage or the API; it survives a restart; `?run=<id>` picks another
-stored run) and draws its EV routes; a shelter's title adds its tier-1 kWh served / needed, and the run's line links
-to its page on /outage/runs. Operators and the disaster office."""
+stored run; a run pruned since says so, naming EMS_OUTAGE_RUNS_KEPT) and draws its EV routes; a shelter's title
+adds its tier-1 kWh served / needed, and the run's line links to its page on /outage/runs. Operators and the
+disaster office."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from api.dashboard.i18n import catalogue
 from api.dashboard.map_data import AUTONOMY_COLORS, QUALITY_COLORS, Projection, markers, projection
 from api.dashboard.templating import page_lang, render
 from api.routers.deps import ServiceDep
+from runtime.store.outage_retention import run_pruned
 from runtime.store.outage_runs import StoredOutageRun, get_run, latest_run
 from runtime.store.status import city_status
 from scenarios.model import Facility
@@ -75,8 +77,17 @@ def city_map(request: Request, svc: ServiceDep, user: MaybeUser, mode: str = "li
         "markers": markers(proj, facilities, statuses, lang, autonomy, plan_hours, tier1),
         "routes": route_lines(stored, facilities, proj) if stored else [],
         "has_run": stored is not None,
+        "missing": _missing_text(svc, run) if autonomy_mode and stored is None else "",
         "run": stored,
         "plan_hours": plan_hours,
         "legend": AUTONOMY_COLORS if autonomy_mode else QUALITY_COLORS,
     }
     return render(request, "map.html", user, context, refresh_s=None if autonomy_mode else 60)
+
+
+def _missing_text(svc: ServiceDep, run: str | None) -> str:
+    """The banner's message key when autonomy mode has no run to show: none stored yet, the asked-for run
+    pruned since (only the most recent are kept), or no such run."""
+    if run is None:
+        return "map.no_run"
+    return "outage.run_pruned" if run_pruned(svc.store, run) else "outage.run_not_found"

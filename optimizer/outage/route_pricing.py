@@ -7,15 +7,14 @@ min(its kW there, ``fleet_bound.useful_kw``) per slot; its energy (deliveries an
 discharge efficiency, a PHEV's fuel kWh added) within the car's battery above its floor. ``route_dp`` finds the
 best route under slot gains with the energy limit moved into the objective by a multiplier mu (a blocks x
 stations DP); ``class_bound`` searches mu (golden section): every mu gives an upper bound on the best route's
-value. ``exact_pricing`` bounds it by HiGHS on the single-car MILP instead. Units: kW per 30-min slot, kWh
-(AC, at the shelter); slots and blocks from data.start.
+value; route_search.py finds it exactly. Units: kW per 30-min slot, kWh (AC, at the shelter); slots and
+blocks from data.start.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 
 from optimizer.outage.fleet_bound import useful_kw
@@ -245,119 +244,3 @@ def class_bound(cd: CarData, pr: Prices, h: float, block: int) -> tuple[float, l
         if route not in routes:
             routes.append(route)
     return ordered[0][0] - pr.convexity, routes[:COLUMNS_PER_CLASS]
-
-
-class _Triplets:
-    """Sparse rows for a HiGHS model built by hand: columns with bounds and costs, rows of (column, value)."""
-
-    def __init__(self) -> None:
-        self.cost: list[float] = []
-        self.lower: list[float] = []
-        self.upper: list[float] = []
-        self.integer: list[int] = []
-        self.rows: list[tuple[float, float, list[int], list[float]]] = []
-
-    def col(self, cost: float, lower: float, upper: float, integer: bool = False) -> int:
-        self.cost.append(cost)
-        self.lower.append(lower)
-        self.upper.append(upper)
-        if integer:
-            self.integer.append(len(self.cost) - 1)
-        return len(self.cost) - 1
-
-    def row(self, lower: float, upper: float, cols: list[int], vals: list[float]) -> None:
-        self.rows.append((lower, upper, cols, vals))
-
-    def solve(self, time_limit_s: float) -> tuple[float | None, float | None]:
-        """Maximise; (incumbent, dual bound), None where HiGHS has none."""
-        hs = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy ships partial stubs
-        hs.setOptionValue("output_flag", False)
-        n = len(self.cost)
-        hs.addVars(n, np.array(self.lower), np.array(self.upper))
-        hs.changeColsCost(n, np.arange(n, dtype=np.int32), np.array(self.cost))
-        if self.integer:
-            idx = np.array(self.integer, dtype=np.int32)
-            hs.changeColsIntegrality(len(idx), idx, np.ones(len(idx), dtype=np.uint8))
-        for lower, upper, cols, vals in self.rows:
-            hs.addRow(lower, upper, len(cols), np.array(cols, dtype=np.int32), np.array(vals, dtype=float))
-        hs.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        hs.setOptionValue("time_limit", max(time_limit_s, 0.2))
-        hs.setOptionValue("mip_rel_gap", 1e-4)
-        hs.run()
-        info = hs.getInfo()
-        value = float(info.objective_function_value) if info.primal_solution_status == 2 else None
-        bound = float(info.mip_dual_bound) if self.integer else value
-        return value, bound if bound is not None and np.isfinite(bound) else None
-
-
-def exact_pricing(cd: CarData, pr: Prices, h: float, n_t: int, block: int, time_limit_s: float) -> float | None:
-    """HiGHS's bound on the class's best route value (deliveries' net value + visits, convexity dual not
-    subtracted) by the single-car MILP: stations per block as a network flow, kW only once arrived, the drives
-    and deliveries within the car's energy. None if HiGHS proves nothing in time."""
-    m = _Triplets()
-    x, g, y = _flow(m, cd)
-    energy = [(c, float(cd.home_drive[j])) for (j, _b), c in g.items()]
-    energy += [(c, float(cd.move_drive[r, j])) for (r, j, _b), c in y.items() if r != j]
-    arcs_in: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for (r, j, b), c in y.items():
-        arcs_in.setdefault((j, b), []).append((r, c))
-    for j in range(len(cd.stations)):
-        for t in range(n_t):
-            if cd.cap[j, t] > 0 and pr.net[j, t] > 0:
-                energy.append((_delivery(m, cd, pr, g, arcs_in, j, t, block), h))
-    m.row(-np.inf, cd.budget_kwh, [c for c, _ in energy], [v for _, v in energy])
-    for j, b0, b1, value in pr.windows:
-        if value > 0:
-            p = m.col(value, 0.0, 1.0)
-            m.row(-np.inf, 0.0, [p] + [x[j, b] for b in range(b0, b1 + 1)], [1.0] + [-1.0] * (b1 - b0 + 1))
-    return m.solve(time_limit_s)[1]
-
-
-Flow = tuple[dict[tuple[int, int], int], dict[tuple[int, int], int], dict[tuple[int, int, int], int]]
-
-
-def _flow(m: _Triplets, cd: CarData) -> Flow:
-    """x[j,b] (binary: at station j in block b), g[j,b] (leaves its start site for j in b), y[r,j,b] (r in b-1
-    to j in b, r == j a stay) with model.py's flow rows: arrivals = x = departures, one station per block,
-    one departure from the start site."""
-    n_b, n = cd.depart_arrival.shape[0], len(cd.stations)
-    x = {(j, b): m.col(0.0, 0.0, 1.0, True) for j in range(n) for b in range(n_b)}
-    g = {(j, b): m.col(0.0, 0.0, 1.0) for j in range(n) for b in range(n_b) if cd.depart_arrival[b, j] >= 0}
-    moves = [(r, j, b) for b in range(1, n_b) for r in range(n) for j in range(n) if cd.move_arrival[r, j] >= 0]
-    y = {k: m.col(0.0, 0.0, 1.0) for k in moves}
-    into: dict[tuple[int, int], list[int]] = {k: [] for k in x}
-    out: dict[tuple[int, int], list[int]] = {k: [] for k in x}
-    for (j, b), c in g.items():
-        into[j, b].append(c)
-    for (r, j, b), c in y.items():
-        into[j, b].append(c)
-        out[r, b - 1].append(c)
-    for (j, b), c in x.items():
-        m.row(0.0, 0.0, [c, *into[j, b]], [1.0] + [-1.0] * len(into[j, b]))
-        if b < n_b - 1:
-            m.row(0.0, 0.0, [c, *out[j, b]], [1.0] + [-1.0] * len(out[j, b]))
-    for b in range(n_b):
-        m.row(-np.inf, 1.0, [x[j, b] for j in range(n)], [1.0] * n)
-    m.row(-np.inf, 1.0, list(g.values()), [1.0] * len(g))
-    return x, g, y
-
-
-def _delivery(
-    m: _Triplets,
-    cd: CarData,
-    pr: Prices,
-    g: dict[tuple[int, int], int],
-    arcs_in: dict[tuple[int, int], list[tuple[int, int]]],
-    j: int,
-    t: int,
-    block: int,
-) -> int:
-    """kW column at (station j, slot t), at most cap x the arcs (from-station, column into (j, block of t))
-    along which the car has arrived by t."""
-    b = t // block
-    kw = m.col(float(pr.net[j, t]), 0.0, float(cd.cap[j, t]))
-    arrived = [c for r, c in arcs_in.get((j, b), []) if b * block + cd.move_arrival[r, j] <= t]
-    if (j, b) in g and cd.depart_arrival[b, j] <= t:
-        arrived.append(g[j, b])
-    m.row(-np.inf, 0.0, [kw, *arrived], [1.0] + [-float(cd.cap[j, t])] * len(arrived))
-    return kw

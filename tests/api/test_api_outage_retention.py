@@ -64,6 +64,11 @@ def _check_pruned(client: TestClient, job_id: str, run_id: str) -> None:
     assert page.status_code == 404
     assert "pruned" in page.text
     assert "EMS_OUTAGE_RUNS_KEPT" in page.text
+    on_map = client.get(f"/map?mode=autonomy&run={run_id}&lang=en").text  # the map says so too
+    assert 'id="no-outage-run" data-reason="outage.run_pruned"' in on_map
+    assert "EMS_OUTAGE_RUNS_KEPT" in on_map
+    never = client.get("/map?mode=autonomy&run=nosuchrun&lang=en").text
+    assert 'data-reason="outage.run_not_found"' in never
     unknown = client.get("/api/v1/outage-plans/nosuchrun/plan.json")
     assert unknown.status_code == 404
     assert "no outage plan 'nosuchrun'" in unknown.json()["detail"]
