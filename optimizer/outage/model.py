@@ -135,7 +135,7 @@ def add_ev_assignment(m: pyo.ConcreteModel, data: OutageInput, cand: Mapping[int
     m.leave = pyo.Constraint(
         [k for k in m.VSB if k[2] < last], rule=lambda _m, v, s, b: _m.x[v, s, b] == sum(out[v, s, b])
     )
-    vb = [(v, b) for v in cand for b in range(data.n_blocks)]
+    vb = [(v, b) for v in cand if cand[v] for b in range(data.n_blocks)]  # a car with no station: no row
     m.one_place = pyo.Constraint(vb, rule=lambda _m, v, b: sum(_m.x[v, s, b] for s in cand[v]) <= 1)
     for v, s, b in m.VSB:
         if not into[v, s, b]:

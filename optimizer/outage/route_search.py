@@ -186,4 +186,6 @@ def search_pricing(cd: CarData, pr: Prices, h: float, block: int, n_t: int, node
     with presence windows are not supported (their visit values are not in the bound)."""
     if pr.windows:
         raise ValueError("prices: presence windows are not priced by the route search; build the master without them")
+    if len(cd.stations) == 0:  # a car that can serve no shelter: only the route that never leaves
+        return Pricing(-pr.convexity, (), True, 0)
     return _Search(cd, pr, h, block, n_t).run(node_limit)

@@ -129,3 +129,15 @@ def test_charge_points_or_an_unproven_count_keep_the_fleet_relaxation() -> None:
     bounds, note = stage_bounds(data, 1, np.array([[0, 0, 0, 0]]), 10.0)
     assert note == "fleet relaxation"
     assert bounds["full"] == 1.0
+
+
+def test_a_car_that_can_serve_nowhere_changes_neither_plan_nor_bound() -> None:
+    # a V2H-only car (no V2L outlet) where no shelter has a V2H charger: it has no station. The planner's
+    # routing relaxation and the route LP must still work: the same 5.5 kWh plan and bound as without it.
+    data = replace(a_then_b(), evs=(car(), car(v2l=0.0, v2h=3.0, car_id="v2h-only")))
+    assert len(data.usable_evs) == 2
+    plan = plan_outage(data, 30.0)
+    assert plan.tier1_kwh == pytest.approx(5.5, abs=1e-6)
+    assert any(n.startswith("bounds over every shelter (route LP") for n in plan.notes)
+    assert plan.stages["tier1"][1] == pytest.approx(5.5, abs=1e-4)
+    assert not any("failed" in n for n in plan.notes)
