@@ -71,6 +71,7 @@ class RouteLP:
     classes: list[CarClass]
     start: dict[tuple[int, Route], int]
     exact: bool = True
+    gave_up: bool = False  # stopped at the check (give_up): the bound still far above the master
 
 
 def route_lp(
@@ -80,12 +81,15 @@ def route_lp(
     plan_assignment: np.ndarray | None = None,
     presence: bool = False,
     exact: bool = True,
+    give_up: tuple[float, float] | None = None,
 ) -> RouteLP:
     """Column generation (see the module docstring) for at most time_limit_s wall seconds, from the routes of
     plan_assignment (cars x blocks, shelter or -1) if given; presence: with the presence rows; exact: each
     class priced by the branch and bound of route_search.py (without presence rows only), else by the energy
-    multiplier's golden section (route_pricing.class_bound). Raises ValueError with charge points: a route
-    that recharges is not priced."""
+    multiplier's golden section (route_pricing.class_bound). give_up (seconds, relative gap): stop, with
+    ``gave_up`` set, at the first round after that many seconds whose bound is still more than that gap
+    above the master's value (a stalled generation). Raises ValueError with charge points: a route that
+    recharges is not priced."""
     if data.charge_points:
         raise ValueError("charge_points: the route LP prices no recharge; plan without charge points")
     started = time.perf_counter()
@@ -96,7 +100,7 @@ def route_lp(
     for k, route in start:
         add_route(master, cars[k], route, k, data)
     state = RouteLP(None, None, 0, len(start), 0.0, master, cars, classes, start, exact and not presence)
-    _generate(state, data, time_limit_s, started)
+    _generate(state, data, time_limit_s, started, give_up)
     state.seconds = time.perf_counter() - started
     return state
 
@@ -115,9 +119,11 @@ def _start_routes(
     return out
 
 
-def _generate(state: RouteLP, data: OutageInput, time_limit_s: float, started: float) -> None:
+def _generate(
+    state: RouteLP, data: OutageInput, time_limit_s: float, started: float, give_up: tuple[float, float] | None
+) -> None:
     """Rounds of master solve, pricing and new routes until none improves, the bound meets the master's
-    value or time is up; state's bound, master value, rounds and routes updated."""
+    value, time is up or (give_up) it stalls; state's bound, master value, rounds and routes updated."""
     hs, best = state.master.highs, np.inf
     hs.setOptionValue("solver", "simplex")
     hs.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)  # new columns keep the basis primal feasible
@@ -147,6 +153,15 @@ def _generate(state: RouteLP, data: OutageInput, time_limit_s: float, started: f
         log.debug("route LP round %d: master %.3f, bound %.3f, %d routes", state.rounds, state.master_kwh, best, added)
         if added == 0 or best - state.master_kwh <= 1e-6 * max(1.0, abs(state.master_kwh)):
             break
+        if give_up is not None and _stalled(state, best, time.perf_counter() - started, give_up):
+            state.gave_up = True
+            break
+
+
+def _stalled(state: RouteLP, best: float, elapsed_s: float, give_up: tuple[float, float]) -> bool:
+    """True once give_up's seconds have passed with the bound still more than its gap above the master."""
+    master = state.master_kwh or 0.0
+    return elapsed_s >= give_up[0] and best - master > give_up[1] * max(1.0, abs(master))
 
 
 def _lagrangian(state: RouteLP, duals: np.ndarray, data: OutageInput) -> tuple[float, list[list[Route]]]:

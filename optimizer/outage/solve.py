@@ -50,7 +50,7 @@ SHUTTLE_DISPATCH_SHARE = 0.1  # of the time limit: each tier-stage dispatch with
 SHUTTLE_ROUNDS = 4  # rounds of refill shuttles, each from the plan the last one gave
 SHUTTLE_FLOOR_SHARE = 0.6  # of the time limit: no further shuttle round once less than this is left
 FIRST_DISPATCH_SHARE = 0.1  # of the time limit: exact dispatch of the greedy routing
-BOUND_SHARE = 0.4  # of the time limit at most: the bounds over every shelter (stage_bounds.py; an LP that has
+BOUND_SHARE = 0.5  # of the time limit at most: the bounds over every shelter (stage_bounds.py; an LP that has
 # converged stops early), taken before the routing relaxation
 BOUND_MIN_SHARE = 0.2  # of the time limit: the bounds get at least this even if the earlier phases ran long
 FINISH_S = 1.5  # seconds kept for the perfect-relocation bound and the last round of the bounds

@@ -12,8 +12,10 @@ import pytest
 from outage_cases import car, two_shelters
 
 from optimizer.outage import OutageShelter, plan_outage
+from optimizer.outage import stage_bounds as stage_bounds_module
 from optimizer.outage.fleet_bound import fleet_bounds
 from optimizer.outage.inputs import OutageInput
+from optimizer.outage.route_lp import RouteLP, route_lp
 from optimizer.outage.route_pricing import CarData, Prices, Route, car_data, route_value
 from optimizer.outage.route_search import search_pricing
 from optimizer.outage.stage_bounds import stage_bounds
@@ -141,3 +143,42 @@ def test_a_car_that_can_serve_nowhere_changes_neither_plan_nor_bound() -> None:
     assert any(n.startswith("bounds over every shelter (route LP") for n in plan.notes)
     assert plan.stages["tier1"][1] == pytest.approx(5.5, abs=1e-4)
     assert not any("failed" in n for n in plan.notes)
+
+
+@pytest.mark.parametrize(("route_bound", "kept"), [(6.0, 6.0), (9.0, 7.5)])
+def test_a_stalled_route_lp_yields_to_the_fleet_relaxation_where_that_is_tighter(
+    monkeypatch: pytest.MonkeyPatch, route_bound: float, kept: float
+) -> None:
+    # a route LP that gave up (stalled at its check) with some bound: the fleet relaxation (7.5 here, by hand
+    # above) runs after it and the smaller of the two is reported.
+    data = a_then_b()
+    exact = plan_outage(data, 30.0, formulation="exact")
+
+    def stalled(*args: object, **kwargs: object) -> RouteLP:
+        state = route_lp(*args, **kwargs)  # type: ignore[arg-type]
+        return replace(state, bound=route_bound, master_kwh=5.0, gave_up=True)
+
+    monkeypatch.setattr(stage_bounds_module, "route_lp", stalled)
+    bounds, note = stage_bounds(data, 1, exact.assignment, 10.0)
+    assert bounds["tier1"] == pytest.approx(kept, abs=1e-3)
+    assert "gave up" in note
+    assert note.endswith("the smaller kept")
+
+
+def test_the_route_lp_gives_up_when_its_bound_stays_far_above_its_master() -> None:
+    # two cars (4 and 6 kWh) on a_then_b: the exact optimum is 7.0 kWh with B fully served, and generation
+    # closes on it in 3 rounds. give_up=(0 s, gap 0) stops at the first round whose bound is above the master's
+    # value, with gave_up set and a bound that is still valid (above the converged one).
+    data = replace(a_then_b(), evs=(car(kwh=4.0), car(kwh=6.0, car_id="ev2")))
+    exact = plan_outage(data, 30.0, formulation="exact")
+    assert exact.score[0] == 1
+    assert exact.tier1_kwh == pytest.approx(7.0, abs=1e-6)
+    full = route_lp(data, exact.score[0], 30.0, exact.assignment)
+    assert not full.gave_up
+    assert full.bound is not None
+    assert full.bound == pytest.approx(7.0, abs=1e-4)
+    state = route_lp(data, exact.score[0], 30.0, exact.assignment, give_up=(0.0, 0.0))
+    assert state.gave_up
+    assert state.rounds == 1 < full.rounds
+    assert state.bound is not None
+    assert state.bound > full.bound + 1.0
