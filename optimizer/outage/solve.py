@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -55,6 +56,8 @@ BOUND_SHARE = 0.5  # of the time limit at most: the bounds over every shelter (s
 BOUND_MIN_SHARE = 0.2  # of the time limit: the bounds get at least this even if the earlier phases ran long
 FINISH_S = 1.5  # seconds kept for the perfect-relocation bound and the last round of the bounds
 ROUTING_SHARE = 0.5  # of the time then left for the routing stages; the exact dispatch of its routing the rest
+ROUTING_MIN_S = 10.0  # no routing relaxation with less than this left (its four stages take ~1 s each at least) ...
+ROUTING_MIN_SHARE = 0.2  # ... or than this share of the limit if that is less (short limits on small cases)
 TRIPS_SHARE = 0.3  # of the time limit at most: day trips (day_trips.py), each dispatched part by part (parts.py)
 TRIPS_SEARCH = 0.7  # of the day trips' time: trying trips; the rest the dispatch through every stage of those kept
 TRIP_PART_SHARE = 0.03  # of the time limit: the tier-stage dispatch of one part while trying a trip
@@ -140,13 +143,34 @@ def _two_phase(
     start = in_car_order(start, identical_groups(data, cand))
     bound_s = max(min(BOUND_SHARE * limit, left() - FINISH_S), BOUND_MIN_SHARE * limit)
     bounds = _bounds_over_every_shelter(data, start, bound_s, clock)
-    outcome = Stages()
-    plan = start
+    floor_s = min(ROUTING_MIN_S, ROUTING_MIN_SHARE * limit)
+    plan, outcome = _relocations(data, cand, start, lambda: left() - FINISH_S, gap, clock, floor_s)
+    _stage_values(data, plan, outcome, cand, bounds)
+    return _finish(plan, greedy, outcome, clock, relaxation_bound=False)
+
+
+def _relocations(
+    data: OutageInput,
+    cand: dict[int, list[int]],
+    start: OutagePlan,
+    seconds_left: Callable[[], float],
+    gap: float,
+    clock: Clock,
+    floor_s: float,
+) -> tuple[OutagePlan, Stages]:
+    """The routing relaxation over the candidate stations warm-started from the start plan (ROUTING_SHARE of
+    the seconds left), its routing dispatched exactly in the rest and kept if it ranks higher; skipped (noted)
+    with less than `floor_s` left, where its stages would run past the limit."""
+    outcome, plan = Stages(), start
+    if seconds_left() < floor_s:
+        outcome.notes.append(f"routing relaxation skipped: {max(seconds_left(), 0.0):.1f} s left")
+        outcome.optimal = False
+        return (replace(plan, status="feasible") if plan.status == "optimal" else plan), outcome
     try:
         routing = build_routing_model(data, cand)
         warm_start_routing(routing, start)
         clock.lap("routing_build")
-        budget = ROUTING_SHARE * (left() - FINISH_S)
+        budget = ROUTING_SHARE * seconds_left()
         outcome = solve_stages(routing, HighsModel(routing), max(budget, 1.0), gap, clock, prefix="routing_")
     except Exception as exc:  # a modelling bug must not lose the plan
         log.exception("outage routing relaxation failed; keeping the best plan so far")
@@ -154,13 +178,12 @@ def _two_phase(
     if outcome.run is not None:
         assignment = routing_assignment(routing, data)
         if not np.array_equal(assignment, start.assignment):
-            found = dispatch_safely(data, assignment, max(left() - FINISH_S, 1.0), clock, "dispatch_")
+            found = dispatch_safely(data, assignment, max(seconds_left(), 1.0), clock, "dispatch_")
             plan = start if found is None or found.score < start.score else found
     elif plan.status == "optimal":
         plan = replace(plan, status="feasible")  # the dispatch is optimal, the routing unexamined
     clock.lap("dispatch")
-    _stage_values(data, plan, outcome, cand, bounds)
-    return _finish(plan, greedy, outcome, clock, relaxation_bound=False)
+    return plan, outcome
 
 
 def _merged(*extras: dict[int, set[int]]) -> dict[int, set[int]]:

@@ -182,3 +182,19 @@ def test_the_route_lp_gives_up_when_its_bound_stays_far_above_its_master() -> No
     assert state.rounds == 1 < full.rounds
     assert state.bound is not None
     assert state.bound > full.bound + 1.0
+
+
+def test_the_routing_relaxation_is_skipped_when_too_little_time_is_left() -> None:
+    # a_then_b's 5.5 kWh needs the relocation A -> B that only the routing relaxation finds (the packing and
+    # the day trips give 4.0). With 5 s the relaxation still runs (its floor is a fifth of the limit, 1 s); with
+    # less than that left after the bounds it is skipped and noted, the 4.0-kWh plan kept, its bound valid.
+    short = plan_outage(a_then_b(), 5.0)
+    assert not any(n.startswith("routing relaxation skipped") for n in short.notes)
+    assert short.tier1_kwh == pytest.approx(5.5, abs=1e-6)
+    squeezed = plan_outage(a_then_b(), 1.2)  # the bounds keep 20 % (0.24 s); 1.5 s are kept for the end
+    assert any(n.startswith("routing relaxation skipped") for n in squeezed.notes)
+    assert squeezed.tier1_kwh == pytest.approx(4.0, abs=1e-6)
+    assert squeezed.status == "feasible"  # the routing was not examined
+    bound = squeezed.stages["tier1"][1]
+    assert bound is not None
+    assert bound >= 5.5 - 1e-6
