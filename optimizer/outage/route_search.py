@@ -72,12 +72,6 @@ def _tables(cd: CarData, pr: Prices, h: float, block: int, n_t: int) -> _Tables:
     return _Tables(mu, cum, suffix, block, n_b, n_t)
 
 
-def _gain(tb: _Tables, j: int, b: int, arrive: int) -> np.ndarray:
-    """Gains per multiplier of delivering at station j from slot `arrive` to the end of block b."""
-    end = min((b + 1) * tb.block, tb.n_t)
-    return np.asarray(tb.cum[:, j, end] - tb.cum[:, j, min(arrive, end)])
-
-
 @dataclass(order=True)
 class _Node:
     """An open route prefix (ordered by its bound, negated for heapq, then by creation): stations per block up
@@ -103,49 +97,47 @@ class _Search:
         self.found: dict[Route, float] = {}
         self.best = 0.0  # the empty route (never leaves) is worth 0 before the convexity dual
 
-    def bound(self, b: int, j: int, gains: np.ndarray, drive: float) -> float:
-        left = self.cd.budget_kwh - drive
-        if left < -1e-9:
-            return -np.inf
-        return float((gains + self.tb.suffix[b, j] + self.tb.mu * left).min())
-
-    def node(
-        self, b: int, stations: tuple[int, ...], arrivals: tuple[int, ...], drive: float, gains: np.ndarray
-    ) -> _Node:
-        self.count += 1
-        return _Node(-self.bound(b, stations[-1], gains, drive), self.count, b, stations, arrivals, drive, gains)
-
-    def roots(self) -> list[_Node]:
-        """First departures: to station j in block b (blocks before it at the start site)."""
-        out, cd = [], self.cd
-        for b in range(self.tb.n_b):
-            for j in np.flatnonzero(cd.depart_arrival[b] >= 0):
-                arrive = int(cd.depart_arrival[b, j])
-                stations = (-1,) * b + (int(j),)
-                arrivals = (*((k + 1) * self.tb.block for k in range(b)), arrive)
-                gains = _gain(self.tb, int(j), b, arrive)
-                out.append(self.node(b, stations, arrivals, float(cd.home_drive[j]), gains))
-        return out
-
-    def children(self, nd: _Node) -> list[_Node]:
-        """The prefix one block longer: stay, or move along a direct trip that fits in the block (all
-        stations at once); those whose bound beats the incumbent."""
-        b, j, cd, tb = nd.b + 1, nd.stations[-1], self.cd, self.tb
-        ks = np.flatnonzero(cd.move_arrival[j] >= 0)
+    def extend(
+        self,
+        b: int,
+        head: tuple[tuple[int, ...], tuple[int, ...], np.ndarray],
+        ks: np.ndarray,
+        arrive: np.ndarray,
+        drive: np.ndarray,
+    ) -> list[_Node]:
+        """The prefix `head` (stations, arrivals, gains per multiplier up to block b - 1) extended by block b at
+        each station of ks, arriving in slot `arrive` with `drive` kWh (AC) driven in all (arrays over ks): the
+        nodes whose bound beats the incumbent."""
+        stations, arrivals, prefix_gains = head
+        tb = self.tb
         end = min((b + 1) * tb.block, tb.n_t)
-        arrive = np.minimum(b * tb.block + cd.move_arrival[j, ks], end)
-        gains = nd.gains[None] + tb.cum[:, ks, end].T - tb.cum[:, ks, arrive].T  # (children, L)
-        drive = nd.drive + cd.move_drive[j, ks]
-        left = cd.budget_kwh - drive
+        arrive = np.minimum(arrive, end)
+        gains = prefix_gains[None] + tb.cum[:, ks, end].T - tb.cum[:, ks, arrive].T  # (len(ks), L)
+        left = self.cd.budget_kwh - drive
         bounds = (gains + tb.suffix[b, ks] + left[:, None] * tb.mu[None]).min(axis=1)
         bounds = np.where(left < -1e-9, -np.inf, bounds)
         out = []
         for i in np.flatnonzero(bounds > self.best + TOLERANCE):
             self.count += 1
-            k = int(ks[i])
-            stations, arrivals = (*nd.stations, k), (*nd.arrivals, int(arrive[i]))
-            out.append(_Node(-float(bounds[i]), self.count, b, stations, arrivals, float(drive[i]), gains[i]))
+            path, times = (*stations, int(ks[i])), (*arrivals, int(arrive[i]))
+            out.append(_Node(-float(bounds[i]), self.count, b, path, times, float(drive[i]), gains[i]))
         return out
+
+    def roots(self) -> list[_Node]:
+        """First departures: to station j in block b (blocks before it at the start site)."""
+        out, cd, tb = [], self.cd, self.tb
+        for b in range(tb.n_b):
+            ks = np.flatnonzero(cd.depart_arrival[b] >= 0)
+            head = ((-1,) * b, tuple((k + 1) * tb.block for k in range(b)), np.zeros(len(tb.mu)))
+            out += self.extend(b, head, ks, cd.depart_arrival[b, ks], cd.home_drive[ks])
+        return out
+
+    def children(self, nd: _Node) -> list[_Node]:
+        """The prefix one block longer: stay, or move along a direct trip that fits in the block."""
+        b, j, cd = nd.b + 1, nd.stations[-1], self.cd
+        ks = np.flatnonzero(cd.move_arrival[j] >= 0)
+        arrive = b * self.tb.block + cd.move_arrival[j, ks]
+        return self.extend(b, (nd.stations, nd.arrivals, nd.gains), ks, arrive, nd.drive + cd.move_drive[j, ks])
 
     def leaf(self, nd: _Node) -> None:
         route = Route(nd.stations, nd.arrivals, nd.drive)
@@ -166,8 +158,7 @@ class _Search:
 
     def run(self, node_limit: int) -> Pricing:
         for nd in self.roots():
-            if -nd.neg_bound > self.best + TOLERANCE:
-                heapq.heappush(self.heap, nd)
+            heapq.heappush(self.heap, nd)
         while self.heap and self.count < node_limit:
             nd = heapq.heappop(self.heap)
             if -nd.neg_bound <= self.best + TOLERANCE:
